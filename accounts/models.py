@@ -1,0 +1,109 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("教务处")
+    COORDINATOR = "coordinator", _("学院负责老师")
+    COUNSELOR = "counselor", _("辅导员")
+    OPERATOR = "operator", _("采集点操作员")
+    STUDENT = "student", _("毕业生")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.STUDENT)
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    colleges = models.ManyToManyField(
+        "sessions_app.College", blank=True, related_name="coordinators", verbose_name=_("负责学院")
+    )
+    capture_groups = models.ManyToManyField(
+        "sessions_app.CaptureGroup", blank=True, related_name="operators", verbose_name=_("负责采集组")
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def is_academic_staff(self) -> bool:
+        return self.is_superuser or self.role == Role.STAFF
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def is_counselor(self) -> bool:
+        return self.role == Role.COUNSELOR
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == Role.OPERATOR
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == Role.STUDENT
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove a row that must never change."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} 只能追加，不能修改")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} 只能追加，不能删除")
+
+
+class AuditEvent(models.Model):
+    """Who did what, when: captures, undos, overrides, imports. Never edited."""
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
+    )
+    action = models.CharField(_("操作"), max_length=48, db_index=True)
+    campaign = models.ForeignKey(
+        "sessions_app.Campaign", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("采集批次")
+    )
+    object_type = models.CharField(_("对象类型"), max_length=48, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    summary = models.CharField(_("摘要"), max_length=500)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("审计记录不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("审计记录不能删除")
+
+
+class LoginFailure(models.Model):
+    """One failed login; counted per username and per address to throttle guessing."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    username = models.CharField(max_length=150, db_index=True)
+    ip_address = models.GenericIPAddressField(db_index=True)
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")

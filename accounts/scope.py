@@ -1,0 +1,66 @@
+"""Who may see what. Every view, export and admin page asks here; nowhere else decides."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from sessions_app.models import Campaign, College, Slot, Student
+
+
+def visible_students(user, campaign: Campaign | None = None) -> QuerySet[Student]:
+    qs = Student.objects.all()
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_academic_staff:
+        return qs
+    if user.is_coordinator:
+        return qs.filter(college__in=user.colleges.all())
+    if user.is_counselor:
+        return qs.filter(counselor=user)
+    if user.is_student:
+        return qs.filter(user=user)
+    return qs.none()
+
+
+def visible_colleges(user) -> QuerySet[College]:
+    if not user.is_authenticated:
+        return College.objects.none()
+    if user.is_academic_staff:
+        return College.objects.all()
+    if user.is_coordinator:
+        return user.colleges.all()
+    return College.objects.none()
+
+
+def desk_slots(user, campaign: Campaign | None = None) -> QuerySet[Slot]:
+    """The slots whose capture desk this user may run."""
+    qs = Slot.objects.select_related("group__location__campus", "group__campaign")
+    if campaign is not None:
+        qs = qs.filter(group__campaign=campaign)
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_academic_staff:
+        return qs
+    if user.is_operator:
+        return qs.filter(group__in=user.capture_groups.all())
+    return qs.none()
+
+
+def get_visible_student_or_404(user, pk, campaign: Campaign | None = None) -> Student:
+    try:
+        return visible_students(user, campaign).get(pk=pk)
+    except (Student.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有这名学生，或你无权查看") from None
+
+
+def student_profile(user, campaign: Campaign | None = None) -> Student | None:
+    """The student's own record in a campaign (the newest active one by default)."""
+    if not user.is_authenticated or not user.is_student:
+        return None
+    qs = Student.objects.filter(user=user).select_related(
+        "campaign", "college", "assigned_slot__group__location__campus"
+    )
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    return qs.order_by("-campaign__created_at").first()

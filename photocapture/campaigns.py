@@ -1,0 +1,17 @@
+"""Which campaign a request is about."""
+
+from django.http import Http404
+
+from sessions_app.models import Campaign
+
+
+def current_campaign(request=None, code: str | None = None) -> Campaign:
+    code = code or (request.GET.get("campaign") if request is not None else None)
+    qs = Campaign.objects.all()
+    if code:
+        campaign = qs.filter(code=code).first()
+    else:
+        campaign = qs.filter(is_active=True).order_by("-created_at").first() or qs.order_by("-created_at").first()
+    if campaign is None:
+        raise Http404("没有这个采集批次")
+    return campaign

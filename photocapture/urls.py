@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "毕业生图像采集管理"
+admin.site.site_title = "图像采集"
+admin.site.index_title = "教务处管理"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("capture/", include("sessions_app.urls")),
+    path("fees/", include("fees.urls")),
+    path("verification/", include("verification.urls")),
+    path("retakes/", include("retakes.urls")),
+]

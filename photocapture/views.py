@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+
+from accounts.scope import student_profile
+
+
+@login_required
+def home(request):
+    """Send each role to its main page."""
+    user = request.user
+    if user.is_academic_staff:
+        return redirect("sessions_app:staff_overview")
+    if user.is_coordinator:
+        return redirect("sessions_app:college_overview")
+    if user.is_operator:
+        return redirect("sessions_app:desk_index")
+    if user.is_counselor:
+        return redirect("sessions_app:counselor_students")
+    profile = student_profile(user)
+    return render(request, "sessions_app/student_home.html", {"student": profile})
+
+
+def _database_ok() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True, connection.vendor
+    except Exception as exc:  # any failure means "down" to the load balancer
+        return False, type(exc).__name__
+
+
+def _broker_ok() -> tuple[bool, str]:
+    url = settings.CELERY_BROKER_URL
+    if settings.CELERY_TASK_ALWAYS_EAGER or url.startswith("memory://"):
+        return True, "eager"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+        return True, "redis"
+    except Exception as exc:
+        return False, type(exc).__name__
+
+
+def healthz(request):
+    db_ok, db_detail = _database_ok()
+    broker_ok, broker_detail = _broker_ok()
+    healthy = db_ok and broker_ok
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "database": {"ok": db_ok, "detail": db_detail},
+        "broker": {"ok": broker_ok, "detail": broker_detail},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,353 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    UNDERGRADUATE = "undergraduate", _("本科")
+    GRADUATE = "graduate", _("研究生")
+
+
+class WindowUnit(models.TextChoices):
+    CALENDAR_DAYS = "calendar_days", _("自然日")
+    WORKING_DAYS = "working_days", _("工作日")
+
+
+class Identification(models.TextChoices):
+    ID_CARD = "id_card", _("二代身份证")
+    COLLECTION_CODE = "collection_code", _("学信网采集码")
+
+
+class Campaign(models.Model):
+    """One cohort's capture campaign; every parameter of the notice is data here."""
+
+    code = models.SlugField(_("批次代码"), max_length=32, unique=True)
+    name = models.CharField(_("批次名称"), max_length=120)
+    level = models.CharField(_("层次"), max_length=16, choices=Level.choices, default=Level.UNDERGRADUATE)
+    capture_dates = models.CharField(
+        _("采集日期"), max_length=200, blank=True, help_text=_("仅用于展示，例如 2020-11-26；具体日期以各时段为准")
+    )
+    fee_per_person = models.DecimalField(_("每人费用（元）"), max_digits=8, decimal_places=2, default=Decimal("17.00"))
+    remittance_deadline = models.DateField(_("费用上交截止日期"), null=True, blank=True)
+    verification_window = models.PositiveSmallIntegerField(_("网上校对期限"), default=40)
+    verification_window_unit = models.CharField(
+        _("期限单位"), max_length=16, choices=WindowUnit.choices, default=WindowUnit.CALENDAR_DAYS
+    )
+    retake_deadline = models.DateField(_("补拍截止日期"), null=True, blank=True)
+    identification = models.CharField(
+        _("刷证方式"), max_length=20, choices=Identification.choices, default=Identification.ID_CARD
+    )
+    rules = models.TextField(_("采集注意事项"), blank=True, help_text=_("每行一条"))
+    what_to_bring = models.TextField(_("需携带"), blank=True, default="二代身份证")
+    contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=64, blank=True)
+    retake_centre_address = models.CharField(_("省集中补拍地址"), max_length=200, blank=True)
+    online_channel_name = models.CharField(_("线上采集渠道"), max_length=120, blank=True)
+    chsi_url = models.URLField(_("校对网址"), default="https://xjxl.chsi.com.cn")
+    is_active = models.BooleanField(_("进行中"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("采集批次")
+        verbose_name_plural = _("采集批次")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(fee_per_person__gte=0), name="campaign_fee_not_negative"),
+            models.CheckConstraint(condition=Q(verification_window__gte=1), name="campaign_window_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def rule_lines(self) -> list[str]:
+        return [line.strip() for line in self.rules.splitlines() if line.strip()]
+
+
+class College(models.Model):
+    name = models.CharField(_("学院名称"), max_length=64, unique=True)
+    aliases = models.CharField(
+        _("别名"), max_length=300, blank=True, help_text=_("用逗号分隔，如“机电学院”；导入名单时按别名识别")
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("学院")
+        verbose_name_plural = _("学院")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.aliases.replace("，", ",").split(",") if a.strip()]
+
+
+class Campus(models.Model):
+    name = models.CharField(_("校区"), max_length=64, unique=True)
+    aliases = models.CharField(_("别名"), max_length=200, blank=True, help_text=_("用逗号分隔，如“双D港”"))
+
+    class Meta:
+        verbose_name = _("校区")
+        verbose_name_plural = _("校区")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.aliases.replace("，", ",").split(",") if a.strip()]
+
+
+class Location(models.Model):
+    campus = models.ForeignKey(Campus, on_delete=models.PROTECT, related_name="locations", verbose_name=_("校区"))
+    name = models.CharField(_("拍摄地点"), max_length=100)
+
+    class Meta:
+        verbose_name = _("拍摄地点")
+        verbose_name_plural = _("拍摄地点")
+        constraints = [models.UniqueConstraint(fields=["campus", "name"], name="location_unique_per_campus")]
+
+    def __str__(self):
+        return f"{self.campus.name} {self.name}"
+
+
+class CaptureGroup(models.Model):
+    """A photographer team (组别) working in parallel with the others."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="groups", verbose_name=_("采集批次"))
+    name = models.CharField(_("组别"), max_length=64)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="groups", verbose_name=_("拍摄地点"))
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("采集组")
+        verbose_name_plural = _("采集组")
+        ordering = ["campaign", "sort_order", "name"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="group_unique_per_campaign")]
+
+    def __str__(self):
+        return self.name
+
+
+class Slot(models.Model):
+    group = models.ForeignKey(CaptureGroup, on_delete=models.CASCADE, related_name="slots", verbose_name=_("采集组"))
+    date = models.DateField(_("日期"))
+    start_time = models.TimeField(_("开始时间"))
+    end_time = models.TimeField(_("结束时间"))
+
+    class Meta:
+        verbose_name = _("时段")
+        verbose_name_plural = _("时段")
+        ordering = ["group__sort_order", "date", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="slot_ends_after_start"),
+            models.UniqueConstraint(fields=["group", "date", "start_time"], name="slot_unique_start_per_group"),
+        ]
+
+    def __str__(self):
+        return f"{self.group.name} {self.date:%m-%d} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+    @property
+    def minutes(self) -> int:
+        start = self.start_time.hour * 60 + self.start_time.minute
+        end = self.end_time.hour * 60 + self.end_time.minute
+        return end - start
+
+    def time_range(self) -> str:
+        return f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class Audience(models.Model):
+    """Who a slot serves: a college, optionally narrowed to a campus or a level.
+
+    A student matches an audience when every filter that is set matches; among the
+    matching audiences the most specific (most filters set) wins, so
+    "机电工程学院 + 双D港校区" takes those students away from plain "机电工程学院".
+    """
+
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="audiences", verbose_name=_("时段"))
+    college = models.ForeignKey(
+        College, null=True, blank=True, on_delete=models.PROTECT, related_name="audiences", verbose_name=_("学院")
+    )
+    campus = models.ForeignKey(
+        Campus, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("限校区")
+    )
+    level = models.CharField(_("限层次"), max_length=16, choices=Level.choices, blank=True)
+    sequence = models.PositiveSmallIntegerField(_("顺序"), default=0, help_text=_("同一时段内的先后，例如研究生（后）"))
+    label = models.CharField(_("显示名称"), max_length=64, blank=True, help_text=_("如“机电学院（双D港校区）”"))
+
+    class Meta:
+        verbose_name = _("拍摄对象")
+        verbose_name_plural = _("拍摄对象")
+        ordering = ["slot", "sequence", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(college__isnull=False) | Q(campus__isnull=False) | ~Q(level=""),
+                name="audience_has_a_filter",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name()
+
+    def display_name(self) -> str:
+        if self.label:
+            return self.label
+        parts = [self.college.name if self.college_id else ""]
+        if self.level:
+            parts.append(self.get_level_display())
+        if self.campus_id:
+            parts.append(f"（{self.campus.name}）")
+        return "".join(p for p in parts if p)
+
+    @property
+    def specificity(self) -> int:
+        return sum([self.college_id is not None, self.campus_id is not None, bool(self.level)])
+
+    def matches(self, *, college_id: int | None, campus_id: int | None, level: str) -> bool:
+        if self.college_id is not None and self.college_id != college_id:
+            return False
+        if self.campus_id is not None and self.campus_id != campus_id:
+            return False
+        if self.level and self.level != level:
+            return False
+        return True
+
+
+class SlotStatus(models.TextChoices):
+    MATCHED = "matched", _("已匹配")
+    OVERRIDDEN = "overridden", _("人工指定")
+    UNMATCHED = "unmatched", _("无匹配时段")
+    AMBIGUOUS = "ambiguous", _("匹配多个时段")
+
+
+class Student(models.Model):
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="students", verbose_name=_("采集批次")
+    )
+    student_no = models.CharField(_("学号"), max_length=32)
+    name = models.CharField(_("姓名"), max_length=64)
+    gender = models.CharField(_("性别"), max_length=4, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=18)
+    college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="students", verbose_name=_("学院"))
+    major = models.CharField(_("专业"), max_length=100, blank=True)
+    class_name = models.CharField(_("班级"), max_length=64, blank=True, db_index=True)
+    level = models.CharField(_("层次"), max_length=16, choices=Level.choices, default=Level.UNDERGRADUATE)
+    campus = models.ForeignKey(
+        Campus, null=True, blank=True, on_delete=models.PROTECT, related_name="students", verbose_name=_("校区")
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    email = models.EmailField(_("邮箱"), blank=True)
+    counselor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="counseled_students",
+        verbose_name=_("辅导员"),
+    )
+    collection_code = models.CharField(_("学信网采集码"), max_length=64, null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="student_profile",
+        verbose_name=_("登录账号"),
+    )
+    # Derived by sessions_app.services.refresh_slot_assignments; slot_override wins over it.
+    derived_slot = models.ForeignKey(
+        Slot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("按规则匹配的时段")
+    )
+    slot_override = models.ForeignKey(
+        Slot,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="overridden_students",
+        verbose_name=_("人工指定时段"),
+    )
+    assigned_slot = models.ForeignKey(
+        Slot, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_students", verbose_name=_("时段")
+    )
+    slot_status = models.CharField(
+        _("时段状态"), max_length=16, choices=SlotStatus.choices, default=SlotStatus.UNMATCHED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("毕业生")
+        verbose_name_plural = _("毕业生")
+        ordering = ["college__sort_order", "class_name", "student_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "student_no"], name="student_no_unique_per_campaign"),
+            models.UniqueConstraint(fields=["campaign", "id_number"], name="student_id_number_unique_per_campaign"),
+            models.UniqueConstraint(
+                fields=["campaign", "collection_code"],
+                condition=Q(collection_code__isnull=False),
+                name="student_collection_code_unique_per_campaign",
+            ),
+            models.CheckConstraint(condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="student_id_number_format"),
+        ]
+        indexes = [models.Index(fields=["campaign", "college"], name="student_campaign_college")]
+
+    def __str__(self):
+        return f"{self.name}（{self.student_no}）"
+
+    @property
+    def masked_id(self) -> str:
+        from .idcard import mask_id_number
+
+        return mask_id_number(self.id_number)
+
+
+class Capture(models.Model):
+    """A student photographed at a desk. At most one active capture per student."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="captures", verbose_name=_("采集批次")
+    )
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="captures", verbose_name=_("毕业生"))
+    slot = models.ForeignKey(
+        Slot, null=True, blank=True, on_delete=models.PROTECT, related_name="captures", verbose_name=_("采集时段")
+    )
+    captured_at = models.DateTimeField(_("采集时间"), db_index=True)
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作员")
+    )
+    method = models.CharField(_("识别方式"), max_length=20, blank=True)
+    wrong_slot = models.BooleanField(_("非本人时段"), default=False)
+    undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
+    undo_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("采集记录")
+        verbose_name_plural = _("采集记录")
+        ordering = ["-captured_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"], condition=Q(undone_at__isnull=True), name="capture_one_active_per_student"
+            ),
+            models.CheckConstraint(
+                condition=Q(undone_at__isnull=True) | ~Q(undo_reason=""), name="capture_undo_needs_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student} @ {self.captured_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.undone_at is None

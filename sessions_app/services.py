@@ -1,0 +1,258 @@
+"""Schedule, slot assignment and capture: the rules of the capture day."""
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+
+from .idcard import looks_like_id_number, mask_id_number
+from .models import Audience, Campaign, Capture, Slot, SlotStatus, Student
+from .signals import capture_recorded, capture_undone
+
+
+class CaptureError(Exception):
+    pass
+
+
+# --- slot assignment -------------------------------------------------------
+
+
+@dataclass
+class SlotAssignmentSummary:
+    matched: int = 0
+    overridden: int = 0
+    unmatched: int = 0
+    ambiguous: int = 0
+
+
+def match_slots(audiences: list[Audience], *, college_id, campus_id, level) -> set[int]:
+    """Slots whose most specific matching audience beats every other match."""
+    best = -1
+    slots: set[int] = set()
+    for audience in audiences:
+        if not audience.matches(college_id=college_id, campus_id=campus_id, level=level):
+            continue
+        if audience.specificity > best:
+            best, slots = audience.specificity, {audience.slot_id}
+        elif audience.specificity == best:
+            slots.add(audience.slot_id)
+    return slots
+
+
+def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
+    """Derive every student's slot from the audiences; one UPDATE per kind of student."""
+    audiences = list(Audience.objects.filter(slot__group__campaign=campaign))
+    students = Student.objects.filter(campaign=campaign)
+    kinds = students.values_list("college_id", "campus_id", "level").distinct()
+    summary = SlotAssignmentSummary()
+    with transaction.atomic():
+        for college_id, campus_id, level in kinds:
+            slots = match_slots(audiences, college_id=college_id, campus_id=campus_id, level=level)
+            derived = next(iter(slots)) if len(slots) == 1 else None
+            status = {0: SlotStatus.UNMATCHED, 1: SlotStatus.MATCHED}.get(len(slots), SlotStatus.AMBIGUOUS)
+            same_kind = students.filter(college_id=college_id, level=level, campus_id=campus_id)
+            same_kind.filter(slot_override__isnull=True).update(
+                derived_slot_id=derived, assigned_slot_id=derived, slot_status=status
+            )
+            same_kind.filter(slot_override__isnull=False).update(derived_slot_id=derived)
+        for student_id, override_id in students.filter(slot_override__isnull=False).values_list(
+            "id", "slot_override_id"
+        ):
+            Student.objects.filter(pk=student_id).update(
+                assigned_slot_id=override_id, slot_status=SlotStatus.OVERRIDDEN
+            )
+    counts = defaultdict(int)
+    for status in students.values_list("slot_status", flat=True):
+        counts[status] += 1
+    summary.matched = counts[SlotStatus.MATCHED]
+    summary.overridden = counts[SlotStatus.OVERRIDDEN]
+    summary.unmatched = counts[SlotStatus.UNMATCHED]
+    summary.ambiguous = counts[SlotStatus.AMBIGUOUS]
+    return summary
+
+
+def override_student_slot(*, student: Student, slot: Slot | None, actor, reason: str = "") -> Student:
+    """Put one student in a given slot (or back to the rules with slot=None)."""
+    if slot is not None and slot.group.campaign_id != student.campaign_id:
+        raise CaptureError(_("该时段不属于学生所在的采集批次"))
+    with transaction.atomic():
+        student = Student.objects.select_for_update().get(pk=student.pk)
+        before = student.assigned_slot_id
+        student.slot_override = slot
+        if slot is not None:
+            student.assigned_slot, student.slot_status = slot, SlotStatus.OVERRIDDEN
+        else:
+            student.assigned_slot = student.derived_slot
+            student.slot_status = SlotStatus.MATCHED if student.derived_slot_id else SlotStatus.UNMATCHED
+        student.save(update_fields=["slot_override", "assigned_slot", "slot_status", "updated_at"])
+        record_event(
+            actor=actor,
+            action="slot_override" if slot else "slot_override_cleared",
+            campaign=student.campaign,
+            obj=student,
+            summary=f"{student.student_no} 时段 {before} → {student.assigned_slot_id}",
+            data={"from_slot": before, "to_slot": student.assigned_slot_id, "reason": reason},
+        )
+    return student
+
+
+# --- capture day -----------------------------------------------------------
+
+
+class Outcome:
+    CAPTURED = "captured"
+    ALREADY = "already_captured"
+    WRONG_SLOT = "wrong_slot"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+
+
+@dataclass
+class CaptureResult:
+    outcome: str
+    message: str
+    student: Student | None = None
+    capture: Capture | None = None
+    expected_slot: Slot | None = None
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """What the desk shows; the ID number is masked, never whole."""
+        student = self.student
+        data = {"outcome": self.outcome, "message": self.message}
+        if student is not None:
+            data["student"] = {
+                "name": student.name,
+                "student_no": student.student_no,
+                "college": student.college.name,
+                "class_name": student.class_name,
+                "masked_id": mask_id_number(student.id_number),
+            }
+        if self.expected_slot is not None:
+            slot = self.expected_slot
+            data["expected_slot"] = f"{slot.group.name} {slot.date:%m月%d日} {slot.time_range()} {slot.group.location}"
+        if self.capture is not None:
+            data["captured_at"] = timezone.localtime(self.capture.captured_at).strftime("%H:%M:%S")
+        return data
+
+
+def normalize_identifier(raw: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", raw or "").split()).upper()
+
+
+def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None, str]:
+    """By ID number, student number or CHSI collection code; returns (student, method)."""
+    code = normalize_identifier(identifier)
+    if not code:
+        return None, ""
+    base = Student.objects.select_related("college", "assigned_slot__group__location__campus").filter(campaign=campaign)
+    if looks_like_id_number(code):
+        student = base.filter(id_number=code).first()
+        if student:
+            return student, "id_card"
+    student = base.filter(Q(student_no=code) | Q(collection_code=code)).first()
+    if student is None:
+        # Student numbers and codes are stored as typed; try the raw form too.
+        raw = "".join((identifier or "").split())
+        student = base.filter(Q(student_no=raw) | Q(collection_code=raw)).first()
+    if student is None:
+        return None, ""
+    return student, ("student_no" if student.student_no in (code, identifier.strip()) else "collection_code")
+
+
+def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
+    """One swipe at a desk. Idempotent: a second swipe of the same student adds nothing."""
+    if slot.group.campaign_id != campaign.pk:
+        raise CaptureError(_("该时段不属于本批次"))
+    student, method = find_student(campaign=campaign, identifier=identifier)
+    if student is None:
+        return CaptureResult(
+            Outcome.NOT_FOUND,
+            _("名单中没有此人（%(code)s）：未记录任何信息，请核对证件或联系教务处")
+            % {"code": _mask_identifier(identifier)},
+        )
+    try:
+        with transaction.atomic():
+            locked = Student.objects.select_for_update().get(pk=student.pk)
+            existing = Capture.objects.filter(student=locked, undone_at__isnull=True).first()
+            if existing is not None:
+                return _already(student, existing)
+            wrong_slot = locked.assigned_slot_id != slot.pk
+            capture = Capture.objects.create(
+                campaign=campaign,
+                student=locked,
+                slot=slot,
+                captured_at=now or timezone.now(),
+                captured_by=operator,
+                method=method,
+                wrong_slot=wrong_slot,
+            )
+            record_event(
+                actor=operator,
+                action="capture",
+                campaign=campaign,
+                obj=capture,
+                summary=f"{student.student_no} 在 {slot} 采集" + ("（非本人时段）" if wrong_slot else ""),
+                data={"student_id": student.pk, "slot_id": slot.pk, "wrong_slot": wrong_slot, "method": method},
+            )
+            capture_recorded.send(sender=Capture, capture=capture, actor=operator)
+    except IntegrityError:
+        # Another desk won the race between our check and our insert.
+        existing = Capture.objects.filter(student_id=student.pk, undone_at__isnull=True).first()
+        if existing is None:
+            raise
+        return _already(student, existing)
+    if wrong_slot:
+        return CaptureResult(
+            Outcome.WRONG_SLOT,
+            _("已采集，但不是本人的时段：已标记"),
+            student=student,
+            capture=capture,
+            expected_slot=student.assigned_slot,
+        )
+    return CaptureResult(Outcome.CAPTURED, _("采集成功"), student=student, capture=capture)
+
+
+def _already(student: Student, capture: Capture) -> CaptureResult:
+    when = timezone.localtime(capture.captured_at).strftime("%m月%d日 %H:%M")
+    return CaptureResult(
+        Outcome.ALREADY,
+        _("已于 %(when)s 采集过，本次未重复记录") % {"when": when},
+        student=student,
+        capture=capture,
+    )
+
+
+def _mask_identifier(identifier: str) -> str:
+    code = normalize_identifier(identifier)
+    return mask_id_number(code) if looks_like_id_number(code) else code[:32]
+
+
+def undo_capture(*, capture: Capture, actor, reason: str) -> Capture:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaptureError(_("撤销采集必须填写原因"))
+    with transaction.atomic():
+        capture = Capture.objects.select_for_update().select_related("student", "campaign").get(pk=capture.pk)
+        if capture.undone_at is not None:
+            raise CaptureError(_("这条采集记录已经撤销过了"))
+        capture.undone_at = timezone.now()
+        capture.undone_by = actor
+        capture.undo_reason = reason[:200]
+        capture.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+        record_event(
+            actor=actor,
+            action="capture_undo",
+            campaign=capture.campaign,
+            obj=capture,
+            summary=f"撤销 {capture.student.student_no} 的采集：{reason[:100]}",
+            data={"student_id": capture.student_id, "reason": reason},
+        )
+        capture_undone.send(sender=Capture, capture=capture, actor=actor, reason=reason)
+    return capture

@@ -1,0 +1,29 @@
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+
+def pytest_collection_modifyitems(config, items):
+    """Environment-bound tests are skipped loudly (with the reason), never passed silently."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    has_redis = bool(os.environ.get("REDIS_URL"))
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://..."))
+        if "celery_worker" in item.keywords and not has_redis:
+            item.add_marker(pytest.mark.skip(reason="needs a real Celery worker: set REDIS_URL=redis://..."))
+        if "e2e" in item.keywords and not shutil.which(chromium):
+            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {chromium}"))
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
