@@ -1,0 +1,96 @@
+"""Test data builders shared by every app's tests. Each call makes fresh, valid rows."""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from accounts.models import Role
+from sessions_app.idcard import make_id_number
+from sessions_app.models import (
+    Audience,
+    Campaign,
+    Campus,
+    CaptureGroup,
+    College,
+    Level,
+    Location,
+    Slot,
+    Student,
+)
+
+_seq = itertools.count(1)
+CAPTURE_DAY = datetime.date(2020, 11, 26)
+
+
+def make_campaign(code: str | None = None, **kwargs) -> Campaign:
+    n = next(_seq)
+    defaults = {
+        "name": f"测试批次{n}",
+        "fee_per_person": Decimal("17.00"),
+        "remittance_deadline": datetime.date(2020, 11, 30),
+        "verification_window": 40,
+        "capture_dates": "2020-11-26",
+        "rules": "携带二代身份证\n不得大声喧哗",
+    }
+    defaults.update(kwargs)
+    return Campaign.objects.create(code=code or f"t{n}", **defaults)
+
+
+def make_college(name: str | None = None, **kwargs) -> College:
+    return College.objects.get_or_create(name=name or f"测试学院{next(_seq)}", defaults=kwargs)[0]
+
+
+def make_campus(name: str = "金石滩校区", **kwargs) -> Campus:
+    return Campus.objects.get_or_create(name=name, defaults=kwargs)[0]
+
+
+def make_slot(
+    campaign: Campaign,
+    *,
+    group: str = "金石滩第一组",
+    start: str = "08:30",
+    end: str = "09:50",
+    date: datetime.date = CAPTURE_DAY,
+    campus: Campus | None = None,
+    place: str = "大学生活动中心",
+) -> Slot:
+    campus = campus or make_campus()
+    location, _ = Location.objects.get_or_create(campus=campus, name=place)
+    capture_group, _ = CaptureGroup.objects.get_or_create(campaign=campaign, name=group, defaults={"location": location})
+    return Slot.objects.create(
+        group=capture_group,
+        date=date,
+        start_time=datetime.time.fromisoformat(start),
+        end_time=datetime.time.fromisoformat(end),
+    )
+
+
+def make_audience(slot: Slot, *, college=None, campus=None, level: str = "", sequence: int = 0) -> Audience:
+    return Audience.objects.create(slot=slot, college=college, campus=campus, level=level, sequence=sequence)
+
+
+def make_user(role: str = Role.STAFF, username: str | None = None, password: str = "pass-word-123", **kwargs):
+    User = get_user_model()
+    user = User.objects.create_user(
+        username=username or f"{role}{next(_seq)}", password=password, role=role, **kwargs
+    )
+    return user
+
+
+def make_student(campaign: Campaign, college: College | None = None, **kwargs) -> Student:
+    n = next(_seq)
+    birth = datetime.date(1999, 1, 1) + datetime.timedelta(days=n % 3000)
+    defaults = {
+        "student_no": f"2017{n:06d}",
+        "name": f"学生{n}",
+        "gender": "男" if n % 2 else "女",
+        "id_number": make_id_number(area="210202", birth=birth, sequence=n % 1000),
+        "college": college or make_college(),
+        "class_name": "计算机1701",
+        "major": "计算机科学与技术",
+        "level": Level.UNDERGRADUATE,
+    }
+    defaults.update(kwargs)
+    return Student.objects.create(campaign=campaign, **defaults)
