@@ -58,7 +58,9 @@ def make_slot(
 ) -> Slot:
     campus = campus or make_campus()
     location, _ = Location.objects.get_or_create(campus=campus, name=place)
-    capture_group, _ = CaptureGroup.objects.get_or_create(campaign=campaign, name=group, defaults={"location": location})
+    capture_group, _ = CaptureGroup.objects.get_or_create(
+        campaign=campaign, name=group, defaults={"location": location}
+    )
     return Slot.objects.create(
         group=capture_group,
         date=date,
@@ -73,9 +75,7 @@ def make_audience(slot: Slot, *, college=None, campus=None, level: str = "", seq
 
 def make_user(role: str = Role.STAFF, username: str | None = None, password: str = "pass-word-123", **kwargs):
     User = get_user_model()
-    user = User.objects.create_user(
-        username=username or f"{role}{next(_seq)}", password=password, role=role, **kwargs
-    )
+    user = User.objects.create_user(username=username or f"{role}{next(_seq)}", password=password, role=role, **kwargs)
     return user
 
 
