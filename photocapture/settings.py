@@ -133,3 +133,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+WHITENOISE_USE_FINDERS = True  # serve static/ without a collectstatic step (demo, tests)

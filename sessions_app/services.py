@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,7 +49,7 @@ def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
     """Derive every student's slot from the audiences; one UPDATE per kind of student."""
     audiences = list(Audience.objects.filter(slot__group__campaign=campaign))
     students = Student.objects.filter(campaign=campaign)
-    kinds = students.values_list("college_id", "campus_id", "level").distinct()
+    kinds = students.order_by().values_list("college_id", "campus_id", "level").distinct()
     summary = SlotAssignmentSummary()
     with transaction.atomic():
         for college_id, campus_id, level in kinds:
@@ -61,12 +61,9 @@ def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
                 derived_slot_id=derived, assigned_slot_id=derived, slot_status=status
             )
             same_kind.filter(slot_override__isnull=False).update(derived_slot_id=derived)
-        for student_id, override_id in students.filter(slot_override__isnull=False).values_list(
-            "id", "slot_override_id"
-        ):
-            Student.objects.filter(pk=student_id).update(
-                assigned_slot_id=override_id, slot_status=SlotStatus.OVERRIDDEN
-            )
+        students.filter(slot_override__isnull=False).update(
+            assigned_slot_id=F("slot_override_id"), slot_status=SlotStatus.OVERRIDDEN
+        )
     counts = defaultdict(int)
     for status in students.values_list("slot_status", flat=True):
         counts[status] += 1

@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent, LoginFailure, User
+
+
+def _academic_staff_only(request) -> bool:
+    user = request.user
+    return user.is_active and user.is_authenticated and user.is_staff and user.is_academic_staff
+
+
+# The admin site is 教务处's tool; a coordinator who somehow got is_staff still cannot enter.
+admin.site.has_permission = _academic_staff_only
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "display_name", "role", "phone", "is_active")
+    list_filter = ("role", "is_active", "colleges")
+    search_fields = ("username", "display_name", "phone")
+    filter_horizontal = ("colleges", "capture_groups", "groups", "user_permissions")
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("角色与范围"), {"fields": ("role", "display_name", "phone", "colleges", "capture_groups")}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        (_("角色与范围"), {"fields": ("role", "display_name", "phone", "colleges", "capture_groups")}),
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "action", "campaign", "summary")
+    list_filter = ("action", "campaign")
+    search_fields = ("summary", "object_id")
+    list_select_related = ("actor", "campaign")
+    date_hierarchy = "created_at"
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "username", "ip_address")
+    search_fields = ("username", "ip_address")

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""The two commands of README.md; needs only Python 3.11+ and git.
+
+python3 dev.py demo   install, migrate, load the 2021 demo, start http://127.0.0.1:8000
+python3 dev.py test   install, run the whole test suite (extra args go to pytest)
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run(*args: str, env: dict | None = None) -> None:
+    result = subprocess.run(args, cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def ensure_environment(requirements: str) -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py itself may be started by an older python3
+        sys.exit("需要 Python 3.11 或更新版本 (Python 3.11+ is required)")
+    if not PYTHON.exists():
+        print("创建虚拟环境 .venv …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = b"".join((ROOT / name).read_bytes() for name in ("requirements.txt", "requirements-dev.txt"))
+    stamp = VENV / f".installed-{requirements}"
+    digest = hashlib.sha256(wanted).hexdigest()
+    if not stamp.exists() or stamp.read_text() != digest:
+        print(f"安装依赖（{requirements}）…", flush=True)
+        run(str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements)
+        stamp.write_text(digest)
+
+
+def demo(args: list[str]) -> None:
+    ensure_environment("requirements.txt")
+    manage = [str(PYTHON), "manage.py"]
+    run(*manage, "migrate", "--verbosity", "0")
+    run(*manage, "collectstatic", "--noinput", "--verbosity", "0")
+    run(*manage, "seed_demo")
+    address = args[0] if args else "127.0.0.1:8000"
+    print(f"\n门户已启动：http://{address}/   （管理后台：http://{address}/admin/，按 Ctrl+C 停止）\n", flush=True)
+    os.execv(str(PYTHON), [*manage, "runserver", address, "--noreload"])
+
+
+def test(args: list[str]) -> None:
+    ensure_environment("requirements-dev.txt")
+    os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *args])
+
+
+if __name__ == "__main__":
+    commands = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    commands[sys.argv[1]](sys.argv[2:])

@@ -1,0 +1,177 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ReadOnlyAdmin
+
+from .models import Audience, Campaign, Campus, Capture, CaptureGroup, College, Location, Slot, Student
+from .services import override_student_slot, refresh_slot_assignments
+
+
+class ReassignAfterSaveMixin:
+    """Schedule edits change who belongs where: re-derive every student's slot after each save."""
+
+    def _campaign_of(self, obj):
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        summary = refresh_slot_assignments(campaign=self._campaign_of(form.instance))
+        if summary.unmatched or summary.ambiguous:
+            self.message_user(
+                request,
+                _("时段已重新匹配：%(u)d 人无匹配时段，%(a)d 人匹配多个时段，请在采集总览中查看")
+                % {"u": summary.unmatched, "a": summary.ambiguous},
+                messages.WARNING,
+            )
+
+    def delete_model(self, request, obj):
+        campaign = self._campaign_of(obj)
+        super().delete_model(request, obj)
+        refresh_slot_assignments(campaign=campaign)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "level",
+        "fee_per_person",
+        "remittance_deadline",
+        "verification_window",
+        "is_active",
+    )
+    list_filter = ("level", "is_active")
+    search_fields = ("code", "name")
+    actions = ["rematch_slots"]
+    fieldsets = (
+        (None, {"fields": ("code", "name", "level", "capture_dates", "is_active", "identification")}),
+        (_("费用"), {"fields": ("fee_per_person", "remittance_deadline")}),
+        (
+            _("网上校对与补拍"),
+            {
+                "fields": (
+                    "verification_window",
+                    "verification_window_unit",
+                    "chsi_url",
+                    "retake_deadline",
+                    "retake_centre_address",
+                    "online_channel_name",
+                )
+            },
+        ),
+        (_("采集须知与联系人"), {"fields": ("rules", "what_to_bring", "contact_name", "contact_phone")}),
+    )
+
+    @admin.action(description=_("按规则重新匹配学生时段"))
+    def rematch_slots(self, request, queryset):
+        for campaign in queryset:
+            s = refresh_slot_assignments(campaign=campaign)
+            self.message_user(
+                request,
+                _("%(c)s：匹配 %(m)d，人工指定 %(o)d，无匹配 %(u)d，多个匹配 %(a)d")
+                % {"c": campaign, "m": s.matched, "o": s.overridden, "u": s.unmatched, "a": s.ambiguous},
+            )
+
+
+@admin.register(College)
+class CollegeAdmin(admin.ModelAdmin):
+    list_display = ("name", "aliases", "sort_order")
+    search_fields = ("name", "aliases")
+
+
+@admin.register(Campus)
+class CampusAdmin(admin.ModelAdmin):
+    list_display = ("name", "aliases")
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ("name", "campus")
+    list_select_related = ("campus",)
+
+
+class SlotInline(admin.TabularInline):
+    model = Slot
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(CaptureGroup)
+class CaptureGroupAdmin(ReassignAfterSaveMixin, admin.ModelAdmin):
+    list_display = ("name", "campaign", "location", "sort_order")
+    list_filter = ("campaign",)
+    list_select_related = ("campaign", "location__campus")
+    inlines = [SlotInline]
+
+    def _campaign_of(self, obj):
+        return obj.campaign
+
+
+class AudienceInline(admin.TabularInline):
+    model = Audience
+    extra = 1
+
+
+@admin.register(Slot)
+class SlotAdmin(ReassignAfterSaveMixin, admin.ModelAdmin):
+    list_display = ("group", "date", "start_time", "end_time", "audience_names")
+    list_filter = ("group__campaign", "group")
+    list_select_related = ("group__campaign",)
+    inlines = [AudienceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("audiences__college", "audiences__campus")
+
+    @admin.display(description=_("拍摄对象"))
+    def audience_names(self, obj):
+        return " + ".join(a.display_name() for a in obj.audiences.all())
+
+    def _campaign_of(self, obj):
+        return obj.group.campaign
+
+
+@admin.register(Student)
+class StudentAdmin(admin.ModelAdmin):
+    list_display = (
+        "student_no",
+        "name",
+        "masked_id_display",
+        "college",
+        "class_name",
+        "level",
+        "campus",
+        "assigned_slot",
+        "slot_status",
+    )
+    list_filter = ("campaign", "slot_status", "level", "college", "campus")
+    search_fields = ("student_no", "name", "class_name")
+    list_select_related = ("college", "campus", "assigned_slot__group")
+    raw_id_fields = ("counselor", "user")
+    readonly_fields = ("derived_slot", "assigned_slot", "slot_status", "created_at", "updated_at")
+    list_per_page = 100
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_display(self, obj):
+        return obj.masked_id
+
+    def save_model(self, request, obj, form, change):
+        override_changed = change and "slot_override" in form.changed_data
+        new_override = obj.slot_override
+        if override_changed:
+            # The override goes through the service so it is audited and the slot re-derived.
+            obj.slot_override = form.initial.get("slot_override") and Slot.objects.get(pk=form.initial["slot_override"])
+        super().save_model(request, obj, form, change)
+        if override_changed:
+            override_student_slot(student=obj, slot=new_override, actor=request.user, reason=_("管理后台修改"))
+        elif not change:
+            refresh_slot_assignments(campaign=obj.campaign)
+
+
+@admin.register(Capture)
+class CaptureAdmin(ReadOnlyAdmin):
+    list_display = ("student", "slot", "captured_at", "captured_by", "wrong_slot", "undone_at", "undo_reason")
+    list_filter = ("campaign", "wrong_slot", "slot__group")
+    search_fields = ("student__student_no", "student__name")
+    list_select_related = ("student", "slot__group", "captured_by")
+    date_hierarchy = "captured_at"

@@ -1,0 +1,91 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent, LoginFailure, Role
+from tests.factories import make_campaign, make_student, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, username, password, address="10.1.1.1"):
+    return client.post(reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_login_page_is_in_chinese(client):
+    response = client.get(reverse("accounts:login"))
+    assert "用户名（学生为学号）" in response.content.decode()
+
+
+def test_failed_logins_are_throttled_per_username(client, settings):
+    settings.LOGIN_THROTTLE_MAX_FAILURES = 3
+    make_user(Role.STAFF, username="jwc", password="right-password-1")
+    for _ in range(3):
+        assert "用户名或密码不正确" in login(client, "jwc", "wrong").content.decode()
+    blocked = login(client, "jwc", "right-password-1")
+    assert "登录失败次数过多" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_throttle_counts_per_address_across_usernames(client, settings):
+    settings.LOGIN_THROTTLE_MAX_FAILURES = 2
+    make_user(Role.STAFF, username="victim", password="right-password-1")
+    for i in range(8):
+        login(client, f"guess{i}", "wrong", address="10.9.9.9")
+    assert "登录失败次数过多" in login(client, "victim", "right-password-1", address="10.9.9.9").content.decode()
+    assert login(client, "victim", "right-password-1", address="10.2.2.2").status_code == 302
+
+
+def test_successful_login_clears_failures(client):
+    make_user(Role.STAFF, username="jwc", password="right-password-1")
+    login(client, "jwc", "wrong")
+    assert login(client, "jwc", "right-password-1").status_code == 302
+    assert not LoginFailure.objects.filter(username="jwc").exists()
+
+
+@pytest.fixture
+def graduate():
+    return make_student(make_campaign(), name="江红", id_number="21020219990101123X".replace("X", "2"))
+
+
+def activate(client, student, **overrides):
+    data = {
+        "student_no": student.student_no,
+        "name": student.name,
+        "id_number": student.id_number,
+        "password1": "Graduate-2021!",
+        "password2": "Graduate-2021!",
+    }
+    data.update(overrides)
+    return client.post(reverse("accounts:activate"), data)
+
+
+def test_student_activates_with_the_three_facts_and_lands_on_their_page(client, graduate):
+    response = activate(client, graduate, id_number=" " + graduate.id_number.lower() + " ")
+    assert response.status_code == 302
+    graduate.refresh_from_db()
+    assert graduate.user.username == graduate.student_no
+    assert graduate.user.role == Role.STUDENT
+    assert AuditEvent.objects.filter(action="account_activated").exists()
+
+
+def test_wrong_facts_give_one_message_that_reveals_nothing(client, graduate):
+    wrong_name = activate(client, graduate, name="别人").content.decode()
+    wrong_id = activate(client, graduate, id_number="110105194912310021").content.decode()
+    assert "学号、姓名与身份证号不匹配" in wrong_name
+    assert "学号、姓名与身份证号不匹配" in wrong_id
+    graduate.refresh_from_db()
+    assert graduate.user is None
+
+
+def test_account_cannot_be_activated_twice(client, graduate):
+    activate(client, graduate)
+    client.logout()
+    second = activate(client, graduate, password1="Another-pass-99", password2="Another-pass-99")
+    assert "已经激活" in second.content.decode()
+
+
+def test_weak_password_is_refused_with_a_reason(client, graduate):
+    response = activate(client, graduate, password1="12345678", password2="12345678")
+    assert response.status_code == 200
+    graduate.refresh_from_db()
+    assert graduate.user is None

@@ -1,0 +1,132 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from sessions_app.models import Capture
+from sessions_app.services import CaptureError, Outcome, record_capture, refresh_slot_assignments, undo_capture
+from sessions_app.signals import capture_recorded, capture_undone
+from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk():
+    campaign = make_campaign()
+    college = make_college("计算机科学与工程学院")
+    slot = make_slot(campaign, start="09:50", end="11:00")
+    make_audience(slot, college=college)
+    other_slot = make_slot(campaign, start="08:30", end="09:50")
+    make_audience(other_slot, college=make_college("经济管理学院"))
+    student = make_student(campaign, college, collection_code="CHSI2021ABC")
+    refresh_slot_assignments(campaign=campaign)
+    student.refresh_from_db()
+    return campaign, slot, other_slot, student, make_user("operator")
+
+
+def test_swipe_by_id_number_captures_and_shows_masked_id(desk):
+    campaign, slot, _, student, operator = desk
+    result = record_capture(campaign=campaign, slot=slot, identifier=student.id_number, operator=operator)
+    shown = result.as_dict()
+    assert result.outcome == Outcome.CAPTURED
+    assert shown["student"]["name"] == student.name
+    assert shown["student"]["masked_id"] == student.id_number[:6] + "********" + student.id_number[-4:]
+    assert student.id_number not in str(shown)
+    assert Capture.objects.filter(student=student, undone_at__isnull=True).count() == 1
+
+
+def test_reader_input_is_normalised(desk):
+    campaign, slot, _, student, operator = desk
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in student.id_number.lower()) + " \n"
+    result = record_capture(campaign=campaign, slot=slot, identifier=full_width, operator=operator)
+    assert result.outcome == Outcome.CAPTURED
+
+
+@pytest.mark.parametrize("field", ["student_no", "collection_code"])
+def test_student_number_and_collection_code_identify_too(desk, field):
+    campaign, slot, _, student, operator = desk
+    result = record_capture(campaign=campaign, slot=slot, identifier=getattr(student, field), operator=operator)
+    assert result.outcome == Outcome.CAPTURED
+    assert result.student == student
+
+
+def test_second_swipe_adds_nothing(desk):
+    campaign, slot, _, student, operator = desk
+    record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator)
+    again = record_capture(campaign=campaign, slot=slot, identifier=student.id_number, operator=operator)
+    assert again.outcome == Outcome.ALREADY
+    assert "已于" in again.message and "未重复记录" in again.message
+    assert Capture.objects.filter(student=student).count() == 1
+    assert AuditEvent.objects.filter(action="capture").count() == 1
+
+
+def test_wrong_slot_is_captured_and_flagged_with_the_real_slot(desk):
+    campaign, slot, other_slot, student, operator = desk
+    result = record_capture(campaign=campaign, slot=other_slot, identifier=student.student_no, operator=operator)
+    assert result.outcome == Outcome.WRONG_SLOT
+    assert Capture.objects.get(student=student).wrong_slot is True
+    assert "09:50-11:00" in result.as_dict()["expected_slot"]
+
+
+def test_not_on_roster_records_nothing(desk):
+    campaign, slot, _, _student, operator = desk
+    result = record_capture(campaign=campaign, slot=slot, identifier="110105194912310021", operator=operator)
+    assert result.outcome == Outcome.NOT_FOUND
+    assert "名单中没有此人" in result.message
+    assert "110105********0021" in result.message
+    assert not Capture.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_student_of_another_campaign_is_not_on_this_roster(desk):
+    campaign, slot, _, _student, operator = desk
+    stranger = make_student(make_campaign())
+    result = record_capture(campaign=campaign, slot=slot, identifier=stranger.student_no, operator=operator)
+    assert result.outcome == Outcome.NOT_FOUND
+
+
+def test_capture_sends_signal_inside_transaction_and_failure_rolls_back(desk):
+    campaign, slot, _, student, operator = desk
+
+    def explode(**kwargs):
+        raise RuntimeError("fees down")
+
+    capture_recorded.connect(explode, dispatch_uid="test-explode")
+    try:
+        with pytest.raises(RuntimeError):
+            record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator)
+    finally:
+        capture_recorded.disconnect(dispatch_uid="test-explode")
+    assert not Capture.objects.exists()
+
+
+def test_undo_needs_a_reason_then_frees_the_student_for_a_new_capture(desk):
+    campaign, slot, _, student, operator = desk
+    staff = make_user("staff")
+    heard = []
+    capture_undone.connect(lambda **kw: heard.append(kw["reason"]), dispatch_uid="test-heard", weak=False)
+    try:
+        record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator)
+        capture = Capture.objects.get()
+        with pytest.raises(CaptureError):
+            undo_capture(capture=capture, actor=staff, reason="  ")
+        undo_capture(capture=capture, actor=staff, reason="刷错了人")
+        with pytest.raises(CaptureError):
+            undo_capture(capture=capture, actor=staff, reason="再次撤销")
+    finally:
+        capture_undone.disconnect(dispatch_uid="test-heard")
+    assert heard == ["刷错了人"]
+    event = AuditEvent.objects.get(action="capture_undo")
+    assert event.actor == staff and "刷错了人" in event.summary
+    again = record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator)
+    assert again.outcome == Outcome.CAPTURED
+    assert Capture.objects.filter(student=student).count() == 2
+
+
+def test_capture_time_is_kept(desk):
+    campaign, slot, _, student, operator = desk
+    when = timezone.make_aware(datetime.datetime(2020, 11, 26, 10, 5))
+    record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator, now=when)
+    assert Capture.objects.get().captured_at == when
