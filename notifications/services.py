@@ -1,0 +1,303 @@
+"""Sending a message to a person: the one place that records and transmits notifications.
+
+Guarantees (see also tasks.py):
+- One Notification per (recipient, kind, subject, step), ever: a unique constraint, and
+  inserts use ON CONFLICT DO NOTHING, so reruns and concurrent beat processes add nothing.
+- The inbox message is the Notification row itself, committed in the caller's transaction:
+  exactly once, and shown even to a student without email or phone.
+- Email/SMS deliveries move pending -> sending -> sent (or failed -> retried). The claim is a
+  conditional UPDATE committed before the transport call and "sent" is recorded only by the
+  holder of the claim, so a redelivered task never records a second send. A worker killed
+  between the transport call and the "sent" write leaves the delivery "sending"; it is taken
+  again once its lease (longer than the task hard time limit) expires, so the external
+  channels are at-least-once at the transport edge (with a stable Message-ID for email).
+"""
+
+import dataclasses
+import datetime
+import itertools
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from enum import Enum
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.mail import EmailMessage, get_connection
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from sessions_app.models import Student
+
+from .models import Channel, Delivery, DeliveryStatus, Notification
+from .sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+ALL_CHANNELS = (Channel.INBOX.value, Channel.EMAIL.value, Channel.SMS.value)
+_EXTERNAL = (Channel.EMAIL.value, Channel.SMS.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Message:
+    recipient: object  # accounts.User or sessions_app.Student
+    kind: str
+    subject: models.Model
+    step: str
+    title: str
+    body: str
+    channels: tuple[str, ...] = ALL_CHANNELS
+
+
+def notify(
+    *,
+    recipient,
+    kind: str,
+    subject: models.Model,
+    step: str,
+    title: str,
+    body: str,
+    channels: tuple[str, ...] = ALL_CHANNELS,
+) -> bool:
+    """Record one message; True if new (email/SMS enqueued on commit), False if already recorded."""
+    message = Message(recipient, kind, subject, step, title, body, tuple(channels))
+    return notify_many(messages=[message]) == 1
+
+
+def notify_many(*, messages: Iterable[Message], batch_size: int = 2000) -> int:
+    """Record many messages with a constant number of queries per batch; returns how many were new."""
+    created = 0
+    iterator = iter(messages)
+    while chunk := list(itertools.islice(iterator, batch_size)):
+        with transaction.atomic():
+            created += _record_batch(chunk)
+    return created
+
+
+def _recipient_fields(recipient) -> tuple[object | None, Student | None, str, str]:
+    """(user, student, email, phone); the Student row's contacts win, the account fills gaps."""
+    User = get_user_model()
+    if isinstance(recipient, Student):
+        account = recipient.user if recipient.user_id else None
+        email = recipient.email or (account.email if account else "")
+        phone = recipient.phone or (account.phone if account else "")
+        return None, recipient, email, phone
+    if isinstance(recipient, User):
+        email, phone = recipient.email, recipient.phone
+        if recipient.is_student and not (email and phone):
+            try:
+                profile = recipient.student_profile
+            except ObjectDoesNotExist:
+                profile = None
+            if profile is not None:
+                email, phone = email or profile.email, phone or profile.phone
+        return recipient, None, email, phone
+    raise TypeError(f"notify() needs a User or a Student, not {type(recipient).__name__}")
+
+
+def _record_batch(chunk: list[Message]) -> int:
+    batch = uuid.uuid4()
+    now = timezone.now()
+    rows: list[Notification] = []
+    wanted: dict[tuple, tuple[Message, str, str]] = {}
+    for message in chunk:
+        unknown = set(message.channels) - set(ALL_CHANNELS)
+        if unknown:
+            raise ValueError(f"unknown channels: {sorted(unknown)}")
+        if message.subject.pk is None:
+            raise ValueError("notify() needs a saved subject")
+        user, student, email, phone = _recipient_fields(message.recipient)
+        subject_type = ContentType.objects.get_for_model(message.subject)  # cached per model
+        key = (
+            user.pk if user else None,
+            student.pk if student else None,
+            message.kind,
+            subject_type.pk,
+            message.subject.pk,
+            message.step,
+        )
+        wanted[key] = (message, email, phone)
+        rows.append(
+            Notification(
+                user=user,
+                student=student,
+                kind=message.kind,
+                subject_type=subject_type,
+                subject_id=message.subject.pk,
+                step=message.step,
+                title=message.title[:200],
+                body=message.body,
+                in_inbox=Channel.INBOX in message.channels,
+                created_at=now,
+                batch=batch,
+            )
+        )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    new_rows = Notification.objects.filter(batch=batch).values_list(
+        "id", "user_id", "student_id", "kind", "subject_type_id", "subject_id", "step"
+    )
+    deliveries: list[Delivery] = []
+    count = 0
+    for notification_id, *key in new_rows:
+        count += 1
+        message, email, phone = wanted[tuple(key)]
+        for channel, address in ((Channel.EMAIL, email), (Channel.SMS, phone)):
+            # No address: the inbox message is all this person gets, and that is recorded.
+            if channel in message.channels and address:
+                deliveries.append(
+                    Delivery(notification_id=notification_id, channel=channel, address=address, created_at=now)
+                )
+    if deliveries:
+        Delivery.objects.bulk_create(deliveries)
+        ids = [d.pk for d in deliveries]
+        # robust: a broker hiccup must not turn the caller's committed work into an error page;
+        # the sweeper picks up deliveries that were never enqueued.
+        transaction.on_commit(partial(enqueue_deliveries, ids), robust=True)
+    return count
+
+
+def enqueue_deliveries(delivery_ids: list[int]) -> None:
+    from photocapture.celery import app
+
+    from .tasks import send_deliveries
+
+    size = settings.NOTIFICATIONS_SEND_CHUNK
+    chunks = [delivery_ids[i : i + size] for i in range(0, len(delivery_ids), size)]
+    if app.conf.task_always_eager:
+        for chunk in chunks:
+            send_deliveries.apply_async((chunk,))
+        return
+    # One broker connection for the whole fan-out instead of one per message.
+    with app.producer_or_acquire() as producer:
+        for chunk in chunks:
+            send_deliveries.apply_async((chunk,), producer=producer)
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    FAILED = "failed"  # recorded; retry after `retry_in`
+    GAVE_UP = "gave_up"  # failed max attempts times
+    BUSY = "busy"  # another worker holds a live claim; look again after `retry_in`
+    NOTHING = "nothing"  # already sent, or not ours to send
+
+
+@dataclasses.dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    retry_in: float | None = None
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Exponential backoff, capped below the broker's visibility timeout."""
+    base = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
+    return min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATIONS_RETRY_MAX_SECONDS)
+
+
+def _claimable(now: datetime.datetime) -> Q:
+    lease = datetime.timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
+    under_limit = Q(attempts__lt=settings.NOTIFICATIONS_MAX_ATTEMPTS)
+    return (
+        Q(status=DeliveryStatus.PENDING)
+        | (Q(status=DeliveryStatus.FAILED) & under_limit)
+        | (Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - lease) & under_limit)
+    )
+
+
+def send_delivery(
+    *, delivery_id: int, now: datetime.datetime | None = None, connections: dict | None = None
+) -> SendResult:
+    """Send one email/SMS delivery if it is still due. Safe to call any number of times."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    claimed = Delivery.objects.filter(_claimable(now), pk=delivery_id).update(
+        status=DeliveryStatus.SENDING,
+        claim_token=token,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        next_attempt_at=None,
+    )
+    if not claimed:
+        row = Delivery.objects.filter(pk=delivery_id).values("status", "claimed_at").first()
+        if row and row["status"] == DeliveryStatus.SENDING:
+            lease_end = row["claimed_at"] + datetime.timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
+            return SendResult(Outcome.BUSY, max((lease_end - now).total_seconds(), 0) + 1)
+        return SendResult(Outcome.NOTHING)
+
+    delivery = Delivery.objects.select_related("notification").get(pk=delivery_id)
+    try:
+        _transmit(delivery, connections if connections is not None else {})
+    except Exception as exc:  # any transport failure is recorded and retried, never lost
+        gave_up = delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
+        retry_in = None if gave_up else backoff_seconds(delivery.attempts)
+        Delivery.objects.filter(pk=delivery_id, claim_token=token).update(
+            status=DeliveryStatus.FAILED,
+            claim_token=None,
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+            next_attempt_at=None if gave_up else now + datetime.timedelta(seconds=retry_in),
+        )
+        logger.warning("delivery %s failed (attempt %s): %s", delivery_id, delivery.attempts, type(exc).__name__)
+        return SendResult(Outcome.GAVE_UP) if gave_up else SendResult(Outcome.FAILED, retry_in)
+
+    marked = Delivery.objects.filter(pk=delivery_id, claim_token=token, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.SENT, sent_at=now, claim_token=None, last_error=""
+    )
+    if not marked:
+        # Our lease ran out mid-send and another worker took over; it records the send.
+        logger.warning("delivery %s: lease lost during send", delivery_id)
+    return SendResult(Outcome.SENT)
+
+
+def _transmit(delivery: Delivery, connections: dict) -> None:
+    delay = settings.NOTIFICATIONS_TEST_SEND_DELAY
+    if delay:
+        time.sleep(delay)  # only set by the worker integration test, to widen the window for a kill
+    notification = delivery.notification
+    if delivery.channel == Channel.EMAIL:
+        if "email" not in connections:
+            connections["email"] = get_connection()
+        EmailMessage(
+            subject=notification.title,
+            body=notification.body,
+            to=[delivery.address],
+            connection=connections["email"],
+            # Stable per delivery: a resend after a lost "sent" write can be recognised downstream.
+            headers={"Message-ID": f"<delivery-{delivery.pk}@{settings.NOTIFICATIONS_MESSAGE_ID_DOMAIN}>"},
+        ).send()
+    elif delivery.channel == Channel.SMS:
+        if "sms" not in connections:
+            connections["sms"] = get_sms_backend()
+        connections["sms"].send(delivery.address, f"{settings.SMS_SIGNATURE}{notification.title}：{notification.body}")
+    else:
+        raise ValueError(f"not an external channel: {delivery.channel}")
+
+
+def deliveries_to_requeue(*, now: datetime.datetime | None = None, limit: int = 2000) -> list[int]:
+    """Deliveries that no queued task will pick up: never enqueued, retry due, or claim abandoned."""
+    now = now or timezone.now()
+    lease = datetime.timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
+    stale_pending = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS)
+    under_limit = Q(attempts__lt=settings.NOTIFICATIONS_MAX_ATTEMPTS)
+    # Abandoned claims that used up every attempt stop here, visibly failed.
+    Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - lease).exclude(under_limit).update(
+        status=DeliveryStatus.FAILED, claim_token=None, last_error="发送中断次数过多"
+    )
+    due = (
+        Q(status=DeliveryStatus.PENDING, created_at__lt=stale_pending)
+        | (Q(status=DeliveryStatus.FAILED, next_attempt_at__lte=now) & under_limit)
+        | (Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - lease) & under_limit)
+    )
+    return list(Delivery.objects.filter(due).order_by("id").values_list("id", flat=True)[:limit])
+
+
+def mark_read(*, user, notification_ids: Iterable[int] | None = None, now: datetime.datetime | None = None) -> int:
+    from .selectors import inbox_for
+
+    qs = inbox_for(user).filter(read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return Notification.objects.filter(pk__in=qs.values("pk")).update(read_at=now or timezone.now())
