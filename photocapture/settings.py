@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "fees",
     "verification",
     "retakes",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -108,8 +109,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE = {}
+# A message taken by a worker that dies is handed out again after this many seconds
+# (Redis transport); it must exceed the longest countdown a task is scheduled with.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {"task": "notifications.sweep_deliveries", "schedule": 600.0},
+}
+
+# Notifications: SMS provider and delivery retry policy (notifications/services.py).
+SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.log"))
+SMS_SIGNATURE = env("SMS_SIGNATURE", default="【教务处】")
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=1800)
+# A "sending" claim older than this belongs to a dead worker (longer than any task's hard limit).
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS = env.int("NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS", default=3600)
+NOTIFICATIONS_SEND_CHUNK = env.int("NOTIFICATIONS_SEND_CHUNK", default=50)
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="photocapture.local")
+NOTIFICATIONS_TEST_SEND_DELAY = env.float("NOTIFICATIONS_TEST_SEND_DELAY", default=0.0)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
