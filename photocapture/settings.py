@@ -4,6 +4,7 @@ embedded demo: SQLite, Celery tasks run eagerly, no Redis needed."""
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -114,7 +115,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep_deliveries", "schedule": 600.0},
+    # Daily, Asia/Shanghai: slot reminders the day before, verification steps, coordinators' lists.
+    "verification-slot-reminders": {"task": "verification.slot_reminders_all", "schedule": crontab(hour=18, minute=0)},
+    "verification-reminders": {"task": "verification.verification_reminders_all", "schedule": crontab(hour=9, minute=0)},
+    "verification-overdue-digests": {"task": "verification.overdue_digests_all", "schedule": crontab(hour=9, minute=30)},
 }
+# Days before the verification due date on which unverified students are reminded (plus once when overdue).
+VERIFICATION_REMINDER_DAYS = env.list("VERIFICATION_REMINDER_DAYS", cast=int, default=[14, 7, 3, 1])
 
 # Notifications: SMS provider and delivery retry policy (notifications/services.py).
 SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")

@@ -1,0 +1,52 @@
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from accounts.models import Role
+from notifications.sms import LocmemSmsBackend
+from sessions_app.services import record_capture
+from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=SH)
+
+
+def capture(student, *, on: datetime.date, slot=None, operator=None):
+    slot = slot or make_slot(student.campaign, group=f"组{student.pk}", date=on)
+    operator = operator or make_user(Role.OPERATOR)
+    result = record_capture(
+        campaign=student.campaign, slot=slot, identifier=student.student_no, operator=operator, now=at(on)
+    )
+    assert result.capture is not None, result.message
+    return result.capture
+
+
+@pytest.fixture(autouse=True)
+def _backends(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
+    settings.VERIFICATION_REMINDER_DAYS = [14, 7, 3, 1]
+    LocmemSmsBackend.outbox = []
+
+
+@pytest.fixture
+def campaign():
+    return make_campaign(chsi_url="https://xjxl.chsi.com.cn")
+
+
+@pytest.fixture
+def college():
+    return make_college("计算机科学与工程学院")
+
+
+@pytest.fixture
+def student_factory(campaign, college):
+    def build(**kwargs):
+        kwargs.setdefault("college", college)
+        return make_student(campaign, **kwargs)
+
+    return build

@@ -1,0 +1,269 @@
+"""Verification records, confirmations and problem reports: the rules of issue 4, section 3.
+
+Reminders live in verification/reminders.py and the CHSI status import in
+verification/chsi_import.py; both call into the date rule here.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+from accounts.models import Role
+from notifications.services import notify
+from sessions_app.models import Campaign, Capture, Student, WindowUnit
+
+from .models import (
+    ESCALATED_TYPES,
+    OPEN_STATUSES,
+    ConfirmationSource,
+    ProblemReport,
+    ProblemType,
+    ReportStatus,
+    ReportStep,
+    StepAction,
+    VerificationRecord,
+)
+
+
+class VerificationError(Exception):
+    """A rule refused the action; the message is shown to the user as is."""
+
+
+# --- the clock ---------------------------------------------------------------
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """Mon-Fri only. There is no holiday calendar: public holidays count as working days."""
+    current = start
+    added = 0
+    while added < days:
+        current += datetime.timedelta(days=1)
+        if current.weekday() < 5:
+            added += 1
+    return current
+
+
+def due_date_for(*, campaign: Campaign, captured_on: datetime.date) -> datetime.date:
+    """The last day the student may confirm on CHSI: capture date + the campaign's window."""
+    if campaign.verification_window_unit == WindowUnit.WORKING_DAYS:
+        return add_working_days(captured_on, campaign.verification_window)
+    return captured_on + datetime.timedelta(days=campaign.verification_window)
+
+
+def days_left(*, due_date: datetime.date, today: datetime.date) -> int:
+    return (due_date - today).days
+
+
+def open_record_for_capture(*, capture: Capture) -> VerificationRecord:
+    """Start the student's clock. Runs inside the capture's transaction (signal receiver)."""
+    captured_on = timezone.localdate(capture.captured_at)
+    campaign = capture.campaign
+    # A new capture after an undo replaces the old clock; the old record stays as history.
+    VerificationRecord.objects.filter(student_id=capture.student_id, is_active=True).update(is_active=False)
+    record, _created = VerificationRecord.objects.get_or_create(
+        capture=capture,
+        defaults={
+            "campaign": campaign,
+            "student_id": capture.student_id,
+            "captured_on": captured_on,
+            "due_date": due_date_for(campaign=campaign, captured_on=captured_on),
+        },
+    )
+    return record
+
+
+def close_record_for_capture(*, capture: Capture) -> None:
+    VerificationRecord.objects.filter(capture=capture, is_active=True).update(is_active=False)
+
+
+def ensure_records(*, campaign: Campaign) -> int:
+    """Records for active captures made without the signal (e.g. before this app existed)."""
+    missing = list(
+        Capture.objects.filter(campaign=campaign, undone_at__isnull=True, verification__isnull=True).only(
+            "id", "student_id", "captured_at"
+        )
+    )
+    if not missing:
+        return 0
+    rows = []
+    for capture in missing:
+        captured_on = timezone.localdate(capture.captured_at)
+        rows.append(
+            VerificationRecord(
+                campaign=campaign,
+                student_id=capture.student_id,
+                capture_id=capture.pk,
+                captured_on=captured_on,
+                due_date=due_date_for(campaign=campaign, captured_on=captured_on),
+            )
+        )
+    VerificationRecord.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def active_record(*, student: Student) -> VerificationRecord | None:
+    return VerificationRecord.objects.filter(student=student, is_active=True).first()
+
+
+# --- confirmation ------------------------------------------------------------
+
+
+def confirm_verification(*, student: Student, actor, now: datetime.datetime | None = None) -> VerificationRecord:
+    """The student says "I have checked and confirmed on CHSI". Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        record = VerificationRecord.objects.select_for_update().filter(student=student, is_active=True).first()
+        if record is None:
+            raise VerificationError(_("你还没有有效的采集记录，采集后才需要网上校对"))
+        if record.confirmed_at is not None:
+            return record
+        record.confirmed_at = now
+        record.confirmed_by = actor
+        record.confirmation_source = ConfirmationSource.STUDENT
+        record.save(update_fields=["confirmed_at", "confirmed_by", "confirmation_source", "updated_at"])
+        # The no-photo cases are solved on CHSI itself; a confirmation means they are over.
+        for report in ProblemReport.objects.select_for_update().filter(student=student, status=ReportStatus.SELF_HELP):
+            _move(report, ReportStatus.RESOLVED, StepAction.CLOSED_BY_STUDENT, actor, _("学生已在学信网核对确认"))
+        record_event(
+            actor=actor,
+            action="verification_confirmed",
+            campaign=record.campaign,
+            obj=record,
+            summary=f"{student.student_no} 自报已在学信网核对确认",
+        )
+    return record
+
+
+# --- problem reports ---------------------------------------------------------
+
+
+def _move(report: ProblemReport, status: str, action: str, actor, note: str) -> None:
+    report.status = status
+    report.save(update_fields=["status", "updated_at"])
+    ReportStep.objects.create(report=report, action=action, actor=actor, note=note)
+
+
+def report_problem(*, student: Student, problem_type: str, description: str, actor) -> ProblemReport:
+    if problem_type not in ProblemType.values:
+        raise VerificationError(_("请选择问题类型"))
+    description = (description or "").strip()
+    escalated = problem_type in ESCALATED_TYPES
+    if escalated and not description:
+        raise VerificationError(_("请写明哪一项信息有误或照片有什么问题，学院负责老师需要据此上报"))
+    try:
+        with transaction.atomic():
+            report = ProblemReport.objects.create(
+                campaign=student.campaign,
+                student=student,
+                problem_type=problem_type,
+                description=description[:2000],
+                status=ReportStatus.SUBMITTED if escalated else ReportStatus.SELF_HELP,
+            )
+            ReportStep.objects.create(report=report, action=StepAction.SUBMITTED, actor=actor, note=description[:2000])
+            record_event(
+                actor=actor,
+                action="verification_problem",
+                campaign=student.campaign,
+                obj=report,
+                summary=f"{student.student_no} 反馈：{report.get_problem_type_display()}",
+            )
+            if escalated:
+                _tell_coordinators(report)
+    except IntegrityError:
+        raise VerificationError(_("这个问题你已经反馈过，正在处理中，请查看下方的处理进度")) from None
+    return report
+
+
+def _tell_coordinators(report: ProblemReport) -> None:
+    User = get_user_model()
+    coordinators = User.objects.filter(role=Role.COORDINATOR, is_active=True, colleges=report.student.college_id)
+    for coordinator in coordinators:
+        notify(
+            recipient=coordinator,
+            kind="verification_problem",
+            subject=report,
+            step="submitted",
+            title=_("%(name)s 反馈网上校对问题：%(type)s")
+            % {"name": report.student.name, "type": report.get_problem_type_display()},
+            body=_("学生 %(name)s（%(no)s）反馈：%(type)s。说明：%(text)s。请在“网上校对”页面核实后上报教务处。")
+            % {
+                "name": report.student.name,
+                "no": report.student.student_no,
+                "type": report.get_problem_type_display(),
+                "text": report.description or _("无"),
+            },
+            channels=("inbox", "email"),
+        )
+
+
+def _tell_student(report: ProblemReport, step: str, note: str) -> None:
+    notify(
+        recipient=report.student,
+        kind="verification_problem",
+        subject=report,
+        step=step,
+        title=_("你反馈的问题：%(status)s") % {"status": report.get_status_display()},
+        body=_("你反馈的“%(type)s”现在的状态是：%(status)s。%(note)s")
+        % {"type": report.get_problem_type_display(), "status": report.get_status_display(), "note": note},
+        channels=("inbox",),
+    )
+
+
+def _locked_report(report_id: int) -> ProblemReport:
+    return ProblemReport.objects.select_for_update().select_related("student", "campaign").get(pk=report_id)
+
+
+def forward_report(*, report: ProblemReport, actor, note: str = "") -> ProblemReport:
+    """The coordinator reports it collectively to 教务处's student-status administrator."""
+    with transaction.atomic():
+        report = _locked_report(report.pk)
+        if report.problem_type not in ESCALATED_TYPES:
+            raise VerificationError(_("这类问题由学生在学信网自行处理，不需要上报"))
+        if report.status != ReportStatus.SUBMITTED:
+            raise VerificationError(
+                _("只有待学院处理的问题可以上报，当前状态：%(s)s") % {"s": report.get_status_display()}
+            )
+        note = (note or "").strip()[:2000]
+        _move(report, ReportStatus.FORWARDED, StepAction.FORWARDED, actor, note)
+        record_event(
+            actor=actor,
+            action="verification_problem_forwarded",
+            campaign=report.campaign,
+            obj=report,
+            summary=f"{report.student.student_no} 的问题已上报教务处",
+        )
+        _tell_student(report, "forwarded", note)
+    return report
+
+
+def resolve_report(*, report: ProblemReport, actor, note: str) -> ProblemReport:
+    note = (note or "").strip()[:2000]
+    if not note:
+        raise VerificationError(_("请填写处理结果，学生会看到这段说明"))
+    with transaction.atomic():
+        report = _locked_report(report.pk)
+        if report.status == ReportStatus.RESOLVED:
+            raise VerificationError(_("这个问题已经处理完毕"))
+        _move(report, ReportStatus.RESOLVED, StepAction.RESOLVED, actor, note)
+        record_event(
+            actor=actor,
+            action="verification_problem_resolved",
+            campaign=report.campaign,
+            obj=report,
+            summary=f"{report.student.student_no} 的问题已处理",
+        )
+        _tell_student(report, "resolved", note)
+    return report
+
+
+def close_report_by_student(*, report: ProblemReport, actor, note: str = "") -> ProblemReport:
+    with transaction.atomic():
+        report = _locked_report(report.pk)
+        if report.status not in OPEN_STATUSES:
+            raise VerificationError(_("这个问题已经处理完毕"))
+        _move(report, ReportStatus.RESOLVED, StepAction.CLOSED_BY_STUDENT, actor, (note or "").strip()[:2000])
+    return report
