@@ -112,7 +112,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 # A message taken by a worker that dies is handed out again after this many seconds
 # (Redis transport); it must exceed the longest countdown a task is scheduled with.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep_deliveries", "schedule": 600.0},
     # Daily, Asia/Shanghai: slot reminders the day before, verification steps, coordinators' lists.
@@ -127,6 +131,8 @@ VERIFICATION_REMINDER_DAYS = env.list("VERIFICATION_REMINDER_DAYS", cast=int, de
 SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.log"))
 SMS_SIGNATURE = env("SMS_SIGNATURE", default="【教务处】")
+# Used only when EMAIL_BACKEND is the file-based one (development, the worker test).
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=1800)

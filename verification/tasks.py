@@ -1,6 +1,8 @@
 """Beat entry points. Each takes ids, is idempotent through the notification key, and only
 calls services; a rerun or a second beat process records and sends nothing new."""
 
+import datetime
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
@@ -20,26 +22,31 @@ _COMMON = {
 }
 
 
+def _day(value: str | None) -> datetime.date | None:
+    # Beat passes nothing (today in Asia/Shanghai); a rerun for a given day passes it explicitly.
+    return datetime.date.fromisoformat(value) if value else None
+
+
 def _active_campaign_ids() -> list[int]:
     return list(Campaign.objects.filter(is_active=True).values_list("id", flat=True))
 
 
 @shared_task(name="verification.verification_reminders", **_COMMON)
-def verification_reminders(campaign_id: int) -> dict:
+def verification_reminders(campaign_id: int, today: str | None = None) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
-    return dict(reminders.send_verification_reminders(campaign=campaign).counts)
+    return dict(reminders.send_verification_reminders(campaign=campaign, today=_day(today)).counts)
 
 
 @shared_task(name="verification.slot_reminders", **_COMMON)
-def slot_reminders(campaign_id: int) -> dict:
+def slot_reminders(campaign_id: int, today: str | None = None) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
-    return dict(reminders.send_slot_reminders(campaign=campaign).counts)
+    return dict(reminders.send_slot_reminders(campaign=campaign, today=_day(today)).counts)
 
 
 @shared_task(name="verification.overdue_digests", **_COMMON)
-def overdue_digests(campaign_id: int) -> dict:
+def overdue_digests(campaign_id: int, today: str | None = None) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
-    return dict(reminders.send_overdue_digests(campaign=campaign).counts)
+    return dict(reminders.send_overdue_digests(campaign=campaign, today=_day(today)).counts)
 
 
 @shared_task(name="verification.verification_reminders_all", **_COMMON)
