@@ -166,3 +166,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 WHITENOISE_USE_FINDERS = True  # serve static/ without a collectstatic step (demo, tests)
+
+# Retakes: the automatic check of electronic photos (retakes/photo_check/). Values from the standard
+# behind the notice (教毕指〔2017〕99号, see DOMAIN.md); the tolerances are this portal's choice.
+PHOTO_CHECK = {
+    "width": 480,
+    "height": 640,
+    "aspect_tolerance": 0.01,  # other sizes with this 3:4 ratio are measured on a copy scaled to 480x640
+    "min_bytes": 20 * 1024,
+    "max_bytes": 2 * 1024 * 1024,
+    "upload_max_bytes": env.int("PHOTO_UPLOAD_MAX_BYTES", default=8 * 1024 * 1024),
+    "max_pixels": 16_000_000,  # decompression-bomb cap, checked before any pixel is decoded
+    "background_rgb": (100, 197, 255),
+    "background_max_distance": 60,  # RGB distance of the measured background from Xinhua blue
+    "background_max_spread": 30,  # RGB distance between the light and dark parts of the background
+    "background_max_noise": 8.0,  # luminance standard deviation inside a background patch
+    "background_band_px": 24,
+    "background_side_depth": 0.5,  # the side bands reach this fraction of the height
+    "head_top_px": (50, 110),
+    "head_pixel_distance": 45,  # RGB distance from the background that makes a pixel "head"
+    "head_row_fraction": 0.12,
+    "eye_line_px": (200, 300),
+    "eye_line_in_face_box": 0.38,  # where the eyes sit in a Haar face box, used when no eye is found
+    "face_width_px": (180, 300),
+    "face_min_px": 60,  # smaller detections are noise, not a second person
+    "face_detect_width": 240,
+    "centre_max_offset_px": 30,
+}

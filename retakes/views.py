@@ -1,8 +1,318 @@
-# Placeholder until this app's issue is built.
+import io
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import staff_required
+from accounts.scope import student_profile, visible_colleges
+from photocapture.campaigns import current_campaign
+
+from . import selectors, services
+from .forms import CancelForm, PhotoForm, RequestForm, ReviewForm
+from .models import Channel, CheckStatus, Status
+from .photo_check import check_photo
+from .photo_check.config import load_config
+from .uploads import declared_too_large, install_limit, upload_limit
+
+LIST_PAGE_SIZE = 200
+
+
+def _require_retakes_user(user) -> None:
+    if not selectors.can_use_retakes(user):
+        raise PermissionDenied(_("你的角色不能办理补拍"))
+
+
+def _limit_mb() -> str:
+    return f"{upload_limit() / 1024 / 1024:.0f}"
+
+
+def _upload_context() -> dict:
+    return {"upload_limit_mb": _limit_mb(), "upload_limit_bytes": upload_limit(), "photo_config": load_config()}
+
+
+# --- pages ----------------------------------------------------------------------------
 
 
 @login_required
 def index(request):
-    return HttpResponse("retakes")
+    _require_retakes_user(request.user)
+    if request.user.is_student:
+        return _student_index(request)
+    return _request_list(request)
+
+
+def _student_index(request):
+    profile = student_profile(request.user)
+    requests = selectors.student_requests(profile) if profile else []
+    open_request = next((r for r in requests if r.is_open and r.campaign_id == profile.campaign_id), None)
+    return render(
+        request,
+        "retakes/student_index.html",
+        {"student": profile, "open_request": open_request, "requests": requests, **_upload_context()},
+    )
+
+
+def _request_list(request):
+    user = request.user
+    campaign = current_campaign(request)
+    status = request.GET.get("status", "")
+    college_id = request.GET.get("college") or None
+    if college_id is not None and not str(college_id).isdigit():
+        college_id = None
+    qs = selectors.request_list(user, campaign, status=status, college_id=college_id)
+    page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.status_counts(user, campaign)
+    return render(
+        request,
+        "retakes/list.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "status": status,
+            "college_id": college_id,
+            "colleges": list(visible_colleges(user)) if user.is_academic_staff else [],
+            "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
+            "open_count": sum(n for s, n in counts.items() if s not in (Status.DONE, Status.CANCELLED)),
+        },
+    )
+
+
+@login_required
+def new_request(request):
+    user = request.user
+    _require_retakes_user(user)
+    for_student = user.is_student
+    profile = student_profile(user) if for_student else None
+    if for_student and profile is None:
+        messages.error(request, _("你的账号没有关联到毕业生名单，请联系辅导员"))
+        return redirect("retakes:index")
+    campaign = profile.campaign if for_student else current_campaign(request)
+    form = RequestForm(request.POST or None, for_student=for_student)
+    if request.method == "POST" and form.is_valid():
+        student = profile or selectors.find_visible_student(user, campaign, form.cleaned_data["student_no"])
+        if student is None:
+            form.add_error("student_no", _("在你可以办理的学生中没有这个学号"))
+        else:
+            try:
+                retake = services.create_request(
+                    student=student,
+                    actor=user,
+                    reason=form.cleaned_data["reason"],
+                    reason_detail=form.cleaned_data.get("reason_detail", ""),
+                    channel=form.cleaned_data["channel"],
+                    planned_date=form.cleaned_data.get("planned_date"),
+                    note=form.cleaned_data.get("note", ""),
+                )
+            except services.RetakeError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("补拍申请已提交，请按下方说明办理"))
+                return redirect("retakes:detail", pk=retake.pk)
+    instructions = [services.channel_instructions(channel=value, campaign=campaign) for value in Channel.values]
+    return render(
+        request,
+        "retakes/request_form.html",
+        {"form": form, "campaign": campaign, "student": profile, "instructions": instructions},
+    )
+
+
+@login_required
+def detail(request, pk):
+    user = request.user
+    _require_retakes_user(user)
+    retake = selectors.get_visible_request_or_404(user, pk)
+    photos = list(retake.photos.select_related("uploaded_by", "reviewed_by"))
+    events = list(retake.events.select_related("actor"))
+    is_handler = user.is_academic_staff or user.is_counselor
+    return render(
+        request,
+        "retakes/detail.html",
+        {
+            "retake": retake,
+            "student": retake.student,
+            "photos": photos,
+            "events": events,
+            "instructions": services.channel_instructions(channel=retake.channel, campaign=retake.campaign),
+            "can_upload": services.can_transition(retake.status, Status.PHOTO_SUBMITTED),
+            "can_review": user.is_academic_staff and retake.status == Status.CHECKED,
+            "can_record_paper": is_handler
+            and retake.status != Status.CANCELLED
+            and retake.paper_photo_received_at is None,
+            "can_cancel": services.can_transition(retake.status, Status.CANCELLED),
+            "photo_form": PhotoForm(),
+            "review_form": ReviewForm(),
+            "cancel_form": CancelForm(),
+            "current_failed": retake.current_photo is not None
+            and retake.current_photo.check_status in (CheckStatus.FAILED, CheckStatus.ERROR),
+            **_upload_context(),
+        },
+    )
+
+
+# --- uploads --------------------------------------------------------------------------
+
+
+def _too_large_response(request, *, as_json: bool):
+    message = _("文件太大：上传上限为 %(max)s MB，标准照片一般在 2 MB 以内，请压缩后重新上传") % {"max": _limit_mb()}
+    if as_json:
+        return JsonResponse({"error": message}, status=413)
+    return render(request, "retakes/upload_too_large.html", {"message": message}, status=413)
+
+
+@csrf_exempt
+@login_required
+@require_POST
+def upload_photo(request, pk):
+    if declared_too_large(request):
+        return _too_large_response(request, as_json=False)
+    limiter = install_limit(request)
+    return _upload_photo(request, pk, limiter)
+
+
+@csrf_protect
+def _upload_photo(request, pk, limiter):
+    user = request.user
+    _require_retakes_user(user)
+    retake = selectors.get_visible_request_or_404(user, pk)
+    form = PhotoForm(request.POST, request.FILES)
+    if limiter.exceeded:
+        return _too_large_response(request, as_json=False)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的照片文件"))
+        return redirect("retakes:detail", pk=retake.pk)
+    upload = form.cleaned_data["photo"]
+    try:
+        photo = services.submit_photo(
+            request=retake, data=upload.read(), actor=user, note=form.cleaned_data.get("note", "")
+        )
+    except services.PhotoRejected as exc:
+        messages.error(request, _("照片没有保存：%(reason)s") % {"reason": str(exc)})
+    except services.RetakeError as exc:
+        messages.error(request, str(exc))
+    else:
+        photo.refresh_from_db(fields=["check_status"])
+        if photo.check_status == CheckStatus.PASSED:
+            messages.success(request, _("照片已提交，自动检查通过，等待教务处审核"))
+        elif photo.check_status == CheckStatus.PENDING:
+            messages.success(request, _("照片已提交，正在自动检查，稍后刷新本页查看结果"))
+        else:
+            messages.warning(request, _("照片已提交，但没有通过自动检查：请查看下方的问题，重新提交或等待审核"))
+    return redirect("retakes:detail", pk=retake.pk)
+
+
+@csrf_exempt
+@login_required
+@require_POST
+def self_check(request):
+    """Check a photo without storing it; the page shows the findings without reloading."""
+    if declared_too_large(request):
+        return _too_large_response(request, as_json=True)
+    limiter = install_limit(request)
+    return _self_check(request, limiter)
+
+
+@csrf_protect
+def _self_check(request, limiter):
+    if not selectors.can_use_retakes(request.user):
+        return JsonResponse({"error": _("你的角色不能办理补拍")}, status=403)
+    upload = request.FILES.get("photo")
+    if limiter.exceeded:
+        return _too_large_response(request, as_json=True)
+    if upload is None:
+        return JsonResponse({"error": _("请选择要检查的照片文件")}, status=400)
+    report = check_photo(upload.read())
+    body = report.as_dict()
+    body["summary"] = (
+        _("照片符合要求") if report.ok else _("发现 %(n)s 个问题，请按提示修改后重新检查") % {"n": len(report.findings)}
+    )
+    return JsonResponse(body)
+
+
+@login_required
+@require_GET
+def photo_file(request, pk):
+    _require_retakes_user(request.user)
+    photo = selectors.get_visible_photo_or_404(request.user, pk)
+    try:
+        stream = photo.file.open("rb")
+    except (OSError, ValueError):
+        raise Http404(_("照片文件不存在")) from None
+    response = FileResponse(stream, content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="retake-{photo.request_id}-{photo.pk}.{photo.extension}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- actions --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def record_paper(request, pk):
+    user = request.user
+    if not (user.is_academic_staff or user.is_counselor):
+        raise PermissionDenied(_("只有辅导员或教务处可以登记纸质照片"))
+    retake = selectors.get_visible_request_or_404(user, pk)
+    try:
+        services.record_paper_photo(request=retake, actor=user)
+    except services.RetakeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已登记收到纸质照片"))
+    return redirect("retakes:detail", pk=retake.pk)
+
+
+@staff_required
+@require_POST
+def review(request, pk):
+    retake = selectors.get_visible_request_or_404(request.user, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择通过或退回"))
+        return redirect("retakes:detail", pk=retake.pk)
+    accept = form.cleaned_data["decision"] == "accept"
+    try:
+        services.review_photo(request=retake, actor=request.user, accept=accept, reason=form.cleaned_data["reason"])
+    except services.RetakeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("照片已通过") if accept else _("照片已退回，学生会看到退回原因"))
+    return redirect("retakes:detail", pk=retake.pk)
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    _require_retakes_user(request.user)
+    retake = selectors.get_visible_request_or_404(request.user, pk)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.cancel_request(request=retake, actor=request.user, reason=reason)
+    except services.RetakeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("补拍申请已撤销"))
+    return redirect("retakes:index")
+
+
+@staff_required
+@require_GET
+def export(request):
+    from .exports import retakes_export
+
+    campaign = current_campaign(request)
+    buffer = io.BytesIO()
+    retakes_export(campaign=campaign, user=request.user, stream=buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="retakes-{campaign.code}.xlsx"'
+    return response

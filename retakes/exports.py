@@ -1,0 +1,53 @@
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from photocapture.exports import register
+
+from . import selectors
+from .models import CheckStatus
+
+
+def _local(value, fmt="%Y-%m-%d %H:%M") -> str:
+    return timezone.localtime(value).strftime(fmt) if value else ""
+
+
+@register("retakes", title="补拍名单")
+def retakes_export(*, campaign, user, stream) -> None:
+    """Every retake request of the campaign the user may see (user=None: the command line, all)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("补拍名单"))
+    sheet.append(
+        [
+            _("学号"), _("姓名"), _("学院"), _("班级"), _("辅导员"), _("原因"), _("原因说明"), _("补拍方式"),
+            _("计划日期"), _("截止日期"), _("状态"), _("电子照片"), _("自动检查"), _("问题"), _("纸质照片"),
+            _("申请时间"), _("更新时间"),
+        ]
+    )  # fmt: skip
+    deadline = campaign.retake_deadline.isoformat() if campaign.retake_deadline else ""
+    for request in selectors.export_rows(user, campaign):
+        student = request.student
+        photo = request.current_photo
+        findings = "；".join(f.get("message", "") for f in photo.findings) if photo else ""
+        sheet.append(
+            [
+                student.student_no,
+                student.name,
+                student.college.name,
+                student.class_name,
+                str(student.counselor) if student.counselor_id else "",
+                request.get_reason_display(),
+                request.reason_detail,
+                request.get_channel_display(),
+                request.planned_date.isoformat() if request.planned_date else "",
+                deadline,
+                request.get_status_display(),
+                _local(photo.uploaded_at) if photo else _("未提交"),
+                CheckStatus(photo.check_status).label if photo else "",
+                findings,
+                _local(request.paper_photo_received_at) or (_("需交") if request.needs_paper_photo else _("不需要")),
+                _local(request.created_at),
+                _local(request.updated_at),
+            ]
+        )
+    workbook.save(stream)

@@ -1,0 +1,47 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Channel, Reason
+
+
+class RequestForm(forms.Form):
+    student_no = forms.CharField(label=_("学号"), max_length=32, required=False)
+    reason = forms.ChoiceField(label=_("未参加集中拍摄的原因"), choices=Reason.choices)
+    reason_detail = forms.CharField(label=_("原因说明"), max_length=200, required=False)
+    channel = forms.ChoiceField(label=_("补拍方式"), choices=Channel.choices, widget=forms.RadioSelect)
+    planned_date = forms.DateField(
+        label=_("计划补拍日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("备注"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, for_student: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if for_student:
+            del self.fields["student_no"]
+        else:
+            self.fields["student_no"].required = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Reason.OTHER and not (data.get("reason_detail") or "").strip():
+            self.add_error("reason_detail", _("原因选择“其他”时，请说明具体原因"))
+        return data
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(label=_("电子照片（JPEG，宽 480 × 高 640 像素）"))
+    note = forms.CharField(
+        label=_("说明（照片未通过自动检查仍要提交时请填写）"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("通过")), ("return", _("退回重拍"))])
+    reason = forms.CharField(label=_("理由"), required=False, max_length=500)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("撤销原因"), required=False, max_length=500)

@@ -1,0 +1,106 @@
+"""Reads for retakes. Who sees what comes from accounts.scope; retakes are the counselor's
+business, so coordinators and desk operators see none (DOMAIN.md, "People")."""
+
+import datetime
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from accounts.scope import visible_students
+from sessions_app.models import Campaign, Student
+
+from .models import CLOSED_STATUSES, RetakePhoto, RetakeRequest, Status
+
+LIST_RELATED = ("campaign", "student__college", "student__counselor", "current_photo", "created_by")
+
+
+def can_use_retakes(user) -> bool:
+    return user.is_authenticated and user.is_active and (user.is_academic_staff or user.is_counselor or user.is_student)
+
+
+def visible_requests(user, campaign: Campaign | None = None) -> QuerySet[RetakeRequest]:
+    if not can_use_retakes(user):
+        return RetakeRequest.objects.none()
+    qs = RetakeRequest.objects.filter(student__in=visible_students(user, campaign))
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    return qs
+
+
+def get_visible_request_or_404(user, pk) -> RetakeRequest:
+    try:
+        return visible_requests(user).select_related(*LIST_RELATED).get(pk=pk)
+    except (RetakeRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有这个补拍申请，或你无权查看") from None
+
+
+def get_visible_photo_or_404(user, pk) -> RetakePhoto:
+    try:
+        return RetakePhoto.objects.select_related("request").get(pk=pk, request__in=visible_requests(user).values("pk"))
+    except (RetakePhoto.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有这张照片，或你无权查看") from None
+
+
+def request_list(
+    user, campaign: Campaign, *, status: str = "", college_id: int | None = None
+) -> QuerySet[RetakeRequest]:
+    qs = visible_requests(user, campaign).select_related(*LIST_RELATED)
+    if status == "open":
+        qs = qs.exclude(status__in=CLOSED_STATUSES)
+    elif status in Status.values:
+        qs = qs.filter(status=status)
+    if college_id:
+        qs = qs.filter(student__college_id=college_id)
+    return qs.order_by("student__college__sort_order", "student__class_name", "student__student_no", "-created_at")
+
+
+def status_counts(user, campaign: Campaign) -> dict[str, int]:
+    rows = visible_requests(user, campaign).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def student_requests(student: Student) -> list[RetakeRequest]:
+    return list(
+        RetakeRequest.objects.filter(student=student).select_related(*LIST_RELATED).order_by("-created_at", "-id")
+    )
+
+
+def open_request_for(student: Student) -> RetakeRequest | None:
+    return (
+        RetakeRequest.objects.filter(student=student, campaign_id=student.campaign_id)
+        .exclude(status__in=CLOSED_STATUSES)
+        .select_related(*LIST_RELATED)
+        .first()
+    )
+
+
+def find_visible_student(user, campaign: Campaign, student_no: str) -> Student | None:
+    student_no = "".join((student_no or "").split())
+    if not student_no:
+        return None
+    return visible_students(user, campaign).select_related("campaign").filter(student_no=student_no).first()
+
+
+def requests_due_for_reminder(*, today: datetime.date, horizon_days: int) -> QuerySet[RetakeRequest]:
+    """Open requests whose next move is the student's and whose deadline is within the horizon."""
+    from .services import AWAITING_STUDENT
+
+    return (
+        RetakeRequest.objects.filter(
+            status__in=AWAITING_STUDENT,
+            campaign__retake_deadline__gte=today,
+            campaign__retake_deadline__lte=today + datetime.timedelta(days=horizon_days),
+        )
+        .select_related("campaign", "student__counselor", "student__user")
+        .order_by("id")
+    )
+
+
+def export_rows(user, campaign: Campaign):
+    """Requests for the .xlsx export, streamed in chunks with their related rows joined."""
+    qs = RetakeRequest.objects.filter(campaign=campaign) if user is None else visible_requests(user, campaign)
+    return (
+        qs.select_related(*LIST_RELATED, "paper_photo_received_by", "student__campus")
+        .order_by("student__college__sort_order", "student__class_name", "student__student_no", "id")
+        .iterator(chunk_size=2000)
+    )

@@ -1,0 +1,428 @@
+"""Retake requests: filing, photos, the automatic check, review, paper photos, reminders.
+
+Callers (views, commands, tasks) have already decided through retakes.selectors /
+accounts.scope that the actor may touch the request; here live the rules of the flow.
+"""
+
+import datetime
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+from sessions_app.models import Campaign, Student
+
+from .models import (
+    PAPER_PHOTO_CHANNELS,
+    Channel,
+    CheckStatus,
+    Reason,
+    RetakeEvent,
+    RetakePhoto,
+    RetakeRequest,
+    Review,
+    Status,
+)
+from .photo_check import Finding, check_photo
+from .photo_check.config import load_config
+from .photo_check.decode import decode
+
+logger = logging.getLogger(__name__)
+
+
+class RetakeError(Exception):
+    """A rule of the flow was broken; the message is shown to the user as is."""
+
+
+class PhotoRejected(RetakeError):
+    """The upload is not an image we can store; nothing was stored."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        super().__init__("；".join(f.message for f in findings))
+
+
+# Which status may follow which. Submitting a new photo is allowed until a reviewer has
+# accepted one, so a student can replace a photo the check failed without waiting for staff.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.REQUESTED: frozenset({Status.PHOTO_SUBMITTED, Status.CANCELLED}),
+    Status.PHOTO_SUBMITTED: frozenset({Status.CHECKED, Status.PHOTO_SUBMITTED, Status.CANCELLED}),
+    Status.CHECKED: frozenset({Status.ACCEPTED, Status.RETURNED, Status.PHOTO_SUBMITTED, Status.CANCELLED}),
+    Status.RETURNED: frozenset({Status.PHOTO_SUBMITTED, Status.CANCELLED}),
+    Status.ACCEPTED: frozenset({Status.DONE}),
+    Status.DONE: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def _move(request: RetakeRequest, target: str, *, actor, note: str = "") -> None:
+    """Change the status of a locked request and write the history row."""
+    if not can_transition(request.status, target):
+        raise RetakeError(
+            _("当前状态为“%(current)s”，不能变为“%(target)s”")
+            % {"current": Status(request.status).label, "target": Status(target).label}
+        )
+    RetakeEvent.objects.create(
+        request=request, actor=actor, from_status=request.status, to_status=target, note=note[:500]
+    )
+    request.status = target
+
+
+def _locked(request: RetakeRequest) -> RetakeRequest:
+    return (
+        RetakeRequest.objects.select_for_update()
+        .select_related("campaign", "student", "current_photo")
+        .get(pk=request.pk)
+    )
+
+
+# --- channel instructions ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instructions:
+    title: str
+    steps: list[str]
+    hand_in: list[str]
+
+
+def channel_instructions(*, channel: str, campaign: Campaign) -> Instructions:
+    """What the notice tells a student to do for each retake channel; addresses come from the campaign."""
+    cfg = load_config()
+    hand_in_paper = [_("纸质照片交给辅导员"), _("电子照片在本系统提交（或交给辅导员上传）")]
+    if channel == Channel.CENTRAL:
+        address = campaign.retake_centre_address or _("（地址待教务处公布，请留意通知）")
+        return Instructions(
+            title=Channel.CENTRAL.label,
+            steps=[
+                _("参加全省高校毕业生学历证书图像信息集中补拍。"),
+                _("地址：%(address)s") % {"address": address},
+                _("请携带二代身份证。"),
+            ],
+            hand_in=[_("电子照片在本系统提交（或交给辅导员上传）")],
+        )
+    if channel == Channel.LOCAL_XINHUA:
+        return Instructions(
+            title=Channel.LOCAL_XINHUA.label,
+            steps=[
+                _("到实习所在地的新华社图像采集点采集，注意只能去新华社采集。"),
+                _("采集后及时把照片的纸质版和电子版交给辅导员。"),
+            ],
+            hand_in=hand_in_paper,
+        )
+    if channel == Channel.PROXY:
+        return Instructions(
+            title=Channel.PROXY.label,
+            steps=[
+                _("可委托他人携带你的电子照片到新华社采集中心代为办理。"),
+                _(
+                    "电子照片要求：蓝色背景，宽 %(w)s × 高 %(h)s 像素的 JPEG；头部不要过大或过小；"
+                    "头顶上方留出约六分之一的空白。"
+                )
+                % {"w": cfg.width, "h": cfg.height},
+            ],
+            hand_in=[_("电子照片在本系统提交（或交给辅导员上传）")],
+        )
+    name = campaign.online_channel_name or _("（公众号名称待教务处公布）")
+    return Instructions(
+        title=Channel.ONLINE.label,
+        steps=[
+            _("微信搜索公众号“%(name)s”进行线上采集。") % {"name": name},
+            _("提交的照片要高清、纯色背景、半身照，不要过度修饰。"),
+            _("采集后把照片的纸质版和电子版交给辅导员。"),
+        ],
+        hand_in=hand_in_paper,
+    )
+
+
+# --- filing ---------------------------------------------------------------------------
+
+
+def create_request(
+    *,
+    student: Student,
+    actor,
+    reason: str,
+    channel: str,
+    planned_date: datetime.date | None = None,
+    reason_detail: str = "",
+    note: str = "",
+) -> RetakeRequest:
+    reason_detail = (reason_detail or "").strip()
+    if reason not in Reason.values:
+        raise RetakeError(_("请选择补拍原因"))
+    if channel not in Channel.values:
+        raise RetakeError(_("请选择补拍方式"))
+    if reason == Reason.OTHER and not reason_detail:
+        raise RetakeError(_("原因选择“其他”时，请说明具体原因"))
+    try:
+        with transaction.atomic():
+            request = RetakeRequest.objects.create(
+                campaign_id=student.campaign_id,
+                student=student,
+                reason=reason,
+                reason_detail=reason_detail[:200],
+                channel=channel,
+                planned_date=planned_date,
+                note=(note or "").strip(),
+                created_by=actor,
+            )
+            RetakeEvent.objects.create(request=request, actor=actor, to_status=Status.REQUESTED)
+            record_event(
+                actor=actor,
+                action="retake_request",
+                campaign=student.campaign,
+                obj=request,
+                summary=f"{student.student_no} 申请补拍（{Channel(channel).label}）",
+                data={"student_id": student.pk, "reason": reason, "channel": channel},
+            )
+    except IntegrityError:
+        raise RetakeError(_("%(name)s 已有一个未完成的补拍申请，请在原申请中继续办理") % {"name": student.name})
+    return request
+
+
+def cancel_request(*, request: RetakeRequest, actor, reason: str = "") -> RetakeRequest:
+    with transaction.atomic():
+        request = _locked(request)
+        _move(request, Status.CANCELLED, actor=actor, note=(reason or "").strip())
+        request.save(update_fields=["status", "updated_at"])
+    return request
+
+
+# --- photos ---------------------------------------------------------------------------
+
+
+def submit_photo(*, request: RetakeRequest, data: bytes, actor, note: str = "") -> RetakePhoto:
+    """Store an electronic photo for the request and queue its automatic check.
+
+    Only bytes that decode as a JPEG or PNG are stored (under a random name); anything else
+    raises PhotoRejected with the findings and leaves no trace.
+    """
+    cfg = load_config()
+    if len(data) > cfg.upload_max_bytes:
+        raise RetakeError(
+            _("文件太大：%(size)s MB，上传上限为 %(max)s MB")
+            % {"size": f"{len(data) / 1024 / 1024:.1f}", "max": f"{cfg.upload_max_bytes / 1024 / 1024:.0f}"}
+        )
+    decoded = decode(data, cfg)
+    if decoded.rgb is None:
+        raise PhotoRejected(decoded.findings)
+    if not can_transition(request.status, Status.PHOTO_SUBMITTED):
+        raise RetakeError(_("当前状态为“%(status)s”，不能再提交照片") % {"status": request.get_status_display()})
+
+    extension = "png" if decoded.format == "PNG" else "jpg"
+    photo = RetakePhoto(
+        request=request,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        format="PNG" if decoded.format == "PNG" else "JPEG",
+        width=decoded.width,
+        height=decoded.height,
+        uploaded_by=actor,
+        note=(note or "").strip(),
+    )
+    # The file is written before the row: a failed transaction leaves an orphan file that we
+    # remove below, never a row pointing at nothing.
+    photo.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            locked = _locked(request)
+            _move(locked, Status.PHOTO_SUBMITTED, actor=actor, note=_("提交电子照片"))
+            photo.request = locked
+            photo.save()
+            locked.current_photo = photo
+            locked.save(update_fields=["status", "current_photo", "updated_at"])
+            record_event(
+                actor=actor,
+                action="retake_photo",
+                campaign=locked.campaign,
+                obj=photo,
+                summary=f"{locked.student.student_no} 提交补拍电子照片",
+                data={"request_id": locked.pk, "sha256": photo.sha256, "size": photo.size},
+            )
+            transaction.on_commit(lambda: _enqueue_check(photo.pk))
+    except BaseException:
+        photo.file.delete(save=False)
+        raise
+    request.status, request.current_photo = locked.status, photo
+    return photo
+
+
+def _enqueue_check(photo_id: int) -> None:
+    from .tasks import check_retake_photo
+
+    check_retake_photo.delay(photo_id)
+
+
+def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
+    """The Celery job's body. Only a pending photo is checked, so a redelivered task changes nothing."""
+    photo = RetakePhoto.objects.filter(pk=photo_id, check_status=CheckStatus.PENDING).first()
+    if photo is None:
+        return None
+    try:
+        with photo.file.open("rb") as stream:
+            data = stream.read()
+    except OSError:
+        logger.warning("retake photo %s: file missing", photo_id)
+        report, status = None, CheckStatus.ERROR
+    else:
+        # Checked outside the transaction: the face detector takes tens of milliseconds
+        # and must not hold the row lock meanwhile.
+        report = check_photo(data)
+        status = CheckStatus.PASSED if report.ok else CheckStatus.FAILED
+    with transaction.atomic():
+        photo = RetakePhoto.objects.select_for_update().select_related("request").get(pk=photo_id)
+        if photo.check_status != CheckStatus.PENDING:
+            return photo
+        photo.check_status = status
+        photo.findings = [f.as_dict() for f in report.findings] if report else []
+        photo.measurements = report.measurements if report else {}
+        photo.checked_at = timezone.now()
+        photo.save(update_fields=["check_status", "findings", "measurements", "checked_at"])
+        request = _locked(photo.request)
+        # A newer photo may have replaced this one meanwhile; only the current one moves the request.
+        if request.current_photo_id == photo.pk and request.status == Status.PHOTO_SUBMITTED:
+            note = {
+                CheckStatus.PASSED: _("自动检查通过"),
+                CheckStatus.FAILED: _("自动检查未通过：%(n)s 项问题") % {"n": len(photo.findings)},
+                CheckStatus.ERROR: _("自动检查出错：照片文件读取失败"),
+            }[status]
+            _move(request, Status.CHECKED, actor=None, note=note)
+            request.save(update_fields=["status", "updated_at"])
+    return photo
+
+
+# --- review and paper photos ----------------------------------------------------------
+
+
+def review_photo(*, request: RetakeRequest, actor, accept: bool, reason: str = "") -> RetakeRequest:
+    """Staff accept the current photo (with a reason if it failed the check) or return it for another."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        request = _locked(request)
+        photo = request.current_photo
+        if request.status != Status.CHECKED or photo is None:
+            raise RetakeError(_("只有已自动检查、待审核的申请才能审核"))
+        photo = RetakePhoto.objects.select_for_update().get(pk=photo.pk)
+        if accept and photo.check_status != CheckStatus.PASSED and not reason:
+            raise RetakeError(_("这张照片没有通过自动检查：如仍要通过，请填写理由"))
+        if not accept and not reason:
+            raise RetakeError(_("退回照片时请写明原因，学生会看到"))
+        photo.review = Review.ACCEPTED if accept else Review.RETURNED
+        photo.reviewed_by = actor
+        photo.reviewed_at = timezone.now()
+        photo.review_reason = reason[:500]
+        photo.save(update_fields=["review", "reviewed_by", "reviewed_at", "review_reason"])
+        _move(request, Status.ACCEPTED if accept else Status.RETURNED, actor=actor, note=reason)
+        if accept:
+            _finish_if_complete(request, actor=actor)
+        request.save(update_fields=["status", "updated_at"])
+        record_event(
+            actor=actor,
+            action="retake_accept" if accept else "retake_return",
+            campaign=request.campaign,
+            obj=request,
+            summary=f"{request.student.student_no} 补拍照片{'通过' if accept else '退回'}：{reason[:100]}",
+            data={"photo_id": photo.pk, "check_status": photo.check_status, "reason": reason},
+        )
+    return request
+
+
+def record_paper_photo(*, request: RetakeRequest, actor, now: datetime.datetime | None = None) -> RetakeRequest:
+    with transaction.atomic():
+        request = _locked(request)
+        if request.status == Status.CANCELLED:
+            raise RetakeError(_("申请已撤销"))
+        if request.paper_photo_received_at is not None:
+            raise RetakeError(
+                _("已于 %(when)s 登记过收到纸质照片")
+                % {"when": timezone.localtime(request.paper_photo_received_at).strftime("%Y-%m-%d %H:%M")}
+            )
+        request.paper_photo_received_at = now or timezone.now()
+        request.paper_photo_received_by = actor
+        RetakeEvent.objects.create(
+            request=request, actor=actor, from_status=request.status, to_status=request.status, note=_("收到纸质照片")
+        )
+        _finish_if_complete(request, actor=actor)
+        request.save(update_fields=["paper_photo_received_at", "paper_photo_received_by", "status", "updated_at"])
+    return request
+
+
+def _finish_if_complete(request: RetakeRequest, *, actor) -> None:
+    paper_done = request.channel not in PAPER_PHOTO_CHANNELS or request.paper_photo_received_at is not None
+    if request.status == Status.ACCEPTED and paper_done:
+        _move(request, Status.DONE, actor=actor, note=_("补拍完成"))
+
+
+# --- reminders ------------------------------------------------------------------------
+
+# Days before the deadline at which the student and the counselor hear from us.
+REMINDER_DAYS = (7, 3, 1)
+# Statuses in which the next move is the student's (or the counselor's, for the paper photo).
+AWAITING_STUDENT = (Status.REQUESTED, Status.RETURNED, Status.ACCEPTED)
+
+
+def reminder_step(*, deadline: datetime.date, today: datetime.date) -> str | None:
+    """The step due today: the nearest threshold already reached, so a missed day still sends one."""
+    days_left = (deadline - today).days
+    if days_left < 0:
+        return None
+    reached = [d for d in REMINDER_DAYS if days_left <= d]
+    return f"d-{min(reached)}" if reached else None
+
+
+def send_retake_reminders(*, today: datetime.date | None = None) -> int:
+    """Remind each open request's student (and counselor) before the deadline; returns how many were new."""
+    from notifications.services import Message, notify_many
+
+    from .selectors import requests_due_for_reminder
+
+    today = today or timezone.localdate()
+    messages = []
+    for request in requests_due_for_reminder(today=today, horizon_days=max(REMINDER_DAYS)):
+        if request.status == Status.ACCEPTED and request.paper_photo_received_at is not None:
+            continue
+        step = reminder_step(deadline=request.deadline, today=today)
+        if step is None:
+            continue
+        title, body = _reminder_text(request, today=today)
+        messages.append(
+            Message(recipient=request.student, kind="retake_due", subject=request, step=step, title=title, body=body)
+        )
+        if request.student.counselor_id:
+            messages.append(
+                Message(
+                    recipient=request.student.counselor,
+                    kind="retake_due",
+                    subject=request,
+                    step=step,
+                    title=title,
+                    body=_("%(name)s（%(no)s）：%(body)s")
+                    % {"name": request.student.name, "no": request.student.student_no, "body": body},
+                    channels=("inbox", "email"),
+                )
+            )
+    return notify_many(messages=messages) if messages else 0
+
+
+def _reminder_text(request: RetakeRequest, *, today: datetime.date) -> tuple[str, str]:
+    days_left = (request.deadline - today).days
+    title = _("补拍截止日期 %(date)s，还剩 %(n)s 天") % {"date": request.deadline.isoformat(), "n": days_left}
+    if request.status == Status.ACCEPTED:
+        todo = _("电子照片已通过，请尽快把纸质照片交给辅导员。")
+    elif request.status == Status.RETURNED:
+        todo = _("照片被退回，请按退回原因重新提交电子照片。")
+    else:
+        todo = _("请按“%(channel)s”的要求完成补拍并提交电子照片。") % {"channel": request.get_channel_display()}
+    body = todo + _("未按时补拍导致学历证书电子注册延迟的，由学生本人负责。")
+    return title, body
