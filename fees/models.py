@@ -1,1 +1,324 @@
+"""The ¥17 ledger: one account per student per campaign, made of append-only entries.
 
+How the database holds the rules (see also migration 0002, PostgreSQL only):
+
+* Entries are never updated or deleted. `Entry.save()`/`delete()` and the queryset refuse it;
+  on PostgreSQL a BEFORE UPDATE OR DELETE trigger refuses it for raw SQL too.
+* Positive amounts: `fee_entry_amount_positive`.
+* One reversal per entry: `Entry.reverses` is a one-to-one (unique) link to the entry it cancels,
+  and a reversal cannot itself be reversed (`fee_entry_reversal_shape`). On PostgreSQL a composite
+  foreign key (reverses_id, account_id, reversed_kind, amount) → (id, account_id, kind, amount)
+  makes a reversal cancel exactly one entry of the same account, of the kind it claims, for the
+  same amount.
+* One active (not reversed) charge per account. A flag on the charge cannot be flipped in an
+  append-only ledger, so the charges of an account form a chain instead: the first charge has
+  `follows` NULL, and that is unique per account (`fee_entry_one_first_charge`); every later
+  charge `follows` the reversal of the previous one, and `follows` is unique, so each charge
+  reversal makes room for at most one new charge. On PostgreSQL the composite foreign key
+  (follows_id, account_id, kind) → (id, account_id, reversed_kind) makes that reversal one of a
+  charge of the same account. Hence charges ≤ 1 + reversed charges, i.e. at most one active.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AppendOnlyError, AppendOnlyQuerySet
+
+ZERO = Decimal("0.00")
+
+
+class Method(models.TextChoices):
+    CASH = "cash", _("现金")
+    WECHAT = "wechat", _("微信")
+    ALIPAY = "alipay", _("支付宝")
+    BANK_TRANSFER = "bank_transfer", _("银行转账")
+    CAMPUS_PLATFORM = "campus_platform", _("校园统一支付平台")
+
+
+# Paid straight into 教务处's account, so a college never holds (or remits) this money.
+DIRECT_METHODS = frozenset({Method.CAMPUS_PLATFORM})
+
+
+class Kind(models.TextChoices):
+    CHARGE = "charge", _("计费")
+    PAYMENT = "payment", _("缴费")
+    REFUND = "refund", _("退费")
+    WAIVER = "waiver", _("减免")
+    REVERSAL = "reversal", _("冲正")
+
+
+# Effect of each kind on what the student owes; a reversal has the opposite effect of its target.
+BALANCE_SIGN = {Kind.CHARGE: 1, Kind.PAYMENT: -1, Kind.REFUND: 1, Kind.WAIVER: -1}
+# Effect on the cash a college holds.
+CASH_SIGN = {Kind.PAYMENT: 1, Kind.REFUND: -1}
+
+
+def balance_delta(kind: str, reversed_kind: str | None, amount: Decimal) -> Decimal:
+    if kind == Kind.REVERSAL:
+        return -BALANCE_SIGN[reversed_kind] * amount
+    return BALANCE_SIGN[kind] * amount
+
+
+def cash_delta(kind: str, reversed_kind: str | None, amount: Decimal) -> Decimal:
+    if kind == Kind.REVERSAL:
+        return -CASH_SIGN.get(reversed_kind, 0) * amount
+    return CASH_SIGN.get(kind, 0) * amount
+
+
+class FeeAccount(models.Model):
+    """A student's account in a campaign.
+
+    `charged`/`paid`/`waived`/`balance` are a cache of the ledger, rewritten in the same
+    transaction as every entry while the account row is locked, so lists need no sums. The
+    entries stay the truth: `selectors.ledger_totals` recomputes them and the tests compare.
+    """
+
+    campaign = models.ForeignKey(
+        "sessions_app.Campaign", on_delete=models.PROTECT, related_name="fee_accounts", verbose_name=_("采集批次")
+    )
+    student = models.OneToOneField(
+        "sessions_app.Student", on_delete=models.PROTECT, related_name="fee_account", verbose_name=_("毕业生")
+    )
+    charged = models.DecimalField(_("应缴"), max_digits=10, decimal_places=2, default=ZERO)
+    paid = models.DecimalField(_("已缴"), max_digits=10, decimal_places=2, default=ZERO)
+    waived = models.DecimalField(_("减免"), max_digits=10, decimal_places=2, default=ZERO)
+    # charged - waived - paid: positive means the student owes, negative is a credit.
+    balance = models.DecimalField(_("欠费"), max_digits=10, decimal_places=2, default=ZERO)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("费用账户")
+        verbose_name_plural = _("费用账户")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "student"], name="fee_account_one_per_student"),
+        ]
+        indexes = [models.Index(fields=["campaign", "balance"], name="fee_account_campaign_balance")]
+
+    def __str__(self):
+        return f"{self.student} {self.balance}"
+
+    @property
+    def owed(self) -> Decimal:
+        return max(self.balance, ZERO)
+
+    @property
+    def credit(self) -> Decimal:
+        return max(-self.balance, ZERO)
+
+
+class Entry(models.Model):
+    account = models.ForeignKey(FeeAccount, on_delete=models.PROTECT, related_name="entries", verbose_name=_("账户"))
+    # The college that holds this money: the student's college when the entry was posted.
+    college = models.ForeignKey(
+        "sessions_app.College", on_delete=models.PROTECT, related_name="+", verbose_name=_("学院")
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
+    method = models.CharField(_("方式"), max_length=20, choices=Method.choices, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    posted_at = models.DateTimeField(_("登记时间"), auto_now_add=True, db_index=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("登记人"),
+        help_text=_("为空表示系统（采集、支付平台回调、命令行导入）"),
+    )
+    occurred_at = models.DateTimeField(_("缴费时间"), null=True, blank=True)
+    idempotency_key = models.CharField(_("提交编号"), max_length=120, unique=True)
+    reverses = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+        verbose_name=_("冲正的记录"),
+    )
+    reversed_kind = models.CharField(_("被冲正类型"), max_length=16, choices=Kind.choices, null=True, blank=True)
+    follows = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_charge",
+        verbose_name=_("接续的计费冲正"),
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("费用记录")
+        verbose_name_plural = _("费用记录")
+        ordering = ["posted_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="fee_entry_amount_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=Kind.REVERSAL, reverses__isnull=False, reversed_kind__isnull=False)
+                    & ~Q(reversed_kind=Kind.REVERSAL)
+                )
+                | (~Q(kind=Kind.REVERSAL) & Q(reverses__isnull=True, reversed_kind__isnull=True)),
+                name="fee_entry_reversal_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(follows__isnull=True) | Q(kind=Kind.CHARGE), name="fee_entry_only_charges_follow"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[Kind.PAYMENT, Kind.REFUND]) | ~Q(method=""),
+                name="fee_entry_cash_has_method",
+            ),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(kind=Kind.CHARGE, follows__isnull=True),
+                name="fee_entry_one_first_charge",
+            ),
+            # Targets of the composite foreign keys added on PostgreSQL by migration 0002.
+            models.UniqueConstraint(fields=["id", "account", "kind", "amount"], name="fee_entry_reversal_target"),
+            models.UniqueConstraint(fields=["id", "account", "reversed_kind"], name="fee_entry_follow_target"),
+        ]
+        indexes = [models.Index(fields=["college", "kind"], name="fee_entry_college_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("费用记录不能修改，请用冲正更正")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("费用记录不能删除，请用冲正更正")
+
+    @property
+    def balance_delta(self) -> Decimal:
+        return balance_delta(self.kind, self.reversed_kind, self.amount)
+
+    @property
+    def cash_delta(self) -> Decimal:
+        return cash_delta(self.kind, self.reversed_kind, self.amount)
+
+    @property
+    def is_direct(self) -> bool:
+        return self.method in DIRECT_METHODS
+
+
+class Remittance(models.Model):
+    """A college hands the cash it collected to 教务处; covers entries not remitted before."""
+
+    campaign = models.ForeignKey(
+        "sessions_app.Campaign", on_delete=models.PROTECT, related_name="remittances", verbose_name=_("采集批次")
+    )
+    college = models.ForeignKey(
+        "sessions_app.College", on_delete=models.PROTECT, related_name="remittances", verbose_name=_("学院")
+    )
+    amount = models.DecimalField(_("上交金额"), max_digits=12, decimal_places=2)
+    entry_count = models.PositiveIntegerField(_("笔数"))
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    idempotency_key = models.CharField(_("提交编号"), max_length=120, unique=True)
+    cancelled_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("撤回人"),
+    )
+
+    class Meta:
+        verbose_name = _("上交记录")
+        verbose_name_plural = _("上交记录")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="fee_remittance_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.college} {self.amount}"
+
+
+class RemittanceItem(models.Model):
+    """Which cash entry a remittance covers; an entry is covered by at most one live remittance."""
+
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="items")
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="remittance_item")
+
+    class Meta:
+        verbose_name = _("上交明细")
+        verbose_name_plural = _("上交明细")
+
+
+class RemittanceConfirmation(models.Model):
+    """教务处 states what actually arrived; the difference to the remittance stays on record."""
+
+    remittance = models.OneToOneField(
+        Remittance, on_delete=models.PROTECT, related_name="confirmation", verbose_name=_("上交记录")
+    )
+    received_amount = models.DecimalField(_("实收金额"), max_digits=12, decimal_places=2)
+    confirmed_at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("确认人")
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("到账确认")
+        verbose_name_plural = _("到账确认")
+        constraints = [
+            models.CheckConstraint(condition=Q(received_amount__gte=0), name="fee_confirmation_not_negative"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("到账确认不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("到账确认不能删除")
+
+    @property
+    def difference(self) -> Decimal:
+        return self.received_amount - self.remittance.amount
+
+
+class CallbackStatus(models.TextChoices):
+    POSTED = "posted", _("已入账")
+    DUPLICATE = "duplicate", _("重复通知")
+    BAD_SIGNATURE = "bad_signature", _("签名错误")
+    REJECTED = "rejected", _("已拒绝")
+
+
+class CallbackLog(models.Model):
+    """Every call of the payment platform's callback, kept whatever happened, for staff to review."""
+
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True, db_index=True)
+    remote_addr = models.CharField(_("来源地址"), max_length=64, blank=True)
+    raw_body = models.TextField(_("原始内容"), blank=True)
+    signature = models.CharField(_("签名"), max_length=200, blank=True)
+    status = models.CharField(_("结果"), max_length=16, choices=CallbackStatus.choices)
+    http_status = models.PositiveSmallIntegerField(_("响应码"))
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    transaction_id = models.CharField(_("交易号"), max_length=64, blank=True, db_index=True)
+    entry = models.ForeignKey(
+        Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("费用记录")
+    )
+
+    class Meta:
+        verbose_name = _("支付平台回调")
+        verbose_name_plural = _("支付平台回调")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.received_at:%Y-%m-%d %H:%M} {self.get_status_display()}"

@@ -193,3 +193,4 @@ PHOTO_CHECK = {
     "face_detect_width": 240,
     "centre_max_offset_px": 30,
 }
+FEES_CALLBACK_SECRET = env("FEES_CALLBACK_SECRET", default="")

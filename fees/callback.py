@@ -1,0 +1,171 @@
+"""The campus payment platform's payment notices (see docs/FEES_CALLBACK.md).
+
+Every call is written to CallbackLog, whatever its outcome, so staff can look at rejected ones.
+The transaction id becomes the payment's idempotency key, so a repeated notice posts nothing.
+"""
+
+import datetime
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from sessions_app.models import Campaign, Student
+
+from .models import CallbackLog, CallbackStatus, Entry, Method
+from .payment_import import METHOD_NAMES
+from .services import FeeError, parse_amount, post_payment
+
+MAX_BODY_BYTES = 16 * 1024
+LOGGED_BODY_CHARS = 4000
+FIELDS = ("transaction_id", "student_no", "campaign", "amount", "paid_at", "method")
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    http_status: int
+    body: dict
+
+
+class _Reject(Exception):
+    def __init__(self, http_status: int, code: str, message: str):
+        super().__init__(message)
+        self.http_status, self.code, self.message = http_status, code, message
+
+
+def signature_for(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(body: bytes, header: str, secret: str) -> bool:
+    if not secret or not header:
+        return False
+    return hmac.compare_digest(signature_for(body, secret).encode(), header.strip().encode())
+
+
+def idempotency_key(transaction_id: str) -> str:
+    return f"platform:{transaction_id}"
+
+
+def handle_callback(*, body: bytes, signature: str, remote_addr: str = "") -> CallbackOutcome:
+    log = CallbackLog(
+        raw_body=body[:LOGGED_BODY_CHARS].decode("utf-8", errors="replace"),
+        signature=(signature or "")[:200],
+        remote_addr=(remote_addr or "")[:64],
+    )
+    try:
+        outcome = _process(body, signature, log)
+    except _Reject as reject:
+        log.status = CallbackStatus.BAD_SIGNATURE if reject.code == "bad_signature" else CallbackStatus.REJECTED
+        log.error = reject.message[:500]
+        outcome = CallbackOutcome(reject.http_status, {"status": "error", "code": reject.code, "error": reject.message})
+    log.http_status = outcome.http_status
+    log.save()
+    return outcome
+
+
+def _process(body: bytes, signature: str, log: CallbackLog) -> CallbackOutcome:
+    secret = settings.FEES_CALLBACK_SECRET
+    if not secret:
+        raise _Reject(403, "bad_signature", _("未配置回调密钥，拒绝所有回调"))
+    if not signature_valid(body, signature, secret):
+        raise _Reject(403, "bad_signature", _("签名缺失或错误"))
+    if len(body) > MAX_BODY_BYTES:
+        raise _Reject(413, "too_large", _("请求内容过大"))
+    try:
+        data = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_int=Decimal)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _Reject(400, "malformed", _("请求内容不是有效的 JSON"))
+    if not isinstance(data, dict):
+        raise _Reject(400, "malformed", _("请求内容应是 JSON 对象"))
+    missing = [name for name in FIELDS if name not in data or data[name] in (None, "")]
+    if missing:
+        raise _Reject(400, "malformed", _("缺少字段：%(fields)s") % {"fields": ", ".join(missing)})
+    transaction_id = _string(data, "transaction_id", 64)
+    log.transaction_id = transaction_id
+    student_no = _string(data, "student_no", 32)
+    campaign_code = _string(data, "campaign", 32)
+    if isinstance(data["amount"], bool) or not isinstance(data["amount"], (str, Decimal)):
+        raise _Reject(400, "malformed", _("amount 应是数字或字符串"))
+    try:
+        amount = parse_amount(data["amount"])
+    except FeeError as exc:
+        raise _Reject(400, "bad_amount", exc.message)
+    paid_at = _paid_at(data["paid_at"])
+    method = METHOD_NAMES.get(_string(data, "method", 32))
+    if method is None:
+        raise _Reject(400, "bad_method", _("method 应为 %(codes)s 之一") % {"codes": ", ".join(Method.values)})
+
+    key = idempotency_key(transaction_id)
+    existing = Entry.objects.select_related("account__student").filter(idempotency_key=key).first()
+    if existing is not None:
+        if existing.account.student.student_no != student_no or existing.amount != amount:
+            log.error = _("重复的交易号，但学号或金额与首次通知不同；未入账，请核对")
+        return _duplicate(existing, log)
+    campaign = Campaign.objects.filter(code=campaign_code).first()
+    if campaign is None:
+        raise _Reject(404, "unknown_campaign", _("没有采集批次 %(code)s") % {"code": campaign_code})
+    student = Student.objects.filter(campaign=campaign, student_no=student_no).first()
+    if student is None:
+        raise _Reject(
+            404, "unknown_student", _("批次 %(code)s 中没有学号 %(no)s") % {"code": campaign_code, "no": student_no}
+        )
+    try:
+        with transaction.atomic():
+            posted = post_payment(
+                student=student,
+                amount=amount,
+                method=method,
+                actor=None,
+                idempotency_key=key,
+                note=_("支付平台交易号 %(id)s") % {"id": transaction_id},
+                occurred_at=paid_at,
+            )
+    except FeeError as exc:
+        # A payment that went through online but is over what is owed: staff refund it.
+        raise _Reject(409, "refused", exc.message)
+    if not posted.created:
+        return _duplicate(posted.entry, log)
+    log.status = CallbackStatus.POSTED
+    log.entry = posted.entry
+    return CallbackOutcome(200, {"status": "posted", "entry": posted.entry.pk})
+
+
+def _duplicate(entry: Entry, log: CallbackLog) -> CallbackOutcome:
+    log.status = CallbackStatus.DUPLICATE
+    log.entry = entry
+    return CallbackOutcome(200, {"status": "duplicate", "entry": entry.pk})
+
+
+def _string(data: dict, name: str, max_length: int) -> str:
+    value = data[name]
+    if isinstance(value, Decimal) and value.is_finite() and abs(value) < Decimal(10) ** 32:
+        if value == value.to_integral_value():
+            value = str(int(value))
+    if not isinstance(value, str):
+        raise _Reject(400, "malformed", _("%(field)s 应是字符串") % {"field": name})
+    value = value.strip()
+    if not value or len(value) > max_length:
+        raise _Reject(400, "malformed", _("%(field)s 为空或过长") % {"field": name})
+    return value
+
+
+def _paid_at(value) -> datetime.datetime:
+    if not isinstance(value, str):
+        raise _Reject(400, "malformed", _("paid_at 应是 ISO 8601 时间字符串"))
+    try:
+        moment = parse_datetime(value.strip())
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise _Reject(400, "malformed", _("paid_at 不是有效时间，应如 2020-11-20T10:15:00+08:00"))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment

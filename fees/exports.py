@@ -1,0 +1,128 @@
+"""The "fees" report: reconciliation per college, unpaid students, remittances (.xlsx)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from accounts.scope import visible_colleges, visible_students
+from photocapture.exports import register
+from sessions_app.models import College
+
+from . import selectors
+from .models import Remittance
+
+RECONCILIATION_HEADERS = (
+    "学院",
+    "已采集人数",
+    "应收（采集人数×单价）",
+    "已计费",
+    "减免",
+    "已收",
+    "其中平台直缴",
+    "未缴人数",
+    "学生欠费",
+    "学生余额（预缴）",
+    "学院待上交",
+    "已上交",
+    "待确认",
+    "已确认实收",
+    "未上交（应收−减免−直缴−已上交）",
+    "到账差额（实收−已确认上交）",
+    "负责老师",
+)
+
+
+def _reconciliation_row(row, *, name: str) -> list:
+    return [
+        name,
+        row.captured,
+        row.expected,
+        row.charged,
+        row.waived,
+        row.collected,
+        row.direct,
+        row.unpaid_count,
+        row.unpaid,
+        row.credit,
+        row.held,
+        row.remitted,
+        row.pending_confirmation,
+        row.confirmed,
+        row.outstanding,
+        row.difference,
+        "、".join(str(c) for c in row.coordinators),
+    ]
+
+
+@register("fees", title="费用对账")
+def write_fee_report(*, campaign, user, stream) -> None:
+    """user=None is the command line and sees every college; otherwise accounts.scope decides."""
+    colleges = visible_colleges(user) if user is not None else College.objects.all()
+    rows, total = selectors.reconciliation(campaign=campaign, colleges=colleges)
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("各学院对账"))
+    sheet.append(
+        [
+            campaign.name,
+            _("单价"),
+            campaign.fee_per_person,
+            _("导出时间"),
+            timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        ]
+    )
+    sheet.append(list(RECONCILIATION_HEADERS))
+    for row in rows:
+        sheet.append(_reconciliation_row(row, name=row.college.name))
+    sheet.append(_reconciliation_row(total, name=_("合计")))
+
+    unpaid = workbook.create_sheet(_("未缴费学生"))
+    unpaid.append(["学院", "班级", "学号", "姓名", "应缴", "已缴", "减免", "欠费"])
+    students = visible_students(user, campaign) if user is not None else campaign.students.all()
+    students = (
+        students.filter(fee_account__balance__gt=0, college__in=colleges)
+        .order_by("college__sort_order", "college__name", "class_name", "student_no")
+        .values_list(
+            "college__name",
+            "class_name",
+            "student_no",
+            "name",
+            "fee_account__charged",
+            "fee_account__paid",
+            "fee_account__waived",
+            "fee_account__balance",
+        )
+    )
+    for values in students.iterator(chunk_size=2000):
+        unpaid.append(list(values))
+
+    sent = workbook.create_sheet(_("上交记录"))
+    sent.append(["学院", "提交时间", "提交人", "笔数", "上交金额", "状态", "实收金额", "差额", "确认人", "备注"])
+    remittances = (
+        Remittance.objects.filter(campaign=campaign, college__in=colleges)
+        .select_related("college", "submitted_by", "confirmation__confirmed_by")
+        .order_by("college__sort_order", "submitted_at")
+    )
+    for remittance in remittances:
+        confirmation = getattr(remittance, "confirmation", None)
+        if remittance.cancelled_at:
+            status = _("已撤回")
+        elif confirmation:
+            status = _("已确认")
+        else:
+            status = _("待确认")
+        sent.append(
+            [
+                remittance.college.name,
+                timezone.localtime(remittance.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                str(remittance.submitted_by or ""),
+                remittance.entry_count,
+                remittance.amount,
+                status,
+                confirmation.received_amount if confirmation else None,
+                confirmation.received_amount - remittance.amount if confirmation else None,
+                str(confirmation.confirmed_by) if confirmation else "",
+                remittance.note,
+            ]
+        )
+    workbook.save(stream)

@@ -1,0 +1,78 @@
+"""Fee forms. Amounts are plain text here: the services parse them (one place for the money
+rules), and every form that posts carries a hidden idempotency key minted when it is rendered."""
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Method
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+class KeyedForm(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("idempotency_key", new_key())
+        super().__init__(*args, **kwargs)
+
+
+class PaymentForm(KeyedForm):
+    student = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.CharField(
+        label=_("金额（元）"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "amount"}),
+    )
+    method = forms.ChoiceField(label=_("方式"), choices=Method.choices, initial=Method.CASH)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+class MarkPaidForm(KeyedForm):
+    students = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": _("请至少选择一名学生")}
+    )
+    method = forms.ChoiceField(label=_("方式"), choices=Method.choices, initial=Method.CASH)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args, student_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["students"].choices = [(pk, pk) for pk in student_ids]
+
+
+class RefundForm(KeyedForm):
+    amount = forms.CharField(label=_("退费金额（元）"), max_length=20)
+    method = forms.ChoiceField(label=_("方式"), choices=Method.choices, initial=Method.CASH)
+    note = forms.CharField(label=_("原因"), max_length=200)
+
+
+class WaiverForm(KeyedForm):
+    amount = forms.CharField(label=_("减免金额（元）"), max_length=20)
+    note = forms.CharField(label=_("原因"), max_length=200)
+
+
+class ReverseForm(KeyedForm):
+    reason = forms.CharField(label=_("冲正原因"), max_length=200)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("缴费记录（.xlsx）"))
+
+
+class RemittanceForm(KeyedForm):
+    college = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+class ConfirmForm(forms.Form):
+    received_amount = forms.CharField(label=_("实收金额（元）"), max_length=20)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+class CancelRemittanceForm(forms.Form):
+    reason = forms.CharField(label=_("撤回原因"), max_length=200)

@@ -1,0 +1,327 @@
+"""Reads for fee pages, exports and reminders. Each costs a fixed number of queries, whatever
+the number of students or entries: sums are grouped in the database, per-student figures come
+from the cached totals on FeeAccount."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.scope import visible_colleges, visible_students
+from sessions_app.models import Campaign, Capture, College, Student
+
+from .models import (
+    DIRECT_METHODS,
+    ZERO,
+    Entry,
+    FeeAccount,
+    Kind,
+    Remittance,
+    RemittanceConfirmation,
+    cash_delta,
+)
+
+# --- one student -------------------------------------------------------------
+
+
+@dataclass
+class LedgerTotals:
+    charged: Decimal = ZERO
+    paid: Decimal = ZERO
+    waived: Decimal = ZERO
+
+    @property
+    def balance(self) -> Decimal:
+        return self.charged - self.waived - self.paid
+
+
+def ledger_totals(account: FeeAccount) -> LedgerTotals:
+    """Recomputed from the entries (the source of truth), to check the cached totals."""
+    totals = LedgerTotals()
+    rows = Entry.objects.filter(account=account).values("kind", "reversed_kind").annotate(total=Sum("amount"))
+    for row in rows:
+        _fold(totals, row["kind"], row["reversed_kind"], row["total"])
+    return totals
+
+
+def _fold(totals, kind: str, reversed_kind: str | None, amount: Decimal, *, paid_attr: str = "paid") -> None:
+    target = reversed_kind or kind
+    sign = -1 if kind == Kind.REVERSAL else 1
+    if target == Kind.CHARGE:
+        totals.charged += sign * amount
+    elif target == Kind.WAIVER:
+        totals.waived += sign * amount
+    else:
+        setattr(totals, paid_attr, getattr(totals, paid_attr) + cash_delta(kind, reversed_kind, amount))
+
+
+def account_for(student: Student) -> FeeAccount | None:
+    return FeeAccount.objects.filter(student=student).first()
+
+
+def entries_for(student: Student) -> QuerySet[Entry]:
+    return (
+        Entry.objects.filter(account__student=student)
+        .select_related("posted_by", "reverses", "remittance_item__remittance__confirmation")
+        .annotate(is_reversed=Exists(Entry.objects.filter(reverses=OuterRef("pk"))))
+        .order_by("posted_at", "id")
+    )
+
+
+def is_captured(student: Student) -> bool:
+    return Capture.objects.filter(student=student, undone_at__isnull=True).exists()
+
+
+# --- student lists -----------------------------------------------------------
+
+
+def student_fee_rows(
+    *, user, campaign: Campaign, college_id=None, class_name: str = "", only_unpaid: bool = False, query: str = ""
+) -> QuerySet[Student]:
+    """Visible students with their account and capture state; `only_unpaid` keeps those who owe."""
+    qs = (
+        visible_students(user, campaign)
+        .select_related("college", "fee_account")
+        .annotate(captured=Exists(Capture.objects.filter(student=OuterRef("pk"), undone_at__isnull=True)))
+        .order_by("college__sort_order", "class_name", "student_no")
+    )
+    if college_id:
+        qs = qs.filter(college_id=college_id)
+    if class_name:
+        qs = qs.filter(class_name=class_name)
+    if query:
+        qs = qs.filter(Q(student_no__icontains=query) | Q(name__icontains=query))
+    if only_unpaid:
+        qs = qs.filter(fee_account__balance__gt=0)
+    return qs
+
+
+def class_names(*, user, campaign: Campaign, college_id=None) -> list[str]:
+    qs = visible_students(user, campaign)
+    if college_id:
+        qs = qs.filter(college_id=college_id)
+    return list(qs.exclude(class_name="").values_list("class_name", flat=True).distinct().order_by("class_name"))
+
+
+# --- per-college reconciliation ---------------------------------------------
+
+
+@dataclass
+class CollegeFigures:
+    """One college's money in one campaign. All amounts in CNY.
+
+    expected     captured × the campaign's fee now (what 教务处 expects, per the notice)
+    charged      active charges (differs from expected only if the fee changed mid-campaign)
+    waived       fees excused by 教务处
+    collected    payments − refunds, all methods
+    direct       the part of collected paid on the campus platform, straight to 教务处
+    unpaid       sum of what students still owe (balances > 0); unpaid_count students
+    held         cash the college holds and has not remitted (collected − direct − remitted)
+    remitted     live (not withdrawn) remittances
+    confirmed    what 教务处 says arrived, for confirmed remittances
+    outstanding  expected − waived − direct − remitted: what the college still has to hand over
+    difference   confirmed − the remittances it confirms: money declared but not received (< 0)
+    """
+
+    college: College
+    captured: int = 0
+    expected: Decimal = ZERO
+    charged: Decimal = ZERO
+    waived: Decimal = ZERO
+    collected: Decimal = ZERO
+    direct: Decimal = ZERO
+    unpaid: Decimal = ZERO
+    unpaid_count: int = 0
+    credit: Decimal = ZERO
+    remitted: Decimal = ZERO
+    pending_confirmation: Decimal = ZERO
+    confirmed_declared: Decimal = ZERO
+    confirmed: Decimal = ZERO
+    coordinators: list = field(default_factory=list)
+
+    @property
+    def held(self) -> Decimal:
+        return self.collected - self.direct - self.remitted
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.expected - self.waived - self.direct - self.remitted
+
+    @property
+    def difference(self) -> Decimal:
+        return self.confirmed - self.confirmed_declared
+
+    @property
+    def charge_mismatch(self) -> bool:
+        return self.charged != self.expected
+
+
+NUMERIC_FIELDS = (
+    "captured",
+    "expected",
+    "charged",
+    "waived",
+    "collected",
+    "direct",
+    "unpaid",
+    "unpaid_count",
+    "credit",
+    "remitted",
+    "pending_confirmation",
+    "confirmed_declared",
+    "confirmed",
+)
+
+
+def reconciliation(*, campaign: Campaign, colleges: QuerySet[College]) -> tuple[list[CollegeFigures], CollegeFigures]:
+    """Figures per college plus a total row; seven queries whatever the size of the campaign."""
+    coordinators = get_user_model().objects.filter(role=Role.COORDINATOR, is_active=True).order_by("username")
+    college_list = list(
+        colleges.prefetch_related(Prefetch("coordinators", queryset=coordinators)).order_by("sort_order", "name")
+    )
+    rows = {c.pk: CollegeFigures(college=c, coordinators=list(c.coordinators.all())) for c in college_list}
+    ids = list(rows)
+    fee = campaign.fee_per_person
+
+    captured = (
+        Capture.objects.filter(campaign=campaign, undone_at__isnull=True, student__college_id__in=ids)
+        .values("student__college_id")
+        .annotate(n=Count("id"))
+    )
+    for row in captured:
+        figures = rows[row["student__college_id"]]
+        figures.captured = row["n"]
+        figures.expected = fee * row["n"]
+
+    sums = (
+        Entry.objects.filter(account__campaign=campaign, college_id__in=ids)
+        .values("college_id", "kind", "reversed_kind", "method")
+        .annotate(total=Sum("amount"))
+    )
+    for row in sums:
+        figures = rows[row["college_id"]]
+        _fold(figures, row["kind"], row["reversed_kind"], row["total"], paid_attr="collected")
+        if row["method"] in DIRECT_METHODS:
+            figures.direct += cash_delta(row["kind"], row["reversed_kind"], row["total"])
+
+    balances = (
+        FeeAccount.objects.filter(campaign=campaign, student__college_id__in=ids)
+        .values("student__college_id")
+        .annotate(
+            unpaid=Sum("balance", filter=Q(balance__gt=0)),
+            unpaid_count=Count("id", filter=Q(balance__gt=0)),
+            credit=Sum("balance", filter=Q(balance__lt=0)),
+        )
+    )
+    for row in balances:
+        figures = rows[row["student__college_id"]]
+        figures.unpaid = row["unpaid"] or ZERO
+        figures.unpaid_count = row["unpaid_count"]
+        figures.credit = -(row["credit"] or ZERO)
+
+    remitted = (
+        Remittance.objects.filter(campaign=campaign, college_id__in=ids, cancelled_at__isnull=True)
+        .values("college_id")
+        .annotate(
+            total=Sum("amount"),
+            unconfirmed=Sum("amount", filter=Q(confirmation__isnull=True)),
+            declared=Sum("amount", filter=Q(confirmation__isnull=False)),
+        )
+    )
+    for row in remitted:
+        figures = rows[row["college_id"]]
+        figures.remitted = row["total"] or ZERO
+        figures.pending_confirmation = row["unconfirmed"] or ZERO
+        figures.confirmed_declared = row["declared"] or ZERO
+
+    confirmed = (
+        RemittanceConfirmation.objects.filter(remittance__campaign=campaign, remittance__college_id__in=ids)
+        .values("remittance__college_id")
+        .annotate(total=Sum("received_amount"))
+    )
+    for row in confirmed:
+        rows[row["remittance__college_id"]].confirmed = row["total"] or ZERO
+
+    total = CollegeFigures(college=College(name="合计"))
+    for figures in rows.values():
+        for name in NUMERIC_FIELDS:
+            setattr(total, name, getattr(total, name) + getattr(figures, name))
+    return [rows[c.pk] for c in college_list], total
+
+
+def college_figures(*, campaign: Campaign, college: College) -> CollegeFigures:
+    rows, _total = reconciliation(campaign=campaign, colleges=College.objects.filter(pk=college.pk))
+    return rows[0]
+
+
+def remittable_by_college(*, campaign: Campaign, college_ids: list[int]) -> dict[int, tuple[int, Decimal]]:
+    """Per college: how many cash entries wait to be remitted and their net amount."""
+    from .services import remittable_entries
+
+    result: dict[int, tuple[int, Decimal]] = {}
+    rows = (
+        remittable_entries(campaign=campaign, college_ids=college_ids)
+        .values("college_id", "kind", "reversed_kind")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    for row in rows:
+        count, total = result.get(row["college_id"], (0, ZERO))
+        result[row["college_id"]] = (
+            count + row["n"],
+            total + cash_delta(row["kind"], row["reversed_kind"], row["total"]),
+        )
+    return result
+
+
+def remittances_for(*, user, campaign: Campaign, college_id=None) -> QuerySet[Remittance]:
+    qs = (
+        Remittance.objects.filter(campaign=campaign, college__in=visible_colleges(user))
+        .select_related("college", "submitted_by", "cancelled_by", "confirmation__confirmed_by")
+        .order_by("-submitted_at", "-id")
+    )
+    if college_id:
+        qs = qs.filter(college_id=college_id)
+    return qs
+
+
+# --- reminders ---------------------------------------------------------------
+
+
+@dataclass
+class ReminderItem:
+    college: College
+    coordinators: list
+    unpaid_count: int
+    unremitted: Decimal
+    deadline: datetime.date
+
+
+def remittance_reminders(*, campaign: Campaign, today: datetime.date | None = None) -> list[ReminderItem]:
+    """Colleges that, before the remittance deadline, still have unpaid students or cash not
+    remitted, with the coordinators to remind. Empty after the deadline or without one."""
+    today = today or timezone.localdate()
+    deadline = campaign.remittance_deadline
+    if deadline is None or today > deadline:
+        return []
+    rows, _total = reconciliation(campaign=campaign, colleges=College.objects.all())
+    return [
+        ReminderItem(
+            college=row.college,
+            coordinators=row.coordinators,
+            unpaid_count=row.unpaid_count,
+            unremitted=row.held,
+            deadline=deadline,
+        )
+        for row in rows
+        if row.unpaid_count > 0 or row.held > 0
+    ]
+
+
+def rejected_callbacks_count() -> int:
+    from .models import CallbackLog, CallbackStatus
+
+    return CallbackLog.objects.exclude(status__in=[CallbackStatus.POSTED, CallbackStatus.DUPLICATE]).count()

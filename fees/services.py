@@ -1,0 +1,716 @@
+"""Ledger rules: posting, reversing and remitting.
+
+Every write locks the row that guards the rule it checks (the student's FeeAccount for entries,
+the College for remittances, the Remittance for its confirmation) inside `transaction.atomic()`,
+so balance and overpayment checks see every committed entry and two writers queue up.
+
+Idempotency: every write carries a key, stored unique on the row it creates. A second call with
+the same key returns the first row (`created=False`) and posts nothing; a key reused for a
+different student or kind is refused.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+from accounts.scope import visible_colleges, visible_students
+from sessions_app.models import Campaign, Capture, College, Student
+
+from .models import (
+    DIRECT_METHODS,
+    ZERO,
+    Entry,
+    FeeAccount,
+    Kind,
+    Method,
+    Remittance,
+    RemittanceConfirmation,
+    RemittanceItem,
+    balance_delta,
+    cash_delta,
+)
+
+MAX_AMOUNT = Decimal("99999.99")
+CENT = Decimal("0.01")
+KEY_MAX_LENGTH = 120
+
+
+class FeeError(Exception):
+    """A rule refused the request; the message is for the person who sent it."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class PostResult:
+    entry: Entry
+    created: bool
+
+
+def money(value) -> str:
+    return f"¥{value:.2f}"
+
+
+def parse_amount(value, *, allow_zero: bool = False) -> Decimal:
+    """A CNY amount from a form, a spreadsheet cell or JSON: positive, at most 2 decimals."""
+    if isinstance(value, bool) or value is None:
+        raise FeeError(_("金额不能为空"))
+    if isinstance(value, float):
+        value = repr(value)
+    text = str(value).strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
+    if not text:
+        raise FeeError(_("金额不能为空"))
+    if len(text) > 20:
+        raise FeeError(_("金额不是有效的数字"))
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise FeeError(_("金额“%(value)s”不是有效的数字") % {"value": text[:20]})
+    if not amount.is_finite():
+        raise FeeError(_("金额不是有效的数字"))
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise FeeError(_("金额必须大于 0"))
+    if amount > MAX_AMOUNT:
+        raise FeeError(_("金额过大：不能超过 %(max)s") % {"max": money(MAX_AMOUNT)})
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT, rounding=ROUND_DOWN):
+        raise FeeError(_("金额最多两位小数（元、角、分）"))
+    return amount.quantize(CENT)
+
+
+def _check_key(key) -> str:
+    key = (key or "").strip() if isinstance(key, str) else ""
+    if not key:
+        raise FeeError(_("缺少提交编号，请刷新页面后重新提交"))
+    if len(key) > KEY_MAX_LENGTH:
+        raise FeeError(_("提交编号过长，请刷新页面后重新提交"))
+    return key
+
+
+def _check_method(method) -> str:
+    if method not in Method.values:
+        raise FeeError(_("请选择缴费方式：%(choices)s") % {"choices": "、".join(str(label) for label in Method.labels)})
+    return method
+
+
+def _check_poster(actor, student: Student) -> None:
+    """Staff post for anyone, a coordinator only for their colleges; actor None is the system."""
+    if actor is None:
+        return
+    if not (actor.is_academic_staff or actor.is_coordinator):
+        raise FeeError(_("你的角色不能登记费用"))
+    if not visible_students(actor).filter(pk=student.pk).exists():
+        raise FeeError(_("学号 %(no)s 不属于你负责的学院，不能为其登记费用") % {"no": student.student_no})
+
+
+def _lock_account(student: Student) -> FeeAccount:
+    account = FeeAccount.objects.select_for_update().filter(student_id=student.pk).first()
+    if account is None:
+        try:
+            with transaction.atomic():
+                FeeAccount.objects.create(student_id=student.pk, campaign_id=student.campaign_id)
+        except IntegrityError:
+            pass  # a concurrent first entry created it; lock that one
+        account = FeeAccount.objects.select_for_update().get(student_id=student.pk)
+    return account
+
+
+def _replay(key: str, *, account: FeeAccount, kind: str, amount: Decimal | None) -> PostResult | None:
+    existing = Entry.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.account_id != account.pk or existing.kind != kind or (amount is not None and existing.amount != amount):
+        raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"))
+    return PostResult(existing, False)
+
+
+def _insert(
+    *,
+    account: FeeAccount,
+    college_id: int,
+    kind: str,
+    amount: Decimal,
+    key: str,
+    actor,
+    method: str = "",
+    note: str = "",
+    occurred_at: datetime.datetime | None = None,
+    reverses: Entry | None = None,
+    follows: Entry | None = None,
+) -> Entry:
+    """Append one entry and bring the account's cached totals along, under the account lock."""
+    reversed_kind = reverses.kind if reverses is not None else None
+    entry = Entry.objects.create(
+        account=account,
+        college_id=college_id,
+        kind=kind,
+        amount=amount,
+        method=method,
+        note=(note or "")[:200],
+        posted_by=actor if getattr(actor, "pk", None) else None,
+        occurred_at=occurred_at,
+        idempotency_key=key,
+        reverses=reverses,
+        reversed_kind=reversed_kind,
+        follows=follows,
+    )
+    target = reversed_kind or kind
+    sign = -1 if kind == Kind.REVERSAL else 1
+    if target == Kind.CHARGE:
+        account.charged += sign * amount
+    elif target == Kind.WAIVER:
+        account.waived += sign * amount
+    else:
+        account.paid += sign * cash_delta(target, None, amount)
+    account.balance += balance_delta(kind, reversed_kind, amount)
+    account.save(update_fields=["charged", "paid", "waived", "balance", "updated_at"])
+    return entry
+
+
+def _fee(campaign_id: int) -> Decimal:
+    return Campaign.objects.values_list("fee_per_person", flat=True).get(pk=campaign_id)
+
+
+def payable_limit(account: FeeAccount, *, fee: Decimal | None = None) -> Decimal:
+    """The most a payment (or waiver) may be right now.
+
+    Rule: a payment may not take the balance below zero, except that a student with no active
+    charge (not captured yet) may hold a credit of up to one fee (the campaign's fee at the time
+    of the payment), which the charge at capture then uses up. So: captured → what they owe;
+    not captured → one fee minus any credit they already have.
+    """
+    if account.charged > 0:
+        return max(account.balance, ZERO)
+    fee = _fee(account.campaign_id) if fee is None else fee
+    return max(account.balance + fee, ZERO)
+
+
+def _overpay_error(student: Student, limit: Decimal, amount: Decimal) -> FeeError:
+    if limit <= 0:
+        return FeeError(
+            _("超出应缴金额：%(name)s（%(no)s）已缴清，无需再缴（本次 %(amount)s）")
+            % {"name": student.name, "no": student.student_no, "amount": money(amount)}
+        )
+    return FeeError(
+        _("超出应缴金额：%(name)s（%(no)s）目前最多应缴 %(limit)s，本次 %(amount)s")
+        % {"name": student.name, "no": student.student_no, "limit": money(limit), "amount": money(amount)}
+    )
+
+
+# --- payments ----------------------------------------------------------------
+
+
+def post_payment(
+    *,
+    student: Student,
+    amount,
+    method: str,
+    actor,
+    idempotency_key: str,
+    note: str = "",
+    occurred_at: datetime.datetime | None = None,
+) -> PostResult:
+    """Record money a student paid. Refused above `payable_limit` (超出应缴金额)."""
+    key = _check_key(idempotency_key)
+    amount = parse_amount(amount)
+    method = _check_method(method)
+    _check_poster(actor, student)
+    try:
+        with transaction.atomic():
+            return _post_payment_locked(
+                student=student,
+                account=_lock_account(student),
+                amount=amount,
+                method=method,
+                actor=actor,
+                key=key,
+                note=note,
+                occurred_at=occurred_at,
+            )
+    except IntegrityError:
+        # The key was taken by a concurrent request for another account.
+        existing = Entry.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        if existing.account.student_id != student.pk or existing.kind != Kind.PAYMENT or existing.amount != amount:
+            raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"))
+        return PostResult(existing, False)
+
+
+def _post_payment_locked(*, student, account, amount, method, actor, key, note="", occurred_at=None) -> PostResult:
+    """amount=None pays whatever is owed (the class "mark paid")."""
+    replay = _replay(key, account=account, kind=Kind.PAYMENT, amount=amount)
+    if replay is not None:
+        return replay
+    limit = payable_limit(account)
+    if amount is None:
+        if account.charged <= 0:
+            raise FeeError(
+                _("%(name)s（%(no)s）尚未采集，没有应缴费用") % {"name": student.name, "no": student.student_no}
+            )
+        amount = limit
+        if amount <= 0:
+            raise _overpay_error(student, limit, amount)
+    elif amount > limit:
+        raise _overpay_error(student, limit, amount)
+    entry = _insert(
+        account=account,
+        college_id=student.college_id,
+        kind=Kind.PAYMENT,
+        amount=amount,
+        method=method,
+        note=note,
+        key=key,
+        actor=actor,
+        occurred_at=occurred_at,
+    )
+    return PostResult(entry, True)
+
+
+@dataclass
+class BatchResult:
+    created: list[Entry] = field(default_factory=list)
+    replayed: list[Entry] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.amount for e in self.created), ZERO)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def mark_paid(*, students: list[Student], method: str, actor, idempotency_key: str, note: str = "") -> BatchResult:
+    """Each selected student pays exactly what they owe; all or nothing.
+
+    One key for the whole submission; each student's entry gets `<key>:<student id>`, so
+    resending the form posts nothing new.
+    """
+    key = _check_key(idempotency_key)
+    method = _check_method(method)
+    if not students:
+        raise FeeError(_("请至少选择一名学生"))
+    if len(key) > KEY_MAX_LENGTH - 12:
+        raise FeeError(_("提交编号过长，请刷新页面后重新提交"))
+    for student in students:
+        _check_poster(actor, student)
+    result = BatchResult()
+    try:
+        with transaction.atomic():
+            # One lock order for everyone, so two overlapping batches cannot deadlock.
+            for student in sorted(students, key=lambda s: s.pk):
+                try:
+                    with transaction.atomic():
+                        posted = _post_payment_locked(
+                            student=student,
+                            account=_lock_account(student),
+                            amount=None,
+                            method=method,
+                            actor=actor,
+                            key=f"{key}:{student.pk}",
+                            note=note,
+                        )
+                except FeeError as exc:
+                    result.errors.append(exc.message)
+                    continue
+                (result.created if posted.created else result.replayed).append(posted.entry)
+            if result.errors:
+                raise _Rollback
+    except _Rollback:
+        return BatchResult(errors=result.errors)
+    return result
+
+
+# --- charges (from captures) ------------------------------------------------
+
+
+def post_charge(*, capture: Capture, actor) -> Entry | None:
+    """The fee falls due when a student is captured, at the campaign's fee at that moment.
+
+    Called inside the capture's transaction. A student who already has an active charge keeps
+    it (and nothing is posted); a free campaign (fee 0) posts nothing.
+    """
+    student = capture.student
+    fee = capture.campaign.fee_per_person
+    if fee <= 0:
+        return None
+    key = f"charge:capture:{capture.pk}"
+    with transaction.atomic():
+        account = _lock_account(student)
+        replay = _replay(key, account=account, kind=Kind.CHARGE, amount=None)
+        if replay is not None:
+            return replay.entry
+        active = _active_charge(account)
+        if active is not None:
+            return active
+        # The chain of charges (see models): a new charge follows the reversal of the last one.
+        follows = (
+            Entry.objects.filter(
+                account=account, kind=Kind.REVERSAL, reversed_kind=Kind.CHARGE, next_charge__isnull=True
+            )
+            .order_by("-id")
+            .first()
+        )
+        return _insert(
+            account=account,
+            college_id=student.college_id,
+            kind=Kind.CHARGE,
+            amount=fee,
+            key=key,
+            actor=actor,
+            note=_("采集计费"),
+            occurred_at=capture.captured_at,
+            follows=follows,
+        )
+
+
+def _active_charge(account: FeeAccount) -> Entry | None:
+    return Entry.objects.filter(account=account, kind=Kind.CHARGE, reversal__isnull=True).first()
+
+
+def reverse_charge_for_capture(*, capture: Capture, actor, reason: str) -> Entry | None:
+    """Undoing a capture cancels its charge; a payment already made stays, as a credit."""
+    key = f"uncharge:capture:{capture.pk}"
+    with transaction.atomic():
+        account = FeeAccount.objects.select_for_update().filter(student_id=capture.student_id).first()
+        if account is None:
+            return None
+        replay = _replay(key, account=account, kind=Kind.REVERSAL, amount=None)
+        if replay is not None:
+            return replay.entry
+        charge = _active_charge(account)
+        if charge is None:
+            return None
+        return _insert(
+            account=account,
+            college_id=charge.college_id,
+            kind=Kind.REVERSAL,
+            amount=charge.amount,
+            key=key,
+            actor=actor,
+            note=(_("撤销采集：%(reason)s") % {"reason": reason})[:200],
+            reverses=charge,
+        )
+
+
+# --- refunds, waivers, reversals --------------------------------------------
+
+
+def post_refund(*, student: Student, amount, method: str, actor, idempotency_key: str, note: str = "") -> PostResult:
+    """Money handed back to a student: at most what they have paid (net of earlier refunds)."""
+    key = _check_key(idempotency_key)
+    amount = parse_amount(amount)
+    method = _check_method(method)
+    _check_poster(actor, student)
+    with transaction.atomic():
+        account = _lock_account(student)
+        replay = _replay(key, account=account, kind=Kind.REFUND, amount=amount)
+        if replay is not None:
+            return replay
+        if amount > account.paid:
+            raise FeeError(
+                _("退费不能超过已缴金额：%(name)s 已缴 %(paid)s，本次退 %(amount)s")
+                % {"name": student.name, "paid": money(account.paid), "amount": money(amount)}
+            )
+        entry = _insert(
+            account=account,
+            college_id=student.college_id,
+            kind=Kind.REFUND,
+            amount=amount,
+            method=method,
+            note=note,
+            key=key,
+            actor=actor,
+        )
+        _audit(actor, "fee_refund", student, entry, f"{student.student_no} 退费 {amount}：{note}")
+    return PostResult(entry, True)
+
+
+def post_waiver(*, student: Student, amount, actor, idempotency_key: str, note: str) -> PostResult:
+    """教务处 excuses (part of) the fee; same ceiling as a payment; a reason is required."""
+    key = _check_key(idempotency_key)
+    amount = parse_amount(amount)
+    note = (note or "").strip()
+    if actor is not None and not actor.is_academic_staff:
+        raise FeeError(_("只有教务处可以减免费用"))
+    if not note:
+        raise FeeError(_("减免必须填写原因"))
+    with transaction.atomic():
+        account = _lock_account(student)
+        replay = _replay(key, account=account, kind=Kind.WAIVER, amount=amount)
+        if replay is not None:
+            return replay
+        limit = payable_limit(account)
+        if amount > limit:
+            raise _overpay_error(student, limit, amount)
+        entry = _insert(
+            account=account,
+            college_id=student.college_id,
+            kind=Kind.WAIVER,
+            amount=amount,
+            note=note,
+            key=key,
+            actor=actor,
+        )
+        _audit(actor, "fee_waiver", student, entry, f"{student.student_no} 减免 {amount}：{note}")
+    return PostResult(entry, True)
+
+
+def reverse_entry(*, entry: Entry, actor, reason: str, idempotency_key: str) -> PostResult:
+    """Cancel a mistaken payment, refund or waiver by a reversal pointing at it.
+
+    An entry is reversed at most once; a reversal is not reversed (post a new entry instead);
+    a charge follows its capture (undo the capture instead). An entry covered by a remittance
+    that 教务处 has confirmed may only be reversed by staff. A reason is always required.
+    """
+    key = _check_key(idempotency_key)
+    reason = (reason or "").strip()
+    if not reason:
+        raise FeeError(_("冲正必须填写原因"))
+    student = entry.account.student
+    _check_poster(actor, student)
+    if entry.kind == Kind.REVERSAL:
+        raise FeeError(_("冲正记录不能再冲正；如需恢复，请重新登记一笔"))
+    if entry.kind == Kind.CHARGE:
+        raise FeeError(_("计费随采集自动生成，不能手工冲正；如采集有误，请撤销采集"))
+    if entry.kind == Kind.WAIVER and actor is not None and not actor.is_academic_staff:
+        raise FeeError(_("只有教务处可以冲正减免"))
+    with transaction.atomic():
+        account = _lock_account(student)
+        replay = _replay(key, account=account, kind=Kind.REVERSAL, amount=entry.amount)
+        if replay is not None:
+            return replay
+        if Entry.objects.filter(reverses=entry).exists():
+            raise FeeError(_("这笔记录已经冲正过了"))
+        confirmed = RemittanceItem.objects.filter(entry=entry, remittance__confirmation__isnull=False).exists()
+        if confirmed and actor is not None and not actor.is_academic_staff:
+            raise FeeError(_("这笔款项已上交并经教务处确认到账，只有教务处可以冲正"))
+        if entry.kind == Kind.PAYMENT and account.paid - entry.amount < 0:
+            raise FeeError(_("冲正后已缴金额会小于 0：请先冲正其后的退费"))
+        reversal = _insert(
+            account=account,
+            college_id=entry.college_id,
+            kind=Kind.REVERSAL,
+            amount=entry.amount,
+            method=entry.method,
+            note=reason,
+            key=key,
+            actor=actor,
+            reverses=entry,
+        )
+        _audit(
+            actor,
+            "fee_reversal",
+            student,
+            reversal,
+            f"{student.student_no} 冲正{entry.get_kind_display()} {entry.amount}：{reason}",
+            data={"reversed_entry": entry.pk, "after_confirmed_remittance": confirmed},
+        )
+    return PostResult(reversal, True)
+
+
+def _audit(actor, action: str, student: Student, entry: Entry, summary: str, data: dict | None = None) -> None:
+    record_event(
+        actor=actor,
+        action=action,
+        campaign=Campaign(pk=student.campaign_id),
+        obj=entry,
+        summary=summary,
+        data={"student_id": student.pk, "amount": str(entry.amount), **(data or {})},
+    )
+
+
+# --- remittance to 教务处 ------------------------------------------------------
+
+
+def remittable_entries(*, campaign: Campaign, college: College | None = None, college_ids=None):
+    """Cash entries a college holds and has not remitted yet (platform payments never pass
+    through a college, so they are left out)."""
+    qs = Entry.objects.filter(account__campaign=campaign, remittance_item__isnull=True)
+    qs = qs.filter(college=college) if college is not None else qs.filter(college_id__in=college_ids)
+    cash = Q(kind__in=[Kind.PAYMENT, Kind.REFUND]) | Q(
+        kind=Kind.REVERSAL, reversed_kind__in=[Kind.PAYMENT, Kind.REFUND]
+    )
+    return qs.filter(cash).exclude(method__in=DIRECT_METHODS)
+
+
+def _check_college(actor, college: College) -> None:
+    if actor is None:
+        return
+    if not (actor.is_academic_staff or actor.is_coordinator):
+        raise FeeError(_("你的角色不能上交费用"))
+    if not visible_colleges(actor).filter(pk=college.pk).exists():
+        raise FeeError(_("你不负责%(college)s") % {"college": college.name})
+
+
+def create_remittance(
+    *, campaign: Campaign, college: College, actor, idempotency_key: str, note: str = ""
+) -> tuple[Remittance, bool]:
+    """Hand 教务处 everything collected and not yet remitted; returns (remittance, created)."""
+    key = _check_key(idempotency_key)
+    _check_college(actor, college)
+    with transaction.atomic():
+        # Two coordinators of one college remitting at once would cover the same entries.
+        College.objects.select_for_update().filter(pk=college.pk).first()
+        existing = Remittance.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.college_id != college.pk or existing.campaign_id != campaign.pk:
+                raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"))
+            return existing, False
+        entries = list(
+            remittable_entries(campaign=campaign, college=college).only("id", "kind", "reversed_kind", "amount")
+        )
+        amount = sum((cash_delta(e.kind, e.reversed_kind, e.amount) for e in entries), ZERO)
+        if not entries or amount <= 0:
+            raise FeeError(_("%(college)s目前没有待上交的款项") % {"college": college.name})
+        remittance = Remittance.objects.create(
+            campaign=campaign,
+            college=college,
+            amount=amount,
+            entry_count=len(entries),
+            submitted_by=actor if getattr(actor, "pk", None) else None,
+            note=(note or "")[:200],
+            idempotency_key=key,
+        )
+        RemittanceItem.objects.bulk_create([RemittanceItem(remittance=remittance, entry_id=e.pk) for e in entries])
+        record_event(
+            actor=actor,
+            action="fee_remittance",
+            campaign=campaign,
+            obj=remittance,
+            summary=f"{college.name} 上交 {amount}（{len(entries)} 笔）",
+            data={"college_id": college.pk, "amount": str(amount), "entries": len(entries)},
+        )
+    return remittance, True
+
+
+def cancel_remittance(*, remittance: Remittance, actor, reason: str) -> Remittance:
+    """Withdraw a remittance 教务处 has not confirmed; its entries become remittable again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FeeError(_("撤回上交必须填写原因"))
+    _check_college(actor, remittance.college)
+    with transaction.atomic():
+        remittance = Remittance.objects.select_for_update().get(pk=remittance.pk)
+        if remittance.cancelled_at is not None:
+            return remittance
+        if RemittanceConfirmation.objects.filter(remittance=remittance).exists():
+            raise FeeError(_("教务处已确认到账，不能撤回"))
+        remittance.cancelled_at = timezone.now()
+        remittance.cancelled_by = actor if getattr(actor, "pk", None) else None
+        remittance.save(update_fields=["cancelled_at", "cancelled_by"])
+        RemittanceItem.objects.filter(remittance=remittance).delete()
+        record_event(
+            actor=actor,
+            action="fee_remittance_cancel",
+            campaign=Campaign(pk=remittance.campaign_id),
+            obj=remittance,
+            summary=f"撤回上交 {remittance.amount}：{reason}",
+            data={"reason": reason},
+        )
+    return remittance
+
+
+def confirm_remittance(*, remittance: Remittance, actor, received_amount, note: str = "") -> RemittanceConfirmation:
+    """教务处 records what actually arrived; any difference to the remittance stays visible."""
+    if actor is None or not actor.is_academic_staff:
+        raise FeeError(_("只有教务处可以确认到账"))
+    received = parse_amount(received_amount, allow_zero=True)
+    with transaction.atomic():
+        remittance = Remittance.objects.select_for_update().get(pk=remittance.pk)
+        if remittance.cancelled_at is not None:
+            raise FeeError(_("这张上交单已撤回，不能确认"))
+        existing = RemittanceConfirmation.objects.filter(remittance=remittance).first()
+        if existing is not None:
+            if existing.received_amount == received:
+                return existing
+            raise FeeError(
+                _("这张上交单已于 %(when)s 确认实收 %(amount)s，不能再改")
+                % {
+                    "when": timezone.localtime(existing.confirmed_at).strftime("%Y-%m-%d %H:%M"),
+                    "amount": money(existing.received_amount),
+                }
+            )
+        confirmation = RemittanceConfirmation.objects.create(
+            remittance=remittance, received_amount=received, confirmed_by=actor, note=(note or "")[:200]
+        )
+        record_event(
+            actor=actor,
+            action="fee_remittance_confirm",
+            campaign=Campaign(pk=remittance.campaign_id),
+            obj=remittance,
+            summary=f"确认到账 {received}（上交 {remittance.amount}，差额 {received - remittance.amount}）",
+            data={"received": str(received), "declared": str(remittance.amount)},
+        )
+    return confirmation
+
+
+# --- reminders ---------------------------------------------------------------
+
+REMINDER_STEPS = (7, 3, 1)
+
+
+def reminder_step(*, deadline: datetime.date, today: datetime.date) -> str | None:
+    """The reminder due today: the nearest of d-7/d-3/d-1 already reached, so a missed day
+    still sends it; None after the deadline or more than a week before."""
+    days_left = (deadline - today).days
+    if days_left < 0:
+        return None
+    step = None
+    for days in REMINDER_STEPS:
+        if days_left <= days:
+            step = f"d-{days}"
+    return step
+
+
+def send_remittance_reminders(*, today: datetime.date | None = None) -> int:
+    """Notify coordinators whose college has unpaid students or unremitted money.
+
+    Goes through notifications.services.notify, which records one delivery per
+    (coordinator, campaign, step), so running this twice a day sends nothing new.
+    Returns how many notices were newly recorded.
+    """
+    from .selectors import remittance_reminders
+
+    try:
+        from notifications.services import notify
+    except ImportError:
+        return 0
+    today = today or timezone.localdate()
+    sent = 0
+    campaigns = Campaign.objects.filter(is_active=True, remittance_deadline__isnull=False)
+    for campaign in campaigns:
+        step = reminder_step(deadline=campaign.remittance_deadline, today=today)
+        if step is None:
+            continue
+        by_coordinator: dict[int, tuple] = {}
+        for item in remittance_reminders(campaign=campaign, today=today):
+            for coordinator in item.coordinators:
+                by_coordinator.setdefault(coordinator.pk, (coordinator, []))[1].append(item)
+        for coordinator, items in by_coordinator.values():
+            lines = [
+                _("%(college)s：%(unpaid)s 人未缴费，待上交 %(amount)s")
+                % {"college": item.college.name, "unpaid": item.unpaid_count, "amount": money(item.unremitted)}
+                for item in items
+            ]
+            with transaction.atomic():
+                if notify(
+                    recipient=coordinator,
+                    kind="remittance_due",
+                    subject=campaign,
+                    step=step,
+                    title=_("%(campaign)s：请于 %(deadline)s 前收齐并上交采集费")
+                    % {"campaign": campaign.name, "deadline": campaign.remittance_deadline.strftime("%Y-%m-%d")},
+                    body="\n".join(lines),
+                ):
+                    sent += 1
+    return sent

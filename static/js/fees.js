@@ -1,0 +1,120 @@
+// Fee pages. The payment desk works without this file (plain GET/POST); this only saves the
+// page reloads so a coordinator can scan, Enter, Enter, scan... The server owns every rule.
+(function () {
+  "use strict";
+
+  function $(selector, root) { return (root || document).querySelector(selector); }
+
+  // Ledger: "select all" ticks every unpaid student on the page.
+  var selectAll = $("[data-select-all]");
+  if (selectAll) {
+    selectAll.addEventListener("change", function () {
+      document.querySelectorAll('#mark-paid-form input[name="students"]').forEach(function (box) {
+        box.checked = selectAll.checked;
+      });
+    });
+  }
+
+  var root = $("#fee-entry");
+  if (!root || !window.fetch) { return; }
+
+  var lookupForm = $("#lookup-form", root);
+  var q = $("#lookup-q", root);
+  var card = $("#pay-card", root);
+  var payForm = $("#pay-form", root);
+  var amount = $("#pay-amount", root);
+  var submit = $("#pay-submit", root);
+  var message = $("#fee-message", root);
+  var recent = $("#fee-recent", root);
+  var busy = false;
+
+  function say(text, ok) {
+    message.textContent = text || "";
+    message.className = "fee-message " + (ok ? "msg-success" : (text ? "msg-error" : ""));
+  }
+
+  function fill(student) {
+    card.querySelectorAll("[data-field]").forEach(function (el) {
+      var name = el.getAttribute("data-field");
+      if (name === "captured_label") {
+        el.textContent = student.captured ? "已采集" : "未采集（可预缴一次）";
+      } else if (name === "detail_link") {
+        el.href = el.href.replace(/students\/\d+\//, "students/" + student.id + "/");
+      } else if (name in student) {
+        el.textContent = student[name];
+      }
+    });
+    $("#pay-student", root).value = student.id;
+  }
+
+  function reset() {
+    card.hidden = true;
+    q.value = "";
+    q.focus();
+  }
+
+  lookupForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = q.value.trim();
+    if (!code || busy) { return; }
+    busy = true;
+    fetch(root.getAttribute("data-lookup-url") + "&q=" + encodeURIComponent(code), {
+      headers: { "Accept": "application/json", "X-Requested-With": "fetch" },
+      credentials: "same-origin"
+    }).then(function (response) { return response.json(); }).then(function (data) {
+      if (!data.ok) {
+        card.hidden = true;
+        say(data.error, false);
+        q.select();
+        return;
+      }
+      say("", true);
+      fill(data.student);
+      $("#pay-key", root).value = data.key;
+      amount.value = data.student.suggested;
+      card.hidden = false;
+      amount.focus();
+      amount.select();
+    }).catch(function () {
+      say("网络错误，请重试", false);
+    }).then(function () { busy = false; });
+  });
+
+  payForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    // A second Enter while the first is in flight is dropped here; the key would make it harmless anyway.
+    if (busy) { return; }
+    busy = true;
+    submit.disabled = true;
+    fetch(root.getAttribute("data-pay-url"), {
+      method: "POST",
+      body: new FormData(payForm),
+      headers: { "Accept": "application/json", "X-Requested-With": "fetch" },
+      credentials: "same-origin"
+    }).then(function (response) { return response.json(); }).then(function (data) {
+      if (!data.ok) {
+        say(data.error, false);
+        amount.focus();
+        amount.select();
+        return;
+      }
+      say(data.message, true);
+      var item = document.createElement("li");
+      item.className = "recent-item " + (data.created ? "outcome-captured" : "outcome-already_captured");
+      item.textContent = data.message;
+      recent.insertBefore(item, recent.firstChild);
+      reset();
+    }).catch(function () {
+      // The request may have gone through: resending with the same key is safe.
+      say("网络错误：可直接再按一次回车重试，不会重复入账", false);
+      amount.focus();
+    }).then(function () { busy = false; submit.disabled = false; });
+  });
+
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      say("", true);
+      reset();
+    }
+  });
+})();
