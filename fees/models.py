@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AppendOnlyError, AppendOnlyQuerySet
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 class Method(models.TextChoices):

@@ -15,6 +15,7 @@ from accounts.scope import visible_colleges, visible_students
 from sessions_app.models import Campaign, Capture, College, Student
 
 from .models import (
+    CENT,
     DIRECT_METHODS,
     ZERO,
     Entry,
@@ -45,6 +46,7 @@ def ledger_totals(account: FeeAccount) -> LedgerTotals:
     rows = Entry.objects.filter(account=account).values("kind", "reversed_kind").annotate(total=Sum("amount"))
     for row in rows:
         _fold(totals, row["kind"], row["reversed_kind"], row["total"])
+    _quantize(totals)
     return totals
 
 
@@ -248,9 +250,18 @@ def reconciliation(*, campaign: Campaign, colleges: QuerySet[College]) -> tuple[
 
     total = CollegeFigures(college=College(name="合计"))
     for figures in rows.values():
+        _quantize(figures)
         for name in NUMERIC_FIELDS:
             setattr(total, name, getattr(total, name) + getattr(figures, name))
     return [rows[c.pk] for c in college_list], total
+
+
+def _quantize(obj) -> None:
+    """Database sums come back with whatever exponent the backend likes (SQLite: "34"); money is shown
+    and exported with two places."""
+    for name, value in vars(obj).items():
+        if isinstance(value, Decimal):
+            setattr(obj, name, value.quantize(CENT))
 
 
 def college_figures(*, campaign: Campaign, college: College) -> CollegeFigures:
@@ -272,7 +283,7 @@ def remittable_by_college(*, campaign: Campaign, college_ids: list[int]) -> dict
         count, total = result.get(row["college_id"], (0, ZERO))
         result[row["college_id"]] = (
             count + row["n"],
-            total + cash_delta(row["kind"], row["reversed_kind"], row["total"]),
+            (total + cash_delta(row["kind"], row["reversed_kind"], row["total"])).quantize(CENT),
         )
     return result
 

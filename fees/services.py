@@ -23,6 +23,7 @@ from accounts.scope import visible_colleges, visible_students
 from sessions_app.models import Campaign, Capture, College, Student
 
 from .models import (
+    CENT,
     DIRECT_METHODS,
     ZERO,
     Entry,
@@ -37,7 +38,6 @@ from .models import (
 )
 
 MAX_AMOUNT = Decimal("99999.99")
-CENT = Decimal("0.01")
 KEY_MAX_LENGTH = 120
 
 

@@ -290,7 +290,9 @@ def test_remittance_covers_unremitted_cash_and_excludes_platform(campaign, colle
 def test_remittance_key_replays(captured, campaign, college, coordinator):
     pay(captured, "17", coordinator)
     k = key()
-    first, created = services.create_remittance(campaign=campaign, college=college, actor=coordinator, idempotency_key=k)
+    first, created = services.create_remittance(
+        campaign=campaign, college=college, actor=coordinator, idempotency_key=k
+    )
     again, created_again = services.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=k
     )
@@ -337,9 +339,7 @@ def test_confirmed_entries_reversed_only_by_staff_with_reason(captured, campaign
     assert list(remittable_entries(campaign=campaign, college=college)) == [reversal]
 
 
-def test_unconfirmed_remittance_entries_can_be_reversed_by_coordinator(
-    captured, campaign, college, coordinator, staff
-):
+def test_unconfirmed_remittance_entries_can_be_reversed_by_coordinator(captured, campaign, college, coordinator, staff):
     entry = pay(captured, "17", coordinator).entry
     services.create_remittance(campaign=campaign, college=college, actor=coordinator, idempotency_key=key())
     services.reverse_entry(entry=entry, actor=coordinator, reason="收错人", idempotency_key=key())
