@@ -2,9 +2,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from accounts.scope import student_profile
+from sessions_app.views import student_home
 
 
 @login_required
@@ -19,8 +20,7 @@ def home(request):
         return redirect("sessions_app:desk_index")
     if user.is_counselor:
         return redirect("sessions_app:counselor_students")
-    profile = student_profile(user)
-    return render(request, "sessions_app/student_home.html", {"student": profile})
+    return student_home(request, student_profile(user))
 
 
 def _database_ok() -> tuple[bool, str]:

@@ -1,0 +1,244 @@
+"""The roster and attendance workbooks (openpyxl write-only, rows streamed from the database).
+
+Each costs a fixed number of queries: students are read with values() through a
+server-side iterator, the few slots are read once into a dict.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+
+from accounts.scope import visible_students
+from photocapture.exports import register
+
+from .idcard import mask_id_number
+from .models import Campaign, Capture, Level, SlotStatus, Student
+from .selectors import ACTIVE, slot_choices, slot_label
+
+CHUNK = 2000
+LEVELS = dict(Level.choices)
+SLOT_STATUSES = dict(SlotStatus.choices)
+METHODS = {"id_card": "身份证", "student_no": "学号", "collection_code": "采集码"}
+
+
+def _students(campaign: Campaign, user):
+    """Everything for the command line (user None), otherwise what the user may see."""
+    if user is None:
+        return Student.objects.filter(campaign=campaign)
+    return visible_students(user, campaign)
+
+
+def _shows_full_id(user) -> bool:
+    # Staff submit the whole number to CHSI; everyone else works from the masked form.
+    return user is None or user.is_academic_staff
+
+
+def _slot_labels(campaign: Campaign) -> dict[int, str]:
+    return {slot.pk: slot_label(slot) for slot in slot_choices(campaign)}
+
+
+def _local(value):
+    # Excel has no time zones: write the Asia/Shanghai wall-clock time.
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+def _header(ws, titles: list[str], widths: list[int]) -> None:
+    for index, width in enumerate(widths):
+        ws.column_dimensions[get_column_letter(index + 1)].width = width
+    ws.append(titles)
+
+
+ROSTER_HEADERS = [
+    "学号",
+    "姓名",
+    "性别",
+    "身份证号",
+    "学院",
+    "专业",
+    "班级",
+    "层次",
+    "校区",
+    "手机号",
+    "辅导员",
+    "学信网采集码",
+    "时段",
+    "时段状态",
+]
+
+
+@register("roster", title="学生名单")
+def roster(*, campaign: Campaign, user, stream) -> None:
+    full_id = _shows_full_id(user)
+    slots = _slot_labels(campaign)
+    rows = (
+        _students(campaign, user)
+        .order_by("college__sort_order", "college__name", "class_name", "student_no")
+        .values_list(
+            "student_no",
+            "name",
+            "gender",
+            "id_number",
+            "college__name",
+            "major",
+            "class_name",
+            "level",
+            "campus__name",
+            "phone",
+            "counselor__display_name",
+            "counselor__username",
+            "collection_code",
+            "assigned_slot_id",
+            "slot_status",
+        )
+    )
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("学生名单"))
+    _header(ws, [_(h) for h in ROSTER_HEADERS], [14, 10, 6, 22, 22, 22, 14, 8, 12, 14, 10, 18, 44, 12])
+    for (
+        student_no,
+        name,
+        gender,
+        id_number,
+        college,
+        major,
+        class_name,
+        level,
+        campus,
+        phone,
+        counselor_name,
+        counselor_username,
+        code,
+        slot_id,
+        status,
+    ) in rows.iterator(chunk_size=CHUNK):
+        ws.append(
+            [
+                student_no,
+                name,
+                gender,
+                id_number if full_id else mask_id_number(id_number),
+                college,
+                major,
+                class_name,
+                str(LEVELS.get(level, level)),
+                campus or "",
+                phone,
+                counselor_name or counselor_username or "",
+                code or "",
+                slots.get(slot_id, ""),
+                str(SLOT_STATUSES.get(status, status)),
+            ]
+        )
+    wb.save(stream)
+
+
+ATTENDANCE_HEADERS = [
+    "学号",
+    "姓名",
+    "学院",
+    "班级",
+    "层次",
+    "应到时段",
+    "是否采集",
+    "采集时间",
+    "采集时段",
+    "非本人时段",
+    "识别方式",
+    "撤销次数",
+    "最近撤销原因",
+]
+SUMMARY_HEADERS = ["学院", "应采集人数", "已采集人数", "未采集人数", "采集率", "其中非本人时段"]
+
+
+@register("attendance", title="采集考勤")
+def attendance(*, campaign: Campaign, user, stream) -> None:
+    slots = _slot_labels(campaign)
+    active = Capture.objects.filter(ACTIVE, student=OuterRef("pk"))
+    undone = Capture.objects.filter(student=OuterRef("pk"), undone_at__isnull=False).order_by("-undone_at")
+    rows = (
+        _students(campaign, user)
+        .annotate(
+            cap_at=Subquery(active.values("captured_at")[:1]),
+            cap_slot=Subquery(active.values("slot_id")[:1]),
+            cap_wrong=Subquery(active.values("wrong_slot")[:1]),
+            cap_method=Subquery(active.values("method")[:1]),
+            undo_reason=Subquery(undone.values("undo_reason")[:1]),
+            undo_count=Count("captures", filter=Q(captures__undone_at__isnull=False)),
+        )
+        .order_by("college__sort_order", "college__name", "class_name", "student_no")
+        .values_list(
+            "student_no",
+            "name",
+            "college__name",
+            "class_name",
+            "level",
+            "assigned_slot_id",
+            "cap_at",
+            "cap_slot",
+            "cap_wrong",
+            "cap_method",
+            "undo_count",
+            "undo_reason",
+        )
+    )
+    wb = Workbook(write_only=True)
+    summary = wb.create_sheet(_("各学院汇总"))
+    detail = wb.create_sheet(_("考勤明细"))
+    _header(summary, [_(h) for h in SUMMARY_HEADERS], [24, 12, 12, 12, 10, 14])
+    _header(detail, [_(h) for h in ATTENDANCE_HEADERS], [14, 10, 22, 14, 8, 44, 8, 20, 44, 10, 8, 8, 30])
+    per_college: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    yes, no = _("是"), _("否")
+    for (
+        student_no,
+        name,
+        college,
+        class_name,
+        level,
+        slot_id,
+        cap_at,
+        cap_slot,
+        cap_wrong,
+        cap_method,
+        undo_count,
+        undo_reason,
+    ) in rows.iterator(chunk_size=CHUNK):
+        captured = cap_at is not None
+        figures = per_college[college]
+        figures[0] += 1
+        figures[1] += captured
+        figures[2] += bool(captured and cap_wrong)
+        detail.append(
+            [
+                student_no,
+                name,
+                college,
+                class_name,
+                str(LEVELS.get(level, level)),
+                slots.get(slot_id, _("未安排")),
+                yes if captured else no,
+                _local(cap_at),
+                slots.get(cap_slot, "") if captured else "",
+                (yes if cap_wrong else no) if captured else "",
+                METHODS.get(cap_method or "", cap_method or ""),
+                undo_count,
+                undo_reason or "",
+            ]
+        )
+    totals = [0, 0, 0]
+    # Colleges arrive in sort order, and dicts keep insertion order.
+    for college, (expected, captured, wrong) in per_college.items():
+        summary.append(_summary_row(summary, college, expected, captured, wrong))
+        totals = [totals[0] + expected, totals[1] + captured, totals[2] + wrong]
+    summary.append(_summary_row(summary, _("合计"), *totals))
+    wb.save(stream)
+
+
+def _summary_row(ws, label: str, expected: int, captured: int, wrong: int) -> list:
+    rate = WriteOnlyCell(ws, value=(captured / expected) if expected else 0)
+    rate.number_format = "0.0%"
+    return [label, expected, captured, expected - captured, rate, wrong]

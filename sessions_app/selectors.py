@@ -1,0 +1,263 @@
+"""Reads for the capture pages and exports.
+
+Every function here costs a fixed number of queries whatever the number of rows:
+counts come from correlated subqueries, not from one query per row.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import AuditEvent
+
+from .models import Audience, Campaign, Capture, College, Slot, SlotStatus, Student
+
+ACTIVE = Q(undone_at__isnull=True)
+
+
+def _count(qs: QuerySet, group_field: str) -> Coalesce:
+    """A correlated COUNT(*) of qs grouped by group_field; 0 instead of NULL."""
+    counted = qs.order_by().values(group_field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def active_capture_exists() -> Exists:
+    return Exists(Capture.objects.filter(ACTIVE, student=OuterRef("pk")))
+
+
+# --- students ---------------------------------------------------------------
+
+
+class CaptureFilter:
+    CAPTURED = "captured"
+    NOT_CAPTURED = "not_captured"
+    WRONG_SLOT = "wrong_slot"
+
+
+def student_rows(students: QuerySet[Student]) -> QuerySet[Student]:
+    """Students with what a list page shows: college, slot and the active capture's facts."""
+    active = Capture.objects.filter(ACTIVE, student=OuterRef("pk"))
+    return students.select_related("college", "campus", "assigned_slot__group__location__campus").annotate(
+        is_captured=Exists(active),
+        captured_at=Subquery(active.values("captured_at")[:1]),
+        captured_wrong_slot=Subquery(active.values("wrong_slot")[:1]),
+    )
+
+
+def filter_students(
+    students: QuerySet[Student], *, class_name: str = "", status: str = "", query: str = ""
+) -> QuerySet[Student]:
+    if class_name:
+        students = students.filter(class_name=class_name)
+    if query:
+        students = students.filter(Q(student_no__icontains=query) | Q(name__icontains=query))
+    active = Capture.objects.filter(ACTIVE, student=OuterRef("pk"))
+    if status == CaptureFilter.CAPTURED:
+        students = students.filter(Exists(active))
+    elif status == CaptureFilter.NOT_CAPTURED:
+        students = students.filter(~Exists(active))
+    elif status == CaptureFilter.WRONG_SLOT:
+        students = students.filter(Exists(active.filter(wrong_slot=True)))
+    return students
+
+
+def class_names(students: QuerySet[Student]) -> list[str]:
+    return list(students.exclude(class_name="").order_by("class_name").values_list("class_name", flat=True).distinct())
+
+
+def capture_history(student: Student) -> list[Capture]:
+    return list(
+        Capture.objects.filter(student=student)
+        .select_related("slot__group__location__campus", "captured_by", "undone_by")
+        .order_by("-captured_at", "-id")
+    )
+
+
+def slot_history(student: Student) -> list[AuditEvent]:
+    """Overrides of this student's slot, newest first (who, when, why)."""
+    return list(
+        AuditEvent.objects.filter(
+            object_type="Student",
+            object_id=str(student.pk),
+            action__in=["slot_override", "slot_override_cleared"],
+        ).select_related("actor")
+    )
+
+
+def unplaced_students(campaign: Campaign) -> QuerySet[Student]:
+    """Students the rules put in no slot or in more than one: staff must place them by hand."""
+    return (
+        Student.objects.filter(campaign=campaign, slot_status__in=[SlotStatus.UNMATCHED, SlotStatus.AMBIGUOUS])
+        .select_related("college", "campus")
+        .order_by("slot_status", "college__sort_order", "college__name", "class_name", "student_no")
+    )
+
+
+def signin_students(slot: Slot, students: QuerySet[Student]) -> QuerySet[Student]:
+    return (
+        students.filter(assigned_slot=slot)
+        .select_related("college")
+        .order_by("college__sort_order", "college__name", "level", "class_name", "student_no")
+    )
+
+
+# --- counts -----------------------------------------------------------------
+
+
+@dataclass
+class CollegeCount:
+    college_id: int
+    name: str
+    expected: int
+    captured: int
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.captured
+
+    @property
+    def rate(self) -> float:
+        return self.captured / self.expected if self.expected else 0.0
+
+
+@dataclass
+class SlotCounts:
+    expected: int
+    captured: int
+    wrong_slot_here: int
+    by_college: list[CollegeCount]
+
+    def as_dict(self) -> dict:
+        return {
+            "expected": self.expected,
+            "captured": self.captured,
+            "wrong_slot_here": self.wrong_slot_here,
+            "by_college": [{"name": c.name, "expected": c.expected, "captured": c.captured} for c in self.by_college],
+        }
+
+
+def slot_counts(slot: Slot) -> SlotCounts:
+    """Captured / expected of the students assigned to this slot, per college, in two queries.
+
+    captured counts their active captures wherever they were taken; wrong_slot_here counts
+    students of other slots photographed at this desk, which the expected figure never includes.
+    """
+    rows = (
+        Student.objects.filter(assigned_slot=slot)
+        .order_by()
+        .values("college_id", "college__name", "college__sort_order")
+        .annotate(
+            expected=Count("pk", distinct=True),
+            captured=Count("captures", filter=Q(captures__undone_at__isnull=True), distinct=True),
+        )
+        .order_by("college__sort_order", "college__name")
+    )
+    by_college = [CollegeCount(r["college_id"], r["college__name"], r["expected"], r["captured"]) for r in rows]
+    wrong_here = Capture.objects.filter(ACTIVE, slot=slot, wrong_slot=True).count()
+    return SlotCounts(
+        expected=sum(c.expected for c in by_college),
+        captured=sum(c.captured for c in by_college),
+        wrong_slot_here=wrong_here,
+        by_college=by_college,
+    )
+
+
+def recent_captures(slot: Slot, *, limit: int = 10) -> list[Capture]:
+    return list(
+        Capture.objects.filter(slot=slot)
+        .select_related("student__college", "student__assigned_slot__group__location__campus")
+        .order_by("-captured_at", "-id")[:limit]
+    )
+
+
+def college_counts(campaign: Campaign, colleges: QuerySet[College]) -> list[CollegeCount]:
+    """Per college: students on the roster and students with an active capture (one query)."""
+    students = Student.objects.filter(campaign=campaign, college=OuterRef("pk"))
+    captured = Student.objects.filter(
+        Exists(Capture.objects.filter(ACTIVE, student=OuterRef("pk"))),
+        campaign=campaign,
+        college=OuterRef("pk"),
+    )
+    rows = (
+        colleges.annotate(expected=_count(students, "college"), captured=_count(captured, "college"))
+        .filter(expected__gt=0)
+        .order_by("sort_order", "name")
+        .values("pk", "name", "expected", "captured")
+    )
+    return [CollegeCount(r["pk"], r["name"], r["expected"], r["captured"]) for r in rows]
+
+
+def totals(counts: list[CollegeCount]) -> CollegeCount:
+    return CollegeCount(0, "", sum(c.expected for c in counts), sum(c.captured for c in counts))
+
+
+@dataclass
+class SlotLoad:
+    slot: Slot
+    audiences: list[Audience]
+    expected: int
+    captured: int
+
+    @property
+    def minutes(self) -> int:
+        return self.slot.minutes
+
+    @property
+    def per_minute(self) -> float:
+        return self.expected / self.minutes if self.minutes > 0 else 0.0
+
+
+def slot_loads(campaign: Campaign) -> list[SlotLoad]:
+    """The schedule with each slot's head count against its length (two queries)."""
+    assigned = Student.objects.filter(assigned_slot=OuterRef("pk"))
+    captured = assigned.filter(Exists(Capture.objects.filter(ACTIVE, student=OuterRef("pk"))))
+    slots = (
+        Slot.objects.filter(group__campaign=campaign)
+        .select_related("group__location__campus")
+        .prefetch_related(Prefetch("audiences", queryset=Audience.objects.select_related("college", "campus")))
+        .annotate(expected=_count(assigned, "assigned_slot"), captured=_count(captured, "assigned_slot"))
+        .order_by("group__sort_order", "group__name", "date", "start_time")
+    )
+    return [SlotLoad(s, list(s.audiences.all()), s.expected, s.captured) for s in slots]
+
+
+def desk_slot_rows(slots: QuerySet[Slot]) -> QuerySet[Slot]:
+    """The desks an operator may open, each with its live figures (one query)."""
+    assigned = Student.objects.filter(assigned_slot=OuterRef("pk"))
+    captured = assigned.filter(Exists(Capture.objects.filter(ACTIVE, student=OuterRef("pk"))))
+    return (
+        slots.filter(group__campaign__is_active=True)
+        .prefetch_related(Prefetch("audiences", queryset=Audience.objects.select_related("college", "campus")))
+        .annotate(expected=_count(assigned, "assigned_slot"), captured=_count(captured, "assigned_slot"))
+        .order_by("group__campaign__created_at", "group__sort_order", "group__name", "date", "start_time")
+    )
+
+
+def slot_choices(campaign: Campaign) -> QuerySet[Slot]:
+    return slot_choices_qs().filter(group__campaign=campaign)
+
+
+def slots_of(students: QuerySet[Student]) -> QuerySet[Slot]:
+    """The slots these students are assigned to (for a coordinator's sign-in sheet links)."""
+    return slot_choices_qs().filter(pk__in=students.filter(assigned_slot__isnull=False).values("assigned_slot"))
+
+
+def slot_choices_qs() -> QuerySet[Slot]:
+    return Slot.objects.select_related("group__location__campus").order_by(
+        "group__sort_order", "group__name", "date", "start_time"
+    )
+
+
+def slot_label(slot: Slot) -> str:
+    return f"{slot.group.name} {slot.date:%m月%d日} {slot.time_range()} {slot.group.location}"
