@@ -7,8 +7,18 @@ def inbox_for(user) -> QuerySet[Notification]:
     """A user's inbox: messages to the account, and to their Student rows (sent before activation)."""
     if not user.is_authenticated:
         return Notification.objects.none()
-    return Notification.objects.filter(Q(user=user) | Q(student__user=user), in_inbox=True)
+    return inbox_for_user_id(user.pk)
+
+
+def inbox_for_user_id(user_id: int) -> QuerySet[Notification]:
+    return Notification.objects.filter(Q(user_id=user_id) | Q(student__user_id=user_id), in_inbox=True)
 
 
 def unread_count(user) -> int:
     return inbox_for(user).filter(read_at__isnull=True).count()
+
+
+def unread_count_for_user_id(user_id: int | None) -> int:
+    if not user_id:
+        return 0
+    return inbox_for_user_id(user_id).filter(read_at__isnull=True).count()

@@ -16,5 +16,6 @@ urlpatterns = [
     path("roster/", include("sessions_app.urls_roster")),
     path("fees/", include("fees.urls")),
     path("verification/", include("verification.urls")),
+    path("notifications/", include("notifications.urls")),
     path("retakes/", include("retakes.urls")),
 ]

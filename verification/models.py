@@ -179,3 +179,24 @@ class ReportStep(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("处理记录不能删除")
+
+
+# What the notice tells the student to do, per problem type (shown on the page and kept with the report).
+INSTRUCTIONS = {
+    ProblemType.NO_PHOTO_FIND: _(
+        "点开“找找看”，找到自己的照片后点击确认，二十四小时后就会上传照片。请一天后再登录学信网核对并确认。"
+    ),
+    ProblemType.NO_PHOTO_CONTACT: _(
+        "“找找看”里没有照片，网上显示“请联系学校的学籍管理部门”，可能是两种情况：一是自己没有参加采集照片；"
+        "二是数据还没有传到教育部网站。只能过一些天再上网查看。如果你确实没有参加采集，请办理补拍。"
+    ),
+    ProblemType.NO_PHOTO_NO_WINDOW: _("若没有显示上面两个窗口，请换一台电脑，或改用 360 浏览器和搜狗浏览器。"),
+    ProblemType.WRONG_DATA: _(
+        "请联系学院的负责老师，学院统一上报学校主管学籍的老师。在这里提交后，学院负责老师会看到你的反馈并上报教务处，"
+        "处理进度显示在本页。"
+    ),
+    ProblemType.WRONG_PHOTO: _(
+        "照片“张冠李戴”：请联系学院的负责老师，学院统一上报学校主管学籍的老师。在这里提交后，学院负责老师会看到你的反馈"
+        "并上报教务处，处理进度显示在本页。"
+    ),
+}

@@ -5,4 +5,14 @@ from . import views
 app_name = "verification"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("confirm/", views.confirm, name="confirm"),
+    path("report/", views.report, name="report_problem"),
+    path("my-reports/<int:pk>/close/", views.close_report, name="close_report"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<int:pk>/", views.report_detail, name="report"),
+    path("reports/<int:pk>/forward/", views.forward, name="forward"),
+    path("reports/<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("export/", views.export, name="export"),
+    path("import/", views.import_status, name="import"),
 ]

@@ -1,8 +1,339 @@
-# Placeholder until this app's issue is built.
+"""Verification pages per role. Thin: scope from accounts.scope, rules in services, reads in selectors."""
+
+import io
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required, staff_required
+from accounts.scope import student_profile, visible_colleges, visible_students
+from photocapture.campaigns import current_campaign
+
+from . import chsi_import, selectors, services
+from .exports import verification_report
+from .forms import ImportConfirmForm, ImportUploadForm, NoteForm, ReportForm, ResolveForm
+from .models import ESCALATED_TYPES, INSTRUCTIONS, ProblemReport, ProblemType, ReportStatus
+from .services import VerificationError
+
+PAGE_SIZE = 100
+REPORT_FILTERS = [("open", _("未处理完")), *ReportStatus.choices, ("all", _("全部"))]
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**62 else None
 
 
 @login_required
 def index(request):
-    return HttpResponse("verification")
+    user = request.user
+    if user.is_student:
+        return _student_page(request)
+    if user.is_academic_staff or user.is_coordinator or user.is_counselor:
+        return _progress_page(request)
+    raise PermissionDenied(_("网上校对页面不对采集点操作员开放"))
+
+
+# --- student -------------------------------------------------------------------
+
+
+def _own_profile(request):
+    profile = student_profile(request.user)
+    if profile is None:
+        raise Http404(_("没有找到你的学生名单记录，请联系学院负责老师"))
+    return profile
+
+
+def _student_page(request, form: ReportForm | None = None, status: int = 200):
+    profile = student_profile(request.user)
+    context = {"student": profile, "form": form or ReportForm(), "instructions": _instructions()}
+    if profile is not None:
+        context.update(selectors.student_overview(student=profile))
+        record = context["record"]
+        if record is not None:
+            left = services.days_left(due_date=record.due_date, today=timezone.localdate())
+            context.update(days_left=left, overdue_days=-left if left < 0 else 0)
+    return render(request, "verification/student.html", context, status=status)
+
+
+def _instructions():
+    return [(value, label, INSTRUCTIONS[value], value in ESCALATED_TYPES) for value, label in ProblemType.choices]
+
+
+@require_POST
+@role_required("student")
+def confirm(request):
+    profile = _own_profile(request)
+    try:
+        services.confirm_verification(student=profile, actor=request.user)
+    except VerificationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已记录：你已在学信网核对确认。之后不会再收到校对提醒。"))
+    return redirect("verification:index")
+
+
+@require_POST
+@role_required("student")
+def report(request):
+    profile = _own_profile(request)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return _student_page(request, form=form, status=400)
+    try:
+        services.report_problem(
+            student=profile,
+            problem_type=form.cleaned_data["problem_type"],
+            description=form.cleaned_data["description"],
+            actor=request.user,
+        )
+    except VerificationError as exc:
+        form.add_error(None, str(exc))
+        return _student_page(request, form=form, status=400)
+    messages.success(request, _("已提交。请按下方提示处理，处理进度会显示在本页。"))
+    return redirect("verification:index")
+
+
+@require_POST
+@role_required("student")
+def close_report(request, pk):
+    report = ProblemReport.objects.filter(pk=pk, student__user=request.user).first()
+    if report is None:
+        raise Http404(_("没有这条反馈，或你无权查看"))
+    try:
+        services.close_report_by_student(report=report, actor=request.user)
+    except VerificationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已标记为已解决"))
+    return redirect("verification:index")
+
+
+# --- staff, coordinators, counselors ----------------------------------------------
+
+
+def _progress_page(request):
+    campaign = current_campaign(request)
+    students = visible_students(request.user, campaign)
+    today = timezone.localdate()
+    progress = selectors.college_progress(students=students, today=today)
+    context = {
+        "campaign": campaign,
+        "progress": progress,
+        "total": selectors.totals(progress),
+        "open_reports": selectors.reports_for(students=students, status=ReportStatus.SUBMITTED).count(),
+        "forwarded_reports": selectors.reports_for(students=students, status=ReportStatus.FORWARDED).count(),
+        "query": urlencode({"campaign": campaign.code}),
+        "today": today,
+    }
+    return render(request, "verification/progress.html", context)
+
+
+@role_required("coordinator", "counselor")
+def overdue(request):
+    campaign = current_campaign(request)
+    students = visible_students(request.user, campaign)
+    college_id = _int(request.GET.get("college"))
+    colleges = list(visible_colleges(request.user)) if not request.user.is_counselor else []
+    if college_id is not None:
+        students = students.filter(college_id=college_id)
+    today = timezone.localdate()
+    page = Paginator(selectors.overdue_records(students=students, today=today), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for record in page.object_list:
+        record.overdue_days = (today - record.due_date).days
+    query = urlencode({k: v for k, v in {"campaign": campaign.code, "college": college_id}.items() if v})
+    return render(
+        request,
+        "verification/overdue.html",
+        {"campaign": campaign, "page": page, "colleges": colleges, "college_id": college_id, "query": query},
+    )
+
+
+@role_required("coordinator", "counselor")
+def reports(request):
+    campaign = current_campaign(request)
+    status = request.GET.get("status") or "open"
+    if status not in dict(REPORT_FILTERS):
+        status = "open"
+    students = visible_students(request.user, campaign)
+    qs = selectors.reports_for(students=students, status=None if status == "all" else status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "verification/reports.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "status": status,
+            "filters": REPORT_FILTERS,
+            "query": urlencode({"campaign": campaign.code, "status": status}),
+        },
+    )
+
+
+def _visible_report_or_404(user, pk) -> ProblemReport:
+    report = (
+        ProblemReport.objects.filter(pk=pk, student__in=visible_students(user))
+        .select_related("student__college", "campaign")
+        .first()
+    )
+    if report is None:
+        raise Http404(_("没有这条反馈，或你无权查看"))
+    return report
+
+
+@role_required("coordinator", "counselor")
+def report_detail(request, pk):
+    report = _visible_report_or_404(request.user, pk)
+    return _report_page(request, report)
+
+
+def _report_page(request, report, *, note_form=None, resolve_form=None, status=200):
+    user = request.user
+    can_forward = (
+        (user.is_coordinator or user.is_academic_staff)
+        and report.status == ReportStatus.SUBMITTED
+        and report.problem_type in ESCALATED_TYPES
+    )
+    return render(
+        request,
+        "verification/report_detail.html",
+        {
+            "report": report,
+            "steps": report.steps.select_related("actor"),
+            "instruction": INSTRUCTIONS.get(report.problem_type),
+            "can_forward": can_forward,
+            "can_resolve": user.is_academic_staff and report.status != ReportStatus.RESOLVED,
+            "note_form": note_form or NoteForm(),
+            "resolve_form": resolve_form or ResolveForm(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@role_required("coordinator")
+def forward(request, pk):
+    report = _visible_report_or_404(request.user, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, report, note_form=form, status=400)
+    try:
+        services.forward_report(report=report, actor=request.user, note=form.cleaned_data["note"])
+    except VerificationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已上报教务处学籍管理老师"))
+    return redirect("verification:report", pk=report.pk)
+
+
+@require_POST
+@staff_required
+def resolve(request, pk):
+    report = _visible_report_or_404(request.user, pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, report, resolve_form=form, status=400)
+    try:
+        services.resolve_report(report=report, actor=request.user, note=form.cleaned_data["note"])
+    except VerificationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已标记为处理完毕，学生会看到处理结果"))
+    return redirect("verification:report", pk=report.pk)
+
+
+@role_required("coordinator", "counselor")
+def export(request):
+    campaign = current_campaign(request)
+    stream = io.BytesIO()
+    verification_report(campaign=campaign, user=request.user, stream=stream)
+    response = HttpResponse(
+        stream.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"verification-{campaign.code}-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- CHSI status import (staff) ------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "verification_imports"
+
+
+@staff_required
+def import_status(request):
+    campaign = current_campaign(request)
+    context = {"campaign": campaign, "query": urlencode({"campaign": campaign.code})}
+    if request.method != "POST":
+        return render(request, "verification/import.html", {**context, "form": ImportUploadForm()})
+
+    if "token" in request.POST:
+        form = ImportConfirmForm(request.POST)
+        path = _upload_dir() / f"{form.data.get('token')}.xlsx" if form.is_valid() else None
+        if path is None or not path.exists():
+            messages.error(request, _("预览已过期或文件不存在，请重新上传"))
+            return redirect(f"{request.path}?{context['query']}")
+        try:
+            plan = chsi_import.apply_import(
+                source=str(path), campaign=campaign, actor=request.user, file_name=form.cleaned_data["name"]
+            )
+        except chsi_import.ChsiFileError as exc:
+            plan, error = None, str(exc)
+        else:
+            error = None
+        finally:
+            path.unlink(missing_ok=True)
+        if error or not plan.ok:
+            messages.error(request, error or _("文件有错误，没有导入任何数据"))
+            return render(request, "verification/import.html", {**context, "form": ImportUploadForm(), "plan": plan})
+        messages.success(
+            request,
+            _("已导入：%(c)s 人标记为已确认，%(u)s 人撤销确认，%(n)s 人未变，%(m)s 行未匹配")
+            % {"c": len(plan.to_confirm), "u": len(plan.to_unconfirm), "n": plan.unchanged, "m": len(plan.unmatched)},
+        )
+        return redirect(f"{reverse('verification:index')}?{context['query']}")
+
+    form = ImportUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "verification/import.html", {**context, "form": form}, status=400)
+    upload = form.cleaned_data["file"]
+    token = uuid.uuid4().hex
+    _upload_dir().mkdir(parents=True, exist_ok=True)
+    path = _upload_dir() / f"{token}.xlsx"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    try:
+        plan = chsi_import.plan_import(source=str(path), campaign=campaign)
+    except chsi_import.ChsiFileError as exc:
+        path.unlink(missing_ok=True)
+        form.add_error("file", str(exc))
+        return render(request, "verification/import.html", {**context, "form": form}, status=400)
+    if not plan.ok:
+        path.unlink(missing_ok=True)
+    confirm_form = ImportConfirmForm(initial={"token": token, "name": upload.name[:200]})
+    return render(
+        request,
+        "verification/import.html",
+        {**context, "form": ImportUploadForm(), "plan": plan, "confirm_form": confirm_form, "file_name": upload.name},
+    )

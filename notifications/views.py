@@ -1,0 +1,27 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .selectors import inbox_for
+
+PAGE_SIZE = 50
+
+
+@login_required
+def inbox(request):
+    page = Paginator(inbox_for(request.user).order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/inbox.html", {"page": page})
+
+
+@require_POST
+@login_required
+def mark_all_read(request):
+    count = services.mark_read(user=request.user)
+    messages.success(request, _("已将 %(n)s 条消息标为已读") % {"n": count})
+    return redirect("notifications:inbox")

@@ -1,0 +1,207 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from notifications.models import Notification
+from sessions_app.models import Student
+from tests.factories import make_college, make_slot, make_student, make_user
+from verification.models import ProblemReport, ReportStatus, VerificationRecord
+
+from .conftest import capture
+
+pytestmark = pytest.mark.django_db
+
+
+def _student_user(student):
+    user = make_user(Role.STUDENT)
+    Student.objects.filter(pk=student.pk).update(user=user)
+    return user
+
+
+def _captured_today_minus(student, days):
+    return capture(student, on=timezone.localdate() - datetime.timedelta(days=days))
+
+
+def test_student_sees_due_date_countdown_and_chsi_address(client, campaign, student_factory):
+    student = student_factory()
+    _captured_today_minus(student, 30)  # 40-day window: 10 days left
+    client.force_login(_student_user(student))
+    page = client.get(reverse("verification:index")).content.decode()
+    due = timezone.localdate() + datetime.timedelta(days=10)
+    assert f"{due.year}年{due.month}月{due.day}日" in page
+    assert "还剩 10 天" in page
+    assert "https://xjxl.chsi.com.cn" in page
+    assert "我已在学信网核对确认" in page
+    # Each problem type shows the notice's instruction.
+    assert "二十四小时后就会上传照片" in page
+    assert "360 浏览器和搜狗浏览器" in page
+    assert "学院统一上报学校主管学籍的老师" in page
+
+
+def test_student_without_capture_is_told_to_wait(client, campaign, student_factory):
+    student = student_factory()
+    client.force_login(_student_user(student))
+    page = client.get(reverse("verification:index")).content.decode()
+    assert "你还没有采集记录" in page
+    assert "我已在学信网核对确认" not in page
+
+
+def test_overdue_student_sees_overdue(client, campaign, student_factory):
+    student = student_factory()
+    _captured_today_minus(student, 43)
+    client.force_login(_student_user(student))
+    assert "已逾期 3 天" in client.get(reverse("verification:index")).content.decode()
+
+
+def test_student_confirms(client, campaign, student_factory):
+    student = student_factory()
+    _captured_today_minus(student, 1)
+    client.force_login(_student_user(student))
+    response = client.post(reverse("verification:confirm"), follow=True)
+    page = response.content.decode()
+    assert "已记录：你已在学信网核对确认" in page
+    assert "我已在学信网核对确认</button>" not in page
+    assert VerificationRecord.objects.get(student=student).confirmation_source == "student"
+
+
+def test_wrong_data_goes_to_coordinator_then_staff_and_student_sees_each_step(
+    client, campaign, college, student_factory, django_capture_on_commit_callbacks
+):
+    student = student_factory(name="王同学")
+    _captured_today_minus(student, 2)
+    student_user = _student_user(student)
+    coordinator = make_user(Role.COORDINATOR, display_name="李老师")
+    coordinator.colleges.add(college)
+    staff = make_user(Role.STAFF, display_name="张老师")
+
+    client.force_login(student_user)
+    empty = client.post(reverse("verification:report_problem"), {"problem_type": "wrong_data", "description": ""})
+    assert empty.status_code == 400
+    assert "请写明哪一项信息有误" in empty.content.decode()
+    client.post(reverse("verification:report_problem"), {"problem_type": "wrong_data", "description": "专业名称错了"})
+    again = client.post(reverse("verification:report_problem"), {"problem_type": "wrong_data", "description": "再报"})
+    assert "这个问题你已经反馈过" in again.content.decode()
+    report = ProblemReport.objects.get()
+    assert report.status == ReportStatus.SUBMITTED
+    assert Notification.objects.filter(user=coordinator, kind="verification_problem").count() == 1
+
+    client.force_login(coordinator)
+    listing = client.get(reverse("verification:reports"), {"campaign": campaign.code}).content.decode()
+    assert "王同学" in listing and "本人学籍信息有误" in listing
+    client.post(reverse("verification:forward", args=[report.pk]), {"note": "已核实，请更正专业"})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FORWARDED
+    # A coordinator cannot resolve: that is 教务处's step.
+    assert client.post(reverse("verification:resolve", args=[report.pk]), {"note": "x"}).status_code == 403
+
+    client.force_login(staff)
+    assert client.post(reverse("verification:resolve", args=[report.pk]), {"note": ""}).status_code == 400
+    client.post(reverse("verification:resolve", args=[report.pk]), {"note": "已在学籍系统更正"})
+
+    client.force_login(student_user)
+    page = client.get(reverse("verification:index")).content.decode()
+    assert "已处理完毕" in page
+    assert "学院上报教务处（李老师）：已核实，请更正专业" in page
+    assert "处理完毕（张老师）：已在学籍系统更正" in page
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
+    assert "学院已上报教务处学籍管理老师" in inbox and "已在学籍系统更正" in inbox
+
+
+def test_no_photo_report_is_self_help_and_closed_by_confirmation(client, campaign, student_factory):
+    student = student_factory()
+    _captured_today_minus(student, 2)
+    client.force_login(_student_user(student))
+    client.post(reverse("verification:report_problem"), {"problem_type": "no_photo_find"})
+    assert ProblemReport.objects.get().status == ReportStatus.SELF_HELP
+    client.post(reverse("verification:confirm"))
+    assert ProblemReport.objects.get().status == ReportStatus.RESOLVED
+
+
+def test_coordinator_cannot_open_another_colleges_report(client, campaign, student_factory):
+    student = student_factory()
+    _captured_today_minus(student, 2)
+    client.force_login(_student_user(student))
+    client.post(reverse("verification:report_problem"), {"problem_type": "wrong_photo", "description": "不是我"})
+    report = ProblemReport.objects.get()
+    stranger = make_user(Role.COORDINATOR)
+    stranger.colleges.add(make_college("外国语学院"))
+    client.force_login(stranger)
+    assert client.get(reverse("verification:report", args=[report.pk])).status_code == 404
+    assert client.post(reverse("verification:forward", args=[report.pk]), {"note": ""}).status_code == 404
+    assert client.get(reverse("verification:report", args=[999999])).status_code == 404
+
+
+def test_student_cannot_close_someone_elses_report(client, campaign, student_factory):
+    owner = student_factory()
+    _captured_today_minus(owner, 2)
+    client.force_login(_student_user(owner))
+    client.post(reverse("verification:report_problem"), {"problem_type": "no_photo_none"})
+    report = ProblemReport.objects.get()
+    other = student_factory()
+    client.force_login(_student_user(other))
+    assert client.post(reverse("verification:close_report", args=[report.pk])).status_code == 404
+
+
+def test_bad_input_never_500(client, campaign, student_factory):
+    student = student_factory()
+    _captured_today_minus(student, 2)
+    client.force_login(_student_user(student))
+    assert client.post(reverse("verification:report_problem"), {"problem_type": "nonsense"}).status_code == 400
+    assert client.post(reverse("verification:report_problem"), {"description": "x" * 5000}).status_code == 400
+    assert client.get(reverse("verification:confirm")).status_code == 405
+    staff = make_user(Role.STAFF)
+    client.force_login(staff)
+    assert client.get(reverse("verification:overdue"), {"college": "abc", "page": "zz"}).status_code == 200
+    assert client.get(reverse("verification:reports"), {"status": "<script>"}).status_code == 200
+    assert client.get(reverse("verification:index"), {"campaign": "nope"}).status_code == 404
+
+
+def test_operator_has_no_verification_page(client, campaign):
+    client.force_login(make_user(Role.OPERATOR))
+    assert client.get(reverse("verification:index")).status_code == 403
+
+
+def _progress_setup(campaign, college, student_factory, n):
+    operator = make_user(Role.OPERATOR)
+    slot = make_slot(campaign, group=f"组{n}", date=timezone.localdate())
+    today = timezone.localdate()
+    for i in range(n):
+        s = student_factory()
+        capture(s, on=today - datetime.timedelta(days=45 if i % 2 else 5), slot=slot, operator=operator)
+
+
+def test_progress_per_college_scoped_to_coordinator(client, campaign, college, student_factory):
+    _progress_setup(campaign, college, student_factory, 4)  # 2 overdue, 2 pending
+    other_college = make_college("外国语学院")
+    capture(make_student(campaign, college=other_college), on=timezone.localdate() - datetime.timedelta(days=50))
+    coordinator = make_user(Role.COORDINATOR)
+    coordinator.colleges.add(college)
+    client.force_login(coordinator)
+    page = client.get(reverse("verification:index"), {"campaign": campaign.code}).content.decode()
+    assert "计算机科学与工程学院" in page and "外国语学院" not in page
+    overdue = client.get(reverse("verification:overdue"), {"campaign": campaign.code}).content.decode()
+    assert overdue.count("<tr><td>计算机科学与工程学院") == 2
+    # Editing the college id in the URL shows nothing of the other college.
+    other = client.get(reverse("verification:overdue"), {"campaign": campaign.code, "college": other_college.pk})
+    assert "没有逾期未确认的学生" in other.content.decode()
+
+
+@pytest.mark.parametrize("page_name", ["verification:index", "verification:overdue", "verification:reports"])
+def test_list_pages_constant_queries(
+    client, campaign, college, student_factory, django_assert_max_num_queries, page_name
+):
+    staff = make_user(Role.STAFF)
+    client.force_login(staff)
+    _progress_setup(campaign, college, student_factory, 3)
+    for s in Student.objects.all()[:2]:
+        ProblemReport.objects.create(campaign=campaign, student=s, problem_type="wrong_data", status="submitted")
+    with django_assert_max_num_queries(14) as small:
+        assert client.get(reverse(page_name), {"campaign": campaign.code, "status": "all"}).status_code == 200
+    _progress_setup(campaign, college, student_factory, 30)
+    for s in Student.objects.filter(problem_reports__isnull=True)[:20]:
+        ProblemReport.objects.create(campaign=campaign, student=s, problem_type="wrong_photo", status="submitted")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(reverse(page_name), {"campaign": campaign.code, "status": "all"}).status_code == 200
