@@ -1,16 +1,22 @@
 """Resident ID numbers (GB 11643-1999): normalising, validating, masking.
 
-The check character comes from python-stdnum (ISO 7064 MOD 11-2); the rest is
-here so that each failure gets its own message a registrar can act on.
+The check character is ISO 7064 MOD 11-2, computed here rather than with
+python-stdnum: stdnum.cn.ric.calc_check_digit() expects the number *with* its
+check character and drops the last digit, so calling it with the 17-digit body
+(as this module once did) silently computed the check over 16 digits and
+rejected every real ID number. Each failure gets its own message a registrar
+can act on.
 """
 
 import datetime
 import re
 import unicodedata
 
-from stdnum.cn import ric
+from django.utils.translation import gettext as _
 
 ID_LENGTH = 18
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARACTERS = "10X98765432"
 _FLOAT_SHAPE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 
 
@@ -24,15 +30,19 @@ def normalize_id_number(raw) -> str:
         return ""
     if isinstance(raw, float):
         raise InvalidIdNumber(
-            "身份证号存成了数字格式，Excel 已把后几位变成 0 或科学计数法"
-            f"（{raw:.14E}），无法恢复：请把该列设为文本格式后重新填写"
+            _(
+                "身份证号存成了数字格式，Excel 已把后几位变成 0 或科学计数法（%(shown)s），无法恢复："
+                "请把该列设为文本格式后重新填写"
+            )
+            % {"shown": f"{raw:.14E}"}
         )
     if isinstance(raw, int):
         raise InvalidIdNumber(
-            "身份证号存成了数字格式，Excel 只保留 15 位有效数字，末尾几位可能已丢失：请把该列设为文本格式后重新填写"
+            _("身份证号存成了数字格式，Excel 只保留 15 位有效数字，末尾几位可能已丢失：请把该列设为文本格式后重新填写")
         )
     text = unicodedata.normalize("NFKC", str(raw))
-    text = re.sub(r"\s+", "", text).upper()
+    # Copied from web pages and chat apps, numbers carry zero-width characters that \s does not match.
+    text = re.sub(r"[\s\u200b-\u200d\u2060\ufeff]+", "", text).upper()
     return text
 
 
@@ -40,25 +50,36 @@ def validate_id_number(raw) -> str:
     """Return the normalised 18-character number or raise InvalidIdNumber with a Chinese reason."""
     text = normalize_id_number(raw)
     if not text:
-        raise InvalidIdNumber("身份证号为空")
+        raise InvalidIdNumber(_("身份证号为空"))
     if _FLOAT_SHAPE.match(text):
         raise InvalidIdNumber(
-            f"身份证号是科学计数法（{text}），Excel 已丢失末尾几位，无法恢复：请把该列设为文本格式后重新填写"
+            _("身份证号是科学计数法（%(text)s），Excel 已丢失末尾几位，无法恢复：请把该列设为文本格式后重新填写")
+            % {"text": text}
         )
+    if len(text) == 15 and text.isdigit():
+        raise InvalidIdNumber(_("这是 15 位的一代身份证号：请填写 18 位的二代身份证号"))
     if len(text) != ID_LENGTH:
-        raise InvalidIdNumber(f"身份证号应为 18 位，这里是 {len(text)} 位")
+        raise InvalidIdNumber(_("身份证号应为 18 位，这里是 %(n)s 位") % {"n": len(text)})
     if not re.fullmatch(r"\d{17}[\dX]", text):
-        raise InvalidIdNumber("身份证号前 17 位必须是数字，最后一位是数字或 X")
+        raise InvalidIdNumber(_("身份证号前 17 位必须是数字，最后一位是数字或 X"))
     try:
         born = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        raise InvalidIdNumber(f"身份证号中的出生日期 {text[6:14]} 不存在") from None
+        raise InvalidIdNumber(_("身份证号中的出生日期 %(date)s 不存在") % {"date": text[6:14]}) from None
     if born.year < 1900 or born > datetime.date.today():
-        raise InvalidIdNumber(f"身份证号中的出生日期 {text[6:14]} 不合理")
-    expected = ric.calc_check_digit(text[:17])
+        raise InvalidIdNumber(_("身份证号中的出生日期 %(date)s 不合理") % {"date": text[6:14]})
+    expected = check_character(text[:17])
     if text[17] != expected:
-        raise InvalidIdNumber(f"身份证号校验位错误：最后一位应为 {expected}，这里是 {text[17]}，请核对是否录错")
+        raise InvalidIdNumber(
+            _("身份证号校验位错误：最后一位应为 %(expected)s，这里是 %(given)s，请核对是否录错")
+            % {"expected": expected, "given": text[17]}
+        )
     return text
+
+
+def check_character(body: str) -> str:
+    """The 18th character for a 17-digit body (GB 11643-1999, ISO 7064 MOD 11-2)."""
+    return _CHECK_CHARACTERS[sum(int(digit) * weight for digit, weight in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
 def looks_like_id_number(text: str) -> bool:
@@ -80,4 +101,4 @@ def gender_from_id(number: str) -> str:
 def make_id_number(*, area: str, birth: datetime.date, sequence: int) -> str:
     """A checksummed number for demo data and tests (sequence 0-999; odd = male)."""
     body = f"{area}{birth:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + check_character(body)
