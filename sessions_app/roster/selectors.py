@@ -1,0 +1,92 @@
+"""The reads a roster import needs; each is one query, whatever the file's size."""
+
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+
+from accounts.models import Role
+
+from ..models import Campaign, Campus, College, Student
+
+
+def name_key(value) -> str:
+    """How names are compared: full-width folded, spaces dropped, case ignored."""
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).casefold()
+
+
+@dataclass
+class NameLookup:
+    """Names and aliases -> id, with the closest known name for a typo."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    display: dict[int, str] = field(default_factory=dict)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    _canonical: dict[str, str] = field(default_factory=dict)
+    _suggestions: dict[str, str | None] = field(default_factory=dict)
+
+    def add(self, pk: int, display: str, *names: str) -> None:
+        self.display[pk] = display
+        for name in names:
+            key = name_key(name)
+            if not key:
+                continue
+            owner = self.ids.get(key)
+            if owner is not None and owner != pk:
+                self.ambiguous.setdefault(key, [self.display[owner]]).append(display)
+            else:
+                self.ids[key] = pk
+                self._canonical[key] = display
+
+    def find(self, value) -> int | None:
+        key = name_key(value)
+        if key in self.ambiguous:
+            return None
+        return self.ids.get(key)
+
+    def suggest(self, value) -> str | None:
+        key = name_key(value)
+        if key not in self._suggestions:
+            close = difflib.get_close_matches(key, list(self._canonical), n=1, cutoff=0.5)
+            self._suggestions[key] = self._canonical[close[0]] if close else None
+        return self._suggestions[key]
+
+
+def college_lookup() -> NameLookup:
+    lookup = NameLookup()
+    for college in College.objects.only("id", "name", "aliases"):
+        lookup.add(college.pk, college.name, college.name, *college.alias_list())
+    return lookup
+
+
+def campus_lookup() -> NameLookup:
+    lookup = NameLookup()
+    for campus in Campus.objects.only("id", "name", "aliases"):
+        lookup.add(campus.pk, campus.name, campus.name, *campus.alias_list())
+    return lookup
+
+
+def counselor_lookup() -> NameLookup:
+    """Counselors by staff number (username) or by name; a username wins over someone's name."""
+    lookup = NameLookup()
+    rows = list(
+        get_user_model()
+        .objects.filter(role=Role.COUNSELOR, is_active=True)
+        .order_by("pk")
+        .values_list("pk", "username", "display_name")
+    )
+    for pk, username, display_name in rows:
+        lookup.add(pk, f"{display_name}（{username}）" if display_name else username, display_name)
+    # Usernames are unique, so they override any clash among display names.
+    for pk, username, _display_name in rows:
+        key = name_key(username)
+        lookup.ambiguous.pop(key, None)
+        lookup.ids[key] = pk
+        lookup._canonical[key] = lookup.display[pk]
+    return lookup
+
+
+def existing_students(*, campaign: Campaign, fields: list[str]) -> list[tuple]:
+    """(pk, student_no, *fields) of every student in the campaign, in one query."""
+    return list(Student.objects.filter(campaign=campaign).order_by().values_list("pk", "student_no", *fields))

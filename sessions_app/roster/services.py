@@ -1,0 +1,293 @@
+"""Importing a roster: validate everything, then write everything or nothing."""
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.audit import record_event
+
+from ..idcard import mask_id_number
+from ..models import Campaign, Level, Student
+from ..services import refresh_slot_assignments
+from . import selectors
+from .files import Source
+from .parsing import ParsedRoster, ParsedRow, parse_roster
+from .results import Change, ImportReport, PreviewRow, RowError
+
+PREVIEW_ROWS = 50
+# Large enough that a 20,000-row roster is a few dozen statements, small enough to keep memory flat.
+WRITE_BATCH = 1000
+
+_LABELS = {
+    "name": gettext_lazy("姓名"),
+    "gender": gettext_lazy("性别"),
+    "id_number": gettext_lazy("身份证号"),
+    "college_id": gettext_lazy("学院"),
+    "major": gettext_lazy("专业"),
+    "class_name": gettext_lazy("班级"),
+    "level": gettext_lazy("层次"),
+    "campus_id": gettext_lazy("校区"),
+    "phone": gettext_lazy("手机号"),
+    "email": gettext_lazy("邮箱"),
+    "counselor_id": gettext_lazy("辅导员"),
+    "collection_code": gettext_lazy("采集码"),
+}
+
+
+def import_roster(
+    *,
+    campaign: Campaign,
+    source: Source,
+    actor,
+    dry_run: bool = False,
+    filename: str = "",
+) -> ImportReport:
+    """Import source into campaign; with any error (or dry_run) nothing is written.
+
+    Students are matched by student number: new ones are created, changed ones updated,
+    and students missing from the file are left alone (counted in not_in_file).
+    Raises files.RosterFileError when the file itself cannot be read.
+    """
+    parsed = parse_roster(source=source, campaign=campaign)
+    report = ImportReport(
+        rows=parsed.data_rows, errors=list(parsed.errors), warnings=list(parsed.warnings), dry_run=dry_run
+    )
+    if parsed.header is None or not parsed.fields:
+        return report
+    try:
+        with transaction.atomic():
+            if not dry_run:
+                # Two imports into one campaign at once would both decide "create" for the same student.
+                Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk").first()
+            creates, updates = _compare(parsed, campaign, report)
+            if report.errors or dry_run:
+                return report
+            _write(parsed, campaign, creates, updates)
+            if creates or updates:
+                refresh_slot_assignments(campaign=campaign)
+            record_event(
+                actor=actor,
+                action="roster_import",
+                campaign=campaign,
+                summary=_("导入名单%(file)s：%(counts)s（共 %(rows)s 行）")
+                % {"file": f"“{filename}”" if filename else "", "counts": report.counts_text(), "rows": report.rows},
+                data={
+                    "file": filename,
+                    "rows": report.rows,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "not_in_file": report.not_in_file,
+                    "warnings": len(report.warnings),
+                },
+            )
+            report.written = True
+    except IntegrityError:
+        # Someone changed a student (in the admin, say) between our checks and our writes.
+        report.written = False
+        report.errors.append(RowError(None, None, _("写入时与其他人同时进行的修改冲突，未写入任何数据：请重新导入")))
+    return report
+
+
+def _compare(
+    parsed: ParsedRoster, campaign: Campaign, report: ImportReport
+) -> tuple[list[ParsedRow], list[tuple[int, ParsedRow]]]:
+    """Sort rows into create / update / unchanged and find clashes with other students."""
+    fields = parsed.fields
+    existing = selectors.existing_students(campaign=campaign, fields=fields)
+    by_no = {row[1]: (row[0], row[2:]) for row in existing}
+    id_at = fields.index("id_number")
+    id_owner = {row[2 + id_at]: row[1] for row in existing}
+    code_at = fields.index("collection_code") if "collection_code" in fields else None
+    code_owner = {row[2 + code_at]: row[1] for row in existing if row[2 + code_at]} if code_at is not None else {}
+    id_title = parsed.title("id_number")
+
+    creates: list[ParsedRow] = []
+    updates: list[tuple[int, ParsedRow]] = []
+    seen = 0
+    for row in parsed.rows:
+        owner = id_owner.get(row.values[id_at])
+        if owner is not None and owner != row.student_no:
+            report.errors.append(
+                RowError(
+                    row.row,
+                    id_title,
+                    _("该身份证号已属于本批次中学号为 %(no)s 的学生：同一个人不能有两个学号，请核对学号或身份证号")
+                    % {"no": owner},
+                )
+            )
+            continue
+        if code_at is not None and row.values[code_at]:
+            owner = code_owner.get(row.values[code_at])
+            if owner is not None and owner != row.student_no:
+                report.errors.append(
+                    RowError(
+                        row.row,
+                        parsed.title("collection_code"),
+                        _("该采集码已属于本批次中学号为 %(no)s 的学生") % {"no": owner},
+                    )
+                )
+                continue
+        current = by_no.get(row.student_no)
+        if current is None:
+            creates.append(row)
+            if len(report.preview) < PREVIEW_ROWS:
+                report.preview.append(_preview(parsed, row, "create"))
+            continue
+        seen += 1
+        pk, old = current
+        if old == row.values:
+            report.unchanged += 1
+        else:
+            updates.append((pk, row))
+            if len(report.preview) < PREVIEW_ROWS:
+                report.preview.append(_preview(parsed, row, "update", old))
+    report.created = len(creates)
+    report.updated = len(updates)
+    report.not_in_file = len(by_no) - seen
+    if report.not_in_file and not report.errors:
+        report.warnings.append(
+            RowError(
+                None,
+                None,
+                _("本批次已有 %(n)s 名学生不在这份名单中：导入不会删除他们，如需删除请在管理后台操作")
+                % {"n": report.not_in_file},
+            )
+        )
+    return creates, updates
+
+
+def _write(parsed: ParsedRoster, campaign: Campaign, creates: list[ParsedRow], updates) -> None:
+    fields = parsed.fields
+    # The campaign's level stands in for a missing 层次 column, so a graduate campaign's students are graduates.
+    extra = {} if "level" in fields else {"level": campaign.level or Level.UNDERGRADUATE}
+    for start in range(0, len(creates), WRITE_BATCH):
+        _insert_rows(campaign, fields, creates[start : start + WRITE_BATCH], extra)
+    now = timezone.now()
+    for start in range(0, len(updates), _batch_size(len(fields) + 1)):
+        _update_rows(fields, updates[start : start + _batch_size(len(fields) + 1)], now)
+
+
+def _batch_size(params_per_row: int) -> int:
+    # SQLite allows 999 parameters per statement; PostgreSQL has no practical limit at this size.
+    limit = connection.features.max_query_params or 1_000_000
+    return max(1, min(WRITE_BATCH, limit // params_per_row - 1))
+
+
+def _insert_rows(campaign: Campaign, fields: list[str], rows: list[ParsedRow], extra: dict) -> None:
+    """A plain multi-row INSERT.
+
+    bulk_create() spends about a second of Python per 20,000 students preparing each field
+    of each object; here only the file's columns vary per row, and every other column
+    (timestamps, slot status, defaults of fields added later) is prepared once from a
+    template student exactly as bulk_create would prepare it.
+    """
+    template = Student(campaign_id=campaign.pk, **extra)
+    varying = ["student_no", *fields]
+    constant = []
+    for field in Student._meta.concrete_fields:
+        if field.primary_key or field.attname in varying:
+            continue
+        value = field.get_db_prep_save(field.pre_save(template, add=True), connection)
+        if hasattr(value, "resolve_expression"):
+            # A database-side default cannot be sent as a parameter; let the ORM handle such a schema.
+            Student.objects.bulk_create(
+                [
+                    Student(
+                        campaign_id=campaign.pk,
+                        student_no=r.student_no,
+                        **dict(zip(fields, r.values, strict=True)),
+                        **extra,
+                    )
+                    for r in rows
+                ]
+            )
+            return
+        constant.append((field.column, value))
+    quote = connection.ops.quote_name
+    columns = [Student._meta.get_field(f).column for f in varying] + [c for c, _v in constant]
+    constant_values = [v for _c, v in constant]
+    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    table = quote(Student._meta.db_table)
+    names = ", ".join(quote(c) for c in columns)
+    size = _batch_size(len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            params: list = []
+            for row in batch:
+                params.append(row.student_no)
+                params.extend(row.values)
+                params.extend(constant_values)
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholder] * len(batch))}", params)
+
+
+def _update_rows(fields: list[str], updates: list[tuple[int, ParsedRow]], now) -> None:
+    """UPDATE ... FROM (VALUES ...): one statement per batch.
+
+    QuerySet.bulk_update() writes a CASE with one WHEN per row for every column, which
+    PostgreSQL evaluates row by row: 20,000 changed students took 40 s that way and take
+    about a second this way. The values are already what the columns hold (str, int, None),
+    and UPDATE ... FROM works on PostgreSQL and on SQLite >= 3.33.
+    """
+    meta = Student._meta
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(f).column for f in fields]
+    types = [meta.get_field(f).db_type(connection) for f in fields]
+    pk = meta.pk.column
+    placeholder = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    assignments = ", ".join(
+        f"{quote(column)} = CAST(v.{quote(column)} AS {db_type})"
+        for column, db_type in zip(columns, types, strict=True)
+    )
+    names = ", ".join(quote(c) for c in [pk, *columns])
+    sql = (
+        f"WITH v ({names}) AS (VALUES {', '.join([placeholder] * len(updates))}) "
+        f"UPDATE {quote(meta.db_table)} SET {assignments}, {quote('updated_at')} = %s "
+        f"FROM v WHERE {quote(meta.db_table)}.{quote(pk)} = CAST(v.{quote(pk)} AS {meta.pk.db_type(connection)})"
+    )
+    params: list = []
+    for pk_value, row in updates:
+        params.append(pk_value)
+        params.extend(row.values)
+    params.append(connection.ops.adapt_datetimefield_value(now))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _display(parsed: ParsedRoster, field: str, value) -> str:
+    if value is None or value == "":
+        return ""
+    if field == "college_id":
+        return parsed.colleges.display.get(value, "")
+    if field == "campus_id":
+        return parsed.campuses.display.get(value, "")
+    if field == "counselor_id":
+        return parsed.counselors.display.get(value, "") if parsed.counselors else str(value)
+    if field == "level":
+        return str(Level(value).label)
+    if field == "id_number":
+        return mask_id_number(value)
+    return str(value)
+
+
+def _preview(parsed: ParsedRoster, row: ParsedRow, action: str, old: tuple | None = None) -> PreviewRow:
+    fields = parsed.fields
+    values = dict(zip(fields, row.values, strict=True))
+    changes: tuple[Change, ...] = ()
+    if old is not None:
+        changes = tuple(
+            Change(str(_LABELS[f]), _display(parsed, f, before), _display(parsed, f, after))
+            for f, before, after in zip(fields, old, row.values, strict=True)
+            if before != after
+        )
+    return PreviewRow(
+        row=row.row,
+        action=action,
+        student_no=row.student_no,
+        name=values["name"],
+        college=_display(parsed, "college_id", values["college_id"]),
+        masked_id=mask_id_number(values["id_number"]),
+        changes=changes,
+    )

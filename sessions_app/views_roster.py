@@ -1,0 +1,131 @@
+"""Staff page: upload a roster, see what it would change, then confirm that very file."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import staff_required
+
+from .models import Campaign
+from .roster import uploads
+from .roster.files import RosterFileError
+from .roster.forms import RosterUploadForm
+from .roster.services import import_roster
+
+SESSION_KEY = "roster_pending"
+ERRORS_SHOWN = 1000
+# Multipart framing on top of the file itself.
+_BODY_MARGIN = 1024 * 1024
+
+
+def _pending(request) -> dict:
+    pending = request.session.get(SESSION_KEY)
+    return pending if isinstance(pending, dict) else {}
+
+
+def _preview(request, *, report, campaign, filename, token=None, status=200):
+    context = {
+        "report": report,
+        "campaign": campaign,
+        "filename": filename,
+        "token": token,
+        "errors": report.errors[:ERRORS_SHOWN],
+        "errors_hidden": max(0, len(report.errors) - ERRORS_SHOWN),
+    }
+    return render(request, "sessions_app/roster_preview.html", context, status=status)
+
+
+@staff_required
+def upload(request):
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.ROSTER_UPLOAD_MAX_BYTES + _BODY_MARGIN:
+            # Refuse before Django reads (and spools to disk) an oversized body.
+            form = RosterUploadForm()
+            form.add_error(
+                None,
+                _("文件超过了 %(limit)s MB 的上限：请只保留名单所在的工作表后再上传")
+                % {"limit": settings.ROSTER_UPLOAD_MAX_BYTES // (1024 * 1024)},
+            )
+            return render(request, "sessions_app/roster_upload.html", {"form": form}, status=400)
+        form = RosterUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            campaign = form.cleaned_data["campaign"]
+            upload = form.cleaned_data["file"]
+            filename = upload.name[:200]
+            token = uploads.store(upload)
+            try:
+                report = import_roster(
+                    campaign=campaign,
+                    source=uploads.path_for(token),
+                    actor=request.user,
+                    dry_run=True,
+                    filename=filename,
+                )
+            except RosterFileError as exc:
+                uploads.discard(token)
+                form.add_error("file", str(exc))
+            else:
+                if not report.ok:
+                    uploads.discard(token)
+                    return _preview(request, report=report, campaign=campaign, filename=filename)
+                pending = _pending(request)
+                pending[token] = {"campaign_id": campaign.pk, "filename": filename}
+                request.session[SESSION_KEY] = pending
+                return _preview(request, report=report, campaign=campaign, filename=filename, token=token)
+        return render(request, "sessions_app/roster_upload.html", {"form": form}, status=400)
+    initial = {}
+    active = Campaign.objects.filter(is_active=True).order_by("-created_at").first()
+    if active is not None:
+        initial["campaign"] = active.pk
+    form = RosterUploadForm(initial=initial)
+    return render(request, "sessions_app/roster_upload.html", {"form": form})
+
+
+@staff_required
+@require_POST
+def confirm(request):
+    token = request.POST.get("token", "")
+    pending = _pending(request)
+    entry = pending.pop(token, None) if isinstance(token, str) else None
+    request.session[SESSION_KEY] = pending
+    path = uploads.path_for(token) if entry else None
+    campaign = Campaign.objects.filter(pk=entry.get("campaign_id")).first() if path else None
+    if campaign is None:
+        uploads.discard(token)
+        messages.error(request, _("这次预览已失效（已导入、已取消或超过 2 小时）：请重新上传名单"))
+        return redirect("roster:upload")
+    filename = entry.get("filename", "")
+    try:
+        report = import_roster(campaign=campaign, source=path, actor=request.user, filename=filename)
+    except RosterFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("roster:upload")
+    finally:
+        uploads.discard(token)
+    if not report.ok:
+        # The roster was valid at preview time; someone changed the campaign's students since.
+        return _preview(request, report=report, campaign=campaign, filename=filename, status=409)
+    messages.success(
+        request,
+        _("已导入“%(file)s”到%(campaign)s：%(counts)s")
+        % {"file": filename, "campaign": campaign.name, "counts": report.counts_text()},
+    )
+    return redirect("roster:upload")
+
+
+@staff_required
+@require_POST
+def cancel(request):
+    token = request.POST.get("token", "")
+    pending = _pending(request)
+    if isinstance(token, str) and pending.pop(token, None) is not None:
+        uploads.discard(token)
+    request.session[SESSION_KEY] = pending
+    messages.info(request, _("已取消，未导入任何数据"))
+    return redirect("roster:upload")
