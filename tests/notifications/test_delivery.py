@@ -1,0 +1,96 @@
+"""The send state machine, with time passed in: retries, leases, redelivery, the sweeper."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from notifications.models import Delivery, DeliveryStatus
+from notifications.services import Outcome, deliveries_to_requeue, notify, send_delivery
+from notifications.sms import LocmemSmsBackend
+from tests.factories import make_campaign, make_student
+
+pytestmark = pytest.mark.django_db
+
+
+class BrokenSms:
+    calls = 0
+
+    def send(self, phone, text):
+        BrokenSms.calls += 1
+        raise ConnectionError("gateway down")
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 3
+    settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 60
+    settings.NOTIFICATIONS_SENDING_LEASE_SECONDS = 360
+    LocmemSmsBackend.outbox = []
+    BrokenSms.calls = 0
+
+
+@pytest.fixture
+def delivery():
+    campaign = make_campaign()
+    student = make_student(campaign, phone="13800000001")
+    notify(recipient=student, kind="k", subject=campaign, step="s", title="T", body="B", channels=("sms",))
+    return Delivery.objects.get()
+
+
+def test_second_send_of_a_sent_delivery_does_nothing(delivery):
+    assert send_delivery(delivery_id=delivery.pk).outcome == Outcome.SENT
+    assert send_delivery(delivery_id=delivery.pk).outcome == Outcome.NOTHING
+    assert LocmemSmsBackend.outbox == [("13800000001", "【教务处】T：B")]
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 1
+
+
+def test_failure_is_recorded_and_retried_with_backoff_then_given_up(delivery, settings):
+    settings.SMS_BACKEND = "tests.notifications.test_delivery.BrokenSms"
+    now = timezone.now()
+    first = send_delivery(delivery_id=delivery.pk, now=now)
+    assert first.outcome == Outcome.FAILED and first.retry_in == 60
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == "ConnectionError: gateway down"
+    assert delivery.next_attempt_at == now + datetime.timedelta(seconds=60)
+    assert send_delivery(delivery_id=delivery.pk, now=now).retry_in == 120
+    assert send_delivery(delivery_id=delivery.pk, now=now).outcome == Outcome.GAVE_UP
+    assert send_delivery(delivery_id=delivery.pk, now=now).outcome == Outcome.NOTHING
+    assert BrokenSms.calls == 3
+    delivery.refresh_from_db()
+    assert delivery.attempts == 3 and delivery.status == DeliveryStatus.FAILED
+
+
+def test_a_live_claim_is_not_taken_a_stale_one_is(delivery):
+    now = timezone.now()
+    # A worker claimed it and died before recording the send.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=now, claim_token="0" * 32, attempts=1
+    )
+    busy = send_delivery(delivery_id=delivery.pk, now=now + datetime.timedelta(seconds=10))
+    assert busy.outcome == Outcome.BUSY and 340 < busy.retry_in <= 351
+    assert LocmemSmsBackend.outbox == []
+    later = now + datetime.timedelta(seconds=361)
+    assert send_delivery(delivery_id=delivery.pk, now=later).outcome == Outcome.SENT
+    assert len(LocmemSmsBackend.outbox) == 1
+
+
+def test_sweeper_finds_lost_retry_due_and_abandoned_deliveries(delivery, settings):
+    now = timezone.now()
+    assert deliveries_to_requeue(now=now) == []  # just created: its task is presumably queued
+    assert deliveries_to_requeue(now=now + datetime.timedelta(hours=2)) == [delivery.pk]
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED, attempts=1, next_attempt_at=now + datetime.timedelta(minutes=1)
+    )
+    assert deliveries_to_requeue(now=now) == []
+    assert deliveries_to_requeue(now=now + datetime.timedelta(minutes=2)) == [delivery.pk]
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, attempts=3, claimed_at=now, claim_token="0" * 32
+    )
+    assert deliveries_to_requeue(now=now + datetime.timedelta(hours=1)) == []
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and delivery.last_error == "发送中断次数过多"

@@ -1,0 +1,150 @@
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import Workbook
+
+from accounts.models import Role
+from tests.factories import make_user
+from verification.chsi_import import apply_import, plan_import
+from verification.models import VerificationRecord
+from verification.services import confirm_verification
+
+from .conftest import capture
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2020, 11, 26)
+
+
+def xlsx(rows, title_row=True) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    if title_row:
+        ws.append(["2021届毕业生图像校对情况"])
+    for row in rows:
+        ws.append(row)
+    stream = io.BytesIO()
+    wb.save(stream)
+    return stream.getvalue()
+
+
+@pytest.fixture
+def captured(campaign, student_factory):
+    students = [student_factory() for _ in range(3)]
+    for s in students:
+        capture(s, on=DAY)
+    return students
+
+
+def _confirmed(student):
+    return VerificationRecord.objects.get(student=student, is_active=True).confirmed_at is not None
+
+
+def test_header_variants_and_id_numbers_match(campaign, captured):
+    a, b, c = captured
+    data = xlsx(
+        [
+            ["学号", "身份证号码", "图像校对状态"],
+            [a.student_no, "", "已确认"],
+            ["", b.id_number.lower(), "已校对"],
+            [c.student_no, "", "未确认"],
+            ["99999999", "", "已确认"],
+        ]
+    )
+    plan = apply_import(source=io.BytesIO(data), campaign=campaign, actor=None)
+    assert plan.ok and len(plan.to_confirm) == 2 and plan.unchanged == 1
+    assert plan.unmatched == ["第 6 行：99999999 不在本批次名单中"]
+    assert _confirmed(a) and _confirmed(b) and not _confirmed(c)
+    record = VerificationRecord.objects.get(student=a)
+    assert record.confirmation_source == "chsi_import" and record.chsi_status == "已确认"
+
+
+def test_one_bad_row_imports_nothing_and_lists_every_bad_row(campaign, captured):
+    a, b, c = captured
+    data = xlsx(
+        [
+            ["学号", "身份证号", "确认状态"],
+            [a.student_no, "", "已确认"],
+            ["", "210202199901011235", "已确认"],
+            [b.student_no, "", "大概吧"],
+            [a.student_no, "", "已确认"],
+        ],
+        title_row=False,
+    )
+    plan = apply_import(source=io.BytesIO(data), campaign=campaign, actor=None)
+    assert not plan.ok
+    assert any(e.startswith("第 3 行，身份证号 列：身份证号校验位错误") for e in plan.errors)
+    assert "第 4 行，确认状态 列：无法识别的状态“大概吧”，应为“已确认”或“未确认”" in plan.errors
+    assert "第 5 行，学号 列：与第 2 行重复" in plan.errors
+    assert not _confirmed(a)
+
+
+def test_chsi_not_confirmed_overrides_the_students_claim(campaign, captured):
+    a = captured[0]
+    confirm_verification(student=a, actor=None)
+    data = xlsx([["学号", "状态"], [a.student_no, "未确认"]])
+    plan = apply_import(source=io.BytesIO(data), campaign=campaign, actor=None)
+    assert plan.to_unconfirm and not _confirmed(a)
+
+
+def test_file_without_header_or_not_xlsx(campaign):
+    from verification.chsi_import import ChsiFileError
+
+    with pytest.raises(ChsiFileError, match="没有找到表头"):
+        plan_import(source=io.BytesIO(xlsx([["姓名", "班级"], ["张三", "1701"]])), campaign=campaign)
+    with pytest.raises(ChsiFileError, match="这不是 .xlsx 文件"):
+        plan_import(source=io.BytesIO(b"\xe5\xad\xa6\xe5\x8f\xb7,\xe7\x8a\xb6\xe6\x80\x81\n"), campaign=campaign)
+
+
+def test_command(campaign, captured, tmp_path, capsys):
+    a = captured[0]
+    path = tmp_path / "chsi.xlsx"
+    path.write_bytes(xlsx([["学号", "校对状态"], [a.student_no, "已确认"], ["nobody", "已确认"]]))
+    call_command("import_chsi_status", str(path), "--campaign", campaign.code, "--dry-run")
+    out = capsys.readouterr().out
+    assert "将标记已确认 1 人" in out and "未匹配 第 4 行：nobody 不在本批次名单中" in out
+    assert not _confirmed(a)
+    call_command("import_chsi_status", str(path), "--campaign", campaign.code)
+    assert "已标记已确认 1 人" in capsys.readouterr().out
+    assert _confirmed(a)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsx([["学号", "校对状态"], [a.student_no, "???"]]))
+    with pytest.raises(CommandError, match="未导入任何数据"):
+        call_command("import_chsi_status", str(bad), "--campaign", campaign.code)
+
+
+def test_staff_page_preview_then_confirm(client, campaign, captured):
+    a = captured[0]
+    client.force_login(make_user(Role.STAFF))
+    url = reverse("verification:import") + f"?campaign={campaign.code}"
+    upload = SimpleUploadedFile("chsi.xlsx", xlsx([["学号", "校对状态"], [a.student_no, "已确认"], ["x1", "已确认"]]))
+    preview = client.post(url, {"file": upload})
+    page = preview.content.decode()
+    assert "将标记为已确认：1 人" in page and "x1 不在本批次名单中" in page
+    assert not _confirmed(a)
+    token = preview.context["confirm_form"].initial["token"]
+    done = client.post(url, {"token": token, "name": "chsi.xlsx"}, follow=True)
+    assert "已导入：1 人标记为已确认" in done.content.decode()
+    assert _confirmed(a)
+    # The stored upload is gone: confirming twice cannot apply it again.
+    again = client.post(url, {"token": token, "name": "chsi.xlsx"}, follow=True)
+    assert "预览已过期" in again.content.decode()
+    assert client.post(url, {"token": "../../etc/passwd"}, follow=True).status_code == 200
+
+
+def test_staff_page_rejects_bad_files_with_a_message(client, campaign):
+    client.force_login(make_user(Role.STAFF))
+    url = reverse("verification:import") + f"?campaign={campaign.code}"
+    response = client.post(url, {"file": SimpleUploadedFile("chsi.xlsx", b"not a workbook")})
+    assert response.status_code == 400 and "这不是 .xlsx 文件" in response.content.decode()
+    response = client.post(url, {"file": SimpleUploadedFile("chsi.csv", b"a,b")})
+    assert response.status_code == 400 and "请上传 .xlsx 文件" in response.content.decode()
+
+
+def test_import_page_is_staff_only(client, campaign):
+    coordinator = make_user(Role.COORDINATOR)
+    client.force_login(coordinator)
+    assert client.get(reverse("verification:import")).status_code == 403
