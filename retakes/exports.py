@@ -43,7 +43,7 @@ def retakes_export(*, campaign, user, stream) -> None:
                 deadline,
                 request.get_status_display(),
                 _local(photo.uploaded_at) if photo else _("未提交"),
-                CheckStatus(photo.check_status).label if photo else "",
+                str(CheckStatus(photo.check_status).label) if photo else "",
                 findings,
                 _local(request.paper_photo_received_at) or (_("需交") if request.needs_paper_photo else _("不需要")),
                 _local(request.created_at),

@@ -29,7 +29,8 @@ class RequestForm(forms.Form):
 
 
 class PhotoForm(forms.Form):
-    photo = forms.FileField(label=_("电子照片（JPEG，宽 480 × 高 640 像素）"))
+    # Empty files reach the photo check, whose message says what is wrong in the same words as elsewhere.
+    photo = forms.FileField(label=_("电子照片"), allow_empty_file=True)
     note = forms.CharField(
         label=_("说明（照片未通过自动检查仍要提交时请填写）"),
         required=False,

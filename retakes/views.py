@@ -257,9 +257,10 @@ def photo_file(request, pk):
 @require_POST
 def record_paper(request, pk):
     user = request.user
+    _require_retakes_user(user)
+    retake = selectors.get_visible_request_or_404(user, pk)
     if not (user.is_academic_staff or user.is_counselor):
         raise PermissionDenied(_("只有辅导员或教务处可以登记纸质照片"))
-    retake = selectors.get_visible_request_or_404(user, pk)
     try:
         services.record_paper_photo(request=retake, actor=user)
     except services.RetakeError as exc:

@@ -1,8 +1,12 @@
+import datetime
 import io
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from accounts.models import Role
+from tests.factories import make_campaign, make_college, make_student, make_user
 
 from . import corpus
 
@@ -63,3 +67,68 @@ def photos() -> dict[str, bytes]:
     Image.new("1", (5000, 5000)).save(buffer, "PNG")
     out["bomb_small"] = buffer.getvalue()
     return out
+
+
+# --- database fixtures -----------------------------------------------------------------
+
+DEADLINE = datetime.date(2021, 3, 31)
+
+
+@pytest.fixture
+def campaign(db):
+    return make_campaign(
+        code="bk2021",
+        name="2021届本科毕业生图像采集",
+        retake_deadline=DEADLINE,
+        retake_centre_address="沈阳市浑南区浑南二路1号新华国际公寓D座1-1门店",
+        online_channel_name="新华社辽宁图像采集中心",
+    )
+
+
+@pytest.fixture
+def college(db):
+    return make_college("计算机科学与工程学院")
+
+
+@pytest.fixture
+def other_college(db):
+    return make_college("经济管理学院")
+
+
+@pytest.fixture
+def staff(db):
+    return make_user(Role.STAFF, display_name="教务处王老师")
+
+
+@pytest.fixture
+def counselor(db):
+    return make_user(Role.COUNSELOR, display_name="李辅导员")
+
+
+@pytest.fixture
+def other_counselor(db):
+    return make_user(Role.COUNSELOR, display_name="赵辅导员")
+
+
+@pytest.fixture
+def student_user(db):
+    return make_user(Role.STUDENT, display_name="张三")
+
+
+@pytest.fixture
+def student(campaign, college, counselor, student_user):
+    return make_student(
+        campaign, college, name="张三", counselor=counselor, user=student_user, email="zs@example.edu.cn"
+    )
+
+
+@pytest.fixture
+def other_student(campaign, other_college, other_counselor):
+    other_user = make_user(Role.STUDENT, display_name="李四")
+    return make_student(campaign, other_college, name="李四", counselor=other_counselor, user=other_user)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Real PBKDF2 costs a quarter second per user; these tests are about retakes, not hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

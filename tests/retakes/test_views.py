@@ -1,0 +1,434 @@
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.test.client import FakePayload
+from django.urls import reverse
+
+from accounts.models import Role
+from photocapture.panels import render_student_panels
+from retakes import services
+from retakes.models import Channel, CheckStatus, Reason, RetakePhoto, RetakeRequest, Status
+from sessions_app.services import record_capture
+from tests.factories import make_slot, make_student, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def new_request(student, actor, channel=Channel.CENTRAL):
+    return services.create_request(student=student, actor=actor, reason=Reason.MISSED_SHOOT, channel=channel)
+
+
+def upload(data: bytes, name="我的照片.jpg", content_type="image/jpeg"):
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def stored_files(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT) / "retakes"
+    return sorted(root.iterdir()) if root.exists() else []
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+# --- pages per role -------------------------------------------------------------------
+
+
+def test_student_files_a_request_and_sees_the_channel_instructions(student, student_user):
+    client = logged_in(student_user)
+    page = client.get(reverse("retakes:index"))
+    assert "申请补拍" in text(page) and "照片自查" in text(page)
+    response = client.post(
+        reverse("retakes:new"),
+        {"reason": Reason.INTERNSHIP, "channel": Channel.LOCAL_XINHUA, "planned_date": "2021-03-10"},
+        follow=True,
+    )
+    request = RetakeRequest.objects.get(student=student)
+    assert response.redirect_chain[-1][0] == reverse("retakes:detail", args=[request.pk])
+    body = text(response)
+    assert "到实习所在地的新华社图像采集点采集" in body
+    assert "纸质照片" in body and "辅导员尚未收到" in body
+    assert "2021-03-31" in body  # the campaign's deadline
+
+
+def test_request_form_errors_are_shown_not_raised(student_user, student):
+    client = logged_in(student_user)
+    response = client.post(reverse("retakes:new"), {"reason": Reason.OTHER, "channel": "nowhere"})
+    assert response.status_code == 200
+    assert "请说明具体原因" in text(response)
+    assert not RetakeRequest.objects.exists()
+
+
+def test_a_second_open_request_is_refused_with_a_message(student_user, student):
+    new_request(student, student_user)
+    response = logged_in(student_user).post(reverse("retakes:new"), {"reason": Reason.ABROAD, "channel": Channel.PROXY})
+    assert response.status_code == 200 and "已有一个未完成的补拍申请" in text(response)
+
+
+def test_counselor_files_for_own_students_only(counselor, student, other_student):
+    client = logged_in(counselor)
+    url = reverse("retakes:new") + "?campaign=bk2021"
+    refused = client.post(url, {"student_no": other_student.student_no, "reason": "hospital", "channel": "proxy"})
+    assert "在你可以办理的学生中没有这个学号" in text(refused)
+    assert not RetakeRequest.objects.exists()
+    client.post(url, {"student_no": f" {student.student_no} ", "reason": "hospital", "channel": "proxy"})
+    request = RetakeRequest.objects.get()
+    assert request.student == student and request.created_by == counselor
+
+
+def test_counselor_list_shows_only_their_students(counselor, student, other_student, student_user, staff):
+    new_request(student, student_user)
+    new_request(other_student, staff)
+    body = text(logged_in(counselor).get(reverse("retakes:index")))
+    assert student.student_no in body and other_student.student_no not in body
+    staff_body = text(logged_in(staff).get(reverse("retakes:index")))
+    assert student.student_no in staff_body and other_student.student_no in staff_body
+    assert "导出补拍名单" in staff_body and "导出补拍名单" not in body
+
+
+def test_status_and_college_filters(staff, student, other_student, student_user):
+    new_request(student, student_user)
+    cancelled = new_request(other_student, staff)
+    services.cancel_request(request=cancelled, actor=staff)
+    client = logged_in(staff)
+    body = text(client.get(reverse("retakes:index"), {"status": "open"}))
+    assert student.student_no in body and other_student.student_no not in body
+    body = text(client.get(reverse("retakes:index"), {"college": other_student.college_id}))
+    assert student.student_no not in body and other_student.student_no in body
+    assert client.get(reverse("retakes:index"), {"college": "x", "status": "nonsense", "page": "zz"}).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.OPERATOR])
+def test_roles_without_retakes_are_refused(role, student, student_user):
+    request = new_request(student, student_user)
+    client = logged_in(make_user(role))
+    assert client.get(reverse("retakes:index")).status_code == 403
+    assert client.get(reverse("retakes:detail", args=[request.pk])).status_code == 403
+
+
+def test_editing_the_id_in_the_url_gives_404(student, other_student, student_user, counselor):
+    mine = new_request(student, student_user)
+    theirs = new_request(other_student, counselor)
+    client = logged_in(student_user)
+    assert client.get(reverse("retakes:detail", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("retakes:detail", args=[theirs.pk])).status_code == 404
+    assert logged_in(counselor).get(reverse("retakes:detail", args=[theirs.pk])).status_code == 404
+    for name in ("upload", "paper", "cancel"):
+        assert client.post(reverse(f"retakes:{name}", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == Status.REQUESTED
+
+
+def test_anonymous_users_are_sent_to_login(student, student_user):
+    request = new_request(student, student_user)
+    client = Client()
+    for url in (reverse("retakes:index"), reverse("retakes:detail", args=[request.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/" in response["Location"]
+    assert client.post(reverse("retakes:self_check")).status_code == 302
+
+
+# --- uploads --------------------------------------------------------------------------
+
+
+def test_upload_stores_under_a_random_name_and_shows_the_check(
+    student, student_user, photos, settings, django_capture_on_commit_callbacks
+):
+    request = new_request(student, student_user)
+    client = logged_in(student_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("retakes:upload", args=[request.pk]),
+            {"photo": upload(photos["pass"], name="../../张三 证件照.jpg"), "note": ""},
+        )
+    assert response.status_code == 302
+    (stored,) = stored_files(settings)
+    assert "张三" not in stored.name and ".." not in stored.name and len(stored.stem) == 32
+    page = client.get(response["Location"])
+    body = text(page)
+    assert "自动检查通过" in body and "检查通过" in body
+    photo = RetakePhoto.objects.get()
+    assert reverse("retakes:photo", args=[photo.pk]) in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_photo_can_be_submitted_with_a_note_and_staff_accept_with_reason(
+    student, student_user, staff, photos
+):
+    # Real commits here: the eager check job runs when the upload commits, before the redirect.
+    request = new_request(student, student_user)
+    response = logged_in(student_user).post(
+        reverse("retakes:upload", args=[request.pk]),
+        {"photo": upload(photos["head_too_high"]), "note": "只有这一张，补拍点已关闭"},
+        follow=True,
+    )
+    body = text(response)
+    assert "没有通过自动检查" in body and "头顶离上边缘太近" in body and "只有这一张，补拍点已关闭" in body
+
+    staff_client = logged_in(staff)
+    review_url = reverse("retakes:review", args=[request.pk])
+    refused = staff_client.post(review_url, {"decision": "accept", "reason": ""}, follow=True)
+    assert "如仍要通过，请填写理由" in text(refused)
+    request.refresh_from_db()
+    assert request.status == Status.CHECKED
+    staff_client.post(review_url, {"decision": "accept", "reason": "头顶仅差几像素，新华社可用"})
+    request.refresh_from_db()
+    assert request.status == Status.DONE
+    assert request.current_photo.review_reason == "头顶仅差几像素，新华社可用"
+
+
+def test_counselor_cannot_review_but_records_the_paper_photo(
+    student, counselor, staff, photos, django_capture_on_commit_callbacks
+):
+    request = new_request(student, counselor, channel=Channel.ONLINE)
+    client = logged_in(counselor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("retakes:upload", args=[request.pk]), {"photo": upload(photos["pass"])})
+    assert client.post(reverse("retakes:review", args=[request.pk]), {"decision": "accept"}).status_code == 403
+    logged_in(staff).post(reverse("retakes:review", args=[request.pk]), {"decision": "accept"})
+    request.refresh_from_db()
+    assert request.status == Status.ACCEPTED
+    body = text(client.post(reverse("retakes:paper", args=[request.pk]), follow=True))
+    assert "已登记收到纸质照片" in body
+    request.refresh_from_db()
+    assert request.status == Status.DONE
+    assert logged_in(request.student.user).post(reverse("retakes:paper", args=[request.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["empty", "text_as_jpg", "truncated", "bomb", "animated_gif"])
+def test_bad_files_are_refused_with_a_message_and_nothing_is_stored(student, student_user, photos, settings, name):
+    request = new_request(student, student_user)
+    response = logged_in(student_user).post(
+        reverse("retakes:upload", args=[request.pk]), {"photo": upload(photos[name])}, follow=True
+    )
+    assert response.status_code == 200
+    assert "照片没有保存" in text(response)
+    assert stored_files(settings) == [] and not RetakePhoto.objects.exists()
+
+
+class CountingPayload(FakePayload):
+    """A request body that remembers how much of it the server read."""
+
+    def __init__(self, content):
+        super().__init__(content)
+        self.bytes_read = 0
+
+    def read(self, size=-1, /):
+        chunk = super().read(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+
+def test_an_oversized_upload_is_refused_before_the_body_is_read(student, student_user, settings):
+    request = new_request(student, student_user)
+    client = logged_in(student_user)
+    limit = settings.PHOTO_CHECK["upload_max_bytes"]
+    payload = CountingPayload(b"x" * 1024)
+    response = client.generic(
+        "POST",
+        reverse("retakes:upload", args=[request.pk]),
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        **{"wsgi.input": payload, "CONTENT_LENGTH": str(limit * 2)},
+    )
+    assert response.status_code == 413
+    assert "文件太大" in text(response) and "8 MB" in text(response)
+    assert payload.bytes_read == 0
+    assert stored_files(settings) == []
+
+
+def test_an_upload_that_passes_the_limit_while_streaming_is_cut_off(student, student_user, settings, photos):
+    settings.PHOTO_CHECK = {**settings.PHOTO_CHECK, "upload_max_bytes": 60 * 1024}
+    request = new_request(student, student_user)
+    # Under limit + form overhead by Content-Length, over the limit as a file: the handler stops it.
+    data = photos["pass"] + b"\0" * (100 * 1024 - len(photos["pass"]))
+    response = logged_in(student_user).post(reverse("retakes:upload", args=[request.pk]), {"photo": upload(data)})
+    assert response.status_code == 413
+    assert stored_files(settings) == [] and not RetakePhoto.objects.exists()
+
+
+def test_upload_without_a_file_or_with_get_is_handled(student, student_user):
+    request = new_request(student, student_user)
+    client = logged_in(student_user)
+    assert client.get(reverse("retakes:upload", args=[request.pk])).status_code == 405
+    response = client.post(reverse("retakes:upload", args=[request.pk]), {"note": "x"}, follow=True)
+    assert "请选择要上传的照片文件" in text(response)
+
+
+def test_upload_checks_csrf_itself(student, student_user, photos):
+    request = new_request(student, student_user)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(student_user)
+    response = client.post(reverse("retakes:upload", args=[request.pk]), {"photo": upload(photos["pass"])})
+    assert response.status_code == 403
+    assert not RetakePhoto.objects.exists()
+    response = client.post(reverse("retakes:self_check"), {"photo": upload(photos["pass"])})
+    assert response.status_code == 403
+
+
+# --- serving photos -------------------------------------------------------------------
+
+
+def test_photos_are_served_only_to_the_student_their_counselor_and_staff(
+    student, student_user, counselor, other_counselor, other_student, staff, photos, django_capture_on_commit_callbacks
+):
+    request = new_request(student, student_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = services.submit_photo(request=request, data=photos["pass"], actor=student_user)
+    url = reverse("retakes:photo", args=[photo.pk])
+    for user in (student_user, counselor, staff):
+        response = logged_in(user).get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == photos["pass"]
+        assert response["Content-Type"] == "image/jpeg"
+        assert response["Cache-Control"] == "private, no-store"
+    for user in (other_counselor, other_student.user):
+        assert logged_in(user).get(url).status_code == 404
+    coordinator = make_user(Role.COORDINATOR)
+    coordinator.colleges.add(student.college)
+    assert logged_in(coordinator).get(url).status_code == 403
+    assert Client().get(url).status_code == 302
+    assert logged_in(staff).get(reverse("retakes:photo", args=[photo.pk + 1000])).status_code == 404
+
+
+# --- self-check -----------------------------------------------------------------------
+
+
+def test_self_check_returns_findings_and_stores_nothing(student_user, student, photos, settings):
+    client = logged_in(student_user)
+    good = client.post(reverse("retakes:self_check"), {"photo": upload(photos["pass"])}).json()
+    assert good == {"ok": True, "findings": [], "summary": "照片符合要求"}
+    bad = client.post(reverse("retakes:self_check"), {"photo": upload(photos["face_too_small"])}).json()
+    assert bad["ok"] is False
+    (finding,) = bad["findings"]
+    assert finding["code"] == "face_width" and "头像太小" in finding["message"]
+    assert set(finding) == {"code", "message", "measured", "allowed"}
+    assert finding["allowed"] == "180–300 px"
+    assert stored_files(settings) == [] and not RetakePhoto.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["empty", "text_as_jpg", "truncated", "bomb", "bomb_small", "animated_gif", "cmyk", "png_transparent"]
+)
+def test_self_check_never_fails_on_bad_files(student_user, photos, name):
+    response = logged_in(student_user).post(reverse("retakes:self_check"), {"photo": upload(photos[name])})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is False and body["findings"][0]["message"]
+
+
+def test_self_check_without_a_file_or_too_large(student_user, settings):
+    client = logged_in(student_user)
+    response = client.post(reverse("retakes:self_check"), {})
+    assert response.status_code == 400 and response.json()["error"] == "请选择要检查的照片文件"
+    response = client.generic(
+        "POST",
+        reverse("retakes:self_check"),
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        **{"wsgi.input": FakePayload(b""), "CONTENT_LENGTH": str(50 * 1024 * 1024)},
+    )
+    assert response.status_code == 413 and "文件太大" in response.json()["error"]
+    response = client.generic(
+        "POST",
+        reverse("retakes:self_check"),
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        **{"wsgi.input": FakePayload(b""), "CONTENT_LENGTH": "abc"},
+    )
+    assert response.status_code == 413
+
+
+def test_self_check_is_refused_to_roles_without_retakes(photos):
+    client = logged_in(make_user(Role.OPERATOR))
+    assert client.post(reverse("retakes:self_check"), {"photo": upload(photos["pass"])}).status_code == 403
+
+
+# --- list pages: query counts -------------------------------------------------------------
+
+
+def _populate(campaign, college, counselor, staff, photos, n):
+    for _ in range(n):
+        student = make_student(campaign, college, counselor=counselor)
+        request = new_request(student, staff)
+        photo = services.submit_photo(request=request, data=photos["pass"], actor=staff)
+        # The check itself is tested elsewhere; here only its stored result matters.
+        RetakePhoto.objects.filter(pk=photo.pk).update(check_status=CheckStatus.PASSED)
+        RetakeRequest.objects.filter(pk=request.pk).update(status=Status.CHECKED)
+
+
+@pytest.mark.parametrize("who", ["staff", "counselor"])
+def test_list_query_count_does_not_grow_with_rows(
+    who, campaign, college, counselor, staff, photos, django_assert_max_num_queries
+):
+    user = staff if who == "staff" else counselor
+    client = logged_in(user)
+    _populate(campaign, college, counselor, staff, photos, 3)
+    with django_assert_max_num_queries(8):
+        first = client.get(reverse("retakes:index"))
+    _populate(campaign, college, counselor, staff, photos, 30)
+    with django_assert_max_num_queries(8):
+        second = client.get(reverse("retakes:index"))
+    rows = re.compile(r'href="/retakes/\d+/"')
+    assert len(rows.findall(text(first))) == 3
+    assert len(rows.findall(text(second))) == 33
+    assert text(second).count("检查通过") == 33
+
+
+# --- student panel --------------------------------------------------------------------
+
+
+def test_student_panel_invites_an_uncaptured_student_and_then_shows_status(student, student_user):
+    panels = [p for p in render_student_panels(student) if p[0] == "retakes/student_panel.html"]
+    assert panels and panels[0][1]["retake"] is None
+    request = new_request(student, student_user)
+    (panel,) = [p for p in render_student_panels(student) if p[0] == "retakes/student_panel.html"]
+    assert panel[1]["retake"] == request and panel[1]["retake_open"] is True
+
+
+def test_student_panel_is_hidden_for_a_captured_student_without_request(campaign, college):
+    student = make_student(campaign, college)
+    slot = make_slot(campaign)
+    record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=make_user(Role.OPERATOR))
+    assert not [p for p in render_student_panels(student) if p[0] == "retakes/student_panel.html"]
+
+
+def test_student_home_page_shows_the_panel(student, student_user):
+    body = text(logged_in(student_user).get(reverse("home")))
+    assert "申请补拍" in body and reverse("retakes:new") in body
+
+
+def test_cancel_from_the_page(student, student_user):
+    request = new_request(student, student_user)
+    response = logged_in(student_user).post(reverse("retakes:cancel", args=[request.pk]), {"reason": "已在外地补拍"})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == Status.CANCELLED
+    assert request.events.last().note == "已在外地补拍"
+
+
+def test_check_status_labels_in_detail(student, student_user, photos):
+    request = new_request(student, student_user)
+    photo = services.submit_photo(request=request, data=photos["pass"], actor=student_user)
+    assert photo.check_status == CheckStatus.PENDING
+    body = text(logged_in(student_user).get(reverse("retakes:detail", args=[request.pk])))
+    assert "检查中" in body
+
+
+def test_export_from_the_staff_page(staff, student, student_user, counselor):
+    new_request(student, student_user)
+    response = logged_in(staff).get(reverse("retakes:export"), {"campaign": "bk2021"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="retakes-bk2021.xlsx"'
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in sheet[2]][:2] == [student.student_no, "张三"]
+    assert logged_in(counselor).get(reverse("retakes:export")).status_code == 403
