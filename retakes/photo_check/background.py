@@ -82,19 +82,31 @@ def find_head_top(rgb: np.ndarray, cfg: CheckConfig, face: Box, background: Back
     if bottom <= 2 or x1 <= x0:
         return 0
     # A light blur first, so JPEG noise or a grainy backdrop is not taken for hair.
-    rows = cv2.blur(rgb[:bottom], (5, 5)).astype(np.float32)
+    region = cv2.blur(rgb[:bottom], (5, 5)).astype(np.float32)
     band = max(cfg.background_band_px // 2, 4)
-    sides = np.concatenate([rows[:, :band], rows[:, width - band :]], axis=1)
-    references = [np.median(sides, axis=1)[:, None, :]]  # (rows, 1, 3): this row's own edges
-    if background is not None:
-        references.extend(np.asarray(p, np.float32)[None, None, :] for p in background.palette)
-    pixels = rows[:, x0:x1]
-    nearest = np.full(pixels.shape[:2], np.inf, np.float32)
-    for reference in references:
-        np.minimum(nearest, np.linalg.norm(pixels - reference, axis=2), out=nearest)
-    fraction = (nearest > cfg.head_pixel_distance).mean(axis=1)
-    hit = fraction >= cfg.head_row_fraction
-    # Two rows in a row, so one stray row does not count as hair.
-    both = hit[:-1] & hit[1:]
-    found = np.flatnonzero(both)
-    return int(found[0]) if found.size else face.y
+    sides = np.concatenate([region[:, :band], region[:, width - band :]], axis=1)
+    row_edges = np.median(sides, axis=1)  # (rows, 3): each row's own edge colour
+    palette = _distinct(background.palette) if background is not None else np.empty((0, 3), np.float32)
+    limit = float(cfg.head_pixel_distance) ** 2
+    previous_hit = False
+    # Scanned in slices from the top: the hair is usually found within the first hundred rows.
+    for start in range(0, bottom, 32):
+        pixels = region[start : start + 32, x0:x1]
+        nearest = ((pixels - row_edges[start : start + 32, None, :]) ** 2).sum(axis=2)
+        for colour in palette:
+            np.minimum(nearest, ((pixels - colour) ** 2).sum(axis=2), out=nearest)
+        hits = (nearest > limit).mean(axis=1) >= cfg.head_row_fraction
+        for offset, hit in enumerate(hits):
+            # Two rows in a row, so one stray row does not count as hair.
+            if hit and previous_hit:
+                return start + offset - 1
+            previous_hit = bool(hit)
+    return face.y
+
+
+def _distinct(colours, step: int = 6) -> np.ndarray:
+    """The palette without near-duplicates: a plain backdrop has one colour, not forty."""
+    seen: dict[tuple, tuple] = {}
+    for colour in colours:
+        seen.setdefault(tuple(c // step for c in colour), colour)
+    return np.array(list(seen.values()), np.float32).reshape(-1, 3)
