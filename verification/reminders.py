@@ -104,8 +104,9 @@ def _record(messages_by_step: dict[str, list[Message]], summary: FanOutSummary) 
 # --- verification deadline ---------------------------------------------------
 
 
-def _verification_message(record: VerificationRecord, campaign: Campaign, step: str, today) -> Message:
-    student = record.student
+def _verification_message(
+    record: VerificationRecord, student: Student, campaign: Campaign, step: str, today: datetime.date
+) -> Message:
     due = f"{record.due_date:%Y年%m月%d日}"
     if step == OVERDUE_STEP:
         title = _("网上校对已逾期：请立即登录学信网核对图像信息")
@@ -142,25 +143,46 @@ def send_verification_reminders(
     if not dry_run:
         ensure_records(campaign=campaign)
     horizon = today + datetime.timedelta(days=max(steps, default=0))
+    # Light tuples first: most students on most days need nothing, and a rerun needs nothing at all.
     records = VerificationRecord.objects.filter(
         campaign=campaign, is_active=True, confirmed_at__isnull=True, due_date__lte=horizon
-    ).select_related("student__user")
+    ).values_list("id", "student_id", "due_date", "captured_on")
     record_type = ContentType.objects.get_for_model(VerificationRecord)
-    for batch in _batches(records, batch_size):
+    for batch in _tuple_batches(records, batch_size):
         sent: dict[int, set[str]] = defaultdict(set)
         for subject_id, step in Notification.objects.filter(
-            student_id__in=[r.student_id for r in batch], kind=VERIFICATION_KIND, subject_type=record_type
+            student_id__in=[r[1] for r in batch], kind=VERIFICATION_KIND, subject_type=record_type
         ).values_list("subject_id", "step"):
             sent[subject_id].add(step)
-        by_step: dict[str, list[Message]] = defaultdict(list)
-        for record in batch:
-            step = due_step(
-                due_date=record.due_date, today=today, steps=steps, sent=sent[record.pk], captured_on=record.captured_on
-            )
+        due = []
+        for record_id, student_id, due_date, captured_on in batch:
+            step = due_step(due_date=due_date, today=today, steps=steps, sent=sent[record_id], captured_on=captured_on)
             if step:
-                by_step[step].append(_verification_message(record, campaign, step, today))
+                due.append(
+                    (VerificationRecord(id=record_id, due_date=due_date, captured_on=captured_on), student_id, step)
+                )
+        if not due:
+            continue
+        students = Student.objects.select_related("user").only(*_CONTACT_FIELDS).in_bulk([d[1] for d in due])
+        by_step: dict[str, list[Message]] = defaultdict(list)
+        for record, student_id, step in due:
+            by_step[step].append(_verification_message(record, students[student_id], campaign, step, today))
         _record(by_step, summary)
     return summary
+
+
+# Everything a message needs from the student and their account, and nothing more.
+_CONTACT_FIELDS = ("id", "name", "email", "phone", "user__id", "user__email", "user__phone", "user__role")
+
+
+def _tuple_batches(qs, batch_size: int):
+    last_id = 0
+    while True:
+        batch = list(qs.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            return
+        last_id = batch[-1][0]
+        yield batch
 
 
 # --- the day before the slot ---------------------------------------------------
