@@ -79,8 +79,9 @@ def _move(request: RetakeRequest, target: str, *, actor, note: str = "") -> None
 
 
 def _locked(request: RetakeRequest) -> RetakeRequest:
+    # of=("self",): lock the request row only; PostgreSQL refuses to lock the outer-joined photo.
     return (
-        RetakeRequest.objects.select_for_update()
+        RetakeRequest.objects.select_for_update(of=("self",))
         .select_related("campaign", "student", "current_photo")
         .get(pk=request.pk)
     )
@@ -281,7 +282,7 @@ def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
         report = check_photo(data)
         status = CheckStatus.PASSED if report.ok else CheckStatus.FAILED
     with transaction.atomic():
-        photo = RetakePhoto.objects.select_for_update().select_related("request").get(pk=photo_id)
+        photo = RetakePhoto.objects.select_for_update(of=("self",)).select_related("request").get(pk=photo_id)
         if photo.check_status != CheckStatus.PENDING:
             return photo
         photo.check_status = status
