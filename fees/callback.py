@@ -56,9 +56,10 @@ def idempotency_key(transaction_id: str) -> str:
 
 def handle_callback(*, body: bytes, signature: str, remote_addr: str = "") -> CallbackOutcome:
     log = CallbackLog(
-        raw_body=body[:LOGGED_BODY_CHARS].decode("utf-8", errors="replace"),
-        signature=(signature or "")[:200],
-        remote_addr=(remote_addr or "")[:64],
+        # PostgreSQL text cannot hold NUL; the log must be writable whatever was sent.
+        raw_body=body[:LOGGED_BODY_CHARS].decode("utf-8", errors="replace").replace("\x00", "\\x00"),
+        signature=(signature or "")[:200].replace("\x00", ""),
+        remote_addr=(remote_addr or "")[:64].replace("\x00", ""),
     )
     try:
         outcome = _process(body, signature, log)
@@ -152,7 +153,7 @@ def _string(data: dict, name: str, max_length: int) -> str:
     if not isinstance(value, str):
         raise _Reject(400, "malformed", _("%(field)s 应是字符串") % {"field": name})
     value = value.strip()
-    if not value or len(value) > max_length:
+    if not value or len(value) > max_length or not value.isprintable():
         raise _Reject(400, "malformed", _("%(field)s 为空或过长") % {"field": name})
     return value
 

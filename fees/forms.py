@@ -23,7 +23,7 @@ class KeyedForm(forms.Form):
 
 
 class PaymentForm(KeyedForm):
-    student = forms.IntegerField(widget=forms.HiddenInput)
+    student = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
     amount = forms.CharField(
         label=_("金额（元）"),
         max_length=20,
@@ -65,7 +65,7 @@ class ImportForm(forms.Form):
 
 
 class RemittanceForm(KeyedForm):
-    college = forms.IntegerField(widget=forms.HiddenInput)
+    college = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
 

@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class RowId:
+    """A primary key that fits a bigint: a longer number in the URL is a 404, not a database error."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(RowId, "row_id")
 
 app_name = "fees"
 urlpatterns = [
@@ -9,15 +24,15 @@ urlpatterns = [
     path("entry/", views.entry, name="entry"),
     path("lookup/", views.lookup, name="lookup"),
     path("mark-paid/", views.mark_paid, name="mark_paid"),
-    path("students/<int:pk>/", views.student_ledger, name="student"),
-    path("students/<int:pk>/refund/", views.refund, name="refund"),
-    path("students/<int:pk>/waiver/", views.waiver, name="waiver"),
-    path("entries/<int:pk>/reverse/", views.reverse_entry, name="reverse"),
+    path("students/<row_id:pk>/", views.student_ledger, name="student"),
+    path("students/<row_id:pk>/refund/", views.refund, name="refund"),
+    path("students/<row_id:pk>/waiver/", views.waiver, name="waiver"),
+    path("entries/<row_id:pk>/reverse/", views.reverse_entry, name="reverse"),
     path("import/", views.import_view, name="import"),
     path("remittances/", views.remittances, name="remittances"),
-    path("remittances/<int:pk>/", views.remittance_detail, name="remittance"),
-    path("remittances/<int:pk>/confirm/", views.confirm_remittance, name="confirm_remittance"),
-    path("remittances/<int:pk>/cancel/", views.cancel_remittance, name="cancel_remittance"),
+    path("remittances/<row_id:pk>/", views.remittance_detail, name="remittance"),
+    path("remittances/<row_id:pk>/confirm/", views.confirm_remittance, name="confirm_remittance"),
+    path("remittances/<row_id:pk>/cancel/", views.cancel_remittance, name="cancel_remittance"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("export/", views.export, name="export"),
     path("callback/", views.callback, name="callback"),

@@ -50,6 +50,17 @@ def _int(value) -> int | None:
     return number if 0 < number < 2**62 else None
 
 
+def _param(data, name: str, max_length: int = 64) -> str:
+    """A text parameter safe to put in a query: PostgreSQL refuses NUL characters (a 500 otherwise)."""
+    return (data.get(name) or "").replace("\x00", "").strip()[:max_length]
+
+
+def _campaign(request):
+    """The campaign named by the form or the URL, else the current one."""
+    code = _param(request.POST, "campaign") or _param(request.GET, "campaign")
+    return current_campaign(None, code=code or None)
+
+
 def _wants_json(request) -> bool:
     return request.headers.get("x-requested-with") == "fetch" or "application/json" in request.headers.get("accept", "")
 
@@ -61,7 +72,8 @@ def _campaign_query(campaign, **extra) -> str:
 def _back(request, fallback: str) -> str:
     """Return to the page the form came from, if it is one of ours."""
     target = request.POST.get("next") or ""
-    return target if target.startswith("/fees/") else fallback
+    ok = target.startswith("/fees/") and target.isprintable() and len(target) < 2000
+    return target if ok else fallback
 
 
 @login_required
@@ -111,11 +123,11 @@ def _college_filter(request, campaign):
 
 @role_required("coordinator")
 def ledger(request):
-    campaign = current_campaign(request)
+    campaign = _campaign(request)
     colleges, college_id = _college_filter(request, campaign)
-    class_name = (request.GET.get("class") or "").strip()[:64]
+    class_name = _param(request.GET, "class")
     only_unpaid = request.GET.get("unpaid") == "1"
-    query = (request.GET.get("q") or "").strip()[:32]
+    query = _param(request.GET, "q", 32)
     rows = selectors.student_fee_rows(
         user=request.user,
         campaign=campaign,
@@ -197,8 +209,8 @@ def _lookup(request, campaign, identifier: str):
 @role_required("coordinator")
 @require_GET
 def lookup(request):
-    campaign = current_campaign(request)
-    student, card, error = _lookup(request, campaign, request.GET.get("q", ""))
+    campaign = _campaign(request)
+    student, card, error = _lookup(request, campaign, _param(request.GET, "q"))
     if error:
         return JsonResponse({"ok": False, "error": error}, status=404)
     # The key is minted with the form the coordinator is about to submit, so resending it posts once.
@@ -208,10 +220,10 @@ def lookup(request):
 @role_required("coordinator")
 def entry(request):
     """Keyboard-first payment entry: 学号 + Enter, amount prefilled, Enter confirms."""
-    campaign = current_campaign(request)
+    campaign = _campaign(request)
     if request.method == "POST":
         return _post_payment(request, campaign)
-    identifier = request.GET.get("q", "")
+    identifier = _param(request.GET, "q")
     student = card = error = None
     form = None
     if identifier.strip():
@@ -300,7 +312,7 @@ def _post_payment(request, campaign):
 @role_required("coordinator")
 @require_POST
 def mark_paid(request):
-    campaign = current_campaign(request, code=request.POST.get("campaign"))
+    campaign = _campaign(request)
     ids = [pk for pk in (_int(v) for v in request.POST.getlist("students")) if pk]
     students = list(visible_students(request.user, campaign).filter(pk__in=ids).select_related("college"))
     form = MarkPaidForm(request.POST, student_ids=[s.pk for s in students])
@@ -440,7 +452,7 @@ def reverse_entry(request, pk: int):
 
 @role_required("coordinator")
 def import_view(request):
-    campaign = current_campaign(request, code=request.POST.get("campaign") or request.GET.get("campaign"))
+    campaign = _campaign(request)
     result = None
     form = ImportForm()
     if request.method == "POST":
@@ -484,7 +496,7 @@ def import_view(request):
 
 @role_required("coordinator")
 def remittances(request):
-    campaign = current_campaign(request, code=request.POST.get("campaign") or request.GET.get("campaign"))
+    campaign = _campaign(request)
     colleges, college_id = _college_filter(request, campaign)
     if request.method == "POST":
         return _create_remittance(request, campaign)
@@ -639,7 +651,7 @@ def cancel_remittance(request, pk: int):
 
 @staff_required
 def reconciliation(request):
-    campaign = current_campaign(request)
+    campaign = _campaign(request)
     figures, total = selectors.reconciliation(campaign=campaign, colleges=visible_colleges(request.user))
     awaiting = (
         Remittance.objects.filter(campaign=campaign, cancelled_at__isnull=True, confirmation__isnull=True)
@@ -663,7 +675,7 @@ def reconciliation(request):
 
 @role_required("coordinator")
 def export(request):
-    campaign = current_campaign(request)
+    campaign = _campaign(request)
     stream = io.BytesIO()
     write_fee_report(campaign=campaign, user=request.user, stream=stream)
     filename = f"fees-{campaign.code}-{timezone.localdate():%Y%m%d}.xlsx"

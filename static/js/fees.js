@@ -68,7 +68,8 @@
         q.select();
         return;
       }
-      say("", true);
+      // Paid up: still shown (the coordinator may want the detail), but say so before anything is typed.
+      say(data.student.limit === "0.00" ? data.student.name + " 已缴清，无需再缴" : "", data.student.limit !== "0.00");
       fill(data.student);
       $("#pay-key", root).value = data.key;
       amount.value = data.student.suggested;

@@ -175,3 +175,13 @@ def test_oversized_body_refused(client, captured):
     body = body_for(captured, note="x" * 20000)
     response = post(client, body)
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"transaction_id": "P\u0000"}, {"student_no": "\u0000"}, {"campaign": "x\u0000"}, {"method": "\u0000"}],
+)
+def test_nul_characters_are_400_and_logged(client, captured, overrides):
+    response = post(client, body_for(captured, **overrides))
+    assert response.status_code == 400
+    assert CallbackLog.objects.get().http_status == 400

@@ -379,3 +379,43 @@ def test_student_ledger_and_remittance_detail_constant_queries(
         client.get(reverse("fees:student", args=[s.pk]))
     with django_assert_max_num_queries(len(small_detail.captured_queries)):
         client.get(reverse("fees:remittance", args=[big.pk]))
+
+
+# --- hostile input -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/fees/?campaign=%00",
+        "/fees/ledger/?q=%00&class=%00x&college=%00&page=%00",
+        "/fees/ledger/?college=99999999999999999999999&page=99999999999999999999",
+        "/fees/lookup/?q=%00",
+        "/fees/entry/?q=abc%00def",
+        "/fees/students/99999999999999999999999/",
+        "/fees/remittances/99999999999999999999999/",
+        "/fees/remittances/?college=-1",
+        "/fees/export/?campaign=%00",
+    ],
+)
+def test_hostile_query_strings_never_500(client, captured, staff, path):
+    client.force_login(staff)
+    assert client.get(path).status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "url_name, data",
+    [
+        ("fees:entry", {"student": "99999999999999999999999", "amount": "1", "method": "cash", "idempotency_key": "k"}),
+        ("fees:entry", {"student": "1", "amount": "1\x00", "method": "cash", "idempotency_key": "k\x00"}),
+        ("fees:mark_paid", {"campaign": "\x00", "students": ["99999999999999999999999", "x"], "method": "cash"}),
+        ("fees:mark_paid", {"next": "/fees/\x00\n", "students": ["1"], "method": "cash", "idempotency_key": "k"}),
+        ("fees:remittances", {"college": "99999999999999999999999", "idempotency_key": "k"}),
+        ("fees:remittances", {"college": "1", "idempotency_key": "k\x00"}),
+    ],
+)
+def test_hostile_posts_never_500(client, captured, staff, url_name, data):
+    client.force_login(staff)
+    response = client.post(reverse(url_name), data)
+    assert response.status_code in (200, 302, 404)
+    assert not Entry.objects.filter(kind=Kind.PAYMENT).exists()

@@ -1,0 +1,106 @@
+"""The payment desk in a real Chromium: scan, Enter, Enter, scan the next."""
+
+import os
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Role
+from fees.models import Entry, FeeAccount, Kind
+from tests.factories import make_campaign, make_college, make_student, make_user
+
+from .conftest import capture
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def browser():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def logged_in_page(browser, live_server, user):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(locale="zh-CN")
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context.new_page()
+
+
+def test_keyboard_only_payment_entry(browser, live_server):
+    from playwright.sync_api import expect
+
+    campaign = make_campaign()
+    college = make_college("计算机科学与工程学院")
+    other = make_college("经济管理学院")
+    zhang = make_student(campaign, college, name="张三")
+    li = make_student(campaign, college, name="李四")
+    outsider = make_student(campaign, other, name="王五")
+    capture(zhang)
+    capture(li)
+    coordinator = make_user(Role.COORDINATOR)
+    coordinator.colleges.add(college)
+
+    page = logged_in_page(browser, live_server, coordinator)
+    page.goto(f"{live_server.url}{reverse('fees:entry')}?campaign={campaign.code}")
+    lookup = page.locator("#lookup-q")
+    expect(lookup).to_be_focused()
+
+    page.keyboard.type(zhang.student_no)
+    page.keyboard.press("Enter")
+    amount = page.locator("#pay-amount")
+    expect(amount).to_be_focused()
+    expect(amount).to_have_value("17.00")
+    expect(page.locator('#pay-card [data-field="name"]')).to_have_text("张三")
+    page.keyboard.press("Enter")
+    expect(page.locator("#fee-message")).to_contain_text("已登记：张三")
+    expect(lookup).to_be_focused()
+
+    # Next student, part payment typed over the prefilled amount.
+    page.keyboard.type(li.student_no)
+    page.keyboard.press("Enter")
+    expect(amount).to_be_focused()
+    page.keyboard.type("10")
+    page.keyboard.press("Enter")
+    expect(page.locator("#fee-message")).to_contain_text("¥10.00")
+
+    # Paid in full already: the prefilled 0.00 is refused with the reason.
+    page.keyboard.type(zhang.student_no)
+    page.keyboard.press("Enter")
+    expect(amount).to_have_value("0.00")
+    expect(page.locator("#fee-message")).to_contain_text("张三 已缴清，无需再缴")
+    page.keyboard.press("Enter")
+    expect(page.locator("#fee-message")).to_contain_text("金额必须大于 0")
+
+    # Another college's student: refused, nothing about them shown.
+    page.keyboard.press("Escape")
+    page.keyboard.type(outsider.student_no)
+    page.keyboard.press("Enter")
+    expect(page.locator("#fee-message")).to_contain_text("不属于你负责的学院")
+    expect(page.locator("#pay-card")).to_be_hidden()
+
+    expect(page.locator("#fee-recent li")).to_have_count(2)
+    assert Entry.objects.filter(kind=Kind.PAYMENT).count() == 2
+    assert FeeAccount.objects.get(student=li).balance == Decimal("7.00")
