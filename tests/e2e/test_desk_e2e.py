@@ -1,0 +1,130 @@
+"""The capture desk in a real Chromium: type an ID number, press Enter, read the answer."""
+
+import datetime
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Role
+from sessions_app.idcard import make_id_number
+from sessions_app.models import Capture
+from sessions_app.services import refresh_slot_assignments
+from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # around it are still plain synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def desk_setup(db):
+    campaign = make_campaign()
+    college = make_college("经济管理学院")
+    slot = make_slot(campaign, group="金石滩第一组", start="08:30", end="09:50")
+    make_audience(slot, college=college)
+    student = make_student(campaign, college, name="张三", class_name="经管1701")
+    make_student(campaign, college, name="李四")
+    refresh_slot_assignments(campaign=campaign)
+    operator = make_user(Role.OPERATOR)
+    operator.capture_groups.add(slot.group)
+    return slot, student, operator
+
+
+def logged_in_page(browser, live_server, user):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(locale="zh-CN")
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context.new_page()
+
+
+def test_operator_swipes_at_the_desk(browser, live_server, desk_setup):
+    from playwright.sync_api import expect
+
+    slot, student, operator = desk_setup
+    page = logged_in_page(browser, live_server, operator)
+    page.goto(live_server.url + reverse("sessions_app:desk", args=[slot.pk]))
+    code = page.locator("#swipe-code")
+    expect(code).to_be_focused()
+    panel = page.locator("#result")
+    expect(page.locator("#count-expected")).to_have_text("2")
+
+    # The reader types the 18 characters and Enter into whatever has focus.
+    page.keyboard.type(student.id_number)
+    page.keyboard.press("Enter")
+    expect(panel.locator("[data-field=title]")).to_have_text("采集成功")
+    expect(panel.locator("[data-field=name]")).to_have_text("张三")
+    expect(panel).to_contain_text(student.masked_id)
+    expect(panel).to_have_class("desk-result outcome-captured")
+    expect(page.locator("#count-captured")).to_have_text("1")
+    expect(page.locator("#recent li").first).to_contain_text("张三")
+    expect(code).to_have_value("")
+    expect(code).to_be_focused()
+    assert Capture.objects.filter(student=student).count() == 1
+
+    # Past the client's repeat window a second swipe reaches the server: nothing is added.
+    page.wait_for_timeout(1600)
+    page.keyboard.type(student.id_number)
+    page.keyboard.press("Enter")
+    expect(panel.locator("[data-field=title]")).to_have_text("已采集")
+    expect(panel.locator("[data-field=name]")).to_have_text("张三")
+    expect(page.locator("#count-captured")).to_have_text("1")
+
+    stranger = make_id_number(area="110101", birth=datetime.date(2000, 2, 2), sequence=7)
+    page.keyboard.type(stranger)
+    page.keyboard.press("Enter")
+    expect(panel.locator("[data-field=title]")).to_have_text("名单中无此人")
+    expect(panel).to_have_class("desk-result outcome-not_found")
+    expect(panel.locator("[data-field=name]")).to_have_text("")
+    assert Capture.objects.count() == 1
+
+
+def test_focus_returns_to_the_input(browser, live_server, desk_setup):
+    from playwright.sync_api import expect
+
+    slot, _student, operator = desk_setup
+    page = logged_in_page(browser, live_server, operator)
+    page.goto(live_server.url + reverse("sessions_app:desk", args=[slot.pk]))
+    page.locator(".desk-counts").click()
+    expect(page.locator("#swipe-code")).to_be_focused()
+
+
+def test_network_failure_is_shown(browser, live_server, desk_setup):
+    from playwright.sync_api import expect
+
+    slot, student, operator = desk_setup
+    page = logged_in_page(browser, live_server, operator)
+    page.goto(live_server.url + reverse("sessions_app:desk", args=[slot.pk]))
+    page.route("**/swipe/", lambda route: route.abort())
+    page.keyboard.type(student.id_number)
+    page.keyboard.press("Enter")
+    expect(page.locator("#result [data-field=title]")).to_have_text("网络错误")
+    expect(page.locator("#result")).to_contain_text("无法确认是否已记录")
+    assert Capture.objects.count() == 0
