@@ -220,6 +220,15 @@ class Remittance(models.Model):
     )
     amount = models.DecimalField(_("上交金额"), max_digits=12, decimal_places=2)
     entry_count = models.PositiveIntegerField(_("笔数"))
+    # The college's position when it remitted, kept as printed on the slip handed to 教务处.
+    captured_count = models.PositiveIntegerField(_("当时已采集人数"), default=0)
+    expected = models.DecimalField(_("当时应收"), max_digits=12, decimal_places=2, default=ZERO)
+    collected = models.DecimalField(_("当时已收"), max_digits=12, decimal_places=2, default=ZERO)
+    remitted_before = models.DecimalField(_("此前已上交"), max_digits=12, decimal_places=2, default=ZERO)
+    unpaid_count = models.PositiveIntegerField(_("当时未缴人数"), default=0)
+    outstanding_after = models.DecimalField(
+        _("本次上交后仍未上交"), max_digits=12, decimal_places=2, default=ZERO, help_text=_("应收−减免−平台直缴−已上交")
+    )
     submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")

@@ -288,6 +288,24 @@ def remittable_by_college(*, campaign: Campaign, college_ids: list[int]) -> dict
     return result
 
 
+def unpaid_students(*, user, campaign: Campaign, college_ids: list[int], limit: int = 300) -> dict[int, list]:
+    """Students who owe, per college, at most `limit` in all (one query); the ledger page has the rest."""
+    rows = (
+        visible_students(user, campaign)
+        .filter(college_id__in=college_ids, fee_account__balance__gt=0)
+        .select_related("fee_account")
+        .order_by("college_id", "class_name", "student_no")[:limit]
+    )
+    result: dict[int, list] = {}
+    for student in rows:
+        result.setdefault(student.college_id, []).append(student)
+    return result
+
+
+def unpaid_count(*, user, campaign: Campaign, college_id: int) -> int:
+    return visible_students(user, campaign).filter(college_id=college_id, fee_account__balance__gt=0).count()
+
+
 def remittances_for(*, user, campaign: Campaign, college_id=None) -> QuerySet[Remittance]:
     qs = (
         Remittance.objects.filter(campaign=campaign, college__in=visible_colleges(user))

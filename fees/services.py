@@ -572,11 +572,20 @@ def create_remittance(
         amount = sum((cash_delta(e.kind, e.reversed_kind, e.amount) for e in entries), ZERO)
         if not entries or amount <= 0:
             raise FeeError(_("%(college)s目前没有待上交的款项") % {"college": college.name})
+        from .selectors import college_figures
+
+        figures = college_figures(campaign=campaign, college=college)
         remittance = Remittance.objects.create(
             campaign=campaign,
             college=college,
             amount=amount,
             entry_count=len(entries),
+            captured_count=figures.captured,
+            expected=figures.expected,
+            collected=figures.collected,
+            remitted_before=figures.remitted,
+            unpaid_count=figures.unpaid_count,
+            outstanding_after=figures.outstanding - amount,
             submitted_by=actor if getattr(actor, "pk", None) else None,
             note=(note or "")[:200],
             idempotency_key=key,

@@ -505,9 +505,11 @@ def remittances(request):
         campaign=campaign, colleges=visible_colleges(request.user).filter(pk__in=[c.pk for c in shown])
     )
     pending = selectors.remittable_by_college(campaign=campaign, college_ids=[c.pk for c in shown])
+    unpaid = selectors.unpaid_students(user=request.user, campaign=campaign, college_ids=[c.pk for c in shown])
     cards = [
         {
             "figures": f,
+            "unpaid": unpaid.get(f.college.pk, []),
             "pending_count": pending.get(f.college.pk, (0, services.ZERO))[0],
             "pending_amount": pending.get(f.college.pk, (0, services.ZERO))[1],
             "form": RemittanceForm(initial={"college": f.college.pk}),
@@ -581,6 +583,9 @@ def remittance_detail(request, pk: int):
     )
     page = Paginator(items, PAGE_SIZE * 2).get_page(request.GET.get("page"))
     confirmation = getattr(remittance, "confirmation", None)
+    unpaid = selectors.unpaid_students(
+        user=request.user, campaign=remittance.campaign, college_ids=[remittance.college_id]
+    ).get(remittance.college_id, [])
     return render(
         request,
         "fees/remittance_detail.html",
@@ -588,6 +593,12 @@ def remittance_detail(request, pk: int):
             "remittance": remittance,
             "campaign": remittance.campaign,
             "confirmation": confirmation,
+            "unpaid": unpaid,
+            "unpaid_count": selectors.unpaid_count(
+                user=request.user, campaign=remittance.campaign, college_id=remittance.college_id
+            )
+            if unpaid
+            else 0,
             "page": page,
             "query": "",
             "confirm_form": ConfirmForm(initial={"received_amount": f"{remittance.amount:.2f}"})

@@ -407,11 +407,11 @@ def test_hostile_query_strings_never_500(client, captured, staff, path):
     "url_name, data",
     [
         ("fees:entry", {"student": "99999999999999999999999", "amount": "1", "method": "cash", "idempotency_key": "k"}),
-        ("fees:entry", {"student": "1", "amount": "1\x00", "method": "cash", "idempotency_key": "k\x00"}),
+        ("fees:entry", {"student": "0", "amount": "1\x00", "method": "cash", "idempotency_key": "k\x00"}),
         ("fees:mark_paid", {"campaign": "\x00", "students": ["99999999999999999999999", "x"], "method": "cash"}),
-        ("fees:mark_paid", {"next": "/fees/\x00\n", "students": ["1"], "method": "cash", "idempotency_key": "k"}),
+        ("fees:mark_paid", {"next": "/fees/\x00\n", "students": ["0"], "method": "cash", "idempotency_key": "k"}),
         ("fees:remittances", {"college": "99999999999999999999999", "idempotency_key": "k"}),
-        ("fees:remittances", {"college": "1", "idempotency_key": "k\x00"}),
+        ("fees:remittances", {"college": "0", "idempotency_key": "k\x00"}),
     ],
 )
 def test_hostile_posts_never_500(client, captured, staff, url_name, data):
@@ -419,3 +419,27 @@ def test_hostile_posts_never_500(client, captured, staff, url_name, data):
     response = client.post(reverse(url_name), data)
     assert response.status_code in (200, 302, 404)
     assert not Entry.objects.filter(kind=Kind.PAYMENT).exists()
+
+
+def test_remittance_shows_position_and_unpaid_students(client, campaign, college, coordinator):
+    paid = make_student(campaign, college, name="已缴甲")
+    unpaid = make_student(campaign, college, name="未缴乙")
+    for s in (paid, unpaid):
+        capture(s)
+    services.post_payment(student=paid, amount="17", method=Method.CASH, actor=coordinator, idempotency_key=key())
+    client.force_login(coordinator)
+    page = text(client.get(reverse("fees:remittances"), {"campaign": campaign.code}))
+    assert "2 × ¥17.00 = ¥34.00" in page and "未缴费学生（1 人）" in page and "未缴乙" in page
+    assert "已缴甲" not in page
+    remittance, _ = services.create_remittance(
+        campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
+    )
+    assert (remittance.captured_count, remittance.expected, remittance.collected, remittance.unpaid_count) == (
+        2,
+        D("34.00"),
+        D("17.00"),
+        1,
+    )
+    assert remittance.remitted_before == 0 and remittance.outstanding_after == D("17.00")
+    page = text(client.get(reverse("fees:remittance", args=[remittance.pk])))
+    assert "已采集 2 人，应收 ¥34.00" in page and "本次上交后仍未上交" in page and "未缴乙" in page
