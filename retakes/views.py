@@ -1,7 +1,9 @@
 import io
+import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -185,7 +187,10 @@ def _upload_photo(request, pk, limiter):
     if limiter.exceeded:
         return _too_large_response(request, as_json=False)
     if not form.is_valid():
-        messages.error(request, _("请选择要上传的照片文件"))
+        if "photo" in form.errors:
+            messages.error(request, _("请选择要上传的照片文件"))
+        else:
+            messages.error(request, _("说明太长：请控制在 1000 字以内"))
         return redirect("retakes:detail", pk=retake.pk)
     upload = form.cleaned_data["photo"]
     try:
@@ -222,6 +227,8 @@ def self_check(request):
 def _self_check(request, limiter):
     if not selectors.can_use_retakes(request.user):
         return JsonResponse({"error": _("你的角色不能办理补拍")}, status=403)
+    if _self_check_throttled(request.user):
+        return JsonResponse({"error": _("检查太频繁，请一分钟后再试")}, status=429)
     upload = request.FILES.get("photo")
     if limiter.exceeded:
         return _too_large_response(request, as_json=True)
@@ -233,6 +240,19 @@ def _self_check(request, limiter):
         _("照片符合要求") if report.ok else _("发现 %(n)s 个问题，请按提示修改后重新检查") % {"n": len(report.findings)}
     )
     return JsonResponse(body)
+
+
+# Each check costs tens of milliseconds of CPU; a person fixing a photo needs a few a minute.
+SELF_CHECKS_PER_MINUTE = 30
+
+
+def _self_check_throttled(user) -> bool:
+    key = f"retakes:self-check:{user.pk}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key) > SELF_CHECKS_PER_MINUTE
+    except ValueError:  # evicted between add and incr
+        return False
 
 
 @login_required
@@ -276,7 +296,10 @@ def review(request, pk):
     retake = selectors.get_visible_request_or_404(request.user, pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请选择通过或退回"))
+        if "decision" in form.errors:
+            messages.error(request, _("请选择通过或退回"))
+        else:
+            messages.error(request, _("理由太长：请控制在 500 字以内"))
         return redirect("retakes:detail", pk=retake.pk)
     accept = form.cleaned_data["decision"] == "accept"
     try:

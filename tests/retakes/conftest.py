@@ -3,6 +3,7 @@ import io
 
 import numpy as np
 import pytest
+from django.core.cache import cache
 from PIL import Image
 
 from accounts.models import Role
@@ -39,6 +40,9 @@ def photos() -> dict[str, bytes]:
     out["too_big_file"] = out["pass"] + b"\0" * (2 * 1024 * 1024)
     out["double_size"] = corpus.jpeg(np.asarray(Image.fromarray(good).resize((960, 1280), Image.LANCZOS)))
     out["landscape"] = corpus.jpeg(corpus.compose(size=(640, 480), head_top=30, scale=1.5)[0])
+    # A 12-megapixel phone photo of a correctly framed person (the standard's framing, 6.3x larger).
+    phone, _ = corpus.compose(size=(3024, 4032), scale=2.2 * 6.3, head_top=70 * 6.3)
+    out["phone_photo"] = corpus.jpeg(phone, quality=90)
     out["png"] = corpus.png(Image.fromarray(good))
     alpha = np.where((good == np.array(corpus.XINHUA_BLUE)).all(axis=2), 0, 255).astype(np.uint8)
     out["png_transparent"] = corpus.png(Image.fromarray(np.dstack([good, alpha]), "RGBA"))
@@ -126,6 +130,12 @@ def student(campaign, college, counselor, student_user):
 def other_student(campaign, other_college, other_counselor):
     other_user = make_user(Role.STUDENT, display_name="李四")
     return make_student(campaign, other_college, name="李四", counselor=other_counselor, user=other_user)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The self-check throttle counts in the cache; user ids repeat between tests.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

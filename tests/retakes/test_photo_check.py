@@ -169,3 +169,13 @@ def test_config_lists_every_threshold():
     cfg = load_config()
     assert cfg.width == 480 and cfg.height == 640
     assert cfg.background_rgb == (100, 197, 255)
+
+
+def test_a_phone_photo_is_decoded_reduced_and_reported_at_its_real_size(photos):
+    report = check_photo(photos["phone_photo"])
+    (finding,) = report.findings
+    assert finding.code == "dimensions" and finding.measured == "3024×4032 px"
+    assert (report.width, report.height) == (3024, 4032)
+    # Measured on the 480x640 copy: the same framing as the standard photo.
+    assert abs(report.measurements["head_top"] - 70) <= 5
+    assert abs(report.measurements["eye_line"] - 259) <= 8

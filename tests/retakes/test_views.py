@@ -432,3 +432,30 @@ def test_export_from_the_staff_page(staff, student, student_user, counselor):
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[2]][:2] == [student.student_no, "张三"]
     assert logged_in(counselor).get(reverse("retakes:export")).status_code == 403
+
+
+def test_self_check_is_throttled_per_user(student_user, photos, monkeypatch):
+    from retakes import views
+
+    monkeypatch.setattr(views, "SELF_CHECKS_PER_MINUTE", 2)
+    client = logged_in(student_user)
+    statuses = [
+        client.post(reverse("retakes:self_check"), {"photo": upload(photos["empty"])}).status_code for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    response = client.post(reverse("retakes:self_check"), {"photo": upload(photos["empty"])})
+    assert response.json()["error"] == "检查太频繁，请一分钟后再试"
+
+
+def test_too_long_texts_get_a_message(student, student_user, staff, photos):
+    request = new_request(student, student_user)
+    response = logged_in(student_user).post(
+        reverse("retakes:upload", args=[request.pk]),
+        {"photo": upload(photos["pass"]), "note": "长" * 1001},
+        follow=True,
+    )
+    assert "说明太长" in text(response) and not RetakePhoto.objects.exists()
+    response = logged_in(staff).post(
+        reverse("retakes:review", args=[request.pk]), {"decision": "accept", "reason": "长" * 501}, follow=True
+    )
+    assert "理由太长" in text(response)
