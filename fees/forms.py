@@ -38,7 +38,12 @@ class MarkPaidForm(KeyedForm):
         coerce=int, choices=(), error_messages={"required": _("请至少选择一名学生")}
     )
     method = forms.ChoiceField(label=_("方式"), choices=Method.choices, initial=Method.CASH)
-    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    note = forms.CharField(
+        label=_("备注"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("备注（可选）")}),
+    )
 
     def __init__(self, *args, student_ids=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -491,6 +491,8 @@ def reverse_entry(*, entry: Entry, actor, reason: str, idempotency_key: str) -> 
             return replay
         if Entry.objects.filter(reverses=entry).exists():
             raise FeeError(_("这笔记录已经冲正过了"))
+        # Lock the covering remittance, so 教务处 cannot confirm it between this check and the reversal.
+        Remittance.objects.select_for_update().filter(items__entry=entry).first()
         confirmed = RemittanceItem.objects.filter(entry=entry, remittance__confirmation__isnull=False).exists()
         if confirmed and actor is not None and not actor.is_academic_staff:
             raise FeeError(_("这笔款项已上交并经教务处确认到账，只有教务处可以冲正"))

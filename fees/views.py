@@ -4,7 +4,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -85,7 +85,7 @@ def index(request):
         return ledger(request)
     if user.is_student:
         return student_fees(request)
-    raise Http404(_("费用页面只对教务处、学院负责老师和毕业生开放"))
+    raise PermissionDenied(_("费用页面只对教务处、学院负责老师和毕业生开放"))
 
 
 # --- student -------------------------------------------------------------------

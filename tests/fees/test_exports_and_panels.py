@@ -134,3 +134,30 @@ def test_staff_page_lists_reminders(client, staff, campaign, college, coordinato
     page = client.get("/fees/reconciliation/", {"campaign": campaign.code}).content.decode()
     section = page.split('id="reminders"')[1]
     assert college.name in section and "计算机李老师" in section
+
+
+def test_beat_schedule_and_task(settings, campaign, college, coordinator):
+    from fees.tasks import send_remittance_reminders
+
+    entry = settings.CELERY_BEAT_SCHEDULE["fees-remittance-reminders"]
+    assert entry["task"] == "fees.tasks.send_remittance_reminders"
+    # Eager run: the campaign's deadline (2020-11-30) is long past today, so nothing is due.
+    capture(make_student(campaign, college))
+    assert send_remittance_reminders.delay().get() == 0
+
+
+def test_student_fee_page_constant_queries(client, campaign, college, coordinator, django_assert_max_num_queries):
+    user = make_user(Role.STUDENT)
+    s = make_student(campaign, college, user=user)
+    capture(s)
+    client.force_login(user)
+    services.post_payment(student=s, amount="1", method=Method.CASH, actor=coordinator, idempotency_key=key())
+    with django_assert_max_num_queries(20) as small:
+        client.get("/fees/")
+    for _ in range(10):
+        entry = services.post_payment(
+            student=s, amount="1", method=Method.CASH, actor=coordinator, idempotency_key=key()
+        ).entry
+    services.reverse_entry(entry=entry, actor=coordinator, reason="错", idempotency_key=key())
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert "¥10.00" in client.get("/fees/").content.decode()
