@@ -47,7 +47,8 @@
       div.textContent = line;
       field("detail").appendChild(div);
     });
-    field("message").textContent = data.message || "";
+    var message = data.message || "";
+    field("message").textContent = message === field("title").textContent ? "" : message;
     beep(outcome);
   }
 

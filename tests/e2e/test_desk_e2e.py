@@ -128,3 +128,22 @@ def test_network_failure_is_shown(browser, live_server, desk_setup):
     expect(page.locator("#result [data-field=title]")).to_have_text("网络错误")
     expect(page.locator("#result")).to_contain_text("无法确认是否已记录")
     assert Capture.objects.count() == 0
+
+
+def test_staff_undoes_a_swipe_from_the_recent_list(browser, live_server, desk_setup):
+    from playwright.sync_api import expect
+
+    slot, student, _operator = desk_setup
+    staff = make_user(Role.STAFF)
+    page = logged_in_page(browser, live_server, staff)
+    page.goto(live_server.url + reverse("sessions_app:desk", args=[slot.pk]))
+    page.keyboard.type(student.id_number)
+    page.keyboard.press("Enter")
+    expect(page.locator("#count-captured")).to_have_text("1")
+    page.once("dialog", lambda dialog: dialog.accept("刷错了人"))
+    page.locator("#recent li").first.locator("button.undo").click()
+    expect(page.locator("#recent li").first).to_contain_text("已撤销")
+    expect(page.locator("#count-captured")).to_have_text("0")
+    expect(page.locator("#swipe-code")).to_be_focused()
+    capture = Capture.objects.get(student=student)
+    assert capture.undone_by == staff and capture.undo_reason == "刷错了人"

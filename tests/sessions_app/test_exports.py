@@ -170,7 +170,7 @@ def test_unknown_report_exits_non_zero(tmp_path):
         timeout=120,
     )
     assert result.returncode != 0
-    assert "可用的报表" in result.stderr and "attendance" in result.stderr
+    assert "可用的报表" in result.stderr and "attendance" in result.stderr, result.stderr[-2000:]
 
 
 def test_unknown_campaign_is_a_clear_error(world, tmp_path):  # noqa: F811
