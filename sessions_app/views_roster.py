@@ -10,12 +10,13 @@ from accounts.decorators import staff_required
 
 from .models import Campaign
 from .roster import uploads
-from .roster.files import RosterFileError
+from .roster.files import RosterFileError, human_size
 from .roster.forms import RosterUploadForm
 from .roster.services import import_roster
 
 SESSION_KEY = "roster_pending"
 ERRORS_SHOWN = 1000
+PENDING_KEPT = 5
 # Multipart framing on top of the file itself.
 _BODY_MARGIN = 1024 * 1024
 
@@ -46,13 +47,11 @@ def upload(request):
             length = 0
         if length > settings.ROSTER_UPLOAD_MAX_BYTES + _BODY_MARGIN:
             # Refuse before Django reads (and spools to disk) an oversized body.
-            form = RosterUploadForm()
-            form.add_error(
-                None,
-                _("文件超过了 %(limit)s MB 的上限：请只保留名单所在的工作表后再上传")
-                % {"limit": settings.ROSTER_UPLOAD_MAX_BYTES // (1024 * 1024)},
-            )
-            return render(request, "sessions_app/roster_upload.html", {"form": form}, status=400)
+            error = _("文件超过了 %(limit)s 的上限：请只保留名单所在的工作表后再上传") % {
+                "limit": human_size(settings.ROSTER_UPLOAD_MAX_BYTES)
+            }
+            context = {"form": RosterUploadForm(), "upload_error": error}
+            return render(request, "sessions_app/roster_upload.html", context, status=400)
         form = RosterUploadForm(request.POST, request.FILES)
         if form.is_valid():
             campaign = form.cleaned_data["campaign"]
@@ -76,6 +75,10 @@ def upload(request):
                     return _preview(request, report=report, campaign=campaign, filename=filename)
                 pending = _pending(request)
                 pending[token] = {"campaign_id": campaign.pk, "filename": filename}
+                # Previews opened in other tabs stay confirmable, but not without limit.
+                for stale in list(pending)[:-PENDING_KEPT]:
+                    pending.pop(stale)
+                    uploads.discard(stale)
                 request.session[SESSION_KEY] = pending
                 return _preview(request, report=report, campaign=campaign, filename=filename, token=token)
         return render(request, "sessions_app/roster_upload.html", {"form": form}, status=400)

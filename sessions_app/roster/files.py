@@ -24,6 +24,12 @@ class RosterFileError(Exception):
     """The file as a whole cannot be read; the message is for the user."""
 
 
+def human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(n / 1024))} KB"
+
+
 def _max_uncompressed() -> int:
     # openpyxl keeps the shared strings in memory, so the inflated size bounds our memory use.
     return 10 * settings.ROSTER_UPLOAD_MAX_BYTES
@@ -76,8 +82,8 @@ def check_xlsx(source: Source) -> None:
         raise RosterFileError(_("这是一个压缩文件，但不是 Excel 工作簿（.xlsx）：请上传 .xlsx 格式的名单"))
     if sum(info.file_size for info in infos) > _max_uncompressed():
         raise RosterFileError(
-            _("文件解压后超过 %(mb)s MB，不像是一份学生名单：请只保留名单所在的工作表后再导入")
-            % {"mb": _max_uncompressed() // (1024 * 1024)}
+            _("文件解压后超过 %(size)s，不像是一份学生名单：请只保留名单所在的工作表后再导入")
+            % {"size": human_size(_max_uncompressed())}
         )
 
 

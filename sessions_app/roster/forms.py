@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Campaign
-from .files import RosterFileError, check_xlsx
+from .files import RosterFileError, check_xlsx, human_size
 
 
 class RosterUploadForm(forms.Form):
@@ -29,8 +29,8 @@ class RosterUploadForm(forms.Form):
         limit = settings.ROSTER_UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                _("文件有 %(size).1f MB，超过了 %(limit)s MB 的上限：请只保留名单所在的工作表后再上传")
-                % {"size": upload.size / 1024 / 1024, "limit": limit // (1024 * 1024)}
+                _("文件有 %(size)s，超过了 %(limit)s 的上限：请只保留名单所在的工作表后再上传")
+                % {"size": human_size(upload.size), "limit": human_size(limit)}
             )
         try:
             check_xlsx(upload)

@@ -190,8 +190,12 @@ def parse_named(raw, lookup: selectors.NameLookup, *, what: str, required: bool,
     key = selectors.name_key(text)
     if key in lookup.ambiguous:
         raise _Bad(
-            _("“%(value)s”同时对应 %(names)s，无法确定是哪一个：请写全称")
-            % {"value": text, "names": "、".join(f"“{n}”" for n in lookup.ambiguous[key])}
+            _("“%(value)s”同时对应 %(names)s，无法确定是哪一个：%(fix)s")
+            % {
+                "value": text,
+                "names": "、".join(f"“{n}”" for n in lookup.ambiguous[key]),
+                "fix": lookup.ambiguous_fix,
+            }
         )
     suggestion = lookup.suggest(text)
     reason = _("%(what)s“%(value)s”不在系统中") % {"what": what, "value": text}

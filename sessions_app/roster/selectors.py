@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 
@@ -20,6 +21,8 @@ def name_key(value) -> str:
 class NameLookup:
     """Names and aliases -> id, with the closest known name for a typo."""
 
+    # What to write instead when a name is shared (two colleges with one alias, two counselors named 李老师).
+    ambiguous_fix: str = gettext_lazy("请写全称")
     ids: dict[str, int] = field(default_factory=dict)
     display: dict[int, str] = field(default_factory=dict)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
@@ -69,7 +72,7 @@ def campus_lookup() -> NameLookup:
 
 def counselor_lookup() -> NameLookup:
     """Counselors by staff number (username) or by name; a username wins over someone's name."""
-    lookup = NameLookup()
+    lookup = NameLookup(ambiguous_fix=gettext_lazy("请改填辅导员工号（登录用户名）"))
     rows = list(
         get_user_model()
         .objects.filter(role=Role.COUNSELOR, is_active=True)

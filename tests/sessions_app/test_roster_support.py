@@ -4,7 +4,6 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 
 from accounts.models import Role
@@ -63,8 +62,8 @@ class World:
     staff: object
 
 
-@pytest.fixture
-def world(db) -> World:
+def build_world() -> World:
+    """Colleges, campuses and a counselor as staff set them up before the first import."""
     return World(
         campaign=make_campaign("r2021"),
         mech=make_college("机电工程学院", aliases="机电学院"),
