@@ -292,6 +292,8 @@ def desk_swipe(request, slot_id: int):
         messages.add_message(request, level, who + result.message)
         return redirect("sessions_app:desk", slot_id=slot.pk)
     body = result.as_dict()
+    if result.outcome == Outcome.WRONG_SLOT and "expected_slot" not in body:
+        body["expected_slot"] = _("未分配时段（请联系教务处）")
     body["counts"] = selectors.slot_counts(slot).as_dict()
     if result.capture is not None:
         body["capture_id"] = result.capture.pk

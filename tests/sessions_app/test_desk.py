@@ -9,6 +9,7 @@ from accounts.models import AuditEvent
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture, Student
 from sessions_app.services import Outcome, record_capture
+from tests.factories import make_slot
 
 from .test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
 
@@ -98,6 +99,14 @@ def test_wrong_slot_is_captured_flagged_and_names_the_real_slot(operator_client,
     assert data["counts"]["captured"] == 0 and data["counts"]["expected"] == 3
     capture = Capture.objects.get(student=world.cs_student)
     assert capture.wrong_slot and capture.slot == world.slot_econ
+
+
+def test_student_without_a_slot_is_captured_and_flagged(operator_client, world):  # noqa: F811
+    Student.objects.filter(pk=world.econ_student.pk).update(assigned_slot=None, slot_status="unmatched")
+    data = swipe(operator_client, world.slot_econ, world.econ_student.id_number).json()
+    assert data["outcome"] == Outcome.WRONG_SLOT
+    assert data["expected_slot"] == "未分配时段（请联系教务处）"
+    assert Capture.objects.get(student=world.econ_student).wrong_slot
 
 
 def test_unknown_number_records_nothing_and_says_so(operator_client, world):  # noqa: F811
@@ -311,6 +320,23 @@ def test_desk_page_query_count_does_not_grow_with_captures(client, world, django
         swipe(client, world.slot_econ, student.student_no)
     with django_assert_max_num_queries(baseline):
         client.get(url)
+
+
+def test_desk_index_query_count_does_not_grow_with_slots(client, world, django_assert_max_num_queries):  # noqa: F811
+    from tests.factories import make_audience
+
+    client.force_login(world.staff)
+    url = reverse("sessions_app:desk_index")
+    with django_assert_max_num_queries(10) as few:
+        client.get(url)
+    baseline = len(few)
+    for hour in range(12, 22):
+        slot = make_slot(world.campaign, group="金石滩第三组", start=f"{hour}:00", end=f"{hour}:50")
+        make_audience(slot, college=world.civil)
+        make_audience(slot, college=world.cs, sequence=1)
+    with django_assert_max_num_queries(baseline):
+        html = client.get(url).content.decode()
+    assert html.count("打开采集台") == 13
 
 
 def test_swipe_query_count_does_not_grow_with_the_roster(operator_client, world, django_assert_max_num_queries):  # noqa: F811

@@ -205,6 +205,20 @@ def test_staff_student_detail_offers_undo_and_override(client, world):  # noqa: 
     assert reverse("sessions_app:student_override", args=[world.econ_student.pk]) in html
 
 
+def test_student_detail_query_count_does_not_grow_with_history(client, world, django_assert_max_num_queries):  # noqa: F811
+    client.force_login(world.staff)
+    url = reverse("sessions_app:student_detail", args=[world.econ_student.pk])
+    undo_capture(capture=capture(world, world.econ_student), actor=world.staff, reason="第一次")
+    with django_assert_max_num_queries(15) as few:
+        text(client.get(url))
+    baseline = len(few)
+    for i in range(10):
+        undo_capture(capture=capture(world, world.econ_student), actor=world.staff, reason=f"第{i + 2}次")
+    capture(world, world.econ_student)
+    with django_assert_max_num_queries(baseline):
+        assert text(client.get(url)).count("已撤销</span>") == 11
+
+
 @pytest.mark.parametrize(
     "role,allowed,forbidden",
     [
