@@ -214,6 +214,9 @@ def main():
     args = parser.parse_args()
 
     setup_test_environment()
+    if connection.vendor == "postgresql":
+        # Not test_<name>: pytest runs on the same DATABASE_URL must not collide with the bench.
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{connection.settings_dict['NAME']}"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")

@@ -306,7 +306,7 @@ def _post_payment(request, campaign):
             }
         )
     messages.success(request, message)
-    return redirect(f"{reverse('fees:entry')}?{_campaign_query(campaign)}")
+    return redirect(_back(request, f"{reverse('fees:entry')}?{_campaign_query(campaign)}"))
 
 
 @role_required("coordinator")

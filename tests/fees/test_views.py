@@ -443,3 +443,16 @@ def test_remittance_shows_position_and_unpaid_students(client, campaign, college
     assert remittance.remitted_before == 0 and remittance.outstanding_after == D("17.00")
     page = text(client.get(reverse("fees:remittance", args=[remittance.pk])))
     assert "已采集 2 人，应收 ¥34.00" in page and "本次上交后仍未上交" in page and "未缴乙" in page
+
+
+def test_payment_from_student_ledger_returns_there(client, captured, coordinator, campaign):
+    client.force_login(coordinator)
+    ledger_url = reverse("fees:student", args=[captured.pk])
+    page = client.get(ledger_url).content.decode()
+    assert f'name="next" value="{ledger_url}"' in page
+    response = client.post(
+        reverse("fees:entry") + f"?campaign={campaign.code}",
+        {"student": captured.pk, "amount": "17.00", "method": "cash", "idempotency_key": key(), "next": ledger_url},
+    )
+    assert response.status_code == 302 and response["Location"] == ledger_url
+    assert FeeAccount.objects.get(student=captured).balance == 0
