@@ -459,3 +459,19 @@ def test_too_long_texts_get_a_message(student, student_user, staff, photos):
         reverse("retakes:review", args=[request.pk]), {"decision": "accept", "reason": "长" * 501}, follow=True
     )
     assert "理由太长" in text(response)
+
+
+def test_admin_lists_and_shows_retakes_read_only(student, student_user, photos, django_capture_on_commit_callbacks):
+    admin_user = make_user(Role.STAFF, is_staff=True, is_superuser=True)
+    request = new_request(student, student_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = services.submit_photo(request=request, data=photos["pass"], actor=student_user)
+    client = logged_in(admin_user)
+    for model, pk in (("retakerequest", request.pk), ("retakephoto", photo.pk), ("retakeevent", None)):
+        listing = client.get(reverse(f"admin:retakes_{model}_changelist"))
+        assert listing.status_code == 200 and student.student_no in text(listing)
+        if pk:
+            page = client.get(reverse(f"admin:retakes_{model}_change", args=[pk]))
+            assert page.status_code == 200
+            assert 'name="_save"' not in text(page)  # nothing to edit here
+    assert client.get(reverse("admin:retakes_retakerequest_add")).status_code == 403
