@@ -47,11 +47,24 @@ def desk_slots(user, campaign: Campaign | None = None) -> QuerySet[Slot]:
     return qs.none()
 
 
-def get_visible_student_or_404(user, pk, campaign: Campaign | None = None) -> Student:
+_MAX_BIGINT = 2**63 - 1
+
+
+def parse_pk(value) -> int | None:
+    """An id from a URL or form, or None if no row could have it (PostgreSQL rejects out-of-range ints)."""
     try:
-        return visible_students(user, campaign).get(pk=pk)
-    except (Student.DoesNotExist, ValueError, TypeError):
-        raise Http404("没有这名学生，或你无权查看") from None
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return pk if 0 < pk <= _MAX_BIGINT else None
+
+
+def get_visible_student_or_404(user, pk, campaign: Campaign | None = None) -> Student:
+    pk = parse_pk(pk)
+    student = visible_students(user, campaign).filter(pk=pk).first() if pk is not None else None
+    if student is None:
+        raise Http404("没有这名学生，或你无权查看")
+    return student
 
 
 def student_profile(user, campaign: Campaign | None = None) -> Student | None:

@@ -7,6 +7,8 @@ from sessions_app.models import Campaign
 
 def current_campaign(request=None, code: str | None = None) -> Campaign:
     code = code or (request.GET.get("campaign") if request is not None else None)
+    if code is not None and (len(code) > 32 or "\x00" in code):
+        raise Http404("没有这个采集批次")
     qs = Campaign.objects.all()
     if code:
         campaign = qs.filter(code=code).first()

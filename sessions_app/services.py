@@ -174,6 +174,10 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
             _("名单中没有此人（%(code)s）：未记录任何信息，请核对证件或联系教务处")
             % {"code": _mask_identifier(identifier)},
         )
+    # Most repeat swipes end here without taking a row lock; the check under the lock below stays authoritative.
+    existing = Capture.objects.filter(student_id=student.pk, undone_at__isnull=True).first()
+    if existing is not None:
+        return _already(student, existing)
     try:
         with transaction.atomic():
             locked = Student.objects.select_for_update().get(pk=student.pk)

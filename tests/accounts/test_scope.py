@@ -69,3 +69,22 @@ def test_non_numeric_id_is_a_404_not_a_500(world):
 
     with pytest.raises(Http404):
         get_visible_student_or_404(make_user(Role.STAFF), "abc")
+
+
+@pytest.mark.parametrize("pk", ["abc", "-1", "0", str(2**63), "9" * 40, None])
+def test_ids_no_row_can_have_are_a_404(world, pk):
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        get_visible_student_or_404(make_user(Role.STAFF), pk)
+
+
+@pytest.mark.parametrize("code", ["no-such", "a\x00b", "x" * 100])
+def test_unknown_or_malformed_campaign_code_is_a_404(world, code):
+    from django.http import Http404
+    from django.test import RequestFactory
+
+    from photocapture.campaigns import current_campaign
+
+    with pytest.raises(Http404):
+        current_campaign(RequestFactory().get("/", {"campaign": code}))
