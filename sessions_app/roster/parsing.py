@@ -226,6 +226,27 @@ def parse_collection_code(raw) -> str | None:
     return _limit(text, "collection_code", LABELS["collection_code"]) if text else None
 
 
+def _memoized(convert):
+    cache: dict = {}
+
+    def converted(raw):
+        # Keyed by type too: 1, 1.0 and True are equal dictionary keys but different cells.
+        key = (type(raw), raw)
+        try:
+            outcome = cache[key]
+        except KeyError:
+            try:
+                outcome = (True, convert(raw))
+            except _Bad as exc:
+                outcome = (False, exc)
+            cache[key] = outcome
+        if outcome[0]:
+            return outcome[1]
+        raise _Bad(str(outcome[1]))
+
+    return converted
+
+
 # --- the file --------------------------------------------------------------
 
 
@@ -335,6 +356,9 @@ def _parse_rows(rows, header: HeaderMap, campaign: Campaign, result: ParsedRoste
         ),
         "collection_code": parse_collection_code,
     }
+    # Colleges, classes, levels... repeat down the file: convert each distinct cell once.
+    for column in ("gender", "college", "major", "class_name", "level", "campus", "counselor"):
+        converters[column] = _memoized(converters[column])
     # Gender is always written: when the file has no such column (or a blank cell) it follows from the ID number.
     columns = [
         c.field for c in COLUMNS if c.field != "student_no" and (c.field in header.positions or c.field == "gender")

@@ -1,5 +1,10 @@
 """Importing a roster: validate everything, then write everything or nothing."""
 
+import datetime
+import decimal
+import io
+import uuid
+
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -162,8 +167,8 @@ def _write(parsed: ParsedRoster, campaign: Campaign, creates: list[ParsedRow], u
     fields = parsed.fields
     # The campaign's level stands in for a missing 层次 column, so a graduate campaign's students are graduates.
     extra = {} if "level" in fields else {"level": campaign.level or Level.UNDERGRADUATE}
-    for start in range(0, len(creates), WRITE_BATCH):
-        _insert_rows(campaign, fields, creates[start : start + WRITE_BATCH], extra)
+    if creates:
+        _insert_rows(campaign, fields, creates, extra)
     now = timezone.now()
     for start in range(0, len(updates), _batch_size(len(fields) + 1)):
         _update_rows(fields, updates[start : start + _batch_size(len(fields) + 1)], now)
@@ -175,11 +180,16 @@ def _batch_size(params_per_row: int) -> int:
     return max(1, min(WRITE_BATCH, limit // params_per_row - 1))
 
 
+# Values COPY's text format can carry as str(value); anything else (a JSON adapter, say) goes through INSERT.
+_COPYABLE = (str, int, float, bool, decimal.Decimal, datetime.date, datetime.time, uuid.UUID)
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _insert_rows(campaign: Campaign, fields: list[str], rows: list[ParsedRow], extra: dict) -> None:
-    """A plain multi-row INSERT.
+    """New students: COPY on PostgreSQL, multi-row INSERTs elsewhere.
 
     bulk_create() spends about a second of Python per 20,000 students preparing each field
-    of each object; here only the file's columns vary per row, and every other column
+    of each object. Here only the file's columns vary per row; every other column
     (timestamps, slot status, defaults of fields added later) is prepared once from a
     template student exactly as bulk_create would prepare it.
     """
@@ -192,35 +202,69 @@ def _insert_rows(campaign: Campaign, fields: list[str], rows: list[ParsedRow], e
         value = field.get_db_prep_save(field.pre_save(template, add=True), connection)
         if hasattr(value, "resolve_expression"):
             # A database-side default cannot be sent as a parameter; let the ORM handle such a schema.
-            Student.objects.bulk_create(
-                [
-                    Student(
-                        campaign_id=campaign.pk,
-                        student_no=r.student_no,
-                        **dict(zip(fields, r.values, strict=True)),
-                        **extra,
-                    )
-                    for r in rows
-                ]
-            )
+            for start in range(0, len(rows), WRITE_BATCH):
+                Student.objects.bulk_create(
+                    [
+                        Student(
+                            campaign_id=campaign.pk,
+                            student_no=r.student_no,
+                            **dict(zip(fields, r.values, strict=True)),
+                            **extra,
+                        )
+                        for r in rows[start : start + WRITE_BATCH]
+                    ]
+                )
             return
         constant.append((field.column, value))
-    quote = connection.ops.quote_name
     columns = [Student._meta.get_field(f).column for f in varying] + [c for c, _v in constant]
     constant_values = [v for _c, v in constant]
+    with connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", None)
+        if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
+            if all(v is None or isinstance(v, _COPYABLE) for v in constant_values):
+                _copy_rows(raw, columns, rows, constant_values)
+                return
+        _insert_batches(cursor, columns, rows, constant_values)
+
+
+def _copy_rows(raw_cursor, columns: list[str], rows: list[ParsedRow], constant_values: list) -> None:
+    """COPY ... FROM STDIN (text format): about twice as fast as INSERT for 20,000 students."""
+
+    def encode(value) -> str:
+        return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
+
+    tail = "\t".join(encode(v) for v in constant_values)
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(Student._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    for start in range(0, len(rows), 5 * WRITE_BATCH):
+        buffer = io.StringIO()
+        for row in rows[start : start + 5 * WRITE_BATCH]:
+            buffer.write(encode(row.student_no))
+            buffer.write("\t")
+            buffer.write("\t".join([encode(v) for v in row.values]))
+            buffer.write("\t")
+            buffer.write(tail)
+            buffer.write("\n")
+        buffer.seek(0)
+        # The raw cursor skips Django's wrapper; this turns a unique violation into django.db.IntegrityError.
+        with connection.wrap_database_errors:
+            raw_cursor.copy_expert(sql, buffer)
+
+
+def _insert_batches(cursor, columns: list[str], rows: list[ParsedRow], constant_values: list) -> None:
+    quote = connection.ops.quote_name
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
     table = quote(Student._meta.db_table)
     names = ", ".join(quote(c) for c in columns)
     size = _batch_size(len(columns))
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            batch = rows[start : start + size]
-            params: list = []
-            for row in batch:
-                params.append(row.student_no)
-                params.extend(row.values)
-                params.extend(constant_values)
-            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholder] * len(batch))}", params)
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
+        params: list = []
+        for row in batch:
+            params.append(row.student_no)
+            params.extend(row.values)
+            params.extend(constant_values)
+        cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholder] * len(batch))}", params)
 
 
 def _update_rows(fields: list[str], updates: list[tuple[int, ParsedRow]], now) -> None:

@@ -190,8 +190,9 @@ def test_query_count_does_not_grow_with_rows(world, tmp_path, on_postgres):
     # Changing every row goes through the update path.
     changed = _queries(world, tmp_path, [student_row(n, 专业="车辆工程") for n in range(500)], "changed.xlsx")
     if on_postgres:
+        # New students go in by COPY (not a captured query), changed ones by one UPDATE per 1,000.
         assert large == small
-        assert changed <= small
+        assert changed <= small + 1
     # SQLite caps a statement at 999 parameters, so big batches split; never one query per row.
     assert large - small <= 450 // 30
     assert changed - small <= 450 // 30
@@ -246,3 +247,10 @@ def test_two_imports_of_one_roster_at_once_do_not_collide(tmp_path):
     assert failures == []
     assert sorted((r.created, r.unchanged) for r in reports) == [(0, 200), (200, 0)]
     assert Student.objects.count() == 200
+
+
+def test_backslashes_and_quotes_survive_the_bulk_write(world, tmp_path):
+    odd = "C:\\班级\\N \"引号\" '单引号' 100%"
+    run(world, tmp_path, [student_row(1, 专业=odd, 姓名="王\\N")])
+    student = Student.objects.get()
+    assert (student.major, student.name) == (odd, "王\\N")
