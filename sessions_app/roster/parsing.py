@@ -149,6 +149,8 @@ def parse_name(raw) -> str:
 
 
 def parse_id_number(raw) -> str:
+    if isinstance(raw, datetime.date | datetime.time):
+        raise _Bad(_("身份证号单元格是日期格式，内容已被 Excel 改变：请把该列设为文本格式后重新填写"))
     try:
         return validate_id_number(raw)
     except InvalidIdNumber as exc:
@@ -234,6 +236,8 @@ def _memoized(convert):
         key = (type(raw), raw)
         try:
             outcome = cache[key]
+        except TypeError:
+            return convert(raw)  # an unhashable cell value: nothing to share
         except KeyError:
             try:
                 outcome = (True, convert(raw))

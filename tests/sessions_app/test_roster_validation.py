@@ -234,3 +234,22 @@ def test_two_counselors_with_one_name_need_the_staff_number(world, tmp_path):
         "第 2 行，辅导员 列：“李老师”同时对应 “李老师（fdy001）”、“李老师（fdy002）”，"
         "无法确定是哪一个：请改填辅导员工号（登录用户名）"
     ]
+
+
+def test_odd_cell_types_get_messages_not_crashes(world, tmp_path):
+    import datetime
+
+    rows = [
+        student_row(1, 身份证号=datetime.datetime(1999, 1, 1)),
+        student_row(2, 姓名="长" * 65),
+        student_row(3, 学号=True, 学院=12345),
+        student_row(4, 学号="=A1", 班级=datetime.datetime(2017, 9, 1), 手机号=13800000004.0),
+    ]
+    report = check(world, tmp_path, rows)
+    assert messages(report) == [
+        "第 2 行，身份证号 列：身份证号单元格是日期格式，内容已被 Excel 改变：请把该列设为文本格式后重新填写",
+        "第 3 行，姓名 列：姓名 最长 64 个字符，这里有 65 个",
+        "第 4 行，学院 列：学院“12345”不在系统中。请核对学院名称，或由教务处在管理后台给该学院添加别名",
+        # A formula openpyxl wrote has no computed value, so the cell reads as empty.
+        "第 5 行，学号 列：学号为空",
+    ]
