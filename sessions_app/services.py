@@ -57,13 +57,17 @@ def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
             derived = next(iter(slots)) if len(slots) == 1 else None
             status = {0: SlotStatus.UNMATCHED, 1: SlotStatus.MATCHED}.get(len(slots), SlotStatus.AMBIGUOUS)
             same_kind = students.filter(college_id=college_id, level=level, campus_id=campus_id)
-            same_kind.filter(slot_override__isnull=True).update(
+            # Only rows that change are written: a re-import of 20,000 unchanged students writes nothing here.
+            already = Q(derived_slot_id=derived, assigned_slot_id=derived, slot_status=status)
+            same_kind.filter(slot_override__isnull=True).exclude(already).update(
                 derived_slot_id=derived, assigned_slot_id=derived, slot_status=status
             )
-            same_kind.filter(slot_override__isnull=False).update(derived_slot_id=derived)
-        students.filter(slot_override__isnull=False).update(
+            same_kind.filter(slot_override__isnull=False).exclude(derived_slot_id=derived).update(
+                derived_slot_id=derived
+            )
+        students.filter(slot_override__isnull=False).exclude(
             assigned_slot_id=F("slot_override_id"), slot_status=SlotStatus.OVERRIDDEN
-        )
+        ).update(assigned_slot_id=F("slot_override_id"), slot_status=SlotStatus.OVERRIDDEN)
     counts = defaultdict(int)
     for status in students.values_list("slot_status", flat=True):
         counts[status] += 1

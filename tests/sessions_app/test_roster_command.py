@@ -79,3 +79,14 @@ def test_missing_file_and_non_xlsx_file(world, tmp_path):
     text.write_text("学号,姓名\n2017000001,王伟\n", encoding="utf-8")
     with pytest.raises(CommandError, match="这不是 .xlsx 文件"):
         import_roster(text, "--campaign", "r2021")
+
+
+def test_by_names_the_actor_in_the_audit_trail(world, tmp_path):
+    from tests.factories import make_user
+
+    staff = make_user("staff", username="jwc_import")
+    import_roster(write_xlsx(tmp_path / "a.xlsx", [student_row(1)]), "--campaign", "r2021", "--by", "jwc_import")
+    assert AuditEvent.objects.get(action="roster_import").actor == staff
+    with pytest.raises(CommandError, match="没有用户名为 nobody 的账号"):
+        import_roster(write_xlsx(tmp_path / "b.xlsx", [student_row(2)]), "--campaign", "r2021", "--by", "nobody")
+    assert Student.objects.count() == 1

@@ -110,3 +110,26 @@ def test_refresh_query_count_does_not_grow_with_students(notice_schedule, django
         make_student(campaign, colleges["jidian"], campus=campuses["kfq"])
     with django_assert_max_num_queries(20):
         refresh_slot_assignments(campaign=campaign)
+
+
+def test_schedule_edit_moves_students_and_an_unchanged_refresh_writes_nothing(notice_schedule):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    campaign, campuses, colleges, slots = notice_schedule
+    student = make_student(campaign, colleges["lixue"], campus=campuses["jst"])
+    refresh_slot_assignments(campaign=campaign)
+    student.refresh_from_db()
+    assert student.assigned_slot == slots["jst"]
+
+    before = student.updated_at
+    with CaptureQueriesContext(connection) as unchanged:
+        refresh_slot_assignments(campaign=campaign)
+    updates = [q["sql"] for q in unchanged.captured_queries if q["sql"].startswith("UPDATE")]
+    assert all("NOT" in sql for sql in updates)  # each UPDATE skips rows that already agree
+
+    slots["jst"].audiences.filter(college=colleges["lixue"]).update(slot=slots["kfq"])
+    refresh_slot_assignments(campaign=campaign)
+    student.refresh_from_db()
+    assert student.assigned_slot == slots["kfq"]
+    assert student.updated_at == before

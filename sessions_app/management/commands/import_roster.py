@@ -14,14 +14,22 @@ class Command(BaseCommand):
         parser.add_argument("path", help="名单 .xlsx 文件")
         parser.add_argument("--campaign", required=True, help="采集批次代码")
         parser.add_argument("--dry-run", action="store_true", help="只检查并显示将新增/更新/未变的人数，不写入")
+        parser.add_argument("--by", metavar="USERNAME", help="记入审计记录的操作人（教务处账号）")
 
-    def handle(self, *args, path, campaign, dry_run, **options):
+    def handle(self, *args, path, campaign, dry_run, by=None, **options):
+        actor = None
+        if by:
+            from django.contrib.auth import get_user_model
+
+            actor = get_user_model().objects.filter(username=by).first()
+            if actor is None:
+                raise CommandError(f"没有用户名为 {by} 的账号")
         found = Campaign.objects.filter(code=campaign).first()
         if found is None:
             codes = "、".join(Campaign.objects.order_by("code").values_list("code", flat=True)) or "（无）"
             raise CommandError(f"没有代码为 {campaign} 的采集批次；已有：{codes}")
         try:
-            report = import_roster(campaign=found, source=path, actor=None, dry_run=dry_run, filename=Path(path).name)
+            report = import_roster(campaign=found, source=path, actor=actor, dry_run=dry_run, filename=Path(path).name)
         except RosterFileError as exc:
             raise CommandError(str(exc)) from None
         for warning in report.warnings:
