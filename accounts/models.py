@@ -62,7 +62,29 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise AppendOnlyError(f"{self.model.__name__} 只能追加，不能删除")
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows written once and never changed or removed: ledgers, histories, the audit trail.
+
+    Corrections are new rows (a reversal, a later event); `append_only_hint` tells the user how.
+    """
+
+    append_only_hint = ""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError(f"{self._meta.verbose_name}不能修改{self.append_only_hint}")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name}不能删除{self.append_only_hint}")
+
+
+class AuditEvent(AppendOnlyModel):
     """Who did what, when: captures, undos, overrides, imports. Never edited."""
 
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -78,8 +100,6 @@ class AuditEvent(models.Model):
     summary = models.CharField(_("摘要"), max_length=500)
     data = models.JSONField(_("详情"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
@@ -87,14 +107,6 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("审计记录不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("审计记录不能删除")
 
 
 class LoginFailure(models.Model):

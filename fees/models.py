@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AppendOnlyError, AppendOnlyQuerySet
+from accounts.models import AppendOnlyModel
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -111,7 +111,9 @@ class FeeAccount(models.Model):
         return max(-self.balance, ZERO)
 
 
-class Entry(models.Model):
+class Entry(AppendOnlyModel):
+    append_only_hint = "，请用冲正更正"
+
     account = models.ForeignKey(FeeAccount, on_delete=models.PROTECT, related_name="entries", verbose_name=_("账户"))
     # The college that holds this money: the student's college when the entry was posted.
     college = models.ForeignKey(
@@ -151,8 +153,6 @@ class Entry(models.Model):
         verbose_name=_("接续的计费冲正"),
     )
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("费用记录")
         verbose_name_plural = _("费用记录")
@@ -187,14 +187,6 @@ class Entry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("费用记录不能修改，请用冲正更正")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("费用记录不能删除，请用冲正更正")
 
     @property
     def balance_delta(self) -> Decimal:
@@ -268,7 +260,7 @@ class RemittanceItem(models.Model):
         verbose_name_plural = _("上交明细")
 
 
-class RemittanceConfirmation(models.Model):
+class RemittanceConfirmation(AppendOnlyModel):
     """教务处 states what actually arrived; the difference to the remittance stays on record."""
 
     remittance = models.OneToOneField(
@@ -281,22 +273,12 @@ class RemittanceConfirmation(models.Model):
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("到账确认")
         verbose_name_plural = _("到账确认")
         constraints = [
             models.CheckConstraint(condition=Q(received_amount__gte=0), name="fee_confirmation_not_negative"),
         ]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("到账确认不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("到账确认不能删除")
 
     @property
     def difference(self) -> Decimal:

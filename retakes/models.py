@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AppendOnlyError, AppendOnlyQuerySet
+from accounts.models import AppendOnlyModel
 
 
 class Reason(models.TextChoices):
@@ -195,7 +195,7 @@ class RetakePhoto(models.Model):
         return "png" if self.format == "PNG" else "jpg"
 
 
-class RetakeEvent(models.Model):
+class RetakeEvent(AppendOnlyModel):
     """A request's status history: who moved it, when, why. Never edited."""
 
     request = models.ForeignKey(
@@ -214,8 +214,6 @@ class RetakeEvent(models.Model):
     to_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices)
     note = models.CharField(_("说明"), max_length=500, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("补拍记录")
         verbose_name_plural = _("补拍记录")
@@ -223,11 +221,3 @@ class RetakeEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '-'} → {self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("补拍记录不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("补拍记录不能删除")

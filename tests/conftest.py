@@ -4,6 +4,8 @@ import shutil
 import pytest
 from django.db import connection
 
+from tests.browser import browser  # noqa: F401  (fixture for the e2e tests)
+
 
 def pytest_collection_modifyitems(config, items):
     """Environment-bound tests are skipped loudly (with the reason), never passed silently."""

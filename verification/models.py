@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AppendOnlyError, AppendOnlyQuerySet
+from accounts.models import AppendOnlyModel
 
 
 class ConfirmationSource(models.TextChoices):
@@ -144,7 +144,7 @@ class StepAction(models.TextChoices):
     NOTE = "note", _("备注")
 
 
-class ReportStep(models.Model):
+class ReportStep(AppendOnlyModel):
     """Who moved a report, when, with what note. Never edited."""
 
     report = models.ForeignKey(
@@ -162,8 +162,6 @@ class ReportStep(models.Model):
     note = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("处理记录")
         verbose_name_plural = _("处理记录")
@@ -171,14 +169,6 @@ class ReportStep(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("处理记录不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("处理记录不能删除")
 
 
 # What the notice tells the student to do, per problem type (shown on the page and kept with the report).

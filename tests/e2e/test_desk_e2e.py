@@ -1,38 +1,18 @@
 """The capture desk in a real Chromium: type an ID number, press Enter, read the answer."""
 
 import datetime
-import os
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture
 from sessions_app.services import refresh_slot_assignments
+from tests.browser import logged_in_page
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # around it are still plain synchronous ones.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
@@ -47,22 +27,6 @@ def desk_setup(db):
     operator = make_user(Role.OPERATOR)
     operator.capture_groups.add(slot.group)
     return slot, student, operator
-
-
-def logged_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(locale="zh-CN")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context.new_page()
 
 
 def test_operator_swipes_at_the_desk(browser, live_server, desk_setup):

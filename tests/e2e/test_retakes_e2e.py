@@ -1,35 +1,16 @@
 """The photo self-check in a real Chromium: choose a file, read the findings, no page reload."""
 
-import os
-
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from retakes import services
 from retakes.models import Channel, CheckStatus, Reason, RetakePhoto
+from tests.browser import logged_in_page
 from tests.factories import make_campaign, make_college, make_student, make_user
 from tests.retakes.conftest import photos  # noqa: F401  (the session-scoped corpus)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
@@ -40,22 +21,6 @@ def retake(db, settings):
     student = make_student(campaign, make_college("理学院"), name="张三", user=user)
     request = services.create_request(student=student, actor=user, reason=Reason.HOSPITAL, channel=Channel.PROXY)
     return request, user
-
-
-def logged_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(locale="zh-CN")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context.new_page()
 
 
 def test_student_checks_photos_then_submits_a_failing_one_with_a_note(

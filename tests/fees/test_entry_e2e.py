@@ -1,52 +1,18 @@
 """The payment desk in a real Chromium: scan, Enter, Enter, scan the next."""
 
-import os
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from fees.models import Entry, FeeAccount, Kind
+from tests.browser import logged_in_page
 from tests.factories import make_campaign, make_college, make_student, make_user
 
 from .conftest import capture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def logged_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(locale="zh-CN")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context.new_page()
 
 
 def test_keyboard_only_payment_entry(browser, live_server):
