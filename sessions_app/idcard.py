@@ -1,11 +1,10 @@
 """Resident ID numbers (GB 11643-1999): normalising, validating, masking.
 
-The check character is ISO 7064 MOD 11-2, computed here rather than with
-python-stdnum: stdnum.cn.ric.calc_check_digit() expects the number *with* its
-check character and drops the last digit, so calling it with the 17-digit body
-(as this module once did) silently computed the check over 16 digits and
-rejected every real ID number. Each failure gets its own message a registrar
-can act on.
+The check character is ISO 7064 MOD 11-2 with the standard's weights, computed
+here: it is one line, and python-stdnum's calc_check_digit() wants the number
+*with* its check character, which once made this module compute the check over
+16 digits and reject every real ID number. Each failure gets its own message a
+registrar can act on.
 """
 
 import datetime
