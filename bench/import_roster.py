@@ -39,28 +39,14 @@ from django.db import connection  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 
+from sessions_app import demo_schedule  # noqa: E402
 from sessions_app.idcard import make_id_number  # noqa: E402
 from sessions_app.models import Audience, Campaign, Campus, CaptureGroup, College, Location, Slot, Student  # noqa: E402
 from sessions_app.roster.services import import_roster  # noqa: E402
 
 RATIO_GOAL = 3.0
 MEMORY_GOAL_MB = 300
-COLLEGES = [
-    "经济管理学院",
-    "计算机科学与工程学院",
-    "理学院",
-    "国际商学院",
-    "土木工程学院",
-    "建筑学院",
-    "生命科学学院",
-    "文法学院",
-    "外国语学院",
-    "信息与通信工程学院",
-    "设计学院",
-    "机电工程学院",
-    "环境与资源学院",
-    "物理与材料工程学院",
-]
+COLLEGES = [name for name, _aliases, _campus in demo_schedule.COLLEGES]
 AREAS = ["210202", "210203", "210204", "210211", "210102", "150102", "220102", "230102", "520102", "650102"]
 HEADER = ["学号", "姓名", "性别", "身份证号", "学院", "专业", "班级", "层次", "校区", "手机号", "邮箱"]
 

@@ -1,7 +1,7 @@
-"""SMS transport. A provider is a class with send(phone, text), chosen by settings.SMS_BACKEND.
+"""SMS transport: any class with send(phone, text) (the SmsBackend protocol), chosen by settings.SMS_BACKEND.
 
 Development uses the console or file backend; a real provider (e.g. a gateway's HTTP API)
-is another subclass configured the same way, so nothing else in the code changes.
+is another such class configured the same way, so nothing else in the code changes.
 """
 
 import json
@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,12 +20,11 @@ class SmsError(Exception):
     """The provider refused or could not be reached; the delivery is retried."""
 
 
-class BaseSmsBackend:
-    def send(self, phone: str, text: str) -> None:
-        raise NotImplementedError
+class SmsBackend(Protocol):
+    def send(self, phone: str, text: str) -> None: ...
 
 
-class ConsoleSmsBackend(BaseSmsBackend):
+class ConsoleSmsBackend:
     def __init__(self, stream=None):
         self.stream = stream or sys.stdout
         self._lock = threading.Lock()
@@ -35,7 +35,7 @@ class ConsoleSmsBackend(BaseSmsBackend):
             self.stream.flush()
 
 
-class FileSmsBackend(BaseSmsBackend):
+class FileSmsBackend:
     """One JSON line per message, appended to settings.SMS_FILE_PATH."""
 
     def __init__(self, path: str | os.PathLike | None = None):
@@ -52,7 +52,7 @@ class FileSmsBackend(BaseSmsBackend):
             os.close(fd)
 
 
-class LocmemSmsBackend(BaseSmsBackend):
+class LocmemSmsBackend:
     """Keeps messages in `outbox` for tests, like Django's locmem email backend."""
 
     outbox: list[tuple[str, str]] = []
@@ -61,5 +61,5 @@ class LocmemSmsBackend(BaseSmsBackend):
         LocmemSmsBackend.outbox.append((phone, text))
 
 
-def get_sms_backend() -> BaseSmsBackend:
+def get_sms_backend() -> SmsBackend:
     return import_string(settings.SMS_BACKEND)()

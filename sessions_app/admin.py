@@ -1,3 +1,5 @@
+from operator import attrgetter
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -8,10 +10,15 @@ from .services import override_student_slot, refresh_slot_assignments
 
 
 class ReassignAfterSaveMixin:
-    """Schedule edits change who belongs where: re-derive every student's slot after each save."""
+    """Schedule edits change who belongs where: re-derive every student's slot after each save.
+
+    `campaign_path` names the attribute chain from the edited object to its campaign.
+    """
+
+    campaign_path = "campaign"
 
     def _campaign_of(self, obj):
-        raise NotImplementedError
+        return attrgetter(self.campaign_path)(obj)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -104,9 +111,6 @@ class CaptureGroupAdmin(ReassignAfterSaveMixin, admin.ModelAdmin):
     list_select_related = ("campaign", "location__campus")
     inlines = [SlotInline]
 
-    def _campaign_of(self, obj):
-        return obj.campaign
-
 
 class AudienceInline(admin.TabularInline):
     model = Audience
@@ -119,6 +123,7 @@ class SlotAdmin(ReassignAfterSaveMixin, admin.ModelAdmin):
     list_filter = ("group__campaign", "group")
     list_select_related = ("group__campaign",)
     inlines = [AudienceInline]
+    campaign_path = "group.campaign"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("audiences__college", "audiences__campus")
@@ -126,9 +131,6 @@ class SlotAdmin(ReassignAfterSaveMixin, admin.ModelAdmin):
     @admin.display(description=_("拍摄对象"))
     def audience_names(self, obj):
         return " + ".join(a.display_name() for a in obj.audiences.all())
-
-    def _campaign_of(self, obj):
-        return obj.group.campaign
 
 
 @admin.register(Student)

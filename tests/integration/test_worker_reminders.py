@@ -8,9 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -22,6 +20,7 @@ from photocapture.celery import app as celery_app
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture, Student
 from tests.factories import make_campaign, make_college, make_slot
+from tests.worker_support import database_url, wait_until
 from verification.reminders import send_verification_reminders
 from verification.tasks import verification_reminders
 
@@ -31,24 +30,6 @@ ROOT = Path(settings.BASE_DIR)
 STUDENTS = 240
 TODAY = datetime.date(2020, 12, 22)  # the d-14 step for captures of 2020-11-26 (due 2021-01-05)
 HANG_EVERY = 40  # every 40th student's SMS blocks while the hang file exists
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def _wait(predicate, *, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 class Worker:
@@ -63,7 +44,7 @@ class Worker:
             ],
             cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        _wait(lambda: "ready." in log.read_text(errors="replace"), timeout=60, what=f"{name} to start")
+        wait_until(lambda: "ready." in log.read_text(errors="replace"), timeout=60, what=f"{name} to start")
 
     def kill(self):
         """SIGKILL the whole process group: the main process and its pool children die at once."""
@@ -125,7 +106,7 @@ def test_killed_worker_reminds_everyone_exactly_once(broker, tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "photocapture.settings",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "DB_CONN_MAX_AGE": "0",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "REDIS_URL": settings.REDIS_URL,
@@ -150,7 +131,7 @@ def test_killed_worker_reminds_everyone_exactly_once(broker, tmp_path):
     try:
         verification_reminders.delay(campaign.pk, TODAY.isoformat())
         # Both pool processes end up blocked on a hung phone, each holding a claimed delivery.
-        _wait(
+        wait_until(
             lambda: Delivery.objects.filter(status=DeliveryStatus.SENDING, address__in=hang_phones).count() == 2,
             timeout=90,
             what="both worker processes to block mid-send",
@@ -162,7 +143,7 @@ def test_killed_worker_reminds_everyone_exactly_once(broker, tmp_path):
         assert Notification.objects.filter(kind="verification_due").count() == STUDENTS
 
         second = Worker("verif-second", env, tmp_path / "worker2.log")
-        _wait(
+        wait_until(
             lambda: Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 2 * STUDENTS,
             timeout=120,
             what="every delivery to be sent after the restart",

@@ -7,9 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -18,27 +16,11 @@ from photocapture.celery import app as celery_app
 from retakes import services
 from retakes.models import Channel, CheckStatus, Reason, RetakeEvent, RetakePhoto, Status
 from retakes.tasks import check_retake_photo
+from tests.worker_support import database_url, wait_until
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(settings.BASE_DIR)
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def _wait(predicate, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture
@@ -47,7 +29,7 @@ def worker(tmp_path, settings):
     celery_app.control.purge()
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
@@ -61,7 +43,7 @@ def worker(tmp_path, settings):
         cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
-        _wait(lambda: "ready." in log.read_text(errors="replace"), timeout=60, what="the worker to start")
+        wait_until(lambda: "ready." in log.read_text(errors="replace"), timeout=60, what="the worker to start")
         yield log
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -83,7 +65,7 @@ def test_worker_checks_an_uploaded_photo_once(worker, student, student_user, pho
         photo.refresh_from_db()
         return photo.check_status != CheckStatus.PENDING
 
-    _wait(checked, timeout=60, what=f"the check job; worker log:\n{worker.read_text(errors='replace')}")
+    wait_until(checked, timeout=60, what=f"the check job; worker log:\n{worker.read_text(errors='replace')}")
     assert photo.check_status == CheckStatus.FAILED
     assert [f["code"] for f in photo.findings] == ["face_width"]
     request.refresh_from_db()
@@ -92,7 +74,7 @@ def test_worker_checks_an_uploaded_photo_once(worker, student, student_user, pho
     # A redelivered or duplicated job finds the photo no longer pending and changes nothing.
     events = RetakeEvent.objects.filter(request=request).count()
     check_retake_photo.delay(photo.pk)
-    _wait(
+    wait_until(
         lambda: worker.read_text(errors="replace").count("succeeded") >= 2,
         timeout=60,
         what="the duplicate job",
