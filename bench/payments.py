@@ -51,7 +51,7 @@ def build_campaign(code: str, students: int, *, paid_every: int | None = 2):
     """Captured students with their charge, every other one paid, one confirmed remittance per
     college. Bulk inserts (valid rows, same shape the services write): the point is reading them."""
     from accounts.models import Role, User
-    from fees import services
+    from fees import remittances, services
     from fees.models import Entry, FeeAccount, Kind, Method
     from sessions_app.idcard import make_id_number
     from sessions_app.models import Campaign, Campus, Capture, CaptureGroup, College, Location, Slot, Student
@@ -118,12 +118,12 @@ def build_campaign(code: str, students: int, *, paid_every: int | None = 2):
     Entry.objects.bulk_create(entries, batch_size=5000)
     for college in colleges:
         try:
-            remittance, _ = services.create_remittance(
+            remittance, _ = remittances.create_remittance(
                 campaign=campaign, college=college, actor=staff, idempotency_key=uuid.uuid4().hex
             )
         except services.FeeError:
             continue
-        services.confirm_remittance(remittance=remittance, actor=staff, received_amount=remittance.amount)
+        remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount=remittance.amount)
     return campaign, staff, created
 
 

@@ -271,7 +271,7 @@ def college_figures(*, campaign: Campaign, college: College) -> CollegeFigures:
 
 def remittable_by_college(*, campaign: Campaign, college_ids: list[int]) -> dict[int, tuple[int, Decimal]]:
     """Per college: how many cash entries wait to be remitted and their net amount."""
-    from .services import remittable_entries
+    from .remittances import remittable_entries
 
     result: dict[int, tuple[int, Decimal]] = {}
     rows = (

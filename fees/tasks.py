@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import reminders
 
 
 @shared_task(
@@ -11,4 +11,4 @@ from . import services
 )
 def send_remittance_reminders() -> int:
     """Daily; idempotent because notify() records one delivery per coordinator, campaign and step."""
-    return services.send_remittance_reminders()
+    return reminders.send_remittance_reminders()

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_remittance
 
 
 class RowId:
@@ -29,11 +29,11 @@ urlpatterns = [
     path("students/<row_id:pk>/waiver/", views.waiver, name="waiver"),
     path("entries/<row_id:pk>/reverse/", views.reverse_entry, name="reverse"),
     path("import/", views.import_view, name="import"),
-    path("remittances/", views.remittances, name="remittances"),
-    path("remittances/<row_id:pk>/", views.remittance_detail, name="remittance"),
-    path("remittances/<row_id:pk>/confirm/", views.confirm_remittance, name="confirm_remittance"),
-    path("remittances/<row_id:pk>/cancel/", views.cancel_remittance, name="cancel_remittance"),
-    path("reconciliation/", views.reconciliation, name="reconciliation"),
-    path("export/", views.export, name="export"),
+    path("remittances/", views_remittance.remittance_list, name="remittances"),
+    path("remittances/<row_id:pk>/", views_remittance.remittance_detail, name="remittance"),
+    path("remittances/<row_id:pk>/confirm/", views_remittance.confirm_remittance, name="confirm_remittance"),
+    path("remittances/<row_id:pk>/cancel/", views_remittance.cancel_remittance, name="cancel_remittance"),
+    path("reconciliation/", views_remittance.reconciliation, name="reconciliation"),
+    path("export/", views_remittance.export, name="export"),
     path("callback/", views.callback, name="callback"),
 ]

@@ -1,86 +1,48 @@
 """Fee pages per role. Thin: scope from accounts.scope, rules in services, reads in selectors."""
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required, staff_required
-from accounts.scope import get_visible_student_or_404, student_profile, visible_colleges, visible_students
-from photocapture.campaigns import current_campaign
+from accounts.scope import (
+    get_visible_student_or_404,
+    parse_pk,
+    student_profile,
+    visible_colleges,
+    visible_students,
+)
 from sessions_app.services import find_student
 
-from . import selectors, services
+from . import selectors, services, views_remittance
 from .callback import handle_callback
-from .exports import write_fee_report
 from .forms import (
-    CancelRemittanceForm,
-    ConfirmForm,
     ImportForm,
     MarkPaidForm,
     PaymentForm,
     RefundForm,
-    RemittanceForm,
     ReverseForm,
     WaiverForm,
     new_key,
 )
-from .models import Entry, Method, Remittance
+from .models import Entry, Method
 from .payment_import import import_payments
 from .services import FeeError
-
-PAGE_SIZE = 100
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**62 else None
-
-
-def _param(data, name: str, max_length: int = 64) -> str:
-    """A text parameter safe to put in a query: PostgreSQL refuses NUL characters (a 500 otherwise)."""
-    return (data.get(name) or "").replace("\x00", "").strip()[:max_length]
-
-
-def _campaign(request):
-    """The campaign named by the form or the URL, else the current one."""
-    code = _param(request.POST, "campaign") or _param(request.GET, "campaign")
-    return current_campaign(None, code=code or None)
-
-
-def _wants_json(request) -> bool:
-    return request.headers.get("x-requested-with") == "fetch" or "application/json" in request.headers.get("accept", "")
-
-
-def _campaign_query(campaign, **extra) -> str:
-    return urlencode({"campaign": campaign.code, **{k: v for k, v in extra.items() if v not in (None, "")}})
-
-
-def _back(request, fallback: str) -> str:
-    """Return to the page the form came from, if it is one of ours."""
-    target = request.POST.get("next") or ""
-    ok = target.startswith("/fees/") and target.isprintable() and len(target) < 2000
-    return target if ok else fallback
+from .view_helpers import PAGE_SIZE, back_to, campaign_from, campaign_query, college_filter, param, wants_json
 
 
 @login_required
 def index(request):
     user = request.user
     if user.is_academic_staff:
-        return reconciliation(request)
+        return views_remittance.reconciliation(request)
     if user.is_coordinator:
         return ledger(request)
     if user.is_student:
@@ -113,21 +75,13 @@ def student_fees(request):
 # --- coordinator: ledger, entry, mark paid -------------------------------------
 
 
-def _college_filter(request, campaign):
-    colleges = list(visible_colleges(request.user))
-    college_id = _int(request.GET.get("college"))
-    if college_id not in {c.pk for c in colleges}:
-        college_id = None
-    return colleges, college_id
-
-
 @role_required("coordinator")
 def ledger(request):
-    campaign = _campaign(request)
-    colleges, college_id = _college_filter(request, campaign)
-    class_name = _param(request.GET, "class")
+    campaign = campaign_from(request)
+    colleges, college_id = college_filter(request, campaign)
+    class_name = param(request.GET, "class")
     only_unpaid = request.GET.get("unpaid") == "1"
-    query = _param(request.GET, "q", 32)
+    query = param(request.GET, "q", 32)
     rows = selectors.student_fee_rows(
         user=request.user,
         campaign=campaign,
@@ -154,7 +108,7 @@ def ledger(request):
             "only_unpaid": only_unpaid,
             "q": query,
             "page": page,
-            "query": _campaign_query(
+            "query": campaign_query(
                 campaign, college=college_id, **{"class": class_name}, unpaid="1" if only_unpaid else "", q=query
             ),
             "figures": figures,
@@ -209,8 +163,8 @@ def _lookup(request, campaign, identifier: str):
 @role_required("coordinator")
 @require_GET
 def lookup(request):
-    campaign = _campaign(request)
-    student, card, error = _lookup(request, campaign, _param(request.GET, "q"))
+    campaign = campaign_from(request)
+    student, card, error = _lookup(request, campaign, param(request.GET, "q"))
     if error:
         return JsonResponse({"ok": False, "error": error}, status=404)
     # The key is minted with the form the coordinator is about to submit, so resending it posts once.
@@ -220,10 +174,10 @@ def lookup(request):
 @role_required("coordinator")
 def entry(request):
     """Keyboard-first payment entry: 学号 + Enter, amount prefilled, Enter confirms."""
-    campaign = _campaign(request)
+    campaign = campaign_from(request)
     if request.method == "POST":
         return _post_payment(request, campaign)
-    identifier = _param(request.GET, "q")
+    identifier = param(request.GET, "q")
     student = card = error = None
     form = None
     if identifier.strip():
@@ -270,7 +224,7 @@ def _post_payment(request, campaign):
             "errors": "；".join(str(e) for errors in form.errors.values() for e in errors)
         }
     if error:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"ok": False, "error": error}, status=400)
         messages.error(request, error)
         card = None
@@ -294,7 +248,7 @@ def _post_payment(request, campaign):
             "name": student.name,
             "amount": services.money(entry_obj.amount),
         }
-    if _wants_json(request):
+    if wants_json(request):
         account = selectors.account_for(student)
         return JsonResponse(
             {
@@ -306,17 +260,17 @@ def _post_payment(request, campaign):
             }
         )
     messages.success(request, message)
-    return redirect(_back(request, f"{reverse('fees:entry')}?{_campaign_query(campaign)}"))
+    return redirect(back_to(request, f"{reverse('fees:entry')}?{campaign_query(campaign)}"))
 
 
 @role_required("coordinator")
 @require_POST
 def mark_paid(request):
-    campaign = _campaign(request)
-    ids = [pk for pk in (_int(v) for v in request.POST.getlist("students")) if pk]
+    campaign = campaign_from(request)
+    ids = [pk for pk in (parse_pk(v) for v in request.POST.getlist("students")) if pk]
     students = list(visible_students(request.user, campaign).filter(pk__in=ids).select_related("college"))
     form = MarkPaidForm(request.POST, student_ids=[s.pk for s in students])
-    back = _back(request, f"{reverse('fees:ledger')}?{_campaign_query(campaign)}")
+    back = back_to(request, f"{reverse('fees:ledger')}?{campaign_query(campaign)}")
     if len(students) != len(set(ids)):
         messages.error(request, _("所选学生中有不属于你负责学院的，未登记任何缴费"))
         return redirect(back)
@@ -452,7 +406,7 @@ def reverse_entry(request, pk: int):
 
 @role_required("coordinator")
 def import_view(request):
-    campaign = _campaign(request)
+    campaign = campaign_from(request)
     result = None
     form = ImportForm()
     if request.method == "POST":
@@ -489,212 +443,6 @@ def import_view(request):
                             request, _("有 %(n)s 处错误，未导入任何记录，请改正后重新上传") % {"n": len(result.errors)}
                         )
     return render(request, "fees/import.html", {"campaign": campaign, "form": form, "result": result})
-
-
-# --- remittance ----------------------------------------------------------------
-
-
-@role_required("coordinator")
-def remittances(request):
-    campaign = _campaign(request)
-    colleges, college_id = _college_filter(request, campaign)
-    if request.method == "POST":
-        return _create_remittance(request, campaign)
-    shown = [c for c in colleges if college_id in (None, c.pk)]
-    figures, _total = selectors.reconciliation(
-        campaign=campaign, colleges=visible_colleges(request.user).filter(pk__in=[c.pk for c in shown])
-    )
-    pending = selectors.remittable_by_college(campaign=campaign, college_ids=[c.pk for c in shown])
-    unpaid = selectors.unpaid_students(user=request.user, campaign=campaign, college_ids=[c.pk for c in shown])
-    cards = [
-        {
-            "figures": f,
-            "unpaid": unpaid.get(f.college.pk, []),
-            "pending_count": pending.get(f.college.pk, (0, services.ZERO))[0],
-            "pending_amount": pending.get(f.college.pk, (0, services.ZERO))[1],
-            "form": RemittanceForm(initial={"college": f.college.pk}),
-        }
-        for f in figures
-    ]
-    qs = selectors.remittances_for(user=request.user, campaign=campaign, college_id=college_id)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "fees/remittances.html",
-        {
-            "campaign": campaign,
-            "cards": cards,
-            "page": page,
-            "query": _campaign_query(campaign, college=college_id),
-            "colleges": colleges,
-            "college_id": college_id,
-        },
-    )
-
-
-def _create_remittance(request, campaign):
-    form = RemittanceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("提交内容不完整，请刷新页面后重试"))
-        return redirect(f"{reverse('fees:remittances')}?{_campaign_query(campaign)}")
-    college = visible_colleges(request.user).filter(pk=form.cleaned_data["college"]).first()
-    if college is None:
-        raise Http404(_("没有这个学院，或你不负责它"))
-    try:
-        remittance, created = services.create_remittance(
-            campaign=campaign,
-            college=college,
-            actor=request.user,
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            note=form.cleaned_data["note"],
-        )
-    except FeeError as exc:
-        messages.error(request, exc.message)
-        return redirect(f"{reverse('fees:remittances')}?{_campaign_query(campaign)}")
-    if created:
-        messages.success(
-            request,
-            _("已生成上交单：%(college)s %(amount)s（%(n)s 笔），请将款项交教务处")
-            % {"college": college.name, "amount": services.money(remittance.amount), "n": remittance.entry_count},
-        )
-    else:
-        messages.info(request, _("这张上交单已生成过，本次未重复生成"))
-    return redirect("fees:remittance", pk=remittance.pk)
-
-
-def _visible_remittance(request, pk: int) -> Remittance:
-    remittance = (
-        Remittance.objects.filter(pk=pk, college__in=visible_colleges(request.user))
-        .select_related("campaign", "college", "submitted_by", "cancelled_by", "confirmation__confirmed_by")
-        .first()
-    )
-    if remittance is None:
-        raise Http404(_("没有这张上交单，或你无权查看"))
-    return remittance
-
-
-@role_required("coordinator")
-def remittance_detail(request, pk: int):
-    remittance = _visible_remittance(request, pk)
-    items = (
-        Entry.objects.filter(remittance_item__remittance=remittance)
-        .select_related("account__student", "posted_by")
-        .order_by("posted_at", "id")
-    )
-    page = Paginator(items, PAGE_SIZE * 2).get_page(request.GET.get("page"))
-    confirmation = getattr(remittance, "confirmation", None)
-    unpaid = selectors.unpaid_students(
-        user=request.user, campaign=remittance.campaign, college_ids=[remittance.college_id]
-    ).get(remittance.college_id, [])
-    return render(
-        request,
-        "fees/remittance_detail.html",
-        {
-            "remittance": remittance,
-            "campaign": remittance.campaign,
-            "confirmation": confirmation,
-            "unpaid": unpaid,
-            "unpaid_count": selectors.unpaid_count(
-                user=request.user, campaign=remittance.campaign, college_id=remittance.college_id
-            )
-            if unpaid
-            else 0,
-            "page": page,
-            "query": "",
-            "confirm_form": ConfirmForm(initial={"received_amount": f"{remittance.amount:.2f}"})
-            if request.user.is_academic_staff and confirmation is None and remittance.cancelled_at is None
-            else None,
-            "cancel_form": CancelRemittanceForm() if confirmation is None and remittance.cancelled_at is None else None,
-        },
-    )
-
-
-@staff_required
-@require_POST
-def confirm_remittance(request, pk: int):
-    remittance = _visible_remittance(request, pk)
-    form = ConfirmForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写实收金额"))
-        return redirect("fees:remittance", pk=remittance.pk)
-    try:
-        confirmation = services.confirm_remittance(
-            remittance=remittance,
-            actor=request.user,
-            received_amount=form.cleaned_data["received_amount"],
-            note=form.cleaned_data["note"],
-        )
-    except FeeError as exc:
-        messages.error(request, exc.message)
-    else:
-        difference = confirmation.received_amount - remittance.amount
-        if difference:
-            messages.warning(
-                request,
-                _("已确认到账 %(received)s，与上交金额相差 %(difference)s，差额会一直显示在对账表中")
-                % {"received": services.money(confirmation.received_amount), "difference": services.money(difference)},
-            )
-        else:
-            messages.success(
-                request, _("已确认到账 %(received)s") % {"received": services.money(confirmation.received_amount)}
-            )
-    return redirect("fees:remittance", pk=remittance.pk)
-
-
-@role_required("coordinator")
-@require_POST
-def cancel_remittance(request, pk: int):
-    remittance = _visible_remittance(request, pk)
-    form = CancelRemittanceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("撤回上交必须填写原因"))
-        return redirect("fees:remittance", pk=remittance.pk)
-    try:
-        services.cancel_remittance(remittance=remittance, actor=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, _("已撤回这张上交单，其中的款项可重新上交"))
-    except FeeError as exc:
-        messages.error(request, exc.message)
-    return redirect("fees:remittance", pk=remittance.pk)
-
-
-# --- staff reconciliation and export ------------------------------------------------
-
-
-@staff_required
-def reconciliation(request):
-    campaign = _campaign(request)
-    figures, total = selectors.reconciliation(campaign=campaign, colleges=visible_colleges(request.user))
-    awaiting = (
-        Remittance.objects.filter(campaign=campaign, cancelled_at__isnull=True, confirmation__isnull=True)
-        .select_related("college", "submitted_by")
-        .order_by("submitted_at")[:50]
-    )
-    return render(
-        request,
-        "fees/reconciliation.html",
-        {
-            "campaign": campaign,
-            "figures": figures,
-            "total": total,
-            "awaiting": list(awaiting),
-            "reminders": selectors.remittance_reminders(campaign=campaign),
-            "rejected_callbacks": selectors.rejected_callbacks_count(),
-            "query": _campaign_query(campaign),
-        },
-    )
-
-
-@role_required("coordinator")
-def export(request):
-    campaign = _campaign(request)
-    stream = io.BytesIO()
-    write_fee_report(campaign=campaign, user=request.user, stream=stream)
-    filename = f"fees-{campaign.code}-{timezone.localdate():%Y%m%d}.xlsx"
-    response = HttpResponse(
-        stream.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 # --- payment platform callback ----------------------------------------------------

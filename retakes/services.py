@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from notifications.steps import step_before_deadline
 from sessions_app.models import Campaign, Student
 
 from .models import (
@@ -374,12 +375,7 @@ AWAITING_STUDENT = (Status.REQUESTED, Status.RETURNED, Status.ACCEPTED)
 
 
 def reminder_step(*, deadline: datetime.date, today: datetime.date) -> str | None:
-    """The step due today: the nearest threshold already reached, so a missed day still sends one."""
-    days_left = (deadline - today).days
-    if days_left < 0:
-        return None
-    reached = [d for d in REMINDER_DAYS if days_left <= d]
-    return f"d-{min(reached)}" if reached else None
+    return step_before_deadline(deadline=deadline, today=today, days=REMINDER_DAYS)
 
 
 def send_retake_reminders(*, today: datetime.date | None = None) -> int:

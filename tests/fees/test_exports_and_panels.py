@@ -5,7 +5,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from fees import services
+from fees import reminders, services
 from fees.models import Method
 from fees.panels import fee_status
 from photocapture.exports import exporters
@@ -81,7 +81,7 @@ def test_student_home_shows_fee_panel(client, campaign, college):
 
 def test_reminder_step():
     deadline = datetime.date(2020, 11, 30)
-    step = services.reminder_step
+    step = reminders.reminder_step
     assert step(deadline=deadline, today=datetime.date(2020, 11, 20)) is None
     assert step(deadline=deadline, today=datetime.date(2020, 11, 23)) == "d-7"
     assert step(deadline=deadline, today=datetime.date(2020, 11, 25)) == "d-7"
@@ -115,10 +115,10 @@ def test_send_reminders_once_per_step(campaign, college, coordinator):
 
     capture(make_student(campaign, college))
     day = datetime.date(2020, 11, 24)
-    assert services.send_remittance_reminders(today=day) == 1
-    assert services.send_remittance_reminders(today=day) == 0
-    assert services.send_remittance_reminders(today=day + datetime.timedelta(days=1)) == 0
-    assert services.send_remittance_reminders(today=datetime.date(2020, 11, 28)) == 1
+    assert reminders.send_remittance_reminders(today=day) == 1
+    assert reminders.send_remittance_reminders(today=day) == 0
+    assert reminders.send_remittance_reminders(today=day + datetime.timedelta(days=1)) == 0
+    assert reminders.send_remittance_reminders(today=datetime.date(2020, 11, 28)) == 1
     notes = Notification.objects.filter(kind="remittance_due").order_by("id")
     assert [n.step for n in notes] == ["d-7", "d-3"]
     assert college.name in notes[0].body and "1 人未缴费" in notes[0].body

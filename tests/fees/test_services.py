@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import AuditEvent, Role
-from fees import services
+from fees import remittances, services
 from fees.models import Entry, FeeAccount, Kind, Method
 from fees.selectors import ledger_totals
 from fees.services import FeeError
@@ -276,24 +276,26 @@ def test_remittance_covers_unremitted_cash_and_excludes_platform(campaign, colle
         capture(s)
     pay(a, "17", coordinator)
     pay(b, "17", coordinator, method=Method.CAMPUS_PLATFORM)
-    remittance, created = services.create_remittance(
+    remittance, created = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
     )
     assert created and remittance.amount == D("17.00") and remittance.entry_count == 1
     with pytest.raises(FeeError, match="没有待上交"):
-        services.create_remittance(campaign=campaign, college=college, actor=coordinator, idempotency_key=key())
+        remittances.create_remittance(campaign=campaign, college=college, actor=coordinator, idempotency_key=key())
     pay(c, "17", coordinator)
-    second, _ = services.create_remittance(campaign=campaign, college=college, actor=coordinator, idempotency_key=key())
+    second, _ = remittances.create_remittance(
+        campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
+    )
     assert second.amount == D("17.00")
 
 
 def test_remittance_key_replays(captured, campaign, college, coordinator):
     pay(captured, "17", coordinator)
     k = key()
-    first, created = services.create_remittance(
+    first, created = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=k
     )
-    again, created_again = services.create_remittance(
+    again, created_again = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=k
     )
     assert created and not created_again and first.pk == again.pk
@@ -302,30 +304,34 @@ def test_remittance_key_replays(captured, campaign, college, coordinator):
 def test_other_coordinator_cannot_remit(captured, campaign, college, coordinator, other_coordinator):
     pay(captured, "17", coordinator)
     with pytest.raises(FeeError, match="你不负责"):
-        services.create_remittance(campaign=campaign, college=college, actor=other_coordinator, idempotency_key=key())
+        remittances.create_remittance(
+            campaign=campaign, college=college, actor=other_coordinator, idempotency_key=key()
+        )
 
 
 def test_confirm_records_difference_and_only_staff(captured, campaign, college, coordinator, staff):
     pay(captured, "17", coordinator)
-    remittance, _ = services.create_remittance(
+    remittance, _ = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
     )
     with pytest.raises(FeeError, match="只有教务处"):
-        services.confirm_remittance(remittance=remittance, actor=coordinator, received_amount="17")
-    confirmation = services.confirm_remittance(remittance=remittance, actor=staff, received_amount="15.00")
+        remittances.confirm_remittance(remittance=remittance, actor=coordinator, received_amount="17")
+    confirmation = remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount="15.00")
     assert confirmation.difference == D("-2.00")
     # Same figure again is a replay; a different one is refused: the record stays as first confirmed.
-    assert services.confirm_remittance(remittance=remittance, actor=staff, received_amount="15").pk == confirmation.pk
+    assert (
+        remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount="15").pk == confirmation.pk
+    )
     with pytest.raises(FeeError, match="不能再改"):
-        services.confirm_remittance(remittance=remittance, actor=staff, received_amount="17")
+        remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount="17")
 
 
 def test_confirmed_entries_reversed_only_by_staff_with_reason(captured, campaign, college, coordinator, staff):
     entry = pay(captured, "17", coordinator).entry
-    remittance, _ = services.create_remittance(
+    remittance, _ = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
     )
-    services.confirm_remittance(remittance=remittance, actor=staff, received_amount="17")
+    remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount="17")
     with pytest.raises(FeeError, match="只有教务处可以冲正"):
         services.reverse_entry(entry=entry, actor=coordinator, reason="错了", idempotency_key=key())
     with pytest.raises(FeeError, match="原因"):
@@ -334,31 +340,33 @@ def test_confirmed_entries_reversed_only_by_staff_with_reason(captured, campaign
     event = AuditEvent.objects.get(action="fee_reversal")
     assert event.data["after_confirmed_remittance"] is True
     # The reversal is cash going back out: it is the next remittance's business (negative), not hidden.
-    from fees.services import remittable_entries
+    from fees.remittances import remittable_entries
 
     assert list(remittable_entries(campaign=campaign, college=college)) == [reversal]
 
 
 def test_unconfirmed_remittance_entries_can_be_reversed_by_coordinator(captured, campaign, college, coordinator, staff):
     entry = pay(captured, "17", coordinator).entry
-    services.create_remittance(campaign=campaign, college=college, actor=coordinator, idempotency_key=key())
+    remittances.create_remittance(campaign=campaign, college=college, actor=coordinator, idempotency_key=key())
     services.reverse_entry(entry=entry, actor=coordinator, reason="收错人", idempotency_key=key())
 
 
 def test_cancel_frees_entries_and_is_refused_after_confirmation(captured, campaign, college, coordinator, staff):
     pay(captured, "17", coordinator)
-    remittance, _ = services.create_remittance(
+    remittance, _ = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
     )
-    services.cancel_remittance(remittance=remittance, actor=coordinator, reason="未交出")
+    remittances.cancel_remittance(remittance=remittance, actor=coordinator, reason="未交出")
     remittance.refresh_from_db()
     assert remittance.cancelled_at is not None
     with pytest.raises(FeeError, match="已撤回"):
-        services.confirm_remittance(remittance=remittance, actor=staff, received_amount="17")
-    again, _ = services.create_remittance(campaign=campaign, college=college, actor=coordinator, idempotency_key=key())
-    services.confirm_remittance(remittance=again, actor=staff, received_amount="17")
+        remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount="17")
+    again, _ = remittances.create_remittance(
+        campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
+    )
+    remittances.confirm_remittance(remittance=again, actor=staff, received_amount="17")
     with pytest.raises(FeeError, match="不能撤回"):
-        services.cancel_remittance(remittance=again, actor=coordinator, reason="x")
+        remittances.cancel_remittance(remittance=again, actor=coordinator, reason="x")
 
 
 def test_payable_limit_rule(student, coordinator):

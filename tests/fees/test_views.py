@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from fees import services
+from fees import remittances, services
 from fees.models import Entry, FeeAccount, Kind, Method, Remittance
 from sessions_app.services import record_capture
 from tests.factories import make_college, make_slot, make_student, make_user
@@ -34,10 +34,10 @@ def populate(campaign, colleges, per_college: int, coordinator=None):
                 services.post_payment(
                     student=s, amount="17", method=Method.CASH, actor=staff, idempotency_key=key(), note="现金"
                 )
-        remittance, _ = services.create_remittance(
+        remittance, _ = remittances.create_remittance(
             campaign=campaign, college=college, actor=staff, idempotency_key=key()
         )
-        services.confirm_remittance(remittance=remittance, actor=staff, received_amount=remittance.amount - 1)
+        remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount=remittance.amount - 1)
 
 
 # --- who sees what ---------------------------------------------------------------
@@ -306,7 +306,7 @@ def test_other_coordinator_cannot_open_or_create_remittance(
     client, captured, campaign, college, coordinator, other_coordinator
 ):
     services.post_payment(student=captured, amount="17", method=Method.CASH, actor=coordinator, idempotency_key=key())
-    remittance, _ = services.create_remittance(
+    remittance, _ = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
     )
     client.force_login(other_coordinator)
@@ -365,7 +365,9 @@ def test_student_ledger_and_remittance_detail_constant_queries(
     capture(s)
     for _ in range(2):
         services.post_payment(student=s, amount="1", method=Method.CASH, actor=staff, idempotency_key=key())
-    remittance, _ = services.create_remittance(campaign=campaign, college=college, actor=staff, idempotency_key=key())
+    remittance, _ = remittances.create_remittance(
+        campaign=campaign, college=college, actor=staff, idempotency_key=key()
+    )
     client.force_login(staff)
     with django_assert_max_num_queries(40) as small_ledger:
         client.get(reverse("fees:student", args=[s.pk]))
@@ -374,7 +376,7 @@ def test_student_ledger_and_remittance_detail_constant_queries(
     for _ in range(12):
         entry = services.post_payment(student=s, amount="1", method=Method.CASH, actor=staff, idempotency_key=key())
     services.reverse_entry(entry=entry.entry, actor=staff, reason="x", idempotency_key=key())
-    big, _ = services.create_remittance(campaign=campaign, college=college, actor=staff, idempotency_key=key())
+    big, _ = remittances.create_remittance(campaign=campaign, college=college, actor=staff, idempotency_key=key())
     with django_assert_max_num_queries(len(small_ledger.captured_queries)):
         client.get(reverse("fees:student", args=[s.pk]))
     with django_assert_max_num_queries(len(small_detail.captured_queries)):
@@ -431,7 +433,7 @@ def test_remittance_shows_position_and_unpaid_students(client, campaign, college
     page = text(client.get(reverse("fees:remittances"), {"campaign": campaign.code}))
     assert "2 × ¥17.00 = ¥34.00" in page and "未缴费学生（1 人）" in page and "未缴乙" in page
     assert "已缴甲" not in page
-    remittance, _ = services.create_remittance(
+    remittance, _ = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
     )
     assert (remittance.captured_count, remittance.expected, remittance.collected, remittance.unpaid_count) == (

@@ -1,0 +1,157 @@
+"""Remittance: a college hands what it collected to 教务处, who confirm what arrived.
+
+The College row is locked while a remittance is created, so two coordinators of one
+college cannot cover the same entries; the Remittance row is locked for its confirmation.
+"""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+from accounts.scope import visible_colleges
+from sessions_app.models import Campaign, College
+
+from .models import (
+    DIRECT_METHODS,
+    ZERO,
+    Entry,
+    Kind,
+    Remittance,
+    RemittanceConfirmation,
+    RemittanceItem,
+    cash_delta,
+)
+from .services import FeeError, _check_key, money, parse_amount
+
+
+def remittable_entries(*, campaign: Campaign, college: College | None = None, college_ids=None):
+    """Cash entries a college holds and has not remitted yet (platform payments never pass
+    through a college, so they are left out)."""
+    qs = Entry.objects.filter(account__campaign=campaign, remittance_item__isnull=True)
+    qs = qs.filter(college=college) if college is not None else qs.filter(college_id__in=college_ids)
+    cash = Q(kind__in=[Kind.PAYMENT, Kind.REFUND]) | Q(
+        kind=Kind.REVERSAL, reversed_kind__in=[Kind.PAYMENT, Kind.REFUND]
+    )
+    return qs.filter(cash).exclude(method__in=DIRECT_METHODS)
+
+
+def _check_college(actor, college: College) -> None:
+    if actor is None:
+        return
+    if not (actor.is_academic_staff or actor.is_coordinator):
+        raise FeeError(_("你的角色不能上交费用"))
+    if not visible_colleges(actor).filter(pk=college.pk).exists():
+        raise FeeError(_("你不负责%(college)s") % {"college": college.name})
+
+
+def create_remittance(
+    *, campaign: Campaign, college: College, actor, idempotency_key: str, note: str = ""
+) -> tuple[Remittance, bool]:
+    """Hand 教务处 everything collected and not yet remitted; returns (remittance, created)."""
+    key = _check_key(idempotency_key)
+    _check_college(actor, college)
+    with transaction.atomic():
+        # Two coordinators of one college remitting at once would cover the same entries.
+        College.objects.select_for_update().filter(pk=college.pk).first()
+        existing = Remittance.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.college_id != college.pk or existing.campaign_id != campaign.pk:
+                raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"))
+            return existing, False
+        entries = list(
+            remittable_entries(campaign=campaign, college=college).only("id", "kind", "reversed_kind", "amount")
+        )
+        amount = sum((cash_delta(e.kind, e.reversed_kind, e.amount) for e in entries), ZERO)
+        if not entries or amount <= 0:
+            raise FeeError(_("%(college)s目前没有待上交的款项") % {"college": college.name})
+        from .selectors import college_figures
+
+        figures = college_figures(campaign=campaign, college=college)
+        remittance = Remittance.objects.create(
+            campaign=campaign,
+            college=college,
+            amount=amount,
+            entry_count=len(entries),
+            captured_count=figures.captured,
+            expected=figures.expected,
+            collected=figures.collected,
+            remitted_before=figures.remitted,
+            unpaid_count=figures.unpaid_count,
+            outstanding_after=figures.outstanding - amount,
+            submitted_by=actor if getattr(actor, "pk", None) else None,
+            note=(note or "")[:200],
+            idempotency_key=key,
+        )
+        RemittanceItem.objects.bulk_create([RemittanceItem(remittance=remittance, entry_id=e.pk) for e in entries])
+        record_event(
+            actor=actor,
+            action="fee_remittance",
+            campaign=campaign,
+            obj=remittance,
+            summary=f"{college.name} 上交 {amount}（{len(entries)} 笔）",
+            data={"college_id": college.pk, "amount": str(amount), "entries": len(entries)},
+        )
+    return remittance, True
+
+
+def cancel_remittance(*, remittance: Remittance, actor, reason: str) -> Remittance:
+    """Withdraw a remittance 教务处 has not confirmed; its entries become remittable again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FeeError(_("撤回上交必须填写原因"))
+    _check_college(actor, remittance.college)
+    with transaction.atomic():
+        remittance = Remittance.objects.select_for_update().get(pk=remittance.pk)
+        if remittance.cancelled_at is not None:
+            return remittance
+        if RemittanceConfirmation.objects.filter(remittance=remittance).exists():
+            raise FeeError(_("教务处已确认到账，不能撤回"))
+        remittance.cancelled_at = timezone.now()
+        remittance.cancelled_by = actor if getattr(actor, "pk", None) else None
+        remittance.save(update_fields=["cancelled_at", "cancelled_by"])
+        RemittanceItem.objects.filter(remittance=remittance).delete()
+        record_event(
+            actor=actor,
+            action="fee_remittance_cancel",
+            campaign=Campaign(pk=remittance.campaign_id),
+            obj=remittance,
+            summary=f"撤回上交 {remittance.amount}：{reason}",
+            data={"reason": reason},
+        )
+    return remittance
+
+
+def confirm_remittance(*, remittance: Remittance, actor, received_amount, note: str = "") -> RemittanceConfirmation:
+    """教务处 records what actually arrived; any difference to the remittance stays visible."""
+    if actor is None or not actor.is_academic_staff:
+        raise FeeError(_("只有教务处可以确认到账"))
+    received = parse_amount(received_amount, allow_zero=True)
+    with transaction.atomic():
+        remittance = Remittance.objects.select_for_update().get(pk=remittance.pk)
+        if remittance.cancelled_at is not None:
+            raise FeeError(_("这张上交单已撤回，不能确认"))
+        existing = RemittanceConfirmation.objects.filter(remittance=remittance).first()
+        if existing is not None:
+            if existing.received_amount == received:
+                return existing
+            raise FeeError(
+                _("这张上交单已于 %(when)s 确认实收 %(amount)s，不能再改")
+                % {
+                    "when": timezone.localtime(existing.confirmed_at).strftime("%Y-%m-%d %H:%M"),
+                    "amount": money(existing.received_amount),
+                }
+            )
+        confirmation = RemittanceConfirmation.objects.create(
+            remittance=remittance, received_amount=received, confirmed_by=actor, note=(note or "")[:200]
+        )
+        record_event(
+            actor=actor,
+            action="fee_remittance_confirm",
+            campaign=Campaign(pk=remittance.campaign_id),
+            obj=remittance,
+            summary=f"确认到账 {received}（上交 {remittance.amount}，差额 {received - remittance.amount}）",
+            data={"received": str(received), "declared": str(remittance.amount)},
+        )
+    return confirmation

@@ -1,0 +1,233 @@
+"""Remittance to 教务处, its confirmation, and the staff reconciliation and export."""
+
+import io
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required, staff_required
+from accounts.scope import (
+    visible_colleges,
+)
+
+from . import remittances, selectors, services
+from .exports import write_fee_report
+from .forms import (
+    CancelRemittanceForm,
+    ConfirmForm,
+    RemittanceForm,
+)
+from .models import Entry, Remittance
+from .services import FeeError
+from .view_helpers import PAGE_SIZE, campaign_from, campaign_query, college_filter
+
+# --- remittance ----------------------------------------------------------------
+
+
+@role_required("coordinator")
+def remittance_list(request):
+    campaign = campaign_from(request)
+    colleges, college_id = college_filter(request, campaign)
+    if request.method == "POST":
+        return _create_remittance(request, campaign)
+    shown = [c for c in colleges if college_id in (None, c.pk)]
+    figures, _total = selectors.reconciliation(
+        campaign=campaign, colleges=visible_colleges(request.user).filter(pk__in=[c.pk for c in shown])
+    )
+    pending = selectors.remittable_by_college(campaign=campaign, college_ids=[c.pk for c in shown])
+    unpaid = selectors.unpaid_students(user=request.user, campaign=campaign, college_ids=[c.pk for c in shown])
+    cards = [
+        {
+            "figures": f,
+            "unpaid": unpaid.get(f.college.pk, []),
+            "pending_count": pending.get(f.college.pk, (0, services.ZERO))[0],
+            "pending_amount": pending.get(f.college.pk, (0, services.ZERO))[1],
+            "form": RemittanceForm(initial={"college": f.college.pk}),
+        }
+        for f in figures
+    ]
+    qs = selectors.remittances_for(user=request.user, campaign=campaign, college_id=college_id)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "fees/remittances.html",
+        {
+            "campaign": campaign,
+            "cards": cards,
+            "page": page,
+            "query": campaign_query(campaign, college=college_id),
+            "colleges": colleges,
+            "college_id": college_id,
+        },
+    )
+
+
+def _create_remittance(request, campaign):
+    form = RemittanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("提交内容不完整，请刷新页面后重试"))
+        return redirect(f"{reverse('fees:remittances')}?{campaign_query(campaign)}")
+    college = visible_colleges(request.user).filter(pk=form.cleaned_data["college"]).first()
+    if college is None:
+        raise Http404(_("没有这个学院，或你不负责它"))
+    try:
+        remittance, created = remittances.create_remittance(
+            campaign=campaign,
+            college=college,
+            actor=request.user,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            note=form.cleaned_data["note"],
+        )
+    except FeeError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('fees:remittances')}?{campaign_query(campaign)}")
+    if created:
+        messages.success(
+            request,
+            _("已生成上交单：%(college)s %(amount)s（%(n)s 笔），请将款项交教务处")
+            % {"college": college.name, "amount": services.money(remittance.amount), "n": remittance.entry_count},
+        )
+    else:
+        messages.info(request, _("这张上交单已生成过，本次未重复生成"))
+    return redirect("fees:remittance", pk=remittance.pk)
+
+
+def _visible_remittance(request, pk: int) -> Remittance:
+    remittance = (
+        Remittance.objects.filter(pk=pk, college__in=visible_colleges(request.user))
+        .select_related("campaign", "college", "submitted_by", "cancelled_by", "confirmation__confirmed_by")
+        .first()
+    )
+    if remittance is None:
+        raise Http404(_("没有这张上交单，或你无权查看"))
+    return remittance
+
+
+@role_required("coordinator")
+def remittance_detail(request, pk: int):
+    remittance = _visible_remittance(request, pk)
+    items = (
+        Entry.objects.filter(remittance_item__remittance=remittance)
+        .select_related("account__student", "posted_by")
+        .order_by("posted_at", "id")
+    )
+    page = Paginator(items, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    confirmation = getattr(remittance, "confirmation", None)
+    unpaid = selectors.unpaid_students(
+        user=request.user, campaign=remittance.campaign, college_ids=[remittance.college_id]
+    ).get(remittance.college_id, [])
+    return render(
+        request,
+        "fees/remittance_detail.html",
+        {
+            "remittance": remittance,
+            "campaign": remittance.campaign,
+            "confirmation": confirmation,
+            "unpaid": unpaid,
+            "unpaid_count": selectors.unpaid_count(
+                user=request.user, campaign=remittance.campaign, college_id=remittance.college_id
+            )
+            if unpaid
+            else 0,
+            "page": page,
+            "query": "",
+            "confirm_form": ConfirmForm(initial={"received_amount": f"{remittance.amount:.2f}"})
+            if request.user.is_academic_staff and confirmation is None and remittance.cancelled_at is None
+            else None,
+            "cancel_form": CancelRemittanceForm() if confirmation is None and remittance.cancelled_at is None else None,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def confirm_remittance(request, pk: int):
+    remittance = _visible_remittance(request, pk)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写实收金额"))
+        return redirect("fees:remittance", pk=remittance.pk)
+    try:
+        confirmation = remittances.confirm_remittance(
+            remittance=remittance,
+            actor=request.user,
+            received_amount=form.cleaned_data["received_amount"],
+            note=form.cleaned_data["note"],
+        )
+    except FeeError as exc:
+        messages.error(request, exc.message)
+    else:
+        difference = confirmation.received_amount - remittance.amount
+        if difference:
+            messages.warning(
+                request,
+                _("已确认到账 %(received)s，与上交金额相差 %(difference)s，差额会一直显示在对账表中")
+                % {"received": services.money(confirmation.received_amount), "difference": services.money(difference)},
+            )
+        else:
+            messages.success(
+                request, _("已确认到账 %(received)s") % {"received": services.money(confirmation.received_amount)}
+            )
+    return redirect("fees:remittance", pk=remittance.pk)
+
+
+@role_required("coordinator")
+@require_POST
+def cancel_remittance(request, pk: int):
+    remittance = _visible_remittance(request, pk)
+    form = CancelRemittanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("撤回上交必须填写原因"))
+        return redirect("fees:remittance", pk=remittance.pk)
+    try:
+        remittances.cancel_remittance(remittance=remittance, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("已撤回这张上交单，其中的款项可重新上交"))
+    except FeeError as exc:
+        messages.error(request, exc.message)
+    return redirect("fees:remittance", pk=remittance.pk)
+
+
+# --- staff reconciliation and export ------------------------------------------------
+
+
+@staff_required
+def reconciliation(request):
+    campaign = campaign_from(request)
+    figures, total = selectors.reconciliation(campaign=campaign, colleges=visible_colleges(request.user))
+    awaiting = (
+        Remittance.objects.filter(campaign=campaign, cancelled_at__isnull=True, confirmation__isnull=True)
+        .select_related("college", "submitted_by")
+        .order_by("submitted_at")[:50]
+    )
+    return render(
+        request,
+        "fees/reconciliation.html",
+        {
+            "campaign": campaign,
+            "figures": figures,
+            "total": total,
+            "awaiting": list(awaiting),
+            "reminders": selectors.remittance_reminders(campaign=campaign),
+            "rejected_callbacks": selectors.rejected_callbacks_count(),
+            "query": campaign_query(campaign),
+        },
+    )
+
+
+@role_required("coordinator")
+def export(request):
+    campaign = campaign_from(request)
+    stream = io.BytesIO()
+    write_fee_report(campaign=campaign, user=request.user, stream=stream)
+    filename = f"fees-{campaign.code}-{timezone.localdate():%Y%m%d}.xlsx"
+    response = HttpResponse(
+        stream.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
