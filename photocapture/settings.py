@@ -121,8 +121,14 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep_deliveries", "schedule": 600.0},
     # Daily, Asia/Shanghai: slot reminders the day before, verification steps, coordinators' lists.
     "verification-slot-reminders": {"task": "verification.slot_reminders_all", "schedule": crontab(hour=18, minute=0)},
-    "verification-reminders": {"task": "verification.verification_reminders_all", "schedule": crontab(hour=9, minute=0)},
-    "verification-overdue-digests": {"task": "verification.overdue_digests_all", "schedule": crontab(hour=9, minute=30)},
+    "verification-reminders": {
+        "task": "verification.verification_reminders_all",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "verification-overdue-digests": {
+        "task": "verification.overdue_digests_all",
+        "schedule": crontab(hour=9, minute=30),
+    },
 }
 # Days before the verification due date on which unverified students are reminded (plus once when overdue).
 VERIFICATION_REMINDER_DAYS = env.list("VERIFICATION_REMINDER_DAYS", cast=int, default=[14, 7, 3, 1])
@@ -137,7 +143,9 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=1800)
 # A "sending" claim older than this belongs to a dead worker (longer than any task's hard limit).
-NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int(
+    "NOTIFICATIONS_SENDING_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60
+)
 NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS = env.int("NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS", default=3600)
 NOTIFICATIONS_SEND_CHUNK = env.int("NOTIFICATIONS_SEND_CHUNK", default=50)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="photocapture.local")

@@ -54,6 +54,17 @@ def due_date_for(*, campaign: Campaign, captured_on: datetime.date) -> datetime.
     return captured_on + datetime.timedelta(days=campaign.verification_window)
 
 
+def refresh_due_dates(*, campaign: Campaign) -> int:
+    """Staff may edit the window after the shoot; stored due dates (kept for indexed overdue
+    lists) follow it. One UPDATE per capture day, not per student. Returns rows changed."""
+    records = VerificationRecord.objects.filter(campaign=campaign)
+    changed = 0
+    for captured_on in records.order_by().values_list("captured_on", flat=True).distinct():
+        due = due_date_for(campaign=campaign, captured_on=captured_on)
+        changed += records.filter(captured_on=captured_on).exclude(due_date=due).update(due_date=due)
+    return changed
+
+
 def days_left(*, due_date: datetime.date, today: datetime.date) -> int:
     return (due_date - today).days
 

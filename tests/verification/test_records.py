@@ -61,3 +61,27 @@ def test_confirming_without_a_capture_is_refused(campaign):
     student = make_student(campaign)
     with pytest.raises(VerificationError, match="采集后才需要网上校对"):
         confirm_verification(student=student, actor=None)
+
+
+def test_editing_the_window_after_the_shoot_moves_every_due_date(
+    campaign, student_factory, django_assert_max_num_queries
+):
+    first_day, second_day = datetime.date(2020, 11, 26), datetime.date(2020, 12, 3)
+    early = [student_factory() for _ in range(3)]
+    late = student_factory()
+    for student in early:
+        capture(student, on=first_day)
+    capture(late, on=second_day)
+
+    campaign.verification_window = 30
+    with django_assert_max_num_queries(8):  # per capture day, not per student
+        campaign.save()
+
+    due = dict(VerificationRecord.objects.values_list("student_id", "due_date"))
+    assert {due[s.pk] for s in early} == {datetime.date(2020, 12, 26)}
+    assert due[late.pk] == datetime.date(2021, 1, 2)
+
+    campaign.verification_window_unit = WindowUnit.WORKING_DAYS
+    campaign.verification_window = 5
+    campaign.save()
+    assert VerificationRecord.objects.get(student=late).due_date == datetime.date(2020, 12, 10)
