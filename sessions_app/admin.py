@@ -1,6 +1,7 @@
 from operator import attrgetter
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
@@ -162,10 +163,10 @@ class StudentAdmin(admin.ModelAdmin):
         new_override = obj.slot_override
         if override_changed:
             # The override goes through the service so it is audited and the slot re-derived.
-            obj.slot_override = form.initial.get("slot_override") and Slot.objects.get(pk=form.initial["slot_override"])
+            obj.slot_override_id = form.initial.get("slot_override")
         super().save_model(request, obj, form, change)
         if override_changed:
-            override_student_slot(student=obj, slot=new_override, actor=request.user, reason=_("管理后台修改"))
+            override_student_slot(student=obj, slot=new_override, actor=request.user, reason=gettext("管理后台修改"))
         elif not change:
             refresh_slot_assignments(campaign=obj.campaign)
 
