@@ -11,7 +11,7 @@ different student or kind is refused.
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -20,8 +20,8 @@ from accounts.audit import record_event
 from accounts.scope import visible_students
 from sessions_app.models import Campaign, Capture, Student
 
+from . import money as money_parser
 from .models import (
-    CENT,
     ZERO,
     Entry,
     FeeAccount,
@@ -32,13 +32,17 @@ from .models import (
     balance_delta,
     cash_delta,
 )
+from .money import AmountError
 
-MAX_AMOUNT = Decimal("99999.99")
 KEY_MAX_LENGTH = 120
 
 
 class FeeError(Exception):
-    """A rule refused the request; the message is for the person who sent it."""
+    """A rule refused the request; the message is for the person who sent it, `code` for programs."""
+
+    def __init__(self, message="", code: str = "fee"):
+        super().__init__(message)
+        self.code = code
 
     @property
     def message(self) -> str:
@@ -56,29 +60,11 @@ def money(value) -> str:
 
 
 def parse_amount(value, *, allow_zero: bool = False) -> Decimal:
-    """A CNY amount from a form, a spreadsheet cell or JSON: positive, at most 2 decimals."""
-    if isinstance(value, bool) or value is None:
-        raise FeeError(_("金额不能为空"))
-    if isinstance(value, float):
-        value = repr(value)
-    text = str(value).strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
-    if not text:
-        raise FeeError(_("金额不能为空"))
-    if len(text) > 20:
-        raise FeeError(_("金额不是有效的数字"))
+    """money.parse_amount with its refusal as a FeeError, for the services' callers."""
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise FeeError(_("金额“%(value)s”不是有效的数字") % {"value": text[:20]})
-    if not amount.is_finite():
-        raise FeeError(_("金额不是有效的数字"))
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise FeeError(_("金额必须大于 0"))
-    if amount > MAX_AMOUNT:
-        raise FeeError(_("金额过大：不能超过 %(max)s") % {"max": money(MAX_AMOUNT)})
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT, rounding=ROUND_DOWN):
-        raise FeeError(_("金额最多两位小数（元、角、分）"))
-    return amount.quantize(CENT)
+        return money_parser.parse_amount(value, allow_zero=allow_zero)
+    except AmountError as exc:
+        raise FeeError(exc.message, code=exc.code) from None
 
 
 def _check_key(key) -> str:

@@ -164,7 +164,9 @@ def test_prepay_up_to_one_fee_only(student, coordinator):
         ("abc", "不是有效"),
         ("", "不能为空"),
         ("NaN", "不是有效"),
-        ("1e9", "过大"),
+        ("1e9", "不是有效"),
+        ("1000000000", "过大"),
+        ("0,5", "逗号"),
     ],
 )
 def test_bad_amounts_refused(captured, coordinator, amount, message):
