@@ -1,7 +1,13 @@
 """The campus payment platform's payment notices (see docs/FEES_CALLBACK.md).
 
 Every call is written to CallbackLog, whatever its outcome, so staff can look at rejected ones.
-The transaction id becomes the payment's idempotency key, so a repeated notice posts nothing.
+The transaction id becomes the payment's idempotency key (in the server's own namespace, which no
+form can write), so a repeated notice posts nothing. The money went to 教务处 through the
+platform whatever channel the student used inside it, so every notice is recorded as a platform
+payment: a notice saying "cash" cannot become cash a college must remit.
+
+Unsigned calls are junk or an attack: each address gets a few a minute (then 429, nothing stored),
+and only a bounded number are kept for staff, pruned after a week.
 """
 
 import datetime
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -19,13 +26,16 @@ from django.utils.translation import gettext as _
 
 from sessions_app.models import Campaign, Student
 
-from .models import CallbackLog, CallbackStatus, Entry, Method
-from .payment_import import METHOD_NAMES
-from .services import FeeError, parse_amount, post_payment
+from .models import CallbackLog, CallbackStatus, Entry
+from .services import FeeError, parse_amount, platform_key, post_platform_payment
 
 MAX_BODY_BYTES = 16 * 1024
 LOGGED_BODY_CHARS = 4000
-FIELDS = ("transaction_id", "student_no", "campaign", "amount", "paid_at", "method")
+FIELDS = ("transaction_id", "student_no", "campaign", "amount", "paid_at")
+# Unsigned calls: per address per minute before 429; kept in the log per hour; kept for days.
+BAD_SIGNATURE_PER_ADDRESS_PER_MINUTE = 10
+BAD_SIGNATURE_LOGGED_PER_HOUR = 100
+BAD_SIGNATURE_KEPT = datetime.timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -51,10 +61,37 @@ def signature_valid(body: bytes, header: str, secret: str) -> bool:
 
 
 def idempotency_key(transaction_id: str) -> str:
-    return f"platform:{transaction_id}"
+    return platform_key(transaction_id)
+
+
+def _signed(body: bytes, signature: str) -> bool:
+    secret = settings.FEES_CALLBACK_SECRET
+    return bool(secret) and signature_valid(body, signature, secret)
+
+
+def _too_many_unsigned(remote_addr: str) -> bool:
+    key = f"fees:callback:unsigned:{hashlib.sha256(remote_addr.encode()).hexdigest()[:32]}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60)
+        count = 1
+    return count > BAD_SIGNATURE_PER_ADDRESS_PER_MINUTE
+
+
+def _keep_unsigned_log() -> bool:
+    now = timezone.now()
+    CallbackLog.objects.filter(status=CallbackStatus.BAD_SIGNATURE, received_at__lt=now - BAD_SIGNATURE_KEPT).delete()
+    recent = CallbackLog.objects.filter(
+        status=CallbackStatus.BAD_SIGNATURE, received_at__gte=now - datetime.timedelta(hours=1)
+    )
+    return recent.count() < BAD_SIGNATURE_LOGGED_PER_HOUR
 
 
 def handle_callback(*, body: bytes, signature: str, remote_addr: str = "") -> CallbackOutcome:
+    if not _signed(body, signature) and _too_many_unsigned(remote_addr or ""):
+        return CallbackOutcome(429, {"status": "error", "code": "rate_limited", "error": _("请求过于频繁，请稍后再试")})
     log = CallbackLog(
         # PostgreSQL text cannot hold NUL; the log must be writable whatever was sent.
         raw_body=body[:LOGGED_BODY_CHARS].decode("utf-8", errors="replace").replace("\x00", "\\x00"),
@@ -68,7 +105,8 @@ def handle_callback(*, body: bytes, signature: str, remote_addr: str = "") -> Ca
         log.error = reject.message[:500]
         outcome = CallbackOutcome(reject.http_status, {"status": "error", "code": reject.code, "error": reject.message})
     log.http_status = outcome.http_status
-    log.save()
+    if log.status != CallbackStatus.BAD_SIGNATURE or _keep_unsigned_log():
+        log.save()
     return outcome
 
 
@@ -100,9 +138,6 @@ def _process(body: bytes, signature: str, log: CallbackLog) -> CallbackOutcome:
     except FeeError as exc:
         raise _Reject(400, "bad_amount", exc.message)
     paid_at = _paid_at(data["paid_at"])
-    method = METHOD_NAMES.get(_string(data, "method", 32))
-    if method is None:
-        raise _Reject(400, "bad_method", _("method 应为 %(codes)s 之一") % {"codes": ", ".join(Method.values)})
 
     key = idempotency_key(transaction_id)
     existing = Entry.objects.select_related("account__student").filter(idempotency_key=key).first()
@@ -120,17 +155,17 @@ def _process(body: bytes, signature: str, log: CallbackLog) -> CallbackOutcome:
         )
     try:
         with transaction.atomic():
-            posted = post_payment(
+            posted = post_platform_payment(
                 student=student,
                 amount=amount,
-                method=method,
-                actor=None,
-                idempotency_key=key,
+                transaction_id=transaction_id,
+                paid_at=paid_at,
                 note=_("支付平台交易号 %(id)s") % {"id": transaction_id},
-                occurred_at=paid_at,
             )
     except FeeError as exc:
         # A payment that went through online but is over what is owed: staff refund it.
+        if exc.code == "bad_paid_at":
+            raise _Reject(400, exc.code, exc.message)
         raise _Reject(409, "refused", exc.message)
     if not posted.created:
         return _duplicate(posted.entry, log)

@@ -6,7 +6,11 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Method
+from .models import DIRECT_METHODS, Method
+from .services import CLIENT_TOKEN
+
+# What a college may record by hand: platform payments arrive only through the platform's notice.
+COLLEGE_METHODS = [(value, label) for value, label in Method.choices if value not in DIRECT_METHODS]
 
 
 def new_key() -> str:
@@ -14,7 +18,14 @@ def new_key() -> str:
 
 
 class KeyedForm(forms.Form):
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    """The key is only a token: views bind it to the user and the form with `services.client_key`."""
+
+    idempotency_key = forms.RegexField(
+        regex=CLIENT_TOKEN,
+        widget=forms.HiddenInput,
+        max_length=32,
+        error_messages={"invalid": _("提交编号无效，请刷新页面后重新提交")},
+    )
 
     def __init__(self, *args, **kwargs):
         initial = kwargs.setdefault("initial", {})
@@ -29,7 +40,7 @@ class PaymentForm(KeyedForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "amount"}),
     )
-    method = forms.ChoiceField(label=_("方式"), choices=Method.choices, initial=Method.CASH)
+    method = forms.ChoiceField(label=_("方式"), choices=COLLEGE_METHODS, initial=Method.CASH)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
 
@@ -37,7 +48,7 @@ class MarkPaidForm(KeyedForm):
     students = forms.TypedMultipleChoiceField(
         coerce=int, choices=(), error_messages={"required": _("请至少选择一名学生")}
     )
-    method = forms.ChoiceField(label=_("方式"), choices=Method.choices, initial=Method.CASH)
+    method = forms.ChoiceField(label=_("方式"), choices=COLLEGE_METHODS, initial=Method.CASH)
     note = forms.CharField(
         label=_("备注"),
         max_length=200,

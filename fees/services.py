@@ -6,22 +6,29 @@ so balance and overpayment checks see every committed entry and two writers queu
 
 Idempotency: every write carries a key, stored unique on the row it creates. A second call with
 the same key returns the first row (`created=False`) and posts nothing; a key reused for a
-different student or kind is refused.
+different student or kind is refused. Keys live in two namespaces that cannot meet: the server's
+own (`charge:capture:<id>`, `uncharge:capture:<id>`, `platform:<transaction id>`, `import:...`)
+and form submissions, which views turn into `client_key(...)` (`client:<user>:<form>:<token>`).
+A client therefore cannot pre-claim a server key, and one user's token is not another's.
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.scope import visible_students
-from sessions_app.models import Campaign, Capture, Student
+from sessions_app.models import Campaign, Capture, Slot, Student
 
 from . import money as money_parser
 from .models import (
+    DIRECT_METHODS,
     ZERO,
     Entry,
     FeeAccount,
@@ -35,6 +42,12 @@ from .models import (
 from .money import AmountError
 
 KEY_MAX_LENGTH = 120
+# What `forms.new_key()` mints; anything else from a browser is not one of our forms.
+CLIENT_TOKEN = re.compile(r"[0-9a-f]{32}")
+# A platform notice may arrive a little ahead of our clock, never days ahead; and money can be
+# paid before a campaign's first capture day (a credit), but not this long before it.
+PAID_AT_CLOCK_SKEW = datetime.timedelta(minutes=10)
+PAID_AT_BEFORE_CAMPAIGN = datetime.timedelta(days=90)
 
 
 class FeeError(Exception):
@@ -65,6 +78,32 @@ def parse_amount(value, *, allow_zero: bool = False) -> Decimal:
         return money_parser.parse_amount(value, allow_zero=allow_zero)
     except AmountError as exc:
         raise FeeError(exc.message, code=exc.code) from None
+
+
+def client_key(*, user, form: str, token) -> str:
+    """The idempotency key of one form submission, bound to the user who sends it and the form."""
+    token = token.strip() if isinstance(token, str) else ""
+    if not CLIENT_TOKEN.fullmatch(token):
+        raise FeeError(_("提交编号无效，请刷新页面后重新提交"), code="bad_key")
+    return f"client:{user.pk}:{form}:{token}"
+
+
+def check_paid_at(*, campaign_id: int, moment: datetime.datetime) -> datetime.datetime:
+    """When money was paid: not in the future, not long before the campaign began."""
+    now = timezone.now()
+    if moment > now + PAID_AT_CLOCK_SKEW:
+        raise FeeError(_("缴费时间晚于当前时间，请核对"), code="bad_paid_at")
+    start = Campaign.objects.values_list("created_at", flat=True).get(pk=campaign_id)
+    first_day = Slot.objects.filter(group__campaign_id=campaign_id).aggregate(first=Min("date"))["first"]
+    if first_day is not None:
+        start = min(start, timezone.make_aware(datetime.datetime.combine(first_day, datetime.time.min)))
+    if moment < start - PAID_AT_BEFORE_CAMPAIGN:
+        raise FeeError(
+            _("缴费时间 %(when)s 早于本采集批次开始前 %(days)s 天，请核对")
+            % {"when": timezone.localtime(moment).strftime("%Y-%m-%d %H:%M"), "days": PAID_AT_BEFORE_CAMPAIGN.days},
+            code="bad_paid_at",
+        )
+    return moment
 
 
 def _check_key(key) -> str:
@@ -199,11 +238,63 @@ def post_payment(
     note: str = "",
     occurred_at: datetime.datetime | None = None,
 ) -> PostResult:
-    """Record money a student paid. Refused above `payable_limit` (超出应缴金额)."""
+    """Record money a student paid. Refused above `payable_limit` (超出应缴金额).
+
+    Not for the campus payment platform: that money reaches 教务处 directly, so only the platform's
+    signed notice (`post_platform_payment`) may record it; a college that entered it by hand would
+    shrink what it must remit.
+    """
+    method = _check_method(method)
+    if method in DIRECT_METHODS:
+        raise FeeError(
+            _("校园统一支付平台的缴费由平台自动通知入账，不能手工登记；请选择实际收款方式"), code="platform_only"
+        )
+    return _post_payment(
+        student=student,
+        amount=amount,
+        method=method,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        note=note,
+        occurred_at=occurred_at,
+    )
+
+
+def post_platform_payment(
+    *, student: Student, amount, transaction_id: str, paid_at: datetime.datetime, note: str = ""
+) -> PostResult:
+    """A payment the campus platform notified us of (fees.callback, after its signature checked)."""
+    check_paid_at(campaign_id=student.campaign_id, moment=paid_at)
+    return _post_payment(
+        student=student,
+        amount=amount,
+        method=Method.CAMPUS_PLATFORM,
+        actor=None,
+        idempotency_key=platform_key(transaction_id),
+        note=note,
+        occurred_at=paid_at,
+    )
+
+
+def platform_key(transaction_id: str) -> str:
+    return f"platform:{transaction_id}"
+
+
+def _post_payment(
+    *,
+    student: Student,
+    amount,
+    method: str,
+    actor,
+    idempotency_key: str,
+    note: str = "",
+    occurred_at: datetime.datetime | None = None,
+) -> PostResult:
     key = _check_key(idempotency_key)
     amount = parse_amount(amount)
-    method = _check_method(method)
     _check_poster(actor, student)
+    if occurred_at is not None:
+        check_paid_at(campaign_id=student.campaign_id, moment=occurred_at)
     try:
         with transaction.atomic():
             return _post_payment_locked(
@@ -279,6 +370,10 @@ def mark_paid(*, students: list[Student], method: str, actor, idempotency_key: s
     """
     key = _check_key(idempotency_key)
     method = _check_method(method)
+    if method in DIRECT_METHODS:
+        raise FeeError(
+            _("校园统一支付平台的缴费由平台自动通知入账，不能手工登记；请选择实际收款方式"), code="platform_only"
+        )
     if not students:
         raise FeeError(_("请至少选择一名学生"))
     if len(key) > KEY_MAX_LENGTH - 12:
@@ -393,6 +488,9 @@ def post_refund(*, student: Student, amount, method: str, actor, idempotency_key
     amount = parse_amount(amount)
     method = _check_method(method)
     _check_poster(actor, student)
+    if method in DIRECT_METHODS and actor is not None and not actor.is_academic_staff:
+        # A platform refund is paid back by 教务处 and would lower what the college must remit.
+        raise FeeError(_("通过校园统一支付平台退费只能由教务处登记"))
     with transaction.atomic():
         account = _lock_account(student)
         replay = _replay(key, account=account, kind=Kind.REFUND, amount=amount)

@@ -24,6 +24,7 @@ from sessions_app.services import find_student
 from . import selectors, services, views_remittance
 from .callback import handle_callback
 from .forms import (
+    COLLEGE_METHODS,
     ImportForm,
     MarkPaidForm,
     PaymentForm,
@@ -32,7 +33,7 @@ from .forms import (
     WaiverForm,
     new_key,
 )
-from .models import Entry, Method
+from .models import Entry
 from .payment_import import import_payments
 from .services import FeeError
 from .view_helpers import PAGE_SIZE, back_to, campaign_from, campaign_query, college_filter, param, wants_json
@@ -193,7 +194,7 @@ def entry(request):
             "card": card,
             "form": form,
             "error": error,
-            "methods": Method.choices,
+            "methods": COLLEGE_METHODS,
         },
     )
 
@@ -214,7 +215,9 @@ def _post_payment(request, campaign):
                     amount=form.cleaned_data["amount"],
                     method=form.cleaned_data["method"],
                     actor=request.user,
-                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    idempotency_key=services.client_key(
+                        user=request.user, form="payment", token=form.cleaned_data["idempotency_key"]
+                    ),
                     note=form.cleaned_data["note"],
                 )
             except FeeError as exc:
@@ -233,7 +236,7 @@ def _post_payment(request, campaign):
         return render(
             request,
             "fees/entry.html",
-            {"campaign": campaign, "card": card, "form": form if card else None, "q": "", "methods": Method.choices},
+            {"campaign": campaign, "card": card, "form": form if card else None, "q": "", "methods": COLLEGE_METHODS},
         )
     entry_obj = posted.entry
     if posted.created:
@@ -282,7 +285,9 @@ def mark_paid(request):
             students=students,
             method=form.cleaned_data["method"],
             actor=request.user,
-            idempotency_key=form.cleaned_data["idempotency_key"],
+            idempotency_key=services.client_key(
+                user=request.user, form="mark_paid", token=form.cleaned_data["idempotency_key"]
+            ),
             note=form.cleaned_data["note"],
         )
     except FeeError as exc:
@@ -341,7 +346,9 @@ def refund(request, pk: int):
                 amount=form.cleaned_data["amount"],
                 method=form.cleaned_data["method"],
                 actor=request.user,
-                idempotency_key=form.cleaned_data["idempotency_key"],
+                idempotency_key=services.client_key(
+                    user=request.user, form="refund", token=form.cleaned_data["idempotency_key"]
+                ),
                 note=form.cleaned_data["note"],
             )
             messages.success(request, _("已登记退费"))
@@ -363,7 +370,9 @@ def waiver(request, pk: int):
                 student=student,
                 amount=form.cleaned_data["amount"],
                 actor=request.user,
-                idempotency_key=form.cleaned_data["idempotency_key"],
+                idempotency_key=services.client_key(
+                    user=request.user, form="waiver", token=form.cleaned_data["idempotency_key"]
+                ),
                 note=form.cleaned_data["note"],
             )
             messages.success(request, _("已登记减免"))
@@ -391,7 +400,9 @@ def reverse_entry(request, pk: int):
                 entry=entry_obj,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
-                idempotency_key=form.cleaned_data["idempotency_key"],
+                idempotency_key=services.client_key(
+                    user=request.user, form="reverse", token=form.cleaned_data["idempotency_key"]
+                ),
             )
             messages.success(request, _("已冲正"))
         except FeeError as exc:

@@ -81,7 +81,9 @@ def _create_remittance(request, campaign):
             campaign=campaign,
             college=college,
             actor=request.user,
-            idempotency_key=form.cleaned_data["idempotency_key"],
+            idempotency_key=services.client_key(
+                user=request.user, form="remittance", token=form.cleaned_data["idempotency_key"]
+            ),
             note=form.cleaned_data["note"],
         )
     except FeeError as exc:

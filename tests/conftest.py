@@ -29,3 +29,12 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counters live in the cache; one test's calls must not throttle the next test.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

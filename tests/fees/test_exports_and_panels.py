@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.management import call_command
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
@@ -101,7 +102,7 @@ def test_reminders_list_colleges_with_unpaid_or_unremitted(campaign, college, ot
     services.post_payment(student=paid, amount="17", method=Method.CASH, actor=None, idempotency_key=key())
     done = make_student(campaign, third)
     capture(done)
-    services.post_payment(student=done, amount="17", method=Method.CAMPUS_PLATFORM, actor=None, idempotency_key=key())
+    services.post_platform_payment(student=done, amount="17", transaction_id=key(), paid_at=timezone.now())
     items = remittance_reminders(campaign=campaign, today=datetime.date(2020, 11, 25))
     by_college = {item.college.name: item for item in items}
     assert set(by_college) == {college.name, other_college.name}
