@@ -2,9 +2,9 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from accounts.scope import visible_colleges, visible_students
+from accounts.spreadsheets import DataWorkbook
 from photocapture.exports import register
 from sessions_app.models import College
 
@@ -60,7 +60,7 @@ def write_fee_report(*, campaign, user, stream) -> None:
     colleges = visible_colleges(user) if user is not None else College.objects.all()
     rows, total = selectors.reconciliation(campaign=campaign, colleges=colleges)
 
-    workbook = Workbook(write_only=True)
+    workbook = DataWorkbook()
     sheet = workbook.create_sheet(_("各学院对账"))
     sheet.append(
         [

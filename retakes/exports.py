@@ -1,7 +1,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from accounts.spreadsheets import DataWorkbook
 from photocapture.exports import register
 
 from . import selectors
@@ -15,7 +15,7 @@ def _local(value, fmt="%Y-%m-%d %H:%M") -> str:
 @register("retakes", title="补拍名单")
 def retakes_export(*, campaign, user, stream) -> None:
     """Every retake request of the campaign the user may see (user=None: the command line, all)."""
-    workbook = Workbook(write_only=True)
+    workbook = DataWorkbook()
     sheet = workbook.create_sheet(_("补拍名单"))
     sheet.append(
         [

@@ -9,11 +9,11 @@ from collections import defaultdict
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from accounts.scope import visible_students
+from accounts.spreadsheets import DataWorkbook
 from photocapture.exports import register
 
 from .idcard import mask_id_number
@@ -96,7 +96,7 @@ def roster(*, campaign: Campaign, user, stream) -> None:
             "slot_status",
         )
     )
-    wb = Workbook(write_only=True)
+    wb = DataWorkbook()
     ws = wb.create_sheet(_("学生名单"))
     _header(ws, [_(h) for h in ROSTER_HEADERS], [14, 10, 6, 22, 22, 22, 14, 8, 12, 14, 10, 18, 44, 12])
     for (
@@ -186,7 +186,7 @@ def attendance(*, campaign: Campaign, user, stream) -> None:
             "undo_reason",
         )
     )
-    wb = Workbook(write_only=True)
+    wb = DataWorkbook()
     summary = wb.create_sheet(_("各学院汇总"))
     detail = wb.create_sheet(_("考勤明细"))
     _header(summary, [_(h) for h in SUMMARY_HEADERS], [24, 12, 12, 12, 10, 14])

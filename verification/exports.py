@@ -8,10 +8,10 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from accounts.scope import visible_students
+from accounts.spreadsheets import DataWorkbook
 from photocapture.exports import register
 from sessions_app.models import Campaign, Student
 
@@ -38,7 +38,7 @@ def _sheet(workbook, title: str, headers: list[str], widths: list[int]):
 def verification_report(*, campaign: Campaign, user, stream, today: datetime.date | None = None) -> None:
     today = today or timezone.localdate()
     students = _students(campaign, user)
-    workbook = Workbook(write_only=True)
+    workbook = DataWorkbook()
 
     ws = _sheet(
         workbook,

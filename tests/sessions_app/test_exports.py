@@ -214,16 +214,16 @@ def test_export_query_count_does_not_grow(world, name, tmp_path, django_assert_m
 
 
 def test_export_is_write_only_mode(world, monkeypatch):  # noqa: F811
-    import openpyxl
+    from accounts.spreadsheets import DataWorkbook
 
     modes = []
-    real = openpyxl.Workbook
 
-    def spy(*args, **kwargs):
-        modes.append(kwargs.get("write_only"))
-        return real(*args, **kwargs)
+    def spy():
+        workbook = DataWorkbook()
+        modes.append(workbook.write_only)
+        return workbook
 
-    monkeypatch.setattr("sessions_app.exports.Workbook", spy)
+    monkeypatch.setattr("sessions_app.exports.DataWorkbook", spy)
     for name in ("roster", "attendance"):
         exporters()[name].func(campaign=world.campaign, user=None, stream=io.BytesIO())
     assert modes == [True, True]

@@ -1,0 +1,121 @@
+"""Issue 11, item 6: every export, every column, writes typed text as text, never as a formula."""
+
+import io
+import uuid
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from accounts.models import Role
+from accounts.spreadsheets import FORMULA_TRIGGERS, DataWorkbook, is_formula_like
+from fees import remittances, services
+from fees.models import Method
+from photocapture.exports import exporters
+from retakes import services as retake_services
+from retakes.models import Channel, Reason
+from sessions_app.services import record_capture, undo_capture
+from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "=1+1",
+    "+SUM(1,2)",
+    "-2+3",
+    "@SUM(1)",
+    "\t=3+4",
+    "\r=5+6",
+    '=HYPERLINK("http://evil.example/","点我")',
+    "=cmd|' /C calc'!A0",
+]
+
+
+def hostile(n: int) -> str:
+    return HOSTILE[n % len(HOSTILE)]
+
+
+@pytest.fixture
+def hostile_campaign():
+    campaign = make_campaign(fee_per_person=Decimal("17.00"))
+    college = make_college('=HYPERLINK("http://evil.example/")')
+    slot = make_slot(campaign, group="+组")
+    make_audience(slot, college=college)
+    staff = make_user(Role.STAFF)
+    operator = make_user(Role.OPERATOR)
+    counselor = make_user(Role.COUNSELOR, display_name="-辅导员")
+    students = [
+        make_student(
+            campaign,
+            college,
+            name=hostile(n),
+            class_name=hostile(n + 1),
+            major=hostile(n + 2),
+            phone=hostile(n + 3)[:20],
+            counselor=counselor,
+        )
+        for n in range(len(HOSTILE))
+    ]
+    captures = [
+        record_capture(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator).capture
+        for s in students[:6]
+    ]
+    undo_capture(capture=captures[0], actor=staff, reason="=1+2 撤销")
+    for n, student in enumerate(students[1:4]):
+        services.post_payment(
+            student=student,
+            amount="17",
+            method=Method.CASH,
+            actor=staff,
+            idempotency_key=uuid.uuid4().hex,
+            note=hostile(n),
+        )
+    remittance, _ = remittances.create_remittance(
+        campaign=campaign, college=college, actor=staff, idempotency_key=uuid.uuid4().hex, note="@备注"
+    )
+    remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount=remittance.amount, note="-差额")
+    for n, student in enumerate(students[4:7]):
+        retake_services.create_request(
+            student=student, actor=staff, reason=Reason.OTHER, channel=Channel.ONLINE, reason_detail=hostile(n + 4)
+        )
+    return campaign
+
+
+def hostile_cells(data: bytes) -> tuple[int, list]:
+    """(how many formula-like texts the workbook holds, the cells that would be evaluated)."""
+    workbook = load_workbook(io.BytesIO(data))
+    found, live = 0, []
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    live.append((sheet.title, cell.coordinate, cell.value))
+                elif is_formula_like(cell.value):
+                    found += 1
+                    if not cell.quotePrefix:
+                        live.append((sheet.title, cell.coordinate, cell.value))
+    return found, live
+
+
+def test_every_export_writes_hostile_text_as_text(hostile_campaign):
+    names = exporters()
+    assert set(names) >= {"attendance", "roster", "fees", "verification", "retakes"}
+    for name, exporter in names.items():
+        stream = io.BytesIO()
+        exporter.func(campaign=hostile_campaign, user=None, stream=stream)
+        found, live = hostile_cells(stream.getvalue())
+        assert found > 0, f"{name}: the hostile values did not reach the export, so this test proves nothing"
+        assert live == [], f"{name}: cells Excel would evaluate: {live}"
+
+
+def test_hostile_text_keeps_its_value():
+    workbook = DataWorkbook()
+    sheet = workbook.create_sheet("x")
+    sheet.append([*HOSTILE, 17, "正常"])
+    stream = io.BytesIO()
+    workbook.save(stream)
+    row = next(load_workbook(stream).worksheets[0].iter_rows(values_only=True))
+    # XML turns a carriage return into a line feed; the text is otherwise what was typed.
+    assert [v.strip() for v in row[: len(HOSTILE)]] == [v.strip() for v in HOSTILE]
+    assert row[len(HOSTILE) :] == (17, "正常")
+    assert set(FORMULA_TRIGGERS) == {"=", "+", "-", "@", "\t", "\r"}
