@@ -123,7 +123,7 @@ def run(swipes: int) -> None:
     slot, operator, numbers = build(swipes)
     client = Client()
     client.force_login(operator)
-    swipe_url = reverse("sessions_app:desk_swipe", args=[slot.pk])
+    swipe_url = reverse("capture_day:desk_swipe", args=[slot.pk])
     ping_url = reverse("bench_ping")
 
     def swipe(i: int, expected: str) -> None:
@@ -159,7 +159,7 @@ def run(swipes: int) -> None:
         med, high = statistics.median(samples), p95(samples)
         print(f"  {label:34}{med:10.2f}{high:10.2f}{med / floor_med:16.1f}{high / floor_p95:13.1f}")
     print(f"  queries in one first swipe: {swipe_queries} (session, user, slot, student, lock, capture, audit,")
-    print("    the fee and verification receivers of capture_recorded, the desk's live counts)")
+    print("    the charge and verification clock capture_day.check_in posts, the desk's live counts)")
     verdict = "OK" if p95(first) <= GOAL_P95_MS else "SLOWER THAN GOAL"
     print(f"  goal: first-swipe p95 <= {GOAL_P95_MS:.0f} ms -> {p95(first):.1f} ms, {verdict}")
 

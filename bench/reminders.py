@@ -42,7 +42,8 @@ def build(students: int):
     from notifications.models import Delivery  # noqa: F401  (table exists)
     from sessions_app.idcard import make_id_number
     from sessions_app.models import Campaign, Campus, Capture, CaptureGroup, College, Location, Slot, Student
-    from verification.services import ensure_records
+    from verification.models import VerificationRecord
+    from verification.services import due_date_for
 
     campaign = Campaign.objects.create(code="bench-remind", name="基准 提醒", verification_window=40)
     campus, _ = Campus.objects.get_or_create(name="金石滩校区")
@@ -69,10 +70,21 @@ def build(students: int):
         )
     created = Student.objects.bulk_create(rows, batch_size=2000)
     captured_at = datetime.datetime(2020, 11, 26, 1, 0, tzinfo=datetime.UTC)
-    Capture.objects.bulk_create(
+    captures = Capture.objects.bulk_create(
         (Capture(campaign=campaign, student=s, slot=slot, captured_at=captured_at) for s in created), batch_size=2000
     )
-    ensure_records(campaign=campaign)
+    # bulk_create calls no service: open the verification clocks check_in would have opened.
+    captured_on = datetime.date(2020, 11, 26)
+    due = due_date_for(campaign=campaign, captured_on=captured_on)
+    VerificationRecord.objects.bulk_create(
+        (
+            VerificationRecord(
+                campaign=campaign, student_id=c.student_id, capture_id=c.pk, captured_on=captured_on, due_date=due
+            )
+            for c in captures
+        ),
+        batch_size=2000,
+    )
     return campaign
 
 

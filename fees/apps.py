@@ -10,8 +10,6 @@ class FeesConfig(AppConfig):
         from celery.schedules import crontab
         from django.conf import settings
 
-        from . import signals  # noqa: F401  (connects the capture receivers)
-
         # Registered here rather than in settings.py so the fees app owns its schedule.
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "fees-remittance-reminders",

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "verification",
     "retakes",
     "notifications",
+    "capture_day",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("capture/", include("sessions_app.urls")),
+    path("capture/", include("capture_day.urls")),
     path("roster/", include("sessions_app.urls_roster")),
     path("fees/", include("fees.urls")),
     path("verification/", include("verification.urls")),

@@ -17,7 +17,7 @@ def home(request):
     if user.is_coordinator:
         return redirect("sessions_app:college_overview")
     if user.is_operator:
-        return redirect("sessions_app:desk_index")
+        return redirect("capture_day:desk_index")
     if user.is_counselor:
         return redirect("sessions_app:counselor_students")
     return student_home(request, student_profile(user))

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import Audience, Campaign, Campus, Capture, CaptureGroup, College, Location, Slot, Student
+from .models import Audience, Campus, Capture, CaptureGroup, College, Location, Slot, Student
 from .services import override_student_slot, refresh_slot_assignments
 
 
@@ -36,50 +36,6 @@ class ReassignAfterSaveMixin:
         campaign = self._campaign_of(obj)
         super().delete_model(request, obj)
         refresh_slot_assignments(campaign=campaign)
-
-
-@admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
-    list_display = (
-        "code",
-        "name",
-        "level",
-        "fee_per_person",
-        "remittance_deadline",
-        "verification_window",
-        "is_active",
-    )
-    list_filter = ("level", "is_active")
-    search_fields = ("code", "name")
-    actions = ["rematch_slots"]
-    fieldsets = (
-        (None, {"fields": ("code", "name", "level", "capture_dates", "is_active", "identification")}),
-        (_("费用"), {"fields": ("fee_per_person", "remittance_deadline")}),
-        (
-            _("网上校对与补拍"),
-            {
-                "fields": (
-                    "verification_window",
-                    "verification_window_unit",
-                    "chsi_url",
-                    "retake_deadline",
-                    "retake_centre_address",
-                    "online_channel_name",
-                )
-            },
-        ),
-        (_("采集须知与联系人"), {"fields": ("rules", "what_to_bring", "contact_name", "contact_phone")}),
-    )
-
-    @admin.action(description=_("按规则重新匹配学生时段"))
-    def rematch_slots(self, request, queryset):
-        for campaign in queryset:
-            s = refresh_slot_assignments(campaign=campaign)
-            self.message_user(
-                request,
-                _("%(c)s：匹配 %(m)d，人工指定 %(o)d，无匹配 %(u)d，多个匹配 %(a)d")
-                % {"c": campaign, "m": s.matched, "o": s.overridden, "u": s.unmatched, "a": s.ambiguous},
-            )
 
 
 @admin.register(College)

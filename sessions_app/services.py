@@ -13,7 +13,6 @@ from accounts.audit import record_event
 
 from .idcard import looks_like_id_number, mask_id_number
 from .models import Audience, Campaign, Capture, Slot, SlotStatus, Student
-from .signals import capture_recorded, capture_undone
 
 
 class CaptureError(Exception):
@@ -122,6 +121,8 @@ class CaptureResult:
     capture: Capture | None = None
     expected_slot: Slot | None = None
     extra: dict = field(default_factory=dict)
+    # True only for the swipe that wrote the capture row: what its effects (charge, clock) hang on.
+    created: bool = False
 
     def as_dict(self) -> dict:
         """What the desk shows; the ID number is masked, never whole."""
@@ -168,7 +169,11 @@ def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None
 
 
 def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
-    """One swipe at a desk. Idempotent: a second swipe of the same student adds nothing."""
+    """The capture row of one swipe. Idempotent: a second swipe of the same student adds nothing.
+
+    Only the row and its audit event: what a capture sets off (charge, verification clock) is
+    called by `capture_day.services.check_in`, which wraps this in its transaction.
+    """
     if slot.group.campaign_id != campaign.pk:
         raise CaptureError(_("该时段不属于本批次"))
     student, method = find_student(campaign=campaign, identifier=identifier)
@@ -206,7 +211,6 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
                 summary=f"{student.student_no} 在 {slot} 采集" + ("（非本人时段）" if wrong_slot else ""),
                 data={"student_id": student.pk, "slot_id": slot.pk, "wrong_slot": wrong_slot, "method": method},
             )
-            capture_recorded.send(sender=Capture, capture=capture, actor=operator)
     except IntegrityError:
         # Another desk won the race between our check and our insert.
         existing = Capture.objects.filter(student_id=student.pk, undone_at__isnull=True).first()
@@ -220,8 +224,9 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
             student=student,
             capture=capture,
             expected_slot=student.assigned_slot,
+            created=True,
         )
-    return CaptureResult(Outcome.CAPTURED, _("采集成功"), student=student, capture=capture)
+    return CaptureResult(Outcome.CAPTURED, _("采集成功"), student=student, capture=capture, created=True)
 
 
 def _already(student: Student, capture: Capture) -> CaptureResult:
@@ -240,6 +245,7 @@ def _mask_identifier(identifier: str) -> str:
 
 
 def undo_capture(*, capture: Capture, actor, reason: str) -> Capture:
+    """Mark the capture row undone; `capture_day.services.undo_check_in` reverses its effects."""
     reason = (reason or "").strip()
     if not reason:
         raise CaptureError(_("撤销采集必须填写原因"))
@@ -259,5 +265,4 @@ def undo_capture(*, capture: Capture, actor, reason: str) -> Capture:
             summary=f"撤销 {capture.student.student_no} 的采集：{reason[:100]}",
             data={"student_id": capture.student_id, "reason": reason},
         )
-        capture_undone.send(sender=Capture, capture=capture, actor=actor, reason=reason)
     return capture

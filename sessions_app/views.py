@@ -1,44 +1,32 @@
-"""Capture-day pages: the desk, what each role sees of the schedule and captures, exports."""
+"""What each role sees of the schedule and captures, and the exports (the desk is capture_day)."""
 
 import tempfile
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required, staff_required
-from accounts.scope import desk_slots, get_visible_student_or_404, visible_colleges, visible_students
+from accounts.scope import get_visible_student_or_404, visible_colleges, visible_students
 from photocapture.campaigns import current_campaign
 from photocapture.exports import exporters
 from photocapture.panels import render_student_panels
 
 from . import selectors
-from .forms import OverrideSlotForm, StudentFilterForm, SwipeForm, UndoCaptureForm
-from .models import Campaign, Capture, Slot
-from .services import CaptureError, Outcome, override_student_slot, record_capture, undo_capture
+from .forms import OverrideSlotForm, StudentFilterForm, UndoCaptureForm
+from .models import Campaign
+from .services import CaptureError, override_student_slot
 
 PAGE_SIZE = 50
 # Exporters of other apps were written for staff; a coordinator gets only the ones known to
 # narrow their rows to the coordinator's colleges.
 COORDINATOR_EXPORTS = {"roster", "attendance"}
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _next_url(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _page(request, queryset):
@@ -184,153 +172,6 @@ def student_override(request, student_id: int):
         .get(pk=student.pk)
     )
     return render(request, "sessions_app/student_override.html", {"student": student, "form": form})
-
-
-@require_POST
-@staff_required
-def capture_undo(request, capture_id: int):
-    capture = get_object_or_404(Capture.objects.select_related("student"), pk=capture_id)
-    default = reverse("sessions_app:student_detail", args=[capture.student_id])
-    form = UndoCaptureForm(request.POST)
-    if not form.is_valid():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        if _wants_json(request):
-            return JsonResponse({"ok": False, "message": message}, status=400)
-        messages.error(request, message)
-        return HttpResponseRedirect(_next_url(request, default))
-    try:
-        undo_capture(capture=capture, actor=request.user, reason=form.cleaned_data["reason"])
-    except CaptureError as exc:
-        if _wants_json(request):
-            return JsonResponse({"ok": False, "message": str(exc)}, status=409)
-        messages.error(request, str(exc))
-        return HttpResponseRedirect(_next_url(request, default))
-    message = _("已撤销 %(name)s 的采集记录") % {"name": capture.student.name}
-    if _wants_json(request):
-        body = {"ok": True, "message": message}
-        if capture.slot_id:
-            body["counts"] = selectors.slot_counts(capture.slot).as_dict()
-        return JsonResponse(body)
-    messages.success(request, message)
-    return HttpResponseRedirect(_next_url(request, default))
-
-
-# --- capture desk -----------------------------------------------------------
-
-
-def _desk_slot(request, slot_id: int) -> Slot:
-    """The slot if this user may run its desk; any other id is simply not there."""
-    return get_object_or_404(desk_slots(request.user).select_related("group__campaign"), pk=slot_id)
-
-
-@role_required("operator")
-def desk_index(request):
-    slots = selectors.desk_slot_rows(desk_slots(request.user))
-    return render(request, "sessions_app/desk_index.html", {"slots": slots})
-
-
-@role_required("operator")
-def desk(request, slot_id: int):
-    slot = _desk_slot(request, slot_id)
-    return render(
-        request,
-        "sessions_app/desk.html",
-        {
-            "slot": slot,
-            "campaign": slot.group.campaign,
-            "audiences": list(slot.audiences.select_related("college", "campus")),
-            "counts": selectors.slot_counts(slot),
-            "recent": selectors.recent_captures(slot),
-            "form": SwipeForm(),
-            "can_undo": request.user.is_academic_staff,
-            "labels": _desk_labels(),
-        },
-    )
-
-
-def _desk_labels() -> dict:
-    """Everything desk.js writes on screen, translated here so the script holds no UI text."""
-    return {
-        "titles": {
-            Outcome.CAPTURED: _("采集成功"),
-            Outcome.ALREADY: _("已采集"),
-            Outcome.WRONG_SLOT: _("非本人时段"),
-            Outcome.NOT_FOUND: _("名单中无此人"),
-            Outcome.INVALID: _("输入有误"),
-            "error": _("网络错误"),
-        },
-        "expected_slot": _("本人时段："),
-        "network_error": _("没有连上服务器，无法确认是否已记录：请检查网络后重新刷证"),
-        "server_error": _("服务器出错（%(status)s），无法确认是否已记录：请重新刷证，仍不行请联系教务处"),
-        "session_expired": _("登录已过期，本次未记录：请刷新页面重新登录后再刷证"),
-        "undo": _("撤销"),
-        "undone": _("已撤销"),
-        "undo_prompt": _("撤销这次采集的原因（必填）："),
-        "ignored_repeat": _("重复刷证，已忽略"),
-        "waiting": _("正在记录…"),
-    }
-
-
-@require_POST
-@role_required("operator")
-def desk_swipe(request, slot_id: int):
-    slot = _desk_slot(request, slot_id)
-    form = SwipeForm(request.POST)
-    if not form.is_valid():
-        body = {"outcome": Outcome.INVALID, "message": form.errors["code"][0]}
-        if _wants_json(request):
-            return JsonResponse(body, status=400)
-        messages.error(request, body["message"])
-        return redirect("sessions_app:desk", slot_id=slot.pk)
-    result = record_capture(
-        campaign=slot.group.campaign, slot=slot, identifier=form.cleaned_data["code"], operator=request.user
-    )
-    if not _wants_json(request):
-        # Without JavaScript the desk still works: the answer comes back as a message.
-        level = messages.ERROR if result.outcome == Outcome.NOT_FOUND else messages.SUCCESS
-        who = f"{result.student.name}：" if result.student else ""
-        messages.add_message(request, level, who + result.message)
-        return redirect("sessions_app:desk", slot_id=slot.pk)
-    body = result.as_dict()
-    if result.outcome == Outcome.WRONG_SLOT and "expected_slot" not in body:
-        body["expected_slot"] = _("未分配时段（请联系教务处）")
-    body["counts"] = selectors.slot_counts(slot).as_dict()
-    if result.capture is not None:
-        body["capture_id"] = result.capture.pk
-        if request.user.is_academic_staff and result.capture.is_active:
-            body["undo_url"] = reverse("sessions_app:capture_undo", args=[result.capture.pk])
-    return JsonResponse(body)
-
-
-@require_GET
-@role_required("operator")
-def desk_counts(request, slot_id: int):
-    slot = _desk_slot(request, slot_id)
-    return JsonResponse({"counts": selectors.slot_counts(slot).as_dict()})
-
-
-@role_required("coordinator", "operator")
-def signin_sheet(request, slot_id: int):
-    """The printable 签到表: who is expected at this slot, with a column to sign."""
-    user = request.user
-    if user.is_academic_staff or user.is_operator:
-        slot = _desk_slot(request, slot_id)
-        students = selectors.signin_students(slot, slot.assigned_students.all())
-    else:
-        slot = get_object_or_404(Slot.objects.select_related("group__location__campus", "group__campaign"), pk=slot_id)
-        students = selectors.signin_students(slot, visible_students(user, slot.group.campaign))
-        if not students.exists():
-            raise Http404(_("这个时段没有你负责学院的学生"))
-    return render(
-        request,
-        "sessions_app/signin_sheet.html",
-        {
-            "slot": slot,
-            "campaign": slot.group.campaign,
-            "audiences": list(slot.audiences.select_related("college", "campus")),
-            "students": list(students),
-        },
-    )
 
 
 # --- exports ----------------------------------------------------------------

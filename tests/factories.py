@@ -94,3 +94,32 @@ def make_student(campaign: Campaign, college: College | None = None, **kwargs) -
     }
     defaults.update(kwargs)
     return Student.objects.create(campaign=campaign, **defaults)
+
+
+def bulk_captures(campaign: Campaign, slot: Slot, students, captured_at: datetime.datetime) -> None:
+    """Thousands of captures with their verification clocks, without the desk's per-swipe path.
+
+    bulk_create calls no service, so the records `capture_day.services.check_in` would open are
+    written here too (charges are left out: the tests using this are about reminders).
+    """
+    from django.utils import timezone
+
+    from sessions_app.models import Capture
+    from verification.models import VerificationRecord
+    from verification.services import due_date_for
+
+    captures = Capture.objects.bulk_create(
+        Capture(campaign=campaign, student=s, slot=slot, captured_at=captured_at) for s in students
+    )
+    captured_on = timezone.localdate(captured_at)
+    due = due_date_for(campaign=campaign, captured_on=captured_on)
+    VerificationRecord.objects.bulk_create(
+        VerificationRecord(
+            campaign=campaign,
+            student_id=c.student_id,
+            capture_id=c.pk,
+            captured_on=captured_on,
+            due_date=due,
+        )
+        for c in captures
+    )

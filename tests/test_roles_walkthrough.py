@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from sessions_app.demo import DEMO_PASSWORD, seed_demo
+from capture_day.demo import DEMO_PASSWORD, seed_demo
 from sessions_app.models import Student
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ PAGES = {
     ],
     "coord_cs": ["sessions_app:college_overview", "fees:index", "fees:entry", "verification:index"],
     "counselor_cs": ["sessions_app:counselor_students", "retakes:index", "verification:index"],
-    "desk_jst1": ["sessions_app:desk_index"],
+    "desk_jst1": ["capture_day:desk_index"],
 }
 STAFF_ONLY = ["sessions_app:staff_overview", "roster:upload", "fees:reconciliation", "verification:import"]
 
@@ -76,5 +76,5 @@ def test_nobody_reaches_another_scope_by_editing_a_url(client, demo):
     login(client, "desk_jst1")
     own = Slot.objects.filter(group__name="金石滩第一组").first()
     other_desk = Slot.objects.filter(group__name="开发区第一组").first()
-    assert client.get(reverse("sessions_app:desk", args=[own.pk])).status_code == 200
-    assert client.get(reverse("sessions_app:desk", args=[other_desk.pk])).status_code == 404
+    assert client.get(reverse("capture_day:desk", args=[own.pk])).status_code == 200
+    assert client.get(reverse("capture_day:desk", args=[other_desk.pk])).status_code == 404

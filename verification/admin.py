@@ -17,7 +17,7 @@ class VerificationRecordAdmin(admin.ModelAdmin):
     list_filter = ("campaign", "is_active", "confirmation_source")
     search_fields = ("student__student_no", "student__name")
     list_select_related = ("student",)
-    # Changed only through services (confirmation, CHSI import, capture signals).
+    # Changed only through services (confirmation, CHSI import, capture_day.services.check_in).
     readonly_fields = [f.name for f in VerificationRecord._meta.fields]
 
     def has_add_permission(self, request):

@@ -22,7 +22,7 @@ from notifications.services import Message, notify_many
 from sessions_app.models import Campaign, Capture, College, Slot, Student
 
 from .models import VerificationRecord
-from .services import days_left, ensure_records
+from .services import days_left
 
 VERIFICATION_KIND = "verification_due"
 SLOT_KIND = "slot_reminder"
@@ -140,8 +140,6 @@ def send_verification_reminders(
     today = today or timezone.localdate()
     steps = reminder_days()
     summary = FanOutSummary(dry_run=dry_run)
-    if not dry_run:
-        ensure_records(campaign=campaign)
     horizon = today + datetime.timedelta(days=max(steps, default=0))
     # Light tuples first: most students on most days need nothing, and a rerun needs nothing at all.
     records = VerificationRecord.objects.filter(

@@ -70,7 +70,7 @@ def days_left(*, due_date: datetime.date, today: datetime.date) -> int:
 
 
 def open_record_for_capture(*, capture: Capture) -> VerificationRecord:
-    """Start the student's clock. Runs inside the capture's transaction (signal receiver)."""
+    """Start the student's clock; called by capture_day.services.check_in inside the capture's transaction."""
     captured_on = timezone.localdate(capture.captured_at)
     campaign = capture.campaign
     # A new capture after an undo replaces the old clock; the old record stays as history.
@@ -89,31 +89,6 @@ def open_record_for_capture(*, capture: Capture) -> VerificationRecord:
 
 def close_record_for_capture(*, capture: Capture) -> None:
     VerificationRecord.objects.filter(capture=capture, is_active=True).update(is_active=False)
-
-
-def ensure_records(*, campaign: Campaign) -> int:
-    """Records for active captures made without the signal (e.g. before this app existed)."""
-    missing = list(
-        Capture.objects.filter(campaign=campaign, undone_at__isnull=True, verification__isnull=True).only(
-            "id", "student_id", "captured_at"
-        )
-    )
-    if not missing:
-        return 0
-    rows = []
-    for capture in missing:
-        captured_on = timezone.localdate(capture.captured_at)
-        rows.append(
-            VerificationRecord(
-                campaign=campaign,
-                student_id=capture.student_id,
-                capture_id=capture.pk,
-                captured_on=captured_on,
-                due_date=due_date_for(campaign=campaign, captured_on=captured_on),
-            )
-        )
-    VerificationRecord.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
 
 
 def active_record(*, student: Student) -> VerificationRecord | None:

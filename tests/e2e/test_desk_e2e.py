@@ -34,7 +34,7 @@ def test_operator_swipes_at_the_desk(browser, live_server, desk_setup):
 
     slot, student, operator = desk_setup
     page = logged_in_page(browser, live_server, operator)
-    page.goto(live_server.url + reverse("sessions_app:desk", args=[slot.pk]))
+    page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
     code = page.locator("#swipe-code")
     expect(code).to_be_focused()
     panel = page.locator("#result")
@@ -75,7 +75,7 @@ def test_focus_returns_to_the_input(browser, live_server, desk_setup):
 
     slot, _student, operator = desk_setup
     page = logged_in_page(browser, live_server, operator)
-    page.goto(live_server.url + reverse("sessions_app:desk", args=[slot.pk]))
+    page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
     page.locator(".desk-counts").click()
     expect(page.locator("#swipe-code")).to_be_focused()
 
@@ -85,7 +85,7 @@ def test_network_failure_is_shown(browser, live_server, desk_setup):
 
     slot, student, operator = desk_setup
     page = logged_in_page(browser, live_server, operator)
-    page.goto(live_server.url + reverse("sessions_app:desk", args=[slot.pk]))
+    page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
     page.route("**/swipe/", lambda route: route.abort())
     page.keyboard.type(student.id_number)
     page.keyboard.press("Enter")
@@ -100,7 +100,7 @@ def test_staff_undoes_a_swipe_from_the_recent_list(browser, live_server, desk_se
     slot, student, _operator = desk_setup
     staff = make_user(Role.STAFF)
     page = logged_in_page(browser, live_server, staff)
-    page.goto(live_server.url + reverse("sessions_app:desk", args=[slot.pk]))
+    page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
     page.keyboard.type(student.id_number)
     page.keyboard.press("Enter")
     expect(page.locator("#count-captured")).to_have_text("1")

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook
 
 from accounts.models import Role
-from sessions_app.services import record_capture, undo_capture
+from capture_day.services import check_in, undo_check_in
 from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
 
 
@@ -15,17 +15,17 @@ def key() -> str:
 
 
 def capture(student, *, operator=None, slot=None):
-    """Capture through the real service, so the fee signal fires like on the day."""
+    """Capture through the real service, charge included, like on the day."""
     campaign = student.campaign
     slot = slot or make_slot(campaign, group=f"组{uuid.uuid4().hex[:6]}")
     operator = operator or make_user(Role.OPERATOR)
-    result = record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator)
+    result = check_in(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator)
     assert result.capture is not None, result.message
     return result.capture
 
 
 def uncapture(capture_obj, *, actor=None):
-    return undo_capture(capture=capture_obj, actor=actor or make_user(Role.STAFF), reason="拍错人了")
+    return undo_check_in(capture=capture_obj, actor=actor or make_user(Role.STAFF), reason="拍错人了")
 
 
 def xlsx(rows, headers=("学号", "金额", "方式", "备注")) -> bytes:

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from capture_day.services import check_in
 from fees import remittances, services
 from fees.callback import signature_for
 from fees.models import CallbackLog, CallbackStatus, Entry, Kind, Method
 from sessions_app.models import Capture
-from sessions_app.services import record_capture
 from tests.factories import make_slot, make_student, make_user
 
 from .conftest import capture, key, uncapture
@@ -94,9 +94,7 @@ def test_the_next_capture_is_charged_whatever_a_coordinator_sent(client, student
         )
     assert not Entry.objects.filter(idempotency_key__startswith="charge:", kind=Kind.PAYMENT).exists()
     slot = make_slot(campaign, group="金石滩第一组")
-    result = record_capture(
-        campaign=campaign, slot=slot, identifier=student.student_no, operator=make_user(Role.OPERATOR)
-    )
+    result = check_in(campaign=campaign, slot=slot, identifier=student.student_no, operator=make_user(Role.OPERATOR))
     assert result.capture is not None
     assert Entry.objects.filter(kind=Kind.CHARGE, account__student=student).count() == 1
 

@@ -8,10 +8,10 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from accounts.models import AppendOnlyError, Role
+from capture_day.services import check_in
 from fees import services
 from fees.models import Entry, FeeAccount, Kind, Method
 from fees.selectors import ledger_totals
-from sessions_app.services import record_capture
 from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
 
 from .conftest import key, uncapture
@@ -125,7 +125,7 @@ def test_charge_can_only_follow_a_charge_reversal_of_the_same_account(captured, 
     # Nor behind another account's charge reversal.
     other = make_student(campaign, college)
     slot = make_slot(campaign, group="组X")
-    cap = record_capture(campaign=campaign, slot=slot, identifier=other.student_no, operator=make_user(Role.OPERATOR))
+    cap = check_in(campaign=campaign, slot=slot, identifier=other.student_no, operator=make_user(Role.OPERATOR))
     uncapture(cap.capture)
     other_reversal = Entry.objects.get(account__student=other, kind=Kind.REVERSAL)
     with pytest.raises(IntegrityError):
@@ -163,7 +163,7 @@ def test_concurrent_coordinators_post_each_payment_once():
     operator = make_user(Role.OPERATOR)
     students = [make_student(campaign, college) for _ in range(STUDENTS)]
     for s in students:
-        record_capture(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator)
+        check_in(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator)
     coordinators = []
     for _ in range(THREADS):
         user = make_user(Role.COORDINATOR)

@@ -7,9 +7,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Role
+from capture_day.services import check_in
 from fees import remittances, services
 from fees.models import Entry, FeeAccount, Kind, Method, Remittance
-from sessions_app.services import record_capture
 from tests.factories import make_college, make_slot, make_student, make_user
 
 from .conftest import capture, key
@@ -29,7 +29,7 @@ def populate(campaign, colleges, per_college: int, coordinator=None):
     for college in colleges:
         students = [make_student(campaign, college) for _ in range(per_college)]
         for i, s in enumerate(students):
-            record_capture(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator)
+            check_in(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator)
             if i % 2 == 0:
                 services.post_payment(
                     student=s, amount="17", method=Method.CASH, actor=staff, idempotency_key=key(), note="现金"

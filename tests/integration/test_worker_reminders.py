@@ -18,8 +18,8 @@ from django.utils import timezone
 from notifications.models import Delivery, DeliveryStatus, Notification
 from photocapture.celery import app as celery_app
 from sessions_app.idcard import make_id_number
-from sessions_app.models import Capture, Student
-from tests.factories import make_campaign, make_college, make_slot
+from sessions_app.models import Student
+from tests.factories import bulk_captures, make_campaign, make_college, make_slot
 from tests.worker_support import database_url, wait_until
 from verification.reminders import send_verification_reminders
 from verification.tasks import verification_reminders
@@ -88,10 +88,7 @@ def _roster(campaign) -> list[Student]:
         for n in range(1, STUDENTS + 1)
     )
     captured_at = datetime.datetime(2020, 11, 26, 9, 0, tzinfo=datetime.UTC)
-    # Bulk captures skip the signal; the fan-out's ensure_records() opens their records.
-    Capture.objects.bulk_create(
-        Capture(campaign=campaign, student=s, slot=slot, captured_at=captured_at) for s in students
-    )
+    bulk_captures(campaign, slot, students, captured_at)
     return students
 
 

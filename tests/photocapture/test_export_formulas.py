@@ -9,12 +9,12 @@ from openpyxl import load_workbook
 
 from accounts.models import Role
 from accounts.spreadsheets import FORMULA_TRIGGERS, DataWorkbook, is_formula_like
+from capture_day.services import check_in, undo_check_in
 from fees import remittances, services
 from fees.models import Method
 from photocapture.exports import exporters
 from retakes import services as retake_services
 from retakes.models import Channel, Reason
-from sessions_app.services import record_capture, undo_capture
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
 pytestmark = pytest.mark.django_db
@@ -57,10 +57,9 @@ def hostile_campaign():
         for n in range(len(HOSTILE))
     ]
     captures = [
-        record_capture(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator).capture
-        for s in students[:6]
+        check_in(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator).capture for s in students[:6]
     ]
-    undo_capture(capture=captures[0], actor=staff, reason="=1+2 撤销")
+    undo_check_in(capture=captures[0], actor=staff, reason="=1+2 撤销")
     for n, student in enumerate(students[1:4]):
         services.post_payment(
             student=student,

@@ -9,10 +9,10 @@ from django.test.client import FakePayload
 from django.urls import reverse
 
 from accounts.models import Role
+from capture_day.services import check_in
 from photocapture.panels import render_student_panels
 from retakes import services
 from retakes.models import Channel, CheckStatus, Reason, RetakePhoto, RetakeRequest, Status
-from sessions_app.services import record_capture
 from tests.factories import make_slot, make_student, make_user
 
 pytestmark = pytest.mark.django_db
@@ -396,7 +396,7 @@ def test_student_panel_invites_an_uncaptured_student_and_then_shows_status(stude
 def test_student_panel_is_hidden_for_a_captured_student_without_request(campaign, college):
     student = make_student(campaign, college)
     slot = make_slot(campaign)
-    record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=make_user(Role.OPERATOR))
+    check_in(campaign=campaign, slot=slot, identifier=student.student_no, operator=make_user(Role.OPERATOR))
     assert not [p for p in render_student_panels(student) if p[0] == "retakes/student_panel.html"]
 
 

@@ -8,9 +8,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from capture_day.services import check_in, undo_check_in
 from photocapture.exports import exporters
 from sessions_app.models import Student
-from sessions_app.services import record_capture, undo_capture
 
 from .test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
 
@@ -34,7 +34,7 @@ def export_via_command(name, campaign, tmp_path):
 
 
 def capture(world, student, slot):  # noqa: F811
-    return record_capture(campaign=world.campaign, slot=slot, identifier=student.student_no, operator=world.operator)
+    return check_in(campaign=world.campaign, slot=slot, identifier=student.student_no, operator=world.operator)
 
 
 def test_both_reports_are_registered():
@@ -102,7 +102,7 @@ def test_attendance_detail_and_summary(world, tmp_path):  # noqa: F811
     capture(world, world.econ_student, world.slot_econ)
     capture(world, world.cs_student, world.slot_econ)  # wrong slot
     undone = capture(world, world.econ_student2, world.slot_econ).capture
-    undo_capture(capture=undone, actor=world.staff, reason="刷错了人")
+    undo_check_in(capture=undone, actor=world.staff, reason="刷错了人")
     wb = export_via_command("attendance", world.campaign, tmp_path)
     assert wb.sheetnames == ["各学院汇总", "考勤明细"]
 

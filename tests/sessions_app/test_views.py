@@ -2,9 +2,9 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import AuditEvent, Role
+from capture_day.services import check_in, undo_check_in
 from photocapture import panels
 from sessions_app.models import Capture, SlotStatus, Student
-from sessions_app.services import record_capture, undo_capture
 from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
 
 from .test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def capture(world, student, slot=None):  # noqa: F811
-    return record_capture(
+    return check_in(
         campaign=world.campaign, slot=slot or student.assigned_slot, identifier=student.student_no, operator=world.staff
     ).capture
 
@@ -50,7 +50,7 @@ def test_staff_overview_shows_progress_load_and_unplaced(client, world):  # noqa
         upload = "/roster/upload/"
     assert f'href="{upload}"' in html
     assert reverse("sessions_app:export", args=["attendance"]) in html
-    assert reverse("sessions_app:signin_sheet", args=[world.slot_econ.pk]) in html
+    assert reverse("capture_day:signin_sheet", args=[world.slot_econ.pk]) in html
 
 
 def test_staff_overview_slot_load_per_minute(client, world):  # noqa: F811
@@ -99,8 +99,8 @@ def test_coordinator_sees_only_their_college_with_live_count(client, world):  # 
     assert f'data-key="college-{world.econ.pk}-captured">1</span>' in html
     assert f'data-key="college-{world.econ.pk}-expected">3</span>' in html
     assert "计算机学院" not in html
-    assert reverse("sessions_app:signin_sheet", args=[world.slot_econ.pk]) in html
-    assert reverse("sessions_app:signin_sheet", args=[world.slot_cs.pk]) not in html
+    assert reverse("capture_day:signin_sheet", args=[world.slot_econ.pk]) in html
+    assert reverse("capture_day:signin_sheet", args=[world.slot_cs.pk]) not in html
 
 
 def test_coordinator_filters_by_class_and_status(client, world):  # noqa: F811
@@ -188,7 +188,7 @@ def test_counselor_list_query_count_does_not_grow(client, world, django_assert_m
 
 def test_student_detail_shows_capture_history(client, world):  # noqa: F811
     first = capture(world, world.econ_student)
-    undo_capture(capture=first, actor=world.staff, reason="刷错卡")
+    undo_check_in(capture=first, actor=world.staff, reason="刷错卡")
     capture(world, world.econ_student, slot=world.slot_cs)
     client.force_login(world.coordinator)
     html = text(client.get(reverse("sessions_app:student_detail", args=[world.econ_student.pk])))
@@ -201,19 +201,19 @@ def test_staff_student_detail_offers_undo_and_override(client, world):  # noqa: 
     active = capture(world, world.econ_student)
     client.force_login(world.staff)
     html = text(client.get(reverse("sessions_app:student_detail", args=[world.econ_student.pk])))
-    assert reverse("sessions_app:capture_undo", args=[active.pk]) in html
+    assert reverse("capture_day:capture_undo", args=[active.pk]) in html
     assert reverse("sessions_app:student_override", args=[world.econ_student.pk]) in html
 
 
 def test_student_detail_query_count_does_not_grow_with_history(client, world, django_assert_max_num_queries):  # noqa: F811
     client.force_login(world.staff)
     url = reverse("sessions_app:student_detail", args=[world.econ_student.pk])
-    undo_capture(capture=capture(world, world.econ_student), actor=world.staff, reason="第一次")
+    undo_check_in(capture=capture(world, world.econ_student), actor=world.staff, reason="第一次")
     with django_assert_max_num_queries(15) as few:
         text(client.get(url))
     baseline = len(few)
     for i in range(10):
-        undo_capture(capture=capture(world, world.econ_student), actor=world.staff, reason=f"第{i + 2}次")
+        undo_check_in(capture=capture(world, world.econ_student), actor=world.staff, reason=f"第{i + 2}次")
     capture(world, world.econ_student)
     with django_assert_max_num_queries(baseline):
         assert text(client.get(url)).count("已撤销</span>") == 11
@@ -294,7 +294,7 @@ def test_only_staff_override(client, world, role):  # noqa: F811
 
 def test_signin_sheet_lists_the_slots_students_for_printing(client, world):  # noqa: F811
     client.force_login(world.staff)
-    html = text(client.get(reverse("sessions_app:signin_sheet", args=[world.slot_econ.pk])))
+    html = text(client.get(reverse("capture_day:signin_sheet", args=[world.slot_econ.pk])))
     for header in ("序号", "学号", "姓名", "学院", "班级", "签名"):
         assert f">{header}</th>" in html
     assert "应到 3 人" in html
@@ -307,28 +307,28 @@ def test_signin_sheet_lists_the_slots_students_for_printing(client, world):  # n
 
 def test_signin_sheet_scope(client, world):  # noqa: F811
     client.force_login(world.operator)
-    assert client.get(reverse("sessions_app:signin_sheet", args=[world.slot_econ.pk])).status_code == 200
-    assert client.get(reverse("sessions_app:signin_sheet", args=[world.slot_civil.pk])).status_code == 404
+    assert client.get(reverse("capture_day:signin_sheet", args=[world.slot_econ.pk])).status_code == 200
+    assert client.get(reverse("capture_day:signin_sheet", args=[world.slot_civil.pk])).status_code == 404
     client.force_login(world.coordinator)
-    assert "张三" in text(client.get(reverse("sessions_app:signin_sheet", args=[world.slot_econ.pk])))
-    assert client.get(reverse("sessions_app:signin_sheet", args=[world.slot_cs.pk])).status_code == 404
+    assert "张三" in text(client.get(reverse("capture_day:signin_sheet", args=[world.slot_econ.pk])))
+    assert client.get(reverse("capture_day:signin_sheet", args=[world.slot_cs.pk])).status_code == 404
     client.force_login(world.counselor)
-    assert client.get(reverse("sessions_app:signin_sheet", args=[world.slot_econ.pk])).status_code == 403
+    assert client.get(reverse("capture_day:signin_sheet", args=[world.slot_econ.pk])).status_code == 403
 
 
 def test_signin_sheet_for_a_coordinator_lists_only_their_college(client, world):  # noqa: F811
     shared = world.slot_econ
     Student.objects.filter(pk=world.cs_student.pk).update(assigned_slot=shared)
     client.force_login(world.coordinator)
-    html = text(client.get(reverse("sessions_app:signin_sheet", args=[shared.pk])))
+    html = text(client.get(reverse("capture_day:signin_sheet", args=[shared.pk])))
     assert "张三" in html and "赵六" not in html
     client.force_login(world.staff)
-    assert "赵六" in text(client.get(reverse("sessions_app:signin_sheet", args=[shared.pk])))
+    assert "赵六" in text(client.get(reverse("capture_day:signin_sheet", args=[shared.pk])))
 
 
 def test_signin_sheet_query_count_does_not_grow(client, world, django_assert_max_num_queries):  # noqa: F811
     client.force_login(world.staff)
-    url = reverse("sessions_app:signin_sheet", args=[world.slot_econ.pk])
+    url = reverse("capture_day:signin_sheet", args=[world.slot_econ.pk])
     with django_assert_max_num_queries(10) as few:
         text(client.get(url))
     baseline = len(few)
@@ -363,7 +363,7 @@ def test_student_home_renders_panels(client, world, monkeypatch):  # noqa: F811
 
     def test_panel(student):
         calls.append(student.pk)
-        return "sessions_app/_recent_item.html", {"c": Capture(student=student, captured_at=None), "can_undo": False}
+        return "capture_day/_recent_item.html", {"c": Capture(student=student, captured_at=None), "can_undo": False}
 
     monkeypatch.setattr(panels, "_PANELS", [*panels._PANELS, (999, test_panel)])
     client.force_login(world.student_user)

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.models import Role
+from capture_day.services import check_in
 from notifications.sms import LocmemSmsBackend
-from sessions_app.services import record_capture
 from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -18,7 +18,7 @@ def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
 def capture(student, *, on: datetime.date, slot=None, operator=None):
     slot = slot or make_slot(student.campaign, group=f"组{student.pk}", date=on)
     operator = operator or make_user(Role.OPERATOR)
-    result = record_capture(
+    result = check_in(
         campaign=student.campaign, slot=slot, identifier=student.student_no, operator=operator, now=at(on)
     )
     assert result.capture is not None, result.message

@@ -8,8 +8,8 @@ from django.db import connection
 
 from notifications.models import Delivery, Notification
 from sessions_app.idcard import make_id_number
-from sessions_app.models import Capture, Student
-from tests.factories import make_campaign, make_college, make_slot
+from sessions_app.models import Student
+from tests.factories import bulk_captures, make_campaign, make_college, make_slot
 from verification.reminders import send_verification_reminders
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -31,15 +31,7 @@ def test_two_concurrent_fan_outs_record_each_reminder_once(settings):
         )
         for n in range(1, 401)
     )
-    Capture.objects.bulk_create(
-        Capture(
-            campaign=campaign, student=s, slot=slot, captured_at=datetime.datetime(2020, 11, 26, 1, tzinfo=datetime.UTC)
-        )
-        for s in students
-    )
-    from verification.services import ensure_records
-
-    ensure_records(campaign=campaign)
+    bulk_captures(campaign, slot, students, datetime.datetime(2020, 11, 26, 1, tzinfo=datetime.UTC))
     barrier = threading.Barrier(2)
     totals, errors = [], []
 

@@ -103,11 +103,11 @@ def test_dry_run_records_nothing(campaign, student_factory, django_capture_on_co
 
 
 def test_undone_capture_gets_no_reminder(campaign, student_factory, django_capture_on_commit_callbacks):
-    from sessions_app.services import undo_capture
+    from capture_day.services import undo_check_in
 
     student = student_factory()
     cap = capture(student, on=DAY)
-    undo_capture(capture=cap, actor=None, reason="误刷")
+    undo_check_in(capture=cap, actor=None, reason="误刷")
     summary = run(campaign, datetime.date(2020, 12, 22), django_capture_on_commit_callbacks)
     assert summary.total == 0
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from sessions_app.demo import seed_demo
+from capture_day.demo import seed_demo
 
 
 class Command(BaseCommand):

@@ -6,12 +6,12 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from capture_day.services import check_in
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture, Student
-from sessions_app.services import Outcome, record_capture
+from sessions_app.services import Outcome
 from tests.factories import make_slot
-
-from .test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
+from tests.sessions_app.test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 
 
 def swipe(client, slot, code):
-    return client.post(reverse("sessions_app:desk_swipe", args=[slot.pk]), {"code": code}, **JSON)
+    return client.post(reverse("capture_day:desk_swipe", args=[slot.pk]), {"code": code}, **JSON)
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def operator_client(client, world):  # noqa: F811
 
 
 def test_desk_page_shows_slot_counts_and_focused_input(operator_client, world):  # noqa: F811
-    response = operator_client.get(reverse("sessions_app:desk", args=[world.slot_econ.pk]))
+    response = operator_client.get(reverse("capture_day:desk", args=[world.slot_econ.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "金石滩第一组" in html and "08:30-09:50" in html
@@ -40,21 +40,21 @@ def test_desk_page_shows_slot_counts_and_focused_input(operator_client, world): 
     # three 经管 students are expected at 08:30, none captured yet
     assert '<span id="count-captured">0</span> / <span id="count-expected">3</span>' in html
     assert "经济管理学院：0 / 3" in html
-    assert "js/desk.js" in html
+    assert "js/capture_day/desk.js" in html
 
 
 def test_desk_index_lists_only_the_operators_slots(operator_client, world):  # noqa: F811
-    html = operator_client.get(reverse("sessions_app:desk_index")).content.decode()
-    assert reverse("sessions_app:desk", args=[world.slot_econ.pk]) in html
-    assert reverse("sessions_app:desk", args=[world.slot_cs.pk]) in html
-    assert reverse("sessions_app:desk", args=[world.slot_civil.pk]) not in html
+    html = operator_client.get(reverse("capture_day:desk_index")).content.decode()
+    assert reverse("capture_day:desk", args=[world.slot_econ.pk]) in html
+    assert reverse("capture_day:desk", args=[world.slot_cs.pk]) in html
+    assert reverse("capture_day:desk", args=[world.slot_civil.pk]) not in html
 
 
 def test_staff_desk_index_lists_every_slot(client, world):  # noqa: F811
     client.force_login(world.staff)
-    html = client.get(reverse("sessions_app:desk_index")).content.decode()
+    html = client.get(reverse("capture_day:desk_index")).content.decode()
     for slot in (world.slot_econ, world.slot_cs, world.slot_civil):
-        assert reverse("sessions_app:desk", args=[slot.pk]) in html
+        assert reverse("capture_day:desk", args=[slot.pk]) in html
 
 
 # --- the four answers -------------------------------------------------------
@@ -151,7 +151,7 @@ def test_empty_or_overlong_input_is_refused_with_a_message(operator_client, worl
 
 
 def test_swipe_without_javascript_answers_on_the_page(operator_client, world):  # noqa: F811
-    url = reverse("sessions_app:desk_swipe", args=[world.slot_econ.pk])
+    url = reverse("capture_day:desk_swipe", args=[world.slot_econ.pk])
     response = operator_client.post(url, {"code": world.econ_student.student_no}, follow=True)
     assert response.status_code == 200
     assert "张三：采集成功" in response.content.decode()
@@ -166,7 +166,7 @@ def test_swipe_needs_csrf_token(world):  # noqa: F811
 
 
 def test_swipe_is_post_only(operator_client, world):  # noqa: F811
-    url = reverse("sessions_app:desk_swipe", args=[world.slot_econ.pk])
+    url = reverse("capture_day:desk_swipe", args=[world.slot_econ.pk])
     assert operator_client.get(url, {"code": world.econ_student.id_number}).status_code == 405
     assert Capture.objects.count() == 0
 
@@ -174,7 +174,7 @@ def test_swipe_is_post_only(operator_client, world):  # noqa: F811
 def test_counts_endpoint_reports_live_figures(operator_client, world):  # noqa: F811
     swipe(operator_client, world.slot_econ, world.econ_student.id_number)
     swipe(operator_client, world.slot_econ, world.cs_student.id_number)
-    counts = operator_client.get(reverse("sessions_app:desk_counts", args=[world.slot_econ.pk])).json()["counts"]
+    counts = operator_client.get(reverse("capture_day:desk_counts", args=[world.slot_econ.pk])).json()["counts"]
     assert counts == {
         "expected": 3,
         "captured": 1,
@@ -186,7 +186,7 @@ def test_counts_endpoint_reports_live_figures(operator_client, world):  # noqa: 
 def test_recent_swipes_appear_on_the_desk_page(operator_client, world):  # noqa: F811
     swipe(operator_client, world.slot_econ, world.econ_student.id_number)
     swipe(operator_client, world.slot_econ, world.cs_student.id_number)
-    html = operator_client.get(reverse("sessions_app:desk", args=[world.slot_econ.pk])).content.decode()
+    html = operator_client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
     assert "张三" in html and "赵六" in html
     assert "recent-item outcome-wrong_slot" in html
     assert "data-undo-url" not in html  # operators cannot undo
@@ -199,19 +199,19 @@ def test_recent_swipes_appear_on_the_desk_page(operator_client, world):  # noqa:
 def test_operator_cannot_open_or_swipe_at_another_groups_desk(client, world):  # noqa: F811
     client.force_login(world.operator)
     other = world.slot_civil
-    assert client.get(reverse("sessions_app:desk", args=[other.pk])).status_code == 404
-    assert client.get(reverse("sessions_app:desk_counts", args=[other.pk])).status_code == 404
+    assert client.get(reverse("capture_day:desk", args=[other.pk])).status_code == 404
+    assert client.get(reverse("capture_day:desk_counts", args=[other.pk])).status_code == 404
     assert swipe(client, other, world.civil_student.id_number).status_code == 404
-    assert client.get(reverse("sessions_app:desk", args=[999999])).status_code == 404
+    assert client.get(reverse("capture_day:desk", args=[999999])).status_code == 404
     assert Capture.objects.count() == 0
 
 
 @pytest.mark.parametrize("role", ["coordinator", "counselor", "student_user"])
 def test_other_roles_cannot_use_a_desk(client, world, role):  # noqa: F811
     client.force_login(getattr(world, role))
-    assert client.get(reverse("sessions_app:desk", args=[world.slot_econ.pk])).status_code == 403
+    assert client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).status_code == 403
     assert swipe(client, world.slot_econ, world.econ_student.id_number).status_code == 403
-    assert client.get(reverse("sessions_app:desk_index")).status_code == 403
+    assert client.get(reverse("capture_day:desk_index")).status_code == 403
     assert Capture.objects.count() == 0
 
 
@@ -225,13 +225,13 @@ def test_anonymous_is_sent_to_login(client, world):  # noqa: F811
 
 
 def _undo(client, capture, reason, **extra):
-    return client.post(reverse("sessions_app:capture_undo", args=[capture.pk]), {"reason": reason}, **extra)
+    return client.post(reverse("capture_day:capture_undo", args=[capture.pk]), {"reason": reason}, **extra)
 
 
 def test_staff_undo_with_reason_frees_the_student_and_is_audited(client, world):  # noqa: F811
     client.force_login(world.staff)
     data = swipe(client, world.slot_econ, world.econ_student.id_number).json()
-    assert data["undo_url"] == reverse("sessions_app:capture_undo", args=[data["capture_id"]])
+    assert data["undo_url"] == reverse("capture_day:capture_undo", args=[data["capture_id"]])
     capture = Capture.objects.get(pk=data["capture_id"])
     response = _undo(client, capture, "刷错了人", **JSON)
     assert response.status_code == 200
@@ -266,7 +266,7 @@ def test_undo_twice_is_refused(client, world):  # noqa: F811
 
 @pytest.mark.parametrize("role", ["operator", "coordinator", "counselor", "student_user"])
 def test_only_staff_can_undo(client, world, role):  # noqa: F811
-    result = record_capture(
+    result = check_in(
         campaign=world.campaign, slot=world.slot_econ, identifier=world.econ_student.id_number, operator=world.operator
     )
     client.force_login(getattr(world, role))
@@ -278,8 +278,8 @@ def test_only_staff_can_undo(client, world, role):  # noqa: F811
 def test_staff_desk_offers_undo_on_recent_swipes(client, world):  # noqa: F811
     client.force_login(world.staff)
     capture_id = swipe(client, world.slot_econ, world.econ_student.id_number).json()["capture_id"]
-    html = client.get(reverse("sessions_app:desk", args=[world.slot_econ.pk])).content.decode()
-    assert f'data-undo-url="{reverse("sessions_app:capture_undo", args=[capture_id])}"' in html
+    html = client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
+    assert f'data-undo-url="{reverse("capture_day:capture_undo", args=[capture_id])}"' in html
 
 
 def test_undo_from_the_student_page_redirects_back_with_a_message(client, world):  # noqa: F811
@@ -287,7 +287,7 @@ def test_undo_from_the_student_page_redirects_back_with_a_message(client, world)
     capture_id = swipe(client, world.slot_econ, world.econ_student.id_number).json()["capture_id"]
     detail = reverse("sessions_app:student_detail", args=[world.econ_student.pk])
     response = client.post(
-        reverse("sessions_app:capture_undo", args=[capture_id]), {"reason": "照片不合格", "next": detail}, follow=True
+        reverse("capture_day:capture_undo", args=[capture_id]), {"reason": "照片不合格", "next": detail}, follow=True
     )
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == detail
@@ -298,7 +298,7 @@ def test_undo_ignores_an_offsite_next(client, world):  # noqa: F811
     client.force_login(world.staff)
     capture_id = swipe(client, world.slot_econ, world.econ_student.id_number).json()["capture_id"]
     response = client.post(
-        reverse("sessions_app:capture_undo", args=[capture_id]), {"reason": "x", "next": "https://evil.example/"}
+        reverse("capture_day:capture_undo", args=[capture_id]), {"reason": "x", "next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("sessions_app:student_detail", args=[world.econ_student.pk])
 
@@ -308,7 +308,7 @@ def test_undo_ignores_an_offsite_next(client, world):  # noqa: F811
 
 def test_desk_page_query_count_does_not_grow_with_captures(client, world, django_assert_max_num_queries):  # noqa: F811
     client.force_login(world.operator)
-    url = reverse("sessions_app:desk", args=[world.slot_econ.pk])
+    url = reverse("capture_day:desk", args=[world.slot_econ.pk])
     add_students(world.campaign, world.econ, 5)
     for student in Student.objects.filter(college=world.econ)[:5]:
         swipe(client, world.slot_econ, student.student_no)
@@ -326,7 +326,7 @@ def test_desk_index_query_count_does_not_grow_with_slots(client, world, django_a
     from tests.factories import make_audience
 
     client.force_login(world.staff)
-    url = reverse("sessions_app:desk_index")
+    url = reverse("capture_day:desk_index")
     with django_assert_max_num_queries(10) as few:
         client.get(url)
     baseline = len(few)
@@ -340,7 +340,7 @@ def test_desk_index_query_count_does_not_grow_with_slots(client, world, django_a
 
 
 def test_swipe_query_count_does_not_grow_with_the_roster(operator_client, world, django_assert_max_num_queries):  # noqa: F811
-    # The absolute figure includes the fee and verification receivers of the capture signal.
+    # The absolute figure includes the charge and the verification clock check_in posts with the capture.
     with django_assert_max_num_queries(40) as few:
         assert swipe(operator_client, world.slot_econ, world.econ_student.id_number).json()["outcome"] == "captured"
     baseline = len(few)
@@ -363,7 +363,7 @@ def test_two_desks_swiping_the_same_student_at_once_record_one_capture(world):  
     def desk(operator):
         try:
             barrier.wait(timeout=10)
-            result = record_capture(
+            result = check_in(
                 campaign=world.campaign,
                 slot=world.slot_econ,
                 identifier=world.econ_student.id_number,

@@ -13,11 +13,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from sessions_app import demo_schedule as plan
+from sessions_app.idcard import gender_from_id, make_id_number
+from sessions_app.models import (
+    Audience,
+    Campaign,
+    Campus,
+    Capture,
+    CaptureGroup,
+    College,
+    Level,
+    Location,
+    Slot,
+    Student,
+)
+from sessions_app.services import refresh_slot_assignments
 
-from . import demo_schedule as plan
-from .idcard import gender_from_id, make_id_number
-from .models import Audience, Campaign, Campus, Capture, CaptureGroup, College, Level, Location, Slot, Student
-from .services import record_capture, refresh_slot_assignments
+from .services import check_in
 
 DEMO_PASSWORD = "demo-2021"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
@@ -245,6 +257,6 @@ def _captures(campaign, slots) -> int:
             if rng.random() < 0.04:
                 continue  # absent: will need a retake
             when = start + datetime.timedelta(seconds=8 * i)
-            record_capture(campaign=campaign, slot=slot, identifier=student_no, operator=operator, now=when)
+            check_in(campaign=campaign, slot=slot, identifier=student_no, operator=operator, now=when)
             count += 1
     return count

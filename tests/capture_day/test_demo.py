@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Role, User
-from sessions_app.demo import seed_demo
+from capture_day.demo import seed_demo
 from sessions_app.idcard import validate_id_number
 from sessions_app.models import Campaign, Capture, Slot, SlotStatus, Student
 

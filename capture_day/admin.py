@@ -1,0 +1,61 @@
+"""The campaign's admin lives here, not in sessions_app: saving an edited campaign goes through
+`capture_day.services.save_campaign`, which reaches into verification (a layer above sessions_app)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from sessions_app.models import Campaign
+from sessions_app.services import refresh_slot_assignments
+
+from .services import save_campaign
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "level",
+        "fee_per_person",
+        "remittance_deadline",
+        "verification_window",
+        "is_active",
+    )
+    list_filter = ("level", "is_active")
+    search_fields = ("code", "name")
+    actions = ["rematch_slots"]
+    fieldsets = (
+        (None, {"fields": ("code", "name", "level", "capture_dates", "is_active", "identification")}),
+        (_("费用"), {"fields": ("fee_per_person", "remittance_deadline")}),
+        (
+            _("网上校对与补拍"),
+            {
+                "fields": (
+                    "verification_window",
+                    "verification_window_unit",
+                    "chsi_url",
+                    "retake_deadline",
+                    "retake_centre_address",
+                    "online_channel_name",
+                )
+            },
+        ),
+        (_("采集须知与联系人"), {"fields": ("rules", "what_to_bring", "contact_name", "contact_phone")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # The service knows what an edit of each field brings along (the CHSI due dates).
+            save_campaign(campaign=obj, changed_fields=form.changed_data)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("按规则重新匹配学生时段"))
+    def rematch_slots(self, request, queryset):
+        for campaign in queryset:
+            s = refresh_slot_assignments(campaign=campaign)
+            self.message_user(
+                request,
+                _("%(c)s：匹配 %(m)d，人工指定 %(o)d，无匹配 %(u)d，多个匹配 %(a)d")
+                % {"c": campaign, "m": s.matched, "o": s.overridden, "u": s.unmatched, "a": s.ambiguous},
+            )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+# Mounted under /capture/ beside sessions_app.urls: the desk kept its addresses when it moved here.
+app_name = "capture_day"
+urlpatterns = [
+    path("captures/<int:capture_id>/undo/", views.capture_undo, name="capture_undo"),
+    path("desk/", views.desk_index, name="desk_index"),
+    path("desk/<int:slot_id>/", views.desk, name="desk"),
+    path("desk/<int:slot_id>/swipe/", views.desk_swipe, name="desk_swipe"),
+    path("desk/<int:slot_id>/counts/", views.desk_counts, name="desk_counts"),
+    path("slots/<int:slot_id>/signin/", views.signin_sheet, name="signin_sheet"),
+]
