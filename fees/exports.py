@@ -54,7 +54,7 @@ def _reconciliation_row(row, *, name: str) -> list:
     ]
 
 
-@register("fees", title="费用对账")
+@register("fees", title="费用对账", roles=("coordinator",))
 def write_fee_report(*, campaign, user, stream) -> None:
     """user=None is the command line and sees every college; otherwise accounts.scope decides."""
     colleges = visible_colleges(user) if user is not None else College.objects.all()

@@ -1,13 +1,10 @@
 """Remittance to 教务处, its confirmation, and the staff reconciliation and export."""
 
-import io
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +14,7 @@ from accounts.scope import (
 )
 
 from . import remittances, selectors, services
-from .exports import write_fee_report
+from .charts import fee_timeline
 from .forms import (
     CancelRemittanceForm,
     ConfirmForm,
@@ -217,6 +214,7 @@ def reconciliation(request):
             "awaiting": list(awaiting),
             "reminders": selectors.remittance_reminders(campaign=campaign),
             "rejected_callbacks": selectors.rejected_callbacks_count(),
+            "chart": fee_timeline(campaign=campaign, colleges=visible_colleges(request.user)),
             "query": campaign_query(campaign),
         },
     )
@@ -224,12 +222,5 @@ def reconciliation(request):
 
 @role_required("coordinator")
 def export(request):
-    campaign = campaign_from(request)
-    stream = io.BytesIO()
-    write_fee_report(campaign=campaign, user=request.user, stream=stream)
-    filename = f"fees-{campaign.code}-{timezone.localdate():%Y%m%d}.xlsx"
-    response = HttpResponse(
-        stream.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    """Old address: the fee report is a background job on the one export page."""
+    return redirect(reverse("export", args=["fees"]) + f"?{campaign_query(campaign_from(request))}")

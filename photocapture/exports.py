@@ -2,11 +2,14 @@
 
 Each app registers its reports in its own `exports.py`:
 
-    @register("attendance", title="考勤")
+    @register("attendance", title="考勤", roles=("coordinator",))
     def attendance(*, campaign, user, stream) -> None: ...
 
 An exporter writes one workbook (openpyxl write-only mode) to `stream`, limited to
 what `user` may see (user=None means the command line, which sees everything).
+`roles` are the roles besides academic staff that may start it from a page; an exporter
+must narrow its rows to the user's scope before it lists a role here.
+From a page every export runs as a background job (photocapture.export_jobs).
 """
 
 from collections.abc import Callable
@@ -20,14 +23,18 @@ class Exporter:
     name: str
     title: str
     func: Callable
+    roles: tuple[str, ...] = ()
+
+    def allowed(self, user) -> bool:
+        return user.is_academic_staff or user.role in self.roles
 
 
 _REGISTRY: dict[str, Exporter] = {}
 
 
-def register(name: str, *, title: str):
+def register(name: str, *, title: str, roles: tuple[str, ...] = ()):
     def decorator(func):
-        _REGISTRY[name] = Exporter(name=name, title=title, func=func)
+        _REGISTRY[name] = Exporter(name=name, title=title, func=func, roles=tuple(roles))
         return func
 
     return decorator

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "accounts",
+    "jobs",
     "sessions_app",
     "fees",
     "verification",
@@ -111,6 +112,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
+# Job kinds registered outside an app's jobkinds.py (the project-level export registry).
+JOBS_KIND_MODULES = ["photocapture.export_jobs"]
 # A message taken by a worker that dies is handed out again after this many seconds
 # (Redis transport); it must exceed the longest countdown a task is scheduled with.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import views, views_exports
 
 admin.site.site_header = "毕业生图像采集管理"
 admin.site.site_title = "图像采集"
@@ -19,4 +19,6 @@ urlpatterns = [
     path("verification/", include("verification.urls")),
     path("notifications/", include("notifications.urls")),
     path("retakes/", include("retakes.urls")),
+    path("jobs/", include("jobs.urls")),
+    path("exports/<slug:name>/", views_exports.export, name="export"),
 ]

@@ -1,4 +1,3 @@
-import io
 import time
 
 from django.contrib import messages
@@ -6,8 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -330,13 +331,6 @@ def cancel(request, pk):
 @staff_required
 @require_GET
 def export(request):
-    from .exports import retakes_export
-
+    """Old address: the retake list is a background job on the one export page."""
     campaign = current_campaign(request)
-    buffer = io.BytesIO()
-    retakes_export(campaign=campaign, user=request.user, stream=buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="retakes-{campaign.code}.xlsx"'
-    return response
+    return redirect(reverse("export", args=["retakes"]) + "?" + urlencode({"campaign": campaign.code}))

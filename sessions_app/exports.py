@@ -71,7 +71,7 @@ ROSTER_HEADERS = [
 ]
 
 
-@register("roster", title="学生名单")
+@register("roster", title="学生名单", roles=("coordinator",))
 def roster(*, campaign: Campaign, user, stream) -> None:
     full_id = _shows_full_id(user)
     slots = _slot_labels(campaign)
@@ -155,7 +155,7 @@ ATTENDANCE_HEADERS = [
 SUMMARY_HEADERS = ["学院", "应采集人数", "已采集人数", "未采集人数", "采集率", "其中非本人时段"]
 
 
-@register("attendance", title="采集考勤")
+@register("attendance", title="采集考勤", roles=("coordinator",))
 def attendance(*, campaign: Campaign, user, stream) -> None:
     slots = _slot_labels(campaign)
     active = Capture.objects.filter(ACTIVE, student=OuterRef("pk"))

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import views, views_dashboard
 
 app_name = "sessions_app"
 urlpatterns = [
     path("staff/", views.staff_overview, name="staff_overview"),
     path("college/", views.college_overview, name="college_overview"),
     path("college/counts/", views.college_counts, name="college_counts"),
+    path("live/", views_dashboard.live_dashboard, name="live_dashboard"),
+    path("live/data/", views_dashboard.live_data, name="live_data"),
     path("counselor/", views.counselor_students, name="counselor_students"),
     path("students/<int:student_id>/", views.student_detail, name="student_detail"),
     path("students/<int:student_id>/slot/", views.student_override, name="student_override"),

@@ -1,11 +1,8 @@
 """What each role sees of the schedule and captures, and the exports (the desk is capture_day)."""
 
-import tempfile
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,9 +21,6 @@ from .models import Campaign
 from .services import CaptureError, override_student_slot
 
 PAGE_SIZE = 50
-# Exporters of other apps were written for staff; a coordinator gets only the ones known to
-# narrow their rows to the coordinator's colleges.
-COORDINATOR_EXPORTS = {"roster", "attendance"}
 
 
 def _page(request, queryset):
@@ -38,12 +32,9 @@ def _page(request, queryset):
 
 def _export_links(user, campaign: Campaign) -> list[dict]:
     registry = exporters()
-    names = sorted(registry) if user.is_academic_staff else sorted(COORDINATOR_EXPORTS & set(registry))
+    names = sorted(name for name, exporter in registry.items() if exporter.allowed(user))
     return [
-        {
-            "title": registry[name].title,
-            "url": reverse("sessions_app:export", args=[name]) + f"?campaign={campaign.code}",
-        }
+        {"title": registry[name].title, "url": reverse("export", args=[name]) + f"?campaign={campaign.code}"}
         for name in names
     ]
 
@@ -178,28 +169,14 @@ def student_override(request, student_id: int):
 
 
 @require_GET
-@role_required("coordinator")
 def export(request, name: str):
-    exporter = exporters().get(name)
-    if exporter is None:
-        raise Http404(_("没有这个报表"))
-    if not request.user.is_academic_staff and name not in COORDINATOR_EXPORTS:
-        raise PermissionDenied(_("你的角色不能导出这个报表"))
-    campaign = current_campaign(request)
-    # A temporary file, not memory: a 20,000-row workbook is written once and streamed.
-    stream = tempfile.TemporaryFile()
-    try:
-        exporter.func(campaign=campaign, user=request.user, stream=stream)
-    except BaseException:
-        stream.close()
-        raise
-    stream.seek(0)
-    return FileResponse(
-        stream,
-        as_attachment=True,
-        filename=f"{exporter.title}-{campaign.code}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    """The old export address: every export is now a background job on the one export page."""
+    return _to_export_page(request, name)
+
+
+def _to_export_page(request, name: str):
+    query = request.GET.urlencode()
+    return HttpResponseRedirect(reverse("export", args=[name]) + (f"?{query}" if query else ""))
 
 
 # --- student ----------------------------------------------------------------

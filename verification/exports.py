@@ -34,7 +34,7 @@ def _sheet(workbook, title: str, headers: list[str], widths: list[int]):
     return ws
 
 
-@register("verification", title="网上校对进度与逾期名单")
+@register("verification", title="网上校对进度与逾期名单", roles=("coordinator", "counselor"))
 def verification_report(*, campaign: Campaign, user, stream, today: datetime.date | None = None) -> None:
     today = today or timezone.localdate()
     students = _students(campaign, user)

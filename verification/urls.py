@@ -14,5 +14,6 @@ urlpatterns = [
     path("reports/<int:pk>/forward/", views.forward, name="forward"),
     path("reports/<int:pk>/resolve/", views.resolve, name="resolve"),
     path("export/", views.export, name="export"),
+    path("reminders/send/", views.send_reminders, name="send_reminders"),
     path("import/", views.import_status, name="import"),
 ]

@@ -1,6 +1,5 @@
 """Verification pages per role. Thin: scope from accounts.scope, rules in services, reads in selectors."""
 
-import io
 import uuid
 from pathlib import Path
 
@@ -9,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +21,9 @@ from accounts.scope import student_profile, visible_colleges, visible_students
 from photocapture.campaigns import current_campaign
 
 from . import chsi_import, selectors, services
-from .exports import verification_report
+from .charts import verification_timeline
 from .forms import ImportConfirmForm, ImportUploadForm, NoteForm, ReportForm, ResolveForm
+from .jobkinds import start_reminder_run
 from .models import ESCALATED_TYPES, INSTRUCTIONS, ProblemReport, ProblemType, ReportStatus
 from .services import VerificationError
 
@@ -140,8 +140,17 @@ def _progress_page(request):
         "forwarded_reports": selectors.reports_for(students=students, status=ReportStatus.FORWARDED).count(),
         "query": urlencode({"campaign": campaign.code}),
         "today": today,
+        "chart": verification_timeline(students=students),
     }
     return render(request, "verification/progress.html", context)
+
+
+@require_POST
+@staff_required
+def send_reminders(request):
+    """Staff start today's reminder run now instead of waiting for the daily beat."""
+    job = start_reminder_run(campaign=current_campaign(request), user=request.user)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @role_required("coordinator", "counselor")
@@ -262,15 +271,9 @@ def resolve(request, pk):
 
 @role_required("coordinator", "counselor")
 def export(request):
+    """Old address: the verification report is a background job on the one export page."""
     campaign = current_campaign(request)
-    stream = io.BytesIO()
-    verification_report(campaign=campaign, user=request.user, stream=stream)
-    response = HttpResponse(
-        stream.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    filename = f"verification-{campaign.code}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return redirect(reverse("export", args=["verification"]) + "?" + urlencode({"campaign": campaign.code}))
 
 
 # --- CHSI status import (staff) ------------------------------------------------------

@@ -14,6 +14,7 @@ from photocapture.panels import render_student_panels
 from retakes import services
 from retakes.models import Channel, CheckStatus, Reason, RetakePhoto, RetakeRequest, Status
 from tests.factories import make_slot, make_student, make_user
+from tests.jobs_support import export_file
 
 pytestmark = pytest.mark.django_db
 
@@ -424,12 +425,15 @@ def test_check_status_labels_in_detail(student, student_user, photos):
 
 def test_export_from_the_staff_page(staff, student, student_user, counselor):
     new_request(student, student_user)
-    response = logged_in(staff).get(reverse("retakes:export"), {"campaign": "bk2021"})
-    assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="retakes-bk2021.xlsx"'
+    client = logged_in(staff)
+    old = client.get(reverse("retakes:export"), {"campaign": "bk2021"})
+    assert old["Location"] == "/exports/retakes/?campaign=bk2021"
+    _html, response = export_file(client, "retakes", "bk2021")
+    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
+    assert "bk2021.xlsx" in response["Content-Disposition"]
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert [c.value for c in sheet[2]][:2] == [student.student_no, "张三"]
     assert logged_in(counselor).get(reverse("retakes:export")).status_code == 403
 

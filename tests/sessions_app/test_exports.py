@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from capture_day.services import check_in, undo_check_in
 from photocapture.exports import exporters
 from sessions_app.models import Student
+from tests.jobs_support import export_bytes, export_file
 
 from .test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
 
@@ -75,7 +76,7 @@ def test_roster_from_the_command_line_has_full_ids(world, tmp_path):  # noqa: F8
 
 def test_roster_for_a_coordinator_is_their_college_with_masked_ids(client, world):  # noqa: F811
     client.force_login(world.coordinator)
-    response = client.get(reverse("sessions_app:export", args=["roster"]), {"campaign": world.campaign.code})
+    _html, response = export_file(client, "roster", world.campaign.code)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
@@ -88,8 +89,7 @@ def test_roster_for_a_coordinator_is_their_college_with_masked_ids(client, world
 
 def test_roster_for_staff_from_the_page_has_everyone_in_full(client, world):  # noqa: F811
     client.force_login(world.staff)
-    response = client.get(reverse("sessions_app:export", args=["roster"]), {"campaign": world.campaign.code})
-    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    wb = load_workbook(io.BytesIO(export_bytes(client, "roster", world.campaign.code)), read_only=True)
     _, students = by_student_no(rows(wb, "学生名单"))
     assert len(students) == 5
     assert students[world.cs_student.student_no]["身份证号"] == world.cs_student.id_number
@@ -144,8 +144,7 @@ def test_attendance_detail_and_summary(world, tmp_path):  # noqa: F811
 def test_attendance_for_a_coordinator_is_only_their_college(client, world):  # noqa: F811
     capture(world, world.cs_student, world.slot_cs)
     client.force_login(world.coordinator)
-    response = client.get(reverse("sessions_app:export", args=["attendance"]), {"campaign": world.campaign.code})
-    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    wb = load_workbook(io.BytesIO(export_bytes(client, "attendance", world.campaign.code)), read_only=True)
     _, students = by_student_no(rows(wb, "考勤明细"))
     assert world.cs_student.student_no not in students and len(students) == 3
     assert [row[0] for row in rows(wb, "各学院汇总")[1:]] == ["经济管理学院", "合计"]
@@ -186,13 +185,24 @@ def test_missing_output_directory_is_a_clear_error(world, tmp_path):  # noqa: F8
 
 
 def test_export_page_scope(client, world):  # noqa: F811
-    url = reverse("sessions_app:export", args=["roster"])
+    url = reverse("export", args=["roster"])
     for role in ("counselor", "operator", "student_user"):
         client.force_login(getattr(world, role))
         assert client.get(url, {"campaign": world.campaign.code}).status_code == 403
+        assert client.post(url + f"?campaign={world.campaign.code}").status_code == 403
     client.force_login(world.coordinator)
-    assert client.get(reverse("sessions_app:export", args=["nope"])).status_code == 404
+    assert client.get(reverse("export", args=["nope"])).status_code == 404
     assert client.get(url, {"campaign": "nope"}).status_code == 404
+    assert client.get(reverse("export", args=["retakes"]), {"campaign": world.campaign.code}).status_code == 403
+
+
+def test_old_export_address_leads_to_the_export_page(client, world):  # noqa: F811
+    client.force_login(world.coordinator)
+    response = client.get(reverse("sessions_app:export", args=["roster"]), {"campaign": world.campaign.code})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("export", args=["roster"]) + f"?campaign={world.campaign.code}"
+    page = client.get(response["Location"]).content.decode()
+    assert "生成 .xlsx" in page and "学生名单" in page
 
 
 # --- cost ------------------------------------------------------------------------------

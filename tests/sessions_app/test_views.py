@@ -49,7 +49,7 @@ def test_staff_overview_shows_progress_load_and_unplaced(client, world):  # noqa
     except NoReverseMatch:
         upload = "/roster/upload/"
     assert f'href="{upload}"' in html
-    assert reverse("sessions_app:export", args=["attendance"]) in html
+    assert reverse("export", args=["attendance"]) in html
     assert reverse("capture_day:signin_sheet", args=[world.slot_econ.pk]) in html
 
 

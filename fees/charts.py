@@ -1,0 +1,45 @@
+"""Reads for the fee chart: money charged and cash collected per day over the campaign."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sessions_app.models import Campaign, College
+
+from .models import Entry, Kind, balance_delta, cash_delta
+
+
+def _epoch(day: datetime.date) -> int:
+    return int(timezone.make_aware(datetime.datetime.combine(day, datetime.time())).timestamp())
+
+
+def fee_timeline(*, campaign: Campaign, colleges: QuerySet[College]) -> dict:
+    """{"names": [charged, collected], "points": [[epoch, series, yuan]]}, one grouped query.
+
+    Charged is what captures made due (charges and their reversals); collected is the cash
+    the colleges hold (payments less refunds), the same rule as the reconciliation.
+    """
+    rows = (
+        Entry.objects.filter(account__campaign=campaign, college__in=colleges)
+        .annotate(day=TruncDate("posted_at"))
+        .order_by()
+        .values("day", "kind", "reversed_kind")
+        .annotate(total=Sum("amount"))
+    )
+    charged: dict[datetime.date, Decimal] = defaultdict(Decimal)
+    collected: dict[datetime.date, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if Kind.CHARGE in (row["kind"], row["reversed_kind"]):
+            charged[row["day"]] += balance_delta(row["kind"], row["reversed_kind"], row["total"])
+        collected[row["day"]] += cash_delta(row["kind"], row["reversed_kind"], row["total"])
+    points = []
+    for day in sorted(set(charged) | set(collected)):
+        # Floats only for drawing: the amounts themselves stay Decimal in the ledger and the tables.
+        points.append([_epoch(day), 0, float(charged[day])])
+        points.append([_epoch(day), 1, float(collected[day])])
+    return {"names": [_("应收（元）"), _("已收（元）")], "points": points}

@@ -1,0 +1,82 @@
+"""The kinds of background job, registered by the app that owns the work.
+
+An app registers its kinds in its own `jobkinds.py` (found by autodiscovery); modules outside
+the apps (the project's export registry) are listed in settings.JOBS_KIND_MODULES.
+
+    @register("verification.reminders", title=_("发送校对提醒"), counts={"d-7": _("提前 7 天")})
+    def run(job: Job, progress: Progress) -> Outcome: ...
+
+A kind reads its inputs from job.params (ids and codes, never objects), reports progress
+through `progress(done, total)`, and returns an Outcome. Work that must leave nothing behind
+on bad input (an all-or-nothing import) raises JobRejected with every error as a code + data.
+"""
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.conf import settings
+from django.utils.module_loading import autodiscover_modules
+
+
+@dataclass
+class Outcome:
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    # A finished file: (download name, open binary stream positioned anywhere).
+    file: tuple[str, IO[bytes]] | None = None
+
+
+class JobRejected(Exception):
+    """The work refused its input and wrote nothing; `errors` are shown on the job page."""
+
+    def __init__(self, code: str, errors: list[dict] | None = None):
+        super().__init__(code)
+        self.code = code
+        self.errors = errors or []
+
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    title: object
+    run: Callable
+    count_labels: dict = field(default_factory=dict)
+    # Turns one stored error into words at display time; the default knows the shared codes.
+    describe_error: Callable[[dict], str] | None = None
+
+
+_REGISTRY: dict[str, JobKind] = {}
+_discovered = False
+
+
+def register(name: str, *, title, counts: dict | None = None, describe_error: Callable | None = None):
+    def decorator(func):
+        _REGISTRY[name] = JobKind(
+            name=name,
+            title=title,
+            run=func,
+            count_labels=counts if counts is not None else {},
+            describe_error=describe_error,
+        )
+        return func
+
+    return decorator
+
+
+def kinds() -> dict[str, JobKind]:
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("jobkinds")
+        for module in getattr(settings, "JOBS_KIND_MODULES", ()):
+            importlib.import_module(module)
+        _discovered = True
+    return dict(_REGISTRY)
+
+
+def get_kind(name: str) -> JobKind | None:
+    return kinds().get(name)

@@ -1,0 +1,70 @@
+"""Reads of background jobs, and the words a job page shows (rendered here, never stored)."""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from .models import Job, JobStatus
+from .registry import get_kind
+
+_FAILURES = {
+    "crashed": lambda: _("任务出错，未完成：请重试，仍不行请联系教务处"),
+    "stale": lambda: _("任务中断（服务器重启或超时），未完成：请重新开始"),
+    "rejected": lambda: _("文件有误，未导入任何数据：请按下列提示改正后重新上传"),
+}
+
+
+def visible_jobs(user) -> QuerySet[Job]:
+    """A job is its owner's; academic staff see every job (they see all the data anyway)."""
+    jobs = Job.objects.select_related("owner")
+    return jobs if user.is_academic_staff else jobs.filter(owner=user)
+
+
+def recent_jobs(user, *, limit: int = 20) -> list[Job]:
+    return list(Job.objects.filter(owner=user).order_by("-created_at", "-id")[:limit])
+
+
+def kind_title(job: Job) -> str:
+    kind = get_kind(job.kind)
+    return str(kind.title) if kind else job.kind
+
+
+def failure_message(job: Job) -> str:
+    if job.status != JobStatus.FAILED:
+        return ""
+    render = _FAILURES.get(job.error_code)
+    return render() if render else _("任务失败（%(code)s）") % {"code": job.error_code}
+
+
+def error_lines(job: Job, *, limit: int = 200) -> list[str]:
+    kind = get_kind(job.kind)
+    describe = (kind.describe_error if kind else None) or _describe
+    return [describe(error) for error in job.errors[:limit]]
+
+
+def _describe(error: dict) -> str:
+    where = ""
+    if error.get("row"):
+        where = _("第 %(row)s 行") % {"row": error["row"]}
+        if error.get("column"):
+            where += _("，%(column)s 列") % {"column": error["column"]}
+        where += _("：")
+    return where + str(error.get("code", ""))
+
+
+def count_lines(job: Job) -> list[tuple[str, int]]:
+    kind = get_kind(job.kind)
+    labels = kind.count_labels if kind else {}
+    return [(str(labels.get(code, code)), n) for code, n in job.counts.items()]
+
+
+def status_payload(job: Job, *, file_url: str) -> dict:
+    """What the progress page polls: small, no rows, one query."""
+    return {
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "active": job.is_active,
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "file_url": file_url if job.file else "",
+    }

@@ -1,0 +1,64 @@
+"""A job's page (survives a reload: it is the job's own URL), its polled status, its file."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.scope import parse_pk
+
+from . import selectors
+from .models import Job
+
+
+def _job_or_404(request, job_id) -> Job:
+    pk = parse_pk(job_id)
+    job = selectors.visible_jobs(request.user).filter(pk=pk).first() if pk is not None else None
+    if job is None:
+        raise Http404(_("没有这个任务，或你无权查看"))
+    return job
+
+
+@require_GET
+@login_required
+def job_detail(request, job_id: int):
+    job = _job_or_404(request, job_id)
+    return render(
+        request,
+        "jobs/detail.html",
+        {
+            "job": job,
+            "title": selectors.kind_title(job),
+            "failure": selectors.failure_message(job),
+            "errors": selectors.error_lines(job),
+            "error_count": len(job.errors),
+            "counts": selectors.count_lines(job),
+            "labels": {"failed": _("连接中断，正在重试…")},
+        },
+    )
+
+
+@require_GET
+@login_required
+def job_status(request, job_id: int):
+    job = _job_or_404(request, job_id)
+    return JsonResponse(selectors.status_payload(job, file_url=reverse("jobs:file", args=[job.pk])))
+
+
+@require_GET
+@login_required
+def job_file(request, job_id: int):
+    job = _job_or_404(request, job_id)
+    if not job.file:
+        raise Http404(_("这个任务没有可下载的文件"))
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name or job.file.name)
+
+
+@require_GET
+@login_required
+def job_list(request):
+    jobs = selectors.recent_jobs(request.user)
+    rows = [(job, selectors.kind_title(job)) for job in jobs]
+    return render(request, "jobs/list.html", {"rows": rows})
