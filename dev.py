@@ -2,7 +2,8 @@
 """The two commands of README.md; needs only Python 3.11+ and git.
 
 python3 dev.py demo   install, migrate, load the 2021 demo, start http://127.0.0.1:8000
-python3 dev.py test   install, run the whole test suite (extra args go to pytest)
+python3 dev.py test   install, check the import layers (lint-imports), then run the whole test
+                      suite (extra args go to pytest); .ci/run calls this too
 """
 
 import hashlib
@@ -49,8 +50,15 @@ def demo(args: list[str]) -> None:
     os.execv(str(PYTHON), [*manage, "runserver", address, "--noreload"])
 
 
+def lint_imports() -> None:
+    """The layers and no-cycle contracts of .importlinter; a broken one fails the test run."""
+    print("检查模块依赖（lint-imports）…", flush=True)
+    run(str(PYTHON.parent / ("lint-imports.exe" if os.name == "nt" else "lint-imports")))
+
+
 def test(args: list[str]) -> None:
     ensure_environment("requirements-dev.txt")
+    lint_imports()
     os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *args])
 
 

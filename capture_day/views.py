@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required, staff_required
-from accounts.scope import desk_slots, visible_students
 from accounts.web import next_url, wants_json
 from sessions_app import selectors
 from sessions_app.forms import UndoCaptureForm
 from sessions_app.models import Capture, Slot
+from sessions_app.scope import desk_slots, visible_students
 from sessions_app.services import CaptureError, Outcome
 
 from .forms import SwipeForm

@@ -3,10 +3,10 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.scope import visible_colleges, visible_students
+from accounts.registries import register
 from accounts.spreadsheets import DataWorkbook
-from photocapture.exports import register
 from sessions_app.models import College
+from sessions_app.scope import visible_colleges, visible_students
 
 from . import selectors
 from .models import Remittance
@@ -56,7 +56,7 @@ def _reconciliation_row(row, *, name: str) -> list:
 
 @register("fees", title="费用对账", roles=("coordinator",))
 def write_fee_report(*, campaign, user, stream) -> None:
-    """user=None is the command line and sees every college; otherwise accounts.scope decides."""
+    """user=None is the command line and sees every college; otherwise sessions_app.scope decides."""
     colleges = visible_colleges(user) if user is not None else College.objects.all()
     rows, total = selectors.reconciliation(campaign=campaign, colleges=colleges)
 

@@ -1,4 +1,4 @@
-from photocapture.panels import student_panel
+from accounts.registries import student_panel
 
 from . import selectors
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.scope import visible_students
 from sessions_app.models import Campaign, Student
+from sessions_app.scope import visible_students
 
 from .models import ZERO, Method
 from .services import FeeError, _Rollback, parse_amount, post_payment

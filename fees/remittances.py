@@ -5,36 +5,22 @@ college cannot cover the same entries; the Remittance row is locked for its conf
 """
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from accounts.scope import visible_colleges
 from sessions_app.models import Campaign, College
+from sessions_app.scope import visible_colleges
 
 from .models import (
-    DIRECT_METHODS,
     ZERO,
-    Entry,
-    Kind,
     Remittance,
     RemittanceConfirmation,
     RemittanceItem,
     cash_delta,
 )
+from .selectors import college_figures, remittable_entries
 from .services import FeeError, _check_key, money, parse_amount
-
-
-def remittable_entries(*, campaign: Campaign, college: College | None = None, college_ids=None):
-    """Cash entries a college holds and has not remitted yet (platform payments never pass
-    through a college, so they are left out)."""
-    qs = Entry.objects.filter(account__campaign=campaign, remittance_item__isnull=True)
-    qs = qs.filter(college=college) if college is not None else qs.filter(college_id__in=college_ids)
-    cash = Q(kind__in=[Kind.PAYMENT, Kind.REFUND]) | Q(
-        kind=Kind.REVERSAL, reversed_kind__in=[Kind.PAYMENT, Kind.REFUND]
-    )
-    return qs.filter(cash).exclude(method__in=DIRECT_METHODS)
 
 
 def _check_college(actor, college: College) -> None:
@@ -66,8 +52,6 @@ def create_remittance(
         amount = sum((cash_delta(e.kind, e.reversed_kind, e.amount) for e in entries), ZERO)
         if not entries or amount <= 0:
             raise FeeError(_("%(college)s目前没有待上交的款项") % {"college": college.name})
-        from .selectors import college_figures
-
         figures = college_figures(campaign=campaign, college=college)
         remittance = Remittance.objects.create(
             campaign=campaign,

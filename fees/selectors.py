@@ -11,8 +11,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.scope import visible_colleges, visible_students
 from sessions_app.models import Campaign, Capture, College, Student
+from sessions_app.scope import visible_colleges, visible_students
 
 from .models import (
     CENT,
@@ -264,6 +264,17 @@ def _quantize(obj) -> None:
             setattr(obj, name, value.quantize(CENT))
 
 
+def remittable_entries(*, campaign: Campaign, college: College | None = None, college_ids=None):
+    """Cash entries a college holds and has not remitted yet (platform payments never pass
+    through a college, so they are left out)."""
+    qs = Entry.objects.filter(account__campaign=campaign, remittance_item__isnull=True)
+    qs = qs.filter(college=college) if college is not None else qs.filter(college_id__in=college_ids)
+    cash = Q(kind__in=[Kind.PAYMENT, Kind.REFUND]) | Q(
+        kind=Kind.REVERSAL, reversed_kind__in=[Kind.PAYMENT, Kind.REFUND]
+    )
+    return qs.filter(cash).exclude(method__in=DIRECT_METHODS)
+
+
 def college_figures(*, campaign: Campaign, college: College) -> CollegeFigures:
     rows, _total = reconciliation(campaign=campaign, colleges=College.objects.filter(pk=college.pk))
     return rows[0]
@@ -271,8 +282,6 @@ def college_figures(*, campaign: Campaign, college: College) -> CollegeFigures:
 
 def remittable_by_college(*, campaign: Campaign, college_ids: list[int]) -> dict[int, tuple[int, Decimal]]:
     """Per college: how many cash entries wait to be remitted and their net amount."""
-    from .remittances import remittable_entries
-
     result: dict[int, tuple[int, Decimal]] = {}
     rows = (
         remittable_entries(campaign=campaign, college_ids=college_ids)

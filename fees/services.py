@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from accounts.scope import visible_students
 from sessions_app.models import Campaign, Capture, Slot, Student
+from sessions_app.scope import visible_students
 
 from . import money as money_parser
 from .models import (

@@ -2,8 +2,9 @@
 
 from django.utils.http import urlencode
 
-from accounts.scope import parse_pk, visible_colleges
-from photocapture.campaigns import current_campaign
+from accounts.web import parse_pk
+from sessions_app.campaigns import current_campaign
+from sessions_app.scope import visible_colleges
 
 PAGE_SIZE = 100
 

@@ -1,4 +1,4 @@
-"""Fee pages per role. Thin: scope from accounts.scope, rules in services, reads in selectors."""
+"""Fee pages per role. Thin: scope from sessions_app.scope, rules in services, reads in selectors."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,13 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required, staff_required
-from accounts.scope import (
-    get_visible_student_or_404,
-    parse_pk,
-    student_profile,
-    visible_colleges,
-    visible_students,
-)
+from accounts.web import parse_pk
+from sessions_app.scope import get_visible_student_or_404, student_profile, visible_colleges, visible_students
 from sessions_app.services import find_student
 
 from . import selectors, services, views_remittance

@@ -9,9 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
-from accounts.scope import (
-    visible_colleges,
-)
+from sessions_app.scope import visible_colleges
 
 from . import remittances, selectors, services
 from .charts import fee_timeline

@@ -5,3 +5,8 @@ class JobsConfig(AppConfig):
     name = "jobs"
     verbose_name = "后台任务"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # start_job enqueues by name (tasks.py imports services, not the other way): the task
+        # must be registered in every process, the web one too.
+        from . import tasks  # noqa: F401

@@ -4,6 +4,7 @@ import datetime
 import logging
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -11,6 +12,9 @@ from django.utils import timezone
 
 from .models import ACTIVE_STATUSES, Job, JobStatus
 from .registry import JobRejected, Outcome, get_kind
+
+# The Celery name of tasks.run_job, which start_job enqueues.
+RUN_JOB_TASK = "jobs.run_job"
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +52,8 @@ def start_job(*, kind: str, key: str, owner, params: dict | None = None) -> Job:
         if existing is None:
             raise
         return existing
-    from .tasks import run_job as run_job_task
-
-    transaction.on_commit(lambda: run_job_task.delay(job.pk))
+    # By name: tasks.py calls this module, so importing it here would close a cycle.
+    transaction.on_commit(lambda: current_app.tasks[RUN_JOB_TASK].delay(job.pk))
     return job
 
 

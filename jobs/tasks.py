@@ -7,7 +7,7 @@ from . import services
 
 
 @shared_task(
-    name="jobs.run_job",
+    name=services.RUN_JOB_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError, InterfaceError),

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from enum import Enum
 from functools import partial
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -39,6 +40,8 @@ from .sms import get_sms_backend
 
 logger = logging.getLogger(__name__)
 
+# The Celery name of tasks.send_deliveries, which this module enqueues.
+SEND_DELIVERIES_TASK = "notifications.send_deliveries"
 ALL_CHANNELS = (Channel.INBOX.value, Channel.EMAIL.value, Channel.SMS.value)
 _EXTERNAL = (Channel.EMAIL.value, Channel.SMS.value)
 
@@ -208,10 +211,9 @@ def _record_batch(chunk: list[Message]) -> int:
 
 
 def enqueue_deliveries(delivery_ids: list[int]) -> None:
-    from photocapture.celery import app
-
-    from .tasks import send_deliveries
-
+    # By name: tasks.py calls this module, so importing it here would close a cycle.
+    app = current_app
+    send_deliveries = app.tasks[SEND_DELIVERIES_TASK]
     size = settings.NOTIFICATIONS_SEND_CHUNK
     chunks = [delivery_ids[i : i + size] for i in range(0, len(delivery_ids), size)]
     if app.conf.task_always_eager:

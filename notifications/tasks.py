@@ -21,7 +21,7 @@ def _follow_up(delivery_id: int, result: services.SendResult) -> None:
         send_delivery.apply_async((delivery_id,), countdown=result.retry_in)
 
 
-@shared_task(name="notifications.send_deliveries", time_limit=300, soft_time_limit=240, **_COMMON)
+@shared_task(name=services.SEND_DELIVERIES_TASK, time_limit=300, soft_time_limit=240, **_COMMON)
 def send_deliveries(delivery_ids: list[int]) -> dict:
     connections: dict = {}
     counts: dict[str, int] = {}

@@ -9,12 +9,11 @@ import tempfile
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.registries import Exporter, exporters
 from jobs.models import Job
 from jobs.registry import Outcome, register
 from jobs.services import start_job
 from sessions_app.models import Campaign
-
-from .exports import Exporter, exporters
 
 KIND = "export"
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("accounts/activate/", include("sessions_app.urls_activation")),
     path("capture/", include("sessions_app.urls")),
     path("capture/", include("capture_day.urls")),
     path("roster/", include("sessions_app.urls_roster")),

@@ -4,7 +4,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
-from accounts.scope import student_profile
+from sessions_app.scope import student_profile
 from sessions_app.views import student_home
 
 

@@ -6,11 +6,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.registries import exporters
 from jobs.models import ACTIVE_STATUSES, Job
+from sessions_app.campaigns import current_campaign
 
-from .campaigns import current_campaign
 from .export_jobs import KIND, export_key, start_export
-from .exports import exporters
 
 
 @login_required

@@ -10,6 +10,10 @@ class RetakesConfig(AppConfig):
         from celery.schedules import crontab
         from django.conf import settings
 
+        # services enqueue the photo check by name (tasks.py imports services, not the other
+        # way): the tasks must be registered in every process, the web one too.
+        from . import tasks  # noqa: F401
+
         # Registered here rather than in settings.py so this app owns its schedule. Beat reads
         # CELERY_BEAT_SCHEDULE after Django is set up (photocapture.celery autodiscovers tasks),
         # so the entry is in place when `celery -A photocapture beat` starts.

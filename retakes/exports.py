@@ -1,8 +1,8 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.registries import register
 from accounts.spreadsheets import DataWorkbook
-from photocapture.exports import register
 
 from . import selectors
 from .models import CheckStatus

@@ -40,6 +40,8 @@ class Status(models.TextChoices):
 
 
 CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
+# Statuses in which the next move is the student's (or the counselor's, for the paper photo).
+AWAITING_STUDENT = (Status.REQUESTED, Status.RETURNED, Status.ACCEPTED)
 
 
 class RetakeRequest(models.Model):

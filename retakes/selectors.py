@@ -1,4 +1,4 @@
-"""Reads for retakes. Who sees what comes from accounts.scope; retakes are the counselor's
+"""Reads for retakes. Who sees what comes from sessions_app.scope; retakes are the counselor's
 business, so coordinators and desk operators see none (DOMAIN.md, "People")."""
 
 import datetime
@@ -6,10 +6,10 @@ import datetime
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from accounts.scope import visible_students
 from sessions_app.models import Campaign, Student
+from sessions_app.scope import visible_students
 
-from .models import CLOSED_STATUSES, RetakePhoto, RetakeRequest, Status
+from .models import AWAITING_STUDENT, CLOSED_STATUSES, RetakePhoto, RetakeRequest, Status
 
 LIST_RELATED = ("campaign", "student__college", "student__counselor", "current_photo", "created_by")
 
@@ -83,8 +83,6 @@ def find_visible_student(user, campaign: Campaign, student_no: str) -> Student |
 
 def requests_due_for_reminder(*, today: datetime.date, horizon_days: int) -> QuerySet[RetakeRequest]:
     """Open requests whose next move is the student's and whose deadline is within the horizon."""
-    from .services import AWAITING_STUDENT
-
     return (
         RetakeRequest.objects.filter(
             status__in=AWAITING_STUDENT,

@@ -1,7 +1,7 @@
 """Retake requests: filing, photos, the automatic check, review, paper photos, reminders.
 
 Callers (views, commands, tasks) have already decided through retakes.selectors /
-accounts.scope that the actor may touch the request; here live the rules of the flow.
+sessions_app.scope that the actor may touch the request; here live the rules of the flow.
 """
 
 import datetime
@@ -10,12 +10,14 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+from celery import current_app
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from notifications.services import Message, notify_many
 from notifications.steps import step_before_deadline
 from sessions_app.models import Campaign, Student
 
@@ -33,6 +35,10 @@ from .models import (
 from .photo_check import Finding, check_photo
 from .photo_check.config import load_config
 from .photo_check.decode import decode
+from .selectors import requests_due_for_reminder
+
+# The Celery name of tasks.check_retake_photo, which this module enqueues.
+CHECK_PHOTO_TASK = "retakes.check_retake_photo"
 
 logger = logging.getLogger(__name__)
 
@@ -261,9 +267,8 @@ def submit_photo(*, request: RetakeRequest, data: bytes, actor, note: str = "") 
 
 
 def _enqueue_check(photo_id: int) -> None:
-    from .tasks import check_retake_photo
-
-    check_retake_photo.delay(photo_id)
+    # By name: tasks.py calls this module, so importing it here would close a cycle.
+    current_app.tasks[CHECK_PHOTO_TASK].delay(photo_id)
 
 
 def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
@@ -370,8 +375,6 @@ def _finish_if_complete(request: RetakeRequest, *, actor) -> None:
 
 # Days before the deadline at which the student and the counselor hear from us.
 REMINDER_DAYS = (7, 3, 1)
-# Statuses in which the next move is the student's (or the counselor's, for the paper photo).
-AWAITING_STUDENT = (Status.REQUESTED, Status.RETURNED, Status.ACCEPTED)
 
 
 def reminder_step(*, deadline: datetime.date, today: datetime.date) -> str | None:
@@ -380,10 +383,6 @@ def reminder_step(*, deadline: datetime.date, today: datetime.date) -> str | Non
 
 def send_retake_reminders(*, today: datetime.date | None = None) -> int:
     """Remind each open request's student (and counselor) before the deadline; returns how many were new."""
-    from notifications.services import Message, notify_many
-
-    from .selectors import requests_due_for_reminder
-
     today = today or timezone.localdate()
     messages = []
     for request in requests_due_for_reminder(today=today, horizon_days=max(REMINDER_DAYS)):

@@ -5,7 +5,7 @@ from . import services
 
 
 @shared_task(
-    name="retakes.check_retake_photo",
+    name=services.CHECK_PHOTO_TASK,
     autoretry_for=(OperationalError,),
     retry_backoff=5,
     retry_backoff_max=300,

@@ -14,8 +14,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
-from accounts.scope import student_profile, visible_colleges
-from photocapture.campaigns import current_campaign
+from sessions_app.campaigns import current_campaign
+from sessions_app.scope import student_profile, visible_colleges
 
 from . import selectors, services
 from .forms import CancelForm, PhotoForm, RequestForm, ReviewForm

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from accounts.scope import visible_students
+from accounts.registries import register
 from accounts.spreadsheets import DataWorkbook
-from photocapture.exports import register
+from sessions_app.scope import visible_students
 
 from .idcard import mask_id_number
 from .models import Campaign, Capture, Level, SlotStatus, Student

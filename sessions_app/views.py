@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required, staff_required
-from accounts.scope import get_visible_student_or_404, visible_colleges, visible_students
-from photocapture.campaigns import current_campaign
-from photocapture.exports import exporters
-from photocapture.panels import render_student_panels
+from accounts.registries import exporters, render_student_panels
+from sessions_app.campaigns import current_campaign
+from sessions_app.scope import get_visible_student_or_404, visible_colleges, visible_students
 
 from . import selectors
 from .forms import OverrideSlotForm, StudentFilterForm, UndoCaptureForm

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required
-from accounts.scope import visible_colleges
-from photocapture.campaigns import current_campaign
+from sessions_app.campaigns import current_campaign
+from sessions_app.scope import visible_colleges
 
 from .dashboard import SlotState, live_figures
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from accounts.scope import visible_students
+from accounts.registries import register
 from accounts.spreadsheets import DataWorkbook
-from photocapture.exports import register
 from sessions_app.models import Campaign, Student
+from sessions_app.scope import visible_students
 
 from .models import OPEN_STATUSES, ProblemReport
 from .selectors import college_progress, overdue_records, totals

@@ -1,7 +1,7 @@
 from django.utils import timezone
 
+from accounts.registries import student_panel
 from notifications.selectors import unread_count_for_user_id
-from photocapture.panels import student_panel
 
 from .models import VerificationRecord
 

@@ -1,5 +1,5 @@
 """Reads for the verification pages and exports. Callers pass querysets already limited by
-accounts.scope, so nothing here decides who sees what."""
+sessions_app.scope, so nothing here decides who sees what."""
 
 import dataclasses
 import datetime

@@ -1,4 +1,4 @@
-"""Verification pages per role. Thin: scope from accounts.scope, rules in services, reads in selectors."""
+"""Verification pages per role. Thin: scope from sessions_app.scope, rules in services, reads in selectors."""
 
 import uuid
 from pathlib import Path
@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
-from accounts.scope import student_profile, visible_colleges, visible_students
-from photocapture.campaigns import current_campaign
+from sessions_app.campaigns import current_campaign
+from sessions_app.scope import student_profile, visible_colleges, visible_students
 
 from . import chsi_import, selectors, services
 from .charts import verification_timeline

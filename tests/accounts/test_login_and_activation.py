@@ -56,7 +56,7 @@ def activate(client, student, **overrides):
         "password2": "Graduate-2021!",
     }
     data.update(overrides)
-    return client.post(reverse("accounts:activate"), data)
+    return client.post(reverse("activation:activate"), data)
 
 
 def test_student_activates_with_the_three_facts_and_lands_on_their_page(client, graduate):

@@ -6,10 +6,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
+from accounts.registries import exporters
 from fees import reminders, services
 from fees.models import Method
 from fees.panels import fee_status
-from photocapture.exports import exporters
 from tests.factories import make_college, make_student, make_user
 
 from .conftest import capture, key

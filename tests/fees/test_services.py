@@ -343,7 +343,7 @@ def test_confirmed_entries_reversed_only_by_staff_with_reason(captured, campaign
     event = AuditEvent.objects.get(action="fee_reversal")
     assert event.data["after_confirmed_remittance"] is True
     # The reversal is cash going back out: it is the next remittance's business (negative), not hidden.
-    from fees.remittances import remittable_entries
+    from fees.selectors import remittable_entries
 
     assert list(remittable_entries(campaign=campaign, college=college)) == [reversal]
 

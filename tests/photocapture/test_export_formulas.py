@@ -8,11 +8,11 @@ import pytest
 from openpyxl import load_workbook
 
 from accounts.models import Role
+from accounts.registries import exporters
 from accounts.spreadsheets import FORMULA_TRIGGERS, DataWorkbook, is_formula_like
 from capture_day.services import check_in, undo_check_in
 from fees import remittances, services
 from fees.models import Method
-from photocapture.exports import exporters
 from retakes import services as retake_services
 from retakes.models import Channel, Reason
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user

@@ -9,8 +9,8 @@ from django.test.client import FakePayload
 from django.urls import reverse
 
 from accounts.models import Role
+from accounts.registries import render_student_panels
 from capture_day.services import check_in
-from photocapture.panels import render_student_panels
 from retakes import services
 from retakes.models import Channel, CheckStatus, Reason, RetakePhoto, RetakeRequest, Status
 from tests.factories import make_slot, make_student, make_user

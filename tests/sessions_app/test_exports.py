@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from accounts.registries import exporters
 from capture_day.services import check_in, undo_check_in
-from photocapture.exports import exporters
 from sessions_app.models import Student
 from tests.jobs_support import export_bytes, export_file
 

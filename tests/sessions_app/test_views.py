@@ -1,9 +1,9 @@
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from accounts import registries as panels
 from accounts.models import AuditEvent, Role
 from capture_day.services import check_in, undo_check_in
-from photocapture import panels
 from sessions_app.models import Capture, SlotStatus, Student
 from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from photocapture.exports import exporters
+from accounts.registries import exporters
 from sessions_app.models import Campaign
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Role
-from accounts.scope import desk_slots, get_visible_student_or_404, student_profile, visible_students
+from sessions_app.scope import desk_slots, get_visible_student_or_404, student_profile, visible_students
 from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_unknown_or_malformed_campaign_code_is_a_404(world, code):
     from django.http import Http404
     from django.test import RequestFactory
 
-    from photocapture.campaigns import current_campaign
+    from sessions_app.campaigns import current_campaign
 
     with pytest.raises(Http404):
         current_campaign(RequestFactory().get("/", {"campaign": code}))

@@ -1,9 +1,12 @@
-"""Who may see what. Every view, export and admin page asks here; nowhere else decides."""
+"""Who may see which students, colleges and desks. Every view, export and admin page asks here;
+nowhere else decides. (Here, not in accounts: the rules are about this app's rows.)"""
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from sessions_app.models import Campaign, College, Slot, Student
+from accounts.web import parse_pk
+
+from .models import Campaign, College, Slot, Student
 
 
 def visible_students(user, campaign: Campaign | None = None) -> QuerySet[Student]:
@@ -45,18 +48,6 @@ def desk_slots(user, campaign: Campaign | None = None) -> QuerySet[Slot]:
     if user.is_operator:
         return qs.filter(group__in=user.capture_groups.all())
     return qs.none()
-
-
-_MAX_BIGINT = 2**63 - 1
-
-
-def parse_pk(value) -> int | None:
-    """An id from a URL or form, or None if no row could have it (PostgreSQL rejects out-of-range ints)."""
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        return None
-    return pk if 0 < pk <= _MAX_BIGINT else None
 
 
 def get_visible_student_or_404(user, pk, campaign: Campaign | None = None) -> Student:

@@ -1,4 +1,9 @@
-"""Registry of .xlsx reports, shared by `export_report` and the staff pages.
+"""Registries every app contributes to: .xlsx reports and panels of the student's home page.
+
+They know no app (each app registers itself from its own module, found by autodiscovery), so
+they sit at the bottom layer and any app may register.
+
+Reports: .xlsx files shared by `export_report` and the staff pages.
 
 Each app registers its reports in its own `exports.py`:
 
@@ -10,6 +15,17 @@ what `user` may see (user=None means the command line, which sees everything).
 `roles` are the roles besides academic staff that may start it from a page; an exporter
 must narrow its rows to the user's scope before it lists a role here.
 From a page every export runs as a background job (photocapture.export_jobs).
+
+Student panels: what other apps show on the student's home page.
+
+In `<app>/panels.py`:
+
+    @student_panel(order=20)
+    def fee_status(student):
+        return "fees/student_panel.html", {"balance": ...}   # or None to show nothing
+
+The home page renders each returned template with its context, in `order`.
+Each panel must cost a constant number of queries.
 """
 
 from collections.abc import Callable
@@ -43,3 +59,24 @@ def register(name: str, *, title: str, roles: tuple[str, ...] = ()):
 def exporters() -> dict[str, Exporter]:
     autodiscover_modules("exports")
     return dict(_REGISTRY)
+
+
+_PANELS: list[tuple[int, Callable]] = []
+
+
+def student_panel(*, order: int):
+    def decorator(func):
+        _PANELS.append((order, func))
+        return func
+
+    return decorator
+
+
+def render_student_panels(student) -> list[tuple[str, dict]]:
+    autodiscover_modules("panels")
+    rendered = []
+    for _order, func in sorted(_PANELS, key=lambda pair: pair[0]):
+        result = func(student)
+        if result is not None:
+            rendered.append(result)
+    return rendered

@@ -1,0 +1,55 @@
+"""The student's self-activation page (/accounts/activate/)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from accounts.services import login_blocked, record_login_failure
+from accounts.web import client_address
+
+from .activation import ActivationError, activate_student_account
+
+
+class ActivationForm(forms.Form):
+    student_no = forms.CharField(label=_l("学号"), max_length=32)
+    name = forms.CharField(label=_l("姓名"), max_length=64)
+    id_number = forms.CharField(label=_l("身份证号"), max_length=24)
+    password1 = forms.CharField(label=_l("设置密码"), widget=forms.PasswordInput, min_length=8)
+    password2 = forms.CharField(label=_l("再次输入密码"), widget=forms.PasswordInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            raise ValidationError(_("两次输入的密码不一致"))
+        return cleaned
+
+
+def activate(request):
+    form = ActivationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = client_address(request)
+        key = "activate:" + form.cleaned_data["student_no"]
+        if login_blocked(username=key, ip_address=address):
+            form.add_error(None, _("尝试次数过多，请 15 分钟后再试"))
+        else:
+            try:
+                user = activate_student_account(
+                    student_no=form.cleaned_data["student_no"],
+                    name=form.cleaned_data["name"],
+                    id_number=form.cleaned_data["id_number"],
+                    password=form.cleaned_data["password1"],
+                )
+            except ActivationError as exc:
+                record_login_failure(username=key, ip_address=address)
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                form.add_error("password1", exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("账号已激活，欢迎使用"))
+                return redirect("home")
+    return render(request, "accounts/activate.html", {"form": form})
