@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .audit import action_choices, describe
 from .models import AuditEvent, LoginFailure, User
 
 
@@ -39,13 +40,51 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The registered actions by their names, not their codes."""
+
+    title = _("操作")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return action_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "actor", "action", "campaign", "summary")
-    list_filter = ("action", "campaign")
-    search_fields = ("summary", "object_id")
+    list_display = ("created_at", "actor", "action_name", "campaign", "summary_text")
+    list_filter = (ActionFilter, "campaign")
+    search_fields = ("object_id", "actor__username", "actor__display_name")
     list_select_related = ("actor", "campaign")
     date_hierarchy = "created_at"
+    readonly_fields = (
+        "created_at",
+        "actor",
+        "action_name",
+        "campaign",
+        "content_type",
+        "object_id",
+        "summary_text",
+        "data",
+    )
+    fields = readonly_fields
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # One query per kind of name on the page (students, slots, colleges), not one per row.
+        describe(changelist.result_list)
+        return changelist
+
+    @admin.display(description=_("操作"), ordering="action")
+    def action_name(self, event):
+        return event.action_label
+
+    @admin.display(description=_("摘要"))
+    def summary_text(self, event):
+        return event.summary
 
 
 @admin.register(LoginFailure)

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -85,7 +86,12 @@ class AppendOnlyModel(models.Model):
 
 
 class AuditEvent(AppendOnlyModel):
-    """Who did what, when: captures, undos, overrides, imports. Never edited."""
+    """Who did what, when: captures, undos, overrides, imports. Never edited.
+
+    `action` is a dotted code and `data` its JSON payload; the words a reader sees are made at
+    display time by accounts.audit (never stored: a second language or a rename must not
+    leave old rows in the old words).
+    """
 
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -95,18 +101,35 @@ class AuditEvent(AppendOnlyModel):
     campaign = models.ForeignKey(
         "sessions_app.Campaign", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("采集批次")
     )
-    object_type = models.CharField(_("对象类型"), max_length=48, blank=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("对象类型")
+    )
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
-    summary = models.CharField(_("摘要"), max_length=500)
     data = models.JSONField(_("详情"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object")]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action_label}"
+
+    def _described(self) -> tuple[str, str]:
+        if not hasattr(self, "_display"):
+            from .audit_registry import describe
+
+            describe([self])
+        return self._display
+
+    @property
+    def action_label(self) -> str:
+        return self._described()[0]
+
+    @property
+    def summary(self) -> str:
+        return self._described()[1]
 
 
 class LoginFailure(models.Model):

@@ -2,6 +2,7 @@
 through the admin, because the ledger is append-only."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import CallbackLog, Entry, FeeAccount, Remittance, RemittanceConfirmation
 
@@ -22,12 +23,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
-    list_display = ("posted_at", "account", "college", "kind", "amount", "method", "posted_by", "note")
+    list_display = ("posted_at", "account", "college", "kind", "amount", "method", "posted_by", "note_text")
     list_filter = ("kind", "method", "college", "account__campaign")
     search_fields = ("account__student__student_no", "account__student__name", "idempotency_key", "note")
     list_select_related = ("account__student", "college", "posted_by")
     raw_id_fields = ("account", "reverses", "follows")
     date_hierarchy = "posted_at"
+
+    @admin.display(description=_("备注"))
+    def note_text(self, entry):
+        return entry.note_display
 
 
 @admin.register(FeeAccount)

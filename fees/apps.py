@@ -10,6 +10,8 @@ class FeesConfig(AppConfig):
         from celery.schedules import crontab
         from django.conf import settings
 
+        from . import audit_actions  # noqa: F401  (registers this app's audit actions)
+
         # Registered here rather than in settings.py so the fees app owns its schedule.
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "fees-remittance-reminders",

@@ -160,13 +160,12 @@ def _process(body: bytes, signature: str, log: CallbackLog) -> CallbackOutcome:
                 amount=amount,
                 transaction_id=transaction_id,
                 paid_at=paid_at,
-                note=_("支付平台交易号 %(id)s") % {"id": transaction_id},
             )
     except FeeError as exc:
         # A payment that went through online but is over what is owed: staff refund it.
         if exc.code == "bad_paid_at":
             raise _Reject(400, exc.code, exc.message)
-        raise _Reject(409, "refused", exc.message)
+        raise _Reject(409, exc.code, exc.message)
     if not posted.created:
         return _duplicate(posted.entry, log)
     log.status = CallbackStatus.POSTED

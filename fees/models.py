@@ -52,6 +52,14 @@ class Kind(models.TextChoices):
     REVERSAL = "reversal", _("冲正")
 
 
+class NoteCode(models.TextChoices):
+    """Notes the system writes on an entry; the words are made when shown (Entry.note_display)."""
+
+    CAPTURE_CHARGE = "capture_charge", _("采集计费")
+    CAPTURE_UNDONE = "capture_undone", _("撤销采集")
+    PLATFORM_PAYMENT = "platform_payment", _("支付平台交易号")
+
+
 # Effect of each kind on what the student owes; a reversal has the opposite effect of its target.
 BALANCE_SIGN = {Kind.CHARGE: 1, Kind.PAYMENT: -1, Kind.REFUND: 1, Kind.WAIVER: -1}
 # Effect on the cash a college holds.
@@ -122,7 +130,10 @@ class Entry(AppendOnlyModel):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
     method = models.CharField(_("方式"), max_length=20, choices=Method.choices, blank=True)
+    # What a person typed (a reason, a remark); the system's own note is note_code + note_data.
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    note_code = models.CharField(_("系统备注"), max_length=32, choices=NoteCode.choices, blank=True)
+    note_data = models.JSONField(_("系统备注参数"), default=dict, blank=True)
     posted_at = models.DateTimeField(_("登记时间"), auto_now_add=True, db_index=True)
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -199,6 +210,16 @@ class Entry(AppendOnlyModel):
     @property
     def is_direct(self) -> bool:
         return self.method in DIRECT_METHODS
+
+    @property
+    def note_display(self) -> str:
+        """The note in the reader's language: the system's code rendered, then what a person typed."""
+        if self.note_code == NoteCode.PLATFORM_PAYMENT:
+            return _("支付平台交易号 %(id)s") % {"id": (self.note_data or {}).get("transaction_id", "")}
+        if self.note_code:
+            label = NoteCode(self.note_code).label
+            return _("%(label)s：%(note)s") % {"label": label, "note": self.note} if self.note else str(label)
+        return self.note
 
 
 class Remittance(models.Model):

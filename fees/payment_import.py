@@ -111,9 +111,9 @@ def _read_rows(data: bytes) -> tuple[list[_Row], list[str], int]:
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
     except Exception:  # openpyxl raises many kinds on a file that is not a workbook
-        raise FeeError(_("无法读取文件：请上传 Excel 的 .xlsx 文件（不支持 .xls 或 .csv）"))
+        raise FeeError(_("无法读取文件：请上传 Excel 的 .xlsx 文件（不支持 .xls 或 .csv）"), "file_unreadable")
     if not header:
-        raise FeeError(_("文件是空的：第 1 行应是表头 学号、金额、方式、备注、日期"))
+        raise FeeError(_("文件是空的：第 1 行应是表头 学号、金额、方式、备注、日期"), "file_empty")
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         name = _text(name)
@@ -123,7 +123,8 @@ def _read_rows(data: bytes) -> tuple[list[_Row], list[str], int]:
     if missing:
         raise FeeError(
             _("第 1 行缺少表头：%(missing)s（需要 学号、金额、方式，可选 备注、日期）")
-            % {"missing": "、".join(missing)}
+            % {"missing": "、".join(missing)},
+            "header_missing",
         )
 
     parsed: list[_Row] = []
@@ -135,7 +136,7 @@ def _read_rows(data: bytes) -> tuple[list[_Row], list[str], int]:
             continue
         count += 1
         if count > MAX_ROWS:
-            raise FeeError(_("文件超过 %(max)s 行，请分批导入") % {"max": MAX_ROWS})
+            raise FeeError(_("文件超过 %(max)s 行，请分批导入") % {"max": MAX_ROWS}, "too_many_rows")
         row_errors = []
         student_no = _text(cells["学号"])
         if not student_no:
@@ -174,7 +175,7 @@ def _read_rows(data: bytes) -> tuple[list[_Row], list[str], int]:
 def import_payments(*, campaign: Campaign, data: bytes, actor) -> ImportResult:
     """Check every row, then post them all in one transaction; any refusal posts nothing."""
     if len(data) > MAX_BYTES:
-        raise FeeError(_("文件过大：不能超过 %(mb)s MB") % {"mb": MAX_BYTES // (1024 * 1024)})
+        raise FeeError(_("文件过大：不能超过 %(mb)s MB") % {"mb": MAX_BYTES // (1024 * 1024)}, "file_too_large")
     rows, errors, count = _read_rows(data)
     result = ImportResult(rows=count)
     numbers = {row.student_no for row in rows}
@@ -194,7 +195,7 @@ def import_payments(*, campaign: Campaign, data: bytes, actor) -> ImportResult:
         result.errors = sorted(errors, key=_row_number)
         return result
     if count == 0:
-        raise FeeError(_("文件中没有缴费记录"))
+        raise FeeError(_("文件中没有缴费记录"), "no_rows")
 
     digest = hashlib.sha256(data).hexdigest()[:40]
     try:

@@ -27,9 +27,9 @@ def _check_college(actor, college: College) -> None:
     if actor is None:
         return
     if not (actor.is_academic_staff or actor.is_coordinator):
-        raise FeeError(_("你的角色不能上交费用"))
+        raise FeeError(_("你的角色不能上交费用"), "role_forbidden")
     if not visible_colleges(actor).filter(pk=college.pk).exists():
-        raise FeeError(_("你不负责%(college)s") % {"college": college.name})
+        raise FeeError(_("你不负责%(college)s") % {"college": college.name}, "out_of_scope")
 
 
 def create_remittance(
@@ -44,14 +44,14 @@ def create_remittance(
         existing = Remittance.objects.filter(idempotency_key=key).first()
         if existing is not None:
             if existing.college_id != college.pk or existing.campaign_id != campaign.pk:
-                raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"))
+                raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"), "key_reused")
             return existing, False
         entries = list(
             remittable_entries(campaign=campaign, college=college).only("id", "kind", "reversed_kind", "amount")
         )
         amount = sum((cash_delta(e.kind, e.reversed_kind, e.amount) for e in entries), ZERO)
         if not entries or amount <= 0:
-            raise FeeError(_("%(college)s目前没有待上交的款项") % {"college": college.name})
+            raise FeeError(_("%(college)s目前没有待上交的款项") % {"college": college.name}, "nothing_to_remit")
         figures = college_figures(campaign=campaign, college=college)
         remittance = Remittance.objects.create(
             campaign=campaign,
@@ -71,10 +71,9 @@ def create_remittance(
         RemittanceItem.objects.bulk_create([RemittanceItem(remittance=remittance, entry_id=e.pk) for e in entries])
         record_event(
             actor=actor,
-            action="fee_remittance",
+            action="fee.remittance.submit",
             campaign=campaign,
             obj=remittance,
-            summary=f"{college.name} 上交 {amount}（{len(entries)} 笔）",
             data={"college_id": college.pk, "amount": str(amount), "entries": len(entries)},
         )
     return remittance, True
@@ -84,25 +83,24 @@ def cancel_remittance(*, remittance: Remittance, actor, reason: str) -> Remittan
     """Withdraw a remittance 教务处 has not confirmed; its entries become remittable again."""
     reason = (reason or "").strip()
     if not reason:
-        raise FeeError(_("撤回上交必须填写原因"))
+        raise FeeError(_("撤回上交必须填写原因"), "reason_missing")
     _check_college(actor, remittance.college)
     with transaction.atomic():
         remittance = Remittance.objects.select_for_update().get(pk=remittance.pk)
         if remittance.cancelled_at is not None:
             return remittance
         if RemittanceConfirmation.objects.filter(remittance=remittance).exists():
-            raise FeeError(_("教务处已确认到账，不能撤回"))
+            raise FeeError(_("教务处已确认到账，不能撤回"), "remittance_confirmed")
         remittance.cancelled_at = timezone.now()
         remittance.cancelled_by = actor if getattr(actor, "pk", None) else None
         remittance.save(update_fields=["cancelled_at", "cancelled_by"])
         RemittanceItem.objects.filter(remittance=remittance).delete()
         record_event(
             actor=actor,
-            action="fee_remittance_cancel",
+            action="fee.remittance.cancel",
             campaign=Campaign(pk=remittance.campaign_id),
             obj=remittance,
-            summary=f"撤回上交 {remittance.amount}：{reason}",
-            data={"reason": reason},
+            data={"college_id": remittance.college_id, "amount": str(remittance.amount), "reason": reason},
         )
     return remittance
 
@@ -110,12 +108,12 @@ def cancel_remittance(*, remittance: Remittance, actor, reason: str) -> Remittan
 def confirm_remittance(*, remittance: Remittance, actor, received_amount, note: str = "") -> RemittanceConfirmation:
     """教务处 records what actually arrived; any difference to the remittance stays visible."""
     if actor is None or not actor.is_academic_staff:
-        raise FeeError(_("只有教务处可以确认到账"))
+        raise FeeError(_("只有教务处可以确认到账"), "staff_only")
     received = parse_amount(received_amount, allow_zero=True)
     with transaction.atomic():
         remittance = Remittance.objects.select_for_update().get(pk=remittance.pk)
         if remittance.cancelled_at is not None:
-            raise FeeError(_("这张上交单已撤回，不能确认"))
+            raise FeeError(_("这张上交单已撤回，不能确认"), "remittance_cancelled")
         existing = RemittanceConfirmation.objects.filter(remittance=remittance).first()
         if existing is not None:
             if existing.received_amount == received:
@@ -125,17 +123,22 @@ def confirm_remittance(*, remittance: Remittance, actor, received_amount, note: 
                 % {
                     "when": timezone.localtime(existing.confirmed_at).strftime("%Y-%m-%d %H:%M"),
                     "amount": money(existing.received_amount),
-                }
+                },
+                "already_confirmed",
             )
         confirmation = RemittanceConfirmation.objects.create(
             remittance=remittance, received_amount=received, confirmed_by=actor, note=(note or "")[:200]
         )
         record_event(
             actor=actor,
-            action="fee_remittance_confirm",
+            action="fee.remittance.confirm",
             campaign=Campaign(pk=remittance.campaign_id),
             obj=remittance,
-            summary=f"确认到账 {received}（上交 {remittance.amount}，差额 {received - remittance.amount}）",
-            data={"received": str(received), "declared": str(remittance.amount)},
+            data={
+                "college_id": remittance.college_id,
+                "received": str(received),
+                "declared": str(remittance.amount),
+                "note": confirmation.note,
+            },
         )
     return confirmation

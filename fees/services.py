@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from accounts.errors import CodedError
 from sessions_app.models import Campaign, Capture, Slot, Student
 from sessions_app.scope import visible_students
 
@@ -34,6 +35,7 @@ from .models import (
     FeeAccount,
     Kind,
     Method,
+    NoteCode,
     Remittance,
     RemittanceItem,
     balance_delta,
@@ -50,16 +52,8 @@ PAID_AT_CLOCK_SKEW = datetime.timedelta(minutes=10)
 PAID_AT_BEFORE_CAMPAIGN = datetime.timedelta(days=90)
 
 
-class FeeError(Exception):
-    """A rule refused the request; the message is for the person who sent it, `code` for programs."""
-
-    def __init__(self, message="", code: str = "fee"):
-        super().__init__(message)
-        self.code = code
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else ""
+class FeeError(CodedError):
+    """A rule refused the request: `message` for the person who sent it, `code` to branch on."""
 
 
 @dataclass(frozen=True)
@@ -109,15 +103,18 @@ def check_paid_at(*, campaign_id: int, moment: datetime.datetime) -> datetime.da
 def _check_key(key) -> str:
     key = (key or "").strip() if isinstance(key, str) else ""
     if not key:
-        raise FeeError(_("缺少提交编号，请刷新页面后重新提交"))
+        raise FeeError(_("缺少提交编号，请刷新页面后重新提交"), "key_missing")
     if len(key) > KEY_MAX_LENGTH:
-        raise FeeError(_("提交编号过长，请刷新页面后重新提交"))
+        raise FeeError(_("提交编号过长，请刷新页面后重新提交"), "key_too_long")
     return key
 
 
 def _check_method(method) -> str:
     if method not in Method.values:
-        raise FeeError(_("请选择缴费方式：%(choices)s") % {"choices": "、".join(str(label) for label in Method.labels)})
+        raise FeeError(
+            _("请选择缴费方式：%(choices)s") % {"choices": "、".join(str(label) for label in Method.labels)},
+            "method_invalid",
+        )
     return method
 
 
@@ -126,9 +123,11 @@ def _check_poster(actor, student: Student) -> None:
     if actor is None:
         return
     if not (actor.is_academic_staff or actor.is_coordinator):
-        raise FeeError(_("你的角色不能登记费用"))
+        raise FeeError(_("你的角色不能登记费用"), "role_forbidden")
     if not visible_students(actor).filter(pk=student.pk).exists():
-        raise FeeError(_("学号 %(no)s 不属于你负责的学院，不能为其登记费用") % {"no": student.student_no})
+        raise FeeError(
+            _("学号 %(no)s 不属于你负责的学院，不能为其登记费用") % {"no": student.student_no}, "out_of_scope"
+        )
 
 
 def _lock_account(student: Student) -> FeeAccount:
@@ -148,7 +147,7 @@ def _replay(key: str, *, account: FeeAccount, kind: str, amount: Decimal | None)
     if existing is None:
         return None
     if existing.account_id != account.pk or existing.kind != kind or (amount is not None and existing.amount != amount):
-        raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"))
+        raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"), "key_reused")
     return PostResult(existing, False)
 
 
@@ -162,6 +161,8 @@ def _insert(
     actor,
     method: str = "",
     note: str = "",
+    note_code: str = "",
+    note_data: dict | None = None,
     occurred_at: datetime.datetime | None = None,
     reverses: Entry | None = None,
     follows: Entry | None = None,
@@ -175,6 +176,8 @@ def _insert(
         amount=amount,
         method=method,
         note=(note or "")[:200],
+        note_code=note_code,
+        note_data=note_data or {},
         posted_by=actor if getattr(actor, "pk", None) else None,
         occurred_at=occurred_at,
         idempotency_key=key,
@@ -217,11 +220,13 @@ def _overpay_error(student: Student, limit: Decimal, amount: Decimal) -> FeeErro
     if limit <= 0:
         return FeeError(
             _("超出应缴金额：%(name)s（%(no)s）已缴清，无需再缴（本次 %(amount)s）")
-            % {"name": student.name, "no": student.student_no, "amount": money(amount)}
+            % {"name": student.name, "no": student.student_no, "amount": money(amount)},
+            "overpaid",
         )
     return FeeError(
         _("超出应缴金额：%(name)s（%(no)s）目前最多应缴 %(limit)s，本次 %(amount)s")
-        % {"name": student.name, "no": student.student_no, "limit": money(limit), "amount": money(amount)}
+        % {"name": student.name, "no": student.student_no, "limit": money(limit), "amount": money(amount)},
+        "overpaid",
     )
 
 
@@ -260,10 +265,11 @@ def post_payment(
     )
 
 
-def post_platform_payment(
-    *, student: Student, amount, transaction_id: str, paid_at: datetime.datetime, note: str = ""
-) -> PostResult:
-    """A payment the campus platform notified us of (fees.callback, after its signature checked)."""
+def post_platform_payment(*, student: Student, amount, transaction_id: str, paid_at: datetime.datetime) -> PostResult:
+    """A payment the campus platform notified us of (fees.callback, after its signature checked).
+
+    Its note is the system's own: a code and the transaction id, put into words when shown.
+    """
     check_paid_at(campaign_id=student.campaign_id, moment=paid_at)
     return _post_payment(
         student=student,
@@ -271,7 +277,8 @@ def post_platform_payment(
         method=Method.CAMPUS_PLATFORM,
         actor=None,
         idempotency_key=platform_key(transaction_id),
-        note=note,
+        note_code=NoteCode.PLATFORM_PAYMENT,
+        note_data={"transaction_id": transaction_id},
         occurred_at=paid_at,
     )
 
@@ -288,8 +295,11 @@ def _post_payment(
     actor,
     idempotency_key: str,
     note: str = "",
+    note_code: str = "",
+    note_data: dict | None = None,
     occurred_at: datetime.datetime | None = None,
 ) -> PostResult:
+    """`note` is what a person typed; a note the system writes is `note_code` + `note_data`."""
     key = _check_key(idempotency_key)
     amount = parse_amount(amount)
     _check_poster(actor, student)
@@ -305,6 +315,8 @@ def _post_payment(
                 actor=actor,
                 key=key,
                 note=note,
+                note_code=note_code,
+                note_data=note_data,
                 occurred_at=occurred_at,
             )
     except IntegrityError:
@@ -313,11 +325,13 @@ def _post_payment(
         if existing is None:
             raise
         if existing.account.student_id != student.pk or existing.kind != Kind.PAYMENT or existing.amount != amount:
-            raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"))
+            raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"), "key_reused")
         return PostResult(existing, False)
 
 
-def _post_payment_locked(*, student, account, amount, method, actor, key, note="", occurred_at=None) -> PostResult:
+def _post_payment_locked(
+    *, student, account, amount, method, actor, key, note="", note_code="", note_data=None, occurred_at=None
+) -> PostResult:
     """amount=None pays whatever is owed (the class "mark paid")."""
     replay = _replay(key, account=account, kind=Kind.PAYMENT, amount=amount)
     if replay is not None:
@@ -326,7 +340,8 @@ def _post_payment_locked(*, student, account, amount, method, actor, key, note="
     if amount is None:
         if account.charged <= 0:
             raise FeeError(
-                _("%(name)s（%(no)s）尚未采集，没有应缴费用") % {"name": student.name, "no": student.student_no}
+                _("%(name)s（%(no)s）尚未采集，没有应缴费用") % {"name": student.name, "no": student.student_no},
+                "not_charged",
             )
         amount = limit
         if amount <= 0:
@@ -340,6 +355,8 @@ def _post_payment_locked(*, student, account, amount, method, actor, key, note="
         amount=amount,
         method=method,
         note=note,
+        note_code=note_code,
+        note_data=note_data,
         key=key,
         actor=actor,
         occurred_at=occurred_at,
@@ -375,9 +392,9 @@ def mark_paid(*, students: list[Student], method: str, actor, idempotency_key: s
             _("校园统一支付平台的缴费由平台自动通知入账，不能手工登记；请选择实际收款方式"), code="platform_only"
         )
     if not students:
-        raise FeeError(_("请至少选择一名学生"))
+        raise FeeError(_("请至少选择一名学生"), "no_students")
     if len(key) > KEY_MAX_LENGTH - 12:
-        raise FeeError(_("提交编号过长，请刷新页面后重新提交"))
+        raise FeeError(_("提交编号过长，请刷新页面后重新提交"), "key_too_long")
     for student in students:
         _check_poster(actor, student)
     result = BatchResult()
@@ -444,7 +461,7 @@ def post_charge(*, capture: Capture, actor) -> Entry | None:
             amount=fee,
             key=key,
             actor=actor,
-            note=_("采集计费"),
+            note_code=NoteCode.CAPTURE_CHARGE,
             occurred_at=capture.captured_at,
             follows=follows,
         )
@@ -474,7 +491,8 @@ def reverse_charge_for_capture(*, capture: Capture, actor, reason: str) -> Entry
             amount=charge.amount,
             key=key,
             actor=actor,
-            note=(_("撤销采集：%(reason)s") % {"reason": reason})[:200],
+            note=reason,
+            note_code=NoteCode.CAPTURE_UNDONE,
             reverses=charge,
         )
 
@@ -490,7 +508,7 @@ def post_refund(*, student: Student, amount, method: str, actor, idempotency_key
     _check_poster(actor, student)
     if method in DIRECT_METHODS and actor is not None and not actor.is_academic_staff:
         # A platform refund is paid back by 教务处 and would lower what the college must remit.
-        raise FeeError(_("通过校园统一支付平台退费只能由教务处登记"))
+        raise FeeError(_("通过校园统一支付平台退费只能由教务处登记"), "staff_only")
     with transaction.atomic():
         account = _lock_account(student)
         replay = _replay(key, account=account, kind=Kind.REFUND, amount=amount)
@@ -499,7 +517,8 @@ def post_refund(*, student: Student, amount, method: str, actor, idempotency_key
         if amount > account.paid:
             raise FeeError(
                 _("退费不能超过已缴金额：%(name)s 已缴 %(paid)s，本次退 %(amount)s")
-                % {"name": student.name, "paid": money(account.paid), "amount": money(amount)}
+                % {"name": student.name, "paid": money(account.paid), "amount": money(amount)},
+                "refund_exceeds_paid",
             )
         entry = _insert(
             account=account,
@@ -511,7 +530,7 @@ def post_refund(*, student: Student, amount, method: str, actor, idempotency_key
             key=key,
             actor=actor,
         )
-        _audit(actor, "fee_refund", student, entry, f"{student.student_no} 退费 {amount}：{note}")
+        _audit(actor, "fee.refund", student, entry, data={"note": entry.note})
     return PostResult(entry, True)
 
 
@@ -521,9 +540,9 @@ def post_waiver(*, student: Student, amount, actor, idempotency_key: str, note: 
     amount = parse_amount(amount)
     note = (note or "").strip()
     if actor is not None and not actor.is_academic_staff:
-        raise FeeError(_("只有教务处可以减免费用"))
+        raise FeeError(_("只有教务处可以减免费用"), "staff_only")
     if not note:
-        raise FeeError(_("减免必须填写原因"))
+        raise FeeError(_("减免必须填写原因"), "reason_missing")
     with transaction.atomic():
         account = _lock_account(student)
         replay = _replay(key, account=account, kind=Kind.WAIVER, amount=amount)
@@ -541,7 +560,7 @@ def post_waiver(*, student: Student, amount, actor, idempotency_key: str, note: 
             key=key,
             actor=actor,
         )
-        _audit(actor, "fee_waiver", student, entry, f"{student.student_no} 减免 {amount}：{note}")
+        _audit(actor, "fee.waiver", student, entry, data={"note": entry.note})
     return PostResult(entry, True)
 
 
@@ -555,29 +574,29 @@ def reverse_entry(*, entry: Entry, actor, reason: str, idempotency_key: str) -> 
     key = _check_key(idempotency_key)
     reason = (reason or "").strip()
     if not reason:
-        raise FeeError(_("冲正必须填写原因"))
+        raise FeeError(_("冲正必须填写原因"), "reason_missing")
     student = entry.account.student
     _check_poster(actor, student)
     if entry.kind == Kind.REVERSAL:
-        raise FeeError(_("冲正记录不能再冲正；如需恢复，请重新登记一笔"))
+        raise FeeError(_("冲正记录不能再冲正；如需恢复，请重新登记一笔"), "reversal_of_reversal")
     if entry.kind == Kind.CHARGE:
-        raise FeeError(_("计费随采集自动生成，不能手工冲正；如采集有误，请撤销采集"))
+        raise FeeError(_("计费随采集自动生成，不能手工冲正；如采集有误，请撤销采集"), "charge_not_reversible")
     if entry.kind == Kind.WAIVER and actor is not None and not actor.is_academic_staff:
-        raise FeeError(_("只有教务处可以冲正减免"))
+        raise FeeError(_("只有教务处可以冲正减免"), "staff_only")
     with transaction.atomic():
         account = _lock_account(student)
         replay = _replay(key, account=account, kind=Kind.REVERSAL, amount=entry.amount)
         if replay is not None:
             return replay
         if Entry.objects.filter(reverses=entry).exists():
-            raise FeeError(_("这笔记录已经冲正过了"))
+            raise FeeError(_("这笔记录已经冲正过了"), "already_reversed")
         # Lock the covering remittance, so 教务处 cannot confirm it between this check and the reversal.
         Remittance.objects.select_for_update().filter(items__entry=entry).first()
         confirmed = RemittanceItem.objects.filter(entry=entry, remittance__confirmation__isnull=False).exists()
         if confirmed and actor is not None and not actor.is_academic_staff:
-            raise FeeError(_("这笔款项已上交并经教务处确认到账，只有教务处可以冲正"))
+            raise FeeError(_("这笔款项已上交并经教务处确认到账，只有教务处可以冲正"), "remittance_confirmed")
         if entry.kind == Kind.PAYMENT and account.paid - entry.amount < 0:
-            raise FeeError(_("冲正后已缴金额会小于 0：请先冲正其后的退费"))
+            raise FeeError(_("冲正后已缴金额会小于 0：请先冲正其后的退费"), "paid_below_zero")
         reversal = _insert(
             account=account,
             college_id=entry.college_id,
@@ -591,21 +610,24 @@ def reverse_entry(*, entry: Entry, actor, reason: str, idempotency_key: str) -> 
         )
         _audit(
             actor,
-            "fee_reversal",
+            "fee.reverse",
             student,
             reversal,
-            f"{student.student_no} 冲正{entry.get_kind_display()} {entry.amount}：{reason}",
-            data={"reversed_entry": entry.pk, "after_confirmed_remittance": confirmed},
+            data={
+                "reversed_entry": entry.pk,
+                "reversed_kind": entry.kind,
+                "reason": reason,
+                "after_confirmed_remittance": confirmed,
+            },
         )
     return PostResult(reversal, True)
 
 
-def _audit(actor, action: str, student: Student, entry: Entry, summary: str, data: dict | None = None) -> None:
+def _audit(actor, action: str, student: Student, entry: Entry, data: dict | None = None) -> None:
     record_event(
         actor=actor,
         action=action,
         campaign=Campaign(pk=student.campaign_id),
         obj=entry,
-        summary=summary,
         data={"student_id": student.pk, "amount": str(entry.amount), **(data or {})},
     )

@@ -7,7 +7,7 @@ class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
     can_delete = False
-    fields = ("channel", "address", "status", "attempts", "last_error", "sent_at")
+    fields = ("channel", "address", "status", "attempts", "error_code", "last_error", "sent_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -33,7 +33,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "channel", "address", "status", "attempts", "last_error", "sent_at")
+    list_display = ("created_at", "channel", "address", "status", "attempts", "error_code", "last_error", "sent_at")
     list_filter = ("status", "channel")
     search_fields = ("address",)
     readonly_fields = [f.name for f in Delivery._meta.fields]

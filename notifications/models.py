@@ -84,6 +84,13 @@ class Notification(models.Model):
         return self.title
 
 
+class DeliveryError(models.TextChoices):
+    """Why a delivery failed, as a code; `last_error` keeps the transport's own technical text."""
+
+    TRANSPORT = "transport", _("发送失败")
+    INTERRUPTED = "interrupted", _("发送中断次数过多")
+
+
 class Delivery(models.Model):
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("通知")
@@ -95,7 +102,9 @@ class Delivery(models.Model):
         _("状态"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
-    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    error_code = models.CharField(_("错误类型"), max_length=16, choices=DeliveryError.choices, blank=True)
+    # The exception's type and text from the mail/SMS library, for whoever debugs it (not shown to users).
+    last_error = models.CharField(_("最近错误详情"), max_length=500, blank=True)
     claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(_("下次重试时间"), null=True, blank=True)
@@ -120,3 +129,10 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.address} {self.get_status_display()}"
+
+    @property
+    def error_display(self) -> str:
+        if not self.error_code:
+            return ""
+        label = self.get_error_code_display()
+        return f"{label}（{self.last_error}）" if self.last_error else str(label)

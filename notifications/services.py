@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from sessions_app.models import Student
 
-from .models import Channel, Delivery, DeliveryStatus, Notification
+from .models import Channel, Delivery, DeliveryError, DeliveryStatus, Notification
 from .sms import get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -195,12 +195,12 @@ def _record_batch(chunk: list[Message]) -> int:
             # No address: the inbox message is all this person gets, and that is recorded.
             if channel in message.channels and address:
                 deliveries.append(
-                    (notification_id, channel.value, address[:254], DeliveryStatus.PENDING.value, 0, "", now_db)
+                    (notification_id, channel.value, address[:254], DeliveryStatus.PENDING.value, 0, "", "", now_db)
                 )
     if deliveries:
         _insert_rows(
             Delivery,
-            ["notification", "channel", "address", "status", "attempts", "last_error", "created_at"],
+            ["notification", "channel", "address", "status", "attempts", "error_code", "last_error", "created_at"],
             deliveries,
         )
         ids = list(Delivery.objects.filter(notification__batch=batch).order_by("id").values_list("id", flat=True))
@@ -285,6 +285,7 @@ def send_delivery(
         Delivery.objects.filter(pk=delivery_id, claim_token=token).update(
             status=DeliveryStatus.FAILED,
             claim_token=None,
+            error_code=DeliveryError.TRANSPORT,
             last_error=f"{type(exc).__name__}: {exc}"[:500],
             next_attempt_at=None if gave_up else now + datetime.timedelta(seconds=retry_in),
         )
@@ -292,7 +293,7 @@ def send_delivery(
         return SendResult(Outcome.GAVE_UP) if gave_up else SendResult(Outcome.FAILED, retry_in)
 
     marked = Delivery.objects.filter(pk=delivery_id, claim_token=token, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.SENT, sent_at=now, claim_token=None, last_error=""
+        status=DeliveryStatus.SENT, sent_at=now, claim_token=None, error_code="", last_error=""
     )
     if not marked:
         # Our lease ran out mid-send and another worker took over; it records the send.
@@ -332,7 +333,7 @@ def deliveries_to_requeue(*, now: datetime.datetime | None = None, limit: int = 
     under_limit = Q(attempts__lt=settings.NOTIFICATIONS_MAX_ATTEMPTS)
     # Abandoned claims that used up every attempt stop here, visibly failed.
     Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - lease).exclude(under_limit).update(
-        status=DeliveryStatus.FAILED, claim_token=None, last_error="发送中断次数过多"
+        status=DeliveryStatus.FAILED, claim_token=None, error_code=DeliveryError.INTERRUPTED, last_error=""
     )
     due = (
         Q(status=DeliveryStatus.PENDING, created_at__lt=stale_pending)

@@ -12,7 +12,10 @@ class RetakesConfig(AppConfig):
 
         # services enqueue the photo check by name (tasks.py imports services, not the other
         # way): the tasks must be registered in every process, the web one too.
-        from . import tasks  # noqa: F401
+        from . import (
+            audit_actions,  # noqa: F401  (registers this app's audit actions)
+            tasks,  # noqa: F401
+        )
 
         # Registered here rather than in settings.py so this app owns its schedule. Beat reads
         # CELERY_BEAT_SCHEDULE after Django is set up (photocapture.celery autodiscovers tasks),

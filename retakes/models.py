@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import AppendOnlyModel
 
@@ -197,6 +198,17 @@ class RetakePhoto(models.Model):
         return "png" if self.format == "PNG" else "jpg"
 
 
+class EventNote(models.TextChoices):
+    """Notes the system writes in a request's history; words are made when shown."""
+
+    PHOTO_SUBMITTED = "photo_submitted", _("提交电子照片")
+    CHECK_PASSED = "check_passed", _("自动检查通过")
+    CHECK_FAILED = "check_failed", _("自动检查未通过")
+    CHECK_ERROR = "check_error", _("自动检查出错：照片文件读取失败")
+    PAPER_RECEIVED = "paper_received", _("收到纸质照片")
+    DONE = "done", _("补拍完成")
+
+
 class RetakeEvent(AppendOnlyModel):
     """A request's status history: who moved it, when, why. Never edited."""
 
@@ -214,7 +226,10 @@ class RetakeEvent(AppendOnlyModel):
     )
     from_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices)
+    # What a person typed (a reason); the system's own note is note_code + note_data.
     note = models.CharField(_("说明"), max_length=500, blank=True)
+    note_code = models.CharField(_("系统说明"), max_length=32, choices=EventNote.choices, blank=True)
+    note_data = models.JSONField(_("系统说明参数"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("补拍记录")
@@ -223,3 +238,13 @@ class RetakeEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.from_status or '-'} → {self.to_status}"
+
+    @property
+    def note_display(self) -> str:
+        """The system's note in the reader's language, or what a person typed."""
+        if self.note_code == EventNote.CHECK_FAILED:
+            n = int((self.note_data or {}).get("findings") or 0)
+            return ngettext("自动检查未通过：%(n)s 项问题", "自动检查未通过：%(n)s 项问题", n) % {"n": n}
+        if self.note_code:
+            return str(self.get_note_code_display())
+        return self.note

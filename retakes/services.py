@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from accounts.errors import CodedError
 from notifications.services import Message, notify_many
 from notifications.steps import step_before_deadline
 from sessions_app.models import Campaign, Student
@@ -25,6 +26,7 @@ from .models import (
     PAPER_PHOTO_CHANNELS,
     Channel,
     CheckStatus,
+    EventNote,
     Reason,
     RetakeEvent,
     RetakePhoto,
@@ -43,8 +45,8 @@ CHECK_PHOTO_TASK = "retakes.check_retake_photo"
 logger = logging.getLogger(__name__)
 
 
-class RetakeError(Exception):
-    """A rule of the flow was broken; the message is shown to the user as is."""
+class RetakeError(CodedError):
+    """A rule of the flow was broken: `message` is shown to the user as is, `code` is for callers."""
 
 
 class PhotoRejected(RetakeError):
@@ -52,7 +54,7 @@ class PhotoRejected(RetakeError):
 
     def __init__(self, findings: list[Finding]):
         self.findings = findings
-        super().__init__("；".join(f.message for f in findings))
+        super().__init__("；".join(f.message for f in findings), "photo_rejected")
 
 
 # Which status may follow which. Submitting a new photo is allowed until a reviewer has
@@ -72,15 +74,27 @@ def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
-def _move(request: RetakeRequest, target: str, *, actor, note: str = "") -> None:
-    """Change the status of a locked request and write the history row."""
+def _move(
+    request: RetakeRequest, target: str, *, actor, note: str = "", code: str = "", data: dict | None = None
+) -> None:
+    """Change the status of a locked request and write the history row.
+
+    `note` is what a person typed; `code` + `data` is a note of the system's own (EventNote).
+    """
     if not can_transition(request.status, target):
         raise RetakeError(
             _("当前状态为“%(current)s”，不能变为“%(target)s”")
-            % {"current": Status(request.status).label, "target": Status(target).label}
+            % {"current": Status(request.status).label, "target": Status(target).label},
+            "bad_transition",
         )
     RetakeEvent.objects.create(
-        request=request, actor=actor, from_status=request.status, to_status=target, note=note[:500]
+        request=request,
+        actor=actor,
+        from_status=request.status,
+        to_status=target,
+        note=note[:500],
+        note_code=code,
+        note_data=data or {},
     )
     request.status = target
 
@@ -168,11 +182,11 @@ def create_request(
 ) -> RetakeRequest:
     reason_detail = (reason_detail or "").strip()
     if reason not in Reason.values:
-        raise RetakeError(_("请选择补拍原因"))
+        raise RetakeError(_("请选择补拍原因"), "reason_missing")
     if channel not in Channel.values:
-        raise RetakeError(_("请选择补拍方式"))
+        raise RetakeError(_("请选择补拍方式"), "channel_missing")
     if reason == Reason.OTHER and not reason_detail:
-        raise RetakeError(_("原因选择“其他”时，请说明具体原因"))
+        raise RetakeError(_("原因选择“其他”时，请说明具体原因"), "other_reason_missing")
     try:
         with transaction.atomic():
             request = RetakeRequest.objects.create(
@@ -188,14 +202,15 @@ def create_request(
             RetakeEvent.objects.create(request=request, actor=actor, to_status=Status.REQUESTED)
             record_event(
                 actor=actor,
-                action="retake_request",
+                action="retake.request",
                 campaign=student.campaign,
                 obj=request,
-                summary=f"{student.student_no} 申请补拍（{Channel(channel).label}）",
                 data={"student_id": student.pk, "reason": reason, "channel": channel},
             )
     except IntegrityError:
-        raise RetakeError(_("%(name)s 已有一个未完成的补拍申请，请在原申请中继续办理") % {"name": student.name})
+        raise RetakeError(
+            _("%(name)s 已有一个未完成的补拍申请，请在原申请中继续办理") % {"name": student.name}, "already_open"
+        )
     return request
 
 
@@ -220,13 +235,17 @@ def submit_photo(*, request: RetakeRequest, data: bytes, actor, note: str = "") 
     if len(data) > cfg.upload_max_bytes:
         raise RetakeError(
             _("文件太大：%(size)s MB，上传上限为 %(max)s MB")
-            % {"size": f"{len(data) / 1024 / 1024:.1f}", "max": f"{cfg.upload_max_bytes / 1024 / 1024:.0f}"}
+            % {"size": f"{len(data) / 1024 / 1024:.1f}", "max": f"{cfg.upload_max_bytes / 1024 / 1024:.0f}"},
+            "file_too_large",
         )
     decoded = decode(data, cfg)
     if decoded.rgb is None:
         raise PhotoRejected(decoded.findings)
     if not can_transition(request.status, Status.PHOTO_SUBMITTED):
-        raise RetakeError(_("当前状态为“%(status)s”，不能再提交照片") % {"status": request.get_status_display()})
+        raise RetakeError(
+            _("当前状态为“%(status)s”，不能再提交照片") % {"status": request.get_status_display()},
+            "not_accepting_photos",
+        )
 
     extension = "png" if decoded.format == "PNG" else "jpg"
     photo = RetakePhoto(
@@ -245,18 +264,22 @@ def submit_photo(*, request: RetakeRequest, data: bytes, actor, note: str = "") 
     try:
         with transaction.atomic():
             locked = _locked(request)
-            _move(locked, Status.PHOTO_SUBMITTED, actor=actor, note=_("提交电子照片"))
+            _move(locked, Status.PHOTO_SUBMITTED, actor=actor, code=EventNote.PHOTO_SUBMITTED)
             photo.request = locked
             photo.save()
             locked.current_photo = photo
             locked.save(update_fields=["status", "current_photo", "updated_at"])
             record_event(
                 actor=actor,
-                action="retake_photo",
+                action="retake.photo",
                 campaign=locked.campaign,
                 obj=photo,
-                summary=f"{locked.student.student_no} 提交补拍电子照片",
-                data={"request_id": locked.pk, "sha256": photo.sha256, "size": photo.size},
+                data={
+                    "student_id": locked.student_id,
+                    "request_id": locked.pk,
+                    "sha256": photo.sha256,
+                    "size": photo.size,
+                },
             )
             transaction.on_commit(lambda: _enqueue_check(photo.pk))
     except BaseException:
@@ -299,12 +322,12 @@ def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
         request = _locked(photo.request)
         # A newer photo may have replaced this one meanwhile; only the current one moves the request.
         if request.current_photo_id == photo.pk and request.status == Status.PHOTO_SUBMITTED:
-            note = {
-                CheckStatus.PASSED: _("自动检查通过"),
-                CheckStatus.FAILED: _("自动检查未通过：%(n)s 项问题") % {"n": len(photo.findings)},
-                CheckStatus.ERROR: _("自动检查出错：照片文件读取失败"),
+            code = {
+                CheckStatus.PASSED: EventNote.CHECK_PASSED,
+                CheckStatus.FAILED: EventNote.CHECK_FAILED,
+                CheckStatus.ERROR: EventNote.CHECK_ERROR,
             }[status]
-            _move(request, Status.CHECKED, actor=None, note=note)
+            _move(request, Status.CHECKED, actor=None, code=code, data={"findings": len(photo.findings)})
             request.save(update_fields=["status", "updated_at"])
     return photo
 
@@ -319,12 +342,12 @@ def review_photo(*, request: RetakeRequest, actor, accept: bool, reason: str = "
         request = _locked(request)
         photo = request.current_photo
         if request.status != Status.CHECKED or photo is None:
-            raise RetakeError(_("只有已自动检查、待审核的申请才能审核"))
+            raise RetakeError(_("只有已自动检查、待审核的申请才能审核"), "not_reviewable")
         photo = RetakePhoto.objects.select_for_update().get(pk=photo.pk)
         if accept and photo.check_status != CheckStatus.PASSED and not reason:
-            raise RetakeError(_("这张照片没有通过自动检查：如仍要通过，请填写理由"))
+            raise RetakeError(_("这张照片没有通过自动检查：如仍要通过，请填写理由"), "override_reason_missing")
         if not accept and not reason:
-            raise RetakeError(_("退回照片时请写明原因，学生会看到"))
+            raise RetakeError(_("退回照片时请写明原因，学生会看到"), "return_reason_missing")
         photo.review = Review.ACCEPTED if accept else Review.RETURNED
         photo.reviewed_by = actor
         photo.reviewed_at = timezone.now()
@@ -336,11 +359,15 @@ def review_photo(*, request: RetakeRequest, actor, accept: bool, reason: str = "
         request.save(update_fields=["status", "updated_at"])
         record_event(
             actor=actor,
-            action="retake_accept" if accept else "retake_return",
+            action="retake.accept" if accept else "retake.return",
             campaign=request.campaign,
             obj=request,
-            summary=f"{request.student.student_no} 补拍照片{'通过' if accept else '退回'}：{reason[:100]}",
-            data={"photo_id": photo.pk, "check_status": photo.check_status, "reason": reason},
+            data={
+                "student_id": request.student_id,
+                "photo_id": photo.pk,
+                "check_status": photo.check_status,
+                "reason": reason,
+            },
         )
     return request
 
@@ -349,16 +376,21 @@ def record_paper_photo(*, request: RetakeRequest, actor, now: datetime.datetime 
     with transaction.atomic():
         request = _locked(request)
         if request.status == Status.CANCELLED:
-            raise RetakeError(_("申请已撤销"))
+            raise RetakeError(_("申请已撤销"), "cancelled")
         if request.paper_photo_received_at is not None:
             raise RetakeError(
                 _("已于 %(when)s 登记过收到纸质照片")
-                % {"when": timezone.localtime(request.paper_photo_received_at).strftime("%Y-%m-%d %H:%M")}
+                % {"when": timezone.localtime(request.paper_photo_received_at).strftime("%Y-%m-%d %H:%M")},
+                "paper_already_received",
             )
         request.paper_photo_received_at = now or timezone.now()
         request.paper_photo_received_by = actor
         RetakeEvent.objects.create(
-            request=request, actor=actor, from_status=request.status, to_status=request.status, note=_("收到纸质照片")
+            request=request,
+            actor=actor,
+            from_status=request.status,
+            to_status=request.status,
+            note_code=EventNote.PAPER_RECEIVED,
         )
         _finish_if_complete(request, actor=actor)
         request.save(update_fields=["paper_photo_received_at", "paper_photo_received_by", "status", "updated_at"])
@@ -368,7 +400,7 @@ def record_paper_photo(*, request: RetakeRequest, actor, now: datetime.datetime 
 def _finish_if_complete(request: RetakeRequest, *, actor) -> None:
     paper_done = request.channel not in PAPER_PHOTO_CHANNELS or request.paper_photo_received_at is not None
     if request.status == Status.ACCEPTED and paper_done:
-        _move(request, Status.DONE, actor=actor, note=_("补拍完成"))
+        _move(request, Status.DONE, actor=actor, code=EventNote.DONE)
 
 
 # --- reminders ------------------------------------------------------------------------

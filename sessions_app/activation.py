@@ -9,14 +9,15 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from accounts.errors import CodedError
 from accounts.models import Role
 
 from .idcard import normalize_id_number
 from .models import Student
 
 
-class ActivationError(Exception):
-    pass
+class ActivationError(CodedError):
+    """Activation refused: `message` for the student, `code` for callers."""
 
 
 def activate_student_account(*, student_no: str, name: str, id_number: str, password: str):
@@ -28,20 +29,20 @@ def activate_student_account(*, student_no: str, name: str, id_number: str, pass
     try:
         normalized_id = normalize_id_number(id_number)
     except ValueError:
-        raise ActivationError(mismatch) from None
+        raise ActivationError(mismatch, "mismatch") from None
     student_no = "".join((student_no or "").split())
     candidates = Student.objects.filter(
         student_no=student_no, name=(name or "").strip(), id_number=normalized_id
     ).order_by("-campaign__created_at")
     student = candidates.first()
     if student is None:
-        raise ActivationError(mismatch)
+        raise ActivationError(mismatch, "mismatch")
     User = get_user_model()
     existing = Student.objects.filter(student_no=student_no, user__isnull=False).select_related("user").first()
     if existing is not None:
-        raise ActivationError(_("该学号的账号已经激活，请直接登录；忘记密码请联系学院负责老师"))
+        raise ActivationError(_("该学号的账号已经激活，请直接登录；忘记密码请联系学院负责老师"), "already_active")
     if User.objects.filter(username=student_no).exists():
-        raise ActivationError(_("该学号的账号已经激活，请直接登录；忘记密码请联系学院负责老师"))
+        raise ActivationError(_("该学号的账号已经激活，请直接登录；忘记密码请联系学院负责老师"), "already_active")
     provisional = User(username=student_no, display_name=student.name, role=Role.STUDENT)
     validate_password(password, provisional)
     try:
@@ -52,11 +53,11 @@ def activate_student_account(*, student_no: str, name: str, id_number: str, pass
             candidates.update(user=user)
             record_event(
                 actor=user,
-                action="account_activated",
+                action="account.activate",
                 campaign=student.campaign,
                 obj=student,
-                summary=f"{student_no} 激活账号",
+                data={"student_id": student.pk},
             )
     except IntegrityError:
-        raise ActivationError(_("该学号的账号已经激活，请直接登录")) from None
+        raise ActivationError(_("该学号的账号已经激活，请直接登录"), "already_active") from None
     return user

@@ -6,6 +6,7 @@ counts come from correlated subqueries, not from one query per row.
 
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Count,
     Exists,
@@ -19,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from accounts.audit import describe
 from accounts.models import AuditEvent
 
 from .models import Audience, Campaign, Capture, College, Slot, SlotStatus, Student
@@ -86,11 +88,11 @@ def capture_history(student: Student) -> list[Capture]:
 
 def slot_history(student: Student) -> list[AuditEvent]:
     """Overrides of this student's slot, newest first (who, when, why)."""
-    return list(
+    return describe(
         AuditEvent.objects.filter(
-            object_type="Student",
+            content_type=ContentType.objects.get_for_model(Student),
             object_id=str(student.pk),
-            action__in=["slot_override", "slot_override_cleared"],
+            action__in=["slot.override", "slot.override_clear"],
         ).select_related("actor")
     )
 

@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from accounts.errors import CodedError
 
 from .idcard import looks_like_id_number, mask_id_number
 from .models import Audience, Campaign, Capture, Slot, SlotStatus, Student
 
 
-class CaptureError(Exception):
-    pass
+class CaptureError(CodedError):
+    """A capture-day rule refused the action: `message` for the operator, `code` for callers."""
 
 
 # --- slot assignment -------------------------------------------------------
@@ -80,7 +81,7 @@ def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
 def override_student_slot(*, student: Student, slot: Slot | None, actor, reason: str = "") -> Student:
     """Put one student in a given slot (or back to the rules with slot=None)."""
     if slot is not None and slot.group.campaign_id != student.campaign_id:
-        raise CaptureError(_("该时段不属于学生所在的采集批次"))
+        raise CaptureError(_("该时段不属于学生所在的采集批次"), "slot_other_campaign")
     with transaction.atomic():
         student = Student.objects.select_for_update().get(pk=student.pk)
         before = student.assigned_slot_id
@@ -93,11 +94,10 @@ def override_student_slot(*, student: Student, slot: Slot | None, actor, reason:
         student.save(update_fields=["slot_override", "assigned_slot", "slot_status", "updated_at"])
         record_event(
             actor=actor,
-            action="slot_override" if slot else "slot_override_cleared",
+            action="slot.override" if slot else "slot.override_clear",
             campaign=student.campaign,
             obj=student,
-            summary=f"{student.student_no} 时段 {before} → {student.assigned_slot_id}",
-            data={"from_slot": before, "to_slot": student.assigned_slot_id, "reason": reason},
+            data={"student_id": student.pk, "from_slot": before, "to_slot": student.assigned_slot_id, "reason": reason},
         )
     return student
 
@@ -175,7 +175,7 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
     called by `capture_day.services.check_in`, which wraps this in its transaction.
     """
     if slot.group.campaign_id != campaign.pk:
-        raise CaptureError(_("该时段不属于本批次"))
+        raise CaptureError(_("该时段不属于本批次"), "slot_other_campaign")
     student, method = find_student(campaign=campaign, identifier=identifier)
     if student is None:
         return CaptureResult(
@@ -205,10 +205,9 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
             )
             record_event(
                 actor=operator,
-                action="capture",
+                action="capture.record",
                 campaign=campaign,
                 obj=capture,
-                summary=f"{student.student_no} 在 {slot} 采集" + ("（非本人时段）" if wrong_slot else ""),
                 data={"student_id": student.pk, "slot_id": slot.pk, "wrong_slot": wrong_slot, "method": method},
             )
     except IntegrityError:
@@ -248,21 +247,20 @@ def undo_capture(*, capture: Capture, actor, reason: str) -> Capture:
     """Mark the capture row undone; `capture_day.services.undo_check_in` reverses its effects."""
     reason = (reason or "").strip()
     if not reason:
-        raise CaptureError(_("撤销采集必须填写原因"))
+        raise CaptureError(_("撤销采集必须填写原因"), "reason_missing")
     with transaction.atomic():
         capture = Capture.objects.select_for_update().select_related("student", "campaign").get(pk=capture.pk)
         if capture.undone_at is not None:
-            raise CaptureError(_("这条采集记录已经撤销过了"))
+            raise CaptureError(_("这条采集记录已经撤销过了"), "already_undone")
         capture.undone_at = timezone.now()
         capture.undone_by = actor
         capture.undo_reason = reason[:200]
         capture.save(update_fields=["undone_at", "undone_by", "undo_reason"])
         record_event(
             actor=actor,
-            action="capture_undo",
+            action="capture.undo",
             campaign=capture.campaign,
             obj=capture,
-            summary=f"撤销 {capture.student.student_no} 的采集：{reason[:100]}",
             data={"student_id": capture.student_id, "reason": reason},
         )
     return capture

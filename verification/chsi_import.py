@@ -275,11 +275,10 @@ def apply_import(
                 records.filter(pk__in=chunk).update(chsi_status=text, chsi_status_at=now)
         record_event(
             actor=actor,
-            action="chsi_status_import",
+            action="verification.chsi_import",
             campaign=campaign,
-            summary=f"导入学信网校对状态 {file_name}：确认 {len(plan.to_confirm)}，撤销确认 {len(plan.to_unconfirm)}，"
-            f"未变 {plan.unchanged}，未匹配 {len(plan.unmatched)}",
             data={
+                "file": file_name,
                 "confirmed": len(plan.to_confirm),
                 "unconfirmed": len(plan.to_unconfirm),
                 "unchanged": plan.unchanged,

@@ -144,6 +144,12 @@ class StepAction(models.TextChoices):
     NOTE = "note", _("备注")
 
 
+class StepNote(models.TextChoices):
+    """Notes the system writes on a step; what a person typed stays in `note`."""
+
+    CONFIRMED_ON_CHSI = "confirmed_on_chsi", _("学生已在学信网核对确认")
+
+
 class ReportStep(AppendOnlyModel):
     """Who moved a report, when, with what note. Never edited."""
 
@@ -160,6 +166,7 @@ class ReportStep(AppendOnlyModel):
         verbose_name=_("操作人"),
     )
     note = models.TextField(_("说明"), blank=True)
+    note_code = models.CharField(_("系统说明"), max_length=32, choices=StepNote.choices, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
@@ -169,6 +176,10 @@ class ReportStep(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def note_display(self) -> str:
+        return self.get_note_code_display() if self.note_code else self.note
 
 
 # What the notice tells the student to do, per problem type (shown on the page and kept with the report).

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from accounts.errors import CodedError
 from accounts.models import Role
 from notifications.services import notify
 from sessions_app.models import Campaign, Capture, Student, WindowUnit
@@ -25,12 +26,13 @@ from .models import (
     ReportStatus,
     ReportStep,
     StepAction,
+    StepNote,
     VerificationRecord,
 )
 
 
-class VerificationError(Exception):
-    """A rule refused the action; the message is shown to the user as is."""
+class VerificationError(CodedError):
+    """A rule refused the action: `message` is shown to the user as is, `code` is for callers."""
 
 
 # --- the clock ---------------------------------------------------------------
@@ -104,7 +106,7 @@ def confirm_verification(*, student: Student, actor, now: datetime.datetime | No
     with transaction.atomic():
         record = VerificationRecord.objects.select_for_update().filter(student=student, is_active=True).first()
         if record is None:
-            raise VerificationError(_("你还没有有效的采集记录，采集后才需要网上校对"))
+            raise VerificationError(_("你还没有有效的采集记录，采集后才需要网上校对"), "not_captured")
         if record.confirmed_at is not None:
             return record
         record.confirmed_at = now
@@ -113,13 +115,15 @@ def confirm_verification(*, student: Student, actor, now: datetime.datetime | No
         record.save(update_fields=["confirmed_at", "confirmed_by", "confirmation_source", "updated_at"])
         # The no-photo cases are solved on CHSI itself; a confirmation means they are over.
         for report in ProblemReport.objects.select_for_update().filter(student=student, status=ReportStatus.SELF_HELP):
-            _move(report, ReportStatus.RESOLVED, StepAction.CLOSED_BY_STUDENT, actor, _("学生已在学信网核对确认"))
+            _move(
+                report, ReportStatus.RESOLVED, StepAction.CLOSED_BY_STUDENT, actor, "", code=StepNote.CONFIRMED_ON_CHSI
+            )
         record_event(
             actor=actor,
-            action="verification_confirmed",
+            action="verification.confirm",
             campaign=record.campaign,
             obj=record,
-            summary=f"{student.student_no} 自报已在学信网核对确认",
+            data={"student_id": student.pk},
         )
     return record
 
@@ -127,19 +131,22 @@ def confirm_verification(*, student: Student, actor, now: datetime.datetime | No
 # --- problem reports ---------------------------------------------------------
 
 
-def _move(report: ProblemReport, status: str, action: str, actor, note: str) -> None:
+def _move(report: ProblemReport, status: str, action: str, actor, note: str, *, code: str = "") -> None:
+    """`note` is what a person typed; `code` is a note of the system's own (StepNote)."""
     report.status = status
     report.save(update_fields=["status", "updated_at"])
-    ReportStep.objects.create(report=report, action=action, actor=actor, note=note)
+    ReportStep.objects.create(report=report, action=action, actor=actor, note=note, note_code=code)
 
 
 def report_problem(*, student: Student, problem_type: str, description: str, actor) -> ProblemReport:
     if problem_type not in ProblemType.values:
-        raise VerificationError(_("请选择问题类型"))
+        raise VerificationError(_("请选择问题类型"), "problem_type_missing")
     description = (description or "").strip()
     escalated = problem_type in ESCALATED_TYPES
     if escalated and not description:
-        raise VerificationError(_("请写明哪一项信息有误或照片有什么问题，学院负责老师需要据此上报"))
+        raise VerificationError(
+            _("请写明哪一项信息有误或照片有什么问题，学院负责老师需要据此上报"), "description_missing"
+        )
     try:
         with transaction.atomic():
             report = ProblemReport.objects.create(
@@ -152,15 +159,17 @@ def report_problem(*, student: Student, problem_type: str, description: str, act
             ReportStep.objects.create(report=report, action=StepAction.SUBMITTED, actor=actor, note=description[:2000])
             record_event(
                 actor=actor,
-                action="verification_problem",
+                action="verification.problem.report",
                 campaign=student.campaign,
                 obj=report,
-                summary=f"{student.student_no} 反馈：{report.get_problem_type_display()}",
+                data={"student_id": student.pk, "problem_type": report.problem_type},
             )
             if escalated:
                 _tell_coordinators(report)
     except IntegrityError:
-        raise VerificationError(_("这个问题你已经反馈过，正在处理中，请查看下方的处理进度")) from None
+        raise VerificationError(
+            _("这个问题你已经反馈过，正在处理中，请查看下方的处理进度"), "already_reported"
+        ) from None
     return report
 
 
@@ -208,19 +217,20 @@ def forward_report(*, report: ProblemReport, actor, note: str = "") -> ProblemRe
     with transaction.atomic():
         report = _locked_report(report.pk)
         if report.problem_type not in ESCALATED_TYPES:
-            raise VerificationError(_("这类问题由学生在学信网自行处理，不需要上报"))
+            raise VerificationError(_("这类问题由学生在学信网自行处理，不需要上报"), "not_escalated_type")
         if report.status != ReportStatus.SUBMITTED:
             raise VerificationError(
-                _("只有待学院处理的问题可以上报，当前状态：%(s)s") % {"s": report.get_status_display()}
+                _("只有待学院处理的问题可以上报，当前状态：%(s)s") % {"s": report.get_status_display()},
+                "not_forwardable",
             )
         note = (note or "").strip()[:2000]
         _move(report, ReportStatus.FORWARDED, StepAction.FORWARDED, actor, note)
         record_event(
             actor=actor,
-            action="verification_problem_forwarded",
+            action="verification.problem.forward",
             campaign=report.campaign,
             obj=report,
-            summary=f"{report.student.student_no} 的问题已上报教务处",
+            data={"student_id": report.student_id, "problem_type": report.problem_type},
         )
         _tell_student(report, "forwarded", note)
     return report
@@ -229,18 +239,18 @@ def forward_report(*, report: ProblemReport, actor, note: str = "") -> ProblemRe
 def resolve_report(*, report: ProblemReport, actor, note: str) -> ProblemReport:
     note = (note or "").strip()[:2000]
     if not note:
-        raise VerificationError(_("请填写处理结果，学生会看到这段说明"))
+        raise VerificationError(_("请填写处理结果，学生会看到这段说明"), "resolution_missing")
     with transaction.atomic():
         report = _locked_report(report.pk)
         if report.status == ReportStatus.RESOLVED:
-            raise VerificationError(_("这个问题已经处理完毕"))
+            raise VerificationError(_("这个问题已经处理完毕"), "already_resolved")
         _move(report, ReportStatus.RESOLVED, StepAction.RESOLVED, actor, note)
         record_event(
             actor=actor,
-            action="verification_problem_resolved",
+            action="verification.problem.resolve",
             campaign=report.campaign,
             obj=report,
-            summary=f"{report.student.student_no} 的问题已处理",
+            data={"student_id": report.student_id, "problem_type": report.problem_type},
         )
         _tell_student(report, "resolved", note)
     return report
@@ -250,6 +260,6 @@ def close_report_by_student(*, report: ProblemReport, actor, note: str = "") -> 
     with transaction.atomic():
         report = _locked_report(report.pk)
         if report.status not in OPEN_STATUSES:
-            raise VerificationError(_("这个问题已经处理完毕"))
+            raise VerificationError(_("这个问题已经处理完毕"), "already_resolved")
         _move(report, ReportStatus.RESOLVED, StepAction.CLOSED_BY_STUDENT, actor, (note or "").strip()[:2000])
     return report

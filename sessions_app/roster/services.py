@@ -73,10 +73,8 @@ def import_roster(
                 refresh_slot_assignments(campaign=campaign)
             record_event(
                 actor=actor,
-                action="roster_import",
+                action="roster.import",
                 campaign=campaign,
-                summary=_("导入名单%(file)s：%(counts)s（共 %(rows)s 行）")
-                % {"file": f"“{filename}”" if filename else "", "counts": report.counts_text(), "rows": report.rows},
                 data={
                     "file": filename,
                     "rows": report.rows,

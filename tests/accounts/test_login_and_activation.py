@@ -65,7 +65,7 @@ def test_student_activates_with_the_three_facts_and_lands_on_their_page(client, 
     graduate.refresh_from_db()
     assert graduate.user.username == graduate.student_no
     assert graduate.user.role == Role.STUDENT
-    assert AuditEvent.objects.filter(action="account_activated").exists()
+    assert AuditEvent.objects.filter(action="account.activate").exists()
 
 
 def test_wrong_facts_give_one_message_that_reveals_nothing(client, graduate):

@@ -76,7 +76,7 @@ def test_swipe_captures_and_answers_with_masked_id(operator_client, world):  # n
     capture = Capture.objects.get(student=student)
     assert capture.slot == world.slot_econ and capture.captured_by == world.operator and not capture.wrong_slot
     assert capture.method == "id_card"
-    assert AuditEvent.objects.filter(action="capture", object_id=str(capture.pk)).exists()
+    assert AuditEvent.objects.filter(action="capture.record", object_id=str(capture.pk)).exists()
 
 
 def test_second_swipe_says_already_captured_and_adds_nothing(operator_client, world):  # noqa: F811
@@ -238,7 +238,7 @@ def test_staff_undo_with_reason_frees_the_student_and_is_audited(client, world):
     assert response.json()["counts"]["captured"] == 0
     capture.refresh_from_db()
     assert capture.undone_at is not None and capture.undone_by == world.staff and capture.undo_reason == "刷错了人"
-    event = AuditEvent.objects.get(action="capture_undo")
+    event = AuditEvent.objects.get(action="capture.undo")
     assert event.actor == world.staff and event.data["reason"] == "刷错了人"
     # the student can now be captured again
     assert swipe(client, world.slot_econ, world.econ_student.id_number).json()["outcome"] == Outcome.CAPTURED
@@ -253,7 +253,7 @@ def test_undo_needs_a_reason(client, world):  # noqa: F811
     assert "原因" in response.json()["message"]
     capture.refresh_from_db()
     assert capture.undone_at is None
-    assert not AuditEvent.objects.filter(action="capture_undo").exists()
+    assert not AuditEvent.objects.filter(action="capture.undo").exists()
 
 
 def test_undo_twice_is_refused(client, world):  # noqa: F811

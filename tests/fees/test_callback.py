@@ -48,7 +48,9 @@ def test_valid_callback_posts_one_payment(client, captured):
     entry = Entry.objects.get(kind=Kind.PAYMENT)
     assert entry.method == Method.CAMPUS_PLATFORM and entry.posted_by is None
     assert entry.amount == Decimal("17.00") and entry.occurred_at.isoformat().startswith("2020-11-20T02:15")
-    assert "P202011200001" in entry.note
+    assert entry.note == "" and entry.note_code == "platform_payment"
+    assert entry.note_data == {"transaction_id": "P202011200001"}
+    assert entry.note_display == "支付平台交易号 P202011200001"
     assert FeeAccount.objects.get(student=captured).balance == 0
     log = CallbackLog.objects.get()
     assert log.status == CallbackStatus.POSTED and log.entry == entry and log.transaction_id == "P202011200001"
@@ -107,6 +109,7 @@ def test_unknown_student_and_campaign_are_404_json_and_kept(client, captured):
 def test_overpayment_is_409_and_kept(client, captured):
     response = post(client, body_for(captured, amount="34.00"))
     assert response.status_code == 409 and "超出应缴金额" in response.json()["error"]
+    assert response.json()["code"] == "overpaid"  # the platform branches on the code, not on our words
     assert CallbackLog.objects.get().status == CallbackStatus.REJECTED
 
 

@@ -221,7 +221,7 @@ def test_refund_at_most_paid(captured, coordinator):
         )
     services.post_refund(student=captured, amount="17", method=Method.CASH, actor=coordinator, idempotency_key=key())
     assert account(captured).balance == D("17.00")
-    assert AuditEvent.objects.filter(action="fee_refund").exists()
+    assert AuditEvent.objects.filter(action="fee.refund").exists()
     assert_cache_matches_ledger(captured)
 
 
@@ -278,7 +278,7 @@ def test_remittance_covers_unremitted_cash_and_excludes_platform(campaign, colle
     for s in (a, b, c):
         capture(s)
     pay(a, "17", coordinator)
-    services.post_platform_payment(student=b, amount="17", transaction_id="P1", paid_at=timezone.now(), note="平台")
+    services.post_platform_payment(student=b, amount="17", transaction_id="P1", paid_at=timezone.now())
     remittance, created = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
     )
@@ -340,7 +340,7 @@ def test_confirmed_entries_reversed_only_by_staff_with_reason(captured, campaign
     with pytest.raises(FeeError, match="原因"):
         services.reverse_entry(entry=entry, actor=staff, reason="", idempotency_key=key())
     reversal = services.reverse_entry(entry=entry, actor=staff, reason="重复收费", idempotency_key=key()).entry
-    event = AuditEvent.objects.get(action="fee_reversal")
+    event = AuditEvent.objects.get(action="fee.reverse")
     assert event.data["after_confirmed_remittance"] is True
     # The reversal is cash going back out: it is the next remittance's business (negative), not hidden.
     from fees.selectors import remittable_entries

@@ -55,7 +55,8 @@ def test_failure_is_recorded_and_retried_with_backoff_then_given_up(delivery, se
     assert first.outcome == Outcome.FAILED and first.retry_in == 60
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.last_error == "ConnectionError: gateway down"
+    assert delivery.error_code == "transport" and delivery.last_error == "ConnectionError: gateway down"
+    assert delivery.error_display == "发送失败（ConnectionError: gateway down）"
     assert delivery.next_attempt_at == now + datetime.timedelta(seconds=60)
     assert send_delivery(delivery_id=delivery.pk, now=now).retry_in == 120
     assert send_delivery(delivery_id=delivery.pk, now=now).outcome == Outcome.GAVE_UP
@@ -93,4 +94,5 @@ def test_sweeper_finds_lost_retry_due_and_abandoned_deliveries(delivery, setting
     )
     assert deliveries_to_requeue(now=now + datetime.timedelta(hours=1)) == []
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.FAILED and delivery.last_error == "发送中断次数过多"
+    assert delivery.status == DeliveryStatus.FAILED and delivery.error_code == "interrupted"
+    assert delivery.last_error == "" and delivery.error_display == "发送中断次数过多"

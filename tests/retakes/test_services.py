@@ -42,7 +42,7 @@ def test_filing_records_the_request_its_history_and_the_audit_trail(student, stu
     assert request.status == Status.REQUESTED
     assert request.deadline == DEADLINE
     assert [(e.from_status, e.to_status) for e in request.events.all()] == [("", Status.REQUESTED)]
-    assert AuditEvent.objects.filter(action="retake_request", object_id=str(request.pk)).exists()
+    assert AuditEvent.objects.filter(action="retake.request", object_id=str(request.pk)).exists()
 
 
 def test_one_open_request_per_student(student, student_user, counselor):
@@ -111,7 +111,9 @@ def test_a_good_photo_is_stored_under_a_random_name_and_checked(
     assert photo.file.name == f"retakes/{stored.name}"
     assert photo.size == len(photos["pass"]) and len(photo.sha256) == 64
     assert [e.to_status for e in request.events.all()] == [Status.REQUESTED, Status.PHOTO_SUBMITTED, Status.CHECKED]
-    assert request.events.last().actor is None and request.events.last().note == "自动检查通过"
+    event = request.events.last()
+    assert event.actor is None and event.note == "" and event.note_code == "check_passed"
+    assert event.note_display == "自动检查通过"
 
 
 @pytest.mark.parametrize("name", ["empty", "text_as_jpg", "truncated", "bomb", "animated_gif"])
@@ -139,7 +141,9 @@ def test_a_failing_photo_is_stored_with_its_findings_and_note(
     assert photo.note == "新华社给的就是灰底"
     request.refresh_from_db()
     assert request.status == Status.CHECKED
-    assert "未通过" in request.events.last().note
+    event = request.events.last()
+    assert event.note_code == "check_failed" and event.note_data["findings"] >= 1
+    assert event.note_display == f"自动检查未通过：{event.note_data['findings']} 项问题"
 
 
 def test_the_check_job_only_checks_pending_photos(student, student_user, photos, django_capture_on_commit_callbacks):

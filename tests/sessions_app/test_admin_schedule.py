@@ -80,5 +80,5 @@ def test_overriding_a_students_slot_in_the_admin_is_audited(client):
     assert response.status_code == 302, response.content.decode()[:3000]
     student.refresh_from_db()
     assert student.assigned_slot == other and student.slot_status == "overridden"
-    event = AuditEvent.objects.get(action="slot_override")
+    event = AuditEvent.objects.get(action="slot.override")
     assert event.actor == staff and event.data["from_slot"] == home.pk

@@ -58,7 +58,7 @@ def test_second_swipe_adds_nothing(desk):
     assert again.outcome == Outcome.ALREADY and not again.created
     assert "已于" in again.message and "未重复记录" in again.message
     assert Capture.objects.filter(student=student).count() == 1
-    assert AuditEvent.objects.filter(action="capture").count() == 1
+    assert AuditEvent.objects.filter(action="capture.record").count() == 1
 
 
 def test_wrong_slot_is_captured_and_flagged_with_the_real_slot(desk):
@@ -97,7 +97,7 @@ def test_undo_needs_a_reason_then_frees_the_student_for_a_new_capture(desk):
     with pytest.raises(CaptureError):
         undo_capture(capture=capture, actor=staff, reason="再次撤销")
     assert Capture.objects.get().undo_reason == "刷错了人"
-    event = AuditEvent.objects.get(action="capture_undo")
+    event = AuditEvent.objects.get(action="capture.undo")
     assert event.actor == staff and "刷错了人" in event.summary
     again = record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator)
     assert again.outcome == Outcome.CAPTURED

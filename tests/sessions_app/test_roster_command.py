@@ -48,7 +48,7 @@ def test_import_then_reimport_prints_counts(world, tmp_path):
     out, _err = import_roster(write_xlsx(tmp_path / "b.xlsx", rows), "--campaign", "r2021")
     assert "已导入：新增 1 人，更新 1 人，未变 1 人，共 3 行" in out
     assert Student.objects.count() == 3
-    event = AuditEvent.objects.filter(action="roster_import").first()
+    event = AuditEvent.objects.filter(action="roster.import").first()
     assert event.actor is None and "b.xlsx" in event.summary
 
 
@@ -57,7 +57,7 @@ def test_dry_run_prints_what_would_happen_and_writes_nothing(world, tmp_path):
     out, _err = import_roster(path, "--campaign", "r2021", "--dry-run")
     assert "试运行（未写入）：将新增 2 人，更新 0 人，未变 0 人" in out
     assert Student.objects.count() == 0
-    assert not AuditEvent.objects.filter(action="roster_import").exists()
+    assert not AuditEvent.objects.filter(action="roster.import").exists()
 
 
 def test_warnings_go_to_stderr_without_failing(world, tmp_path):
@@ -86,7 +86,7 @@ def test_by_names_the_actor_in_the_audit_trail(world, tmp_path):
 
     staff = make_user("staff", username="jwc_import")
     import_roster(write_xlsx(tmp_path / "a.xlsx", [student_row(1)]), "--campaign", "r2021", "--by", "jwc_import")
-    assert AuditEvent.objects.get(action="roster_import").actor == staff
+    assert AuditEvent.objects.get(action="roster.import").actor == staff
     with pytest.raises(CommandError, match="没有用户名为 nobody 的账号"):
         import_roster(write_xlsx(tmp_path / "b.xlsx", [student_row(2)]), "--campaign", "r2021", "--by", "nobody")
     assert Student.objects.count() == 1

@@ -32,7 +32,7 @@ def test_one_bad_row_means_nothing_is_written(world, tmp_path):
     assert not report.ok
     assert not report.written
     assert Student.objects.count() == 0
-    assert not AuditEvent.objects.filter(action="roster_import").exists()
+    assert not AuditEvent.objects.filter(action="roster.import").exists()
 
 
 def test_a_good_roster_is_written_with_every_column(world, tmp_path):
@@ -125,12 +125,12 @@ def test_dry_run_reports_counts_and_writes_nothing(world, tmp_path):
     assert not report.written
     assert Student.objects.count() == 1
     assert Student.objects.get().class_name == "机械1701"
-    assert AuditEvent.objects.filter(action="roster_import").count() == 1
+    assert AuditEvent.objects.filter(action="roster.import").count() == 1
 
 
 def test_every_import_is_audited_with_its_counts(world, tmp_path):
     run(world, tmp_path, [student_row(1), student_row(2)], name="名单.xlsx")
-    event = AuditEvent.objects.get(action="roster_import")
+    event = AuditEvent.objects.get(action="roster.import")
     assert event.actor == world.staff
     assert event.campaign == world.campaign
     assert event.summary == "导入名单“名单.xlsx”：新增 2 人，更新 0 人，未变 0 人（共 2 行）"
@@ -215,7 +215,7 @@ def test_a_conflicting_change_between_check_and_write_rolls_everything_back(worl
     assert [str(e) for e in report.errors] == ["写入时与其他人同时进行的修改冲突，未写入任何数据：请重新导入"]
     assert not report.written
     assert Student.objects.count() == 0
-    assert not AuditEvent.objects.filter(action="roster_import").exists()
+    assert not AuditEvent.objects.filter(action="roster.import").exists()
 
 
 @pytest.mark.postgres

@@ -68,13 +68,13 @@ def test_preview_then_confirm_imports_the_previewed_file(staff_client, world, tm
     assert "已导入“名单.xlsx”到" in page and "新增 2 人，更新 0 人，未变 0 人" in page
     assert Student.objects.count() == 2
     assert not stored.exists()
-    event = AuditEvent.objects.get(action="roster_import")
+    event = AuditEvent.objects.get(action="roster.import")
     assert event.actor == world.staff
 
     # Confirming twice (double click, back button) imports nothing more.
     response = staff_client.post(reverse("roster:confirm"), {"token": token}, follow=True)
     assert "这次预览已失效" in response.content.decode()
-    assert AuditEvent.objects.filter(action="roster_import").count() == 1
+    assert AuditEvent.objects.filter(action="roster.import").count() == 1
 
 
 def test_preview_of_a_bad_file_lists_every_error_and_offers_no_confirm(staff_client, world, tmp_path, settings):

@@ -91,7 +91,7 @@ def test_override_wins_over_rules_survives_refresh_and_is_audited(notice_schedul
     assert student.assigned_slot == slots["arch"]
     assert student.slot_status == SlotStatus.OVERRIDDEN
     assert student.derived_slot == slots["kfq"]
-    event = AuditEvent.objects.get(action="slot_override")
+    event = AuditEvent.objects.get(action="slot.override")
     assert event.actor == staff and event.data["reason"] == "实习提前返校"
 
     override_student_slot(student=student, slot=None, actor=staff)

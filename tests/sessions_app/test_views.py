@@ -259,7 +259,7 @@ def test_staff_overrides_a_students_slot_with_a_reason(client, world):  # noqa: 
     assert "已调整 张三 的时段" in text(response)
     student = Student.objects.get(pk=world.econ_student.pk)
     assert student.assigned_slot == world.slot_cs and student.slot_status == SlotStatus.OVERRIDDEN
-    event = AuditEvent.objects.get(action="slot_override")
+    event = AuditEvent.objects.get(action="slot.override")
     assert event.actor == world.staff and event.data["reason"] == "上午有考试"
     # and back to the rules
     client.post(url, {"slot": "", "reason": "考试取消"})
@@ -278,7 +278,7 @@ def test_override_needs_a_reason_and_a_slot_of_the_same_campaign(client, world):
     assert "errors" in html
     html = text(client.post(url, {"slot": "abc", "reason": "试试"}))
     assert Student.objects.get(pk=world.econ_student.pk).assigned_slot == world.slot_econ
-    assert not AuditEvent.objects.filter(action="slot_override").exists()
+    assert not AuditEvent.objects.filter(action="slot.override").exists()
 
 
 @pytest.mark.parametrize("role", ["coordinator", "counselor", "operator", "student_user"])

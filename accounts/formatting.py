@@ -1,0 +1,62 @@
+"""Dates, times and money as a reader sees them, in the active language: the one place for it.
+
+Templates use the same functions through `{% load formatting %}` (|money, |datetime_short, ...).
+Times are shown in Asia/Shanghai whatever the language; only the words and order change.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def money(value) -> str:
+    """¥17.00 in both languages (the currency is always CNY); an unreadable value is shown as is."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.2f}"
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def date(value: datetime.date | datetime.datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = _local(value).date()
+    if _english():
+        return f"{value:%d} {value:%b} {value.year}".lstrip("0")
+    return _("%(y)s年%(m)s月%(d)s日") % {"y": value.year, "m": value.month, "d": value.day}
+
+
+def date_iso(value: datetime.date | datetime.datetime | None) -> str:
+    """2020-11-26 in both languages: tables and exports, where columns must line up."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = _local(value).date()
+    return f"{value:%Y-%m-%d}"
+
+
+def datetime_short(value: datetime.datetime | None) -> str:
+    """2020-11-26 08:31, local time: lists and histories."""
+    if value is None:
+        return ""
+    return f"{_local(value):%Y-%m-%d %H:%M}"
+
+
+def time_range(start: datetime.time, end: datetime.time) -> str:
+    return f"{start:%H:%M}-{end:%H:%M}"

@@ -1,0 +1,81 @@
+"""How the audit trail shows fee events (codes and data in, words out, in the reader's language)."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.audit import register_action
+from accounts.formatting import money
+
+from .models import Kind
+
+_STUDENT = {"student_id": "student"}
+
+
+def _kind(code) -> str:
+    try:
+        return str(Kind(code).label)
+    except ValueError:
+        return str(code or "")
+
+
+@register_action("fee.refund", gettext_lazy("退费"), refs=_STUDENT)
+def _refund(data, names):
+    return _("%(student)s 退费 %(amount)s：%(note)s") % {
+        "student": names["student_id"],
+        "amount": money(data.get("amount")),
+        "note": data.get("note", ""),
+    }
+
+
+@register_action("fee.waiver", gettext_lazy("减免"), refs=_STUDENT)
+def _waiver(data, names):
+    return _("%(student)s 减免 %(amount)s：%(note)s") % {
+        "student": names["student_id"],
+        "amount": money(data.get("amount")),
+        "note": data.get("note", ""),
+    }
+
+
+@register_action("fee.reverse", gettext_lazy("冲正"), refs=_STUDENT)
+def _reverse(data, names):
+    return _("%(student)s 冲正%(kind)s %(amount)s：%(reason)s") % {
+        "student": names["student_id"],
+        "kind": _kind(data.get("reversed_kind")),
+        "amount": money(data.get("amount")),
+        "reason": data.get("reason", ""),
+    }
+
+
+@register_action("fee.remittance.submit", gettext_lazy("上交费用"), refs={"college_id": "college"})
+def _remit(data, names):
+    entries = int(data.get("entries") or 0)
+    return ngettext("%(college)s 上交 %(amount)s（%(n)s 笔）", "%(college)s 上交 %(amount)s（%(n)s 笔）", entries) % {
+        "college": names["college_id"],
+        "amount": money(data.get("amount")),
+        "n": entries,
+    }
+
+
+@register_action("fee.remittance.cancel", gettext_lazy("撤回上交"), refs={"college_id": "college"})
+def _remit_cancel(data, names):
+    return _("%(college)s 撤回上交 %(amount)s：%(reason)s") % {
+        "college": names["college_id"],
+        "amount": money(data.get("amount")),
+        "reason": data.get("reason", ""),
+    }
+
+
+@register_action("fee.remittance.confirm", gettext_lazy("确认到账"), refs={"college_id": "college"})
+def _remit_confirm(data, names):
+    try:
+        difference = Decimal(data["received"]) - Decimal(data["declared"])
+    except (KeyError, InvalidOperation, TypeError):
+        difference = None
+    return _("%(college)s 确认到账 %(received)s（上交 %(declared)s，差额 %(difference)s）") % {
+        "college": names["college_id"],
+        "received": money(data.get("received")),
+        "declared": money(data.get("declared")),
+        "difference": money(difference),
+    }

@@ -1,0 +1,100 @@
+"""How the audit trail shows capture, slot and roster events (codes and data in, words out)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.audit import register_action, register_reference
+
+from .models import College, Slot, Student
+
+
+def _students(ids: set[int]) -> dict[int, str]:
+    return {
+        pk: f"{name}（{no}）"
+        for pk, name, no in Student.objects.filter(pk__in=ids).values_list("pk", "name", "student_no")
+    }
+
+
+def _slots(ids: set[int]) -> dict[int, str]:
+    return {slot.pk: str(slot) for slot in Slot.objects.filter(pk__in=ids).select_related("group")}
+
+
+def _colleges(ids: set[int]) -> dict[int, str]:
+    return dict(College.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+register_reference("student", _students)
+register_reference("slot", _slots)
+register_reference("college", _colleges)
+
+
+def _with_reason(text: str, data: dict) -> str:
+    reason = (data.get("reason") or "").strip()
+    return _("%(text)s，原因：%(reason)s") % {"text": text, "reason": reason} if reason else text
+
+
+@register_action("capture.record", gettext_lazy("采集"), refs={"student_id": "student", "slot_id": "slot"})
+def _capture(data, names):
+    if data.get("wrong_slot"):
+        return _("%(student)s 在 %(slot)s 采集（非本人时段）") % {
+            "student": names["student_id"],
+            "slot": names["slot_id"],
+        }
+    return _("%(student)s 在 %(slot)s 采集") % {"student": names["student_id"], "slot": names["slot_id"]}
+
+
+@register_action("capture.undo", gettext_lazy("撤销采集"), refs={"student_id": "student"})
+def _capture_undo(data, names):
+    return _with_reason(_("撤销 %(student)s 的采集") % {"student": names["student_id"]}, data)
+
+
+_SLOT_REFS = {"student_id": "student", "from_slot": "slot", "to_slot": "slot"}
+
+
+@register_action("slot.override", gettext_lazy("调整时段"), refs=_SLOT_REFS)
+def _slot_override(data, names):
+    text = _("%(student)s 的时段：%(from)s → %(to)s") % {
+        "student": names["student_id"],
+        "from": names["from_slot"],
+        "to": names["to_slot"],
+    }
+    return _with_reason(text, data)
+
+
+@register_action("slot.override_clear", gettext_lazy("取消时段调整"), refs=_SLOT_REFS)
+def _slot_override_clear(data, names):
+    text = _("%(student)s 恢复按规则分配的时段：%(from)s → %(to)s") % {
+        "student": names["student_id"],
+        "from": names["from_slot"],
+        "to": names["to_slot"],
+    }
+    return _with_reason(text, data)
+
+
+@register_action("roster.import", gettext_lazy("导入名单"))
+def _roster_import(data, names):
+    rows = int(data.get("rows") or 0)
+    counts = {
+        "file": data.get("file") or "",
+        "created": data.get("created", 0),
+        "updated": data.get("updated", 0),
+        "unchanged": data.get("unchanged", 0),
+        "rows": rows,
+    }
+    if not counts["file"]:
+        return (
+            ngettext(
+                "导入名单：新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人（共 %(rows)s 行）",
+                "导入名单：新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人（共 %(rows)s 行）",
+                rows,
+            )
+            % counts
+        )
+    return (
+        ngettext(
+            "导入名单“%(file)s”：新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人（共 %(rows)s 行）",
+            "导入名单“%(file)s”：新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人（共 %(rows)s 行）",
+            rows,
+        )
+        % counts
+    )
