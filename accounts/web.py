@@ -1,6 +1,7 @@
 """Request plumbing shared by every app's views: no app knowledge, so it sits at the bottom."""
 
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.core.paginator import Page, Paginator
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 
 def client_address(request) -> str:
@@ -15,6 +16,9 @@ def wants_json(request) -> bool:
 def next_url(request, default: str) -> str:
     """The `next` the form or link carries, if it stays on this site; else `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
+    # A control character (NUL, newline) in a Location header is a 500, not a redirect.
+    if not target.isprintable() or len(target) > 2000:
+        return default
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
@@ -30,3 +34,27 @@ def parse_pk(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return pk if 0 < pk <= _MAX_BIGINT else None
+
+
+# List page sizes, written once: a page a person reads (students of a class, an inbox), a table
+# staff scan (ledger, reports), and a list printed or worked through in one go (remittance items).
+PAGE_SIZE = 50
+WIDE_PAGE_SIZE = 100
+LONG_PAGE_SIZE = 200
+
+
+def paginate(request, rows, *, per_page: int = PAGE_SIZE) -> Page:
+    """The page `?page=` asks for; a missing, malformed or too large number gives a real page."""
+    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+
+
+def query_without_page(request) -> str:
+    """The current filters as a query string, for the links of templates/_pagination.html."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def filter_query(**params) -> str:
+    """A query string of the filters that are set (None and "" are left out)."""
+    return urlencode({name: value for name, value in params.items() if value not in (None, "")})

@@ -208,10 +208,6 @@ class Entry(AppendOnlyModel):
         return cash_delta(self.kind, self.reversed_kind, self.amount)
 
     @property
-    def is_direct(self) -> bool:
-        return self.method in DIRECT_METHODS
-
-    @property
     def note_display(self) -> str:
         """The note in the reader's language: the system's code rendered, then what a person typed."""
         if self.note_code == NoteCode.PLATFORM_PAYMENT:

@@ -1,12 +1,8 @@
 """Request parsing shared by the fee pages."""
 
-from django.utils.http import urlencode
-
-from accounts.web import parse_pk
+from accounts.web import filter_query, parse_pk
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import visible_colleges
-
-PAGE_SIZE = 100
 
 
 def param(data, name: str, max_length: int = 64) -> str:
@@ -20,19 +16,8 @@ def campaign_from(request):
     return current_campaign(None, code=code or None)
 
 
-def wants_json(request) -> bool:
-    return request.headers.get("x-requested-with") == "fetch" or "application/json" in request.headers.get("accept", "")
-
-
 def campaign_query(campaign, **extra) -> str:
-    return urlencode({"campaign": campaign.code, **{k: v for k, v in extra.items() if v not in (None, "")}})
-
-
-def back_to(request, fallback: str) -> str:
-    """Return to the page the form came from, if it is one of ours."""
-    target = request.POST.get("next") or ""
-    ok = target.startswith("/fees/") and target.isprintable() and len(target) < 2000
-    return target if ok else fallback
+    return filter_query(campaign=campaign.code, **extra)
 
 
 def college_filter(request, campaign):

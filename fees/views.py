@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required, staff_required
-from accounts.web import parse_pk
+from accounts.web import WIDE_PAGE_SIZE, next_url, paginate, parse_pk, wants_json
 from sessions_app.scope import get_visible_student_or_404, student_profile, visible_colleges, visible_students
 from sessions_app.services import find_student
 
@@ -31,7 +30,7 @@ from .forms import (
 from .models import Entry
 from .payment_import import import_payments
 from .services import FeeError
-from .view_helpers import PAGE_SIZE, back_to, campaign_from, campaign_query, college_filter, param, wants_json
+from .view_helpers import campaign_from, campaign_query, college_filter, param
 
 
 @login_required
@@ -86,7 +85,7 @@ def ledger(request):
         only_unpaid=only_unpaid,
         query=query,
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, rows, per_page=WIDE_PAGE_SIZE)
     shown = [c for c in colleges if college_id in (None, c.pk)]
     figures, total = selectors.reconciliation(
         campaign=campaign, colleges=visible_colleges(request.user).filter(pk__in=[c.pk for c in shown])
@@ -258,7 +257,7 @@ def _post_payment(request, campaign):
             }
         )
     messages.success(request, message)
-    return redirect(back_to(request, f"{reverse('fees:entry')}?{campaign_query(campaign)}"))
+    return redirect(next_url(request, f"{reverse('fees:entry')}?{campaign_query(campaign)}"))
 
 
 @role_required("coordinator")
@@ -268,7 +267,7 @@ def mark_paid(request):
     ids = [pk for pk in (parse_pk(v) for v in request.POST.getlist("students")) if pk]
     students = list(visible_students(request.user, campaign).filter(pk__in=ids).select_related("college"))
     form = MarkPaidForm(request.POST, student_ids=[s.pk for s in students])
-    back = back_to(request, f"{reverse('fees:ledger')}?{campaign_query(campaign)}")
+    back = next_url(request, f"{reverse('fees:ledger')}?{campaign_query(campaign)}")
     if len(students) != len(set(ids)):
         messages.error(request, _("所选学生中有不属于你负责学院的，未登记任何缴费"))
         return redirect(back)

@@ -1,7 +1,6 @@
 """Remittance to 教务处, its confirmation, and the staff reconciliation and export."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
+from accounts.web import LONG_PAGE_SIZE, WIDE_PAGE_SIZE, paginate
 from sessions_app.scope import visible_colleges
 
 from . import remittances, selectors, services
@@ -20,7 +20,7 @@ from .forms import (
 )
 from .models import Entry, Remittance
 from .services import FeeError
-from .view_helpers import PAGE_SIZE, campaign_from, campaign_query, college_filter
+from .view_helpers import campaign_from, campaign_query, college_filter
 
 # --- remittance ----------------------------------------------------------------
 
@@ -48,7 +48,7 @@ def remittance_list(request):
         for f in figures
     ]
     qs = selectors.remittances_for(user=request.user, campaign=campaign, college_id=college_id)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, per_page=WIDE_PAGE_SIZE)
     return render(
         request,
         "fees/remittances.html",
@@ -114,7 +114,7 @@ def remittance_detail(request, pk: int):
         .select_related("account__student", "posted_by")
         .order_by("posted_at", "id")
     )
-    page = Paginator(items, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    page = paginate(request, items, per_page=LONG_PAGE_SIZE)
     confirmation = getattr(remittance, "confirmation", None)
     unpaid = selectors.unpaid_students(
         user=request.user, campaign=remittance.campaign, college_ids=[remittance.college_id]

@@ -14,10 +14,6 @@ def inbox_for_user_id(user_id: int) -> QuerySet[Notification]:
     return Notification.objects.filter(Q(user_id=user_id) | Q(student__user_id=user_id), in_inbox=True)
 
 
-def unread_count(user) -> int:
-    return inbox_for(user).filter(read_at__isnull=True).count()
-
-
 def unread_count_for_user_id(user_id: int | None) -> int:
     if not user_id:
         return 0

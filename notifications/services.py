@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 # The Celery name of tasks.send_deliveries, which this module enqueues.
 SEND_DELIVERIES_TASK = "notifications.send_deliveries"
 ALL_CHANNELS = (Channel.INBOX.value, Channel.EMAIL.value, Channel.SMS.value)
-_EXTERNAL = (Channel.EMAIL.value, Channel.SMS.value)
 
 
 @dataclasses.dataclass(frozen=True)

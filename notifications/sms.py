@@ -16,10 +16,6 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 
-class SmsError(Exception):
-    """The provider refused or could not be reached; the delivery is retried."""
-
-
 class SmsBackend(Protocol):
     def send(self, phone: str, text: str) -> None: ...
 

@@ -1,21 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.web import paginate
+
 from . import services
 from .selectors import inbox_for
-
-PAGE_SIZE = 50
 
 
 @login_required
 def inbox(request):
-    page = Paginator(inbox_for(request.user).order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, inbox_for(request.user).order_by("-created_at", "-id"))
     return render(request, "notifications/inbox.html", {"page": page})
 
 

@@ -65,15 +65,6 @@ def student_requests(student: Student) -> list[RetakeRequest]:
     )
 
 
-def open_request_for(student: Student) -> RetakeRequest | None:
-    return (
-        RetakeRequest.objects.filter(student=student, campaign_id=student.campaign_id)
-        .exclude(status__in=CLOSED_STATUSES)
-        .select_related(*LIST_RELATED)
-        .first()
-    )
-
-
 def find_visible_student(user, campaign: Campaign, student_no: str) -> Student | None:
     student_no = "".join((student_no or "").split())
     if not student_no:

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
+from accounts.web import LONG_PAGE_SIZE, filter_query, paginate, parse_pk
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import student_profile, visible_colleges
 
@@ -23,8 +23,6 @@ from .models import Channel, CheckStatus, Status
 from .photo_check import check_photo
 from .photo_check.config import load_config
 from .uploads import declared_too_large, install_limit, upload_limit
-
-LIST_PAGE_SIZE = 200
 
 
 def _require_retakes_user(user) -> None:
@@ -66,11 +64,9 @@ def _request_list(request):
     user = request.user
     campaign = current_campaign(request)
     status = request.GET.get("status", "")
-    college_id = request.GET.get("college") or None
-    if college_id is not None and not str(college_id).isdigit():
-        college_id = None
+    college_id = parse_pk(request.GET.get("college"))
     qs = selectors.request_list(user, campaign, status=status, college_id=college_id)
-    page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, per_page=LONG_PAGE_SIZE)
     counts = selectors.status_counts(user, campaign)
     return render(
         request,
@@ -80,6 +76,7 @@ def _request_list(request):
             "page": page,
             "status": status,
             "college_id": college_id,
+            "query": filter_query(campaign=campaign.code, status=status, college=college_id),
             "colleges": list(visible_colleges(user)) if user.is_academic_staff else [],
             "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
             "open_count": sum(n for s, n in counts.items() if s not in (Status.DONE, Status.CANCELLED)),

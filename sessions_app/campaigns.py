@@ -4,10 +4,12 @@ from django.http import Http404
 
 from sessions_app.models import Campaign
 
+CODE_MAX_LENGTH = Campaign._meta.get_field("code").max_length
+
 
 def current_campaign(request=None, code: str | None = None) -> Campaign:
     code = code or (request.GET.get("campaign") if request is not None else None)
-    if code is not None and (len(code) > 32 or "\x00" in code):
+    if code is not None and (len(code) > CODE_MAX_LENGTH or "\x00" in code):
         raise Http404("没有这个采集批次")
     qs = Campaign.objects.all()
     if code:

@@ -1,14 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Slot
+from .models import Capture, Slot
 from .selectors import CaptureFilter, slot_label
 
 
 class UndoCaptureForm(forms.Form):
     reason = forms.CharField(
         label=_("撤销原因"),
-        max_length=200,
+        max_length=Capture._meta.get_field("undo_reason").max_length,
         strip=True,
         error_messages={"required": _("撤销采集必须填写原因")},
     )

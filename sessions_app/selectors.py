@@ -34,10 +34,6 @@ def _count(qs: QuerySet, group_field: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def active_capture_exists() -> Exists:
-    return Exists(Capture.objects.filter(ACTIVE, student=OuterRef("pk")))
-
-
 # --- students ---------------------------------------------------------------
 
 

@@ -254,7 +254,7 @@ def undo_capture(*, capture: Capture, actor, reason: str) -> Capture:
             raise CaptureError(_("这条采集记录已经撤销过了"), "already_undone")
         capture.undone_at = timezone.now()
         capture.undone_by = actor
-        capture.undo_reason = reason[:200]
+        capture.undo_reason = reason[: Capture._meta.get_field("undo_reason").max_length]
         capture.save(update_fields=["undone_at", "undone_by", "undo_reason"])
         record_event(
             actor=actor,

@@ -1,7 +1,6 @@
 """What each role sees of the schedule and captures, and the exports (the desk is capture_day)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required, staff_required
 from accounts.registries import exporters, render_student_panels
+from accounts.web import paginate, query_without_page
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import get_visible_student_or_404, visible_colleges, visible_students
 
@@ -18,15 +18,6 @@ from . import selectors
 from .forms import OverrideSlotForm, StudentFilterForm, UndoCaptureForm
 from .models import Campaign
 from .services import CaptureError, override_student_slot
-
-PAGE_SIZE = 50
-
-
-def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return page, params.urlencode()
 
 
 def _export_links(user, campaign: Campaign) -> list[dict]:
@@ -73,7 +64,7 @@ def college_overview(request):
     students = visible_students(request.user, campaign)
     form = StudentFilterForm(request.GET or None, class_names=selectors.class_names(students))
     filtered = selectors.filter_students(students, **form.filters())
-    page, query = _page(request, selectors.student_rows(filtered))
+    page, query = paginate(request, selectors.student_rows(filtered)), query_without_page(request)
     counts = selectors.college_counts(campaign, visible_colleges(request.user))
     return render(
         request,
@@ -110,7 +101,7 @@ def counselor_students(request):
     students = visible_students(request.user, campaign)
     form = StudentFilterForm(request.GET or None, class_names=selectors.class_names(students))
     filtered = selectors.filter_students(students, **form.filters())
-    page, query = _page(request, selectors.student_rows(filtered))
+    page, query = paginate(request, selectors.student_rows(filtered)), query_without_page(request)
     return render(
         request,
         "sessions_app/counselor_students.html",

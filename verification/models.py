@@ -131,10 +131,6 @@ class ProblemReport(models.Model):
     def __str__(self):
         return f"{self.get_problem_type_display()}（{self.get_status_display()}）"
 
-    @property
-    def is_escalated_type(self) -> bool:
-        return self.problem_type in ESCALATED_TYPES
-
 
 class StepAction(models.TextChoices):
     SUBMITTED = "submitted", _("学生提交")

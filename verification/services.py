@@ -93,10 +93,6 @@ def close_record_for_capture(*, capture: Capture) -> None:
     VerificationRecord.objects.filter(capture=capture, is_active=True).update(is_active=False)
 
 
-def active_record(*, student: Student) -> VerificationRecord | None:
-    return VerificationRecord.objects.filter(student=student, is_active=True).first()
-
-
 # --- confirmation ------------------------------------------------------------
 
 

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
+from accounts.web import WIDE_PAGE_SIZE, filter_query, paginate, parse_pk
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import student_profile, visible_colleges, visible_students
 
@@ -27,16 +27,7 @@ from .jobkinds import start_reminder_run
 from .models import ESCALATED_TYPES, INSTRUCTIONS, ProblemReport, ProblemType, ReportStatus
 from .services import VerificationError
 
-PAGE_SIZE = 100
 REPORT_FILTERS = [("open", _("未处理完")), *ReportStatus.choices, ("all", _("全部"))]
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**62 else None
 
 
 @login_required
@@ -157,17 +148,15 @@ def send_reminders(request):
 def overdue(request):
     campaign = current_campaign(request)
     students = visible_students(request.user, campaign)
-    college_id = _int(request.GET.get("college"))
+    college_id = parse_pk(request.GET.get("college"))
     colleges = list(visible_colleges(request.user)) if not request.user.is_counselor else []
     if college_id is not None:
         students = students.filter(college_id=college_id)
     today = timezone.localdate()
-    page = Paginator(selectors.overdue_records(students=students, today=today), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.overdue_records(students=students, today=today), per_page=WIDE_PAGE_SIZE)
     for record in page.object_list:
         record.overdue_days = (today - record.due_date).days
-    query = urlencode({k: v for k, v in {"campaign": campaign.code, "college": college_id}.items() if v})
+    query = filter_query(campaign=campaign.code, college=college_id)
     return render(
         request,
         "verification/overdue.html",
@@ -183,7 +172,7 @@ def reports(request):
         status = "open"
     students = visible_students(request.user, campaign)
     qs = selectors.reports_for(students=students, status=None if status == "all" else status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, per_page=WIDE_PAGE_SIZE)
     return render(
         request,
         "verification/reports.html",
