@@ -111,32 +111,12 @@ def handle_callback(*, body: bytes, signature: str, remote_addr: str = "") -> Ca
 
 
 def _process(body: bytes, signature: str, log: CallbackLog) -> CallbackOutcome:
-    secret = settings.FEES_CALLBACK_SECRET
-    if not secret:
-        raise _Reject(403, "bad_signature", _("未配置回调密钥，拒绝所有回调"))
-    if not signature_valid(body, signature, secret):
-        raise _Reject(403, "bad_signature", _("签名缺失或错误"))
-    if len(body) > MAX_BODY_BYTES:
-        raise _Reject(413, "too_large", _("请求内容过大"))
-    try:
-        data = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_int=Decimal)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _Reject(400, "malformed", _("请求内容不是有效的 JSON"))
-    if not isinstance(data, dict):
-        raise _Reject(400, "malformed", _("请求内容应是 JSON 对象"))
-    missing = [name for name in FIELDS if name not in data or data[name] in (None, "")]
-    if missing:
-        raise _Reject(400, "malformed", _("缺少字段：%(fields)s") % {"fields": ", ".join(missing)})
+    data = _signed_payload(body, signature)
     transaction_id = _string(data, "transaction_id", 64)
     log.transaction_id = transaction_id
     student_no = _string(data, "student_no", 32)
     campaign_code = _string(data, "campaign", 32)
-    if isinstance(data["amount"], bool) or not isinstance(data["amount"], (str, Decimal)):
-        raise _Reject(400, "malformed", _("amount 应是数字或字符串"))
-    try:
-        amount = parse_amount(data["amount"])
-    except FeeError as exc:
-        raise _Reject(400, "bad_amount", exc.message)
+    amount = _amount(data["amount"])
     paid_at = _paid_at(data["paid_at"])
 
     key = idempotency_key(transaction_id)
@@ -171,6 +151,36 @@ def _process(body: bytes, signature: str, log: CallbackLog) -> CallbackOutcome:
     log.status = CallbackStatus.POSTED
     log.entry = posted.entry
     return CallbackOutcome(200, {"status": "posted", "entry": posted.entry.pk})
+
+
+def _signed_payload(body: bytes, signature: str) -> dict:
+    """The JSON object of a correctly signed, bounded body that carries every field."""
+    secret = settings.FEES_CALLBACK_SECRET
+    if not secret:
+        raise _Reject(403, "bad_signature", _("未配置回调密钥，拒绝所有回调"))
+    if not signature_valid(body, signature, secret):
+        raise _Reject(403, "bad_signature", _("签名缺失或错误"))
+    if len(body) > MAX_BODY_BYTES:
+        raise _Reject(413, "too_large", _("请求内容过大"))
+    try:
+        data = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_int=Decimal)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _Reject(400, "malformed", _("请求内容不是有效的 JSON"))
+    if not isinstance(data, dict):
+        raise _Reject(400, "malformed", _("请求内容应是 JSON 对象"))
+    missing = [name for name in FIELDS if name not in data or data[name] in (None, "")]
+    if missing:
+        raise _Reject(400, "malformed", _("缺少字段：%(fields)s") % {"fields": ", ".join(missing)})
+    return data
+
+
+def _amount(value) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, Decimal)):
+        raise _Reject(400, "malformed", _("amount 应是数字或字符串"))
+    try:
+        return parse_amount(value)
+    except FeeError as exc:
+        raise _Reject(400, "bad_amount", exc.message)
 
 
 def _duplicate(entry: Entry, log: CallbackLog) -> CallbackOutcome:

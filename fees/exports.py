@@ -58,9 +58,16 @@ def _reconciliation_row(row, *, name: str) -> list:
 def write_fee_report(*, campaign, user, stream) -> None:
     """user=None is the command line and sees every college; otherwise sessions_app.scope decides."""
     colleges = visible_colleges(user) if user is not None else College.objects.all()
-    rows, total = selectors.reconciliation(campaign=campaign, colleges=colleges)
-
+    students = visible_students(user, campaign) if user is not None else campaign.students.all()
     workbook = DataWorkbook()
+    _reconciliation_sheet(workbook, campaign=campaign, colleges=colleges)
+    _unpaid_sheet(workbook, students=students.filter(college__in=colleges))
+    _remittance_sheet(workbook, remittances=Remittance.objects.filter(campaign=campaign, college__in=colleges))
+    workbook.save(stream)
+
+
+def _reconciliation_sheet(workbook, *, campaign, colleges) -> None:
+    rows, total = selectors.reconciliation(campaign=campaign, colleges=colleges)
     sheet = workbook.create_sheet(_("各学院对账"))
     sheet.append(
         [
@@ -76,11 +83,12 @@ def write_fee_report(*, campaign, user, stream) -> None:
         sheet.append(_reconciliation_row(row, name=row.college.name))
     sheet.append(_reconciliation_row(total, name=_("合计")))
 
+
+def _unpaid_sheet(workbook, *, students) -> None:
     unpaid = workbook.create_sheet(_("未缴费学生"))
     unpaid.append(["学院", "班级", "学号", "姓名", "应缴", "已缴", "减免", "欠费"])
-    students = visible_students(user, campaign) if user is not None else campaign.students.all()
-    students = (
-        students.filter(fee_account__balance__gt=0, college__in=colleges)
+    rows = (
+        students.filter(fee_account__balance__gt=0)
         .order_by("college__sort_order", "college__name", "class_name", "student_no")
         .values_list(
             "college__name",
@@ -93,15 +101,15 @@ def write_fee_report(*, campaign, user, stream) -> None:
             "fee_account__balance",
         )
     )
-    for values in students.iterator(chunk_size=2000):
+    for values in rows.iterator(chunk_size=2000):
         unpaid.append(list(values))
 
+
+def _remittance_sheet(workbook, *, remittances) -> None:
     sent = workbook.create_sheet(_("上交记录"))
     sent.append(["学院", "提交时间", "提交人", "笔数", "上交金额", "状态", "实收金额", "差额", "确认人", "备注"])
-    remittances = (
-        Remittance.objects.filter(campaign=campaign, college__in=colleges)
-        .select_related("college", "submitted_by", "confirmation__confirmed_by")
-        .order_by("college__sort_order", "submitted_at")
+    remittances = remittances.select_related("college", "submitted_by", "confirmation__confirmed_by").order_by(
+        "college__sort_order", "submitted_at"
     )
     for remittance in remittances:
         confirmation = getattr(remittance, "confirmation", None)
@@ -125,4 +133,3 @@ def write_fee_report(*, campaign, user, stream) -> None:
                 remittance.note,
             ]
         )
-    workbook.save(stream)

@@ -186,21 +186,34 @@ def reconciliation(*, campaign: Campaign, colleges: QuerySet[College]) -> tuple[
         colleges.prefetch_related(Prefetch("coordinators", queryset=coordinators)).order_by("sort_order", "name")
     )
     rows = {c.pk: CollegeFigures(college=c, coordinators=list(c.coordinators.all())) for c in college_list}
-    ids = list(rows)
-    fee = campaign.fee_per_person
+    _add_captures(rows, campaign=campaign)
+    _add_ledger(rows, campaign=campaign)
+    _add_balances(rows, campaign=campaign)
+    _add_remittances(rows, campaign=campaign)
+    total = CollegeFigures(college=College(name="合计"))
+    for figures in rows.values():
+        _quantize(figures)
+        for name in NUMERIC_FIELDS:
+            setattr(total, name, getattr(total, name) + getattr(figures, name))
+    return [rows[c.pk] for c in college_list], total
 
+
+def _add_captures(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> None:
+    """Captured heads and what they are expected to bring in (captured × the campaign's fee)."""
     captured = (
-        Capture.objects.filter(campaign=campaign, undone_at__isnull=True, student__college_id__in=ids)
+        Capture.objects.filter(campaign=campaign, undone_at__isnull=True, student__college_id__in=list(rows))
         .values("student__college_id")
         .annotate(n=Count("id"))
     )
     for row in captured:
         figures = rows[row["student__college_id"]]
         figures.captured = row["n"]
-        figures.expected = fee * row["n"]
+        figures.expected = campaign.fee_per_person * row["n"]
 
+
+def _add_ledger(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> None:
     sums = (
-        Entry.objects.filter(account__campaign=campaign, college_id__in=ids)
+        Entry.objects.filter(account__campaign=campaign, college_id__in=list(rows))
         .values("college_id", "kind", "reversed_kind", "method")
         .annotate(total=Sum("amount"))
     )
@@ -210,8 +223,10 @@ def reconciliation(*, campaign: Campaign, colleges: QuerySet[College]) -> tuple[
         if row["method"] in DIRECT_METHODS:
             figures.direct += cash_delta(row["kind"], row["reversed_kind"], row["total"])
 
+
+def _add_balances(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> None:
     balances = (
-        FeeAccount.objects.filter(campaign=campaign, student__college_id__in=ids)
+        FeeAccount.objects.filter(campaign=campaign, student__college_id__in=list(rows))
         .values("student__college_id")
         .annotate(
             unpaid=Sum("balance", filter=Q(balance__gt=0)),
@@ -225,8 +240,11 @@ def reconciliation(*, campaign: Campaign, colleges: QuerySet[College]) -> tuple[
         figures.unpaid_count = row["unpaid_count"]
         figures.credit = -(row["credit"] or ZERO)
 
+
+def _add_remittances(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> None:
+    """What each college handed over, and how much of it 教务处 has confirmed receiving."""
     remitted = (
-        Remittance.objects.filter(campaign=campaign, college_id__in=ids, cancelled_at__isnull=True)
+        Remittance.objects.filter(campaign=campaign, college_id__in=list(rows), cancelled_at__isnull=True)
         .values("college_id")
         .annotate(
             total=Sum("amount"),
@@ -239,21 +257,13 @@ def reconciliation(*, campaign: Campaign, colleges: QuerySet[College]) -> tuple[
         figures.remitted = row["total"] or ZERO
         figures.pending_confirmation = row["unconfirmed"] or ZERO
         figures.confirmed_declared = row["declared"] or ZERO
-
     confirmed = (
-        RemittanceConfirmation.objects.filter(remittance__campaign=campaign, remittance__college_id__in=ids)
+        RemittanceConfirmation.objects.filter(remittance__campaign=campaign, remittance__college_id__in=list(rows))
         .values("remittance__college_id")
         .annotate(total=Sum("received_amount"))
     )
     for row in confirmed:
         rows[row["remittance__college_id"]].confirmed = row["total"] or ZERO
-
-    total = CollegeFigures(college=College(name="合计"))
-    for figures in rows.values():
-        _quantize(figures)
-        for name in NUMERIC_FIELDS:
-            setattr(total, name, getattr(total, name) + getattr(figures, name))
-    return [rows[c.pk] for c in college_list], total
 
 
 def _quantize(obj) -> None:

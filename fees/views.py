@@ -195,31 +195,7 @@ def entry(request):
 
 def _post_payment(request, campaign):
     form = PaymentForm(request.POST)
-    error = None
-    student = None
-    if form.is_valid():
-        try:
-            student = get_visible_student_or_404(request.user, form.cleaned_data["student"], campaign)
-        except Http404:
-            error = _("没有这名学生，或其不属于你负责的学院")
-        else:
-            try:
-                posted = services.post_payment(
-                    student=student,
-                    amount=form.cleaned_data["amount"],
-                    method=form.cleaned_data["method"],
-                    actor=request.user,
-                    idempotency_key=services.client_key(
-                        user=request.user, form="payment", token=form.cleaned_data["idempotency_key"]
-                    ),
-                    note=form.cleaned_data["note"],
-                )
-            except FeeError as exc:
-                error = exc.message
-    else:
-        error = _("请检查填写的内容：%(errors)s") % {
-            "errors": "；".join(str(e) for errors in form.errors.values() for e in errors)
-        }
+    student, posted, error = _try_payment(request, form, campaign)
     if error:
         if wants_json(request):
             return JsonResponse({"ok": False, "error": error}, status=400)
@@ -232,19 +208,7 @@ def _post_payment(request, campaign):
             "fees/entry.html",
             {"campaign": campaign, "card": card, "form": form if card else None, "q": "", "methods": COLLEGE_METHODS},
         )
-    entry_obj = posted.entry
-    if posted.created:
-        message = _("已登记：%(name)s（%(no)s）%(amount)s，%(method)s") % {
-            "name": student.name,
-            "no": student.student_no,
-            "amount": services.money(entry_obj.amount),
-            "method": entry_obj.get_method_display(),
-        }
-    else:
-        message = _("这笔缴费已登记过（%(name)s %(amount)s），本次未重复入账") % {
-            "name": student.name,
-            "amount": services.money(entry_obj.amount),
-        }
+    message = _payment_message(student, posted)
     if wants_json(request):
         account = selectors.account_for(student)
         return JsonResponse(
@@ -252,12 +216,52 @@ def _post_payment(request, campaign):
                 "ok": True,
                 "created": posted.created,
                 "message": message,
-                "entry": entry_obj.pk,
+                "entry": posted.entry.pk,
                 "student": _student_card(student, account, selectors.is_captured(student)),
             }
         )
     messages.success(request, message)
     return redirect(next_url(request, f"{reverse('fees:entry')}?{campaign_query(campaign)}"))
+
+
+def _try_payment(request, form, campaign):
+    """(student, posted, error): the student is known as soon as the form names one we may see."""
+    if not form.is_valid():
+        errors = "；".join(str(e) for errors in form.errors.values() for e in errors)
+        return None, None, _("请检查填写的内容：%(errors)s") % {"errors": errors}
+    try:
+        student = get_visible_student_or_404(request.user, form.cleaned_data["student"], campaign)
+    except Http404:
+        return None, None, _("没有这名学生，或其不属于你负责的学院")
+    try:
+        posted = services.post_payment(
+            student=student,
+            amount=form.cleaned_data["amount"],
+            method=form.cleaned_data["method"],
+            actor=request.user,
+            idempotency_key=services.client_key(
+                user=request.user, form="payment", token=form.cleaned_data["idempotency_key"]
+            ),
+            note=form.cleaned_data["note"],
+        )
+    except FeeError as exc:
+        return student, None, exc.message
+    return student, posted, None
+
+
+def _payment_message(student, posted) -> str:
+    entry = posted.entry
+    if posted.created:
+        return _("已登记：%(name)s（%(no)s）%(amount)s，%(method)s") % {
+            "name": student.name,
+            "no": student.student_no,
+            "amount": services.money(entry.amount),
+            "method": entry.get_method_display(),
+        }
+    return _("这笔缴费已登记过（%(name)s %(amount)s），本次未重复入账") % {
+        "name": student.name,
+        "amount": services.money(entry.amount),
+    }
 
 
 @role_required("coordinator")

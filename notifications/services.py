@@ -132,9 +132,56 @@ def _db_value(model, field: str, value):
 
 
 def _record_batch(chunk: list[Message]) -> int:
+    """Insert the chunk's notifications (a repeat is skipped by the unique key), then the email
+    and SMS deliveries of those that are new, enqueued once the transaction commits."""
     batch = uuid.uuid4()
-    now = timezone.now()
-    batch_db, now_db = _db_value(Notification, "batch", batch), _db_value(Notification, "created_at", now)
+    now_db = _db_value(Notification, "created_at", timezone.now())
+    rows, wanted = _notification_rows(chunk, batch_db=_db_value(Notification, "batch", batch), now_db=now_db)
+    _insert_rows(Notification, NOTIFICATION_COLUMNS, rows, ignore_conflicts=True)
+    new_rows = Notification.objects.filter(batch=batch).values_list(
+        "id", "user_id", "student_id", "kind", "subject_type_id", "subject_id", "step"
+    )
+    deliveries: list[tuple] = []
+    count = 0
+    for notification_id, *key in new_rows:
+        count += 1
+        deliveries.extend(_delivery_rows(notification_id, *wanted[tuple(key)], now_db=now_db))
+    if deliveries:
+        _insert_rows(Delivery, DELIVERY_COLUMNS, deliveries)
+        ids = list(Delivery.objects.filter(notification__batch=batch).order_by("id").values_list("id", flat=True))
+        # robust: a broker hiccup must not turn the caller's committed work into an error page;
+        # the sweeper picks up deliveries that were never enqueued.
+        transaction.on_commit(partial(enqueue_deliveries, ids), robust=True)
+    return count
+
+
+NOTIFICATION_COLUMNS = [
+    "user",
+    "student",
+    "kind",
+    "subject_type",
+    "subject_id",
+    "step",
+    "title",
+    "body",
+    "in_inbox",
+    "created_at",
+    "batch",
+]
+DELIVERY_COLUMNS = [
+    "notification",
+    "channel",
+    "address",
+    "status",
+    "attempts",
+    "error_code",
+    "last_error",
+    "created_at",
+]
+
+
+def _notification_rows(chunk: list[Message], *, batch_db, now_db) -> tuple[list[tuple], dict]:
+    """The INSERT rows of the chunk, and per unique key the message with its email and phone."""
     rows: list[tuple] = []
     wanted: dict[tuple, tuple[Message, str, str]] = {}
     for message in chunk:
@@ -154,59 +201,19 @@ def _record_batch(chunk: list[Message]) -> int:
             message.step,
         )
         wanted[key] = (message, email, phone)
-        rows.append(
-            (
-                *key,
-                message.title[:200],
-                message.body,
-                Channel.INBOX in message.channels,
-                now_db,
-                batch_db,
+        rows.append((*key, message.title[:200], message.body, Channel.INBOX in message.channels, now_db, batch_db))
+    return rows, wanted
+
+
+def _delivery_rows(notification_id: int, message: Message, email: str, phone: str, *, now_db) -> list[tuple]:
+    rows = []
+    for channel, address in ((Channel.EMAIL, email), (Channel.SMS, phone)):
+        # No address: the inbox message is all this person gets, and that is recorded.
+        if channel in message.channels and address:
+            rows.append(
+                (notification_id, channel.value, address[:254], DeliveryStatus.PENDING.value, 0, "", "", now_db)
             )
-        )
-    _insert_rows(
-        Notification,
-        [
-            "user",
-            "student",
-            "kind",
-            "subject_type",
-            "subject_id",
-            "step",
-            "title",
-            "body",
-            "in_inbox",
-            "created_at",
-            "batch",
-        ],
-        rows,
-        ignore_conflicts=True,
-    )
-    new_rows = Notification.objects.filter(batch=batch).values_list(
-        "id", "user_id", "student_id", "kind", "subject_type_id", "subject_id", "step"
-    )
-    deliveries: list[tuple] = []
-    count = 0
-    for notification_id, *key in new_rows:
-        count += 1
-        message, email, phone = wanted[tuple(key)]
-        for channel, address in ((Channel.EMAIL, email), (Channel.SMS, phone)):
-            # No address: the inbox message is all this person gets, and that is recorded.
-            if channel in message.channels and address:
-                deliveries.append(
-                    (notification_id, channel.value, address[:254], DeliveryStatus.PENDING.value, 0, "", "", now_db)
-                )
-    if deliveries:
-        _insert_rows(
-            Delivery,
-            ["notification", "channel", "address", "status", "attempts", "error_code", "last_error", "created_at"],
-            deliveries,
-        )
-        ids = list(Delivery.objects.filter(notification__batch=batch).order_by("id").values_list("id", flat=True))
-        # robust: a broker hiccup must not turn the caller's committed work into an error page;
-        # the sweeper picks up deliveries that were never enqueued.
-        transaction.on_commit(partial(enqueue_deliveries, ids), robust=True)
-    return count
+    return rows
 
 
 def enqueue_deliveries(delivery_ids: list[int]) -> None:

@@ -75,31 +75,36 @@ ROSTER_HEADERS = [
 def roster(*, campaign: Campaign, user, stream) -> None:
     full_id = _shows_full_id(user)
     slots = _slot_labels(campaign)
-    rows = (
-        _students(campaign, user)
-        .order_by("college__sort_order", "college__name", "class_name", "student_no")
-        .values_list(
-            "student_no",
-            "name",
-            "gender",
-            "id_number",
-            "college__name",
-            "major",
-            "class_name",
-            "level",
-            "campus__name",
-            "phone",
-            "counselor__display_name",
-            "counselor__username",
-            "collection_code",
-            "assigned_slot_id",
-            "slot_status",
-        )
-    )
     wb = DataWorkbook()
     ws = wb.create_sheet(_("学生名单"))
     _header(ws, [_(h) for h in ROSTER_HEADERS], [14, 10, 6, 22, 22, 22, 14, 8, 12, 14, 10, 18, 44, 12])
-    for (
+    for row in _roster_rows(_students(campaign, user)).iterator(chunk_size=CHUNK):
+        ws.append(_roster_line(row, slots=slots, full_id=full_id))
+    wb.save(stream)
+
+
+def _roster_rows(students):
+    return students.order_by("college__sort_order", "college__name", "class_name", "student_no").values_list(
+        "student_no",
+        "name",
+        "gender",
+        "id_number",
+        "college__name",
+        "major",
+        "class_name",
+        "level",
+        "campus__name",
+        "phone",
+        "counselor__display_name",
+        "counselor__username",
+        "collection_code",
+        "assigned_slot_id",
+        "slot_status",
+    )
+
+
+def _roster_line(row: tuple, *, slots: dict, full_id: bool) -> list:
+    (
         student_no,
         name,
         gender,
@@ -115,26 +120,23 @@ def roster(*, campaign: Campaign, user, stream) -> None:
         code,
         slot_id,
         status,
-    ) in rows.iterator(chunk_size=CHUNK):
-        ws.append(
-            [
-                student_no,
-                name,
-                gender,
-                id_number if full_id else mask_id_number(id_number),
-                college,
-                major,
-                class_name,
-                str(LEVELS.get(level, level)),
-                campus or "",
-                phone,
-                counselor_name or counselor_username or "",
-                code or "",
-                slots.get(slot_id, ""),
-                str(SLOT_STATUSES.get(status, status)),
-            ]
-        )
-    wb.save(stream)
+    ) = row
+    return [
+        student_no,
+        name,
+        gender,
+        id_number if full_id else mask_id_number(id_number),
+        college,
+        major,
+        class_name,
+        str(LEVELS.get(level, level)),
+        campus or "",
+        phone,
+        counselor_name or counselor_username or "",
+        code or "",
+        slots.get(slot_id, ""),
+        str(SLOT_STATUSES.get(status, status)),
+    ]
 
 
 ATTENDANCE_HEADERS = [
@@ -158,11 +160,22 @@ SUMMARY_HEADERS = ["学院", "应采集人数", "已采集人数", "未采集人
 @register("attendance", title="采集考勤", roles=("coordinator",))
 def attendance(*, campaign: Campaign, user, stream) -> None:
     slots = _slot_labels(campaign)
+    wb = DataWorkbook()
+    summary = wb.create_sheet(_("各学院汇总"))
+    detail = wb.create_sheet(_("考勤明细"))
+    _header(summary, [_(h) for h in SUMMARY_HEADERS], [24, 12, 12, 12, 10, 14])
+    _header(detail, [_(h) for h in ATTENDANCE_HEADERS], [14, 10, 22, 14, 8, 44, 8, 20, 44, 10, 8, 8, 30])
+    per_college = _attendance_detail(detail, _attendance_rows(_students(campaign, user)), slots)
+    _attendance_summary(summary, per_college)
+    wb.save(stream)
+
+
+def _attendance_rows(students):
+    """One tuple per student with their active capture and last undo, in one streamed query."""
     active = Capture.objects.filter(ACTIVE, student=OuterRef("pk"))
     undone = Capture.objects.filter(student=OuterRef("pk"), undone_at__isnull=False).order_by("-undone_at")
-    rows = (
-        _students(campaign, user)
-        .annotate(
+    return (
+        students.annotate(
             cap_at=Subquery(active.values("captured_at")[:1]),
             cap_slot=Subquery(active.values("slot_id")[:1]),
             cap_wrong=Subquery(active.values("wrong_slot")[:1]),
@@ -186,11 +199,10 @@ def attendance(*, campaign: Campaign, user, stream) -> None:
             "undo_reason",
         )
     )
-    wb = DataWorkbook()
-    summary = wb.create_sheet(_("各学院汇总"))
-    detail = wb.create_sheet(_("考勤明细"))
-    _header(summary, [_(h) for h in SUMMARY_HEADERS], [24, 12, 12, 12, 10, 14])
-    _header(detail, [_(h) for h in ATTENDANCE_HEADERS], [14, 10, 22, 14, 8, 44, 8, 20, 44, 10, 8, 8, 30])
+
+
+def _attendance_detail(detail, rows, slots: dict) -> dict[str, list[int]]:
+    """Write the detail sheet; returns [expected, captured, wrong slot] per college, in row order."""
     per_college: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     yes, no = _("是"), _("否")
     for (
@@ -229,13 +241,16 @@ def attendance(*, campaign: Campaign, user, stream) -> None:
                 undo_reason or "",
             ]
         )
+    return per_college
+
+
+def _attendance_summary(summary, per_college: dict[str, list[int]]) -> None:
     totals = [0, 0, 0]
     # Colleges arrive in sort order, and dicts keep insertion order.
     for college, (expected, captured, wrong) in per_college.items():
         summary.append(_summary_row(summary, college, expected, captured, wrong))
         totals = [totals[0] + expected, totals[1] + captured, totals[2] + wrong]
     summary.append(_summary_row(summary, _("合计"), *totals))
-    wb.save(stream)
 
 
 def _summary_row(ws, label: str, expected: int, captured: int, wrong: int) -> list:

@@ -39,7 +39,12 @@ def verification_report(*, campaign: Campaign, user, stream, today: datetime.dat
     today = today or timezone.localdate()
     students = _students(campaign, user)
     workbook = DataWorkbook()
+    _progress_sheet(workbook, students=students, today=today)
+    _overdue_sheet(workbook, students=students, today=today)
+    workbook.save(stream)
 
+
+def _progress_sheet(workbook, *, students, today: datetime.date) -> None:
     ws = _sheet(
         workbook,
         _("各学院进度"),
@@ -70,6 +75,8 @@ def verification_report(*, campaign: Campaign, user, stream, today: datetime.dat
             ]
         )
 
+
+def _overdue_sheet(workbook, *, students, today: datetime.date) -> None:
     ws = _sheet(
         workbook,
         _("逾期未确认名单"),
@@ -87,12 +94,7 @@ def verification_report(*, campaign: Campaign, user, stream, today: datetime.dat
         [22, 16, 14, 10, 14, 12, 12, 10, 30],
     )
     overdue = overdue_records(students=students, today=today)
-    problems: dict[int, list[str]] = {}
-    labels = dict(ProblemReport._meta.get_field("problem_type").choices)
-    for student_id, problem_type in ProblemReport.objects.filter(
-        status__in=OPEN_STATUSES, student__in=overdue.values("student_id")
-    ).values_list("student_id", "problem_type"):
-        problems.setdefault(student_id, []).append(str(labels.get(problem_type, problem_type)))
+    problems = _open_problems(overdue)
     for values in overdue.values_list(
         "student__college__name",
         "student__class_name",
@@ -117,4 +119,14 @@ def verification_report(*, campaign: Campaign, user, stream, today: datetime.dat
                 "；".join(problems.get(student_id, [])),
             ]
         )
-    workbook.save(stream)
+
+
+def _open_problems(overdue) -> dict[int, list[str]]:
+    """The unresolved problem types of each overdue student, in words (one query)."""
+    problems: dict[int, list[str]] = {}
+    labels = dict(ProblemReport._meta.get_field("problem_type").choices)
+    for student_id, problem_type in ProblemReport.objects.filter(
+        status__in=OPEN_STATUSES, student__in=overdue.values("student_id")
+    ).values_list("student_id", "problem_type"):
+        problems.setdefault(student_id, []).append(str(labels.get(problem_type, problem_type)))
+    return problems

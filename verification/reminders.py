@@ -260,42 +260,49 @@ def send_overdue_digests(
         .distinct()
         .prefetch_related(Prefetch("colleges", queryset=College.objects.filter(pk__in=list(counts))))
     )
-    # The first students of each college, for the message body; the full list is on the page.
+    sample = _overdue_sample(overdue)
+    step = f"{today:%Y-%m-%d}"
+    messages = [
+        _digest_message(coordinator, campaign=campaign, counts=counts, sample=sample, step=step)
+        for coordinator in coordinators
+    ]
+    _record({step: messages}, summary)
+    return summary
+
+
+def _overdue_sample(overdue) -> dict[int, list[VerificationRecord]]:
+    """The first students of each college, for the message body; the full list is on the page."""
     sample: dict[int, list[VerificationRecord]] = defaultdict(list)
     for record in overdue.select_related("student").order_by("student__college_id", "due_date", "student__student_no"):
         bucket = sample[record.student.college_id]
         if len(bucket) < DIGEST_LIST_LIMIT:
             bucket.append(record)
-    step = f"{today:%Y-%m-%d}"
-    messages = []
-    for coordinator in coordinators:
-        colleges = list(coordinator.colleges.all())
-        lines = []
-        total = 0
-        for college in colleges:
-            total += counts.get(college.pk, 0)
-            lines.append(_("%(college)s：%(n)s 人") % {"college": college.name, "n": counts.get(college.pk, 0)})
-            for record in sample.get(college.pk, []):
-                s = record.student
-                lines.append(f"  {s.student_no} {s.name} {s.class_name} 截止 {record.due_date:%m月%d日}")
-        title = _("网上校对逾期名单：%(n)s 人未确认") % {"n": total}
-        body = (
-            _("以下学生已过网上校对截止日期仍未确认，学校将无法提交其毕业数据，请督促学生尽快登录学信网核对：")
-            + "\n"
-            + "\n".join(lines)
-            + "\n"
-            + _("完整名单见“网上校对”页面，可导出 Excel。")
-        )
-        messages.append(
-            Message(
-                recipient=coordinator,
-                kind=DIGEST_KIND,
-                subject=campaign,
-                step=step,
-                title=title,
-                body=body,
-                channels=("inbox", "email"),
-            )
-        )
-    _record({step: messages}, summary)
-    return summary
+    return sample
+
+
+def _digest_message(coordinator, *, campaign: Campaign, counts: dict, sample: dict, step: str) -> Message:
+    lines = []
+    total = 0
+    for college in coordinator.colleges.all():
+        total += counts.get(college.pk, 0)
+        lines.append(_("%(college)s：%(n)s 人") % {"college": college.name, "n": counts.get(college.pk, 0)})
+        for record in sample.get(college.pk, []):
+            s = record.student
+            lines.append(f"  {s.student_no} {s.name} {s.class_name} 截止 {record.due_date:%m月%d日}")
+    title = _("网上校对逾期名单：%(n)s 人未确认") % {"n": total}
+    body = (
+        _("以下学生已过网上校对截止日期仍未确认，学校将无法提交其毕业数据，请督促学生尽快登录学信网核对：")
+        + "\n"
+        + "\n".join(lines)
+        + "\n"
+        + _("完整名单见“网上校对”页面，可导出 Excel。")
+    )
+    return Message(
+        recipient=coordinator,
+        kind=DIGEST_KIND,
+        subject=campaign,
+        step=step,
+        title=title,
+        body=body,
+        channels=("inbox", "email"),
+    )
