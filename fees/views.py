@@ -193,6 +193,16 @@ def entry(request):
     )
 
 
+def _posted_by(request, form, name: str) -> dict:
+    """Who posts, and the idempotency key of this form's submission (see services.client_key)."""
+    return {
+        "actor": request.user,
+        "idempotency_key": services.client_key(
+            user=request.user, form=name, token=form.cleaned_data["idempotency_key"]
+        ),
+    }
+
+
 def _post_payment(request, campaign):
     form = PaymentForm(request.POST)
     student, posted, error = _try_payment(request, form, campaign)
@@ -238,10 +248,7 @@ def _try_payment(request, form, campaign):
             student=student,
             amount=form.cleaned_data["amount"],
             method=form.cleaned_data["method"],
-            actor=request.user,
-            idempotency_key=services.client_key(
-                user=request.user, form="payment", token=form.cleaned_data["idempotency_key"]
-            ),
+            **_posted_by(request, form, "payment"),
             note=form.cleaned_data["note"],
         )
     except FeeError as exc:
@@ -282,10 +289,7 @@ def mark_paid(request):
         result = services.mark_paid(
             students=students,
             method=form.cleaned_data["method"],
-            actor=request.user,
-            idempotency_key=services.client_key(
-                user=request.user, form="mark_paid", token=form.cleaned_data["idempotency_key"]
-            ),
+            **_posted_by(request, form, "mark_paid"),
             note=form.cleaned_data["note"],
         )
     except FeeError as exc:
@@ -343,10 +347,7 @@ def refund(request, pk: int):
                 student=student,
                 amount=form.cleaned_data["amount"],
                 method=form.cleaned_data["method"],
-                actor=request.user,
-                idempotency_key=services.client_key(
-                    user=request.user, form="refund", token=form.cleaned_data["idempotency_key"]
-                ),
+                **_posted_by(request, form, "refund"),
                 note=form.cleaned_data["note"],
             )
             messages.success(request, _("已登记退费"))
@@ -367,10 +368,7 @@ def waiver(request, pk: int):
             services.post_waiver(
                 student=student,
                 amount=form.cleaned_data["amount"],
-                actor=request.user,
-                idempotency_key=services.client_key(
-                    user=request.user, form="waiver", token=form.cleaned_data["idempotency_key"]
-                ),
+                **_posted_by(request, form, "waiver"),
                 note=form.cleaned_data["note"],
             )
             messages.success(request, _("已登记减免"))
@@ -396,11 +394,8 @@ def reverse_entry(request, pk: int):
         try:
             services.reverse_entry(
                 entry=entry_obj,
-                actor=request.user,
                 reason=form.cleaned_data["reason"],
-                idempotency_key=services.client_key(
-                    user=request.user, form="reverse", token=form.cleaned_data["idempotency_key"]
-                ),
+                **_posted_by(request, form, "reverse"),
             )
             messages.success(request, _("已冲正"))
         except FeeError as exc:

@@ -101,8 +101,30 @@ def live_figures(*, campaign: Campaign, colleges: QuerySet[College], now: dateti
     """Everything the dashboard shows, for the students of `colleges` (a coordinator's scope)."""
     now = now or timezone.now()
     students = Student.objects.filter(campaign=campaign, college__in=colleges)
-    # 1. captured / expected per (slot, college): one grouped query over the roster.
-    cells = list(
+    cells = _cells(students)
+    slot_ids = {c["assigned_slot_id"] for c in cells if c["assigned_slot_id"]}
+    slots, recent = _slots_and_pace(campaign=campaign, slot_ids=slot_ids, now=now)
+    by_slot, by_college = _fold_cells(cells, slots=slots, recent=recent)
+    order = {pk: i for i, pk in enumerate(slots)}
+    slot_rows = sorted((judge(s, now=now) for s in by_slot.values()), key=lambda s: order[s.slot_id])
+    sort_keys = {c["college_id"]: (c["college__sort_order"], c["college__name"]) for c in cells}
+    college_rows = sorted(by_college.values(), key=lambda c: sort_keys[c.college_id])
+    return {
+        "now": timezone.localtime(now).strftime("%H:%M:%S"),
+        "slots": [s.as_dict() for s in slot_rows],
+        "colleges": [c.as_dict() for c in college_rows],
+        "total": {
+            "expected": sum(c.expected for c in college_rows),
+            "captured": sum(c.captured for c in college_rows),
+        },
+        # 4. captures per minute and capture group, for the chart.
+        "timeline": capture_timeline(campaign=campaign, students=students),
+    }
+
+
+def _cells(students: QuerySet[Student]) -> list[dict]:
+    """1. captured / expected per (slot, college): one grouped query over the roster."""
+    return list(
         students.order_by()
         .values("assigned_slot_id", "college_id", "college__name", "college__sort_order")
         .annotate(
@@ -110,15 +132,17 @@ def live_figures(*, campaign: Campaign, colleges: QuerySet[College], now: dateti
             captured=Count("captures", filter=Q(captures__undone_at__isnull=True), distinct=True),
         )
     )
-    slot_ids = {c["assigned_slot_id"] for c in cells if c["assigned_slot_id"]}
-    # 2. the slots these students are in.
+
+
+def _slots_and_pace(*, campaign: Campaign, slot_ids: set[int], now: datetime.datetime) -> tuple[dict, dict]:
+    """2. the slots these students are in, in schedule order; 3. each desk's captures in the pace
+    window (all students: the queue is the desk's)."""
     slots = {
         s.pk: s
         for s in Slot.objects.filter(group__campaign=campaign, pk__in=slot_ids)
         .select_related("group")
         .order_by("date", "start_time", "group__sort_order", "group__name")
     }
-    # 3. each desk's captures in the pace window (all students: the queue is the desk's).
     recent = dict(
         Capture.objects.filter(
             campaign=campaign, slot_id__in=slot_ids, undone_at__isnull=True, captured_at__gte=now - PACE_WINDOW
@@ -128,6 +152,10 @@ def live_figures(*, campaign: Campaign, colleges: QuerySet[College], now: dateti
         .annotate(n=Count("pk"))
         .values_list("slot_id", "n")
     )
+    return slots, recent
+
+
+def _fold_cells(cells: list[dict], *, slots: dict, recent: dict) -> tuple[dict[int, SlotLive], dict[int, CollegeLive]]:
     by_slot: dict[int, SlotLive] = {}
     by_college: dict[int, CollegeLive] = {}
     for cell in cells:
@@ -154,21 +182,7 @@ def live_figures(*, campaign: Campaign, colleges: QuerySet[College], now: dateti
             )
         live.expected += cell["expected"]
         live.captured += cell["captured"]
-    order = {pk: i for i, pk in enumerate(slots)}
-    slot_rows = sorted((judge(s, now=now) for s in by_slot.values()), key=lambda s: order[s.slot_id])
-    sort_keys = {c["college_id"]: (c["college__sort_order"], c["college__name"]) for c in cells}
-    college_rows = sorted(by_college.values(), key=lambda c: sort_keys[c.college_id])
-    return {
-        "now": timezone.localtime(now).strftime("%H:%M:%S"),
-        "slots": [s.as_dict() for s in slot_rows],
-        "colleges": [c.as_dict() for c in college_rows],
-        "total": {
-            "expected": sum(c.expected for c in college_rows),
-            "captured": sum(c.captured for c in college_rows),
-        },
-        # 4. captures per minute and capture group, for the chart.
-        "timeline": capture_timeline(campaign=campaign, students=students),
-    }
+    return by_slot, by_college
 
 
 def capture_timeline(*, campaign: Campaign, students: QuerySet[Student]) -> dict:
