@@ -16,3 +16,6 @@ class SwipeForm(forms.Form):
             "max_length": _("输入过长（最多 %(limit_value)d 个字符），请重新刷证"),
         },
     )
+    # Set by desk.js: the browser's id of this swipe (sent again until answered) and its time.
+    nonce = forms.UUIDField(required=False, error_messages={"invalid": _("刷证编号无效，请刷新页面后重新刷证")})
+    swiped_at = forms.DateTimeField(required=False, error_messages={"invalid": _("刷证时间无效，请刷新页面后重新刷证")})

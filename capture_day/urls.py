@@ -10,5 +10,7 @@ urlpatterns = [
     path("desk/<int:slot_id>/", views.desk, name="desk"),
     path("desk/<int:slot_id>/swipe/", views.desk_swipe, name="desk_swipe"),
     path("desk/<int:slot_id>/counts/", views.desk_counts, name="desk_counts"),
+    path("desk/<int:slot_id>/digest/", views.desk_digest, name="desk_digest"),
+    path("desk/sw.js", views.desk_worker, name="desk_worker"),
     path("slots/<int:slot_id>/signin/", views.signin_sheet, name="signin_sheet"),
 ]

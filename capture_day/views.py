@@ -15,8 +15,9 @@ from sessions_app.models import Capture, Slot
 from sessions_app.scope import desk_slots, visible_students
 from sessions_app.services import CaptureError, Outcome
 
+from .digest import slot_digest
 from .forms import SwipeForm
-from .services import check_in, undo_check_in
+from .services import check_in, record_swipe, undo_check_in
 
 
 def _desk_slot(request, slot_id: int) -> Slot:
@@ -58,6 +59,7 @@ def _desk_labels() -> dict:
             Outcome.WRONG_SLOT: _("非本人时段"),
             Outcome.NOT_FOUND: _("名单中无此人"),
             Outcome.INVALID: _("输入有误"),
+            "queued": _("已暂存（离线）"),
             "error": _("网络错误"),
         },
         "expected_slot": _("本人时段："),
@@ -68,6 +70,10 @@ def _desk_labels() -> dict:
         "undone": _("已撤销"),
         "undo_prompt": _("撤销这次采集的原因（必填）："),
         "ignored_repeat": _("重复刷证，已忽略"),
+        "offline_banner": _("离线：已暂存 %(n)s 条，联网后自动上传"),
+        "offline_on_roster": _("本时段名单内："),
+        "offline_not_on_roster": _("不在本时段名单（可能是其他时段或名单外），联网后确认"),
+        "offline_no_digest": _("离线，无法核对名单，联网后确认"),
         "waiting": _("正在记录…"),
     }
 
@@ -78,14 +84,24 @@ def desk_swipe(request, slot_id: int):
     slot = _desk_slot(request, slot_id)
     form = SwipeForm(request.POST)
     if not form.is_valid():
-        body = {"outcome": Outcome.INVALID, "message": form.errors["code"][0]}
+        body = {"outcome": Outcome.INVALID, "message": next(iter(form.errors.values()))[0]}
         if wants_json(request):
             return JsonResponse(body, status=400)
         messages.error(request, body["message"])
         return redirect("capture_day:desk", slot_id=slot.pk)
-    result = check_in(
-        campaign=slot.group.campaign, slot=slot, identifier=form.cleaned_data["code"], operator=request.user
-    )
+    if form.cleaned_data["nonce"] is not None:
+        result = record_swipe(
+            campaign=slot.group.campaign,
+            slot=slot,
+            identifier=form.cleaned_data["code"],
+            operator=request.user,
+            nonce=form.cleaned_data["nonce"],
+            swiped_at=form.cleaned_data["swiped_at"],
+        )
+    else:
+        result = check_in(
+            campaign=slot.group.campaign, slot=slot, identifier=form.cleaned_data["code"], operator=request.user
+        )
     if not wants_json(request):
         # Without JavaScript the desk still works: the answer comes back as a message.
         level = messages.ERROR if result.outcome == Outcome.NOT_FOUND else messages.SUCCESS
@@ -101,6 +117,24 @@ def desk_swipe(request, slot_id: int):
         if request.user.is_academic_staff and result.capture.is_active:
             body["undo_url"] = reverse("capture_day:capture_undo", args=[result.capture.pk])
     return JsonResponse(body)
+
+
+@require_GET
+@role_required("operator")
+def desk_digest(request, slot_id: int):
+    """Downloaded when the desk opens: the slot's roster as keyed hashes, for offline answers."""
+    response = JsonResponse(slot_digest(_desk_slot(request, slot_id)))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@role_required("operator")
+def desk_worker(request):
+    """The desk's service worker, served from /capture/desk/ so that it may control the desks."""
+    response = render(request, "capture_day/desk_sw.js", content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @require_GET

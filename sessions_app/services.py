@@ -178,11 +178,7 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
         raise CaptureError(_("该时段不属于本批次"), "slot_other_campaign")
     student, method = find_student(campaign=campaign, identifier=identifier)
     if student is None:
-        return CaptureResult(
-            Outcome.NOT_FOUND,
-            _("名单中没有此人（%(code)s）：未记录任何信息，请核对证件或联系教务处")
-            % {"code": _mask_identifier(identifier)},
-        )
+        return _not_found(_mask_identifier(identifier))
     # Most repeat swipes end here without taking a row lock; the check under the lock below stays authoritative.
     existing = Capture.objects.filter(student_id=student.pk, undone_at__isnull=True).first()
     if existing is not None:
@@ -216,16 +212,41 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
         if existing is None:
             raise
         return _already(student, existing)
-    if wrong_slot:
+    return _captured(student, capture, created=True)
+
+
+def _captured(student: Student, capture: Capture, *, created: bool) -> CaptureResult:
+    if capture.wrong_slot:
         return CaptureResult(
             Outcome.WRONG_SLOT,
             _("已采集，但不是本人的时段：已标记"),
             student=student,
             capture=capture,
             expected_slot=student.assigned_slot,
-            created=True,
+            created=created,
         )
-    return CaptureResult(Outcome.CAPTURED, _("采集成功"), student=student, capture=capture, created=True)
+    return CaptureResult(Outcome.CAPTURED, _("采集成功"), student=student, capture=capture, created=created)
+
+
+def _not_found(masked_code: str) -> CaptureResult:
+    return CaptureResult(
+        Outcome.NOT_FOUND,
+        _("名单中没有此人（%(code)s）：未记录任何信息，请核对证件或联系教务处") % {"code": masked_code},
+    )
+
+
+def answer_again(*, outcome: str, student: Student | None, capture: Capture | None, code_hint: str) -> CaptureResult:
+    """The answer a recorded swipe gave, in the same words, for the same swipe sent again."""
+    if outcome == Outcome.NOT_FOUND or student is None or capture is None:
+        return _not_found(code_hint)
+    if outcome == Outcome.ALREADY:
+        return _already(student, capture)
+    return _captured(student, capture, created=False)
+
+
+def mask_identifier(identifier: str) -> str:
+    """What a desk may keep of a code it did not find: a masked ID number, or the code itself."""
+    return _mask_identifier(identifier)
 
 
 def _already(student: Student, capture: Capture) -> CaptureResult:

@@ -80,7 +80,7 @@ def test_focus_returns_to_the_input(browser, live_server, desk_setup):
     expect(page.locator("#swipe-code")).to_be_focused()
 
 
-def test_network_failure_is_shown(browser, live_server, desk_setup):
+def test_a_failed_send_is_kept_and_sent_again(browser, live_server, desk_setup):
     from playwright.sync_api import expect
 
     slot, student, operator = desk_setup
@@ -89,9 +89,15 @@ def test_network_failure_is_shown(browser, live_server, desk_setup):
     page.route("**/swipe/", lambda route: route.abort())
     page.keyboard.type(student.id_number)
     page.keyboard.press("Enter")
-    expect(page.locator("#result [data-field=title]")).to_have_text("网络错误")
-    expect(page.locator("#result")).to_contain_text("无法确认是否已记录")
+    expect(page.locator("#result [data-field=title]")).to_have_text("已暂存（离线）")
+    expect(page.locator("#offline-banner")).to_have_text("离线：已暂存 1 条，联网后自动上传")
+    expect(page.locator("#result")).to_contain_text("本时段名单内：张 · 经管1701")
     assert Capture.objects.count() == 0
+    page.unroute("**/swipe/")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#recent li").first).to_contain_text("采集成功")
+    expect(page.locator("#offline-banner")).to_be_hidden()
+    assert Capture.objects.filter(student=student).count() == 1
 
 
 def test_staff_undoes_a_swipe_from_the_recent_list(browser, live_server, desk_setup):

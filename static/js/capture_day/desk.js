@@ -1,5 +1,10 @@
 // The capture desk: a card reader in keyboard mode types the number and Enter into the
 // focused input; every swipe is posted without reloading and answered in the big panel.
+//
+// Offline-tolerant: each swipe gets a nonce and is written to IndexedDB before it is sent, so
+// a dropped network, a reload or a sleeping laptop loses nothing; queued swipes are sent again
+// (the server records each nonce once) until they are answered. While offline the per-slot
+// digest (keyed hashes, no identifiers in clear) says whether the card is on this slot's roster.
 (function () {
   "use strict";
 
@@ -9,18 +14,73 @@
   var input = document.getElementById("swipe-code");
   var panel = document.getElementById("result");
   var recent = document.getElementById("recent");
+  var banner = document.getElementById("offline-banner");
   var labels = JSON.parse(document.getElementById("desk-labels").textContent);
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var swipeUrl = desk.dataset.swipeUrl;
   var countsUrl = desk.dataset.countsUrl;
+  var digestUrl = desk.dataset.digestUrl;
+  var slotId = desk.dataset.slot;
   var canUndo = recent.dataset.canUndo === "1";
 
   var REPEAT_MS = 1500; // a reader that fires twice, or a double Enter, within this is one swipe
   var TIMEOUT_MS = 8000;
   var POLL_MS = 10000;
+  var SYNC_MS = 5000;
   var RECENT_MAX = 10;
   var last = { code: "", at: 0 };
   var busyDialog = false;
+  var digest = null;
+  var syncing = false;
+
+  // --- storage: the queue of unanswered swipes and the slot's digest ----------------------
+
+  var dbPromise = null;
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        if (!window.indexedDB) return reject(new Error("no indexedDB"));
+        var request = window.indexedDB.open("photocapture-desk", 1);
+        request.onupgradeneeded = function () {
+          request.result.createObjectStore("queue", { keyPath: "nonce" });
+          request.result.createObjectStore("digest", { keyPath: "slot" });
+        };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    }
+    return dbPromise;
+  }
+
+  function store(name, mode, action) {
+    return db().then(function (database) {
+      return new Promise(function (resolve, reject) {
+        var tx = database.transaction(name, mode);
+        var result = action(tx.objectStore(name));
+        tx.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
+        tx.onerror = function () { reject(tx.error); };
+      });
+    });
+  }
+
+  function queued() {
+    return store("queue", "readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return (items || []).filter(function (i) { return i.slot === slotId; }).sort(function (a, b) {
+        return a.at < b.at ? -1 : 1;
+      });
+    });
+  }
+
+  function nonce() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  // --- the screen ---------------------------------------------------------------------------
 
   function focusInput() {
     if (!busyDialog && document.activeElement !== input) input.focus();
@@ -34,14 +94,15 @@
     panel.className = "desk-result outcome-" + outcome;
     field("title").textContent = labels.titles[outcome] || outcome;
     var student = data.student;
-    field("name").textContent = student ? student.name : "";
+    field("name").textContent = student ? student.name : data.name || "";
     var detail = [];
     if (student) {
       detail.push(student.college + " " + student.class_name);
       detail.push(student.student_no + " · " + student.masked_id);
     }
+    (data.lines || []).forEach(function (line) { detail.push(line); });
     if (data.expected_slot) detail.push(labels.expected_slot + data.expected_slot);
-    field("detail").innerHTML = "";
+    field("detail").textContent = "";
     detail.forEach(function (line) {
       var div = document.createElement("div");
       div.textContent = line;
@@ -58,7 +119,7 @@
   function beep(outcome) {
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      var tones = { captured: [880], already_captured: [660], wrong_slot: [660, 880] }[outcome] || [220, 220];
+      var tones = { captured: [880], already_captured: [660], wrong_slot: [660, 880], queued: [550] }[outcome] || [220, 220];
       tones.forEach(function (freq, i) {
         var osc = audio.createOscillator();
         var gain = audio.createGain();
@@ -81,7 +142,7 @@
     document.getElementById("count-expected").textContent = counts.expected;
     document.getElementById("count-wrong").textContent = counts.wrong_slot_here;
     var list = document.getElementById("count-colleges");
-    list.innerHTML = "";
+    list.textContent = "";
     counts.by_college.forEach(function (c) {
       var li = document.createElement("li");
       li.textContent = c.name + "：" + c.captured + " / " + c.expected;
@@ -90,13 +151,21 @@
     document.getElementById("count-status").textContent = "";
   }
 
-  function addRecent(outcome, data, code) {
-    var li = document.createElement("li");
+  function maskCode(code) {
+    return code.length === 18 ? code.slice(0, 6) + "********" + code.slice(14) : code;
+  }
+
+  function recentItem(nonceValue) {
+    return nonceValue ? recent.querySelector('li[data-nonce="' + nonceValue + '"]') : null;
+  }
+
+  function fillRecent(li, outcome, data, code, when) {
     li.className = "recent-item outcome-" + outcome;
+    li.textContent = "";
     var parts = [
-      ["recent-time", data.captured_at && outcome !== "already_captured" ? data.captured_at : new Date().toTimeString().slice(0, 8)],
-      ["recent-name", data.student ? data.student.name : code],
-      ["recent-detail", data.student ? data.student.college + " " + data.student.class_name : ""],
+      ["recent-time", when],
+      ["recent-name", data.student ? data.student.name : maskCode(code)],
+      ["recent-detail", data.student ? data.student.college + " " + data.student.class_name : data.hint || ""],
       ["recent-outcome", labels.titles[outcome] || outcome],
     ];
     parts.forEach(function (p) {
@@ -113,9 +182,88 @@
       button.textContent = labels.undo;
       li.appendChild(button);
     }
-    recent.insertBefore(li, recent.firstChild);
-    while (recent.children.length > RECENT_MAX) recent.removeChild(recent.lastChild);
   }
+
+  function addRecent(outcome, data, code, nonceValue, when) {
+    var li = recentItem(nonceValue);
+    if (!li) {
+      li = document.createElement("li");
+      if (nonceValue) li.dataset.nonce = nonceValue;
+      recent.insertBefore(li, recent.firstChild);
+    }
+    fillRecent(li, outcome, data, code, when || new Date().toTimeString().slice(0, 8));
+    while (recent.children.length > RECENT_MAX) {
+      var lastItem = recent.lastChild;
+      if (lastItem.classList.contains("outcome-queued")) break; // a queued swipe stays in sight
+      recent.removeChild(lastItem);
+    }
+  }
+
+  function refreshBanner() {
+    return queued().then(function (items) {
+      if (items.length) {
+        banner.hidden = false;
+        banner.textContent = labels.offline_banner.replace("%(n)s", items.length);
+      } else {
+        banner.hidden = true;
+        banner.textContent = "";
+      }
+      return items;
+    });
+  }
+
+  // --- the digest: is this card on the slot's roster, without the server ---------------------
+
+  function normalize(code) {
+    return code.normalize("NFKC").replace(/\s+/g, "").toUpperCase();
+  }
+
+  function lookup(code) {
+    if (!digest || !window.DeskHmac) return undefined;
+    var tag = window.DeskHmac.hmacHex(digest.key, normalize(code)).slice(0, 16);
+    return digest.entries[tag] || null;
+  }
+
+  function loadDigest() {
+    return fetch(digestUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        digest = data;
+        data.slot = slotId;
+        return store("digest", "readwrite", function (s) { return s.put(data); });
+      })
+      .catch(function () {
+        return store("digest", "readonly", function (s) { return s.get(slotId); }).then(function (data) {
+          if (data) digest = data;
+        });
+      })
+      .catch(function () { /* no digest: the offline answer says it cannot tell */ });
+  }
+
+  function offlineAnswer(item, current) {
+    var entry = lookup(item.code);
+    var data = { name: maskCode(item.code), lines: [] };
+    if (entry) {
+      data.hint = entry[0] + " · " + entry[1];
+      data.lines.push(labels.offline_on_roster + data.hint);
+    } else if (entry === null) {
+      data.lines.push(labels.offline_not_on_roster);
+    } else {
+      data.lines.push(labels.offline_no_digest);
+    }
+    addRecent("queued", data, item.code, item.nonce, item.time);
+    return refreshBanner().then(function (items) {
+      if (current) {
+        data.message = labels.offline_banner.replace("%(n)s", items.length);
+        showResult("queued", data);
+      }
+    });
+  }
+
+  // --- sending ------------------------------------------------------------------------------
 
   function post(url, body) {
     var controller = window.AbortController ? new AbortController() : null;
@@ -142,6 +290,31 @@
     );
   }
 
+  // Sends one stored swipe. Resolves to "answered" (removed from the queue), "kept" (the
+  // server did not answer: it stays queued and is sent again) or "offline".
+  function send(item, current) {
+    return post(swipeUrl, { code: item.code, nonce: item.nonce, swiped_at: item.at })
+      .then(readJson)
+      .then(function (r) {
+        if (r.data && r.data.outcome) {
+          return store("queue", "readwrite", function (s) { return s.delete(item.nonce); }).then(function () {
+            if (current) showResult(r.data.outcome, r.data);
+            updateCounts(r.data.counts);
+            if (r.response.ok || !current) addRecent(r.data.outcome, r.data, item.code, item.nonce, item.time);
+            return "answered";
+          });
+        }
+        if (current) {
+          var message = r.response.redirected ? labels.session_expired : labels.server_error.replace("%(status)s", r.response.status);
+          showResult("error", { message: message });
+        }
+        return "kept";
+      })
+      .catch(function () {
+        return "offline";
+      });
+  }
+
   function swipe(code) {
     var now = Date.now();
     if (code === last.code && now - last.at < REPEAT_MS) {
@@ -149,28 +322,35 @@
       return;
     }
     last = { code: code, at: now };
+    var item = { nonce: nonce(), code: code, slot: slotId, at: new Date(now).toISOString(), time: new Date(now).toTimeString().slice(0, 8) };
     panel.classList.add("pending");
-    post(swipeUrl, { code: code })
-      .then(readJson)
-      .then(function (r) {
+    store("queue", "readwrite", function (s) { return s.put(item); })
+      .catch(function () { /* no IndexedDB: still send it, it just cannot wait for the network */ })
+      .then(function () { return send(item, true); })
+      .then(function (state) {
         panel.classList.remove("pending");
-        if (r.data && r.data.outcome) {
-          showResult(r.data.outcome, r.data);
-          updateCounts(r.data.counts);
-          if (r.response.ok) addRecent(r.data.outcome, r.data, code);
-        } else if (r.response.redirected) {
-          showResult("error", { message: labels.session_expired });
-          last = { code: "", at: 0 };
-        } else {
-          showResult("error", { message: labels.server_error.replace("%(status)s", r.response.status) });
-          last = { code: "", at: 0 };
-        }
+        if (state === "offline") return offlineAnswer(item, true);
+        return refreshBanner();
+      });
+  }
+
+  // Sends every queued swipe in the order they were made; stops at the first network failure.
+  function flush() {
+    if (syncing) return Promise.resolve();
+    syncing = true;
+    return queued()
+      .then(function (items) {
+        return items.reduce(function (chain, item) {
+          return chain.then(function (state) {
+            if (state === "offline") return state;
+            return send(item, false);
+          });
+        }, Promise.resolve("start"));
       })
-      .catch(function () {
-        panel.classList.remove("pending");
-        showResult("error", { message: labels.network_error });
-        // The swipe may not have arrived: let the same card be swiped again at once.
-        last = { code: "", at: 0 };
+      .catch(function () {})
+      .then(function () {
+        syncing = false;
+        return refreshBanner();
       });
   }
 
@@ -225,11 +405,40 @@
       });
   }
 
+  // A reload while offline finds the desk in the browser's cache (desk_sw.js serves it).
+  function keepForOffline() {
+    if (!("serviceWorker" in navigator) || !desk.dataset.workerUrl) return;
+    navigator.serviceWorker.register(desk.dataset.workerUrl).catch(function () {});
+    if (window.caches) {
+      var urls = [window.location.pathname].concat(
+        Array.prototype.map.call(document.querySelectorAll("script[src], link[rel=stylesheet]"), function (el) {
+          return el.getAttribute("src") || el.getAttribute("href");
+        })
+      );
+      window.caches
+        .open("photocapture-desk")
+        .then(function (cache) { return cache.addAll(urls); })
+        .then(function () { desk.dataset.offline = "ready"; })
+        .catch(function () {});
+    }
+  }
+
   // The reader types into whatever has focus, so nothing else may keep it.
   input.addEventListener("blur", function () { setTimeout(focusInput, 0); });
   document.addEventListener("click", function (event) {
     if (!event.target.closest("a, button, input, select, textarea")) focusInput();
   });
+  window.addEventListener("online", flush);
   setInterval(poll, POLL_MS);
+  setInterval(flush, SYNC_MS);
   focusInput();
+  keepForOffline();
+  loadDigest().then(function () {
+    desk.dataset.digest = digest ? "ready" : "missing";
+    return queued();
+  }).then(function (items) {
+    // After a reload: the swipes still waiting are shown again, then sent if the network is there.
+    items.forEach(function (item) { offlineAnswer(item, false); });
+    return flush();
+  }).catch(function () {});
 })();

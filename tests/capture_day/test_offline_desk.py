@@ -1,0 +1,169 @@
+"""The offline desk's server side: one capture per nonce, the same answer again, the digest."""
+
+import datetime
+import json
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from capture_day.digest import slot_digest, tag
+from capture_day.models import DeskSwipe
+from capture_day.services import record_swipe, swipe_time
+from sessions_app.idcard import make_id_number
+from sessions_app.models import Capture, Student
+from sessions_app.services import Outcome
+from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def send(client, slot, code, nonce, swiped_at=""):
+    data = {"code": code, "nonce": str(nonce), "swiped_at": swiped_at}
+    return client.post(reverse("capture_day:desk_swipe", args=[slot.pk]), data, **JSON)
+
+
+@pytest.fixture
+def operator_client(client, world):  # noqa: F811
+    client.force_login(world.operator)
+    return client
+
+
+# --- one nonce, one capture, one answer ---------------------------------------------
+
+
+def test_a_swipe_sent_twice_is_one_capture_with_the_first_answer(operator_client, world):  # noqa: F811
+    nonce = uuid.uuid4()
+    first = send(operator_client, world.slot_econ, world.econ_student.id_number, nonce).json()
+    again = send(operator_client, world.slot_econ, world.econ_student.id_number, nonce).json()
+    assert first["outcome"] == again["outcome"] == "captured"  # not "already captured": it is the same swipe
+    assert again["student"]["name"] == "张三" and again["counts"]["captured"] == 1
+    assert Capture.objects.filter(student=world.econ_student).count() == 1
+    assert DeskSwipe.objects.get(nonce=nonce).capture == Capture.objects.get(student=world.econ_student)
+    # A new nonce for the same card is a second swipe: "already captured", still one capture.
+    assert send(operator_client, world.slot_econ, world.econ_student.id_number, uuid.uuid4()).json()["outcome"] == (
+        "already_captured"
+    )
+    assert Capture.objects.count() == 1
+
+
+def test_resent_wrong_slot_and_stranger_keep_their_answers(operator_client, world):  # noqa: F811
+    wrong, stranger = uuid.uuid4(), uuid.uuid4()
+    code = make_id_number(area="110101", birth=datetime.date(2000, 2, 2), sequence=7)
+    for _ in range(2):
+        body = send(operator_client, world.slot_econ, world.cs_student.student_no, wrong).json()
+        assert body["outcome"] == "wrong_slot" and "09:50-11:00" in body["expected_slot"]
+        body = send(operator_client, world.slot_econ, code, stranger).json()
+        assert body["outcome"] == "not_found" and "110101********" in body["message"]
+    assert Capture.objects.count() == 1 and Capture.objects.get().wrong_slot
+    kept = DeskSwipe.objects.get(nonce=stranger)
+    assert kept.code_hint == "110101********" + code[-4:] and code not in kept.code_hint  # never the whole number
+
+
+def test_the_desks_time_is_kept_when_plausible(operator_client, world):  # noqa: F811
+    then = timezone.now() - datetime.timedelta(minutes=40)
+    send(operator_client, world.slot_econ, world.econ_student.student_no, uuid.uuid4(), then.isoformat())
+    assert abs(Capture.objects.get().captured_at - then) < datetime.timedelta(seconds=1)
+    now = timezone.now()
+    assert swipe_time(now + datetime.timedelta(hours=3), now=now) == now  # a desk clock in the future
+    assert swipe_time(now - datetime.timedelta(days=2), now=now) == now  # or days behind
+    assert swipe_time(None, now=now) == now
+
+
+def test_a_bad_nonce_is_a_clear_answer_not_a_500(operator_client, world):  # noqa: F811
+    response = send(operator_client, world.slot_econ, world.econ_student.student_no, "not-a-uuid")
+    assert response.status_code == 400 and "刷证编号无效" in response.json()["message"]
+    response = send(operator_client, world.slot_econ, world.econ_student.student_no, uuid.uuid4(), "昨天")
+    assert response.status_code == 400 and "刷证时间无效" in response.json()["message"]
+    assert Capture.objects.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_nonce_from_two_connections_at_once_is_one_capture(world):  # noqa: F811
+    nonce = uuid.uuid4()
+    barrier = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def desk():
+        try:
+            barrier.wait(timeout=10)
+            result = record_swipe(
+                campaign=world.campaign,
+                slot=world.slot_econ,
+                identifier=world.econ_student.id_number,
+                operator=world.operator,
+                nonce=nonce,
+            )
+            outcomes.append(result.outcome)
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=desk) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert outcomes == [Outcome.CAPTURED, Outcome.CAPTURED]  # both hear the one answer
+    assert Capture.objects.filter(student=world.econ_student).count() == 1
+    assert DeskSwipe.objects.filter(nonce=nonce).count() == 1
+
+
+# --- the digest ------------------------------------------------------------------------
+
+
+def test_the_digest_holds_no_identifier_or_name_in_clear(operator_client, world):  # noqa: F811
+    response = operator_client.get(reverse("capture_day:desk_digest", args=[world.slot_econ.pk]))
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    text = response.content.decode()
+    body = json.loads(text)
+    students = list(Student.objects.filter(campaign=world.campaign))
+    for student in students:
+        for secret in (student.id_number, student.student_no, student.name, student.collection_code):
+            if secret:
+                assert secret not in text, secret
+        # Nor the numbers' telling parts: birth date and the last digits of the ID number.
+        assert student.id_number[6:14] not in text and student.id_number[-6:] not in text
+    assert "QR2021ABC" not in text
+    on_slot = {s.pk for s in students if s.assigned_slot_id == world.slot_econ.pk}
+    assert body["size"] == len(on_slot) == 3
+    # Every identifier of a student on this slot is found by its tag, with initial and class only.
+    for student in Student.objects.filter(pk__in=on_slot):
+        for identifier in (student.id_number, student.student_no.upper(), f" {student.id_number.lower()} "):
+            assert body["entries"][tag(body["key"], identifier)] == [student.name[0], student.class_name]
+    assert body["entries"][tag(body["key"], "QR2021ABC")] == ["王", "经管1702"]
+    assert tag(body["key"], world.cs_student.id_number) not in body["entries"]  # another slot's student
+
+
+def test_each_slot_has_its_own_key_and_operators_only_their_desks(client, world):  # noqa: F811
+    assert slot_digest(world.slot_econ)["key"] != slot_digest(world.slot_cs)["key"]
+    client.force_login(world.other_operator)
+    assert client.get(reverse("capture_day:desk_digest", args=[world.slot_econ.pk])).status_code == 404
+    client.force_login(world.coordinator)
+    assert client.get(reverse("capture_day:desk_digest", args=[world.slot_econ.pk])).status_code == 403
+
+
+def test_the_digest_costs_one_query_whatever_the_roster(world, django_assert_num_queries):  # noqa: F811
+    with django_assert_num_queries(1):
+        slot_digest(world.slot_econ)
+
+
+def test_the_desk_page_brings_the_offline_pieces(operator_client, world):  # noqa: F811
+    html = operator_client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
+    assert reverse("capture_day:desk_digest", args=[world.slot_econ.pk]) in html
+    assert 'id="offline-banner"' in html and "js/capture_day/hmac.js" in html
+    assert (
+        "离线：已暂存 %(n)s 条，联网后自动上传"
+        in json.loads(html.split('id="desk-labels" type="application/json">')[1].split("</script>")[0])[
+            "offline_banner"
+        ]
+    )
+    worker = operator_client.get(reverse("capture_day:desk_worker"))
+    assert worker["Content-Type"].startswith("application/javascript") and b"caches.match" in worker.content
