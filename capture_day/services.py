@@ -10,7 +10,7 @@ import datetime
 import uuid
 from collections.abc import Collection
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fees import services as fees_services
@@ -27,7 +27,15 @@ VERIFICATION_WINDOW_FIELDS = frozenset({"verification_window", "verification_win
 
 def check_in(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
     """One swipe at a desk: capture row, then charge, then verification clock."""
-    with transaction.atomic():
+    return _once_more_on_conflict(
+        lambda: _check_in(campaign=campaign, slot=slot, identifier=identifier, operator=operator, now=now)
+    )
+
+
+def _check_in(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
+    # savepoint=False: inside record_swipe's transaction a failing step rolls back the whole
+    # swipe anyway, and a savepoint would cost two more round trips on every swipe.
+    with transaction.atomic(savepoint=False):
         result = capture_services.record_capture(
             campaign=campaign, slot=slot, identifier=identifier, operator=operator, now=now
         )
@@ -35,6 +43,21 @@ def check_in(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=N
             fees_services.post_charge(capture=result.capture, actor=operator)
             verification_services.open_record_for_capture(capture=result.capture)
     return result
+
+
+def _once_more_on_conflict(run):
+    """Run a swipe's transaction; if a unique constraint said no, run it once more.
+
+    The constraints (one active capture per student, one swipe per nonce) are what keeps two
+    desks, two tabs or a resent swipe from counting twice; the loser's transaction is rolled
+    back whole, and its second run sees the winner's rows and answers from them.
+    """
+    try:
+        with transaction.atomic():
+            return run()
+    except IntegrityError:
+        with transaction.atomic():
+            return run()
 
 
 # How far back a queued swipe's own time is believed: a desk offline all morning, not a wrong clock.
@@ -59,34 +82,51 @@ def record_swipe(
 ) -> CaptureResult:
     """A swipe under a desk's nonce: checked in once, and the same answer for every resend.
 
-    The nonce row is inserted first in the swipe's transaction: a second connection sending
-    the same nonce waits on the unique index until the first commits, then reads its answer.
+    The nonce row is written last, in the swipe's transaction: a resend (or a second connection
+    with the same nonce, which waits on the unique index until the first commits) fails there,
+    rolls back whatever it did, and answers what the first one recorded. Not looking the nonce
+    up first keeps a first swipe, the common case, one query shorter.
     """
-    with transaction.atomic():
-        swipe, created = DeskSwipe.objects.get_or_create(nonce=nonce, defaults={"slot": slot, "operator": operator})
-        if not created:
-            return _answer_of(swipe)
-        result = check_in(
+
+    def run() -> CaptureResult:
+        result = _check_in(
             campaign=campaign,
             slot=slot,
             identifier=identifier,
             operator=operator,
             now=swipe_time(swiped_at, now=timezone.now()),
         )
-        swipe.outcome = result.outcome
-        swipe.student = result.student
-        swipe.capture = result.capture
-        swipe.swiped_at = swiped_at
-        if result.student is None:
-            swipe.code_hint = capture_services.mask_identifier(identifier)
-        swipe.save(update_fields=["outcome", "student", "capture", "swiped_at", "code_hint"])
-    return result
+        DeskSwipe.objects.create(
+            nonce=nonce,
+            slot=slot,
+            operator=operator,
+            outcome=result.outcome,
+            student=result.student,
+            capture=result.capture,
+            swiped_at=swiped_at,
+            code_hint=capture_services.mask_identifier(identifier) if result.student is None else "",
+        )
+        return result
+
+    try:
+        return _once_more_on_conflict(run)
+    except IntegrityError:
+        answer = _answer_of(nonce)
+        if answer is None:
+            raise
+        return answer
 
 
-def _answer_of(swipe: DeskSwipe) -> CaptureResult:
-    swipe = DeskSwipe.objects.select_related(
-        "capture", "student__college", "student__assigned_slot__group__location__campus"
-    ).get(pk=swipe.pk)
+def _answer_of(nonce: uuid.UUID) -> CaptureResult | None:
+    swipe = (
+        DeskSwipe.objects.select_related(
+            "capture", "student__college", "student__assigned_slot__group__location__campus"
+        )
+        .filter(nonce=nonce)
+        .first()
+    )
+    if swipe is None:
+        return None
     return capture_services.answer_again(
         outcome=swipe.outcome, student=swipe.student, capture=swipe.capture, code_hint=swipe.code_hint
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -430,30 +430,29 @@ def mark_paid(*, students: list[Student], method: str, actor, idempotency_key: s
 def post_charge(*, capture: Capture, actor) -> Entry | None:
     """The fee falls due when a student is captured, at the campaign's fee at that moment.
 
-    Called inside the capture's transaction. A student who already has an active charge keeps
-    it (and nothing is posted); a free campaign (fee 0) posts nothing.
+    Called inside the capture's transaction (no savepoint of its own: a failure here rolls the
+    whole swipe back). A student who already has an active charge keeps it (and nothing is
+    posted); a free campaign (fee 0) posts nothing. Four queries on a swipe: the account made
+    if missing, the account locked together with what the ledger must say about it, the
+    entry, the account's totals.
     """
     student = capture.student
     fee = capture.campaign.fee_per_person
     if fee <= 0:
         return None
     key = f"charge:capture:{capture.pk}"
-    with transaction.atomic():
-        account = _lock_account(student)
-        replay = _replay(key, account=account, kind=Kind.CHARGE, amount=None)
-        if replay is not None:
-            return replay.entry
-        active = _active_charge(account)
-        if active is not None:
-            return active
-        # The chain of charges (see models): a new charge follows the reversal of the last one.
-        follows = (
-            Entry.objects.filter(
-                account=account, kind=Kind.REVERSAL, reversed_kind=Kind.CHARGE, next_charge__isnull=True
-            )
-            .order_by("-id")
-            .first()
+    with transaction.atomic(savepoint=False):
+        FeeAccount.objects.bulk_create(
+            [FeeAccount(student_id=student.pk, campaign_id=student.campaign_id)], ignore_conflicts=True
         )
+        account = _charge_facts(student_id=student.pk, key=key)
+        if account.replay_id is not None:
+            replay = _replay(key, account=account, kind=Kind.CHARGE, amount=None)
+            return replay.entry
+        if account.active_charge_id is not None:
+            return Entry.objects.get(pk=account.active_charge_id)
+        # The chain of charges (see models): a new charge follows the reversal of the last one.
+        follows = Entry(pk=account.follows_id) if account.follows_id is not None else None
         return _insert(
             account=account,
             college_id=student.college_id,
@@ -465,6 +464,26 @@ def post_charge(*, capture: Capture, actor) -> Entry | None:
             occurred_at=capture.captured_at,
             follows=follows,
         )
+
+
+def _charge_facts(*, student_id: int, key: str) -> FeeAccount:
+    """The student's account, locked, with the three ledger facts a new charge depends on."""
+    entries = Entry.objects.filter(account=OuterRef("pk"))
+    return (
+        FeeAccount.objects.select_for_update(of=("self",))
+        .annotate(
+            replay_id=Subquery(entries.filter(idempotency_key=key).values("pk")[:1]),
+            active_charge_id=Subquery(
+                entries.filter(kind=Kind.CHARGE, reversal__isnull=True).order_by("-id").values("pk")[:1]
+            ),
+            follows_id=Subquery(
+                entries.filter(kind=Kind.REVERSAL, reversed_kind=Kind.CHARGE, next_charge__isnull=True)
+                .order_by("-id")
+                .values("pk")[:1]
+            ),
+        )
+        .get(student_id=student_id)
+    )
 
 
 def _active_charge(account: FeeAccount) -> Entry | None:

@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     Exists,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -146,27 +147,31 @@ class SlotCounts:
 
 
 def slot_counts(slot: Slot) -> SlotCounts:
-    """Captured / expected of the students assigned to this slot, per college, in two queries.
+    """Captured / expected of the students assigned to this slot, per college, in one query.
 
     captured counts their active captures wherever they were taken; wrong_slot_here counts
-    students of other slots photographed at this desk, which the expected figure never includes.
+    students of other slots photographed at this desk, which the expected figure never includes
+    (a subquery on every row, so the desk's answer costs one query; a slot nobody is assigned to
+    costs a second).
     """
-    rows = (
+    wrong_here = Capture.objects.filter(ACTIVE, slot=slot, wrong_slot=True)
+    counted = wrong_here.order_by().values("slot").annotate(n=Count("pk")).values("n")
+    rows = list(
         Student.objects.filter(assigned_slot=slot)
         .order_by()
         .values("college_id", "college__name", "college__sort_order")
         .annotate(
             expected=Count("pk", distinct=True),
             captured=Count("captures", filter=Q(captures__undone_at__isnull=True), distinct=True),
+            wrong_here=Max(Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))),
         )
         .order_by("college__sort_order", "college__name")
     )
     by_college = [CollegeCount(r["college_id"], r["college__name"], r["expected"], r["captured"]) for r in rows]
-    wrong_here = Capture.objects.filter(ACTIVE, slot=slot, wrong_slot=True).count()
     return SlotCounts(
         expected=sum(c.expected for c in by_college),
         captured=sum(c.captured for c in by_college),
-        wrong_slot_here=wrong_here,
+        wrong_slot_here=rows[0]["wrong_here"] if rows else wrong_here.count(),
         by_college=by_college,
     )
 

@@ -4,8 +4,8 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,15 +149,30 @@ def normalize_identifier(raw: str) -> str:
 
 
 def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None, str]:
-    """By ID number, student number or CHSI collection code; returns (student, method)."""
+    """By ID number, student number or CHSI collection code; returns (student, method).
+
+    The student comes with their active capture, if any, as `student.active_capture` (read in
+    the same query: a repeat swipe is answered from this one row).
+    """
     code = normalize_identifier(identifier)
     if not code:
         return None, ""
-    base = Student.objects.select_related("college", "assigned_slot__group__location__campus").filter(campaign=campaign)
+    base = (
+        Student.objects.select_related("college", "assigned_slot__group__location__campus")
+        .filter(campaign=campaign)
+        .annotate(
+            active=FilteredRelation("captures", condition=Q(captures__undone_at__isnull=True)),
+            active_capture_id=F("active__id"),
+            active_captured_at=F("active__captured_at"),
+            active_wrong_slot=F("active__wrong_slot"),
+            active_slot_id=F("active__slot_id"),
+        )
+    )
+    student = None
     if looks_like_id_number(code):
         student = base.filter(id_number=code).first()
         if student:
-            return student, "id_card"
+            return _with_active_capture(student), "id_card"
     student = base.filter(Q(student_no=code) | Q(collection_code=code)).first()
     if student is None:
         # Student numbers and codes are stored as typed; try the raw form too.
@@ -165,7 +180,22 @@ def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None
         student = base.filter(Q(student_no=raw) | Q(collection_code=raw)).first()
     if student is None:
         return None, ""
-    return student, ("student_no" if student.student_no in (code, identifier.strip()) else "collection_code")
+    method = "student_no" if student.student_no in (code, identifier.strip()) else "collection_code"
+    return _with_active_capture(student), method
+
+
+def _with_active_capture(student: Student) -> Student:
+    student.active_capture = None
+    if student.active_capture_id is not None:
+        student.active_capture = Capture(
+            pk=student.active_capture_id,
+            campaign_id=student.campaign_id,
+            student=student,
+            slot_id=student.active_slot_id,
+            captured_at=student.active_captured_at,
+            wrong_slot=student.active_wrong_slot,
+        )
+    return student
 
 
 def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
@@ -173,45 +203,37 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
 
     Only the row and its audit event: what a capture sets off (charge, verification clock) is
     called by `capture_day.services.check_in`, which wraps this in its transaction.
+    Two desks swiping one student at the same instant: the partial unique constraint
+    `capture_one_active_per_student` lets one insert through and the other raises
+    IntegrityError, which rolls back that swipe's transaction; check_in runs it once more and
+    it answers "already captured". No row lock: the constraint is the authority, and the
+    swipe stays a handful of queries (issue 14, item 4).
     """
     if slot.group.campaign_id != campaign.pk:
         raise CaptureError(_("该时段不属于本批次"), "slot_other_campaign")
     student, method = find_student(campaign=campaign, identifier=identifier)
     if student is None:
         return _not_found(_mask_identifier(identifier))
-    # Most repeat swipes end here without taking a row lock; the check under the lock below stays authoritative.
-    existing = Capture.objects.filter(student_id=student.pk, undone_at__isnull=True).first()
-    if existing is not None:
-        return _already(student, existing)
-    try:
-        with transaction.atomic():
-            locked = Student.objects.select_for_update().get(pk=student.pk)
-            existing = Capture.objects.filter(student=locked, undone_at__isnull=True).first()
-            if existing is not None:
-                return _already(student, existing)
-            wrong_slot = locked.assigned_slot_id != slot.pk
-            capture = Capture.objects.create(
-                campaign=campaign,
-                student=locked,
-                slot=slot,
-                captured_at=now or timezone.now(),
-                captured_by=operator,
-                method=method,
-                wrong_slot=wrong_slot,
-            )
-            record_event(
-                actor=operator,
-                action="capture.record",
-                campaign=campaign,
-                obj=capture,
-                data={"student_id": student.pk, "slot_id": slot.pk, "wrong_slot": wrong_slot, "method": method},
-            )
-    except IntegrityError:
-        # Another desk won the race between our check and our insert.
-        existing = Capture.objects.filter(student_id=student.pk, undone_at__isnull=True).first()
-        if existing is None:
-            raise
-        return _already(student, existing)
+    if student.active_capture is not None:
+        return _already(student, student.active_capture)
+    wrong_slot = student.assigned_slot_id != slot.pk
+    with transaction.atomic(savepoint=False):
+        capture = Capture.objects.create(
+            campaign=campaign,
+            student=student,
+            slot=slot,
+            captured_at=now or timezone.now(),
+            captured_by=operator,
+            method=method,
+            wrong_slot=wrong_slot,
+        )
+        record_event(
+            actor=operator,
+            action="capture.record",
+            campaign=campaign,
+            obj=capture,
+            data={"student_id": student.pk, "slot_id": slot.pk, "wrong_slot": wrong_slot, "method": method},
+        )
     return _captured(student, capture, created=True)
 
 

@@ -72,21 +72,21 @@ def days_left(*, due_date: datetime.date, today: datetime.date) -> int:
 
 
 def open_record_for_capture(*, capture: Capture) -> VerificationRecord:
-    """Start the student's clock; called by capture_day.services.check_in inside the capture's transaction."""
+    """Start the student's clock; called by capture_day.services.check_in inside the capture's transaction.
+
+    One INSERT: an undo closes the old clock (close_record_for_capture), so a new capture finds
+    none open, and the constraint verification_one_active_per_student refuses a second open
+    one rather than letting two clocks run.
+    """
     captured_on = timezone.localdate(capture.captured_at)
     campaign = capture.campaign
-    # A new capture after an undo replaces the old clock; the old record stays as history.
-    VerificationRecord.objects.filter(student_id=capture.student_id, is_active=True).update(is_active=False)
-    record, _created = VerificationRecord.objects.get_or_create(
+    return VerificationRecord.objects.create(
         capture=capture,
-        defaults={
-            "campaign": campaign,
-            "student_id": capture.student_id,
-            "captured_on": captured_on,
-            "due_date": due_date_for(campaign=campaign, captured_on=captured_on),
-        },
+        campaign=campaign,
+        student_id=capture.student_id,
+        captured_on=captured_on,
+        due_date=due_date_for(campaign=campaign, captured_on=captured_on),
     )
-    return record
 
 
 def close_record_for_capture(*, capture: Capture) -> None:
