@@ -4,6 +4,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "photocapture.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# The same command as compose's web service: deploy/run (migrate, collectstatic, gunicorn with
+# deploy/gunicorn.conf.py, where the timeout lives). Settings come from the environment at run
+# time; without them the process refuses to start and says what is missing.
+CMD ["sh", "deploy/run", "web"]

@@ -4,6 +4,7 @@
 python3 dev.py demo   install, migrate, load the 2021 demo, start http://127.0.0.1:8000
 python3 dev.py test   install, check the import layers (lint-imports), then run the whole test
                       suite (extra args go to pytest); .ci/run calls this too
+python3 dev.py install   only install (CI, before its other checks)
 """
 
 import hashlib
@@ -41,6 +42,8 @@ def ensure_environment(requirements: str) -> None:
 
 def demo(args: list[str]) -> None:
     ensure_environment("requirements.txt")
+    # Demo mode: SQLite, eager Celery, console e-mail; production settings would refuse to start.
+    os.environ["DJANGO_DEMO"] = "true"
     manage = [str(PYTHON), "manage.py"]
     run(*manage, "migrate", "--verbosity", "0")
     run(*manage, "collectstatic", "--noinput", "--verbosity", "0")
@@ -62,8 +65,12 @@ def test(args: list[str]) -> None:
     os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *args])
 
 
+def install(args: list[str]) -> None:
+    ensure_environment("requirements-dev.txt")
+
+
 if __name__ == "__main__":
-    commands = {"demo": demo, "test": test}
+    commands = {"demo": demo, "test": test, "install": install}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](sys.argv[2:])

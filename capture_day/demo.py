@@ -68,13 +68,15 @@ class DemoSummary:
     logins: list = field(default_factory=list)
 
 
-def seed_demo(*, with_captures: bool = True) -> DemoSummary:
+def seed_demo(*, with_captures: bool = True, size: float = 1.0) -> DemoSummary:
+    """The demo campaign; `size` scales every college's headcount (tests and the production
+    rehearsal load a few dozen students instead of 4,320; every college keeps at least one)."""
     with transaction.atomic():
         campaign, _ = Campaign.objects.get_or_create(code=plan.CAMPAIGN["code"], defaults=plan.CAMPAIGN)
         campuses = _campuses()
         colleges = _colleges()
         slots = _schedule(campaign, campuses, colleges)
-        created = _roster(campaign, campuses, colleges)
+        created = _roster(campaign, campuses, colleges, size=size)
         refresh_slot_assignments(campaign=campaign)
         logins = _users(campaign, colleges)
     captures = _captures(campaign, slots) if with_captures else 0
@@ -139,7 +141,7 @@ def _person(rng: random.Random, used_ids: set[str]) -> tuple[str, str]:
             return name, number
 
 
-def _roster(campaign, campuses, colleges) -> int:
+def _roster(campaign, campuses, colleges, *, size: float) -> int:
     rng = random.Random(2021)
     existing = set(Student.objects.filter(campaign=campaign).values_list("student_no", flat=True))
     used_ids: set[str] = set()
@@ -168,7 +170,7 @@ def _roster(campaign, campuses, colleges) -> int:
 
     for c_index, (college, count) in enumerate(plan.HEADCOUNT.items(), start=1):
         majors = plan.MAJORS[college]
-        for i in range(count):
+        for i in range(_scaled(count, size)):
             major_index = i % len(majors)
             class_no = 1 + (i // len(majors)) // 30
             short = majors[major_index][:2]
@@ -184,7 +186,7 @@ def _roster(campaign, campuses, colleges) -> int:
     college_names = list(plan.HEADCOUNT)
     for campus, count in plan.GRADUATES.items():
         local = [c for c in college_names if home[c] == campus]
-        for i in range(count):
+        for i in range(_scaled(count, size)):
             college = local[i % len(local)]
             add(
                 student_no=f"S2018{'1' if campus == '金石滩校区' else '2'}{i:04d}",
@@ -198,10 +200,16 @@ def _roster(campaign, campuses, colleges) -> int:
     return len(rows)
 
 
+def _scaled(count: int, size: float) -> int:
+    return max(1, round(count * size))
+
+
 def _user(username: str, role: str, display_name: str, **extra):
     User = get_user_model()
     user, made = User.objects.get_or_create(
-        username=username, defaults={"role": role, "display_name": display_name, **extra}
+        # Addresses at the reserved example domain: reminders reach a (file) mail backend in the demo.
+        username=username,
+        defaults={"role": role, "display_name": display_name, "email": f"{username}@example.edu.cn", **extra},
     )
     if made:
         user.set_password(DEMO_PASSWORD)

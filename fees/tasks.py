@@ -1,14 +1,13 @@
+import datetime
+
 from celery import shared_task
+
+from accounts.taskbase import BaseTask
 
 from . import reminders
 
 
-@shared_task(
-    name="fees.tasks.send_remittance_reminders",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_remittance_reminders() -> int:
+@shared_task(base=BaseTask, name="fees.send_remittance_reminders")
+def send_remittance_reminders(today: str | None = None) -> int:
     """Daily; idempotent because notify() records one delivery per coordinator, campaign and step."""
-    return reminders.send_remittance_reminders()
+    return reminders.send_remittance_reminders(today=datetime.date.fromisoformat(today) if today else None)

@@ -52,9 +52,17 @@ def start_job(*, kind: str, key: str, owner, params: dict | None = None) -> Job:
         if existing is None:
             raise
         return existing
-    # By name: tasks.py calls this module, so importing it here would close a cycle.
-    transaction.on_commit(lambda: current_app.tasks[RUN_JOB_TASK].delay(job.pk))
+    # By name: tasks.py calls this module, so importing it here would close a cycle. Sent after
+    # commit; with the broker down the job stays queued and jobs.sweep_queued sends it later.
+    current_app.tasks[RUN_JOB_TASK].enqueue(job.pk)
     return job
+
+
+def jobs_to_requeue(*, now=None, limit: int = 500) -> list[int]:
+    """Queued jobs whose message never reached a worker (run_job ignores a second delivery)."""
+    before = (now or timezone.now()) - datetime.timedelta(seconds=settings.JOBS_REQUEUE_QUEUED_AFTER_SECONDS)
+    queued = Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=before).order_by("id")
+    return list(queued.values_list("id", flat=True)[:limit])
 
 
 def _expire_stale(*, kind: str, key: str) -> None:

@@ -1,18 +1,21 @@
 """The one Celery task behind every background job: it takes an id and calls the service."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from accounts.taskbase import BaseTask
 
 from . import services
 
 
-@shared_task(
-    name=services.RUN_JOB_TASK,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=3,
-)
+@shared_task(base=BaseTask, name=services.RUN_JOB_TASK)
 def run_job(job_id: int) -> str:
     return services.run_job(job_id=job_id)
+
+
+@shared_task(base=BaseTask, name="jobs.sweep_queued")
+def sweep_queued() -> int:
+    """Beat: jobs still queued long after they were asked for (broker down then) are sent again."""
+    ids = services.jobs_to_requeue()
+    for job_id in ids:
+        run_job.send_now(job_id)
+    return len(ids)

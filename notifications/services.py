@@ -32,6 +32,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from sessions_app.models import Student
 
@@ -149,9 +150,9 @@ def _record_batch(chunk: list[Message]) -> int:
     if deliveries:
         _insert_rows(Delivery, DELIVERY_COLUMNS, deliveries)
         ids = list(Delivery.objects.filter(notification__batch=batch).order_by("id").values_list("id", flat=True))
-        # robust: a broker hiccup must not turn the caller's committed work into an error page;
+        # enqueue_deliveries logs a broker that is down instead of raising;
         # the sweeper picks up deliveries that were never enqueued.
-        transaction.on_commit(partial(enqueue_deliveries, ids), robust=True)
+        transaction.on_commit(partial(enqueue_deliveries, ids))
     return count
 
 
@@ -217,6 +218,8 @@ def _delivery_rows(notification_id: int, message: Message, email: str, phone: st
 
 
 def enqueue_deliveries(delivery_ids: list[int]) -> None:
+    """Queue the sends in chunks. A broker that is down is logged, not raised: the caller's
+    committed work must not turn into an error page, and the sweeper sends what stays pending."""
     # By name: tasks.py calls this module, so importing it here would close a cycle.
     app = current_app
     send_deliveries = app.tasks[SEND_DELIVERIES_TASK]
@@ -226,10 +229,13 @@ def enqueue_deliveries(delivery_ids: list[int]) -> None:
         for chunk in chunks:
             send_deliveries.apply_async((chunk,))
         return
-    # One broker connection for the whole fan-out instead of one per message.
-    with app.producer_or_acquire() as producer:
-        for chunk in chunks:
-            send_deliveries.apply_async((chunk,), producer=producer)
+    try:
+        # One broker connection for the whole fan-out instead of one per message.
+        with app.producer_or_acquire() as producer:
+            for chunk in chunks:
+                send_deliveries.apply_async((chunk,), producer=producer)
+    except (BrokerError, OSError) as exc:
+        logger.warning("broker unreachable, %s deliveries left for the sweeper: %r", len(delivery_ids), exc)
 
 
 class Outcome(Enum):

@@ -1,18 +1,10 @@
 """Celery tasks: thin wrappers around services; they take ids and are safe to run twice."""
 
 from celery import current_app, shared_task
-from django.db import InterfaceError, OperationalError
+
+from accounts.taskbase import BaseTask
 
 from . import services
-
-_COMMON = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "max_retries": 8,
-}
 
 
 def _follow_up(delivery_id: int, result: services.SendResult) -> None:
@@ -21,7 +13,7 @@ def _follow_up(delivery_id: int, result: services.SendResult) -> None:
         send_delivery.apply_async((delivery_id,), countdown=result.retry_in)
 
 
-@shared_task(name=services.SEND_DELIVERIES_TASK, time_limit=300, soft_time_limit=240, **_COMMON)
+@shared_task(base=BaseTask, name=services.SEND_DELIVERIES_TASK, time_limit=300, soft_time_limit=240)
 def send_deliveries(delivery_ids: list[int]) -> dict:
     connections: dict = {}
     counts: dict[str, int] = {}
@@ -32,14 +24,14 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
     return counts
 
 
-@shared_task(name="notifications.send_delivery", time_limit=120, soft_time_limit=90, **_COMMON)
+@shared_task(base=BaseTask, name="notifications.send_delivery", time_limit=120, soft_time_limit=90)
 def send_delivery(delivery_id: int) -> str:
     result = services.send_delivery(delivery_id=delivery_id)
     _follow_up(delivery_id, result)
     return result.outcome.value
 
 
-@shared_task(name="notifications.sweep_deliveries", time_limit=300, soft_time_limit=240, **_COMMON)
+@shared_task(base=BaseTask, name="notifications.sweep_deliveries", time_limit=300, soft_time_limit=240)
 def sweep_deliveries() -> int:
     ids = services.deliveries_to_requeue()
     if ids:

@@ -1,19 +1,34 @@
-"""Settings come from the environment (django-environ); the defaults give the
-embedded demo: SQLite, Celery tasks run eagerly, no Redis needed."""
+"""Settings come from the environment (django-environ).
+
+Two modes. Demo mode (`DJANGO_DEMO=true`, turned on by `dev.py demo` and the test settings)
+runs embedded: SQLite, Celery tasks eagerly in-process, console e-mail and SMS, plain HTTP.
+Anything else is production: safe defaults (HTTPS only, HSTS, secure cookies) and a process
+that refuses to start, naming every missing setting, rather than run half-configured
+(photocapture/configuration.py). README.md lists the variables.
+"""
 
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
+
+from . import beat
+from .configuration import DEMO_SECRET_KEY, production_problems, refuse_to_start
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
+DEMO = env.bool("DJANGO_DEMO", default=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-demo-key-change-me-in-production-0123456789")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEMO_SECRET_KEY if DEMO else "")
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEMO else []
+)
+# Behind a TLS-terminating proxy: the browser's Origin is https://<public host>, which Django
+# must trust, and the proxy says the request was HTTPS in a header only it may set.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+_proxy_ssl_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if len(_proxy_ssl_header) == 2 else None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -22,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "accounts",
     "jobs",
     "sessions_app",
@@ -42,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "photocapture.middleware.permissions_policy",
+    "photocapture.middleware.files_not_stored",
 ]
 
 ROOT_URLCONF = "photocapture.urls"
@@ -63,6 +82,9 @@ WSGI_APPLICATION = "photocapture.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+# A database restarted mid-day leaves dead persistent connections: each request checks its
+# connection first and reconnects instead of answering 500 until every worker has recycled.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The demo server and Celery's eager tasks share one file; wait instead of failing on a busy lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -92,7 +114,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Private uploads (retake photos): never served by a static handler, only through views that check scope.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -102,9 +124,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or ("memory://" if DEMO else ""))
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=DEMO and not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -114,6 +136,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 # Job kinds registered outside an app's jobkinds.py (the project-level export registry).
 JOBS_KIND_MODULES = ["photocapture.export_jobs"]
+# A web request that enqueues while the broker is down gives up after about a second (the job's
+# row stays pending for the sweeper) instead of waiting out kombu's default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Workers keep trying to reach a broker that went away instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A message taken by a worker that dies is handed out again after this many seconds
 # (Redis transport); it must exceed the longest countdown a task is scheduled with.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -121,24 +150,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
-CELERY_BEAT_SCHEDULE = {
-    "notifications-sweep": {"task": "notifications.sweep_deliveries", "schedule": 600.0},
-    # Daily, Asia/Shanghai: slot reminders the day before, verification steps, coordinators' lists.
-    "verification-slot-reminders": {"task": "verification.slot_reminders_all", "schedule": crontab(hour=18, minute=0)},
-    "verification-reminders": {
-        "task": "verification.verification_reminders_all",
-        "schedule": crontab(hour=9, minute=0),
-    },
-    "verification-overdue-digests": {
-        "task": "verification.overdue_digests_all",
-        "schedule": crontab(hour=9, minute=30),
-    },
-}
+CELERY_BEAT_SCHEDULE = beat.schedule(
+    daily_at_overrides=env.list("BEAT_DAILY_AT", default=[]),
+    sweep_every_seconds=env.float("BEAT_SWEEP_EVERY_SECONDS", default=300.0),
+)
+# A photo still pending this long after its upload had its check job lost; the sweeper queues it again.
+RETAKES_RECHECK_PENDING_AFTER_SECONDS = env.int("RETAKES_RECHECK_PENDING_AFTER_SECONDS", default=300)
+# Likewise a background job still queued this long after it was asked for.
+JOBS_REQUEUE_QUEUED_AFTER_SECONDS = env.int("JOBS_REQUEUE_QUEUED_AFTER_SECONDS", default=300)
 # Days before the verification due date on which unverified students are reminded (plus once when overdue).
 VERIFICATION_REMINDER_DAYS = env.list("VERIFICATION_REMINDER_DAYS", cast=int, default=[14, 7, 3, 1])
 
 # Notifications: SMS provider and delivery retry policy (notifications/services.py).
-SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend" if DEMO else "")
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.log"))
 SMS_SIGNATURE = env("SMS_SIGNATURE", default="【教务处】")
 # Used only when EMAIL_BACKEND is the file-based one (development, the worker test).
@@ -157,9 +181,20 @@ NOTIFICATIONS_TEST_SEND_DELAY = env.float("NOTIFICATIONS_TEST_SEND_DELAY", defau
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Forgiving: with Redis down a cache read is a miss and a write is dropped, so login and
+    # the desk keep working; short timeouts so a dead Redis does not stall every request.
+    CACHES = {
+        "default": {
+            "BACKEND": "accounts.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend" if DEMO else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
@@ -168,8 +203,34 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="教务处 <jwc@example.edu.cn>")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+# HTTPS only outside demo mode. Each is an environment switch for a campus that terminates TLS
+# elsewhere; `manage.py check --deploy` (in CI) warns when one is off.
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEMO)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEMO)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain HTTP
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEMO else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEMO)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEMO)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Nothing here uses a camera, microphone, location or payment API (the ID-card reader types
+# like a keyboard); photocapture.middleware sends this on every response.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+# Scripts and styles only from static/ (no inline code: data reaches JS through json_script).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -177,7 +238,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
-WHITENOISE_USE_FINDERS = True  # serve static/ without a collectstatic step (demo, tests)
+# Demo and tests serve static/ without a collectstatic step; production serves the collected,
+# compressed, content-hashed copies (`deploy/run web` collects them at start).
+WHITENOISE_USE_FINDERS = DEMO
+if not DEMO:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 # Retakes: the automatic check of electronic photos (retakes/photo_check/). Values from the standard
 # behind the notice (教毕指〔2017〕99号, see DOMAIN.md); the tolerances are this portal's choice.
@@ -206,3 +274,18 @@ PHOTO_CHECK = {
     "centre_max_offset_px": 30,
 }
 FEES_CALLBACK_SECRET = env("FEES_CALLBACK_SECRET", default="")
+
+if not DEMO:
+    refuse_to_start(
+        production_problems(
+            secret_key=SECRET_KEY,
+            broker_url=CELERY_BROKER_URL,
+            redis_url=REDIS_URL,
+            always_eager=CELERY_TASK_ALWAYS_EAGER,
+            allowed_hosts=ALLOWED_HOSTS,
+            email_backend=EMAIL_BACKEND,
+            sms_backend=SMS_BACKEND,
+            csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
+            proxy_ssl_header=_proxy_ssl_header,
+        )
+    )

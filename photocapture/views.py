@@ -47,12 +47,16 @@ def _broker_ok() -> tuple[bool, str]:
 
 
 def healthz(request):
+    """200 when the database and the broker answer, 503 otherwise. What is down, and why, is
+    shown to staff only: anonymous callers (load balancers, anyone) learn up or down."""
     db_ok, db_detail = _database_ok()
     broker_ok, broker_detail = _broker_ok()
     healthy = db_ok and broker_ok
-    body = {
-        "status": "ok" if healthy else "unavailable",
-        "database": {"ok": db_ok, "detail": db_detail},
-        "broker": {"ok": broker_ok, "detail": broker_detail},
-    }
-    return JsonResponse(body, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "unavailable"}
+    user = getattr(request, "user", None)
+    if db_ok and user is not None and user.is_authenticated and user.is_academic_staff:
+        body["database"] = {"ok": db_ok, "detail": db_detail}
+        body["broker"] = {"ok": broker_ok, "detail": broker_detail}
+    response = JsonResponse(body, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response

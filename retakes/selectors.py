@@ -3,13 +3,15 @@ business, so coordinators and desk operators see none (DOMAIN.md, "People")."""
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from sessions_app.models import Campaign, Student
 from sessions_app.scope import visible_students
 
-from .models import AWAITING_STUDENT, CLOSED_STATUSES, RetakePhoto, RetakeRequest, Status
+from .models import AWAITING_STUDENT, CLOSED_STATUSES, CheckStatus, RetakePhoto, RetakeRequest, Status
 
 LIST_RELATED = ("campaign", "student__college", "student__counselor", "current_photo", "created_by")
 
@@ -93,3 +95,10 @@ def export_rows(user, campaign: Campaign):
         .order_by("student__college__sort_order", "student__class_name", "student__student_no", "id")
         .iterator(chunk_size=2000)
     )
+
+
+def photos_to_recheck(*, now: datetime.datetime | None = None, limit: int = 500) -> list[int]:
+    """Photos still pending long after upload: their check job never reached a worker."""
+    before = (now or timezone.now()) - datetime.timedelta(seconds=settings.RETAKES_RECHECK_PENDING_AFTER_SECONDS)
+    pending = RetakePhoto.objects.filter(check_status=CheckStatus.PENDING, uploaded_at__lt=before)
+    return list(pending.order_by("id").values_list("id", flat=True)[:limit])

@@ -281,7 +281,9 @@ def submit_photo(*, request: RetakeRequest, data: bytes, actor, note: str = "") 
                     "size": photo.size,
                 },
             )
-            transaction.on_commit(lambda: _enqueue_check(photo.pk))
+            # A broker that is down does not fail the upload: the photo stays pending and the
+            # sweeper (retakes.sweep_pending_checks) queues its check later.
+            _enqueue_check(photo.pk)
     except BaseException:
         photo.file.delete(save=False)
         raise
@@ -291,7 +293,7 @@ def submit_photo(*, request: RetakeRequest, data: bytes, actor, note: str = "") 
 
 def _enqueue_check(photo_id: int) -> None:
     # By name: tasks.py calls this module, so importing it here would close a cycle.
-    current_app.tasks[CHECK_PHOTO_TASK].delay(photo_id)
+    current_app.tasks[CHECK_PHOTO_TASK].enqueue(photo_id)
 
 
 def run_photo_check(*, photo_id: int) -> RetakePhoto | None:

@@ -1,30 +1,27 @@
+import datetime
+
 from celery import shared_task
-from django.db import OperationalError
 
-from . import services
+from accounts.taskbase import BaseTask
+
+from . import selectors, services
 
 
-@shared_task(
-    name=services.CHECK_PHOTO_TASK,
-    autoretry_for=(OperationalError,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=60,
-    time_limit=90,
-    acks_late=True,
-)
+@shared_task(base=BaseTask, name=services.CHECK_PHOTO_TASK, soft_time_limit=60, time_limit=90)
 def check_retake_photo(photo_id: int) -> str | None:
     photo = services.run_photo_check(photo_id=photo_id)
     return photo.check_status if photo else None
 
 
-@shared_task(
-    name="retakes.send_retake_reminders",
-    autoretry_for=(OperationalError,),
-    retry_backoff=30,
-    max_retries=3,
-    acks_late=True,
-)
-def send_retake_reminders() -> int:
-    return services.send_retake_reminders()
+@shared_task(base=BaseTask, name="retakes.send_retake_reminders")
+def send_retake_reminders(today: str | None = None) -> int:
+    return services.send_retake_reminders(today=datetime.date.fromisoformat(today) if today else None)
+
+
+@shared_task(base=BaseTask, name="retakes.sweep_pending_checks")
+def sweep_pending_checks() -> int:
+    """Beat: photos whose check job never reached a worker (broker down at upload) are queued again."""
+    ids = selectors.photos_to_recheck()
+    for photo_id in ids:
+        check_retake_photo.send_now(photo_id)
+    return len(ids)

@@ -28,7 +28,7 @@ STAFF_ONLY = ["sessions_app:staff_overview", "roster:upload", "fees:reconciliati
 
 @pytest.fixture
 def demo(client):
-    summary = seed_demo(with_captures=False)
+    summary = seed_demo(with_captures=False, size=0.02)  # every role and college, a few students each
     return {username: username for _role, username, _password in summary.logins}, summary
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from accounts.models import Role, User
 from capture_day.demo import seed_demo
+from sessions_app import demo_schedule as plan
 from sessions_app.idcard import validate_id_number
 from sessions_app.models import Campaign, Capture, Slot, SlotStatus, Student
 
@@ -61,8 +62,16 @@ def test_demo_is_the_notice_and_safe_to_run_twice():
 
 
 def test_demo_captures_the_first_slot_of_each_group_once():
-    summary = seed_demo()
-    assert summary.captures > 1000
-    again = seed_demo()
+    summary = seed_demo(size=0.05)
+    assert summary.captures > 50
+    again = seed_demo(size=0.05)
     assert again.captures == summary.captures
     assert Capture.objects.count() == summary.captures
+
+
+def test_size_scales_every_college_and_keeps_each_one():
+    summary = seed_demo(with_captures=False, size=0.01)
+    assert 40 <= summary.students <= 80
+    per_college = Student.objects.values("college").distinct().count()
+    assert per_college == len(plan.HEADCOUNT)
+    assert Student.objects.filter(level="graduate").exists()

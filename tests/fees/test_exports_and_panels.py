@@ -140,8 +140,8 @@ def test_staff_page_lists_reminders(client, staff, campaign, college, coordinato
 def test_beat_schedule_and_task(settings, campaign, college, coordinator):
     from fees.tasks import send_remittance_reminders
 
-    entry = settings.CELERY_BEAT_SCHEDULE["fees-remittance-reminders"]
-    assert entry["task"] == "fees.tasks.send_remittance_reminders"
+    entry = settings.CELERY_BEAT_SCHEDULE["fees.send_remittance_reminders"]
+    assert entry["task"] == "fees.send_remittance_reminders"
     # Eager run: the campaign's deadline (2020-11-30) is long past today, so nothing is due.
     capture(make_student(campaign, college))
     assert send_remittance_reminders.delay().get() == 0

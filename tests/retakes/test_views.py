@@ -479,3 +479,38 @@ def test_admin_lists_and_shows_retakes_read_only(student, student_user, photos, 
             assert page.status_code == 200
             assert 'name="_save"' not in text(page)  # nothing to edit here
     assert client.get(reverse("admin:retakes_retakerequest_add")).status_code == 403
+
+
+def test_upload_with_the_broker_down_answers_and_the_sweeper_checks_it_later(
+    student, student_user, photos, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from photocapture.celery import app
+    from retakes.tasks import check_retake_photo, sweep_pending_checks
+
+    def broker_down(*args, **kwargs):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    request = new_request(student, student_user)
+    client = logged_in(student_user)
+    monkeypatch.setattr(check_retake_photo, "apply_async", broker_down)
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("retakes:upload", args=[request.pk]), {"photo": upload(photos["pass"])})
+    finally:
+        app.conf.task_always_eager = eager
+    assert response.status_code == 302  # the student is not asked to upload again
+    photo = RetakePhoto.objects.get()
+    assert photo.check_status == CheckStatus.PENDING
+    assert "检查中" in text(client.get(response["Location"]))
+
+    monkeypatch.undo()
+    settings.RETAKES_RECHECK_PENDING_AFTER_SECONDS = 3600
+    assert sweep_pending_checks.apply().get() == 0  # a recent upload may still be on its way
+    settings.RETAKES_RECHECK_PENDING_AFTER_SECONDS = 0
+    assert sweep_pending_checks.apply().get() == 1
+    photo.refresh_from_db()
+    assert photo.check_status == CheckStatus.PASSED
+    assert sweep_pending_checks.apply().get() == 0

@@ -1,0 +1,48 @@
+"""The one base of every Celery task: one retry policy, enqueue on commit, broker outages survived.
+
+Every task is declared `@shared_task(base=BaseTask, name="<app>.<function>")`. Web code calls
+`task.enqueue(...)`, never `.delay()`: the message goes out only once the transaction that
+made its row commits (a worker never looks for a row it cannot see yet), and a broker that is
+down is logged, not raised, so the request that asked for the work still answers. The work
+is not lost: every job's row stays pending and a beat sweeper re-queues what is left pending.
+"""
+
+import logging
+from functools import partial
+
+from celery import Task
+from django.db import InterfaceError, OperationalError, transaction
+from kombu.exceptions import OperationalError as BrokerError
+
+logger = logging.getLogger(__name__)
+
+# Errors that go away by themselves: a database restarting or a lost connection, the broker
+# going away under a worker. Everything else (TypeError, IntegrityError, DoesNotExist, ...) is
+# a programming or data error that a retry only repeats, so it is never retried.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, BrokerError, ConnectionError)
+
+
+class BaseTask(Task):
+    acks_late = True  # a worker killed mid-job leaves the message to be handed out again
+    reject_on_worker_lost = True
+    autoretry_for = TRANSIENT_ERRORS
+    retry_backoff = 5
+    retry_backoff_max = 600
+    retry_jitter = True
+    max_retries = 6
+
+    def enqueue(self, *args, **kwargs) -> None:
+        """Send after the current transaction commits (at once outside one)."""
+        transaction.on_commit(partial(self.send_now, *args, **kwargs))
+
+    def send_now(self, *args, **kwargs) -> bool:
+        """Publish now; False when the broker is unreachable (the sweeper sends it later)."""
+        if self.app.conf.task_always_eager:
+            self.apply_async(args, kwargs)  # the demo and tests: errors of the job itself propagate
+            return True
+        try:
+            self.apply_async(args, kwargs)
+        except (BrokerError, OSError) as exc:
+            logger.warning("broker unreachable, %s(%s) left for the sweeper: %r", self.name, args, exc)
+            return False
+        return True

@@ -1,0 +1,59 @@
+"""What production settings must have, checked when the settings load: a process started
+without them refuses to start with every missing piece named (a web server that starts on a
+committed demo key, or runs every task inside web requests, fails silently instead)."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+DEMO_SECRET_KEY = "insecure-demo-key-only-for-dev-py-demo-and-tests-0123456789abcdef"
+CONSOLE_BACKENDS = ("django.core.mail.backends.console.EmailBackend", "notifications.sms.ConsoleSmsBackend")
+
+
+def production_problems(
+    *,
+    secret_key: str,
+    broker_url: str,
+    redis_url: str,
+    always_eager: bool,
+    allowed_hosts: list[str],
+    email_backend: str,
+    sms_backend: str,
+    csrf_trusted_origins: list[str],
+    proxy_ssl_header: list[str],
+) -> list[str]:
+    problems = []
+    if not secret_key:
+        problems.append("DJANGO_SECRET_KEY is not set (50+ random characters, e.g. from `openssl rand -base64 48`)")
+    elif secret_key == DEMO_SECRET_KEY or len(secret_key) < 50:
+        problems.append("DJANGO_SECRET_KEY is the demo key or shorter than 50 characters")
+    if not broker_url:
+        problems.append("no Celery broker: set REDIS_URL (or CELERY_BROKER_URL), e.g. redis://redis:6379/0")
+    elif broker_url.startswith("memory://"):
+        problems.append("CELERY_BROKER_URL=memory:// loses every job when the process exits; use Redis")
+    if not redis_url:
+        problems.append("REDIS_URL is not set: the cache would be one per process (throttles, counters)")
+    if always_eager:
+        problems.append("CELERY_TASK_ALWAYS_EAGER=true runs every job inside web requests; unset it")
+    if not [host for host in allowed_hosts if host.strip()]:
+        problems.append("DJANGO_ALLOWED_HOSTS is empty: list the host names the site answers to, comma-separated")
+    if email_backend in CONSOLE_BACKENDS:
+        problems.append("EMAIL_BACKEND is the console backend: e-mail would go to the log; configure SMTP")
+    if not sms_backend:
+        problems.append("SMS_BACKEND is not set: name the provider's backend class (see notifications/sms.py)")
+    elif sms_backend in CONSOLE_BACKENDS:
+        problems.append("SMS_BACKEND is the console backend: text messages would go to the log")
+    bad_origins = [origin for origin in csrf_trusted_origins if not origin.startswith(("https://", "http://"))]
+    if bad_origins:
+        problems.append(
+            f"DJANGO_CSRF_TRUSTED_ORIGINS needs scheme and host, e.g. https://photo.example.edu.cn: {bad_origins}"
+        )
+    if proxy_ssl_header and (len(proxy_ssl_header) != 2 or not proxy_ssl_header[0].startswith("HTTP_")):
+        problems.append("DJANGO_SECURE_PROXY_SSL_HEADER is HEADER,VALUE, e.g. HTTP_X_FORWARDED_PROTO,https")
+    return problems
+
+
+def refuse_to_start(problems: list[str]) -> None:
+    if problems:
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        raise ImproperlyConfigured(
+            "Production settings are incomplete (set DJANGO_DEMO=true only for the demo and tests):\n" + lines
+        )

@@ -1,0 +1,440 @@
+"""The production rehearsal: the deployed stack started as docker-compose starts it, driven over HTTP.
+
+gunicorn with the production settings (DEBUG off, HTTPS behind a proxy, collected static files
+through WhiteNoise), a Celery worker and Celery beat as separate processes, each started by
+deploy/run exactly as compose starts them, on the machine's PostgreSQL and a Redis server of
+the rehearsal's own (so stopping it disturbs nobody else's). Then the faults: the database
+drops every connection; Redis stops (the desk and an upload still answer, /healthz says 503)
+and starts again (the check asked for meanwhile completes).
+"""
+
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zoneinfo
+from http.client import HTTPConnection
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import psycopg2
+import pytest
+from django.conf import settings
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rehearsal]
+
+ROOT = Path(settings.BASE_DIR)
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+PASSWORD = "demo-2021"
+STUDENT_NO = re.compile(r"\b2017\d{7}\b")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, *, timeout: float, what: str, logs=()):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    tails = "\n".join(f"--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}" for log in logs if log.exists())
+    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{tails}")
+
+
+class Browser:
+    """One user's cookies over plain HTTP, as a TLS proxy in front of gunicorn would pass them on."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.origin = f"https://127.0.0.1:{port}"
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method, path, *, data=None, body=None, headers=None, json_answer=False):
+        conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
+        head = {"Host": f"127.0.0.1:{self.port}", "X-Forwarded-Proto": "https", **(headers or {})}
+        if self.cookies:
+            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method == "POST":
+            head.setdefault("Origin", self.origin)
+            head.setdefault("Referer", self.origin + path)
+            if "csrftoken" in self.cookies:
+                head.setdefault("X-CSRFToken", self.cookies["csrftoken"])
+        if data is not None:
+            body = urlencode(data)
+            head["Content-Type"] = "application/x-www-form-urlencoded"
+        if json_answer:
+            head["Accept"] = "application/json"
+        conn.request(method, path, body=body, headers=head)
+        response = conn.getresponse()
+        content = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        conn.close()
+        return response.status, response.headers, content.decode("utf-8", errors="replace")
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, data=None, **kwargs):
+        return self.request("POST", path, data=data, **kwargs)
+
+    def follow(self, path):
+        for _ in range(5):
+            status, headers, text = self.get(path)
+            if status not in (301, 302):
+                return status, text
+            path = urlsplit(headers["Location"]).path or "/"
+        return status, text
+
+    def login(self, username):
+        self.get("/accounts/login/")
+        status, headers, text = self.post("/accounts/login/", {"username": username, "password": PASSWORD})
+        assert status == 302, f"{username} could not log in: {status} {text[:500]}"
+        status, page = self.follow("/")
+        assert status == 200, f"{username}'s home page: {status}"
+        return page
+
+    def upload(self, path, field, filename, data: bytes):
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n".encode()
+            + data
+            + b"\r\n",
+            f'--{boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\n\r\n'.encode(),
+            f"--{boundary}--\r\n".encode(),
+        ]
+        return self.request(
+            "POST", path, body=b"".join(parts), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
+
+
+class Stack:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.procs: dict[str, tuple[subprocess.Popen, object]] = {}
+        self.commands: dict[str, tuple[list[str], dict]] = {}
+        self.restarts: dict[str, int] = {}
+        self.stopping = threading.Event()
+        self.port, self.redis_port = free_port(), free_port()
+        base = settings.DATABASES["default"]
+        self.db = {
+            "host": base.get("HOST") or "127.0.0.1",
+            "port": base.get("PORT") or 5432,
+            "user": base.get("USER") or "postgres",
+            "password": base.get("PASSWORD") or "",
+        }
+        self.dbname = f"{base['NAME'].removeprefix('test_')}_rehearsal"
+        self.callback_secret = secrets.token_hex(16)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "EMAIL_", "SMS_"))}
+        self.env.pop("REDIS_URL", None)
+        auth = self.db["user"] + (f":{self.db['password']}" if self.db["password"] else "")
+        self.env |= {
+            "DJANGO_SETTINGS_MODULE": "photocapture.settings",
+            "PYTHON": sys.executable,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DATABASE_URL": f"postgres://{auth}@{self.db['host']}:{self.db['port']}/{self.dbname}",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{self.port}",
+            "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(tmp / "mail"),
+            "SMS_BACKEND": "notifications.sms.FileSmsBackend",
+            "SMS_FILE_PATH": str(tmp / "sms.log"),
+            "FEES_CALLBACK_SECRET": self.callback_secret,
+            "MEDIA_ROOT": str(tmp / "media"),
+            "STATIC_ROOT": str(tmp / "static"),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": "2",
+            "CELERY_WORKER_CONCURRENCY": "1",
+            "CELERY_BEAT_SCHEDULE_FILE": str(tmp / "beat-schedule"),
+            # Sweepers every few seconds, so the rehearsal sees a lost job come back within a minute.
+            "BEAT_SWEEP_EVERY_SECONDS": "3",
+            "RETAKES_RECHECK_PENDING_AFTER_SECONDS": "3",
+            "NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS": "3",
+            "JOBS_REQUEUE_QUEUED_AFTER_SECONDS": "3",
+        }
+
+    def log(self, name) -> Path:
+        return self.tmp / f"{name}.log"
+
+    def logs(self):
+        return [self.log(name) for name in ("redis", "web", "worker", "beat")]
+
+    def start(self, name, command, **env):
+        handle = self.log(name).open("a")
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env={**self.env, **env}, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.procs[name] = (proc, handle)
+        self.commands[name] = (command, env)
+        return proc
+
+    def supervise(self):
+        """compose's `restart: unless-stopped`: a process that exits is started again. (A Celery
+        worker exits when the broker vanishes while it holds an unacknowledged message: kombu
+        cannot restore the message to a broker that is gone.)"""
+        while not self.stopping.wait(1.0):
+            for name in ("web", "worker", "beat"):
+                entry = self.procs.get(name)
+                if entry and entry[0].poll() is not None and not self.stopping.is_set():
+                    entry[1].close()
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                    command, env = self.commands[name]
+                    self.start(name, command, **env)
+
+    def stop(self, name, sig=signal.SIGTERM):
+        proc, handle = self.procs.pop(name)
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+        handle.close()
+
+    def manage(self, *args) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=600
+        )
+        assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    def sql(self, statement, *params, dbname="postgres"):
+        conn = psycopg2.connect(dbname=dbname, **self.db)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(statement, params)
+                return cursor.fetchall() if cursor.description else None
+        finally:
+            conn.close()
+
+    # --- Redis of the rehearsal's own ------------------------------------------------------
+    def redis_up(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start_redis(self):
+        (self.tmp / "redis").mkdir(exist_ok=True)
+        # As compose runs it (append-only file), on a port of its own.
+        command = [shutil.which("redis-server"), "--port", str(self.redis_port), "--bind", "127.0.0.1",
+                   "--dir", str(self.tmp / "redis"), "--appendonly", "yes", "--save", ""]  # fmt: skip
+        self.start("redis", command)
+        wait_for(self.redis_up, timeout=30, what="redis-server", logs=self.logs())
+
+    def healthz(self) -> int:
+        try:
+            return Browser(self.port).get("/healthz")[0]
+        except OSError:
+            return 0
+
+
+@pytest.fixture
+def stack(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.fail("the rehearsal needs redis-server (apt-get install redis-server)")
+    stack = Stack(tmp_path)
+    stack.sql(f'DROP DATABASE IF EXISTS "{stack.dbname}" WITH (FORCE)')
+    stack.sql(f'CREATE DATABASE "{stack.dbname}"')
+    supervisor = threading.Thread(target=stack.supervise, daemon=True)
+    try:
+        stack.start_redis()
+        supervisor.start()
+        yield stack
+    finally:
+        stack.stopping.set()
+        if supervisor.is_alive():
+            supervisor.join(timeout=5)
+        for name in list(stack.procs):
+            stack.stop(name)
+        stack.sql(f'DROP DATABASE IF EXISTS "{stack.dbname}" WITH (FORCE)')
+
+
+def soon_in_shanghai() -> str:
+    """A wall-clock minute beat has surely started before (a crontab whose minute began before
+    beat started fires only the next day), soon enough to keep the rehearsal short."""
+    at = datetime.datetime.now(SHANGHAI) + datetime.timedelta(minutes=2)
+    return f"{at:%H:%M}"
+
+
+@pytest.fixture(scope="module")
+def passing_photo() -> bytes:
+    from tests.retakes import corpus
+
+    return corpus.jpeg(corpus.compose()[0])
+
+
+def test_production_rehearsal(stack, passing_photo):
+    # --- start: web (migrate, collectstatic, gunicorn), demo data, worker, beat ------------
+    stack.start("web", ["sh", "deploy/run", "web"])
+    wait_for(lambda: stack.healthz() == 200, timeout=300, what="gunicorn to answer /healthz", logs=stack.logs())
+    # The demo's first slots were captured in 2020, so their students are long overdue on CHSI:
+    # the verification reminder that beat's schedule triggers today has someone to tell.
+    seeded = stack.manage("seed_demo", "--size", "0.03")
+    student_login = re.findall(r"用户名 (\S+)", seeded)[-1]
+    stack.start("worker", ["sh", "deploy/run", "worker"])
+    stack.start(
+        "beat",
+        ["sh", "deploy/run", "beat"],
+        BEAT_DAILY_AT=f"verification.verification_reminders_all={soon_in_shanghai()}",
+    )
+    wait_for(
+        lambda: "ready." in stack.log("worker").read_text(errors="replace"),
+        timeout=120,
+        what="the worker",
+        logs=stack.logs(),
+    )
+
+    anonymous = Browser(stack.port)
+    status, _, body = anonymous.get("/healthz")
+    assert (status, json.loads(body)) == (200, {"status": "ok"})
+    status, headers, login_page = anonymous.get("/accounts/login/")
+    assert status == 200 and "Content-Security-Policy" in headers and "Strict-Transport-Security" in headers
+    css = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', login_page)
+    assert css, "the page does not link the collected (hashed) stylesheet"
+    status, headers, _ = anonymous.get(css.group(1))
+    assert status == 200 and "max-age" in headers["Cache-Control"]  # WhiteNoise, immutable file
+    status, headers, _ = anonymous.request("GET", "/accounts/login/", headers={"X-Forwarded-Proto": "http"})
+    assert status == 301 and headers["Location"].startswith("https://")  # plain HTTP is redirected
+
+    # --- each role logs in --------------------------------------------------------------
+    staff, coordinator, counselor, operator, student = (Browser(stack.port) for _ in range(5))
+    staff.login("jwc")
+    staff_health = json.loads(staff.get("/healthz")[2])
+    assert staff_health["broker"]["ok"] and staff_health["database"]["ok"]
+    coordinator.login("coord_cs")
+    counselor_page = counselor.login("counselor_cs")
+    desk_index = operator.login("desk_jst1")
+    student.login(student_login)
+
+    cs_students = set(STUDENT_NO.findall(counselor_page))
+    desk_path, at_desk = None, []
+    for slot_id in sorted(set(re.findall(r'href="/capture/desk/(\d+)/"', desk_index))):
+        status, sheet = operator.follow(f"/capture/slots/{slot_id}/signin/")
+        here = sorted(set(STUDENT_NO.findall(sheet)) & cs_students - {student_login})
+        if status == 200 and len(here) >= 5:
+            desk_path, at_desk, retake_students = f"/capture/desk/{slot_id}/", here[:3], here[3:5]
+            break
+    assert desk_path, "no desk of desk_jst1 has five computer-science students"
+
+    # --- a desk swipe ---------------------------------------------------------------------
+    def swipe(student_no):
+        operator.get(desk_path)
+        status, _, body = operator.post(desk_path + "swipe/", {"code": student_no}, json_answer=True)
+        assert status == 200, body[:500]
+        return json.loads(body)
+
+    assert swipe(at_desk[0])["outcome"] == "captured"
+    assert swipe(at_desk[1])["outcome"] == "captured"
+
+    # --- a coordinator payment ---------------------------------------------------------
+    status, _, body = coordinator.get(f"/fees/lookup/?q={at_desk[0]}", json_answer=True)
+    assert status == 200, body
+    card = json.loads(body)
+    coordinator.get(f"/fees/entry/?q={at_desk[0]}")
+    status, _, body = coordinator.post(
+        "/fees/entry/",
+        {
+            "student": card["student"]["id"],
+            "amount": "17.00",
+            "method": "cash",
+            "idempotency_key": card["key"],
+            "note": "",
+        },
+        json_answer=True,
+    )
+    assert status == 200 and json.loads(body)["created"] is True, body[:500]
+
+    # --- a signed platform callback ------------------------------------------------------
+    payload = json.dumps({
+        "transaction_id": f"R-{uuid.uuid4().hex[:12]}", "student_no": at_desk[1], "campaign": "2021",
+        "amount": "17.00", "paid_at": datetime.datetime.now(SHANGHAI).isoformat(timespec="seconds"),
+        "method": "campus_platform",
+    }).encode()  # fmt: skip
+    signature = hmac.new(stack.callback_secret.encode(), payload, hashlib.sha256).hexdigest()
+    status, _, body = anonymous.request(
+        "POST", "/fees/callback/", body=payload,
+        headers={"Content-Type": "application/json", "X-Signature": f"sha256={signature}"},
+    )  # fmt: skip
+    assert (status, json.loads(body)["status"]) == (200, "posted"), body
+
+    # --- a retake photo upload that the worker checks ------------------------------------
+    def new_retake(student_no) -> str:
+        counselor.get("/retakes/new/")
+        status, headers, body = counselor.post(
+            "/retakes/new/", {"student_no": student_no, "reason": "abroad", "channel": "proxy", "note": ""}
+        )
+        assert status == 302, body[:1000]
+        return urlsplit(headers["Location"]).path
+
+    first, second = new_retake(retake_students[0]), new_retake(retake_students[1])
+
+    def upload(detail):
+        counselor.get(detail)
+        status, _, body = counselor.upload(detail + "photo/", "photo", "照片.jpg", passing_photo)
+        assert status == 302, f"upload answered {status}: {body[:500]}"
+
+    def checked(detail):
+        return "检查通过" in counselor.get(detail)[2]
+
+    upload(first)
+    wait_for(lambda: checked(first), timeout=120, what="the worker's photo check", logs=stack.logs())
+
+    # --- a reminder that beat triggers and the worker delivers -------------------------
+    sms = Path(stack.env["SMS_FILE_PATH"])
+    wait_for(
+        lambda: sms.exists() and "学信网" in sms.read_text(), timeout=200, what="beat's reminder", logs=stack.logs()
+    )
+    assert "verification.verification_reminders_all" in stack.log("beat").read_text()
+
+    # --- the database drops every connection (a restart): the next requests recover ------
+    stack.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", stack.dbname)
+    for _ in range(4):
+        assert staff.get("/capture/staff/")[0] == 200
+    assert stack.healthz() == 200
+
+    # --- Redis stops: the desk and an upload still answer; /healthz says 503 ------------
+    stack.stop("redis")
+    assert not stack.redis_up()
+    assert stack.healthz() == 503
+    assert anonymous.get("/healthz")[2] == '{"status": "unavailable"}'
+    assert swipe(at_desk[2])["outcome"] == "captured"
+    assert coordinator.login("coord_cs")  # a fresh login with the cache down
+    upload(second)
+    assert "检查中" in counselor.get(second)[2]
+
+    # --- Redis starts again: the pending check completes ---------------------------------
+    stack.start_redis()
+    wait_for(lambda: stack.healthz() == 200, timeout=60, what="/healthz back to 200", logs=stack.logs())
+    wait_for(
+        lambda: checked(second), timeout=180, what="the check left pending while Redis was down", logs=stack.logs()
+    )
+    # The web server never went down; only the worker may have been restarted by its supervisor.
+    assert "web" not in stack.restarts and "beat" not in stack.restarts, stack.restarts
+    print(f"rehearsal: processes restarted by the supervisor: {stack.restarts or 'none'}")
+    assert "Traceback" not in stack.log("web").read_text(), stack.log("web").read_text()[-5000:]
