@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from tests.factories import make_campaign, make_college, make_student, make_user
+from tests.jobs_support import export_file
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +27,21 @@ def test_pages_have_no_inline_styles_or_handlers_the_policy_would_block(client):
     assert " style=" not in body and " onclick=" not in body
 
 
-@pytest.mark.parametrize(
-    "url", [reverse("sessions_app:export", args=["roster"]), reverse("fees:export"), reverse("verification:export"),
-            reverse("retakes:export")],
-)  # fmt: skip
-def test_exports_with_personal_data_are_never_stored(client, url):
+EXPORTS = ["attendance", "fees", "retakes", "roster", "verification"]
+
+
+def test_every_registered_export_is_checked_below():
+    from accounts.registries import exporters
+
+    assert sorted(exporters()) == EXPORTS
+
+
+@pytest.mark.parametrize("name", EXPORTS)
+def test_exports_with_personal_data_are_never_stored(client, name):
     campaign = make_campaign(code="2021")
     make_student(campaign, make_college("计算机科学与工程学院"))
     client.force_login(make_user(Role.STAFF))
-    response = client.get(url, {"campaign": campaign.code})
+    _page, response = export_file(client, name, campaign.code)
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     assert "no-store" in response["Cache-Control"]
