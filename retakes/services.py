@@ -7,10 +7,12 @@ sessions_app.scope that the actor may touch the request; here live the rules of 
 import datetime
 import hashlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 
 from celery import current_app
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -312,6 +314,8 @@ def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
         # and must not hold the row lock meanwhile.
         report = check_photo(data)
         status = CheckStatus.PASSED if report.ok else CheckStatus.FAILED
+        if settings.RETAKES_TEST_CHECK_DELAY:
+            time.sleep(settings.RETAKES_TEST_CHECK_DELAY)  # only the worker-kill test sets it
     with transaction.atomic():
         photo = RetakePhoto.objects.select_for_update(of=("self",)).select_related("request").get(pk=photo_id)
         if photo.check_status != CheckStatus.PENDING:

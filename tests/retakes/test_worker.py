@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,37 +24,56 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.djang
 ROOT = Path(settings.BASE_DIR)
 
 
+class Worker:
+    def __init__(self, log: Path, settings, name: str, **env):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            **env,
+        }
+        self.log = log
+        self.handle = log.open("w")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "photocapture", "worker", "--pool=solo", "--loglevel=INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h",
+            ],
+            cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        wait_until(lambda: "ready." in self.text(), timeout=60, what=f"{name} to start")
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=30)
+        self.handle.close()
+
+
 @pytest.fixture
-def worker(tmp_path, settings):
+def broker(settings):
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    log = tmp_path / "worker.log"
-    handle = log.open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "photocapture", "worker", "--pool=solo", "--loglevel=INFO",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "retakes-test@%h",
-        ],
-        cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    yield
+    celery_app.control.purge()
+    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def worker(tmp_path, settings, broker):
+    started = Worker(tmp_path / "worker.log", settings, "retakes-test")
     try:
-        wait_until(lambda: "ready." in log.read_text(errors="replace"), timeout=60, what="the worker to start")
-        yield log
+        yield started.log
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        handle.close()
-        celery_app.control.purge()
-        celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        started.stop()
 
 
 def test_worker_checks_an_uploaded_photo_once(worker, student, student_user, photos):
@@ -81,3 +101,41 @@ def test_worker_checks_an_uploaded_photo_once(worker, student, student_user, pho
     )
     assert RetakeEvent.objects.filter(request=request).count() == events
     assert RetakePhoto.objects.get(pk=photo.pk).checked_at == photo.checked_at
+
+
+def test_a_worker_killed_mid_check_leaves_the_photo_to_be_checked_exactly_once(
+    tmp_path, settings, broker, student, student_user, photos
+):
+    # The first worker hangs after measuring and before recording; it is killed there.
+    slow = Worker(tmp_path / "slow.log", settings, "retakes-slow", RETAKES_TEST_CHECK_DELAY="60")
+    request = services.create_request(student=student, actor=student_user, reason=Reason.ABROAD, channel=Channel.PROXY)
+    photo = services.submit_photo(request=request, data=photos["pass"], actor=student_user)
+    wait_until(lambda: "check_retake_photo" in slow.text() and "received" in slow.text(), timeout=60, what="the job")
+    time.sleep(2)  # inside the check
+    slow.stop(signal.SIGKILL)
+    photo.refresh_from_db()
+    assert photo.check_status == CheckStatus.PENDING
+
+    # The message was never acknowledged: the next worker gets it once its visibility timeout
+    # passes (and the sweeper would queue it too); either way one check is recorded.
+    fresh = Worker(tmp_path / "fresh.log", settings, "retakes-fresh", CELERY_VISIBILITY_TIMEOUT="5")
+    try:
+        check_retake_photo.delay(photo.pk)  # what retakes.sweep_pending_checks sends
+
+        def checked():
+            photo.refresh_from_db()
+            return photo.check_status != CheckStatus.PENDING
+
+        wait_until(checked, timeout=120, what=f"the check; log:\n{fresh.text()}")
+        # Let the restored message (visibility timeout 5 s) arrive too: it must change nothing.
+        wait_until(
+            lambda: fresh.text().count("succeeded") >= 2, timeout=60, what=f"the duplicate; log:\n{fresh.text()}"
+        )
+        photo.refresh_from_db()
+        assert photo.check_status == CheckStatus.PASSED and photo.checked_at is not None
+        request.refresh_from_db()
+        assert request.status == Status.CHECKED
+        moved = RetakeEvent.objects.filter(request=request, to_status=Status.CHECKED).count()
+        assert moved == 1
+    finally:
+        fresh.stop()
