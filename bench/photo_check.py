@@ -2,10 +2,11 @@
 
     python bench/photo_check.py [--photos 40] [--rounds 3]
 
-Builds 480x640 JPEGs from the test corpus (a real face photograph at varied scales,
-positions and backgrounds), then prints photos checked per second against a bare Pillow
-decode of the same files, their ratio against a floor, and peak memory. Figures only; no
-asserts beyond the exit code: 1 if the check is below its floors.
+Builds 480x640 JPEGs from the multi-person test corpus (tests/retakes/corpus.py: three real
+people, with and without glasses, at varied sizes, positions and backdrops), then prints photos
+checked per second against a bare Pillow decode of the same files, how many decodes one check
+costs against its goal, and peak memory per check. Figures only; no asserts beyond the exit
+code: 1 if the check is below its floors.
 """
 
 import argparse
@@ -34,9 +35,9 @@ from retakes.photo_check import check_photo  # noqa: E402
 from tests.retakes import corpus  # noqa: E402
 
 # A self-check should answer "within a few seconds" even on a busy server: at 5 photos/s one
-# check costs 0.2 s of one core. The ratio floor says the check may cost at most 100 decodes.
+# check costs 0.2 s of one core. Issue 10's goal: one check costs at most 8 bare decodes.
 FLOOR_PHOTOS_PER_SECOND = 5.0
-FLOOR_RATIO = 0.01
+MAX_DECODES_PER_CHECK = 8.0
 
 
 def build_photos(count: int) -> list[bytes]:
@@ -46,16 +47,19 @@ def build_photos(count: int) -> list[bytes]:
         corpus.solid((120, 205, 250)),
         corpus.vertical_gradient((100, 197, 255), (60, 150, 220)),
         corpus.solid((128, 128, 128)),
+        corpus.solid((250, 250, 250)),
     ]
+    people = list(corpus.PEOPLE)
     photos = []
     for i in range(count):
         rgb, _ = corpus.compose(
-            scale=float(rng.uniform(1.8, 2.8)),
-            head_top=float(rng.uniform(40, 120)),
+            people[i % len(people)],
+            face_width=float(rng.uniform(170, 300)),
+            eye_line=float(rng.uniform(200, 290)),
             centre_x=float(rng.uniform(200, 280)),
             background=backgrounds[i % len(backgrounds)],
         )
-        photos.append(corpus.jpeg(rgb, quality=int(rng.integers(80, 96))))
+        photos.append(corpus.jpeg(rgb, quality=int(rng.integers(60, 96))))
     return photos
 
 
@@ -64,14 +68,20 @@ def bare_decode(data: bytes) -> None:
         image.convert("RGB").load()
 
 
-def rate(func, photos: list[bytes], rounds: int) -> float:
-    best = 0.0
+def rate(func, photos: list[bytes], rounds: int) -> tuple[float, float]:
+    """Best photos per second (wall clock) and least CPU seconds per photo over the rounds.
+
+    CPU time (all threads) is what decides: on a shared machine the wall clock also counts the
+    time other processes held the cores.
+    """
+    best, cpu = 0.0, float("inf")
     for _ in range(rounds):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for data in photos:
             func(data)
         best = max(best, len(photos) / (time.perf_counter() - start))
-    return best
+        cpu = min(cpu, (time.process_time() - cpu_start) / len(photos))
+    return best, cpu
 
 
 def main() -> int:
@@ -86,32 +96,32 @@ def main() -> int:
           f"built in {time.perf_counter() - started:.1f} s")  # fmt: skip
     print(f"cpus: {os.cpu_count()}, opencv threads: {cv2.getNumThreads()}")
 
-    check_photo(photos[0])  # load the cascades outside the timing
+    check_photo(photos[0])  # load the landmark model outside the timing
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    decode_rate = rate(bare_decode, photos, args.rounds)
-    check_rate = rate(check_photo, photos, args.rounds)
-    ratio = check_rate / decode_rate
-    print(f"bare Pillow decode: {decode_rate:8.1f} photos/s")
-    print(f"photo check:        {check_rate:8.1f} photos/s  ({1000 / check_rate:.0f} ms per photo)")
-    print(f"ratio check/decode: {ratio:8.3f}  (floor {FLOOR_RATIO})")
-    cpu_start = time.process_time()
-    for data in photos:
-        check_photo(data)
-    # CPU time over all threads: steadier than wall time on a shared machine.
-    print(f"CPU time per check: {(time.process_time() - cpu_start) / len(photos) * 1000:8.1f} ms")
+    decode_rate, decode_cpu = rate(bare_decode, photos, args.rounds)
+    check_rate, check_cpu = rate(check_photo, photos, args.rounds)
+    decodes = check_cpu / decode_cpu
+    print(f"bare Pillow decode: {decode_rate:8.1f} photos/s, {decode_cpu * 1000:6.1f} ms CPU per photo")
+    print(f"photo check:        {check_rate:8.1f} photos/s, {check_cpu * 1000:6.1f} ms CPU per photo")
+    print(f"one check costs {decodes:.1f} bare decodes in CPU time (goal: at most {MAX_DECODES_PER_CHECK:.0f}); "
+          f"{decode_rate / check_rate:.1f} by the wall clock")  # fmt: skip
 
-    tracemalloc.start()
+    peaks = []
     for data in photos[:10]:
+        tracemalloc.start()
         check_photo(data)
-    _, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    traced_peak = max(peaks)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"peak Python/numpy memory during one check: {traced_peak / 1024 / 1024:.1f} MB (tracemalloc)")
+    average = sum(peaks) / len(peaks) / 1024 / 1024
+    print(f"peak Python/numpy memory per check: {traced_peak / 1024 / 1024:.1f} MB at most, {average:.1f} MB on "
+          f"average (tracemalloc; dlib's own buffers not counted)")  # fmt: skip
     print(f"process peak RSS: {rss_after / 1024:.0f} MB (grew {max(rss_after - rss_before, 0) / 1024:.1f} MB "
           f"while checking)")  # fmt: skip
 
-    phone, _ = corpus.compose(size=(3024, 4032), scale=2.2 * 6.3, head_top=70 * 6.3)
+    phone, _ = corpus.compose(size=(3024, 4032), face_width=200 * 6.3, head_top=70 * 6.3)
     phone_jpeg = corpus.jpeg(phone, quality=90)
     tracemalloc.start()
     cpu_start = time.process_time()
@@ -130,8 +140,9 @@ def main() -> int:
     print(f"decompression bomb (20000x20000 PNG, {len(bomb) // 1024} KB): rejected as {report.codes} "
           f"in {(time.perf_counter() - start) * 1000:.1f} ms")  # fmt: skip
 
-    ok = check_rate >= FLOOR_PHOTOS_PER_SECOND and ratio >= FLOOR_RATIO
-    print(f"floors: {FLOOR_PHOTOS_PER_SECOND} photos/s and ratio {FLOOR_RATIO}: {'OK' if ok else 'BELOW FLOOR'}")
+    ok = check_rate >= FLOOR_PHOTOS_PER_SECOND and decodes <= MAX_DECODES_PER_CHECK
+    print(f"floors: {FLOOR_PHOTOS_PER_SECOND} photos/s and at most {MAX_DECODES_PER_CHECK:.0f} decodes per check: "
+          f"{'OK' if ok else 'BELOW FLOOR'}")  # fmt: skip
     return 0 if ok else 1
 
 

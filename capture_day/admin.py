@@ -1,17 +1,29 @@
 """The campaign's admin lives here, not in sessions_app: saving an edited campaign goes through
 `capture_day.services.save_campaign`, which reaches into verification (a layer above sessions_app)."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from sessions_app.models import Campaign
+from sessions_app.models import Backdrop, Campaign
 from sessions_app.services import refresh_slot_assignments
 
 from .services import save_campaign
 
 
+class CampaignForm(forms.ModelForm):
+    # A list of Backdrop codes in a JSONField: ticked boxes rather than typed JSON.
+    photo_backgrounds = forms.MultipleChoiceField(
+        label=_("电子照片允许的背景色"),
+        choices=Backdrop.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("按本批次通知：标准为蓝色，有的省份也允许白色"),
+    )
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = (
         "code",
         "name",
@@ -35,6 +47,7 @@ class CampaignAdmin(admin.ModelAdmin):
                     "verification_window_unit",
                     "chsi_url",
                     "retake_deadline",
+                    "photo_backgrounds",
                     "retake_centre_address",
                     "online_channel_name",
                 )

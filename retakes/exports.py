@@ -28,7 +28,7 @@ def retakes_export(*, campaign, user, stream) -> None:
     for request in selectors.export_rows(user, campaign):
         student = request.student
         photo = request.current_photo
-        findings = "；".join(f.get("message", "") for f in photo.findings) if photo else ""
+        findings = _("；").join(f.message for f in photo.finding_list) if photo else ""
         sheet.append(
             [
                 student.student_no,

@@ -197,6 +197,13 @@ class RetakePhoto(models.Model):
     def extension(self) -> str:
         return "png" if self.format == "PNG" else "jpg"
 
+    @property
+    def finding_list(self):
+        """The stored codes and figures as Findings, worded in the reader's language when shown."""
+        from .photo_check import findings_from_stored
+
+        return findings_from_stored(self.findings)
+
 
 class EventNote(models.TextChoices):
     """Notes the system writes in a request's history; words are made when shown."""

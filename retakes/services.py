@@ -300,7 +300,11 @@ def _enqueue_check(photo_id: int) -> None:
 
 def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
     """The Celery job's body. Only a pending photo is checked, so a redelivered task changes nothing."""
-    photo = RetakePhoto.objects.filter(pk=photo_id, check_status=CheckStatus.PENDING).first()
+    photo = (
+        RetakePhoto.objects.filter(pk=photo_id, check_status=CheckStatus.PENDING)
+        .select_related("request__campaign")
+        .first()
+    )
     if photo is None:
         return None
     try:
@@ -312,7 +316,7 @@ def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
     else:
         # Checked outside the transaction: the face detector takes tens of milliseconds
         # and must not hold the row lock meanwhile.
-        report = check_photo(data)
+        report = check_photo(data, backgrounds=photo.request.campaign.photo_backgrounds)
         status = CheckStatus.PASSED if report.ok else CheckStatus.FAILED
         if settings.RETAKES_TEST_CHECK_DELAY:
             time.sleep(settings.RETAKES_TEST_CHECK_DELAY)  # only the worker-kill test sets it

@@ -232,12 +232,23 @@ def _self_check(request, limiter):
         return _too_large_response(request, as_json=True)
     if upload is None:
         return JsonResponse({"error": _("请选择要检查的照片文件")}, status=400)
-    report = check_photo(upload.read())
+    report = check_photo(upload.read(), backgrounds=_photo_backgrounds(request))
     body = report.as_dict()
     body["summary"] = (
         _("照片符合要求") if report.ok else _("发现 %(n)s 个问题，请按提示修改后重新检查") % {"n": len(report.findings)}
     )
     return JsonResponse(body)
+
+
+def _photo_backgrounds(request) -> list[str] | None:
+    """The backdrops the user's campaign allows: the student's own, staff's current one, else the standard's."""
+    profile = student_profile(request.user)
+    if profile is not None:
+        return profile.campaign.photo_backgrounds
+    try:
+        return current_campaign(request).photo_backgrounds
+    except Http404:
+        return None
 
 
 # Each check costs tens of milliseconds of CPU; a person fixing a photo needs a few a minute.

@@ -16,6 +16,19 @@ class WindowUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("工作日")
 
 
+class Backdrop(models.TextChoices):
+    """Backdrop colours an electronic photo may have; their reference RGB is in settings.PHOTO_CHECK."""
+
+    BLUE = "blue", _("蓝色")
+    WHITE = "white", _("白色")
+    RED = "red", _("红色")
+
+
+def default_photo_backgrounds() -> list[str]:
+    # The standard's and this notice's backdrop. Other provinces' notices also allow white.
+    return [Backdrop.BLUE]
+
+
 class Identification(models.TextChoices):
     ID_CARD = "id_card", _("二代身份证")
     COLLECTION_CODE = "collection_code", _("学信网采集码")
@@ -47,6 +60,11 @@ class Campaign(models.Model):
     retake_centre_address = models.CharField(_("省集中补拍地址"), max_length=200, blank=True)
     online_channel_name = models.CharField(_("线上采集渠道"), max_length=120, blank=True)
     chsi_url = models.URLField(_("校对网址"), default="https://xjxl.chsi.com.cn")
+    photo_backgrounds = models.JSONField(
+        _("电子照片允许的背景色"),
+        default=default_photo_backgrounds,
+        help_text=_("按本批次通知：标准为蓝色，有的省份也允许白色"),
+    )
     is_active = models.BooleanField(_("进行中"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,6 +5,9 @@ from dataclasses import dataclass, fields
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+# The standard's backdrop (教毕指〔2017〕99号 and this notice): blue. A campaign may allow others.
+DEFAULT_BACKGROUNDS = ("blue",)
+
 
 @dataclass(frozen=True)
 class CheckConfig:
@@ -15,20 +18,18 @@ class CheckConfig:
     max_bytes: int
     upload_max_bytes: int
     max_pixels: int
-    background_rgb: tuple[int, int, int]
+    background_colours: dict  # name -> (r, g, b) of each backdrop a campaign may allow
     background_max_distance: float
     background_max_spread: float
     background_max_noise: float
-    background_band_px: int
-    background_side_depth: float
+    backdrop_min_fraction: float
+    separation_step: int
+    separation_texture_floor: float
+    separation_texture_factor: float
     head_top_px: tuple[int, int]
-    head_pixel_distance: float
-    head_row_fraction: float
     eye_line_px: tuple[int, int]
-    eye_line_in_face_box: float
     face_width_px: tuple[int, int]
     face_min_px: int
-    face_detect_width: int
     centre_max_offset_px: int
 
 

@@ -9,7 +9,6 @@ import io
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from .config import CheckConfig
@@ -28,6 +27,10 @@ _MAGIC = (
     (b"MM\x00*", "TIFF"),
     (b"%PDF", "PDF"),
 )
+GREY_MODES = ("L", "LA", "1", "I", "I;16", "F")
+COLOUR_MODES = ("RGB", "RGBA", "P", "PA")
+# EXIF orientations 5-8 store the picture turned by 90 degrees.
+_SWAPS_AXES = frozenset({5, 6, 7, 8})
 
 
 @dataclass
@@ -37,6 +40,41 @@ class Decoded:
     width: int = 0
     height: int = 0
     findings: list[Finding] = field(default_factory=list)
+
+
+class _Refused(Exception):
+    """Decoding stops here; the Decoded it carries says why."""
+
+    def __init__(self, decoded: Decoded):
+        self.decoded = decoded
+
+
+def decode(data: bytes, cfg: CheckConfig) -> Decoded:
+    try:
+        image = _open(data, cfg)
+        with image:
+            fmt, width, height, orientation = _header(image, cfg)
+            image = _load_pixels(image, cfg, fmt, orientation)
+            problems, mode = _colour_problems(image, fmt)
+            rgb = _to_rgb(image, "transparent" in problems)
+    except _Refused as refused:
+        return refused.decoded
+    if orientation in _SWAPS_AXES:
+        width, height = height, width
+    if width != height and (rgb.shape[1] > rgb.shape[0]) != (width > height):
+        width, height = height, width  # the EXIF rotation was not applied after all
+    findings = []
+    if problems:
+        findings.append(
+            Finding(
+                "format",
+                kind="not_jpeg_rgb",
+                measured=f"{fmt} {mode}",
+                allowed="JPEG RGB",
+                data={"problems": problems, "format": fmt, "mode": mode},
+            )
+        )
+    return Decoded(rgb=rgb, format=fmt, width=width, height=height, findings=findings)
 
 
 def sniff_format(data: bytes) -> str:
@@ -50,134 +88,87 @@ def sniff_format(data: bytes) -> str:
     return ""
 
 
-def _not_an_image(message: str, measured: str) -> Decoded:
-    return Decoded(findings=[Finding("not_an_image", message, measured=measured, allowed=_("JPEG 照片"))])
+def _refuse(finding: Finding, **decoded) -> _Refused:
+    return _Refused(Decoded(findings=[finding], **decoded))
 
 
-def decode(data: bytes, cfg: CheckConfig) -> Decoded:
+def _open(data: bytes, cfg: CheckConfig) -> Image.Image:
     if not data:
-        return _not_an_image(_("文件是空的（0 字节），请重新选择照片文件"), _("0 字节"))
+        raise _refuse(Finding("not_an_image", kind="empty", measured=0))
     try:
         # Pillow may warn about a big header first; our own, much lower cap below decides.
-        image = Image.open(io.BytesIO(data), formats=DECODABLE)
+        return Image.open(io.BytesIO(data), formats=DECODABLE)
     except Image.DecompressionBombError:
-        return Decoded(
-            findings=[
-                Finding(
-                    "dimensions",
-                    _("图片像素过多，超过安全上限 %(cap)s 像素，未解码：标准照片为宽 %(w)s × 高 %(h)s 像素")
-                    % {"cap": f"{cfg.max_pixels:,}", "w": cfg.width, "h": cfg.height},
-                    measured=_("超过 %(cap)s 像素") % {"cap": f"{cfg.max_pixels:,}"},
-                    allowed=f"{cfg.width}×{cfg.height} px",
-                )
-            ]
-        )
+        raise _refuse(
+            Finding("dimensions", kind="bomb", allowed=[cfg.width, cfg.height], data={"cap": cfg.max_pixels})
+        ) from None
     except Exception:  # any parser failure on untrusted bytes means "not a usable image"
         sniffed = sniff_format(data)
         if sniffed:
-            return Decoded(
+            raise _refuse(
+                Finding("format", kind="other_format", measured=sniffed, allowed="JPEG", data={"format": sniffed}),
                 format=sniffed,
-                findings=[
-                    Finding(
-                        "format",
-                        _("文件格式是 %(fmt)s，应为 JPEG（.jpg）照片，请另存为 JPEG 后上传")
-                        % {"fmt": _format_label(sniffed)},
-                        measured=sniffed,
-                        allowed="JPEG",
-                    )
-                ],
-            )
-        return _not_an_image(
-            _("不是可以识别的图片文件（可能是改了扩展名的其他文件），请上传 JPEG 照片"), _("无法识别的文件")
-        )
+            ) from None
+        raise _refuse(Finding("not_an_image", kind="unrecognised")) from None
 
-    with image:
-        fmt = image.format or ""
-        width, height = image.size
-        if width * height > cfg.max_pixels:
-            return Decoded(
-                format=fmt,
-                width=width,
-                height=height,
-                findings=[
-                    Finding(
-                        "dimensions",
-                        _(
-                            "图片尺寸过大：%(w)s×%(h)s 像素，超过安全上限 %(cap)s 像素，未解码；"
-                            "标准为宽 %(sw)s × 高 %(sh)s"
-                        )
-                        % {"w": width, "h": height, "cap": f"{cfg.max_pixels:,}", "sw": cfg.width, "sh": cfg.height},
-                        measured=f"{width}×{height} px",
-                        allowed=f"{cfg.width}×{cfg.height} px",
-                    )
-                ],
-            )
-        frames = getattr(image, "n_frames", 1)
-        if frames > 1 and fmt not in JPEG_FORMATS:
-            return Decoded(
-                format=fmt,
-                width=width,
-                height=height,
-                findings=[
-                    Finding(
-                        "format",
-                        _("这是一张动图（%(fmt)s，%(n)s 帧），应为单张 JPEG 照片") % {"fmt": fmt, "n": frames},
-                        measured=_("%(fmt)s 动图，%(n)s 帧") % {"fmt": fmt, "n": frames},
-                        allowed="JPEG",
-                    )
-                ],
-            )
-        orientation = _orientation(image)
-        if orientation in _SWAPS_AXES:
-            width, height = height, width
-        if fmt in JPEG_FORMATS and width * height > 4 * cfg.width * cfg.height:
-            # A phone photo: let libjpeg decode at 1/2, 1/4 or 1/8 scale, still at least the
-            # standard's size. Four to sixty-four times less memory and time; the sizes we
-            # report stay the original ones.
-            wanted = (cfg.height, cfg.width) if orientation in _SWAPS_AXES else (cfg.width, cfg.height)
-            image.draft("RGB", wanted)
-        try:
-            image.load()
-        except Exception:  # truncated or corrupt pixel data
-            return _not_an_image(
-                _("图片文件不完整或已损坏（可能上传或复制时中断），请重新导出照片后上传"),
-                _("%(fmt)s 文件不完整") % {"fmt": fmt},
-            )
-        try:
-            image = ImageOps.exif_transpose(image)
-        except Exception:
-            pass  # a broken EXIF block should not cost the student the whole check
-        problems = []
-        if fmt not in JPEG_FORMATS:
-            problems.append(_("格式是 %(fmt)s，应为 JPEG（.jpg）") % {"fmt": fmt})
-        mode = image.mode
-        transparent = _has_transparency(image)
-        if transparent:
-            problems.append(_("带有透明区域，应为不透明的照片"))
-        if mode == "CMYK":
-            problems.append(_("色彩模式是 CMYK（印刷用），应为 24 位 RGB 彩色"))
-        elif mode in ("L", "LA", "1", "I", "I;16", "F"):
-            problems.append(_("是灰度或黑白图片，应为 24 位 RGB 彩色"))
-        elif mode not in ("RGB", "RGBA", "P", "PA"):
-            problems.append(_("色彩模式是 %(mode)s，应为 24 位 RGB 彩色") % {"mode": mode})
-        rgb = _to_rgb(image, transparent)
-    findings = []
-    if problems:
-        findings.append(
+
+def _header(image: Image.Image, cfg: CheckConfig) -> tuple[str, int, int, int]:
+    """Format, stored size and EXIF orientation, refusing what must not be decoded."""
+    fmt = image.format or ""
+    width, height = image.size
+    seen = {"format": fmt, "width": width, "height": height}
+    if width * height > cfg.max_pixels:
+        raise _refuse(
             Finding(
-                "format",
-                _("照片格式不符合要求：%(problems)s") % {"problems": "；".join(problems)},
-                measured=f"{fmt} {mode}",
-                allowed=_("JPEG，24 位 RGB"),
-            )
+                "dimensions",
+                kind="too_many_pixels",
+                measured=[width, height],
+                allowed=[cfg.width, cfg.height],
+                data={"cap": cfg.max_pixels},
+            ),
+            **seen,
         )
-    if width != height and (rgb.shape[1] > rgb.shape[0]) != (width > height):
-        width, height = height, width  # the EXIF rotation was not applied after all
-    return Decoded(rgb=rgb, format=fmt, width=width, height=height, findings=findings)
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1 and fmt not in JPEG_FORMATS:
+        raise _refuse(
+            Finding("format", kind="animated", measured=fmt, allowed="JPEG", data={"format": fmt, "frames": frames}),
+            **seen,
+        )
+    return fmt, width, height, _orientation(image)
 
 
-# EXIF orientations 5-8 store the picture turned by 90 degrees.
-_SWAPS_AXES = frozenset({5, 6, 7, 8})
+def _load_pixels(image: Image.Image, cfg: CheckConfig, fmt: str, orientation: int) -> Image.Image:
+    width, height = image.size
+    if fmt in JPEG_FORMATS and width * height > 4 * cfg.width * cfg.height:
+        # A phone photo: let libjpeg decode at 1/2, 1/4 or 1/8 scale, still at least the
+        # standard's size. Four to sixty-four times less memory and time; the sizes we
+        # report stay the original ones.
+        wanted = (cfg.height, cfg.width) if orientation in _SWAPS_AXES else (cfg.width, cfg.height)
+        image.draft("RGB", wanted)
+    try:
+        image.load()
+    except Exception:  # truncated or corrupt pixel data
+        raise _refuse(Finding("not_an_image", kind="truncated", data={"format": fmt})) from None
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:
+        return image  # a broken EXIF block should not cost the student the whole check
+
+
+def _colour_problems(image: Image.Image, fmt: str) -> tuple[list[str], str]:
+    problems = []
+    if fmt not in JPEG_FORMATS:
+        problems.append("not_jpeg")
+    if _has_transparency(image):
+        problems.append("transparent")
+    mode = image.mode
+    if mode == "CMYK":
+        problems.append("cmyk")
+    elif mode in GREY_MODES:
+        problems.append("grey")
+    elif mode not in COLOUR_MODES:
+        problems.append("mode")
+    return problems, mode
 
 
 def _orientation(image: Image.Image) -> int:
@@ -201,8 +192,3 @@ def _to_rgb(image: Image.Image, transparent: bool) -> np.ndarray:
         canvas.alpha_composite(rgba)
         image = canvas
     return np.asarray(image.convert("RGB"))
-
-
-def _format_label(fmt: str) -> str:
-    labels = {"HEIC": _("HEIC（苹果手机照片格式）"), "GIF": "GIF", "WEBP": "WEBP", "PDF": "PDF"}
-    return labels.get(fmt, fmt)

@@ -14,13 +14,15 @@ BEFORE = [
     ("verification", "0001_initial"),
     ("retakes", "0001_initial"),
     ("notifications", "0001_initial"),
+    ("sessions_app", "0001_initial"),
 ]
 AFTER = [
     ("accounts", "0005_drop_audit_summary"),
     ("fees", "0005_system_notes_as_codes"),
     ("verification", "0003_system_notes_as_codes"),
-    ("retakes", "0003_system_notes_as_codes"),
+    ("retakes", "0004_findings_as_codes"),
     ("notifications", "0003_delivery_errors_as_codes"),
+    ("sessions_app", "0002_campaign_photo_backgrounds"),
 ]
 
 

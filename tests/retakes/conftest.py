@@ -14,7 +14,7 @@ from . import corpus
 
 @pytest.fixture(scope="session")
 def photos() -> dict[str, bytes]:
-    """The test corpus: name -> file bytes. Built once per session (GrabCut takes about a second)."""
+    """Named photos of one person (Eileen Collins) for the flow tests: name -> file bytes. Built once per session."""
     good, _ = corpus.compose()
     out: dict[str, bytes] = {"pass": corpus.jpeg(good)}
 
@@ -23,25 +23,26 @@ def photos() -> dict[str, bytes]:
 
     variant("head_too_high", head_top=25)
     variant("head_too_low", head_top=125)
-    variant("eyes_too_low", scale=2.6, head_top=90)
-    variant("face_too_small", scale=1.6, head_top=80)
-    variant("face_too_large", scale=3.4, head_top=55)
+    variant("eyes_too_low", face_width=250, head_top=90)
+    variant("face_too_small", face_width=144, head_top=85)
+    variant("face_too_large", face_width=320, head_top=55)
     variant("off_centre", centre_x=310)
     variant("slightly_off_centre", centre_x=255)
     variant("grey_background", background=corpus.solid((128, 128, 128)))
+    variant("white_background", background=corpus.solid((250, 250, 250)))
     variant("light_blue_background", background=corpus.solid((120, 205, 250)))
     variant("gradient_background", background=corpus.vertical_gradient((100, 197, 255), (40, 110, 190)))
-    variant("shadowed_background", background=corpus.shadowed(side="left"))
+    variant("shadowed_background", shadow=("left", 0.6))
     variant("noisy_background", background=corpus.noisy())
     out["no_face"] = corpus.jpeg(corpus.noisy(sigma=3).astype(np.uint8), quality=95)
     out["two_faces"] = corpus.jpeg(corpus.two_people())
-    out["too_small_file"] = corpus.jpeg(good, quality=30)
+    out["too_small_file"] = corpus.jpeg(good, quality=5)
     # Bytes after the JPEG's end marker are ignored by decoders: a valid photo that is simply too big.
     out["too_big_file"] = out["pass"] + b"\0" * (2 * 1024 * 1024)
     out["double_size"] = corpus.jpeg(np.asarray(Image.fromarray(good).resize((960, 1280), Image.LANCZOS)))
-    out["landscape"] = corpus.jpeg(corpus.compose(size=(640, 480), head_top=30, scale=1.5)[0])
+    out["landscape"] = corpus.jpeg(corpus.compose(size=(640, 480), head_top=30, face_width=135)[0])
     # A 12-megapixel phone photo of a correctly framed person (the standard's framing, 6.3x larger).
-    phone, _ = corpus.compose(size=(3024, 4032), scale=2.2 * 6.3, head_top=70 * 6.3)
+    phone, _ = corpus.compose(size=(3024, 4032), face_width=200 * 6.3, head_top=70 * 6.3)
     out["phone_photo"] = corpus.jpeg(phone, quality=90)
     out["png"] = corpus.png(Image.fromarray(good))
     alpha = np.where((good == np.array(corpus.XINHUA_BLUE)).all(axis=2), 0, 255).astype(np.uint8)

@@ -1,14 +1,21 @@
-"""Test photos built from a real face photograph that scikit-image ships (skimage.data.astronaut:
-Eileen Collins, NASA portrait, public domain), cut out of its studio background with GrabCut
-and placed on backgrounds and at positions chosen to pass or to break each rule.
+"""Test photos of real people, cut out of their own backgrounds and placed on backdrops and at
+positions chosen to pass or to break each rule.
 
-Landmarks of the source image, measured by eye on a 4x enlargement (pixels of the 512x512 original):
-pupils at y=102 (x=204 and x=248), face centre x=225, hair top found from the cut-out mask.
+The source photographs ship inside packages (see PEOPLE: package, path, licence). Everything
+derived from them (cut-outs, composites, the glasses) is built at test time and cached for the
+session; only the unchanged originals of the public-domain photographs are kept in tests/retakes/data/.
+
+The truth of each source was read by eye on a 3x enlargement with a pixel grid, without the
+landmark model: the pupils' centres and the cheek-to-cheek width at the cheekbones (skin edge
+to skin edge, ears excluded). The head top is the top of the cut-out's mask, measured the way
+the check measures it (the first row where the mask covers 30% of a band ±0.35 face widths).
 """
 
 import functools
+import hashlib
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,16 +23,96 @@ from PIL import Image
 
 XINHUA_BLUE = (100, 197, 255)
 WIDTH, HEIGHT = 480, 640
-SOURCE_EYE_Y = 102.0
-SOURCE_FACE_CX = 225.0
-# Width of the Haar frontal-face box on the source (detected once, 95 px; the cheek-to-cheek
-# width at the eyes is about 85 px).
-SOURCE_FACE_BOX_W = 95.0
+DATA = Path(__file__).parent / "data"
 
 
-@functools.lru_cache(maxsize=1)
-def cutout() -> tuple[np.ndarray, np.ndarray, float]:
-    """(rgb float32, alpha float32 0..1, hair top row) of the astronaut without her background."""
+@dataclass(frozen=True)
+class Person:
+    key: str
+    who: str
+    package: str
+    path: str
+    licence: str
+    eyes: tuple[tuple[float, float], tuple[float, float]]  # pupil centres (x, y) in the source
+    cheek_width: float
+    centre_x: float  # midway between the cheeks
+    glasses: bool = False
+
+    @property
+    def eye_y(self) -> float:
+        return (self.eyes[0][1] + self.eyes[1][1]) / 2
+
+
+PEOPLE = {
+    "collins": Person(
+        key="collins",
+        who="Eileen Collins, NASA astronaut (light skin, no glasses)",
+        package="scikit-image 0.26.0 (PyPI wheel)",
+        path="skimage/data/astronaut.png, loaded with skimage.data.astronaut()",
+        licence="public domain: NASA portrait (scikit-image's data/README lists it as such)",
+        eyes=((202.0, 101.0), (246.6, 103.0)),
+        cheek_width=90.0,
+        centre_x=226.0,
+    ),
+    "obama": Person(
+        key="obama",
+        who="Barack Obama, official portrait 2012 (dark skin, no glasses)",
+        package="face-recognition 1.3.0 (PyPI sdist face_recognition-1.3.0.tar.gz)",
+        path="face_recognition-1.3.0/tests/test_images/obama.jpg (copied unchanged to tests/retakes/data/obama.jpg)",
+        licence="US federal government work (White House photograph), public domain; package MIT",
+        eyes=((444.0, 213.0), (547.0, 211.5)),
+        cheek_width=231.0,
+        centre_x=492.5,
+    ),
+    "biden": Person(
+        key="biden",
+        who="Joe Biden, White House photograph (light skin, white hair, head tilted, no glasses)",
+        package="face-recognition 1.3.0 (PyPI sdist face_recognition-1.3.0.tar.gz)",
+        path="face_recognition-1.3.0/tests/test_images/biden.jpg (copied unchanged to tests/retakes/data/biden.jpg)",
+        licence="US federal government work (White House photograph), public domain; package MIT",
+        eyes=((533.0, 324.0), (651.0, 349.0)),
+        cheek_width=286.0,
+        centre_x=567.0,
+    ),
+}
+# No photograph of a person wearing glasses was found in a PyPI or Debian package; glasses are
+# drawn on a real face at test time (dark frames around the eyes, a bridge and the temples).
+PEOPLE["obama_glasses"] = Person(**{**PEOPLE["obama"].__dict__, "key": "obama_glasses", "glasses": True})
+PEOPLE["biden_glasses"] = Person(**{**PEOPLE["biden"].__dict__, "key": "biden_glasses", "glasses": True})
+
+SHA256 = {
+    "obama.jpg": "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6",
+    "biden.jpg": "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c",
+}
+
+
+def _load(name: str) -> np.ndarray:
+    data = (DATA / name).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == SHA256[name], f"{name} is not the packaged original"
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def _grabcut(rgb, *, rect, face_ellipse, fg_polys=(), bg_polys=(), work_width=360):
+    """GrabCut on a reduced copy (seconds instead of minutes), the mask scaled back and softened."""
+    h, w = rgb.shape[:2]
+    k = work_width / w
+    small = cv2.resize(rgb, (work_width, round(h * k)), interpolation=cv2.INTER_AREA)
+    mask = np.full(small.shape[:2], cv2.GC_BGD, np.uint8)
+    x0, y0, x1, y1 = (round(v * k) for v in rect)
+    mask[y0:y1, x0:x1] = cv2.GC_PR_FGD
+    (cx, cy), (ax, ay) = face_ellipse
+    cv2.ellipse(mask, (round(cx * k), round(cy * k)), (round(ax * k), round(ay * k)), 0, 0, 360, int(cv2.GC_FGD), -1)
+    for poly, value in [(p, cv2.GC_FGD) for p in fg_polys] + [(p, cv2.GC_BGD) for p in bg_polys]:
+        cv2.fillPoly(mask, [np.round(np.array(poly) * k).astype(np.int32)], int(value))
+    cv2.setRNGSeed(0)
+    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
+    alpha = np.where((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), 1.0, 0.0).astype(np.float32)
+    alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.GaussianBlur(alpha, (0, 0), 1.2)
+
+
+def _collins():
     from skimage import data
 
     rgb = data.astronaut()
@@ -41,10 +128,74 @@ def cutout() -> tuple[np.ndarray, np.ndarray, float]:
     cv2.setRNGSeed(0)
     cv2.grabCut(bgr, mask, None, np.zeros((1, 65)), np.zeros((1, 65)), 5, cv2.GC_INIT_WITH_MASK)
     alpha = np.where((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), 1.0, 0.0).astype(np.float32)
-    alpha = cv2.GaussianBlur(alpha, (3, 3), 0)
-    band = alpha[:, 190:260]
-    hair_top = float(np.flatnonzero((band > 0.5).mean(axis=1) > 0.12)[0])
-    return rgb.astype(np.float32), alpha, hair_top
+    return rgb, cv2.GaussianBlur(alpha, (3, 3), 0)
+
+
+def _obama():
+    rgb = _load("obama.jpg")
+    # The curtains on both sides of the head are backdrop, whatever GrabCut would guess.
+    curtains = [
+        [(20, 20), (330, 20), (330, 200), (300, 450), (20, 450)],
+        [(660, 20), (890, 20), (890, 450), (680, 450), (650, 200)],
+    ]
+    alpha = _grabcut(
+        rgb,
+        rect=(20, 20, 890, 1137),
+        face_ellipse=((492, 270), (105, 150)),
+        fg_polys=[[(300, 520), (690, 520), (890, 1137), (20, 1137)]],
+        bg_polys=curtains,
+    )
+    return rgb, alpha
+
+
+def _biden():
+    rgb = _load("biden.jpg")[:1100]  # the upper body is all a 480x640 portrait shows
+    alpha = _grabcut(
+        rgb,
+        rect=(330, 120, 900, 1100),
+        face_ellipse=((567, 400), (125, 150)),
+        fg_polys=[[(420, 640), (720, 640), (800, 1100), (360, 1100)]],
+        bg_polys=[[(750, 440), (970, 440), (970, 680), (770, 680)]],
+    )
+    return rgb, alpha
+
+
+_CUTOUTS = {"collins": _collins, "obama": _obama, "biden": _biden}
+
+
+def _glasses(rgb: np.ndarray, person: Person) -> np.ndarray:
+    out = rgb.copy()
+    (lx, ly), (rx, ry) = person.eyes
+    fw = person.cheek_width
+    half_w, half_h = fw * 0.13, fw * 0.085
+    thick = max(int(fw * 0.03), 2)
+    frame = (25, 25, 30)
+
+    def line(a, b):
+        cv2.line(out, (round(a[0]), round(a[1])), (round(b[0]), round(b[1])), frame, thick, cv2.LINE_AA)
+
+    for x, y in ((lx, ly), (rx, ry)):
+        centre, axes = (round(x), round(y + fw * 0.01)), (round(half_w), round(half_h))
+        cv2.ellipse(out, centre, axes, 0, 0, 360, frame, thick, cv2.LINE_AA)
+    line((lx + half_w, ly), (rx - half_w, ry))  # the bridge
+    line((lx - half_w, ly), (person.centre_x - fw * 0.62, ly))  # the temples, back to the ears
+    line((rx + half_w, ry), (person.centre_x + fw * 0.62, ry))
+    return out
+
+
+@functools.cache
+def cutout(key: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """(rgb float32, alpha float32 0..1, head top row) of a person without their background."""
+    person = PEOPLE[key]
+    base = key.removesuffix("_glasses")
+    if base != key:
+        rgb, alpha, top = cutout(base)
+        return _glasses(rgb.astype(np.uint8), person).astype(np.float32), alpha, top
+    rgb, alpha = _CUTOUTS[key]()
+    half = person.cheek_width * 0.35
+    band = alpha[:, int(person.centre_x - half) : int(person.centre_x + half) + 1]
+    top = float(np.flatnonzero((band > 0.5).mean(axis=1) >= 0.3)[0])
+    return rgb.astype(np.float32), alpha, top
 
 
 @dataclass(frozen=True)
@@ -68,54 +219,69 @@ def vertical_gradient(top, bottom, size=(WIDTH, HEIGHT)) -> np.ndarray:
     ).copy()
 
 
-def shadowed(colour=XINHUA_BLUE, darken=0.65, side="right", size=(WIDTH, HEIGHT)) -> np.ndarray:
-    """A person's shadow cast on one side of the backdrop, softened at its edge."""
-    width, height = size
-    canvas = solid(colour, size)
-    ramp = np.clip((np.arange(width, dtype=np.float32) - width * 0.55) / (width * 0.1), 0, 1)
-    if side == "left":
-        ramp = ramp[::-1]
-    factor = 1 - (1 - darken) * ramp
-    return canvas * factor[None, :, None]
-
-
 def noisy(colour=XINHUA_BLUE, sigma=18.0, size=(WIDTH, HEIGHT), seed=0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     canvas = solid(colour, size)
     return np.clip(canvas + rng.normal(0, sigma, canvas.shape[:2])[:, :, None], 0, 255)
 
 
-def compose(*, scale=2.2, head_top=70.0, centre_x=None, background=None, size=(WIDTH, HEIGHT)):
-    """Place the cut-out person so that her hair top lands on `head_top` and her face centre on `centre_x`."""
+def compose(
+    person="collins",
+    *,
+    face_width=200.0,
+    eye_line=None,
+    head_top=70.0,
+    centre_x=None,
+    background=None,
+    shadow=None,
+    original=False,
+    size=(WIDTH, HEIGHT),
+):
+    """Place a cut-out person: cheeks `face_width` apart, the eyes on `eye_line` (or the head top on
+    `head_top`), the face's centre on `centre_x`. `shadow=(side, darken)` casts the person's shadow on
+    the backdrop beside the head; `original=True` keeps the photograph's own background."""
     width, height = size
-    if background is None:
-        background = solid(size=size)
+    who = PEOPLE[person]
+    background = solid(size=size) if background is None else background
     centre_x = width / 2 if centre_x is None else centre_x
-    src, alpha, src_top = cutout()
-    # Affine map source -> canvas: x' = scale*x + tx, y' = scale*y + ty.
-    tx = centre_x - scale * SOURCE_FACE_CX
-    ty = head_top - scale * src_top
+    src, alpha, src_top = cutout(person)
+    scale = face_width / who.cheek_width
+    tx = centre_x - scale * who.centre_x
+    ty = (eye_line - scale * who.eye_y) if eye_line is not None else (head_top - scale * src_top)
     matrix = np.array([[scale, 0, tx], [0, scale, ty]], np.float32)
-    person = cv2.warpAffine(src, matrix, (width, height), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    # Below the source's bottom edge the suit continues (a crop), not the backdrop.
-    cover = cv2.warpAffine(alpha, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    person_rows = cv2.warpAffine(src, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
-    person = np.where(cover[..., None] > 0, person_rows, person)
-    out = background * (1 - cover[..., None]) + person * cover[..., None]
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    # Below the source's bottom edge the clothes continue (a crop), not the backdrop.
+    person_rgb = cv2.warpAffine(src, matrix, (width, height), flags=interpolation, borderMode=cv2.BORDER_REPLICATE)
+    if original:
+        out = person_rgb
+    else:
+        cover = cv2.warpAffine(alpha, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if shadow is not None:
+            background = _cast_shadow(background, cover, face_width, *shadow)
+        out = background * (1 - cover[..., None]) + person_rgb * cover[..., None]
     expected = Expected(
-        head_top=head_top,
-        eye_line=scale * SOURCE_EYE_Y + ty,
-        face_width=scale * SOURCE_FACE_BOX_W,
+        head_top=scale * src_top + ty,
+        eye_line=scale * who.eye_y + ty,
+        face_width=face_width,
         centre_offset=centre_x - width / 2,
     )
     return np.clip(out, 0, 255).astype(np.uint8), expected
 
 
+def _cast_shadow(background, cover, face_width, side="right", darken=0.6):
+    """The person's silhouette, moved aside and softened, darkens the backdrop: a lamp off to one side."""
+    dx = face_width * 0.45 * (1 if side == "right" else -1)
+    moved = cv2.warpAffine(cover, np.float32([[1, 0, dx], [0, 1, face_width * 0.08]]), cover.shape[::-1])
+    soft = cv2.GaussianBlur(moved, (0, 0), face_width * 0.06)
+    return background * (1 - (1 - darken) * soft[..., None])
+
+
 def two_people(size=(WIDTH, HEIGHT)) -> np.ndarray:
-    width, height = size
-    canvas = solid(size=size)
-    left, _ = compose(scale=1.4, head_top=150, centre_x=width * 0.27, background=canvas, size=size)
-    both, _ = compose(scale=1.4, head_top=150, centre_x=width * 0.73, background=left.astype(np.float32), size=size)
+    width, _height = size
+    left, _ = compose("obama", face_width=130, head_top=150, centre_x=width * 0.27, size=size)
+    both, _ = compose(
+        "collins", face_width=130, head_top=150, centre_x=width * 0.73, background=left.astype(np.float32), size=size
+    )
     return both
 
 

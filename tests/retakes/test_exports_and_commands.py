@@ -125,8 +125,9 @@ def test_check_photo_json_lists_every_file_and_exits_1_on_a_failure(photo_files)
     assert [item["ok"] for item in report] == [True, False, False, False]
     assert report[0]["findings"] == []
     (head,) = report[1]["findings"]
-    assert set(head) == {"code", "message", "measured", "allowed"}
-    assert head["code"] == "head_top" and head["allowed"] == "50–110 px"
+    assert {"code", "kind", "measured", "allowed", "obtained", "message"} <= set(head)
+    assert head["code"] == "head_top" and head["allowed"] == [50, 110] and head["allowed_label"] == "50–110 px"
+    assert head["message"].startswith("头顶离上边缘太近")
     assert report[2]["findings"][0]["code"] == "not_an_image"
     assert report[3]["findings"][0]["code"] == "not_an_image"
 
@@ -143,3 +144,12 @@ def test_check_photo_text_output_names_the_problems(photo_files):
     result = run_check_photo(str(photo_files["head_too_high"]))
     assert result.returncode == 1
     assert "[head_top] 头顶离上边缘太近" in result.stdout
+
+
+def test_check_photo_takes_the_allowed_backdrops(photos, tmp_path):
+    path = tmp_path / "white.jpg"
+    path.write_bytes(photos["white_background"])
+    assert run_check_photo(str(path)).returncode == 1
+    assert run_check_photo("--backgrounds", "blue,white", str(path)).returncode == 0
+    refused = run_check_photo("--backgrounds", "green", str(path))
+    assert refused.returncode != 0 and "未知的背景色" in refused.stderr

@@ -1,6 +1,4 @@
-"""The automatic photo check against a corpus built from a real face photograph (see corpus.py)."""
-
-import re
+"""The automatic photo check: rules, bad files and messages (the multi-person matrix is test_photo_corpus.py)."""
 
 import pytest
 
@@ -22,11 +20,10 @@ def test_a_standard_photo_passes_with_measurements_where_it_was_placed(photos):
     assert report.decoded and report.format == "JPEG" and (report.width, report.height) == (480, 640)
     _, expected = corpus.compose()
     m = report.measurements
-    assert abs(m["head_top"] - expected.head_top) <= 4
-    assert abs(m["eye_line"] - expected.eye_line) <= 6
-    assert m["eye_line_estimated"] is False
-    # The Haar box is a little wider than the cheek-to-cheek width; within 15% of the placed size.
-    assert abs(m["face_width"] - expected.face_width) <= 0.15 * expected.face_width
+    assert abs(m["head_top"] - expected.head_top) <= 10
+    assert abs(m["eye_line"] - expected.eye_line) <= 10
+    assert abs(m["face_width"] - expected.face_width) <= 10
+    assert m["eye_line_obtained"] == m["face_width_obtained"] == m["head_top_obtained"] == "measured"
     assert abs(m["centre_offset"]) <= 10
     assert m["background_distance"] < 10
 
@@ -42,7 +39,8 @@ def test_a_standard_photo_passes_with_measurements_where_it_was_placed(photos):
         ("off_centre", "off_centre", True),
         ("grey_background", "background_color", True),
         ("gradient_background", "background_uneven", True),
-        ("shadowed_background", "background_uneven", False),  # the shadow also darkens the average
+        ("shadowed_background", "background_uneven", True),
+        ("white_background", "background_color", True),
         ("noisy_background", "background_uneven", True),
         ("two_faces", "multiple_faces", True),
         ("too_small_file", "file_size", True),
@@ -75,11 +73,10 @@ def test_no_face_is_reported_and_nothing_is_measured_about_a_face(photos):
 
 def test_head_position_messages_give_the_figure_and_the_range(photos):
     finding = next(f for f in check_photo(photos["head_too_high"]).findings if f.code == "head_top")
-    measured = int(re.search(r"(\d+) px", finding.measured).group(1))
-    assert abs(measured - 25) <= 4
-    assert "头顶离上边缘太近" in finding.message
-    assert f"{measured} px" in finding.message and "50–110 px" in finding.message
-    assert finding.allowed == "50–110 px"
+    assert abs(finding.measured - 25) <= 10 and finding.kind == "high"
+    assert finding.allowed == [50, 110]
+    assert finding.message.startswith(f"头顶离上边缘太近：{finding.measured} px，应为 50–110 px")
+    assert finding.allowed_label == "50–110 px"
 
     low = next(f for f in check_photo(photos["head_too_low"]).findings if f.code == "head_top")
     assert "头顶离上边缘太远" in low.message and "50–110 px" in low.message
@@ -91,11 +88,48 @@ def test_other_messages_name_what_is_wrong_with_figures(photos):
         for finding in check_photo(photos[name]).findings:
             by_code[finding.code] = finding
     assert "眼睛位置偏低" in by_code["eye_line"].message and "200–300 px" in by_code["eye_line"].message
-    assert "头像太小" in by_code["face_width"].message and "180–300 px" in by_code["face_width"].message
+    assert by_code["face_width"].message.startswith("脸部太窄：两颊之间")
+    assert "180–300 px（请离镜头近一些）" in by_code["face_width"].message
     assert "偏右" in by_code["off_centre"].message and "30 px" in by_code["off_centre"].message
-    assert "RGB(128,128,128)" in by_code["background_color"].message
-    assert "RGB(100,197,255)" in by_code["background_color"].message
-    assert "渐变或阴影" in by_code["background_uneven"].message
+    colour = by_code["background_color"].message
+    # The words a student acts on come before the figures.
+    assert colour.startswith("背景是灰色，应为蓝色")
+    assert colour.index("灰色") < colour.index("RGB(128,128,128)") < colour.index("RGB(100,197,255)")
+    assert "渐变" in by_code["background_uneven"].message
+
+
+def test_white_is_allowed_where_the_campaign_allows_it(photos):
+    assert "background_color" in codes(check_photo(photos["white_background"]))
+    assert check_photo(photos["white_background"], backgrounds=("blue", "white")).ok
+    report = check_photo(photos["pass"], backgrounds=("white",))
+    (finding,) = report.findings
+    assert finding.message.startswith("背景是蓝色，应为白色")
+
+
+def test_an_estimate_is_shown_but_does_not_fail_the_photo(photos):
+    from retakes.photo_check.report import Finding, PhotoReport
+
+    estimate = Finding("head_top", kind="high", measured=30, allowed=[50, 110], obtained="estimated")
+    report = PhotoReport(findings=[estimate], decoded=True)
+    assert report.ok
+    assert "估计值" in estimate.message and estimate.measured_label == "30 px（估计）"
+    measured = Finding("eye_line", kind="low", measured=330, allowed=[200, 300])
+    assert not PhotoReport(findings=[estimate, measured], decoded=True).ok
+
+
+def test_findings_are_stored_as_codes_and_figures_and_worded_when_shown(photos):
+    (finding,) = check_photo(photos["face_too_small"]).findings
+    stored = finding.as_dict()
+    assert set(stored) == {"code", "kind", "measured", "allowed", "obtained", "data"}
+    assert stored["code"] == "face_width" and stored["kind"] == "small"
+    assert isinstance(stored["measured"], int) and stored["allowed"] == [180, 300]
+    assert stored["obtained"] == "measured"
+    # Nothing worded is stored: no CJK character anywhere in the stored finding.
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in repr(stored))
+    from retakes.photo_check import findings_from_stored
+
+    (shown,) = findings_from_stored([stored])
+    assert shown.message == finding.message
 
 
 @pytest.mark.parametrize(
@@ -112,7 +146,7 @@ def test_other_messages_name_what_is_wrong_with_figures(photos):
 def test_bad_files_get_a_clear_finding_and_are_not_decoded(photos, name, code, words):
     report = check_photo(photos[name])
     assert report.codes == [code]
-    assert words in report.findings[0].message
+    assert words in report.findings[0].message, report.findings[0].message
     assert not report.decoded and not report.ok
 
 
@@ -143,14 +177,15 @@ def test_the_same_size_at_another_resolution_is_measured_on_a_scaled_copy(photos
     report = check_photo(photos["double_size"])
     (finding,) = report.findings
     assert "960" in finding.message and "1280" in finding.message and "缩放" in finding.message
-    assert abs(report.measurements["head_top"] - 70) <= 5
+    assert abs(report.measurements["head_top"] - 70) <= 10
 
 
 def test_thresholds_come_from_settings(photos, settings):
     settings.PHOTO_CHECK = {**settings.PHOTO_CHECK, "head_top_px": (80, 110)}
     finding = next(f for f in check_photo(photos["pass"]).findings if f.code == "head_top")
-    assert finding.allowed == "80–110 px"
-    settings.PHOTO_CHECK = {**settings.PHOTO_CHECK, "background_rgb": (128, 128, 128)}
+    assert finding.allowed == [80, 110] and "80–110 px" in finding.message
+    colours = {**settings.PHOTO_CHECK["background_colours"], "blue": (128, 128, 128)}
+    settings.PHOTO_CHECK = {**settings.PHOTO_CHECK, "background_colours": colours}
     assert "background_color" not in codes(check_photo(photos["grey_background"]))
 
 
@@ -168,14 +203,16 @@ def test_every_finding_code_is_in_the_published_list(photos):
 def test_config_lists_every_threshold():
     cfg = load_config()
     assert cfg.width == 480 and cfg.height == 640
-    assert cfg.background_rgb == (100, 197, 255)
+    assert cfg.background_colours["blue"] == (100, 197, 255)
 
 
 def test_a_phone_photo_is_decoded_reduced_and_reported_at_its_real_size(photos):
     report = check_photo(photos["phone_photo"])
     (finding,) = report.findings
-    assert finding.code == "dimensions" and finding.measured == "3024×4032 px"
+    assert finding.code == "dimensions" and finding.measured == [3024, 4032]
+    assert finding.measured_label == "3024×4032 px"
     assert (report.width, report.height) == (3024, 4032)
     # Measured on the 480x640 copy: the same framing as the standard photo.
-    assert abs(report.measurements["head_top"] - 70) <= 5
-    assert abs(report.measurements["eye_line"] - 259) <= 8
+    _, expected = corpus.compose()
+    assert abs(report.measurements["head_top"] - expected.head_top) <= 10
+    assert abs(report.measurements["eye_line"] - expected.eye_line) <= 10

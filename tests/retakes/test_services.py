@@ -137,13 +137,29 @@ def test_a_failing_photo_is_stored_with_its_findings_and_note(
     )
     assert photo.check_status == CheckStatus.FAILED
     assert [f["code"] for f in photo.findings] == ["background_color"]
-    assert "RGB(128,128,128)" in photo.findings[0]["message"]
+    # Stored as figures; the sentence is built when shown.
+    assert photo.findings[0]["measured"] == [128, 128, 128] and "message" not in photo.findings[0]
+    assert photo.finding_list[0].message.startswith("背景是灰色，应为蓝色")
     assert photo.note == "新华社给的就是灰底"
     request.refresh_from_db()
     assert request.status == Status.CHECKED
     event = request.events.last()
     assert event.note_code == "check_failed" and event.note_data["findings"] >= 1
     assert event.note_display == f"自动检查未通过：{event.note_data['findings']} 项问题"
+
+
+def test_the_campaign_decides_which_backdrop_colours_pass(
+    student, student_user, photos, django_capture_on_commit_callbacks
+):
+    request = file_request(student, student_user)
+    photo = submit(django_capture_on_commit_callbacks, request, photos["white_background"], student_user)
+    assert [f["code"] for f in photo.findings] == ["background_color"]
+    assert photo.finding_list[0].message.startswith("背景是白色，应为蓝色")
+
+    student.campaign.photo_backgrounds = ["blue", "white"]
+    student.campaign.save(update_fields=["photo_backgrounds"])
+    photo = submit(django_capture_on_commit_callbacks, request, photos["white_background"], student_user)
+    assert photo.check_status == CheckStatus.PASSED and photo.findings == []
 
 
 def test_the_check_job_only_checks_pending_photos(student, student_user, photos, django_capture_on_commit_callbacks):

@@ -311,10 +311,24 @@ def test_self_check_returns_findings_and_stores_nothing(student_user, student, p
     bad = client.post(reverse("retakes:self_check"), {"photo": upload(photos["face_too_small"])}).json()
     assert bad["ok"] is False
     (finding,) = bad["findings"]
-    assert finding["code"] == "face_width" and "头像太小" in finding["message"]
-    assert set(finding) == {"code", "message", "measured", "allowed"}
-    assert finding["allowed"] == "180–300 px"
+    assert finding["code"] == "face_width" and finding["message"].startswith("脸部太窄：两颊之间")
+    assert set(finding) == {
+        "code", "kind", "measured", "allowed", "obtained", "data", "message", "measured_label", "allowed_label"
+    }  # fmt: skip
+    assert finding["allowed"] == [180, 300] and finding["allowed_label"] == "180–300 px"
+    assert finding["obtained"] == "measured"
     assert stored_files(settings) == [] and not RetakePhoto.objects.exists()
+
+
+def test_self_check_judges_the_backdrop_by_the_students_campaign(student_user, student, photos):
+    client = logged_in(student_user)
+    body = client.post(reverse("retakes:self_check"), {"photo": upload(photos["white_background"])}).json()
+    assert [f["code"] for f in body["findings"]] == ["background_color"]
+    assert body["findings"][0]["message"].startswith("背景是白色，应为蓝色")
+    student.campaign.photo_backgrounds = ["blue", "white"]
+    student.campaign.save(update_fields=["photo_backgrounds"])
+    body = client.post(reverse("retakes:self_check"), {"photo": upload(photos["white_background"])}).json()
+    assert body["ok"] is True
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,10 @@
 import json
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from retakes.photo_check import check_photo_file
+from retakes.photo_check.config import DEFAULT_BACKGROUNDS, load_config
 from retakes.photo_check.report import Finding, PhotoReport
 
 
@@ -13,17 +14,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="照片文件")
         parser.add_argument("--json", action="store_true", dest="as_json", help="以 JSON 列表输出检查结果")
+        parser.add_argument(
+            "--backgrounds",
+            default=",".join(DEFAULT_BACKGROUNDS),
+            help="允许的背景色，逗号分隔（blue、white、red），默认按标准为 blue",
+        )
 
-    def handle(self, *args, paths, as_json: bool = False, **options):
+    def handle(self, *args, paths, as_json: bool = False, backgrounds: str = "", **options):
+        allowed = tuple(name.strip() for name in backgrounds.split(",") if name.strip())
+        unknown = set(allowed) - set(load_config().background_colours)
+        if unknown or not allowed:
+            raise CommandError(f"未知的背景色：{', '.join(sorted(unknown)) or backgrounds}")
         results = []
         for path in paths:
             try:
-                report = check_photo_file(path)
+                report = check_photo_file(path, backgrounds=allowed)
             except OSError as exc:
                 report = PhotoReport(
-                    findings=[
-                        Finding("not_an_image", f"无法读取文件：{exc.strerror or exc}", measured=path, allowed="")
-                    ]
+                    findings=[Finding("not_an_image", kind="unreadable", data={"error": exc.strerror or str(exc)})]
                 )
             results.append((path, report))
         if as_json:
