@@ -9,6 +9,7 @@ python3 dev.py install   only install (CI, before its other checks)
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -46,11 +47,25 @@ def demo(args: list[str]) -> None:
     os.environ["DJANGO_DEMO"] = "true"
     manage = [str(PYTHON), "manage.py"]
     run(*manage, "migrate", "--verbosity", "0")
+    compile_messages()
     run(*manage, "collectstatic", "--noinput", "--verbosity", "0")
     run(*manage, "seed_demo")
     address = args[0] if args else "127.0.0.1:8000"
     print(f"\n门户已启动：http://{address}/   （管理后台：http://{address}/admin/，按 Ctrl+C 停止）\n", flush=True)
     os.execv(str(PYTHON), [*manage, "runserver", address, "--noreload"])
+
+
+def compile_messages() -> None:
+    """locale/*.po -> .mo (the English pages); needs GNU gettext's msgfmt."""
+    if shutil.which("msgfmt") is None:
+        sys.exit(
+            "缺少 msgfmt：请安装 gettext（Debian/Ubuntu：apt-get install gettext）(msgfmt is missing: install gettext)"
+        )
+    print("编译翻译（compilemessages）…", flush=True)
+    ignore = ["--ignore", ".venv", "--ignore", "media", "--ignore", "staticfiles", "--ignore", "node_modules"]
+    # Demo settings: compiling needs no database, broker or secrets.
+    env = {**os.environ, "DJANGO_DEMO": "true"}
+    run(str(PYTHON), "manage.py", "compilemessages", "--verbosity", "0", *ignore, env=env)
 
 
 def lint_imports() -> None:
@@ -61,6 +76,7 @@ def lint_imports() -> None:
 
 def test(args: list[str]) -> None:
     ensure_environment("requirements-dev.txt")
+    compile_messages()
     lint_imports()
     os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *args])
 

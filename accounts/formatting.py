@@ -7,7 +7,7 @@ Times are shown in Asia/Shanghai whatever the language; only the words and order
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ def money(value) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.2f}"
+    return f"{sign}¥{abs(amount):.2f}"
 
 
 def _local(value: datetime.datetime) -> datetime.datetime:
@@ -38,8 +38,41 @@ def date(value: datetime.date | datetime.datetime | None) -> str:
     if isinstance(value, datetime.datetime):
         value = _local(value).date()
     if _english():
-        return f"{value:%d} {value:%b} {value.year}".lstrip("0")
+        return f"{value.day} {value:%b} {value.year}"
     return _("%(y)s年%(m)s月%(d)s日") % {"y": value.year, "m": value.month, "d": value.day}
+
+
+def date_weekday(value: datetime.date | None) -> str:
+    """2020年11月26日 星期四 / Thursday 26 Nov 2020: the day a student must come."""
+    if value is None:
+        return ""
+    weekday = dateformat.format(value, "l")  # the weekday's name in the active language
+    return f"{weekday} {date(value)}" if _english() else f"{date(value)} {weekday}"
+
+
+def datetime_long(value: datetime.datetime | None) -> str:
+    """2020年11月26日 08:31 / 26 Nov 2020 08:31."""
+    if value is None:
+        return ""
+    return f"{date(value)} {_local(value):%H:%M}"
+
+
+def date_short(value: datetime.date | datetime.datetime | None) -> str:
+    """11月26日 / 26 Nov: a day within the campaign's year (slots, desks)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = _local(value).date()
+    if _english():
+        return f"{value.day} {value:%b}"
+    return _("%(m)s月%(d)s日") % {"m": value.month, "d": value.day}
+
+
+def datetime_day(value: datetime.datetime | None) -> str:
+    """11月26日 08:31 / 26 Nov 08:31: when something happened on a campaign day."""
+    if value is None:
+        return ""
+    return f"{date_short(value)} {_local(value):%H:%M}"
 
 
 def date_iso(value: datetime.date | datetime.datetime | None) -> str:

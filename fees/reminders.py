@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formatting
 from notifications.services import notify
 from notifications.steps import step_before_deadline
 from sessions_app.models import Campaign
@@ -51,7 +52,7 @@ def send_remittance_reminders(*, today: datetime.date | None = None) -> int:
                     subject=campaign,
                     step=step,
                     title=_("%(campaign)s：请于 %(deadline)s 前收齐并上交采集费")
-                    % {"campaign": campaign.name, "deadline": campaign.remittance_deadline.strftime("%Y-%m-%d")},
+                    % {"campaign": campaign.name, "deadline": formatting.date(campaign.remittance_deadline)},
                     body="\n".join(lines),
                 ):
                     sent += 1

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formatting
 from accounts.audit import record_event
 from sessions_app.models import Campaign, College
 from sessions_app.scope import visible_colleges
@@ -121,7 +122,7 @@ def confirm_remittance(*, remittance: Remittance, actor, received_amount, note: 
             raise FeeError(
                 _("这张上交单已于 %(when)s 确认实收 %(amount)s，不能再改")
                 % {
-                    "when": timezone.localtime(existing.confirmed_at).strftime("%Y-%m-%d %H:%M"),
+                    "when": formatting.datetime_short(existing.confirmed_at),
                     "amount": money(existing.received_amount),
                 },
                 "already_confirmed",

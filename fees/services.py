@@ -22,6 +22,7 @@ from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
 from sessions_app.models import Campaign, Capture, Slot, Student
@@ -62,8 +63,7 @@ class PostResult:
     created: bool
 
 
-def money(value) -> str:
-    return f"¥{value:.2f}"
+money = formatting.money  # the one money format (accounts.formatting), kept here for fees' callers
 
 
 def parse_amount(value, *, allow_zero: bool = False) -> Decimal:
@@ -94,7 +94,7 @@ def check_paid_at(*, campaign_id: int, moment: datetime.datetime) -> datetime.da
     if moment < start - PAID_AT_BEFORE_CAMPAIGN:
         raise FeeError(
             _("缴费时间 %(when)s 早于本采集批次开始前 %(days)s 天，请核对")
-            % {"when": timezone.localtime(moment).strftime("%Y-%m-%d %H:%M"), "days": PAID_AT_BEFORE_CAMPAIGN.days},
+            % {"when": formatting.datetime_short(moment), "days": PAID_AT_BEFORE_CAMPAIGN.days},
             code="bad_paid_at",
         )
     return moment

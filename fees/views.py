@@ -189,6 +189,14 @@ def entry(request):
             "form": form,
             "error": error,
             "methods": COLLEGE_METHODS,
+            # The words fees.js shows, in the reader's language (no Chinese in the JS itself).
+            "labels": {
+                "captured": _("已采集"),
+                "not_captured": _("未采集（可预缴一次）"),
+                "paid_in_full": _("%(name)s 已缴清，无需再缴"),
+                "network": _("网络错误，请重试"),
+                "network_retry": _("网络错误：可直接再按一次回车重试，不会重复入账"),
+            },
         },
     )
 

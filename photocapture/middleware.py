@@ -1,4 +1,15 @@
+"""Project-wide middleware.
+
+ChosenLanguageMiddleware: the reader's language is Simplified Chinese unless they chose another
+with the header switch.
+
+Django's LocaleMiddleware would also follow the browser's Accept-Language, so a phone set to
+English would open the portal in English; here only the remembered choice (the language cookie
+that django.views.i18n.set_language writes) changes the language.
+"""
+
 from django.conf import settings
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 
@@ -24,3 +35,22 @@ def files_not_stored(get_response):
         return response
 
     return middleware
+
+
+class ChosenLanguageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.known = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.known else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch = response.headers.get("Vary", "")
+        if "Cookie" not in patch:
+            response.headers["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
+        translation.deactivate()
+        return response

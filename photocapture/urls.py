@@ -10,6 +10,7 @@ admin.site.index_title = "教务处管理"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's language switch
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/activate/", include("sessions_app.urls_activation")),

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
 from notifications.services import Message, notify_many
@@ -390,7 +391,7 @@ def record_paper_photo(*, request: RetakeRequest, actor, now: datetime.datetime 
         if request.paper_photo_received_at is not None:
             raise RetakeError(
                 _("已于 %(when)s 登记过收到纸质照片")
-                % {"when": timezone.localtime(request.paper_photo_received_at).strftime("%Y-%m-%d %H:%M")},
+                % {"when": formatting.datetime_short(request.paper_photo_received_at)},
                 "paper_already_received",
             )
         request.paper_photo_received_at = now or timezone.now()

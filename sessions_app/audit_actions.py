@@ -9,10 +9,8 @@ from .models import College, Slot, Student
 
 
 def _students(ids: set[int]) -> dict[int, str]:
-    return {
-        pk: f"{name}（{no}）"
-        for pk, name, no in Student.objects.filter(pk__in=ids).values_list("pk", "name", "student_no")
-    }
+    rows = Student.objects.filter(pk__in=ids).values_list("pk", "name", "student_no")
+    return {pk: _("%(name)s（%(no)s）") % {"name": name, "no": no} for pk, name, no in rows}
 
 
 def _slots(ids: set[int]) -> dict[int, str]:

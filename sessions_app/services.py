@@ -9,6 +9,7 @@ from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
 
@@ -272,7 +273,7 @@ def mask_identifier(identifier: str) -> str:
 
 
 def _already(student: Student, capture: Capture) -> CaptureResult:
-    when = timezone.localtime(capture.captured_at).strftime("%m月%d日 %H:%M")
+    when = formatting.datetime_day(capture.captured_at)
     return CaptureResult(
         Outcome.ALREADY,
         _("已于 %(when)s 采集过，本次未重复记录") % {"when": when},

@@ -76,10 +76,17 @@ def test_dev_py_test_runs_the_contracts_before_pytest(monkeypatch):
         sys.path.remove(str(ROOT))
     calls = []
     monkeypatch.setattr(dev, "ensure_environment", lambda requirements: calls.append(("install", requirements)))
-    monkeypatch.setattr(dev, "run", lambda *args, env=None: calls.append(("run", Path(args[0]).name)))
+    monkeypatch.setattr(
+        dev, "run", lambda *args, env=None: calls.append(("run", args[2] if len(args) > 2 else Path(args[0]).name))
+    )
     monkeypatch.setattr(dev.os, "execv", lambda path, argv: calls.append(("exec", argv[1:3])))
     dev.test(["-q"])
-    assert calls == [("install", "requirements-dev.txt"), ("run", "lint-imports"), ("exec", ["-m", "pytest"])]
+    assert calls == [
+        ("install", "requirements-dev.txt"),
+        ("run", "compilemessages"),  # the English catalogue, compiled before any test reads it
+        ("run", "lint-imports"),
+        ("exec", ["-m", "pytest"]),
+    ]
 
     def broken_contract(*args, env=None):
         calls.append(("run", Path(args[0]).name))

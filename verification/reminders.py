@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formatting
 from accounts.models import Role
 from notifications.models import Notification
 from notifications.services import Message, notify_many
@@ -107,7 +108,7 @@ def _record(messages_by_step: dict[str, list[Message]], summary: FanOutSummary) 
 def _verification_message(
     record: VerificationRecord, student: Student, campaign: Campaign, step: str, today: datetime.date
 ) -> Message:
-    due = f"{record.due_date:%Y年%m月%d日}"
+    due = formatting.date(record.due_date)
     if step == OVERDUE_STEP:
         title = _("网上校对已逾期：请立即登录学信网核对图像信息")
         body = _(
@@ -123,7 +124,7 @@ def _verification_message(
             "学生不上网校对，学校将无法提交毕业数据，后果由本人负责。照片或信息有误，请在本系统“网上校对”页面反馈。"
         ) % {
             "name": student.name,
-            "captured": f"{record.captured_on:%Y年%m月%d日}",
+            "captured": formatting.date(record.captured_on),
             "due": due,
             "url": campaign.chsi_url,
         }
@@ -195,7 +196,7 @@ def _slot_message(student: Student, campaign: Campaign) -> Message:
         "需携带：%(bring)s。注意事项：%(rules)s。"
     ) % {
         "name": student.name,
-        "date": f"{slot.date:%Y年%m月%d日}",
+        "date": formatting.date(slot.date),
         "time": slot.time_range(),
         "place": f"{location.campus.name} {location.name}",
         "group": slot.group.name,
@@ -288,7 +289,16 @@ def _digest_message(coordinator, *, campaign: Campaign, counts: dict, sample: di
         lines.append(_("%(college)s：%(n)s 人") % {"college": college.name, "n": counts.get(college.pk, 0)})
         for record in sample.get(college.pk, []):
             s = record.student
-            lines.append(f"  {s.student_no} {s.name} {s.class_name} 截止 {record.due_date:%m月%d日}")
+            lines.append(
+                "  "
+                + _("%(no)s %(name)s %(class)s 截止 %(due)s")
+                % {
+                    "no": s.student_no,
+                    "name": s.name,
+                    "class": s.class_name,
+                    "due": formatting.date_short(record.due_date),
+                }
+            )
     title = _("网上校对逾期名单：%(n)s 人未确认") % {"n": total}
     body = (
         _("以下学生已过网上校对截止日期仍未确认，学校将无法提交其毕业数据，请督促学生尽快登录学信网核对：")

@@ -27,6 +27,9 @@
   var message = $("#fee-message", root);
   var recent = $("#fee-recent", root);
   var busy = false;
+  var labelsNode = document.getElementById("fee-labels");
+  var labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
+  function label(key, name) { return (labels[key] || "").replace("%(name)s", name || ""); }
 
   function say(text, ok) {
     message.textContent = text || "";
@@ -37,7 +40,7 @@
     card.querySelectorAll("[data-field]").forEach(function (el) {
       var name = el.getAttribute("data-field");
       if (name === "captured_label") {
-        el.textContent = student.captured ? "已采集" : "未采集（可预缴一次）";
+        el.textContent = student.captured ? label("captured") : label("not_captured");
       } else if (name === "detail_link") {
         el.href = el.href.replace(/students\/\d+\//, "students/" + student.id + "/");
       } else if (name in student) {
@@ -69,7 +72,7 @@
         return;
       }
       // Paid up: still shown (the coordinator may want the detail), but say so before anything is typed.
-      say(data.student.limit === "0.00" ? data.student.name + " 已缴清，无需再缴" : "", data.student.limit !== "0.00");
+      say(data.student.limit === "0.00" ? label("paid_in_full", data.student.name) : "", data.student.limit !== "0.00");
       fill(data.student);
       $("#pay-key", root).value = data.key;
       amount.value = data.student.suggested;
@@ -77,7 +80,7 @@
       amount.focus();
       amount.select();
     }).catch(function () {
-      say("网络错误，请重试", false);
+      say(label("network"), false);
     }).then(function () { busy = false; });
   });
 
@@ -107,7 +110,7 @@
       reset();
     }).catch(function () {
       // The request may have gone through: resending with the same key is safe.
-      say("网络错误：可直接再按一次回车重试，不会重复入账", false);
+      say(label("network_retry"), false);
       amount.focus();
     }).then(function () { busy = false; submit.disabled = false; });
   });

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import CODE_PATTERN, action_choices, describe, record_event
@@ -88,6 +89,21 @@ def test_rows_store_codes_and_data_and_render_chinese(day):
         ("采集", "张三（20170001） 在 金石滩第一组 11-26 09:50-11:00 采集"),
         ("撤销采集", "撤销 张三（20170001） 的采集，原因：刷错了人"),
     ]
+
+
+def test_rows_render_english_for_an_english_reader(day):
+    _day_events(day)
+    with translation.override("en"):
+        rendered = [(e.action_label, e.summary) for e in describe(AuditEvent.objects.order_by("id"))]
+    first, second = "金石滩第一组 11-26 09:50-11:00", "金石滩第二组 11-26 08:30-09:50"
+    assert rendered == [
+        ("Slot override", f"张三 (20170001): slot {first} → {second}, reason: 与考试冲突"),
+        ("Slot override cleared", f"张三 (20170001) back to the slot the rules give: {second} → {first}"),
+        ("Capture", f"张三 (20170001) captured at {first}"),
+        ("Capture undone", "Capture of 张三 (20170001) undone, reason: 刷错了人"),
+    ]
+    # Reading them in English changed nothing stored: the same rows still read in Chinese.
+    assert describe(AuditEvent.objects.order_by("id"))[3].summary == "撤销 张三（20170001） 的采集，原因：刷错了人"
 
 
 def test_admin_lists_readable_actions_and_summaries(client, day):

@@ -298,9 +298,9 @@ def test_remit_and_confirm_through_pages(client, captured, campaign, college, co
     response = client.post(
         reverse("fees:confirm_remittance", args=[remittance.pk]), {"received_amount": "16.50"}, follow=True
     )
-    assert "相差 ¥-0.50" in text(response)
+    assert "相差 -¥0.50" in text(response)
     page = text(client.get(reverse("fees:remittance", args=[remittance.pk])))
-    assert '<span class="badge bad">¥-0.50</span>' in page
+    assert '<span class="badge bad">-¥0.50</span>' in page
 
 
 def test_other_coordinator_cannot_open_or_create_remittance(

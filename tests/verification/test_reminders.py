@@ -46,7 +46,7 @@ def test_reminders_follow_the_steps_and_stop_when_verified(
     assert steps_of(keen) == []
     assert steps_of(late_verifier) == ["d-14"]
     assert LocmemSmsBackend.outbox[0][0] == "13800000002"
-    assert "2021年01月05日" in LocmemSmsBackend.outbox[0][1]
+    assert "2021年1月5日" in LocmemSmsBackend.outbox[0][1]
     assert "https://xjxl.chsi.com.cn" in LocmemSmsBackend.outbox[0][1]
     assert len(LocmemSmsBackend.outbox) == 1
 
