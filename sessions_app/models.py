@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 class Level(models.TextChoices):
     UNDERGRADUATE = "undergraduate", _("本科")
     GRADUATE = "graduate", _("研究生")
+    JUNIOR = "junior", _("专科")
 
 
 class WindowUnit(models.TextChoices):
@@ -267,6 +268,9 @@ class Student(models.Model):
         related_name="counseled_students",
         verbose_name=_("辅导员"),
     )
+    # The counselor as the roster names them; kept when they have no account yet, so the
+    # student is linked the moment one is created (sessions_app.services.link_counselor_students).
+    counselor_name = models.CharField(_("辅导员姓名（名单）"), max_length=64, blank=True, default="")
     collection_code = models.CharField(_("学信网采集码"), max_length=64, null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

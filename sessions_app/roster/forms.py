@@ -1,10 +1,10 @@
 from django import forms
-from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from intake.forms import check_upload, file_field
+
 from ..models import Campaign
-from .files import RosterFileError, check_xlsx, human_size
+from .files import limits
 
 
 class RosterUploadForm(forms.Form):
@@ -14,26 +14,9 @@ class RosterUploadForm(forms.Form):
         empty_label=None,
         error_messages={"invalid_choice": gettext_lazy("请选择一个采集批次")},
     )
-    file = forms.FileField(
-        label=gettext_lazy("名单文件（.xlsx）"),
-        error_messages={
-            "required": gettext_lazy("请选择要上传的名单文件"),
-            "empty": gettext_lazy("文件是空的：请上传学生名单 .xlsx 文件"),
-            "invalid": gettext_lazy("没有收到文件，请重新选择后上传"),
-        },
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
-    )
+    file = file_field(gettext_lazy("名单文件"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.ROSTER_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("文件有 %(size)s，超过了 %(limit)s 的上限：请只保留名单所在的工作表后再上传")
-                % {"size": human_size(upload.size), "limit": human_size(limit)}
-            )
-        try:
-            check_xlsx(upload)
-        except RosterFileError as exc:
-            raise forms.ValidationError(str(exc)) from None
+        check_upload(upload, limits())
         return upload

@@ -17,12 +17,9 @@ from django.utils.translation import gettext_lazy
 from ..idcard import InvalidIdNumber, gender_from_id, validate_id_number
 from ..models import Campaign, Level, Student
 from . import selectors
-from .columns import COLUMNS, HeaderMap, describe_expected, map_headers, recognised_count
-from .files import Source, open_first_sheet
+from .columns import COLUMNS
+from .files import RosterFileError, Source, open_roster
 from .results import RowError
-
-# Title rows above the header ("2021届毕业生名单") are common; look this far down for it.
-HEADER_SEARCH_ROWS = 10
 
 # Parsed column -> Student field it is stored in (student_no is the key, stored separately).
 MODEL_FIELD = {
@@ -37,6 +34,7 @@ MODEL_FIELD = {
     "phone": "phone",
     "email": "email",
     "counselor": "counselor_id",
+    "counselor_name": "counselor_name",
     "collection_code": "collection_code",
 }
 
@@ -51,8 +49,32 @@ LEVELS = {
     "博士研究生": Level.GRADUATE,
     "硕士生": Level.GRADUATE,
     "博士生": Level.GRADUATE,
+    "硕士研究生(学术学位)": Level.GRADUATE,
+    "专业学位硕士": Level.GRADUATE,
+    "专科": Level.JUNIOR,
+    "专科生": Level.JUNIOR,
+    "大专": Level.JUNIOR,
+    "高职": Level.JUNIOR,
+    "高职专科": Level.JUNIOR,
+    "高职高专": Level.JUNIOR,
+    "普通专科": Level.JUNIOR,
+    "专升本": Level.UNDERGRADUATE,
+    "第二学士学位": Level.UNDERGRADUATE,
 }
-GENDERS = {"男": "男", "男性": "男", "m": "男", "male": "男", "女": "女", "女性": "女", "f": "女", "female": "女"}
+LEVELS.update({str(label): value for value, label in Level.choices})
+# GB/T 2261.1: 1 male, 2 female; CHSI and most systems also write M/F.
+GENDERS = {
+    "男": "男",
+    "男性": "男",
+    "m": "男",
+    "male": "男",
+    "1": "男",
+    "女": "女",
+    "女性": "女",
+    "f": "女",
+    "female": "女",
+    "2": "女",
+}
 
 # Lazy, so the happy path never pays for a translation lookup; they are only rendered into error messages.
 LABELS = {
@@ -73,7 +95,12 @@ _SPACE_BETWEEN_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 
 
 class _Bad(Exception):
-    """A cell's value is wrong; the message says why, in words the registrar can act on."""
+    """A cell's value is wrong: a code for programs, a message the registrar can act on."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 @dataclass(slots=True)
@@ -90,16 +117,18 @@ class ParsedRoster:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     data_rows: int = 0
-    header: HeaderMap | None = None
+    table: object = None  # the intake Table the rows came from
+    header: object = None  # the same table once a usable header was found
     colleges: selectors.NameLookup | None = None
     campuses: selectors.NameLookup | None = None
     counselors: selectors.NameLookup | None = None
+    counselors_without_account: dict[str, int] = field(default_factory=dict)
 
     def title(self, column: str) -> str:
         """The column's header as written in the file, so the registrar can find it."""
-        if self.header is not None and column in self.header.titles:
-            return self.header.titles[column]
-        return next(c.label for c in COLUMNS if c.field == column)
+        if self.table is not None and column in self.table.titles:
+            return self.table.titles[column]
+        return next(c.label for c in COLUMNS if c.key == column)
 
 
 # --- cell values -----------------------------------------------------------
@@ -127,34 +156,38 @@ def _limit(text: str, field_name: str, label: str) -> str:
     limit = _MAX_LENGTH[field_name]
     if len(text) > limit:
         raise _Bad(
-            _("%(label)s 最长 %(limit)s 个字符，这里有 %(n)s 个") % {"label": label, "limit": limit, "n": len(text)}
+            "too_long",
+            _("%(label)s 最长 %(limit)s 个字符，这里有 %(n)s 个") % {"label": label, "limit": limit, "n": len(text)},
         )
     return text
 
 
 def parse_student_no(raw) -> str:
     if isinstance(raw, float) and not raw.is_integer():
-        raise _Bad(_("学号是带小数的数字（%(value)s）：请把学号列设为文本格式后重新填写") % {"value": raw})
+        raise _Bad(
+            "student_no_decimal",
+            _("学号是带小数的数字（%(value)s）：请把学号列设为文本格式后重新填写") % {"value": raw},
+        )
     text = "".join(cell_text(raw).split())
     if not text:
-        raise _Bad(_("学号为空"))
+        raise _Bad("student_no_empty", _("学号为空"))
     return _limit(text, "student_no", LABELS["student_no"])
 
 
 def parse_name(raw) -> str:
     text = _SPACE_BETWEEN_CJK.sub("", cell_text(raw))
     if not text:
-        raise _Bad(_("姓名为空"))
+        raise _Bad("name_empty", _("姓名为空"))
     return _limit(text, "name", LABELS["name"])
 
 
 def parse_id_number(raw) -> str:
     if isinstance(raw, datetime.date | datetime.time):
-        raise _Bad(_("身份证号单元格是日期格式，内容已被 Excel 改变：请把该列设为文本格式后重新填写"))
+        raise _Bad("id_number_date", _("身份证号单元格是日期格式，内容已被 Excel 改变：请把该列设为文本格式后重新填写"))
     try:
         return validate_id_number(raw)
     except InvalidIdNumber as exc:
-        raise _Bad(str(exc)) from None
+        raise _Bad("id_number_invalid", str(exc)) from None
 
 
 def parse_gender(raw) -> str:
@@ -163,7 +196,10 @@ def parse_gender(raw) -> str:
         return ""
     gender = GENDERS.get(text.casefold())
     if gender is None:
-        raise _Bad(_("性别“%(value)s”无法识别：请填写“男”或“女”，或留空（按身份证号判断）") % {"value": text})
+        raise _Bad(
+            "gender_unknown",
+            _("性别“%(value)s”无法识别：请填写“男”“女”（或 1、2，M、F），或留空（按身份证号判断）") % {"value": text},
+        )
     return gender
 
 
@@ -174,8 +210,9 @@ def parse_level(raw, default: str) -> str:
     level = LEVELS.get(text)
     if level is None:
         raise _Bad(
-            _("层次“%(value)s”无法识别：请填写“本科”或“研究生”（也可写硕士、博士、硕士研究生、博士研究生）")
-            % {"value": text}
+            "level_unknown",
+            _("层次“%(value)s”无法识别：请填写“本科”“专科”或“研究生”（也可写硕士、博士、高职、大专）")
+            % {"value": text},
         )
     return level
 
@@ -184,7 +221,7 @@ def parse_named(raw, lookup: selectors.NameLookup, *, what: str, required: bool,
     text = cell_text(raw)
     if not text:
         if required:
-            raise _Bad(_("%(what)s为空") % {"what": what})
+            raise _Bad("required_empty", _("%(what)s为空") % {"what": what})
         return None
     pk = lookup.find(text)
     if pk is not None:
@@ -192,12 +229,13 @@ def parse_named(raw, lookup: selectors.NameLookup, *, what: str, required: bool,
     key = selectors.name_key(text)
     if key in lookup.ambiguous:
         raise _Bad(
+            "name_ambiguous",
             _("“%(value)s”同时对应 %(names)s，无法确定是哪一个：%(fix)s")
             % {
                 "value": text,
                 "names": "、".join(f"“{n}”" for n in lookup.ambiguous[key]),
                 "fix": lookup.ambiguous_fix,
-            }
+            },
         )
     suggestion = lookup.suggest(text)
     reason = _("%(what)s“%(value)s”不在系统中") % {"what": what, "value": text}
@@ -205,7 +243,7 @@ def parse_named(raw, lookup: selectors.NameLookup, *, what: str, required: bool,
         reason += _("，是不是“%(suggestion)s”？") % {"suggestion": suggestion}
     else:
         reason += _("。")
-    raise _Bad(reason + str(hint))
+    raise _Bad("name_unknown", reason + str(hint))
 
 
 def parse_phone(raw) -> str:
@@ -219,7 +257,7 @@ def parse_email(raw) -> str:
     try:
         validate_email(text)
     except ValidationError:
-        raise _Bad(_("邮箱“%(value)s”格式不正确") % {"value": text}) from None
+        raise _Bad("email_invalid", _("邮箱“%(value)s”格式不正确") % {"value": text}) from None
     return _limit(text, "email", LABELS["email"])
 
 
@@ -246,103 +284,82 @@ def _memoized(convert):
             cache[key] = outcome
         if outcome[0]:
             return outcome[1]
-        raise _Bad(str(outcome[1]))
+        raise _Bad(outcome[1].code, outcome[1].message)
 
     return converted
 
 
 # --- the file --------------------------------------------------------------
 
+PROGRESS_EVERY = 2000
 
-def parse_roster(*, source: Source, campaign: Campaign) -> ParsedRoster:
-    """Read and validate every row; raises files.RosterFileError if the file itself is unreadable."""
+
+def parse_roster(*, source: Source, campaign: Campaign, filename: str = "", progress=None) -> ParsedRoster:
+    """Read and validate every row; raises files.RosterFileError if the file itself is unreadable.
+
+    progress, when given, is called as progress(done, total) every few thousand rows.
+    """
     result = ParsedRoster()
-    with open_first_sheet(source) as sheet:
-        if sheet.other_sheets:
-            result.warnings.append(
-                RowError(
-                    None,
-                    None,
-                    _("工作簿有多个工作表，只读取了第一个“%(first)s”，未读取：%(others)s")
-                    % {"first": sheet.title, "others": "、".join(sheet.other_sheets)},
-                )
-            )
-        header = _find_header(sheet.rows, result)
-        if header is None or result.errors:
-            return result
-        result.header = header
-        _parse_rows(sheet.rows, header, campaign, result)
+    try:
+        table = open_roster(source, filename=filename)
+    except RosterFileError as exc:
+        if not exc.code.startswith("header_"):
+            raise
+        # The file was read; what is wrong is its content, listed like the rows' problems.
+        result.errors.append(RowError(None, None, exc.code, exc.message))
+        return result
+    result.table = table
+    result.warnings.extend(RowError(None, None, n.code, n.message) for n in table.notices)
+    _check_header(table, result)
+    if result.errors:
+        return result
+    result.header = table
+    plan = _plan(table, campaign, result)
+    _parse_rows(table, plan, result, progress)
     return result
 
 
-def _find_header(rows, result: ParsedRoster) -> HeaderMap | None:
-    first_seen: tuple[int, tuple] | None = None
-    for number, values in enumerate(rows, start=1):
-        if first_seen is None and any(v is not None and str(v).strip() for v in values):
-            first_seen = (number, values)
-        if recognised_count(values) >= 2:
-            header = map_headers(values, row=number)
-            _check_header(header, result)
-            return header
-        if number >= HEADER_SEARCH_ROWS:
-            break
-    found = ""
-    if first_seen is not None:
-        titles = [str(v).strip() for v in first_seen[1] if v is not None and str(v).strip()]
-        found = _("第 %(row)s 行是：%(titles)s。") % {"row": first_seen[0], "titles": "、".join(titles)}
-    result.errors.append(
-        RowError(
-            None,
-            None,
-            _("前 %(n)s 行中没有找到表头（如“学号”“姓名”“身份证号”“学院”）。%(found)s%(expected)s")
-            % {"n": HEADER_SEARCH_ROWS, "found": found, "expected": describe_expected()},
-        )
-    )
-    return None
-
-
-def _check_header(header: HeaderMap, result: ParsedRoster) -> None:
-    missing = header.missing()
-    if missing:
+def _check_header(table, result: ParsedRoster) -> None:
+    for label, first, second in table.duplicates:
         result.errors.append(
             RowError(
-                header.row,
-                None,
-                _("缺少必需的列：%(missing)s。表头是：%(found)s。%(expected)s")
-                % {
-                    "missing": "、".join(c.label for c in missing),
-                    "found": "、".join(list(header.titles.values()) + header.unknown),
-                    "expected": describe_expected(),
-                },
-            )
-        )
-    for label, first, second in header.duplicates:
-        result.errors.append(
-            RowError(
-                header.row,
+                table.header_row,
                 second,
+                "column_duplicate",
                 _("与“%(first)s”列都表示%(label)s，无法确定用哪一列：请删除其中一列")
                 % {"first": first, "label": label},
             )
         )
-    if header.unknown:
-        result.warnings.append(
-            RowError(
-                header.row,
-                None,
-                _("以下列不是名单所需的信息，已忽略：%(unknown)s") % {"unknown": "、".join(header.unknown)},
-            )
-        )
 
 
-def _parse_rows(rows, header: HeaderMap, campaign: Campaign, result: ParsedRoster) -> None:
+@dataclass
+class _Plan:
+    """How each row is converted: built once per file from its header."""
+
+    columns: list[str]
+    steps: list[tuple]  # (column, position, convert, title)
+    student_no_at: int
+    gender_index: int
+    id_index: int
+    code_index: int | None
+    counselor_at: int | None
+    student_no_title: str = ""
+
+
+def _converters(campaign: Campaign, result: ParsedRoster, counselors_present: bool) -> dict:
     colleges = result.colleges = selectors.college_lookup()
     campuses = result.campuses = selectors.campus_lookup()
-    counselors = result.counselors = selectors.counselor_lookup() if "counselor" in header.positions else None
+    counselors = result.counselors = selectors.counselor_lookup() if counselors_present else None
     college_hint = gettext_lazy("请核对学院名称，或由教务处在管理后台给该学院添加别名")
     campus_hint = gettext_lazy("请核对校区名称，或在管理后台给该校区添加别名")
-    counselor_hint = gettext_lazy("请填写辅导员的姓名或工号（登录用户名），或先在管理后台创建该辅导员账号")
     level_default = campaign.level
+
+    def counselor(raw):
+        # A counselor without an account is no error: the name is kept and linked once the account exists.
+        text = cell_text(raw)
+        if not text or counselors.find(text) is not None or selectors.name_key(text) in counselors.ambiguous:
+            return parse_named(raw, counselors, what=LABELS["counselor"], required=False, hint="")
+        return None
 
     converters = {
         "name": parse_name,
@@ -355,117 +372,179 @@ def _parse_rows(rows, header: HeaderMap, campaign: Campaign, result: ParsedRoste
         "campus": lambda raw: parse_named(raw, campuses, what=LABELS["campus"], required=False, hint=campus_hint),
         "phone": parse_phone,
         "email": parse_email,
-        "counselor": lambda raw: parse_named(
-            raw, counselors, what=LABELS["counselor"], required=False, hint=counselor_hint
-        ),
+        "counselor": counselor,
         "collection_code": parse_collection_code,
     }
     # Colleges, classes, levels... repeat down the file: convert each distinct cell once.
     for column in ("gender", "college", "major", "class_name", "level", "campus", "counselor"):
         converters[column] = _memoized(converters[column])
+    return converters
+
+
+def _plan(table, campaign: Campaign, result: ParsedRoster) -> _Plan:
+    converters = _converters(campaign, result, table.has("counselor"))
     # Gender is always written: when the file has no such column (or a blank cell) it follows from the ID number.
-    columns = [
-        c.field for c in COLUMNS if c.field != "student_no" and (c.field in header.positions or c.field == "gender")
-    ]
+    columns = [c.key for c in COLUMNS if c.key != "student_no" and (table.has(c.key) or c.key == "gender")]
     result.fields = [MODEL_FIELD[c] for c in columns]
-    plan = [(c, header.positions.get(c), converters[c], result.title(c)) for c in columns]
-    student_no_at = header.positions["student_no"]
-    student_no_title = result.title("student_no")
-    gender_index = columns.index("gender")
-    id_index = columns.index("id_number")
-    code_index = columns.index("collection_code") if "collection_code" in columns else None
-    width = max(header.positions.values()) + 1
+    if table.has("counselor"):
+        result.fields.append("counselor_name")
+    steps = [(c, table.columns.get(c), converters[c], result.title(c)) for c in columns]
+    return _Plan(
+        columns=columns,
+        steps=steps,
+        student_no_at=table.columns["student_no"],
+        gender_index=columns.index("gender"),
+        id_index=columns.index("id_number"),
+        code_index=columns.index("collection_code") if "collection_code" in columns else None,
+        counselor_at=table.columns.get("counselor"),
+        student_no_title=result.title("student_no"),
+    )
 
-    seen_no: dict[str, tuple[int, tuple, tuple | None]] = {}
-    seen_id: dict[str, tuple[int, str]] = {}
-    seen_code: dict[str, tuple[int, str]] = {}
-    errors, warnings = result.errors, result.warnings
-    id_title = result.title("id_number")
 
-    for number, raw_row in enumerate(rows, start=header.row + 1):
-        if len(raw_row) < width:
-            raw_row = raw_row + (None,) * (width - len(raw_row))
-        raw = tuple(raw_row[i] for i in header.positions.values())
+def _convert(number: int, cells: list, plan: _Plan) -> tuple[str | None, list, list[RowError]]:
+    """One row's cells as the values the model stores, and what is wrong with them."""
+    errors: list[RowError] = []
+    try:
+        student_no = parse_student_no(cells[plan.student_no_at])
+    except _Bad as exc:
+        student_no = None
+        errors.append(RowError(number, plan.student_no_title, exc.code, exc.message))
+    values: list = []
+    for _column, position, convert, title in plan.steps:
+        try:
+            values.append(convert(cells[position] if position is not None else None))
+        except _Bad as exc:
+            values.append(None)
+            errors.append(RowError(number, title, exc.code, exc.message))
+    if plan.counselor_at is not None:
+        values.append(_limit(cell_text(cells[plan.counselor_at]), "counselor_name", LABELS["counselor"]) or "")
+    return student_no, values, errors
+
+
+def _check_gender(number: int, values: list, plan: _Plan, result: ParsedRoster) -> None:
+    id_number = values[plan.id_index]
+    if id_number is None:
+        return
+    implied = gender_from_id(id_number)
+    if not values[plan.gender_index]:
+        values[plan.gender_index] = implied
+    elif values[plan.gender_index] != implied:
+        result.warnings.append(
+            RowError(
+                number,
+                result.title("gender"),
+                "gender_differs",
+                _("填的是“%(given)s”，但身份证号表示“%(implied)s”：已按表格导入，请核对")
+                % {"given": values[plan.gender_index], "implied": implied},
+            )
+        )
+
+
+class _Seen:
+    """Student numbers, ID numbers and collection codes met so far in the file."""
+
+    def __init__(self):
+        self.numbers: dict[str, tuple[int, tuple, tuple | None]] = {}
+        self.ids: dict[str, tuple[int, str]] = {}
+        self.codes: dict[str, tuple[int, str]] = {}
+
+
+def _duplicates(number, student_no, raw, values, parsed, plan: _Plan, seen: _Seen, result) -> list[RowError] | None:
+    """Clashes with earlier rows; None when the row repeats an earlier one exactly (imported once)."""
+    errors: list[RowError] = []
+    if student_no is not None:
+        earlier = seen.numbers.get(student_no)
+        if earlier is not None:
+            earlier_row, earlier_raw, earlier_parsed = earlier
+            if earlier_raw == raw or (parsed is not None and parsed == earlier_parsed):
+                # A row pasted twice says nothing new: importing it once is what the registrar meant.
+                result.warnings.append(
+                    RowError(
+                        number, None, "row_repeated", _("与第 %(row)s 行完全相同，只导入一次") % {"row": earlier_row}
+                    )
+                )
+                return None
+            errors.append(
+                RowError(
+                    number,
+                    result.title("student_no"),
+                    "student_no_duplicate",
+                    _("学号 %(no)s 与第 %(row)s 行重复，但两行内容不同：请删除或改正其中一行")
+                    % {"no": student_no, "row": earlier_row},
+                )
+            )
+        else:
+            seen.numbers[student_no] = (number, raw, parsed)
+    id_number = values[plan.id_index]
+    if id_number is not None:
+        earlier = seen.ids.get(id_number)
+        if earlier is not None and earlier[1] != student_no:
+            errors.append(
+                RowError(
+                    number,
+                    result.title("id_number"),
+                    "id_number_duplicate",
+                    _("身份证号与第 %(row)s 行（学号 %(no)s）重复：同一个人不能有两个学号")
+                    % {"row": earlier[0], "no": earlier[1]},
+                )
+            )
+        elif earlier is None and student_no is not None:
+            seen.ids[id_number] = (number, student_no)
+    if plan.code_index is not None and values[plan.code_index] and student_no is not None:
+        code = values[plan.code_index]
+        earlier = seen.codes.get(code)
+        if earlier is not None and earlier[1] != student_no:
+            errors.append(
+                RowError(
+                    number,
+                    result.title("collection_code"),
+                    "collection_code_duplicate",
+                    _("采集码与第 %(row)s 行（学号 %(no)s）重复") % {"row": earlier[0], "no": earlier[1]},
+                )
+            )
+        elif earlier is None:
+            seen.codes[code] = (number, student_no)
+    return errors
+
+
+def _parse_rows(table, plan: _Plan, result: ParsedRoster, progress=None) -> None:
+    positions = list(table.columns.values())
+    seen = _Seen()
+    total = len(table.rows)
+    for done, (number, cells) in enumerate(table.rows, start=1):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
+        raw = tuple(cells[i] for i in positions)
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
             continue
         result.data_rows += 1
-        row_errors: list[RowError] = []
-        try:
-            student_no = parse_student_no(raw_row[student_no_at])
-        except _Bad as exc:
-            student_no = None
-            row_errors.append(RowError(number, student_no_title, str(exc)))
-        values: list = []
-        for _column, position, convert, title in plan:
-            try:
-                values.append(convert(raw_row[position] if position is not None else None))
-            except _Bad as exc:
-                values.append(None)
-                row_errors.append(RowError(number, title, str(exc)))
-        id_number = values[id_index]
-        if id_number is not None:
-            implied = gender_from_id(id_number)
-            if not values[gender_index]:
-                values[gender_index] = implied
-            elif values[gender_index] != implied:
-                warnings.append(
-                    RowError(
-                        number,
-                        result.title("gender"),
-                        _("填的是“%(given)s”，但身份证号表示“%(implied)s”：已按表格导入，请核对")
-                        % {"given": values[gender_index], "implied": implied},
-                    )
-                )
+        student_no, values, row_errors = _convert(number, cells, plan)
+        _check_gender(number, values, plan, result)
         parsed = tuple(values) if not row_errors else None
-
-        if student_no is not None:
-            earlier = seen_no.get(student_no)
-            if earlier is not None:
-                earlier_row, earlier_raw, earlier_parsed = earlier
-                if earlier_raw == raw or (parsed is not None and parsed == earlier_parsed):
-                    # A row pasted twice says nothing new: importing it once is what the registrar meant.
-                    warnings.append(
-                        RowError(number, None, _("与第 %(row)s 行完全相同，只导入一次") % {"row": earlier_row})
-                    )
-                    continue
-                row_errors.append(
-                    RowError(
-                        number,
-                        student_no_title,
-                        _("学号 %(no)s 与第 %(row)s 行重复，但两行内容不同：请删除或改正其中一行")
-                        % {"no": student_no, "row": earlier_row},
-                    )
-                )
-            else:
-                seen_no[student_no] = (number, raw, parsed)
-        if id_number is not None:
-            earlier = seen_id.get(id_number)
-            if earlier is not None and earlier[1] != student_no:
-                row_errors.append(
-                    RowError(
-                        number,
-                        id_title,
-                        _("身份证号与第 %(row)s 行（学号 %(no)s）重复：同一个人不能有两个学号")
-                        % {"row": earlier[0], "no": earlier[1]},
-                    )
-                )
-            elif earlier is None and student_no is not None:
-                seen_id[id_number] = (number, student_no)
-        if code_index is not None and values[code_index] and student_no is not None:
-            code = values[code_index]
-            earlier = seen_code.get(code)
-            if earlier is not None and earlier[1] != student_no:
-                row_errors.append(
-                    RowError(
-                        number,
-                        result.title("collection_code"),
-                        _("采集码与第 %(row)s 行（学号 %(no)s）重复") % {"row": earlier[0], "no": earlier[1]},
-                    )
-                )
-            elif earlier is None:
-                seen_code[code] = (number, student_no)
-
+        clashes = _duplicates(number, student_no, raw, values, parsed, plan, seen, result)
+        if clashes is None:
+            continue
+        row_errors.extend(clashes)
+        if plan.counselor_at is not None and values[-1] and values[plan.columns.index("counselor")] is None:
+            if not any(e.column == result.title("counselor") for e in row_errors):
+                name = values[-1]
+                result.counselors_without_account[name] = result.counselors_without_account.get(name, 0) + 1
         if row_errors:
-            errors.extend(row_errors)
-        else:
-            result.rows.append(ParsedRow(number, student_no, tuple(values)))
+            result.errors.extend(row_errors)
+            continue
+        result.rows.append(ParsedRow(number, student_no, tuple(values)))
+    if progress is not None:
+        progress(total, total)
+    _counselor_notices(result)
+
+
+def _counselor_notices(result: ParsedRoster) -> None:
+    for name, count in sorted(result.counselors_without_account.items()):
+        suggestion = result.counselors.suggest(name) if result.counselors else None
+        message = _("辅导员“%(name)s”（%(n)s 名学生）还没有账号：学生会记下这个姓名，账号创建后自动关联") % {
+            "name": name,
+            "n": count,
+        }
+        if suggestion:
+            message += _("；如果是“%(suggestion)s”，请改正名单") % {"suggestion": suggestion}
+        result.warnings.append(RowError(None, result.title("counselor"), "counselor_without_account", message))

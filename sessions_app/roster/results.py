@@ -4,25 +4,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from intake import Notice, RowError
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem, located the way the registrar finds it in Excel: row number and header."""
-
-    row: int | None
-    column: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        if self.row is not None and self.column:
-            return _("第 %(row)s 行，%(column)s 列：%(reason)s") % {
-                "row": self.row,
-                "column": self.column,
-                "reason": self.reason,
-            }
-        if self.row is not None:
-            return _("第 %(row)s 行：%(reason)s") % {"row": self.row, "reason": self.reason}
-        return self.reason
+__all__ = ["Change", "ImportReport", "Notice", "PreviewRow", "RowError"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +38,12 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     preview: list[PreviewRow] = field(default_factory=list)
+    # Counselors the file names who have no account yet: name -> number of students.
+    counselors_without_account: dict[str, int] = field(default_factory=dict)
+    sheet: str = ""
     dry_run: bool = False
     written: bool = False
+    table: object = None  # the intake Table, for the error workbook
 
     @property
     def ok(self) -> bool:

@@ -17,6 +17,16 @@ def name_key(value) -> str:
     return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).casefold()
 
 
+_SHARED_SUFFIXES = ("学院", "校区", "分院", "书院", "学部", "系")
+
+
+def _stem(key: str) -> str:
+    for suffix in _SHARED_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
 @dataclass
 class NameLookup:
     """Names and aliases -> id, with the closest known name for a typo."""
@@ -51,8 +61,10 @@ class NameLookup:
     def suggest(self, value) -> str | None:
         key = name_key(value)
         if key not in self._suggestions:
-            close = difflib.get_close_matches(key, list(self._canonical), n=1, cutoff=0.5)
-            self._suggestions[key] = self._canonical[close[0]] if close else None
+            # Compared without the suffix every name shares: "经济学院" is not "机电学院" because both end in 学院.
+            stems = {_stem(k): k for k in self._canonical}
+            close = difflib.get_close_matches(_stem(key), list(stems), n=1, cutoff=0.6) if _stem(key) else []
+            self._suggestions[key] = self._canonical[stems[close[0]]] if close else None
         return self._suggestions[key]
 
 

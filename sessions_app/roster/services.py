@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import record_event
+from intake.errors import sorted_errors
 
 from ..idcard import mask_id_number
 from ..models import Campaign, Level, Student
@@ -36,6 +37,7 @@ _LABELS = {
     "phone": gettext_lazy("手机号"),
     "email": gettext_lazy("邮箱"),
     "counselor_id": gettext_lazy("辅导员"),
+    "counselor_name": gettext_lazy("辅导员姓名"),
     "collection_code": gettext_lazy("采集码"),
 }
 
@@ -47,16 +49,25 @@ def import_roster(
     actor,
     dry_run: bool = False,
     filename: str = "",
+    progress=None,
 ) -> ImportReport:
     """Import source into campaign; with any error (or dry_run) nothing is written.
 
     Students are matched by student number: new ones are created, changed ones updated,
     and students missing from the file are left alone (counted in not_in_file).
-    Raises files.RosterFileError when the file itself cannot be read.
+    source is a path, bytes or a file object (a background job passes a path). progress, if
+    given, is called as progress(done, total) while the rows are checked.
+    Raises files.RosterFileError (intake.IntakeError: code + message) when the file itself cannot be read.
     """
-    parsed = parse_roster(source=source, campaign=campaign)
+    parsed = parse_roster(source=source, campaign=campaign, filename=filename, progress=progress)
     report = ImportReport(
-        rows=parsed.data_rows, errors=list(parsed.errors), warnings=list(parsed.warnings), dry_run=dry_run
+        rows=parsed.data_rows,
+        errors=list(parsed.errors),
+        warnings=list(parsed.warnings),
+        dry_run=dry_run,
+        counselors_without_account=dict(parsed.counselors_without_account),
+        table=parsed.table,
+        sheet=getattr(parsed.table, "sheet", ""),
     )
     if parsed.header is None or not parsed.fields:
         return report
@@ -66,6 +77,7 @@ def import_roster(
                 # Two imports into one campaign at once would both decide "create" for the same student.
                 Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk").first()
             creates, updates = _compare(parsed, campaign, report)
+            report.errors = sorted_errors(report.errors)
             if report.errors or dry_run:
                 return report
             _write(parsed, campaign, creates, updates)
@@ -83,13 +95,16 @@ def import_roster(
                     "unchanged": report.unchanged,
                     "not_in_file": report.not_in_file,
                     "warnings": len(report.warnings),
+                    "counselors_without_account": sorted(report.counselors_without_account),
                 },
             )
             report.written = True
     except IntegrityError:
         # Someone changed a student (in the admin, say) between our checks and our writes.
         report.written = False
-        report.errors.append(RowError(None, None, _("写入时与其他人同时进行的修改冲突，未写入任何数据：请重新导入")))
+        report.errors.append(
+            RowError(None, None, "write_conflict", _("写入时与其他人同时进行的修改冲突，未写入任何数据：请重新导入"))
+        )
     return report
 
 
@@ -116,6 +131,7 @@ def _compare(
                 RowError(
                     row.row,
                     id_title,
+                    "id_number_taken",
                     _("该身份证号已属于本批次中学号为 %(no)s 的学生：同一个人不能有两个学号，请核对学号或身份证号")
                     % {"no": owner},
                 )
@@ -128,6 +144,7 @@ def _compare(
                     RowError(
                         row.row,
                         parsed.title("collection_code"),
+                        "collection_code_taken",
                         _("该采集码已属于本批次中学号为 %(no)s 的学生") % {"no": owner},
                     )
                 )
@@ -154,6 +171,7 @@ def _compare(
             RowError(
                 None,
                 None,
+                "not_in_file",
                 _("本批次已有 %(n)s 名学生不在这份名单中：导入不会删除他们，如需删除请在管理后台操作")
                 % {"n": report.not_in_file},
             )

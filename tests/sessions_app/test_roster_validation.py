@@ -56,13 +56,10 @@ def test_missing_required_column_lists_the_expected_headers(world, tmp_path):
     header = ["学号", "姓名", "学院", "专业"]
     report = check(world, tmp_path, [["2017000001", "王伟", "机电工程学院", "机械"]], header=header)
     [message] = messages(report)
-    assert message.startswith("第 1 行：缺少必需的列：身份证号。")
+    assert message.startswith("工作表“Sheet”第 1 行的表头缺少：身份证号。")
     assert "表头是：学号、姓名、学院、专业" in message
-    assert (
-        "必需的列：学号（学生编号/学生学号）、姓名（学生姓名）、身份证号（身份证号码/证件号码/公民身份号码/身份证）"
-        in message
-    )
-    assert "可选的列：性别、专业（专业名称）" in message
+    assert "必需的列：学号（学生编号/学生学号/学籍号）、姓名（学生姓名）、身份证号（身份证号码/证件号码/证件号）" in message
+    assert "可选的列：性别（性别码）、专业（专业名称）" in message
     assert report.created == 0
 
 
@@ -143,28 +140,29 @@ def test_college_aliases_and_full_width_spelling(world, tmp_path):
     assert report.errors == [] and report.created == 2
 
 
-def test_unknown_campus_and_counselor_are_errors_with_suggestions(world, tmp_path):
+def test_unknown_campus_is_an_error_and_a_counselor_without_account_is_listed(world, tmp_path):
     report = check(world, tmp_path, [student_row(1, 校区="金石摊校区", 辅导员="李老帅")])
     assert messages(report) == [
         "第 2 行，校区 列：校区“金石摊校区”不在系统中，是不是“金石滩校区”？"
         "请核对校区名称，或在管理后台给该校区添加别名",
-        "第 2 行，辅导员 列：辅导员“李老帅”不在系统中，是不是“李老师（fdy001）”？"
-        "请填写辅导员的姓名或工号（登录用户名），或先在管理后台创建该辅导员账号",
     ]
+    assert report.counselors_without_account == {"李老帅": 1}
+    [warning] = [w for w in report.warnings if w.code == "counselor_without_account"]
+    assert "李老帅" in warning.message and "李老师（fdy001）" in warning.message
 
 
 def test_level_gender_email_and_student_number_cells(world, tmp_path):
     header = [*HEADER, "邮箱"]
     rows = [
-        {**student_row(1), "层次": "专科"},
+        {**student_row(1), "层次": "幼儿园"},
         {**student_row(2), "性别": "M?"},
         {**student_row(3), "邮箱": "not-an-email"},
         {**student_row(4), "学号": 2017000004.5},
         {**student_row(5), "学号": "", "姓名": ""},
     ]
     assert messages(check(world, tmp_path, rows, header=header)) == [
-        "第 2 行，层次 列：层次“专科”无法识别：请填写“本科”或“研究生”（也可写硕士、博士、硕士研究生、博士研究生）",
-        "第 3 行，性别 列：性别“M?”无法识别：请填写“男”或“女”，或留空（按身份证号判断）",
+        "第 2 行，层次 列：层次“幼儿园”无法识别：请填写“本科”“专科”或“研究生”（也可写硕士、博士、高职、大专）",
+        "第 3 行，性别 列：性别“M?”无法识别：请填写“男”“女”（或 1、2，M、F），或留空（按身份证号判断）",
         "第 4 行，邮箱 列：邮箱“not-an-email”格式不正确",
         "第 5 行，学号 列：学号是带小数的数字（2017000004.5）：请把学号列设为文本格式后重新填写",
         "第 6 行，学号 列：学号为空",

@@ -1,0 +1,339 @@
+"""Find the table a clerk means in a workbook, and hand its rows over with sheet row numbers."""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from django.utils.translation import gettext as _
+
+from . import formats, readers
+from .errors import IntakeError, Notice
+from .guards import Limits, check_size
+from .text import clean_cell, header_code, normalize_header, plain
+
+HEADER_SEARCH_ROWS = 20
+INSTRUCTION_SHEETS = (
+    "填表说明",
+    "填写说明",
+    "说明",
+    "使用说明",
+    "导入说明",
+    "注意事项",
+    "instructions",
+    "readme",
+    "示例",
+)
+_FOOTER = re.compile(
+    r"^(制表人|制表|填表人|经办人|打印日期|打印时间|导出时间|审核人|审核|负责人|签字|签名|盖章|合计|总计|小计|共计|备注|说明|注[:：])"
+)
+_COUNT_FOOTER = re.compile(r"^共\d+(人|条|行|名)")
+
+Source = str | Path | bytes | IO[bytes]
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str  # the name shown to the clerk and written in the template
+    variants: tuple[str, ...] = ()  # other headers meaning the same, CHSI codes included (XH, SFZH...)
+    required: bool = False
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    fields: tuple[Field, ...]
+    # At least one of each group must be present (CHSI: 学号 or 身份证号).
+    one_of: tuple[tuple[str, ...], ...] = ()
+
+    def __post_init__(self):
+        lookup = {}
+        for f in self.fields:
+            for name in (f.label, *f.variants):
+                lookup.setdefault(normalize_header(name), f)
+        object.__setattr__(self, "_lookup", lookup)
+
+    def field_for(self, header) -> Field | None:
+        if header is None or header == "":
+            return None
+        found = self._lookup.get(normalize_header(header))
+        if found is None:
+            code = header_code(header)
+            found = self._lookup.get(code) if code else None
+        return found
+
+    def label(self, key: str) -> str:
+        return next(f.label for f in self.fields if f.key == key)
+
+    def expected(self) -> str:
+        def one(f: Field) -> str:
+            others = [v for v in f.variants if not v.isascii()][:3]
+            return f"{f.label}（{'/'.join(others)}）" if others else f.label
+
+        required = "、".join(one(f) for f in self.fields if f.required)
+        optional = "、".join(one(f) for f in self.fields if not f.required)
+        groups = "；".join("/".join(self.label(k) for k in group) for group in self.one_of)
+        parts = []
+        if required:
+            parts.append(_("必需的列：%(cols)s") % {"cols": required})
+        if groups:
+            parts.append(_("至少要有其一：%(cols)s") % {"cols": groups})
+        if optional:
+            parts.append(_("可选的列：%(cols)s") % {"cols": optional})
+        return "；".join(parts)
+
+
+@dataclass
+class Table:
+    kind: str
+    sheet: str
+    header_row: int  # the (last) header row's number in the sheet
+    columns: dict[str, int]  # field key -> 0-based column index
+    titles: dict[str, str]  # field key -> the header as written in the file
+    headers: list[str]  # every header cell, by column, as written
+    rows: list[tuple[int, list]] = field(default_factory=list)  # (sheet row number, cells)
+    unknown: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str, str]] = field(default_factory=list)  # (label, first, second)
+    notices: list[Notice] = field(default_factory=list)
+    encoding: str = ""
+
+    def has(self, key: str) -> bool:
+        return key in self.columns
+
+    def title(self, key: str, vocabulary: Vocabulary | None = None) -> str:
+        if key in self.titles:
+            return self.titles[key]
+        return vocabulary.label(key) if vocabulary else key
+
+    def cell(self, cells: list, key: str):
+        index = self.columns.get(key)
+        return cells[index] if index is not None and index < len(cells) else None
+
+
+def read_bytes(source: Source) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | Path):
+        try:
+            with open(source, "rb") as fh:
+                return fh.read()
+        except FileNotFoundError:
+            raise IntakeError("file_missing", _("找不到文件：%(path)s") % {"path": source}) from None
+        except IsADirectoryError:
+            raise IntakeError("file_missing", _("这是一个目录，不是文件：%(path)s") % {"path": source}) from None
+    source.seek(0)
+    data = source.read()
+    source.seek(0)
+    return data
+
+
+def source_size(source: Source) -> int | None:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return len(source)
+    if isinstance(source, str | Path):
+        try:
+            return Path(source).stat().st_size
+        except OSError:
+            return None
+    size = getattr(source, "size", None)
+    return size if isinstance(size, int) else None
+
+
+def open_table(source: Source, *, vocabulary: Vocabulary, filename: str = "", limits: Limits | None = None) -> Table:
+    """Guard, read and locate the table; IntakeError (code + message) when the file cannot be used."""
+    limits = limits or Limits()
+    size = source_size(source)
+    if size is not None:
+        check_size(size, limits)  # before reading a byte of an oversized file
+    data = read_bytes(source)
+    check_size(len(data), limits)
+    kind = formats.sniff(data)
+    notices = []
+    mismatch = formats.mismatch_notice(kind, filename or (str(source) if isinstance(source, str | Path) else ""))
+    if mismatch:
+        notices.append(Notice("format_mismatch", mismatch))
+    book = readers.read(data, kind, limits, sheet_filter=lambda name, visible: visible and not _is_instructions(name))
+    table = _locate(book, vocabulary)
+    table.notices[:0] = notices
+    if book.encoding and book.encoding not in ("utf-8", "utf-8-sig"):
+        table.notices.append(
+            Notice("encoding", _("按 %(encoding)s 编码读取了这个文本文件") % {"encoding": book.encoding.upper()})
+        )
+    table.encoding = book.encoding
+    return table
+
+
+def _is_instructions(name: str) -> bool:
+    key = normalize_header(name)
+    return any(key.startswith(word) or key.endswith(word) for word in INSTRUCTION_SHEETS)
+
+
+def _fill_merged(sheet: readers.RawSheet) -> None:
+    """A merged cell's value in every cell it covers: 学院 merged down its students' rows."""
+    rows = sheet.rows
+    for (r0, c0), (r1, c1) in sheet.merged:
+        r0 -= sheet.first_row - 1
+        r1 -= sheet.first_row - 1
+        c0 -= sheet.first_column
+        c1 -= sheet.first_column
+        if r0 < 0 or c0 < 0 or r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                if row[c] in ("", None):
+                    row[c] = value
+
+
+def _score(vocabulary: Vocabulary, cells) -> int:
+    return len({f.key for f in (vocabulary.field_for(v) for v in cells) if f is not None})
+
+
+def _combined(vocabulary: Vocabulary, top: list, bottom: list) -> list:
+    width = max(len(top), len(bottom))
+    top = list(top) + [""] * (width - len(top))
+    bottom = list(bottom) + [""] * (width - len(bottom))
+    out = []
+    for t, b in zip(top, bottom, strict=True):
+        if vocabulary.field_for(b) is not None or (b not in ("", None) and vocabulary.field_for(t) is None):
+            out.append(b)
+        else:
+            out.append(t if t not in ("", None) else b)
+    return out
+
+
+def _find_header(sheet: readers.RawSheet, vocabulary: Vocabulary) -> tuple[int, int, list] | None:
+    """(index of the last header row, score, header cells) or None."""
+    best = None
+    rows = sheet.rows[:HEADER_SEARCH_ROWS]
+    for i, row in enumerate(rows):
+        candidates = [(i, _score(vocabulary, row), row)]
+        if i + 1 < len(rows):
+            merged = _combined(vocabulary, row, rows[i + 1])
+            candidates.append((i + 1, _score(vocabulary, merged), merged))
+        for candidate in candidates:
+            if candidate[1] >= 2 and (best is None or candidate[1] > best[1]):
+                best = candidate
+    return best
+
+
+def _locate(book: readers.RawBook, vocabulary: Vocabulary) -> Table:
+    skipped_hidden = [s.name for s in book.sheets if not s.visible]
+    skipped_instructions = [s.name for s in book.sheets if s.visible and _is_instructions(s.name)]
+    found = None
+    first_text = None
+    for sheet in book.sheets:
+        if not sheet.visible or _is_instructions(sheet.name) or not sheet.rows:
+            continue
+        _fill_merged(sheet)
+        header = _find_header(sheet, vocabulary)
+        if first_text is None:
+            first_text = next(((sheet, i, r) for i, r in enumerate(sheet.rows[:5]) if any(plain(v) for v in r)), None)
+        if header is not None and (found is None or header[1] > found[1][1]):
+            found = (sheet, header)
+            if not _missing(vocabulary, header[2]):
+                break
+    if found is None:
+        hint = ""
+        if first_text is not None:
+            sheet, i, row = first_text
+            titles = [str(v).strip() for v in row if plain(v)][:12]
+            hint = _("第 %(row)s 行是：%(titles)s。") % {"row": sheet.first_row + i, "titles": "、".join(titles)}
+        raise IntakeError(
+            "header_missing",
+            _("没有找到表头（前 %(n)s 行中没有认识的列名）。%(found)s%(expected)s")
+            % {"n": HEADER_SEARCH_ROWS, "found": hint, "expected": vocabulary.expected()},
+        )
+    sheet, (index, _score_value, header_cells) = found
+    table = _table(book.kind, sheet, index, header_cells, vocabulary)
+    if len([s for s in book.sheets if s.visible]) > 1 or skipped_hidden:
+        table.notices.insert(0, Notice("sheet_chosen", _("读取了工作表“%(name)s”") % {"name": sheet.name}))
+    if skipped_hidden:
+        table.notices.append(
+            Notice("sheet_hidden", _("跳过了隐藏的工作表：%(names)s") % {"names": "、".join(skipped_hidden)})
+        )
+    if skipped_instructions:
+        table.notices.append(
+            Notice("sheet_instructions", _("跳过了说明工作表：%(names)s") % {"names": "、".join(skipped_instructions)})
+        )
+    missing = _missing(vocabulary, header_cells)
+    if missing:
+        raise IntakeError(
+            "header_incomplete",
+            _("工作表“%(sheet)s”第 %(row)s 行的表头缺少：%(missing)s。表头是：%(found)s。%(expected)s")
+            % {
+                "sheet": sheet.name,
+                "row": table.header_row,
+                "missing": missing,
+                "found": "、".join(h for h in table.headers if h),
+                "expected": vocabulary.expected(),
+            },
+        )
+    return table
+
+
+def _missing(vocabulary: Vocabulary, header_cells) -> str:
+    present = {f.key for f in (vocabulary.field_for(v) for v in header_cells) if f is not None}
+    missing = [f.label for f in vocabulary.fields if f.required and f.key not in present]
+    for group in vocabulary.one_of:
+        if not present.intersection(group):
+            missing.append(_("“%(names)s”之一") % {"names": "”或“".join(vocabulary.label(k) for k in group)})
+    return "、".join(missing)
+
+
+def _table(kind: str, sheet: readers.RawSheet, index: int, header_cells: list, vocabulary: Vocabulary) -> Table:
+    headers = [" ".join(str(v).split()) if v not in (None, "") else "" for v in header_cells]
+    table = Table(kind, sheet.name, sheet.first_row + index, {}, {}, headers)
+    for position, title in enumerate(headers):
+        if not title:
+            continue
+        f = vocabulary.field_for(title)
+        if f is None:
+            table.unknown.append(title)
+        elif f.key in table.columns:
+            table.duplicates.append((f.label, table.titles[f.key], title))
+        else:
+            table.columns[f.key] = position
+            table.titles[f.key] = title
+    if table.unknown:
+        table.notices.append(
+            Notice("columns_ignored", _("以下列不需要，已忽略：%(names)s") % {"names": "、".join(table.unknown)})
+        )
+    width = len(headers)
+    footers, repeats = [], []
+    for i in range(index + 1, len(sheet.rows)):
+        cells = [clean_cell(v) for v in sheet.rows[i]]
+        if len(cells) < width:
+            cells.extend([None] * (width - len(cells)))
+        filled = [v for v in cells if v is not None and plain(v)]
+        if not filled:
+            continue
+        number = sheet.first_row + i
+        first = plain(filled[0])
+        if _FOOTER.match(first) or _COUNT_FOOTER.match(first):
+            footers.append(number)
+            continue
+        if _score(vocabulary, cells) >= max(2, len(table.columns) - 1):
+            repeats.append(number)  # a header repeated on each printed page
+            continue
+        table.rows.append((number, cells))
+    if footers:
+        table.notices.append(
+            Notice(
+                "footer_skipped",
+                _("第 %(rows)s 行是表尾（如制表人、打印日期、合计），没有当作数据读取")
+                % {"rows": "、".join(map(str, footers[:10]))},
+                tuple(footers),
+            )
+        )
+    if repeats:
+        table.notices.append(
+            Notice(
+                "header_repeated",
+                _("第 %(rows)s 行重复了表头，已跳过") % {"rows": "、".join(map(str, repeats[:10]))},
+                tuple(repeats),
+            )
+        )
+    return table
