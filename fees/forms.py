@@ -6,6 +6,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from intake.forms import check_upload, file_field
+
 from .models import DIRECT_METHODS, Method
 from .services import CLIENT_TOKEN
 
@@ -77,7 +79,14 @@ class ReverseForm(KeyedForm):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("缴费记录（.xlsx）"))
+    file = file_field(_("缴费记录"))
+
+    def clean_file(self):
+        from .payment_import import LIMITS
+
+        upload = self.cleaned_data["file"]
+        check_upload(upload, LIMITS)
+        return upload
 
 
 class RemittanceForm(KeyedForm):

@@ -1,14 +1,12 @@
 """Payments from a spreadsheet: all rows or none, every bad row listed.
 
-Headers: 学号, 金额, 方式 (现金/微信/支付宝/银行转账/校园统一支付平台), 备注, optionally 日期.
-Each row's idempotency key is the file's SHA-256 plus the row number, so uploading the same file
-again posts nothing new.
+Headers: 学号, 金额, 方式 (现金/微信/支付宝/银行转账/校园统一支付平台), 备注, optionally 日期, in any
+format the shared intake reads (.xlsx, .xls, CSV, HTML tables). Each row's idempotency key is
+the file's SHA-256 plus the row number, so uploading the same file again posts nothing new.
 """
 
 import datetime
 import hashlib
-import io
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,6 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from intake import Field, IntakeError, Limits, RowError, Vocabulary, open_table
+from intake.errors import sorted_errors
+from intake.table import read_bytes
+from intake.text import plain
 from sessions_app.models import Campaign, Student
 from sessions_app.scope import visible_students
 
@@ -24,8 +26,16 @@ from .services import FeeError, _Rollback, parse_amount, post_payment
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
-REQUIRED = ("学号", "金额", "方式")
-OPTIONAL = ("备注", "日期")
+LIMITS = Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS + 100)
+VOCABULARY = Vocabulary(
+    fields=(
+        Field("student_no", "学号", ("学生学号", "xh"), True, "2017001001"),
+        Field("amount", "金额", ("缴费金额", "实收金额", "金额(元)", "je", "jfje"), True, "17.00"),
+        Field("method", "方式", ("缴费方式", "支付方式", "付款方式", "jffs"), True, "现金"),
+        Field("note", "备注", ("说明", "bz")),
+        Field("date", "日期", ("缴费日期", "缴费时间", "支付时间", "jfrq")),
+    )
+)
 
 METHOD_NAMES = {
     "现金": Method.CASH,
@@ -48,7 +58,9 @@ class ImportResult:
     created: int = 0
     replayed: int = 0
     total: Decimal = ZERO
-    errors: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    notices: list = field(default_factory=list)
+    table: object = None  # the intake Table, for the error workbook
 
     @property
     def ok(self) -> bool:
@@ -65,16 +77,18 @@ class _Row:
     occurred_at: datetime.datetime | None
 
 
+def payment_template() -> bytes:
+    from intake.workbooks import template_workbook
+
+    return template_workbook(
+        VOCABULARY,
+        title=_("缴费记录"),
+        notes=[_("方式填写：现金、微信、支付宝、银行转账；金额用小数点，如 17.00")],
+    )
+
+
 def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "".join(unicodedata.normalize("NFKC", str(value)).split())
-
-
-def _row_error(number: int, column: str, reason: str) -> str:
-    return _("第 %(row)s 行，%(column)s 列：%(reason)s") % {"row": number, "column": column, "reason": reason}
+    return plain(value)
 
 
 def _parse_date(value) -> datetime.datetime:
@@ -102,82 +116,81 @@ def _parse_date(value) -> datetime.datetime:
     return moment
 
 
-def _read_rows(data: bytes) -> tuple[list[_Row], list[str], int]:
-    from openpyxl import load_workbook
+def _check_row(table, number: int, cells: list) -> tuple[_Row | None, list[RowError]]:
+    errors: list[RowError] = []
 
+    def bad(key: str, code: str, message: str) -> None:
+        errors.append(RowError(number, table.title(key, VOCABULARY), code, message))
+
+    student_no = _text(table.cell(cells, "student_no"))
+    if not student_no:
+        bad("student_no", "student_no_empty", _("学号为空"))
+    amount = None
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-    except Exception:  # openpyxl raises many kinds on a file that is not a workbook
-        raise FeeError(_("无法读取文件：请上传 Excel 的 .xlsx 文件（不支持 .xls 或 .csv）"), "file_unreadable")
-    if not header:
-        raise FeeError(_("文件是空的：第 1 行应是表头 学号、金额、方式、备注、日期"), "file_empty")
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        name = _text(name)
-        if name in REQUIRED + OPTIONAL and name not in columns:
-            columns[name] = index
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        raise FeeError(
-            _("第 1 行缺少表头：%(missing)s（需要 学号、金额、方式，可选 备注、日期）")
-            % {"missing": "、".join(missing)},
-            "header_missing",
+        amount = parse_amount(table.cell(cells, "amount"))
+    except FeeError as exc:
+        bad("amount", exc.code, exc.message)
+    method_text = _text(table.cell(cells, "method"))
+    method = METHOD_NAMES.get(method_text)
+    if method is None:
+        bad(
+            "method",
+            "method_unknown",
+            _("“%(value)s”不是可用的方式，应为 现金、微信、支付宝、银行转账 或 校园统一支付平台")
+            % {"value": method_text[:20]},
         )
-
-    parsed: list[_Row] = []
-    errors: list[str] = []
-    count = 0
-    for number, values in enumerate(rows, start=2):
-        cells = {name: (values[index] if index < len(values) else None) for name, index in columns.items()}
-        if all(v is None or _text(v) == "" for v in cells.values()):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            raise FeeError(_("文件超过 %(max)s 行，请分批导入") % {"max": MAX_ROWS}, "too_many_rows")
-        row_errors = []
-        student_no = _text(cells["学号"])
-        if not student_no:
-            row_errors.append(_row_error(number, "学号", _("学号为空")))
-        amount = None
+    note = str(table.cell(cells, "note") or "").strip()
+    if len(note) > 200:
+        bad("note", "note_too_long", _("备注最多 200 字"))
+    occurred_at = None
+    raw_date = table.cell(cells, "date")
+    if raw_date not in (None, ""):
         try:
-            amount = parse_amount(cells["金额"])
-        except FeeError as exc:
-            row_errors.append(_row_error(number, "金额", exc.message))
-        method = METHOD_NAMES.get(_text(cells["方式"]))
-        if method is None:
-            row_errors.append(
-                _row_error(
-                    number,
-                    "方式",
-                    _("“%(value)s”不是可用的方式，应为 现金、微信、支付宝、银行转账 或 校园统一支付平台")
-                    % {"value": _text(cells["方式"])[:20]},
-                )
-            )
-        note = str(cells.get("备注") or "").strip()
-        if len(note) > 200:
-            row_errors.append(_row_error(number, "备注", _("备注最多 200 字")))
-        occurred_at = None
-        if "日期" in cells and cells["日期"] not in (None, ""):
-            try:
-                occurred_at = _parse_date(cells["日期"])
-            except ValueError as exc:
-                row_errors.append(_row_error(number, "日期", str(exc)))
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        parsed.append(_Row(number, student_no, amount, method, note, occurred_at))
-    return parsed, errors, count
+            occurred_at = _parse_date(raw_date)
+        except ValueError as exc:
+            bad("date", "date_invalid", str(exc))
+    if errors:
+        return None, errors
+    return _Row(number, student_no, amount, method, note, occurred_at), errors
 
 
-def import_payments(*, campaign: Campaign, data: bytes, actor) -> ImportResult:
-    """Check every row, then post them all in one transaction; any refusal posts nothing."""
+def _read_rows(data: bytes, filename: str = "", progress=None):
+    try:
+        table = open_table(data, vocabulary=VOCABULARY, filename=filename, limits=LIMITS)
+    except IntakeError as exc:
+        raise FeeError(exc.message, code=exc.code) from None
+    parsed: list[_Row] = []
+    errors: list[RowError] = []
+    if len(table.rows) > MAX_ROWS:
+        raise FeeError(_("文件超过 %(max)s 行，请分批导入") % {"max": MAX_ROWS}, code="too_many_rows")
+    for done, (number, cells) in enumerate(table.rows, start=1):
+        if progress is not None and done % 2000 == 0:
+            progress(done, len(table.rows))
+        row, row_errors = _check_row(table, number, cells)
+        errors.extend(row_errors)
+        if row is not None:
+            parsed.append(row)
+    return table, parsed, errors
+
+
+def import_payments(
+    *, campaign: Campaign, data: bytes | None = None, source=None, actor, filename: str = "", progress=None
+) -> ImportResult:
+    """Check every row, then post them all in one transaction; any refusal posts nothing.
+
+    data (bytes) or source (a path or file object, as a background job passes it). progress,
+    if given, is called as progress(done, total) while rows are checked.
+    """
+    if data is None:
+        try:
+            data = read_bytes(source)
+        except IntakeError as exc:
+            raise FeeError(exc.message, code=exc.code) from None
     if len(data) > MAX_BYTES:
-        raise FeeError(_("文件过大：不能超过 %(mb)s MB") % {"mb": MAX_BYTES // (1024 * 1024)}, "file_too_large")
-    rows, errors, count = _read_rows(data)
-    result = ImportResult(rows=count)
+        raise FeeError(_("文件过大：不能超过 %(mb)s MB") % {"mb": MAX_BYTES // (1024 * 1024)}, code="file_too_large")
+    table, rows, errors = _read_rows(data, filename, progress)
+    count = len(rows) + len({e.row for e in errors})
+    result = ImportResult(rows=count, notices=list(table.notices), table=table)
     numbers = {row.student_no for row in rows}
     students = {s.student_no: s for s in Student.objects.filter(campaign=campaign, student_no__in=numbers)}
     if actor is not None:
@@ -186,18 +199,31 @@ def import_payments(*, campaign: Campaign, data: bytes, actor) -> ImportResult:
         )
     else:
         visible = set(students)
+    column = table.title("student_no", VOCABULARY)
     for row in rows:
         if row.student_no not in students:
-            errors.append(_row_error(row.number, "学号", _("本批次名单中没有学号 %(no)s") % {"no": row.student_no}))
+            errors.append(
+                RowError(
+                    row.number, column, "student_unknown", _("本批次名单中没有学号 %(no)s") % {"no": row.student_no}
+                )
+            )
         elif row.student_no not in visible:
-            errors.append(_row_error(row.number, "学号", _("学号 %(no)s 不属于你负责的学院") % {"no": row.student_no}))
+            errors.append(
+                RowError(
+                    row.number,
+                    column,
+                    "student_out_of_scope",
+                    _("学号 %(no)s 不属于你负责的学院") % {"no": row.student_no},
+                )
+            )
     if errors:
-        result.errors = sorted(errors, key=_row_number)
+        result.errors = sorted_errors(errors)
         return result
     if count == 0:
-        raise FeeError(_("文件中没有缴费记录"), "no_rows")
+        raise FeeError(_("文件中没有缴费记录"), code="no_rows")
 
     digest = hashlib.sha256(data).hexdigest()[:40]
+    amount_column = table.title("amount", VOCABULARY)
     try:
         with transaction.atomic():
             for row in rows:
@@ -212,7 +238,7 @@ def import_payments(*, campaign: Campaign, data: bytes, actor) -> ImportResult:
                         occurred_at=row.occurred_at,
                     )
                 except FeeError as exc:
-                    errors.append(_row_error(row.number, "金额", exc.message))
+                    errors.append(RowError(row.number, amount_column, exc.code, exc.message))
                     continue
                 if posted.created:
                     result.created += 1
@@ -222,10 +248,5 @@ def import_payments(*, campaign: Campaign, data: bytes, actor) -> ImportResult:
             if errors:
                 raise _Rollback
     except _Rollback:
-        return ImportResult(rows=count, errors=errors)
+        return ImportResult(rows=count, errors=sorted_errors(errors), table=table)
     return result
-
-
-def _row_number(message: str) -> int:
-    digits = "".join(ch for ch in message.split("行", 1)[0] if ch.isdigit())
-    return int(digits or 0)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required, staff_required
 from accounts.web import WIDE_PAGE_SIZE, next_url, paginate, parse_pk, wants_json
+from intake.views import stage_errors, staged_errors_response, workbook_response
 from sessions_app.scope import get_visible_student_or_404, student_profile, visible_colleges, visible_students
 from sessions_app.services import find_student
 
@@ -28,7 +29,7 @@ from .forms import (
     new_key,
 )
 from .models import Entry
-from .payment_import import import_payments
+from .payment_import import import_payments, payment_template
 from .services import FeeError
 from .view_helpers import campaign_from, campaign_query, college_filter, param
 
@@ -420,6 +421,7 @@ def reverse_entry(request, pk: int):
 def import_view(request):
     campaign = campaign_from(request)
     result = None
+    error_token = None
     form = ImportForm()
     if request.method == "POST":
         try:
@@ -430,31 +432,40 @@ def import_view(request):
             messages.error(request, _("文件过大"))
         if valid:
             upload = form.cleaned_data["file"]
-            if not upload.name.lower().endswith(".xlsx"):
-                messages.error(request, _("请上传 .xlsx 文件"))
-            elif upload.size > 5 * 1024 * 1024:
-                messages.error(request, _("文件过大：不能超过 5 MB"))
+            try:
+                result = import_payments(
+                    campaign=campaign, data=upload.read(), actor=request.user, filename=upload.name[:200]
+                )
+            except FeeError as exc:
+                messages.error(request, exc.message)
             else:
-                try:
-                    result = import_payments(campaign=campaign, data=upload.read(), actor=request.user)
-                except FeeError as exc:
-                    messages.error(request, exc.message)
+                if result.ok:
+                    messages.success(
+                        request,
+                        _("导入完成：新登记 %(created)s 笔，共 %(total)s；已登记过的 %(replayed)s 笔未重复入账")
+                        % {
+                            "created": result.created,
+                            "total": services.money(result.total),
+                            "replayed": result.replayed,
+                        },
+                    )
                 else:
-                    if result.ok:
-                        messages.success(
-                            request,
-                            _("导入完成：新登记 %(created)s 笔，共 %(total)s；已登记过的 %(replayed)s 笔未重复入账")
-                            % {
-                                "created": result.created,
-                                "total": services.money(result.total),
-                                "replayed": result.replayed,
-                            },
-                        )
-                    else:
-                        messages.error(
-                            request, _("有 %(n)s 处错误，未导入任何记录，请改正后重新上传") % {"n": len(result.errors)}
-                        )
-    return render(request, "fees/import.html", {"campaign": campaign, "form": form, "result": result})
+                    messages.error(
+                        request, _("有 %(n)s 处错误，未导入任何记录，请改正后重新上传") % {"n": len(result.errors)}
+                    )
+                    error_token = stage_errors(request, result.table, result.errors, kind="payment_errors")
+    context = {"campaign": campaign, "form": form, "result": result, "error_token": error_token}
+    return render(request, "fees/import.html", context)
+
+
+@role_required("coordinator")
+def import_template(request):
+    return workbook_response(payment_template(), "缴费导入模板.xlsx")
+
+
+@role_required("coordinator")
+def import_errors(request, token):
+    return staged_errors_response(request, token, kind="payment_errors", filename="缴费导入错误行.xlsx")
 
 
 # --- payment platform callback ----------------------------------------------------

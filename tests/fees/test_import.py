@@ -1,4 +1,5 @@
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -56,7 +57,14 @@ def test_every_bad_row_listed_and_nothing_posted(campaign, two_captured, coordin
         ]
     )
     result = import_payments(campaign=campaign, data=data, actor=coordinator)
-    assert result.errors == [
+    assert [e.code for e in result.errors] == [
+        "student_unknown",
+        "amount_invalid",
+        "method_unknown",
+        "student_out_of_scope",
+        "amount_precision",
+    ]
+    assert [str(e) for e in result.errors] == [
         "第 3 行，学号 列：本批次名单中没有学号 9999999999",
         "第 4 行，金额 列：金额“abc”不是有效的数字",
         "第 4 行，方式 列：“刷卡”不是可用的方式，应为 现金、微信、支付宝、银行转账 或 校园统一支付平台",
@@ -70,7 +78,7 @@ def test_overpayment_across_rows_rolls_back_everything(campaign, two_captured, c
     a, b = two_captured
     data = xlsx([(b.student_no, 17, "现金", ""), (a.student_no, 10, "现金", ""), (a.student_no, 10, "现金", "")])
     result = import_payments(campaign=campaign, data=data, actor=coordinator)
-    assert len(result.errors) == 1 and result.errors[0].startswith("第 4 行，金额 列：超出应缴金额")
+    assert len(result.errors) == 1 and str(result.errors[0]).startswith("第 4 行，金额 列：超出应缴金额")
     assert not Entry.objects.filter(kind=Kind.PAYMENT).exists()
     assert FeeAccount.objects.get(student=b).balance == D("17.00")
 
@@ -91,13 +99,13 @@ def test_bad_date_listed(campaign, two_captured, coordinator):
     a, _b = two_captured
     data = xlsx([(a.student_no, 17, "现金", "", "下周二")], headers=("学号", "金额", "方式", "备注", "日期"))
     result = import_payments(campaign=campaign, data=data, actor=coordinator)
-    assert result.errors == ["第 2 行，日期 列：日期“下周二”无法识别，请写成 2020-11-20"]
+    assert [str(e) for e in result.errors] == ["第 2 行，日期 列：日期“下周二”无法识别，请写成 2020-11-20"]
 
 
 def test_missing_headers_and_not_a_workbook(campaign, coordinator):
-    with pytest.raises(FeeError, match="缺少表头：方式"):
+    with pytest.raises(FeeError, match="表头缺少：方式"):
         import_payments(campaign=campaign, data=xlsx([], headers=("学号", "金额")), actor=coordinator)
-    with pytest.raises(FeeError, match=r"\.xlsx"):
+    with pytest.raises(FeeError, match="没有找到表头"):
         import_payments(campaign=campaign, data=b"student_no,amount\n1,2\n", actor=coordinator)
 
 
@@ -117,7 +125,7 @@ def test_command_imports_all_or_nothing(campaign, two_captured, tmp_path, capsys
         call_command("import_payments", str(good), "--campaign", "nope")
 
 
-def test_upload_page_lists_errors(client, campaign, two_captured, coordinator):
+def test_upload_page_lists_errors(client, campaign, two_captured, coordinator, other_coordinator):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     a, _b = two_captured
@@ -126,9 +134,28 @@ def test_upload_page_lists_errors(client, campaign, two_captured, coordinator):
     response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload})
     assert response.status_code == 200
     assert "第 2 行，金额 列：超出应缴金额" in response.content.decode()
+    # The bad rows come back as a workbook with the reason beside them, for this session only.
+    token = response.context["error_token"]
+    download = client.get(reverse("fees:import_errors", args=[token]))
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("原行号", "错误原因", "学号")
+    assert rows[1][0] == 2 and rows[1][1].startswith("金额：超出应缴金额") and rows[1][2] == a.student_no
+    client.logout()
+    client.force_login(other_coordinator)
+    assert client.get(reverse("fees:import_errors", args=[token])).status_code == 404
+    client.force_login(coordinator)
+    template = client.get(reverse("fees:import_template"))
+    header = next(load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
+    assert header == ("学号", "金额", "方式", "备注", "日期")
     upload = SimpleUploadedFile("pay.xlsx", xlsx([(a.student_no, 17, "现金", "")]))
     response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload}, follow=True)
     assert "新登记 1 笔" in response.content.decode()
     upload = SimpleUploadedFile("pay.csv", b"x")
     response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload})
-    assert "请上传 .xlsx 文件" in response.content.decode()
+    assert "没有找到表头" in response.content.decode()
+    upload = SimpleUploadedFile("pay.xlsx", b"\x00\x01binary")
+    response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload})
+    assert "文件内容不是表格" in response.content.decode()
+

@@ -23,12 +23,12 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"无法读取 {path}：{exc.strerror}")
         try:
-            result = import_payments(campaign=found, data=data, actor=None)
+            result = import_payments(campaign=found, data=data, actor=None, filename=Path(path).name)
         except FeeError as exc:
             raise CommandError(exc.message)
         if result.errors:
             for error in result.errors:
-                self.stderr.write(error)
+                self.stderr.write(str(error))
             raise CommandError(f"有 {len(result.errors)} 处错误，未导入任何记录")
         self.stdout.write(
             f"导入完成：新登记 {result.created} 笔，共 {money(result.total)}；已登记过的 {result.replayed} 笔未重复入账"
