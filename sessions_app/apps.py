@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class SessionsAppConfig(AppConfig):
@@ -6,4 +7,17 @@ class SessionsAppConfig(AppConfig):
     verbose_name = "图像采集"
 
     def ready(self):
+        from django.contrib.auth import get_user_model
+
         from . import audit_actions  # noqa: F401  (registers this app's audit actions)
+
+        # accounts sits below this app and cannot call up into it: when a counselor account is
+        # created anywhere (the admin included), the students the roster already names are linked.
+        post_save.connect(_link_new_counselor, sender=get_user_model(), dispatch_uid="link_new_counselor")
+
+
+def _link_new_counselor(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        from .roster.counselors import link_counselor_students
+
+        link_counselor_students(user=instance)

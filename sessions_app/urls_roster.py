@@ -8,4 +8,7 @@ urlpatterns = [
     path("import/", views_roster.upload, name="upload"),
     path("import/confirm/", views_roster.confirm, name="confirm"),
     path("import/cancel/", views_roster.cancel, name="cancel"),
+    path("import/template.xlsx", views_roster.template, name="template"),
+    path("import/errors/<str:token>.xlsx", views_roster.errors, name="errors"),
+    path("counselors/", views_roster.counselors, name="counselors"),
 ]

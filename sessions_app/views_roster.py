@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
+from intake.views import stage_errors, staged_errors_response, workbook_response
 
 from .models import Campaign
 from .roster import uploads
+from .roster.counselors import create_counselor_accounts, names_without_account
 from .roster.files import RosterFileError, human_size
 from .roster.forms import RosterUploadForm
 from .roster.services import import_roster
@@ -27,7 +29,9 @@ def _pending(request) -> dict:
 
 
 def _preview(request, *, report, campaign, filename, token=None, status=200):
+    error_token = stage_errors(request, report.table, report.errors, kind="roster_errors")
     context = {
+        "error_token": error_token,
         "report": report,
         "campaign": campaign,
         "filename": filename,
@@ -132,3 +136,37 @@ def cancel(request):
     request.session[SESSION_KEY] = pending
     messages.info(request, _("已取消，未导入任何数据"))
     return redirect("roster:upload")
+
+
+@staff_required
+def template(request):
+    from intake.workbooks import template_workbook
+
+    from .roster.columns import VOCABULARY
+
+    notes = [
+        _("身份证号、学号、手机号请保持文本格式（模板已设好），否则 Excel 会丢失末尾几位"),
+        _("性别可写 男/女、1/2 或 M/F；层次可写 本科、专科、研究生（硕士、博士）"),
+        _("辅导员还没有账号也可以导入：导入后在“名单中没有账号的辅导员”页面一次创建"),
+    ]
+    return workbook_response(template_workbook(VOCABULARY, title=_("学生名单"), notes=notes), "学生名单模板.xlsx")
+
+
+@staff_required
+def errors(request, token):
+    return staged_errors_response(request, token, kind="roster_errors", filename="名单错误行.xlsx")
+
+
+@staff_required
+def counselors(request):
+    """Names rosters gave for counselors who have no account; POST creates the chosen ones."""
+    created = []
+    if request.method == "POST":
+        names = [n for n in request.POST.getlist("name") if isinstance(n, str)][:500]
+        created = create_counselor_accounts(names=names, actor=request.user)
+        if created:
+            messages.success(request, _("已创建 %(n)s 个辅导员账号，学生已关联") % {"n": len(created)})
+        else:
+            messages.info(request, _("没有需要创建的账号"))
+    context = {"names": names_without_account(), "created": created}
+    return render(request, "sessions_app/roster_counselors.html", context)

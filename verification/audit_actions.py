@@ -43,13 +43,14 @@ def _resolve(data, names):
 @register_action("verification.chsi_import", gettext_lazy("导入学信网校对状态"))
 def _chsi_import(data, names):
     text = _(
-        "导入学信网校对状态 %(file)s：确认 %(confirmed)s，撤销确认 %(unconfirmed)s，未变 %(unchanged)s，"
-        "未匹配 %(unmatched)s"
+        "导入学信网校对状态 %(file)s：确认 %(confirmed)s，撤销确认 %(unconfirmed)s，信息有误 %(reported)s，"
+        "未变 %(unchanged)s，未匹配 %(unmatched)s"
     )
     return text % {
         "file": data.get("file", ""),
         "confirmed": data.get("confirmed", 0),
         "unconfirmed": data.get("unconfirmed", 0),
+        "reported": data.get("reported", 0),
         "unchanged": data.get("unchanged", 0),
         "unmatched": data.get("unmatched", 0),
     }

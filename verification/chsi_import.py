@@ -1,18 +1,22 @@
 """Loading CHSI's own status export: who has confirmed their photo and data on 学信网.
 
-The file is an .xlsx with 学号 or 身份证号 and a status column (header variants accepted,
-a title row above the header is fine). All or nothing: any bad row rejects the whole
-file with every bad row listed as "第 N 行，X 列：原因". Rows that match no captured
-student of the campaign are listed but do not block the others. CHSI is the source of
-truth: its "confirmed" marks a student verified, its "not confirmed" clears an earlier
-confirmation (the student's own claim included), so reminders resume.
+Any file the shared intake reads (.xls as CHSI asks schools for, .xlsx, CSV, HTML tables),
+with 学号 or 身份证号 and a status column. All or nothing: any bad row rejects the whole file
+with every bad row listed. CHSI is the source of truth, in its own words and in the words
+schools use for it:
+
+- 正确 / 已确认 / 已校对: the student confirmed; the record is marked verified;
+- 未校对 / 未确认: not (or no longer) confirmed, so reminders resume;
+- 信息有误: the student told CHSI their data (or photo) is wrong. That is not "not confirmed":
+  it opens a problem report (本人学籍信息有误, or 张冠李戴 when the file says the photo is
+  someone else's) that goes to the coordinators like one the student filed.
+
+Rows that match no captured student of the campaign are listed with what will happen to them
+(nothing: they are not imported) and do not block the others.
 """
 
 import dataclasses
 import datetime
-import unicodedata
-import zipfile
-from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -20,38 +24,75 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from intake import Field, IntakeError, Limits, RowError, Vocabulary, open_table
+from intake.errors import sorted_errors
+from intake.text import plain
 from sessions_app.idcard import InvalidIdNumber, mask_id_number, validate_id_number
 from sessions_app.models import Campaign, Student
 
-from .models import ConfirmationSource, VerificationRecord
+from .models import ConfirmationSource, ProblemReport, ProblemType, ReportStatus, VerificationRecord
 
-HEADERS = {
-    "student_no": {"学号", "学生学号", "学籍号", "学生编号"},
-    "id_number": {"身份证号", "身份证号码", "身份证件号", "证件号码", "证件号", "身份证"},
-    "status": {
-        "校对状态",
-        "确认状态",
-        "核对状态",
-        "图像校对状态",
-        "图像确认状态",
-        "图像信息确认状态",
-        "照片确认状态",
-        "状态",
-        "是否确认",
-        "是否校对",
-        "是否已确认",
-        "校对结果",
-        "确认结果",
-    },
+VOCABULARY = Vocabulary(
+    fields=(
+        Field("student_no", "学号", ("学生学号", "学籍号", "学生编号", "xh"), example="2017001001"),
+        Field(
+            "id_number",
+            "身份证号",
+            ("身份证号码", "身份证件号", "证件号码", "证件号", "身份证", "sfzh", "zjhm"),
+            example="11010519491231002X",
+        ),
+        Field("name", "姓名", ("xm", "学生姓名")),
+        Field(
+            "status",
+            "校对状态",
+            (
+                "确认状态",
+                "核对状态",
+                "图像校对状态",
+                "图像确认状态",
+                "图像信息确认状态",
+                "照片确认状态",
+                "图像校对结果",
+                "状态",
+                "是否确认",
+                "是否校对",
+                "是否已确认",
+                "校对结果",
+                "确认结果",
+                "jdzt",
+                "qrzt",
+            ),
+            True,
+            "正确",
+        ),
+        Field("detail", "问题说明", ("错误说明", "有误说明", "错误信息", "备注", "说明", "原因")),
+    ),
+    one_of=(("student_no", "id_number"),),
+)
+CONFIRMED = {
+    "正确",
+    "已确认",
+    "已校对",
+    "已核对",
+    "确认",
+    "已完成",
+    "是",
+    "Y",
+    "YES",
+    "TRUE",
+    "1",
+    "已确认无误",
+    "无误",
 }
-CONFIRMED = {"已确认", "已校对", "已核对", "确认", "已完成", "是", "Y", "YES", "TRUE", "1", "已确认无误"}
 NOT_CONFIRMED = {"未确认", "未校对", "未核对", "待确认", "待校对", "未完成", "否", "N", "NO", "FALSE", "0"}
-HEADER_SEARCH_ROWS = 10
+WRONG_DATA = {"信息有误", "有误", "学籍信息有误", "信息错误", "数据有误", "错误"}
+WRONG_PHOTO = {"照片有误", "图像有误", "张冠李戴", "照片不是本人", "图像不是本人"}
 MAX_ERRORS_SHOWN = 200
 
+# The file-level refusal callers catch: code + message, like every intake error.
+ChsiFileError = IntakeError
 
-class ChsiFileError(Exception):
-    """The file as a whole cannot be used; the message is for the user."""
+CONFIRM, UNCONFIRM, WRONG = "confirm", "unconfirm", "wrong"
 
 
 @dataclasses.dataclass
@@ -59,23 +100,38 @@ class StatusRow:
     line: int
     student_no: str
     id_number: str
-    confirmed: bool
+    verdict: str  # CONFIRM, UNCONFIRM or WRONG
     status_text: str
+    problem_type: str = ""
+    detail: str = ""
+
+    @property
+    def confirmed(self) -> bool:
+        return self.verdict == CONFIRM
 
 
 @dataclasses.dataclass
 class ImportPlan:
     rows: int = 0
-    errors: list[str] = dataclasses.field(default_factory=list)
-    unmatched: list[str] = dataclasses.field(default_factory=list)
+    errors: list[RowError] = dataclasses.field(default_factory=list)
+    unmatched: list[RowError] = dataclasses.field(default_factory=list)
     to_confirm: list[int] = dataclasses.field(default_factory=list)  # record ids
     to_unconfirm: list[int] = dataclasses.field(default_factory=list)
+    # (record id, student id, problem type, description): problem reports to open
+    to_report: list[tuple[int, int, str, str]] = dataclasses.field(default_factory=list)
+    already_reported: int = 0
     unchanged: int = 0
     status_text: dict[int, str] = dataclasses.field(default_factory=dict)  # record id -> CHSI's words
+    notices: list = dataclasses.field(default_factory=list)
+    table: object = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def limits() -> Limits:
+    return Limits(max_bytes=settings.ROSTER_UPLOAD_MAX_BYTES)
 
 
 def _chunks(items: list, size: int = 5000):
@@ -84,130 +140,72 @@ def _chunks(items: list, size: int = 5000):
         yield items[start : start + size]
 
 
-def _norm(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "".join(unicodedata.normalize("NFKC", str(value)).split())
+def _verdict(text: str) -> tuple[str, str] | None:
+    key = text.upper()
+    if key in CONFIRMED:
+        return CONFIRM, ""
+    if key in NOT_CONFIRMED or not text:
+        return UNCONFIRM, ""
+    if text in WRONG_PHOTO:
+        return WRONG, ProblemType.WRONG_PHOTO
+    if text in WRONG_DATA:
+        return WRONG, ProblemType.WRONG_DATA
+    return None
 
 
-def _read_rows(source: IO[bytes] | str):
-    from openpyxl import load_workbook
+def _row(table, line: int, cells: list) -> tuple[StatusRow | None, RowError | None]:
+    def error(key: str, code: str, message: str) -> RowError:
+        return RowError(line, table.title(key, VOCABULARY), code, message)
 
-    max_bytes = settings.ROSTER_UPLOAD_MAX_BYTES
-    try:
-        if hasattr(source, "seek"):
-            source.seek(0)
-            head = source.read(8)
-            source.seek(0)
-        else:
-            with open(source, "rb") as fh:
-                head = fh.read(8)
-    except FileNotFoundError:
-        raise ChsiFileError(_("找不到文件：%(path)s") % {"path": source}) from None
-    if not head.startswith(b"PK"):
-        raise ChsiFileError(_("这不是 .xlsx 文件：请把学信网导出的状态表在 Excel 或 WPS 中另存为 .xlsx 后再导入"))
-    try:
-        with zipfile.ZipFile(source) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise ChsiFileError(_("文件已损坏，无法作为 .xlsx 打开：请重新导出后再试")) from None
-    if inflated > 10 * max_bytes:
-        raise ChsiFileError(_("文件解压后过大，不像是一份状态表：请只保留状态所在的工作表"))
-    if hasattr(source, "seek"):
-        source.seek(0)
-    try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()
-        rows = list(sheet.iter_rows(values_only=True))
-        workbook.close()
-    except Exception:  # openpyxl raises many types on corrupt files; all mean "unreadable"
-        raise ChsiFileError(_("文件内容无法读取（可能已损坏）：请重新另存为 .xlsx 后再试")) from None
-    return rows
+    student_no = plain(table.cell(cells, "student_no"))
+    raw_id = table.cell(cells, "id_number")
+    id_number = ""
+    if plain(raw_id):
+        try:
+            id_number = validate_id_number(raw_id)
+        except InvalidIdNumber as exc:
+            return None, error("id_number", "id_number_invalid", str(exc))
+    if not student_no and not id_number:
+        key = "student_no" if table.has("student_no") else "id_number"
+        return None, error(key, "student_missing", _("学号和身份证号都为空"))
+    status_text = plain(table.cell(cells, "status"))
+    verdict = _verdict(status_text)
+    if verdict is None:
+        return None, error(
+            "status",
+            "status_unknown",
+            _("无法识别的状态“%(value)s”，应为“正确”“信息有误”“未校对”（或“已确认”“未确认”）")
+            % {"value": status_text[:20]},
+        )
+    detail = str(table.cell(cells, "detail") or "").strip()[:1000]
+    return StatusRow(line, student_no, id_number, verdict[0], status_text or _("未确认"), verdict[1], detail), None
 
 
-def _find_header(rows) -> tuple[int, dict[str, int], dict[str, str]]:
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        titles: dict[str, str] = {}
-        for position, cell in enumerate(row or ()):
-            title = _norm(cell).replace("*", "")
-            for field, names in HEADERS.items():
-                if title in names and field not in columns:
-                    columns[field], titles[field] = position, title
-        if "status" in columns and ("student_no" in columns or "id_number" in columns):
-            return index, columns, titles
-    raise ChsiFileError(
-        _("没有找到表头：前 %(n)s 行中需要有“学号”或“身份证号”列，以及“校对状态”（或“确认状态”“状态”）列")
-        % {"n": HEADER_SEARCH_ROWS}
-    )
-
-
-def parse_status_file(source) -> tuple[list[StatusRow], list[str]]:
-    rows = _read_rows(source)
-    header_index, columns, titles = _find_header(rows)
+def parse_status_file(source, *, filename: str = "", progress=None) -> tuple[list[StatusRow], list[RowError], object]:
+    table = open_table(source, vocabulary=VOCABULARY, filename=filename, limits=limits())
     parsed: list[StatusRow] = []
-    errors: list[str] = []
+    errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for index in range(header_index + 1, len(rows)):
-        row = rows[index] or ()
-        line = index + 1
-
-        def cell(field, row=row):
-            position = columns.get(field)
-            return row[position] if position is not None and position < len(row) else None
-
-        if not any(_norm(v) for v in row):
+    for done, (line, cells) in enumerate(table.rows, start=1):
+        if progress is not None and done % 2000 == 0:
+            progress(done, len(table.rows))
+        row, error = _row(table, line, cells)
+        if error is not None:
+            errors.append(error)
             continue
-        student_no = _norm(cell("student_no"))
-        raw_id = cell("id_number")
-        id_number = ""
-        if _norm(raw_id):
-            try:
-                id_number = validate_id_number(raw_id)
-            except InvalidIdNumber as exc:
-                errors.append(
-                    _("第 %(line)s 行，%(col)s 列：%(why)s") % {"line": line, "col": titles["id_number"], "why": exc}
-                )
-                continue
-        if not student_no and not id_number:
-            column = titles.get("student_no") or titles.get("id_number")
-            errors.append(_("第 %(line)s 行，%(col)s 列：学号和身份证号都为空") % {"line": line, "col": column})
-            continue
-        status_text = _norm(cell("status"))
-        if status_text.upper() in CONFIRMED:
-            confirmed = True
-        elif status_text.upper() in NOT_CONFIRMED or not status_text:
-            confirmed = False
-        else:
-            errors.append(
-                _("第 %(line)s 行，%(col)s 列：无法识别的状态“%(value)s”，应为“已确认”或“未确认”")
-                % {"line": line, "col": titles["status"], "value": status_text[:20]}
-            )
-            continue
-        key = student_no or id_number
+        key = row.student_no or row.id_number
         if key in seen:
-            errors.append(
-                _("第 %(line)s 行，%(col)s 列：与第 %(first)s 行重复")
-                % {"line": line, "col": titles.get("student_no") or titles["id_number"], "first": seen[key]}
-            )
+            column = table.title("student_no" if row.student_no else "id_number", VOCABULARY)
+            errors.append(RowError(line, column, "row_duplicate", _("与第 %(first)s 行重复") % {"first": seen[key]}))
             continue
         seen[key] = line
-        parsed.append(StatusRow(line, student_no, id_number, confirmed, status_text or _("未确认")))
+        parsed.append(row)
     if not parsed and not errors:
-        errors.append(_("表头下面没有数据行"))
-    return parsed, errors
+        errors.append(RowError(None, None, "no_rows", _("表头下面没有数据行")))
+    return parsed, errors, table
 
 
-def plan_import(*, source, campaign: Campaign) -> ImportPlan:
-    """Read and match the file without writing anything (the preview)."""
-    rows, errors = parse_status_file(source)
-    plan = ImportPlan(rows=len(rows), errors=errors[:MAX_ERRORS_SHOWN])
-    if len(errors) > MAX_ERRORS_SHOWN:
-        plan.errors.append(_("……另有 %(n)s 行错误未列出") % {"n": len(errors) - MAX_ERRORS_SHOWN})
+def _match(rows: list[StatusRow], campaign: Campaign) -> tuple[dict, dict, dict]:
     students = Student.objects.filter(campaign=campaign)
     by_no: dict[str, int] = {}
     by_id: dict[str, int] = {}
@@ -221,6 +219,27 @@ def plan_import(*, source, campaign: Campaign) -> ImportPlan:
             "id", "student_id", "confirmed_at"
         ):
             records[record.student_id] = record
+    return by_no, by_id, records
+
+
+def _open_reports(student_ids: list[int]) -> set[tuple[int, str]]:
+    open_reports: set[tuple[int, str]] = set()
+    for chunk in _chunks(student_ids):
+        open_reports.update(
+            ProblemReport.objects.filter(student_id__in=chunk)
+            .exclude(status=ReportStatus.RESOLVED)
+            .values_list("student_id", "problem_type")
+        )
+    return open_reports
+
+
+def plan_import(*, source, campaign: Campaign, filename: str = "", progress=None) -> ImportPlan:
+    """Read and match the file without writing anything (the preview)."""
+    rows, errors, table = parse_status_file(source, filename=filename, progress=progress)
+    plan = ImportPlan(rows=len(rows), errors=sorted_errors(errors), notices=list(table.notices), table=table)
+    by_no, by_id, records = _match(rows, campaign)
+    wrong_students = [records[s].student_id for s in records]
+    open_reports = _open_reports(wrong_students) if any(r.verdict == WRONG for r in rows) else set()
     matched_records: set[int] = set()
     for row in rows:
         label = row.student_no or mask_id_number(row.id_number)
@@ -228,33 +247,67 @@ def plan_import(*, source, campaign: Campaign) -> ImportPlan:
         if student_id is None and row.student_no and row.id_number:
             student_id = by_id.get(row.id_number)
         if student_id is None:
-            plan.unmatched.append(_("第 %(line)s 行：%(who)s 不在本批次名单中") % {"line": row.line, "who": label})
+            plan.unmatched.append(
+                RowError(row.line, None, "student_unknown", _("%(who)s 不在本批次名单中，不会导入") % {"who": label})
+            )
             continue
         record = records.get(student_id)
         if record is None:
-            plan.unmatched.append(_("第 %(line)s 行：%(who)s 没有有效的采集记录") % {"line": row.line, "who": label})
+            plan.unmatched.append(
+                RowError(row.line, None, "not_captured", _("%(who)s 没有有效的采集记录，不会导入") % {"who": label})
+            )
             continue
         if record.pk in matched_records:
-            plan.errors.append(_("第 %(line)s 行：与前面某行是同一名学生") % {"line": row.line})
+            plan.errors.append(RowError(row.line, None, "student_repeated", _("与前面某行是同一名学生")))
             continue
         matched_records.add(record.pk)
         plan.status_text[record.pk] = row.status_text[:32]
-        if row.confirmed and record.confirmed_at is None:
-            plan.to_confirm.append(record.pk)
-        elif not row.confirmed and record.confirmed_at is not None:
-            plan.to_unconfirm.append(record.pk)
-        else:
-            plan.unchanged += 1
+        _decide(plan, row, record, student_id, open_reports)
+    plan.errors = sorted_errors(plan.errors)
     return plan
 
 
+def _decide(plan: ImportPlan, row: StatusRow, record, student_id: int, open_reports) -> None:
+    if row.verdict == WRONG:
+        # Wrong data is not a confirmation: an earlier one is withdrawn, and a report opened once.
+        if record.confirmed_at is not None:
+            plan.to_unconfirm.append(record.pk)
+        if (student_id, row.problem_type) in open_reports:
+            plan.already_reported += 1
+        else:
+            plan.to_report.append((record.pk, student_id, row.problem_type, row.detail))
+        return
+    if row.confirmed and record.confirmed_at is None:
+        plan.to_confirm.append(record.pk)
+    elif not row.confirmed and record.confirmed_at is not None:
+        plan.to_unconfirm.append(record.pk)
+    else:
+        plan.unchanged += 1
+
+
+def _open_problem_reports(plan: ImportPlan, actor) -> None:
+    from .services import VerificationError, report_problem
+
+    students = Student.objects.select_related("campaign", "college").in_bulk([s for _r, s, _t, _d in plan.to_report])
+    for _record_id, student_id, problem_type, detail in plan.to_report:
+        description = _("学信网校对状态为“信息有误”（由教务处导入学信网状态表时记录）")
+        if detail:
+            description += _("。学信网记录的说明：%(detail)s") % {"detail": detail}
+        try:
+            report_problem(
+                student=students[student_id], problem_type=problem_type, description=description, actor=actor
+            )
+        except VerificationError:
+            pass  # opened meanwhile by the student: one open report per problem is the rule
+
+
 def apply_import(
-    *, source, campaign: Campaign, actor, now: datetime.datetime | None = None, file_name: str = ""
+    *, source, campaign: Campaign, actor, now: datetime.datetime | None = None, file_name: str = "", progress=None
 ) -> ImportPlan:
     """All or nothing: returns the plan; writes only when it has no errors."""
     now = now or timezone.now()
     with transaction.atomic():
-        plan = plan_import(source=source, campaign=campaign)
+        plan = plan_import(source=source, campaign=campaign, filename=file_name, progress=progress)
         if not plan.ok:
             return plan
         records = VerificationRecord.objects.all()
@@ -273,6 +326,7 @@ def apply_import(
         for text, ids in by_text.items():
             for chunk in _chunks(ids):
                 records.filter(pk__in=chunk).update(chsi_status=text, chsi_status_at=now)
+        _open_problem_reports(plan, actor)
         record_event(
             actor=actor,
             action="verification.chsi_import",
@@ -281,6 +335,7 @@ def apply_import(
                 "file": file_name,
                 "confirmed": len(plan.to_confirm),
                 "unconfirmed": len(plan.to_unconfirm),
+                "reported": len(plan.to_report),
                 "unchanged": plan.unchanged,
                 "unmatched": len(plan.unmatched),
             },

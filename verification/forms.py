@@ -1,6 +1,7 @@
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from intake.forms import check_upload, file_field
 
 from .models import ProblemType
 
@@ -30,16 +31,13 @@ class ResolveForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=_("学信网校对状态表（.xlsx）"))
+    file = file_field(_("学信网校对状态表"))
 
     def clean_file(self):
+        from .chsi_import import limits
+
         upload = self.cleaned_data["file"]
-        if upload.size > settings.ROSTER_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("文件超过 %(mb)s MB：请只保留状态所在的工作表") % {"mb": settings.ROSTER_UPLOAD_MAX_BYTES // 1048576}
-            )
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("请上传 .xlsx 文件（旧版 .xls 请先另存为 .xlsx）"))
+        check_upload(upload, limits())
         return upload
 
 

@@ -1,9 +1,5 @@
 """Verification pages per role. Thin: scope from sessions_app.scope, rules in services, reads in selectors."""
 
-import uuid
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
 from accounts.web import WIDE_PAGE_SIZE, filter_query, paginate, parse_pk
+from intake import staging
+from intake.views import stage_errors, staged_errors_response, workbook_response
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import student_profile, visible_colleges, visible_students
 
@@ -268,8 +266,7 @@ def export(request):
 # --- CHSI status import (staff) ------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "verification_imports"
+STAGING_KIND = "chsi"
 
 
 @staff_required
@@ -280,52 +277,87 @@ def import_status(request):
         return render(request, "verification/import.html", {**context, "form": ImportUploadForm()})
 
     if "token" in request.POST:
-        form = ImportConfirmForm(request.POST)
-        path = _upload_dir() / f"{form.data.get('token')}.xlsx" if form.is_valid() else None
-        if path is None or not path.exists():
-            messages.error(request, _("预览已过期或文件不存在，请重新上传"))
-            return redirect(f"{request.path}?{context['query']}")
-        try:
-            plan = chsi_import.apply_import(
-                source=str(path), campaign=campaign, actor=request.user, file_name=form.cleaned_data["name"]
-            )
-        except chsi_import.ChsiFileError as exc:
-            plan, error = None, str(exc)
-        else:
-            error = None
-        finally:
-            path.unlink(missing_ok=True)
-        if error or not plan.ok:
-            messages.error(request, error or _("文件有错误，没有导入任何数据"))
-            return render(request, "verification/import.html", {**context, "form": ImportUploadForm(), "plan": plan})
-        messages.success(
-            request,
-            _("已导入：%(c)s 人标记为已确认，%(u)s 人撤销确认，%(n)s 人未变，%(m)s 行未匹配")
-            % {"c": len(plan.to_confirm), "u": len(plan.to_unconfirm), "n": plan.unchanged, "m": len(plan.unmatched)},
-        )
-        return redirect(f"{reverse('verification:index')}?{context['query']}")
+        return _confirm_import(request, campaign, context)
 
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "verification/import.html", {**context, "form": form}, status=400)
     upload = form.cleaned_data["file"]
-    token = uuid.uuid4().hex
-    _upload_dir().mkdir(parents=True, exist_ok=True)
-    path = _upload_dir() / f"{token}.xlsx"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    # The staged file holds ID numbers: it expires and is swept (intake.staging).
+    token = staging.store(STAGING_KIND, upload=upload)
+    path = staging.path_for(STAGING_KIND, token)
     try:
-        plan = chsi_import.plan_import(source=str(path), campaign=campaign)
+        plan = chsi_import.plan_import(source=str(path), campaign=campaign, filename=upload.name[:200])
     except chsi_import.ChsiFileError as exc:
-        path.unlink(missing_ok=True)
+        staging.discard(STAGING_KIND, token)
         form.add_error("file", str(exc))
         return render(request, "verification/import.html", {**context, "form": form}, status=400)
+    error_token = None
     if not plan.ok:
-        path.unlink(missing_ok=True)
+        staging.discard(STAGING_KIND, token)
+        error_token = stage_errors(request, plan.table, plan.errors, kind="chsi_errors")
+        return render(
+            request,
+            "verification/import.html",
+            {**context, "form": ImportUploadForm(), "plan": plan, "file_name": upload.name, "error_token": error_token},
+        )
     confirm_form = ImportConfirmForm(initial={"token": token, "name": upload.name[:200]})
     return render(
         request,
         "verification/import.html",
         {**context, "form": ImportUploadForm(), "plan": plan, "confirm_form": confirm_form, "file_name": upload.name},
     )
+
+
+def _confirm_import(request, campaign, context):
+    form = ImportConfirmForm(request.POST)
+    token = form.data.get("token") if form.is_valid() else None
+    path = staging.path_for(STAGING_KIND, token) if token else None
+    if path is None:
+        messages.error(request, _("预览已过期或文件不存在，请重新上传"))
+        return redirect(f"{request.path}?{context['query']}")
+    try:
+        plan = chsi_import.apply_import(
+            source=str(path), campaign=campaign, actor=request.user, file_name=form.cleaned_data["name"]
+        )
+    except chsi_import.ChsiFileError as exc:
+        plan, error = None, str(exc)
+    else:
+        error = None
+    finally:
+        staging.discard(STAGING_KIND, token)
+    if error or not plan.ok:
+        messages.error(request, error or _("文件有错误，没有导入任何数据"))
+        return render(request, "verification/import.html", {**context, "form": ImportUploadForm(), "plan": plan})
+    messages.success(
+        request,
+        _(
+            "已导入：%(c)s 人标记为已确认，%(u)s 人撤销确认，%(r)s 人登记“信息有误”问题反馈，"
+            "%(n)s 人未变，%(m)s 行未匹配（未导入）"
+        )
+        % {
+            "c": len(plan.to_confirm),
+            "u": len(plan.to_unconfirm),
+            "r": len(plan.to_report),
+            "n": plan.unchanged,
+            "m": len(plan.unmatched),
+        },
+    )
+    return redirect(f"{reverse('verification:index')}?{context['query']}")
+
+
+@staff_required
+def import_template(request):
+    from intake.workbooks import template_workbook
+
+    data = template_workbook(
+        chsi_import.VOCABULARY,
+        title=_("学信网校对状态"),
+        notes=[_("校对状态可填：正确、信息有误、未校对（或 已确认、未确认）；“信息有误”会登记问题反馈")],
+    )
+    return workbook_response(data, "学信网校对状态导入模板.xlsx")
+
+
+@staff_required
+def import_errors(request, token):
+    return staged_errors_response(request, token, kind="chsi_errors", filename="学信网状态导入错误行.xlsx")

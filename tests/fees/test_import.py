@@ -158,4 +158,3 @@ def test_upload_page_lists_errors(client, campaign, two_captured, coordinator, o
     upload = SimpleUploadedFile("pay.xlsx", b"\x00\x01binary")
     response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload})
     assert "文件内容不是表格" in response.content.decode()
-

@@ -56,7 +56,7 @@ def test_header_variants_and_id_numbers_match(campaign, captured):
     )
     plan = apply_import(source=io.BytesIO(data), campaign=campaign, actor=None)
     assert plan.ok and len(plan.to_confirm) == 2 and plan.unchanged == 1
-    assert plan.unmatched == ["第 6 行：99999999 不在本批次名单中"]
+    assert [str(u) for u in plan.unmatched] == ["第 6 行：99999999 不在本批次名单中，不会导入"]
     assert _confirmed(a) and _confirmed(b) and not _confirmed(c)
     record = VerificationRecord.objects.get(student=a)
     assert record.confirmation_source == "chsi_import" and record.chsi_status == "已确认"
@@ -76,9 +76,13 @@ def test_one_bad_row_imports_nothing_and_lists_every_bad_row(campaign, captured)
     )
     plan = apply_import(source=io.BytesIO(data), campaign=campaign, actor=None)
     assert not plan.ok
-    assert any(e.startswith("第 3 行，身份证号 列：身份证号校验位错误") for e in plan.errors)
-    assert "第 4 行，确认状态 列：无法识别的状态“大概吧”，应为“已确认”或“未确认”" in plan.errors
-    assert "第 5 行，学号 列：与第 2 行重复" in plan.errors
+    errors = [str(e) for e in plan.errors]
+    assert [e.code for e in plan.errors] == ["id_number_invalid", "status_unknown", "row_duplicate"]
+    assert errors[0].startswith("第 3 行，身份证号 列：身份证号校验位错误")
+    assert (
+        errors[1] == "第 4 行，确认状态 列：无法识别的状态“大概吧”，应为“正确”“信息有误”“未校对”（或“已确认”“未确认”）"
+    )
+    assert errors[2] == "第 5 行，学号 列：与第 2 行重复"
     assert not _confirmed(a)
 
 
@@ -95,8 +99,11 @@ def test_file_without_header_or_not_xlsx(campaign):
 
     with pytest.raises(ChsiFileError, match="没有找到表头"):
         plan_import(source=io.BytesIO(xlsx([["姓名", "班级"], ["张三", "1701"]])), campaign=campaign)
-    with pytest.raises(ChsiFileError, match="这不是 .xlsx 文件"):
-        plan_import(source=io.BytesIO(b"\xe5\xad\xa6\xe5\x8f\xb7,\xe7\x8a\xb6\xe6\x80\x81\n"), campaign=campaign)
+    with pytest.raises(ChsiFileError, match="文件内容不是表格"):
+        plan_import(source=io.BytesIO(b"\x00\x01\x02"), campaign=campaign)
+    # A CSV is read as one (学号,状态 header and no rows).
+    plan = plan_import(source=io.BytesIO(b"\xe5\xad\xa6\xe5\x8f\xb7,\xe7\x8a\xb6\xe6\x80\x81\n"), campaign=campaign)
+    assert [e.code for e in plan.errors] == ["no_rows"]
 
 
 def test_command(campaign, captured, tmp_path, capsys):
@@ -105,7 +112,7 @@ def test_command(campaign, captured, tmp_path, capsys):
     path.write_bytes(xlsx([["学号", "校对状态"], [a.student_no, "已确认"], ["nobody", "已确认"]]))
     call_command("import_chsi_status", str(path), "--campaign", campaign.code, "--dry-run")
     out = capsys.readouterr().out
-    assert "将标记已确认 1 人" in out and "未匹配 第 4 行：nobody 不在本批次名单中" in out
+    assert "将标记已确认 1 人" in out and "未匹配 第 4 行：nobody 不在本批次名单中，不会导入" in out
     assert not _confirmed(a)
     call_command("import_chsi_status", str(path), "--campaign", campaign.code)
     assert "已标记已确认 1 人" in capsys.readouterr().out
@@ -138,13 +145,49 @@ def test_staff_page_preview_then_confirm(client, campaign, captured):
 def test_staff_page_rejects_bad_files_with_a_message(client, campaign):
     client.force_login(make_user(Role.STAFF))
     url = reverse("verification:import") + f"?campaign={campaign.code}"
-    response = client.post(url, {"file": SimpleUploadedFile("chsi.xlsx", b"not a workbook")})
-    assert response.status_code == 400 and "这不是 .xlsx 文件" in response.content.decode()
+    response = client.post(url, {"file": SimpleUploadedFile("chsi.xlsx", b"\x00\x01 not a workbook")})
+    assert response.status_code == 400 and "文件内容不是表格" in response.content.decode()
     response = client.post(url, {"file": SimpleUploadedFile("chsi.csv", b"a,b")})
-    assert response.status_code == 400 and "请上传 .xlsx 文件" in response.content.decode()
+    assert response.status_code == 400 and "没有找到表头" in response.content.decode()
 
 
 def test_import_page_is_staff_only(client, campaign):
     coordinator = make_user(Role.COORDINATOR)
     client.force_login(coordinator)
     assert client.get(reverse("verification:import")).status_code == 403
+
+
+def test_chsi_words_correct_unproofed_and_wrong_data_opens_a_problem_report(campaign, captured):
+    from verification.models import ProblemReport, ProblemType
+
+    a, b, c = captured
+    confirm_verification(student=c, actor=None)
+    data = xlsx(
+        [
+            ["XH", "XM", "JDZT", "错误说明"],
+            [a.student_no, a.name, "正确", ""],
+            [b.student_no, b.name, "未校对", ""],
+            [c.student_no, c.name, "信息有误", "出生日期错误"],
+        ]
+    )
+    staff = make_user(Role.STAFF)
+    plan = apply_import(source=io.BytesIO(data), campaign=campaign, actor=staff)
+    assert plan.ok and len(plan.to_confirm) == 1 and len(plan.to_report) == 1
+    assert _confirmed(a) and not _confirmed(b)
+    # 信息有误 is no confirmation: the earlier one is withdrawn and a report opened, once.
+    assert not _confirmed(c)
+    [report] = ProblemReport.objects.filter(student=c)
+    assert report.problem_type == ProblemType.WRONG_DATA and "出生日期错误" in report.description
+    again = apply_import(source=io.BytesIO(data), campaign=campaign, actor=staff)
+    assert again.already_reported == 1 and ProblemReport.objects.filter(student=c).count() == 1
+
+
+def test_chsi_xls_as_chsi_asks_for_it(campaign, captured):
+    from tests.intake import shapes
+
+    a, b, _c = captured
+    data = shapes.xls(
+        [["学号", "姓名", "校对状态"], [a.student_no, a.name, "已确认"], [b.student_no, b.name, "未确认"]]
+    )
+    plan = apply_import(source=io.BytesIO(data), campaign=campaign, actor=None, file_name="chsi.xls")
+    assert plan.ok and _confirmed(a) and not _confirmed(b)
