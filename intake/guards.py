@@ -88,8 +88,11 @@ def check_zip(data: bytes, limits: Limits) -> None:
 # reader would allocate up to. One C-speed regex pass; cells are counted with bytes.count.
 _REF = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{1,7})"')
 # Only refs that could break a limit are converted: six-digit rows, three-letter or two-letter columns.
-_BIG_ROW = re.compile(rb'\sr="[A-Z]{0,3}([0-9]{6,})"')
-_WIDE = re.compile(rb'\sr="([A-Z]{2,})[0-9]')
+_BIG_ROW = re.compile(rb' r="[A-Z]{0,3}([0-9]{6,})"')
+_WIDE = re.compile(rb' r="([A-Z]{2,})[0-9]')
+# Refs that may break a limit (three-letter columns, two-letter ones past IV = 256, rows of six
+# digits): a block without any is cleared by this one search, the common case.
+_SUSPECT = re.compile(rb' r="(?:[A-Z]{3}|[J-Z][A-Z][0-9]|I[W-Z][0-9]|[A-Z]{0,2}[0-9]{6})')
 _ODS_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
 
 
@@ -111,13 +114,14 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
                 block = tail + chunk
                 cut = block.rfind(b"<") if chunk else len(block)
                 block, tail = block[:cut], block[cut:]
-                for number in _BIG_ROW.findall(block):
+                suspect = _SUSPECT.search(block) is not None
+                for number in _BIG_ROW.findall(block) if suspect else ():
                     max_row = max(max_row, int(number))
                 last = _REF.search(block, max(0, block.rfind(b' r="') - 1))
                 if last:
                     max_row = max(max_row, int(last.group(2)))
                     max_col = max(max_col, _column_number(last.group(1)))
-                for letters in set(_WIDE.findall(block)):
+                for letters in set(_WIDE.findall(block)) if suspect else ():
                     max_col = max(max_col, _column_number(letters))
                 cells += block.count(b"<c ") + block.count(b"<c>") + block.count(b":c ")
                 if _ODS_REPEAT.search(block):

@@ -274,6 +274,10 @@ def _locate(book: readers.RawBook, vocabulary: Vocabulary) -> Table:
     return table
 
 
+# First characters of a cell that clean_cell may change (apostrophes, Excel's ="0123").
+_NEEDS_CLEANING = frozenset("'‘’`=")
+
+
 def _missing(vocabulary: Vocabulary, header_cells) -> str:
     present = {f.key for f in (vocabulary.field_for(v) for v in header_cells) if f is not None}
     missing = [f.label for f in vocabulary.fields if f.required and f.key not in present]
@@ -303,20 +307,27 @@ def _table(kind: str, sheet: readers.RawSheet, index: int, header_cells: list, v
         )
     width = len(headers)
     footers, repeats = [], []
+    # A header repeated on each printed page is the same text again in the recognised columns.
+    probes = [(i, headers[i]) for i in sorted(table.columns.values())[:2]]
     for i in range(index + 1, len(sheet.rows)):
-        cells = [clean_cell(v) for v in sheet.rows[i]]
+        cells = sheet.rows[i]  # cleaned in place: the sheet is ours and read once
+        for j, value in enumerate(cells):
+            # The hot loop of every import: most cells need nothing, so only those that might are passed on.
+            if value.__class__ is str and value[:1] in _NEEDS_CLEANING:
+                cells[j] = clean_cell(value)
         if len(cells) < width:
             cells.extend([None] * (width - len(cells)))
-        filled = [v for v in cells if v is not None and plain(v)]
-        if not filled:
+        first = next((v for v in cells if v is not None and (not isinstance(v, str) or v.strip())), None)
+        if first is None:
             continue
         number = sheet.first_row + i
-        first = plain(filled[0])
-        if _FOOTER.match(first) or _COUNT_FOOTER.match(first):
-            footers.append(number)
-            continue
-        if _score(vocabulary, cells) >= max(2, len(table.columns) - 1):
-            repeats.append(number)  # a header repeated on each printed page
+        if isinstance(first, str):
+            text = plain(first)
+            if _FOOTER.match(text) or _COUNT_FOOTER.match(text):
+                footers.append(number)
+                continue
+        if len(probes) == 2 and all(isinstance(cells[c], str) and cells[c].strip() == t for c, t in probes):
+            repeats.append(number)
             continue
         table.rows.append((number, cells))
     if footers:

@@ -8,6 +8,7 @@ registrar can act on.
 """
 
 import datetime
+import operator
 import re
 import unicodedata
 
@@ -27,6 +28,8 @@ def normalize_id_number(raw) -> str:
     """Full-width digits and letters to ASCII, spaces removed, x upper-cased."""
     if raw is None:
         return ""
+    if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw.isalnum():
+        return raw.upper()  # the common case, already clean: skip NFKC and the regex
     if isinstance(raw, float):
         raise InvalidIdNumber(
             _(
@@ -45,6 +48,9 @@ def normalize_id_number(raw) -> str:
     return text
 
 
+_SHAPE = re.compile(r"\d{17}[\dX]")
+
+
 def validate_id_number(raw) -> str:
     """Return the normalised 18-character number or raise InvalidIdNumber with a Chinese reason."""
     text = normalize_id_number(raw)
@@ -59,7 +65,7 @@ def validate_id_number(raw) -> str:
         raise InvalidIdNumber(_("这是 15 位的一代身份证号：请填写 18 位的二代身份证号"))
     if len(text) != ID_LENGTH:
         raise InvalidIdNumber(_("身份证号应为 18 位，这里是 %(n)s 位") % {"n": len(text)})
-    if not re.fullmatch(r"\d{17}[\dX]", text):
+    if not _SHAPE.fullmatch(text):
         raise InvalidIdNumber(_("身份证号前 17 位必须是数字，最后一位是数字或 X"))
     try:
         born = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
@@ -78,7 +84,10 @@ def validate_id_number(raw) -> str:
 
 def check_character(body: str) -> str:
     """The 18th character for a 17-digit body (GB 11643-1999, ISO 7064 MOD 11-2)."""
-    return _CHECK_CHARACTERS[sum(int(digit) * weight for digit, weight in zip(body, _WEIGHTS, strict=True)) % 11]
+    if len(body) != len(_WEIGHTS):
+        raise ValueError(body)
+    # map() keeps this in C: it runs once per student of a 20,000-row roster.
+    return _CHECK_CHARACTERS[sum(map(operator.mul, map(int, body), _WEIGHTS)) % 11]
 
 
 def looks_like_id_number(text: str) -> bool:

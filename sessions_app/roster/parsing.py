@@ -94,6 +94,13 @@ _MAX_LENGTH = {f.name: f.max_length for f in Student._meta.concrete_fields if ge
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 
 
+# A strict subset of what Django's EmailValidator accepts, checked first because it is ten times
+# cheaper; anything else still goes through the validator.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
 class _Bad(Exception):
     """A cell's value is wrong: a code for programs, a message the registrar can act on."""
 
@@ -254,6 +261,8 @@ def parse_email(raw) -> str:
     text = "".join(cell_text(raw).split())
     if not text:
         return ""
+    if len(text) <= 254 and _PLAIN_EMAIL.fullmatch(text):
+        return _limit(text, "email", LABELS["email"])
     try:
         validate_email(text)
     except ValidationError:

@@ -8,7 +8,9 @@ from sessions_app.models import Campaign
 
 
 class Command(BaseCommand):
-    help = "从 .xlsx 导入缴费记录（学号、金额、方式、备注、日期）；全部正确才导入，重复导入同一文件不会重复入账"
+    help = (
+        "导入缴费记录（.xlsx、.xls、.csv；学号、金额、方式、备注、日期）：全部正确才导入，重复导入同一文件不会重复入账"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path")

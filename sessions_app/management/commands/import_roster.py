@@ -8,10 +8,10 @@ from sessions_app.roster.services import import_roster
 
 
 class Command(BaseCommand):
-    help = "从 .xlsx 导入毕业生名单：任何一行有错则不写入任何数据，并逐行列出错误（退出码 1）"
+    help = "导入毕业生名单（.xlsx、.xls、.csv 或网页表格）：任何一行有错则不写入任何数据，并逐行列出错误（退出码 1）"
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="名单 .xlsx 文件")
+        parser.add_argument("path", help="名单文件（.xlsx、.xls、.csv）")
         parser.add_argument("--campaign", required=True, help="采集批次代码")
         parser.add_argument("--dry-run", action="store_true", help="只检查并显示将新增/更新/未变的人数，不写入")
         parser.add_argument("--by", metavar="USERNAME", help="记入审计记录的操作人（教务处账号）")
