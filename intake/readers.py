@@ -9,6 +9,8 @@ cells for a two-cell file); CSV and "web page" .xls are decoded after detecting 
 import csv
 import datetime
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -35,6 +37,19 @@ class RawBook:
     kind: str
     sheets: list[RawSheet]
     encoding: str = ""
+    active: int = 0  # index of the sheet Excel opens on (workbookView activeTab)
+
+
+_ACTIVE_TAB = re.compile(rb'<(?:\w+:)?workbookView\b[^>]*\sactiveTab="([0-9]{1,4})"')
+
+
+def _active_tab(data: bytes) -> int:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            match = _ACTIVE_TAB.search(archive.read("xl/workbook.xml")[:65536])
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return 0
+    return int(match.group(1)) if match else 0
 
 
 def _corrupt() -> IntakeError:
@@ -81,7 +96,7 @@ def read_calamine(data: bytes, kind: str, limits: Limits, *, sheet_filter=None) 
         raise _corrupt() from None
     finally:
         workbook.close()
-    return RawBook(kind, sheets)
+    return RawBook(kind, sheets, active=_active_tab(data) if kind == formats.XLSX else 0)
 
 
 def read_xls(data: bytes, limits: Limits) -> RawBook:

@@ -224,7 +224,9 @@ def _locate(book: readers.RawBook, vocabulary: Vocabulary) -> Table:
     skipped_instructions = [s.name for s in book.sheets if s.visible and _is_instructions(s.name)]
     found = None
     first_text = None
-    for sheet in book.sheets:
+    # The sheet Excel opens on first, then the others in order.
+    order = sorted(range(len(book.sheets)), key=lambda i: (i != book.active, i))
+    for sheet in (book.sheets[i] for i in order):
         if not sheet.visible or _is_instructions(sheet.name) or not sheet.rows:
             continue
         _fill_merged(sheet)

@@ -187,3 +187,12 @@ def test_nul_characters_are_400_and_logged(client, captured, overrides):
     response = post(client, body_for(captured, **overrides))
     assert response.status_code == 400
     assert CallbackLog.objects.get().http_status == 400
+
+
+def test_a_decimal_comma_from_the_platform_is_refused_not_read_as_five_yuan(client, captured):
+    response = post(client, body_for(captured, amount="0,5", transaction_id="P-comma"))
+    assert response.status_code == 400 and response.json()["code"] == "bad_amount"
+    assert not Entry.objects.filter(kind=Kind.PAYMENT).exists()
+    response = post(client, body_for(captured, amount="1,7.00", transaction_id="P-comma2"))
+    assert response.status_code == 400
+    assert not Entry.objects.filter(kind=Kind.PAYMENT).exists()

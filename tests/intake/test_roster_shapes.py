@@ -161,3 +161,37 @@ def test_college_suggestion_ignores_the_shared_suffix(world):
     first, second = report.errors
     assert first.code == "name_unknown" and "是不是" not in first.message
     assert "是不是“机电工程学院”" in second.message
+
+
+def test_bad_rows_download_as_a_workbook_with_the_reason_beside_them(staff_client, world):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    bad = [*ROW2[:3], "123", *ROW2[4:]]
+    data = shapes.xlsx([shapes.HEADER, ROW1, bad], before=[["2021届毕业生名单"]])
+    upload = SimpleUploadedFile("名单.xlsx", data)
+    response = staff_client.post(reverse("roster:upload"), {"campaign": world.campaign.pk, "file": upload})
+    token = response.context["error_token"]
+    assert reverse("roster:errors", args=[token]) in response.content.decode()
+    download = staff_client.get(reverse("roster:errors", args=[token]))
+    rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("原行号", "错误原因", *shapes.HEADER)
+    [(number, reason, *cells)] = rows[1:]
+    assert number == 4 and reason.startswith("身份证号：") and cells[0] == "2017000002" and cells[3] == "123"
+    assert Student.objects.count() == 0
+
+
+def test_the_active_sheet_wins_over_an_earlier_one_with_a_header(world):
+    import io
+
+    from openpyxl import load_workbook
+
+    data = shapes.xlsx([shapes.HEADER, ROW1, ROW2], sheets_before=[("去年名单", [shapes.HEADER, ["2016000001", "旧"]])])
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.active.title == "名单"  # what Excel would open on
+    report = run(world, data, "名单.xlsx")
+    assert report.sheet == "名单"
+    assert_students(world)
