@@ -270,7 +270,8 @@ class Student(models.Model):
     )
     # The counselor as the roster names them; kept when they have no account yet, so the
     # student is linked the moment one is created (sessions_app.services.link_counselor_students).
-    counselor_name = models.CharField(_("辅导员姓名（名单）"), max_length=64, blank=True, default="")
+    # db_default too: rows written by code that predates the column (older migrations, raw SQL) stay valid.
+    counselor_name = models.CharField(_("辅导员姓名（名单）"), max_length=64, blank=True, default="", db_default="")
     collection_code = models.CharField(_("学信网采集码"), max_length=64, null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='student',
             name='counselor_name',
-            field=models.CharField(blank=True, default='', max_length=64, verbose_name='辅导员姓名（名单）'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=64, verbose_name='辅导员姓名（名单）'),
         ),
         migrations.AlterField(
             model_name='audience',
