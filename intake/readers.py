@@ -1,9 +1,12 @@
 """Turn a guarded file into sheets of cell values, one reader per real format.
 
-Measured on a 20,000-row roster (bench/import_roster.py): python-calamine reads .xlsx several
-times faster than openpyxl's read-only mode; .xls goes through xlrd 2, whose ragged rows keep
-memory proportional to the cells actually present (a dense reader would allocate 65,536 x 256
-cells for a two-cell file); CSV and "web page" .xls are decoded after detecting the encoding.
+Measured on a 20,000-row roster (bench/import_roster.py, loaded 2-core machine): python-calamine
+reads the .xlsx in 1.7 s where openpyxl read-only takes 11.7 s (6.8x). For .xls calamine is
+faster (0.8 s against xlrd's 4.4 s) but builds a dense grid from the extreme cell positions,
+so a two-cell file at A1 and IV65536 costs 16.7 million cells; xlrd 2 with ragged rows keeps
+memory proportional to the cells present, and .xls has no zip directory to check beforehand.
+CSV and "web page" .xls are decoded after detecting the encoding (charset-normalizer, limited
+to the encodings Chinese systems write: 0.67 s for a 2.6 MB GBK file, parse included).
 """
 
 import csv
