@@ -149,6 +149,8 @@ def _load_pixels(image: Image.Image, cfg: CheckConfig, fmt: str, orientation: in
         image.load()
     except Exception:  # truncated or corrupt pixel data
         raise _refuse(Finding("not_an_image", kind="truncated", data={"format": fmt})) from None
+    if orientation in (0, 1):
+        return image  # upright already: exif_transpose would only copy it
     try:
         return ImageOps.exif_transpose(image)
     except Exception:
@@ -191,4 +193,5 @@ def _to_rgb(image: Image.Image, transparent: bool) -> np.ndarray:
         canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         canvas.alpha_composite(rgba)
         image = canvas
-    return np.asarray(image.convert("RGB"))
+    # convert() copies even an RGB image; the array is only read.
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
