@@ -7,6 +7,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -309,7 +310,8 @@ def mark_paid(request):
     elif result.created:
         messages.success(
             request,
-            _("已登记 %(n)s 人缴费，共 %(total)s") % {"n": len(result.created), "total": services.money(result.total)},
+            ngettext("已登记 %(n)s 人缴费，共 %(total)s", "已登记 %(n)s 人缴费，共 %(total)s", len(result.created))
+            % {"n": len(result.created), "total": services.money(result.total)},
         )
     else:
         messages.info(request, _("这些缴费已登记过，本次未重复入账"))

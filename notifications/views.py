@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.web import paginate
@@ -20,5 +20,5 @@ def inbox(request):
 @login_required
 def mark_all_read(request):
     count = services.mark_read(user=request.user)
-    messages.success(request, _("已将 %(n)s 条消息标为已读") % {"n": count})
+    messages.success(request, ngettext("已将 %(n)s 条消息标为已读", "已将 %(n)s 条消息标为已读", count) % {"n": count})
     return redirect("notifications:inbox")

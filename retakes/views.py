@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -235,7 +236,14 @@ def _self_check(request, limiter):
     report = check_photo(upload.read(), backgrounds=_photo_backgrounds(request))
     body = report.as_dict()
     body["summary"] = (
-        _("照片符合要求") if report.ok else _("发现 %(n)s 个问题，请按提示修改后重新检查") % {"n": len(report.findings)}
+        _("照片符合要求")
+        if report.ok
+        else ngettext(
+            "发现 %(n)s 个问题，请按提示修改后重新检查",
+            "发现 %(n)s 个问题，请按提示修改后重新检查",
+            len(report.findings),
+        )
+        % {"n": len(report.findings)}
     )
     return JsonResponse(body)
 
