@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import action_choices, describe
 from .models import AuditEvent, LoginFailure, User
+from .views import ThrottledAdminAuthenticationForm
 
 
 def _academic_staff_only(request) -> bool:
@@ -13,6 +14,8 @@ def _academic_staff_only(request) -> bool:
 
 # The admin site is 教务处's tool; a coordinator who somehow got is_staff still cannot enter.
 admin.site.has_permission = _academic_staff_only
+# Same failed-login throttle as /accounts/login/ (guessing 教务处's password is the prize).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)
@@ -89,5 +92,5 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(LoginFailure)
 class LoginFailureAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "username", "ip_address")
-    search_fields = ("username", "ip_address")
+    list_display = ("created_at", "shown", "ip_address")
+    search_fields = ("ip_address",)

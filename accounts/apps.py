@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import audit_actions  # noqa: F401  (registers this app's audit actions)
+        from .redact import install_log_redaction
+
+        install_log_redaction()

@@ -133,12 +133,19 @@ class AuditEvent(AppendOnlyModel):
 
 
 class LoginFailure(models.Model):
-    """One failed login; counted per username and per address to throttle guessing."""
+    """One failed login (or activation attempt), counted per account and per (account, address).
+
+    What was typed is never stored: a student may type their ID number, or a password, into the
+    username field. `identifier` is a keyed hash of the normalised text (countable, not
+    readable); `shown` a masked hint for staff.
+    """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    username = models.CharField(max_length=150, db_index=True)
-    ip_address = models.GenericIPAddressField(db_index=True)
+    identifier = models.CharField(_("账号（散列）"), max_length=64, db_index=True)
+    shown = models.CharField(_("账号（部分隐藏）"), max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(_("来源地址"), db_index=True)
 
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
+        indexes = [models.Index(fields=["identifier", "ip_address", "created_at"], name="login_failure_pair")]

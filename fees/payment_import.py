@@ -201,19 +201,14 @@ def import_payments(
         visible = set(students)
     column = table.title("student_no", VOCABULARY)
     for row in rows:
-        if row.student_no not in students:
-            errors.append(
-                RowError(
-                    row.number, column, "student_unknown", _("本批次名单中没有学号 %(no)s") % {"no": row.student_no}
-                )
-            )
-        elif row.student_no not in visible:
+        # One answer for "not on the roster" and "another college's": the import is no roster oracle.
+        if row.student_no not in students or row.student_no not in visible:
             errors.append(
                 RowError(
                     row.number,
                     column,
-                    "student_out_of_scope",
-                    _("学号 %(no)s 不属于你负责的学院") % {"no": row.student_no},
+                    "student_unknown",
+                    _("在你负责的学院中没有学号 %(no)s") % {"no": row.student_no},
                 )
             )
     if errors:

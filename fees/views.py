@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
+from accounts.redact import redact
 from accounts.web import WIDE_PAGE_SIZE, next_url, paginate, parse_pk, wants_json
 from intake.views import stage_errors, staged_errors_response, workbook_response
 from sessions_app.scope import get_visible_student_or_404, student_profile, visible_colleges, visible_students
@@ -143,25 +144,31 @@ def _student_card(student, account, captured: bool) -> dict:
 
 
 def _lookup(request, campaign, identifier: str):
-    """(student, card, error): the student typed or scanned, if this user may post for them."""
+    """(student, card, error): the student typed or scanned, if this user may post for them.
+
+    Someone outside the user's colleges gets the very answer a stranger gets: the page must not
+    tell a coordinator that an ID number belongs to a student elsewhere, or whose it is.
+    """
     identifier = (identifier or "").strip()[:64]
     if not identifier:
         return None, None, _("请输入或扫描学号")
     student, _method = find_student(campaign=campaign, identifier=identifier)
-    if student is None:
-        return None, None, _("本批次名单中没有“%(code)s”，请核对学号") % {"code": identifier[:32]}
-    if not visible_students(request.user, campaign).filter(pk=student.pk).exists():
-        return None, None, _("学号 %(no)s 不属于你负责的学院，不能为其登记费用") % {"no": student.student_no}
+    if student is None or not visible_students(request.user, campaign).filter(pk=student.pk).exists():
+        return None, None, _("在你负责的学院中没有找到“%(code)s”，请核对学号") % {"code": redact(identifier[:32])}
     account = selectors.account_for(student)
     card = _student_card(student, account, selectors.is_captured(student))
     return student, card, None
 
 
 @role_required("coordinator")
-@require_GET
+@require_POST
 def lookup(request):
+    """By POST: the typed or swiped text may be an ID number, which must not land in access logs."""
     campaign = campaign_from(request)
-    student, card, error = _lookup(request, campaign, param(request.GET, "q"))
+    identifier = param(request.POST, "q")
+    student, card, error = _lookup(request, campaign, identifier)
+    if not wants_json(request):
+        return _entry_page(request, campaign, identifier, student, card, error)
     if error:
         return JsonResponse({"ok": False, "error": error}, status=404)
     # The key is minted with the form the coordinator is about to submit, so resending it posts once.
@@ -174,19 +181,19 @@ def entry(request):
     campaign = campaign_from(request)
     if request.method == "POST":
         return _post_payment(request, campaign)
-    identifier = param(request.GET, "q")
-    student = card = error = None
+    return _entry_page(request, campaign, "", None, None, None)
+
+
+def _entry_page(request, campaign, identifier, student, card, error):
     form = None
-    if identifier.strip():
-        student, card, error = _lookup(request, campaign, identifier)
-        if student is not None:
-            form = PaymentForm(initial={"student": student.pk, "amount": card["suggested"]})
+    if student is not None:
+        form = PaymentForm(initial={"student": student.pk, "amount": card["suggested"]})
     return render(
         request,
         "fees/entry.html",
         {
             "campaign": campaign,
-            "q": identifier if error else "",
+            "q": redact(identifier) if error else "",
             "card": card,
             "form": form,
             "error": error,

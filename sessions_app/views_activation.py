@@ -32,8 +32,8 @@ def activate(request):
     form = ActivationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address = client_address(request)
-        key = "activate:" + form.cleaned_data["student_no"]
-        if login_blocked(username=key, ip_address=address):
+        key = form.cleaned_data["student_no"]
+        if login_blocked(username=key, ip_address=address, purpose="activate"):
             form.add_error(None, _("尝试次数过多，请 15 分钟后再试"))
         else:
             try:
@@ -44,7 +44,7 @@ def activate(request):
                     password=form.cleaned_data["password1"],
                 )
             except ActivationError as exc:
-                record_login_failure(username=key, ip_address=address)
+                record_login_failure(username=key, ip_address=address, purpose="activate")
                 form.add_error(None, str(exc))
             except ValidationError as exc:
                 form.add_error("password1", exc)

@@ -61,7 +61,10 @@
     var code = q.value.trim();
     if (!code || busy) { return; }
     busy = true;
-    fetch(root.getAttribute("data-lookup-url") + "&q=" + encodeURIComponent(code), {
+    // POST, never a query string: the code may be an ID number.
+    fetch(root.getAttribute("data-lookup-url"), {
+      method: "POST",
+      body: new FormData(lookupForm),
       headers: { "Accept": "application/json", "X-Requested-With": "fetch" },
       credentials: "same-origin"
     }).then(function (response) { return response.json(); }).then(function (data) {

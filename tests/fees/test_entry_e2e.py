@@ -64,7 +64,7 @@ def test_keyboard_only_payment_entry(browser, live_server):
     page.keyboard.press("Escape")
     page.keyboard.type(outsider.student_no)
     page.keyboard.press("Enter")
-    expect(page.locator("#fee-message")).to_contain_text("不属于你负责的学院")
+    expect(page.locator("#fee-message")).to_contain_text("在你负责的学院中没有找到")
     expect(page.locator("#pay-card")).to_be_hidden()
 
     expect(page.locator("#fee-recent li")).to_have_count(2)

@@ -61,14 +61,14 @@ def test_every_bad_row_listed_and_nothing_posted(campaign, two_captured, coordin
         "student_unknown",
         "amount_invalid",
         "method_unknown",
-        "student_out_of_scope",
+        "student_unknown",
         "amount_precision",
     ]
     assert [str(e) for e in result.errors] == [
-        "第 3 行，学号 列：本批次名单中没有学号 9999999999",
+        "第 3 行，学号 列：在你负责的学院中没有学号 9999999999",
         "第 4 行，金额 列：金额“abc”不是有效的数字",
         "第 4 行，方式 列：“刷卡”不是可用的方式，应为 现金、微信、支付宝、银行转账 或 校园统一支付平台",
-        f"第 5 行，学号 列：学号 {outsider.student_no} 不属于你负责的学院",
+        f"第 5 行，学号 列：在你负责的学院中没有学号 {outsider.student_no}",
         "第 7 行，金额 列：金额最多两位小数（元、角、分）",
     ]
     assert not Entry.objects.filter(kind=Kind.PAYMENT).exists()

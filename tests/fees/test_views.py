@@ -7,6 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Role
+from accounts.redact import redact
 from capture_day.services import check_in
 from fees import remittances, services
 from fees.models import Entry, FeeAccount, Kind, Method, Remittance
@@ -130,26 +131,54 @@ def test_coordinator_cannot_see_reconciliation_of_all(client, coordinator, campa
 
 def test_lookup_prefills_owed_amount(client, captured, coordinator, campaign):
     client.force_login(coordinator)
-    data = client.get(reverse("fees:lookup"), {"campaign": campaign.code, "q": captured.student_no}).json()
+    data = client.post(
+        reverse("fees:lookup"), {"campaign": campaign.code, "q": captured.student_no}, HTTP_X_REQUESTED_WITH="fetch"
+    ).json()
     assert data["ok"] and data["student"]["name"] == "张三" and data["student"]["suggested"] == "17.00"
     assert len(data["key"]) == 32
     # A desk reader typing the ID card works as well.
-    data = client.get(reverse("fees:lookup"), {"campaign": campaign.code, "q": captured.id_number}).json()
+    data = client.post(
+        reverse("fees:lookup"), {"campaign": campaign.code, "q": captured.id_number}, HTTP_X_REQUESTED_WITH="fetch"
+    ).json()
     assert data["student"]["student_no"] == captured.student_no
+
+
+def lookup(client, campaign, q):
+    return client.post(reverse("fees:lookup"), {"campaign": campaign.code, "q": q}, HTTP_X_REQUESTED_WITH="fetch")
 
 
 def test_lookup_refuses_other_college_and_unknown(client, captured, other_coordinator, campaign):
     client.force_login(other_coordinator)
-    response = client.get(reverse("fees:lookup"), {"campaign": campaign.code, "q": captured.student_no})
-    assert response.status_code == 404 and "不属于你负责的学院" in response.json()["error"]
+    response = lookup(client, campaign, captured.student_no)
+    assert response.status_code == 404 and "在你负责的学院中没有找到" in response.json()["error"]
     assert "张三" not in response.content.decode()
-    response = client.get(reverse("fees:lookup"), {"campaign": campaign.code, "q": "nobody"})
+    response = lookup(client, campaign, "nobody")
     assert "没有" in response.json()["error"]
+
+
+def test_lookup_is_no_oracle_for_other_colleges(client, captured, other_coordinator, campaign):
+    """Issue 11, item 5: another college's student's ID number answers exactly like a stranger's."""
+    client.force_login(other_coordinator)
+    stranger = "11010519491231002X"
+    theirs = lookup(client, campaign, captured.id_number).json()["error"]
+    nobody = lookup(client, campaign, stranger).json()["error"]
+    assert theirs.replace(redact(captured.id_number), "…") == nobody.replace(redact(stranger), "…")
+    assert captured.student_no not in theirs and "张三" not in theirs
+    assert captured.id_number not in theirs  # and the typed number is echoed masked
+
+
+def test_lookup_by_get_is_refused(client, captured, coordinator, campaign):
+    """Issue 11, item 4: a swiped ID number must not travel in a query string (access logs)."""
+    client.force_login(coordinator)
+    response = client.get(reverse("fees:lookup"), {"campaign": campaign.code, "q": captured.id_number})
+    assert response.status_code == 405
+    page = client.get(reverse("fees:entry"), {"campaign": campaign.code}).content.decode()
+    assert 'id="lookup-form"' in page and 'method="post"' in page.split('id="lookup-form"')[0].rsplit("<form", 1)[1]
 
 
 def test_entry_page_without_js_flow(client, captured, coordinator, campaign):
     client.force_login(coordinator)
-    page = client.get(reverse("fees:entry"), {"campaign": campaign.code, "q": captured.student_no})
+    page = client.post(reverse("fees:lookup"), {"campaign": campaign.code, "q": captured.student_no})
     html = page.content.decode()
     assert "张三" in html and 'value="17.00"' in html
     k = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', html).group(1)
@@ -391,7 +420,6 @@ def test_student_ledger_and_remittance_detail_constant_queries(
         "/fees/?campaign=%00",
         "/fees/ledger/?q=%00&class=%00x&college=%00&page=%00",
         "/fees/ledger/?college=99999999999999999999999&page=99999999999999999999",
-        "/fees/lookup/?q=%00",
         "/fees/entry/?q=abc%00def",
         "/fees/students/99999999999999999999999/",
         "/fees/remittances/99999999999999999999999/",
@@ -409,6 +437,7 @@ def test_hostile_query_strings_never_500(client, captured, staff, path):
     [
         ("fees:entry", {"student": "99999999999999999999999", "amount": "1", "method": "cash", "idempotency_key": "k"}),
         ("fees:entry", {"student": "0", "amount": "1\x00", "method": "cash", "idempotency_key": "k\x00"}),
+        ("fees:lookup", {"q": "\x00", "campaign": "\x00"}),
         ("fees:mark_paid", {"campaign": "\x00", "students": ["99999999999999999999999", "x"], "method": "cash"}),
         ("fees:mark_paid", {"next": "/fees/\x00\n", "students": ["0"], "method": "cash", "idempotency_key": "k"}),
         ("fees:remittances", {"college": "99999999999999999999999", "idempotency_key": "k"}),

@@ -56,3 +56,13 @@ def test_weak_password_is_refused_with_a_reason(client, graduate):
     assert response.status_code == 200
     graduate.refresh_from_db()
     assert graduate.user is None
+
+
+def test_spaces_in_a_student_number_do_not_dodge_the_activation_throttle(client, graduate, settings):
+    settings.LOGIN_THROTTLE_MAX_FAILURES = 3
+    no = graduate.student_no
+    for typed in (no, f" {no}", f"{no[:4]} {no[4:]}"):
+        activate(client, graduate, student_no=typed, name="别人")
+    response = activate(client, graduate, student_no=no)
+    assert "尝试次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
