@@ -150,7 +150,7 @@ class ReportStep(AppendOnlyModel):
     """Who moved a report, when, with what note. Never edited."""
 
     report = models.ForeignKey(
-        ProblemReport, on_delete=models.CASCADE, related_name="steps", verbose_name=_("问题反馈")
+        ProblemReport, on_delete=models.PROTECT, related_name="steps", verbose_name=_("问题反馈")
     )
     action = models.CharField(_("操作"), max_length=12, choices=StepAction.choices)
     actor = models.ForeignKey(

@@ -1,0 +1,11 @@
+from django.db import migrations
+
+from accounts.append_only_sql import guard
+
+forward, backward = guard("retakes_retakeevent")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("retakes", "0001_initial"), ("accounts", "0004_audit_append_only_guard")]
+
+    operations = [migrations.RunPython(forward, backward)]
