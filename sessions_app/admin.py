@@ -1,6 +1,8 @@
 from operator import attrgetter
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -69,8 +71,40 @@ class CaptureGroupAdmin(ReassignAfterSaveMixin, admin.ModelAdmin):
     inlines = [SlotInline]
 
 
+class AudienceFormSet(BaseInlineFormSet):
+    """Two new rows naming one audience would pass each row's check and fail in the database."""
+
+    def clean(self):
+        super().clean()
+        # Rows saved meanwhile (another staff member, a stale page) count too: the inline's own
+        # validation skips the constraint, because the slot is not one of its fields.
+        in_forms = {form.instance.pk for form in self.forms if form.instance.pk}
+        seen = set()
+        if self.instance.pk:
+            seen = {
+                (college_id, campus_id, level or "")
+                for pk, college_id, campus_id, level in Audience.objects.filter(slot=self.instance).values_list(
+                    "pk", "college_id", "campus_id", "level"
+                )
+                if pk not in in_forms
+            }
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            college, campus = data.get("college"), data.get("campus")
+            key = (getattr(college, "pk", None), getattr(campus, "pk", None), data.get("level") or "")
+            if key in seen:
+                raise ValidationError(
+                    gettext("这个拍摄对象已在该时段中，不能重复添加（或同一对象填了两次），请删去重复的一行"),
+                    code="duplicate",
+                )
+            seen.add(key)
+
+
 class AudienceInline(admin.TabularInline):
     model = Audience
+    formset = AudienceFormSet
     extra = 1
 
 

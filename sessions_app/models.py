@@ -1,9 +1,47 @@
+import datetime
+import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+
+# Sane bounds for what staff type into a campaign: photo fees are ¥15-¥20 in practice; CHSI windows
+# run from 30 days to about two months of working days.
+FEE_MAX = Decimal("200.00")
+WINDOW_MAX_DAYS = 120
+_DATE_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+def parse_capture_dates(text: str) -> list[datetime.date]:
+    """The campaign's capture days from "2020-11-26, 2020-11-27"; ValueError says what is wrong."""
+    days = []
+    for part in _DATE_SEPARATORS.split((text or "").strip()):
+        if not part:
+            continue
+        try:
+            days.append(datetime.date.fromisoformat(part))
+        except ValueError:
+            raise ValueError(part) from None
+    return sorted(set(days))
+
+
+def validate_capture_dates(text: str) -> None:
+    try:
+        days = parse_capture_dates(text)
+    except ValueError as exc:
+        raise ValidationError(
+            _("“%(part)s”不是日期：采集日期请写成 2020-11-26，多个日期用逗号分隔"),
+            code="invalid_date",
+            params={"part": str(exc)[:20]},
+        ) from None
+    for day in days:
+        if not 2000 <= day.year <= 2100:
+            raise ValidationError(_("采集日期 %(day)s 不合理"), code="date_out_of_range", params={"day": day})
 
 
 class Level(models.TextChoices):
@@ -42,11 +80,23 @@ class Campaign(models.Model):
     name = models.CharField(_("批次名称"), max_length=120)
     level = models.CharField(_("层次"), max_length=16, choices=Level.choices, default=Level.UNDERGRADUATE)
     capture_dates = models.CharField(
-        _("采集日期"), max_length=200, blank=True, help_text=_("仅用于展示，例如 2020-11-26；具体日期以各时段为准")
+        _("采集日期"),
+        max_length=200,
+        blank=True,
+        validators=[validate_capture_dates],
+        help_text=_("例如 2020-11-26，多个日期用逗号分隔；具体时间以各时段为准"),
     )
-    fee_per_person = models.DecimalField(_("每人费用（元）"), max_digits=8, decimal_places=2, default=Decimal("17.00"))
+    fee_per_person = models.DecimalField(
+        _("每人费用（元）"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("17.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(FEE_MAX)],
+    )
     remittance_deadline = models.DateField(_("费用上交截止日期"), null=True, blank=True)
-    verification_window = models.PositiveSmallIntegerField(_("网上校对期限"), default=40)
+    verification_window = models.PositiveSmallIntegerField(
+        _("网上校对期限"), default=40, validators=[MinValueValidator(1), MaxValueValidator(WINDOW_MAX_DAYS)]
+    )
     verification_window_unit = models.CharField(
         _("期限单位"), max_length=16, choices=WindowUnit.choices, default=WindowUnit.CALENDAR_DAYS
     )
@@ -74,12 +124,47 @@ class Campaign(models.Model):
         verbose_name_plural = _("采集批次")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(fee_per_person__gte=0), name="campaign_fee_not_negative"),
-            models.CheckConstraint(condition=Q(verification_window__gte=1), name="campaign_window_positive"),
+            models.CheckConstraint(
+                condition=Q(fee_per_person__gte=0),
+                name="campaign_fee_not_negative",
+                violation_error_message=_("每人费用不能为负数"),
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_per_person__lte=FEE_MAX),
+                name="campaign_fee_at_most_max",
+                violation_error_message=_("每人费用不能超过 200 元"),
+            ),
+            models.CheckConstraint(
+                condition=Q(verification_window__gte=1, verification_window__lte=WINDOW_MAX_DAYS),
+                name="campaign_window_positive",
+                violation_error_message=_("网上校对期限应在 1 到 120 天之间"),
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        try:
+            days = parse_capture_dates(self.capture_dates)
+        except ValueError:
+            return  # the field's own validator reports it
+        if not days:
+            return
+        errors = {}
+        if self.remittance_deadline and self.remittance_deadline < days[0]:
+            errors["remittance_deadline"] = ValidationError(
+                _("费用上交截止日期不能早于第一个采集日期 %(day)s"),
+                code="deadline_before_capture",
+                params={"day": days[0]},
+            )
+        if self.retake_deadline and self.retake_deadline < days[0]:
+            errors["retake_deadline"] = ValidationError(
+                _("补拍截止日期不能早于第一个采集日期 %(day)s"), code="deadline_before_capture", params={"day": days[0]}
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def rule_lines(self) -> list[str]:
         return [line.strip() for line in self.rules.splitlines() if line.strip()]
@@ -127,7 +212,13 @@ class Location(models.Model):
     class Meta:
         verbose_name = _("拍摄地点")
         verbose_name_plural = _("拍摄地点")
-        constraints = [models.UniqueConstraint(fields=["campus", "name"], name="location_unique_per_campus")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campus", "name"],
+                name="location_unique_per_campus",
+                violation_error_message=_("这个校区已有同名的拍摄地点"),
+            )
+        ]
 
     def __str__(self):
         return f"{self.campus.name} {self.name}"
@@ -145,7 +236,13 @@ class CaptureGroup(models.Model):
         verbose_name = _("采集组")
         verbose_name_plural = _("采集组")
         ordering = ["campaign", "sort_order", "name"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="group_unique_per_campaign")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"],
+                name="group_unique_per_campaign",
+                violation_error_message=_("这个采集批次已有同名的采集组"),
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -162,8 +259,16 @@ class Slot(models.Model):
         verbose_name_plural = _("时段")
         ordering = ["group__sort_order", "date", "start_time"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="slot_ends_after_start"),
-            models.UniqueConstraint(fields=["group", "date", "start_time"], name="slot_unique_start_per_group"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="slot_ends_after_start",
+                violation_error_message=_("结束时间必须晚于开始时间"),
+            ),
+            models.UniqueConstraint(
+                fields=["group", "date", "start_time"],
+                name="slot_unique_start_per_group",
+                violation_error_message=_("这个采集组在这一天已有同一开始时间的时段"),
+            ),
         ]
 
     def __str__(self):
@@ -206,6 +311,16 @@ class Audience(models.Model):
             models.CheckConstraint(
                 condition=Q(college__isnull=False) | Q(campus__isnull=False) | ~Q(level=""),
                 name="audience_has_a_filter",
+                violation_error_message=_("拍摄对象至少要指定学院、校区或层次中的一项"),
+            ),
+            # One audience once per slot; "no campus" / "no college" count as equal (NULLs would not).
+            models.UniqueConstraint(
+                "slot",
+                Coalesce("college", 0),
+                Coalesce("campus", 0),
+                "level",
+                name="audience_once_per_slot",
+                violation_error_message=_("这个拍摄对象已在该时段中，不能重复添加"),
             ),
         ]
 
@@ -306,15 +421,30 @@ class Student(models.Model):
         verbose_name = _("毕业生")
         verbose_name_plural = _("毕业生")
         ordering = ["college__sort_order", "class_name", "student_no"]
+        # Full ID numbers on a page or in an export: staff who hold this, each showing audited.
+        permissions = [("view_full_id_number", _("可查看完整身份证号"))]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "student_no"], name="student_no_unique_per_campaign"),
-            models.UniqueConstraint(fields=["campaign", "id_number"], name="student_id_number_unique_per_campaign"),
+            models.UniqueConstraint(
+                fields=["campaign", "student_no"],
+                name="student_no_unique_per_campaign",
+                violation_error_message=_("本批次已有这个学号的学生"),
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "id_number"],
+                name="student_id_number_unique_per_campaign",
+                violation_error_message=_("本批次已有这个身份证号的学生"),
+            ),
             models.UniqueConstraint(
                 fields=["campaign", "collection_code"],
                 condition=Q(collection_code__isnull=False),
                 name="student_collection_code_unique_per_campaign",
+                violation_error_message=_("本批次已有这个采集码的学生"),
             ),
-            models.CheckConstraint(condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="student_id_number_format"),
+            models.CheckConstraint(
+                condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"),
+                name="student_id_number_format",
+                violation_error_message=_("身份证号应为 18 位，前 17 位是数字，最后一位是数字或 X"),
+            ),
         ]
         indexes = [models.Index(fields=["campaign", "college"], name="student_campaign_college")]
 
