@@ -37,7 +37,10 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
     actions = ["rematch_slots"]
     fieldsets = (
-        (None, {"fields": ("code", "name", "level", "capture_dates", "is_active", "identification")}),
+        (
+            None,
+            {"fields": ("code", "name", "level", "capture_dates", "desk_window_days", "is_active", "identification")},
+        ),
         (_("费用"), {"fields": ("fee_per_person", "remittance_deadline")}),
         (
             _("网上校对与补拍"),

@@ -12,11 +12,12 @@ from collections.abc import Collection
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fees import services as fees_services
 from sessions_app import services as capture_services
 from sessions_app.models import Campaign, Capture, Slot
-from sessions_app.services import CaptureResult
+from sessions_app.services import CaptureResult, Outcome
 from verification import services as verification_services
 
 from .models import DeskSwipe
@@ -129,6 +130,31 @@ def _answer_of(nonce: uuid.UUID) -> CaptureResult | None:
         return None
     return capture_services.answer_again(
         outcome=swipe.outcome, student=swipe.student, capture=swipe.capture, code_hint=swipe.code_hint
+    )
+
+
+def desk_today() -> datetime.date:
+    """Today where the desks are (Asia/Shanghai); the one clock the desk's reach is judged by."""
+    return timezone.localdate()
+
+
+def desk_open(*, slot: Slot, today: datetime.date | None = None) -> bool:
+    """A desk captures only on its own group's capture days, widened by the campaign's window.
+
+    Any slot of the group on that day opens it, so a student who came to the wrong slot (or the
+    wrong hour) is still captured that day, as the notice wants; years later nobody is.
+    """
+    today = today or desk_today()
+    window = datetime.timedelta(days=slot.group.campaign.desk_window_days)
+    return Slot.objects.filter(group_id=slot.group_id, date__range=(today - window, today + window)).exists()
+
+
+def desk_closed_answer(*, slot: Slot) -> CaptureResult:
+    """The answer outside the desk's days: nothing looked up, nothing written."""
+    return CaptureResult(
+        Outcome.DESK_CLOSED,
+        _("本采集台今天不开放：%(group)s 的采集日期不是今天，未记录任何信息；如需延长，请联系教务处")
+        % {"group": slot.group.name},
     )
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required, staff_required
+from accounts.redact import redact
 from accounts.web import next_url, wants_json
 from sessions_app import selectors
 from sessions_app.forms import UndoCaptureForm
@@ -17,7 +18,7 @@ from sessions_app.services import CaptureError, Outcome
 
 from .digest import slot_digest
 from .forms import SwipeForm
-from .services import check_in, record_swipe, undo_check_in
+from .services import check_in, desk_closed_answer, desk_open, record_swipe, undo_check_in
 
 
 def _desk_slot(request, slot_id: int) -> Slot:
@@ -60,6 +61,7 @@ def _desk_labels() -> dict:
             Outcome.NOT_FOUND: _("名单中无此人"),
             Outcome.INVALID: _("输入有误"),
             "queued": _("已暂存（离线）"),
+            Outcome.DESK_CLOSED: _("采集台未开放"),
             "error": _("网络错误"),
         },
         "expected_slot": _("本人时段："),
@@ -89,7 +91,9 @@ def desk_swipe(request, slot_id: int):
             return JsonResponse(body, status=400)
         messages.error(request, body["message"])
         return redirect("capture_day:desk", slot_id=slot.pk)
-    if form.cleaned_data["nonce"] is not None:
+    if not desk_open(slot=slot):
+        result = desk_closed_answer(slot=slot)
+    elif form.cleaned_data["nonce"] is not None:
         result = record_swipe(
             campaign=slot.group.campaign,
             slot=slot,
@@ -104,11 +108,14 @@ def desk_swipe(request, slot_id: int):
         )
     if not wants_json(request):
         # Without JavaScript the desk still works: the answer comes back as a message.
-        level = messages.ERROR if result.outcome == Outcome.NOT_FOUND else messages.SUCCESS
+        refused = result.outcome in (Outcome.NOT_FOUND, Outcome.DESK_CLOSED)
+        level = messages.ERROR if refused else messages.SUCCESS
         who = f"{result.student.name}：" if result.student else ""
         messages.add_message(request, level, who + result.message)
         return redirect("capture_day:desk", slot_id=slot.pk)
     body = result.as_dict()
+    # What the recent-swipe list shows for someone not found: never the whole typed ID number.
+    body["shown_code"] = redact(form.cleaned_data["code"])[:32]
     if result.outcome == Outcome.WRONG_SLOT and "expected_slot" not in body:
         body["expected_slot"] = _("未分配时段（请联系教务处）")
     body["counts"] = selectors.slot_counts(slot).as_dict()

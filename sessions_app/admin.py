@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyAdmin
 
 from .models import Audience, Campus, Capture, CaptureGroup, College, Location, Slot, Student
-from .services import override_student_slot, refresh_slot_assignments
+from .services import FULL_ID_PERMISSION, override_student_slot, record_full_id_shown, refresh_slot_assignments
 
 
 class ReassignAfterSaveMixin:
@@ -147,6 +147,29 @@ class StudentAdmin(admin.ModelAdmin):
     @admin.display(description=_("身份证号"))
     def masked_id_display(self, obj):
         return obj.masked_id
+
+    def _shows_full_id(self, request) -> bool:
+        return request.user.has_perm(FULL_ID_PERMISSION)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self._shows_full_id(request):
+            # Typing a new student's number is not seeing one; an existing one stays masked.
+            fields = ["masked_id_display" if f == "id_number" else f for f in fields if f != "masked_id_display"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self._shows_full_id(request):
+            readonly.append("masked_id_display")
+        return readonly
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and self._shows_full_id(request):
+            student = response.context_data["original"]
+            record_full_id_shown(actor=request.user, campaign=student.campaign, where="admin:student", rows=1)
+        return response
 
     def save_model(self, request, obj, form, change):
         override_changed = change and "slot_override" in form.changed_data

@@ -19,6 +19,7 @@ from sessions_app.scope import visible_students
 from .idcard import mask_id_number
 from .models import Campaign, Capture, Level, SlotStatus, Student
 from .selectors import ACTIVE, slot_choices, slot_label
+from .services import record_full_id_shown, shows_full_id
 
 CHUNK = 2000
 LEVELS = dict(Level.choices)
@@ -34,8 +35,8 @@ def _students(campaign: Campaign, user):
 
 
 def _shows_full_id(user) -> bool:
-    # Staff submit the whole number to CHSI; everyone else works from the masked form.
-    return user is None or user.is_academic_staff
+    # Staff who submit the whole number to CHSI hold the permission; everyone else works masked.
+    return shows_full_id(user)
 
 
 def _slot_labels(campaign: Campaign) -> dict[int, str]:
@@ -76,11 +77,15 @@ def roster(*, campaign: Campaign, user, stream) -> None:
     full_id = _shows_full_id(user)
     slots = _slot_labels(campaign)
     wb = DataWorkbook()
+    count = 0
     ws = wb.create_sheet(_("学生名单"))
     _header(ws, [_(h) for h in ROSTER_HEADERS], [14, 10, 6, 22, 22, 22, 14, 8, 12, 14, 10, 18, 44, 12])
     for row in _roster_rows(_students(campaign, user)).iterator(chunk_size=CHUNK):
+        count += 1
         ws.append(_roster_line(row, slots=slots, full_id=full_id))
     wb.save(stream)
+    if full_id:
+        record_full_id_shown(actor=user, campaign=campaign, where="export:roster", rows=count)
 
 
 def _roster_rows(students):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 # run from 30 days to about two months of working days.
 FEE_MAX = Decimal("200.00")
 WINDOW_MAX_DAYS = 120
+DESK_WINDOW_MAX_DAYS = 30
 _DATE_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
@@ -104,6 +105,12 @@ class Campaign(models.Model):
     identification = models.CharField(
         _("刷证方式"), max_length=20, choices=Identification.choices, default=Identification.ID_CARD
     )
+    desk_window_days = models.PositiveSmallIntegerField(
+        _("采集台提前/延后开放天数"),
+        default=0,
+        validators=[MaxValueValidator(DESK_WINDOW_MAX_DAYS)],
+        help_text=_("0 表示采集台只在本组有时段的日期开放；例如填 1，则前后各多开放一天"),
+    )
     rules = models.TextField(_("采集注意事项"), blank=True, help_text=_("每行一条"))
     what_to_bring = models.TextField(_("需携带"), blank=True, default="二代身份证")
     contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
@@ -133,6 +140,11 @@ class Campaign(models.Model):
                 condition=Q(fee_per_person__lte=FEE_MAX),
                 name="campaign_fee_at_most_max",
                 violation_error_message=_("每人费用不能超过 200 元"),
+            ),
+            models.CheckConstraint(
+                condition=Q(desk_window_days__lte=DESK_WINDOW_MAX_DAYS),
+                name="campaign_desk_window_at_most_max",
+                violation_error_message=_("采集台开放天数不能超过 30 天"),
             ),
             models.CheckConstraint(
                 condition=Q(verification_window__gte=1, verification_window__lte=WINDOW_MAX_DAYS),

@@ -106,12 +106,33 @@ def override_student_slot(*, student: Student, slot: Slot | None, actor, reason:
 # --- capture day -----------------------------------------------------------
 
 
+# Full ID numbers on a page or in an export are for staff who hold this; every showing is audited.
+FULL_ID_PERMISSION = "sessions_app.view_full_id_number"
+
+
+def shows_full_id(user) -> bool:
+    """user None is the command line (the operator of the server); anyone else needs the permission."""
+    return user is None or user.has_perm(FULL_ID_PERMISSION)
+
+
+def record_full_id_shown(*, actor, campaign, where: str, rows: int) -> None:
+    """Who saw whole ID numbers, when (the event's time), where and how many rows."""
+    record_event(
+        actor=actor,
+        action="id_numbers.shown_full",
+        campaign=campaign,
+        summary=f"完整身份证号：{where}，{rows} 行",
+        data={"where": where, "rows": rows, "via": "command_line" if actor is None else "web"},
+    )
+
+
 class Outcome:
     CAPTURED = "captured"
     ALREADY = "already_captured"
     WRONG_SLOT = "wrong_slot"
     NOT_FOUND = "not_found"
     INVALID = "invalid"
+    DESK_CLOSED = "desk_closed"
 
 
 @dataclass

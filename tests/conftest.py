@@ -53,3 +53,12 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def desk_on_capture_day(monkeypatch):
+    """The desks' clock set to the factories' capture day: a desk captures only on its days."""
+    from tests.factories import CAPTURE_DAY
+
+    monkeypatch.setattr("capture_day.services.desk_today", lambda: CAPTURE_DAY)
+    return CAPTURE_DAY

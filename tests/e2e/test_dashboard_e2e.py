@@ -11,7 +11,7 @@ from tests.factories import make_audience, make_campaign, make_college, make_slo
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_staff_dashboard_moves_within_three_seconds_of_a_swipe(browser, live_server):
+def test_the_staff_dashboard_moves_within_three_seconds_of_a_swipe(browser, live_server, desk_on_capture_day):
     from playwright.sync_api import expect
 
     campaign = make_campaign()

@@ -12,7 +12,7 @@ from sessions_app.services import refresh_slot_assignments
 from tests.browser import logged_in_page
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("desk_on_capture_day")]
 
 
 @pytest.fixture
@@ -67,6 +67,9 @@ def test_operator_swipes_at_the_desk(browser, live_server, desk_setup):
     expect(panel.locator("[data-field=title]")).to_have_text("名单中无此人")
     expect(panel).to_have_class("desk-result outcome-not_found")
     expect(panel.locator("[data-field=name]")).to_have_text("")
+    # The recent-swipe list names the stranger by the masked number only (issue 11, item 4).
+    expect(page.locator("#recent li").first).to_contain_text(stranger[:6] + "********" + stranger[-4:])
+    expect(page.locator("#recent")).not_to_contain_text(stranger)
     assert Capture.objects.count() == 1
 
 

@@ -34,6 +34,7 @@ def campaign_form(**overrides) -> dict:
         "online_channel_name": "",
         "rules": "",
         "what_to_bring": "二代身份证",
+        "desk_window_days": "0",
         "contact_name": "",
         "contact_phone": "",
     }

@@ -4,10 +4,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from accounts.models import AuditEvent
 from accounts.registries import exporters
 from capture_day.services import check_in, undo_check_in
 from sessions_app.models import Student
@@ -72,6 +74,7 @@ def test_roster_from_the_command_line_has_full_ids(world, tmp_path):  # noqa: F8
     assert "08:30-09:50" in zhang["时段"] and zhang["时段状态"] == "已匹配"
     assert students[world.x_student.student_no]["学信网采集码"] == "QR2021ABC"
     assert len(students) == 5
+    assert AuditEvent.objects.get(action="id_numbers.shown_full").data["via"] == "command_line"
 
 
 def test_roster_for_a_coordinator_is_their_college_with_masked_ids(client, world):  # noqa: F811
@@ -87,12 +90,25 @@ def test_roster_for_a_coordinator_is_their_college_with_masked_ids(client, world
     assert zhang["身份证号"] == world.econ_student.masked_id != world.econ_student.id_number
 
 
-def test_roster_for_staff_from_the_page_has_everyone_in_full(client, world):  # noqa: F811
+def test_roster_for_staff_without_the_permission_is_masked(client, world):  # noqa: F811
     client.force_login(world.staff)
     wb = load_workbook(io.BytesIO(export_bytes(client, "roster", world.campaign.code)), read_only=True)
     _, students = by_student_no(rows(wb, "学生名单"))
     assert len(students) == 5
+    assert students[world.cs_student.student_no]["身份证号"] == world.cs_student.masked_id
+    assert not AuditEvent.objects.filter(action="id_numbers.shown_full").exists()
+
+
+def test_roster_with_the_full_id_permission_is_whole_and_audited(client, world):  # noqa: F811
+    """Issue 11, item 4: whole numbers only with the permission, and who/when/how many is on record."""
+    world.staff.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
+    client.force_login(world.staff)
+    wb = load_workbook(io.BytesIO(export_bytes(client, "roster", world.campaign.code)), read_only=True)
+    _, students = by_student_no(rows(wb, "学生名单"))
     assert students[world.cs_student.student_no]["身份证号"] == world.cs_student.id_number
+    event = AuditEvent.objects.get(action="id_numbers.shown_full")
+    assert event.actor == world.staff and event.created_at is not None
+    assert event.data == {"where": "export:roster", "rows": 5, "via": "web"}
 
 
 # --- attendance --------------------------------------------------------------------

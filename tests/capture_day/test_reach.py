@@ -1,0 +1,72 @@
+"""Issue 11, item 8: a desk captures only on its own group's capture days (a window staff can
+widen); a student at the wrong slot is still captured that day."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from capture_day.services import desk_check_in, desk_open
+from sessions_app.models import Capture
+from sessions_app.services import Outcome
+from tests.factories import CAPTURE_DAY, make_slot
+from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
+
+
+def set_today(monkeypatch, day):
+    monkeypatch.setattr("capture_day.services.desk_today", lambda: day)
+
+
+def swipe(client, slot, code):
+    return client.post(
+        reverse("capture_day:desk_swipe", args=[slot.pk]), {"code": code}, HTTP_ACCEPT="application/json"
+    )
+
+
+def test_years_after_the_slot_the_desk_captures_nobody(client, world, monkeypatch):  # noqa: F811
+    """The reproduction: an operator captured a student of the campaign long after the shoot."""
+    set_today(monkeypatch, CAPTURE_DAY + datetime.timedelta(days=3 * 365))
+    client.force_login(world.operator)
+    data = swipe(client, world.slot_econ, world.econ_student.id_number).json()
+    assert data["outcome"] == Outcome.DESK_CLOSED and "不开放" in data["message"]
+    assert "student" not in data  # nothing looked up, so nothing about the student is said
+    assert not Capture.objects.exists()
+
+
+@pytest.mark.parametrize("offset", [-1, 1])
+def test_the_day_before_and_after_are_closed_unless_staff_widen_the_window(client, world, monkeypatch, offset):  # noqa: F811
+    set_today(monkeypatch, CAPTURE_DAY + offset * DAY)
+    client.force_login(world.operator)
+    assert swipe(client, world.slot_econ, world.econ_student.id_number).json()["outcome"] == Outcome.DESK_CLOSED
+    world.campaign.desk_window_days = 1
+    world.campaign.save()
+    assert swipe(client, world.slot_econ, world.econ_student.id_number).json()["outcome"] == Outcome.CAPTURED
+
+
+def test_on_the_day_a_wrong_slot_student_is_still_captured(client, world, monkeypatch):  # noqa: F811
+    set_today(monkeypatch, CAPTURE_DAY)
+    client.force_login(world.operator)
+    data = swipe(client, world.slot_econ, world.civil_student.id_number).json()  # belongs to the second group
+    assert data["outcome"] == Outcome.WRONG_SLOT
+    assert Capture.objects.get(student=world.civil_student).wrong_slot
+
+
+def test_the_desk_opens_on_its_own_groups_days_only(world, monkeypatch):  # noqa: F811
+    """Another group shooting on a later day does not open this group's desk on that day."""
+    later = CAPTURE_DAY + 7 * DAY
+    make_slot(world.campaign, group="金石滩第二组", start="08:30", end="09:50", date=later)
+    assert desk_open(slot=world.slot_civil, today=later)
+    assert not desk_open(slot=world.slot_econ, today=later)
+    # A second day of the first group opens all of its slots' desks on that day.
+    make_slot(world.campaign, group="金石滩第一组", start="13:00", end="14:00", date=later)
+    assert desk_open(slot=world.slot_econ, today=later)
+
+
+def test_the_refusal_writes_nothing(world, monkeypatch):  # noqa: F811
+    set_today(monkeypatch, CAPTURE_DAY + 30 * DAY)
+    result = desk_check_in(slot=world.slot_econ, identifier=world.econ_student.id_number, operator=world.operator)
+    assert result.outcome == Outcome.DESK_CLOSED and result.capture is None and result.student is None
+    assert not Capture.objects.exists()
