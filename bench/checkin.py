@@ -79,8 +79,11 @@ def build(students: int):
     campus = Campus.objects.create(name="金石滩校区")
     location = Location.objects.create(campus=campus, name="大学生活动中心")
     group = CaptureGroup.objects.create(campaign=campaign, name="金石滩第一组", location=location)
+    from django.utils import timezone
+
+    # Today: a desk captures only on its group's capture days.
     slot = Slot.objects.create(
-        group=group, date=datetime.date(2020, 11, 26), start_time=datetime.time(8, 30), end_time=datetime.time(12)
+        group=group, date=timezone.localdate(), start_time=datetime.time(8, 30), end_time=datetime.time(12)
     )
     college = College.objects.create(name="经济管理学院")
     Audience.objects.create(slot=slot, college=college)

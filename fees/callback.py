@@ -34,6 +34,7 @@ LOGGED_BODY_CHARS = 4000
 FIELDS = ("transaction_id", "student_no", "campaign", "amount", "paid_at")
 # Unsigned calls: per address per minute before 429; kept in the log per hour; kept for days.
 BAD_SIGNATURE_PER_ADDRESS_PER_MINUTE = 10
+BAD_SIGNATURE_WINDOW_SECONDS = 60
 BAD_SIGNATURE_LOGGED_PER_HOUR = 100
 BAD_SIGNATURE_KEPT = datetime.timedelta(days=7)
 
@@ -71,11 +72,11 @@ def _signed(body: bytes, signature: str) -> bool:
 
 def _too_many_unsigned(remote_addr: str) -> bool:
     key = f"fees:callback:unsigned:{hashlib.sha256(remote_addr.encode()).hexdigest()[:32]}"
-    cache.add(key, 0, timeout=60)
+    cache.add(key, 0, timeout=BAD_SIGNATURE_WINDOW_SECONDS)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60)
+        cache.set(key, 1, timeout=BAD_SIGNATURE_WINDOW_SECONDS)
         count = 1
     return count > BAD_SIGNATURE_PER_ADDRESS_PER_MINUTE
 

@@ -49,9 +49,18 @@ def on_postgres():
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # Rate-limit counters live in the cache; one test's calls must not throttle the next test.
-    from django.core.cache import cache
+    # Only the in-process cache: with REDIS_URL the cache shares Redis with the Celery broker, and
+    # a FLUSHDB would drop the broker's queues under a running worker.
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
 
-    cache.clear()
+    cache = caches["default"]
+    if isinstance(cache, LocMemCache):
+        cache.clear()
+    elif hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):  # RedisCache: only our counters
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match="*fees:callback:unsigned:*"):
+            client.delete(key)
     yield
 
 

@@ -118,7 +118,7 @@ def test_a_scripted_day_leaves_no_full_id_number_behind(
         )
         visits.post("/admin/login/", {"username": students[2].id_number, "password": "x"}, REMOTE_ADDR=address)
     visits.post(
-        reverse("accounts:activate"),
+        reverse("activation:activate"),
         {
             "student_no": students[3].id_number,
             "name": students[3].name,
