@@ -105,3 +105,17 @@ def _counselors_created(data, names):
     return ngettext(
         "为名单中的 %(n)s 位辅导员创建账号：%(people)s", "为名单中的 %(n)s 位辅导员创建账号：%(people)s", len(accounts)
     ) % {"n": len(accounts), "people": people}
+
+
+_FULL_ID_PLACES = {"export:roster": gettext_lazy("学生名单导出"), "admin:student": gettext_lazy("管理后台学生页")}
+
+
+@register_action("id_numbers.shown_full", gettext_lazy("查看完整身份证号"))
+def _id_numbers_shown_full(data, names):
+    where = _FULL_ID_PLACES.get(data.get("where"), data.get("where", ""))
+    return ngettext(
+        "%(where)s 显示了 %(rows)s 行完整身份证号", "%(where)s 显示了 %(rows)s 行完整身份证号", data.get("rows", 0)
+    ) % {
+        "where": where,
+        "rows": data.get("rows", 0),
+    }

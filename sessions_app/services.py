@@ -121,7 +121,6 @@ def record_full_id_shown(*, actor, campaign, where: str, rows: int) -> None:
         actor=actor,
         action="id_numbers.shown_full",
         campaign=campaign,
-        summary=f"完整身份证号：{where}，{rows} 行",
         data={"where": where, "rows": rows, "via": "command_line" if actor is None else "web"},
     )
 

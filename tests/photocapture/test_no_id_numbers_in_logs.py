@@ -2,6 +2,7 @@
 printed to the console, in a URL (what an access log keeps) or in the stored login failures."""
 
 import io
+import json
 import logging
 
 import pytest
@@ -132,14 +133,14 @@ def test_a_scripted_day_leaves_no_full_id_number_behind(
     printed = capsys.readouterr()
     assert "coord@example.edu.cn" in printed.out, "the console mail backend printed nothing; nothing was tested"
     stored_failures = " ".join(" ".join(map(str, row)) for row in LoginFailure.objects.values_list())
-    audit = " ".join(AuditEvent.objects.values_list("summary", flat=True))
+    audit = " ".join(json.dumps(data, ensure_ascii=False) for data in AuditEvent.objects.values_list("data", flat=True))
     places = {
         "server log": server_log.getvalue(),
         "stdout (console mail)": printed.out,
         "stderr": printed.err,
         "URLs": "\n".join(visits.urls),
         "stored login failures": stored_failures,
-        "audit summaries": audit,
+        "audit trail": audit,
     }
     assert "210202" in places["stdout (console mail)"] or "******" in places["stdout (console mail)"]
     for place, text in places.items():

@@ -2,10 +2,10 @@ from django.db import migrations
 
 from accounts.append_only_sql import guard
 
-forward, backward = guard("fees_remittanceconfirmation")
+forward, backward = guard("accounts_auditevent")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("fees", "0003_remittance_snapshot"), ("accounts", "0004_audit_append_only_guard")]
+    dependencies = [("accounts", "0006_login_failure_keyed")]
 
     operations = [migrations.RunPython(forward, backward)]

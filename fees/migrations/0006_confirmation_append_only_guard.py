@@ -2,10 +2,10 @@ from django.db import migrations
 
 from accounts.append_only_sql import guard
 
-forward, backward = guard("retakes_retakeevent")
+forward, backward = guard("fees_remittanceconfirmation")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("retakes", "0001_initial"), ("accounts", "0004_audit_append_only_guard")]
+    dependencies = [("fees", "0005_system_notes_as_codes"), ("accounts", "0007_audit_append_only_guard")]
 
     operations = [migrations.RunPython(forward, backward)]

@@ -2,10 +2,10 @@ from django.db import migrations
 
 from accounts.append_only_sql import guard
 
-forward, backward = guard("accounts_auditevent")
+forward, backward = guard("retakes_retakeevent")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0003_login_failure_keyed")]
+    dependencies = [("retakes", "0003_system_notes_as_codes"), ("accounts", "0007_audit_append_only_guard")]
 
     operations = [migrations.RunPython(forward, backward)]

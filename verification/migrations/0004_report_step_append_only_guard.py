@@ -9,8 +9,8 @@ forward, backward = guard("verification_reportstep")
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0001_initial'),
-        ('accounts', '0004_audit_append_only_guard'),
+        ('verification', '0003_system_notes_as_codes'),
+        ('accounts', '0007_audit_append_only_guard'),
     ]
 
     operations = [

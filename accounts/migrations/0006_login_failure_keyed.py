@@ -7,7 +7,7 @@ def forget_plain_failures(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0002_initial")]
+    dependencies = [("accounts", "0005_drop_audit_summary")]
 
     operations = [
         migrations.RunPython(forget_plain_failures, migrations.RunPython.noop),
