@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from sessions_app.idcard import make_id_number
 
 BEFORE = [
+    ("sessions_app", "0001_initial"),  # the historical Campaign below must match the table's columns
     ("accounts", "0002_initial"),
     ("fees", "0003_remittance_snapshot"),
     ("verification", "0001_initial"),
