@@ -6,6 +6,6 @@ forward, backward = guard("retakes_retakeevent")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("retakes", "0003_system_notes_as_codes"), ("accounts", "0007_audit_append_only_guard")]
+    dependencies = [("retakes", "0004_findings_as_codes"), ("accounts", "0007_audit_append_only_guard")]
 
     operations = [migrations.RunPython(forward, backward)]

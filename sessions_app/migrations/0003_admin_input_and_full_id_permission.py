@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sessions_app', '0001_initial'),
+        ('sessions_app', '0002_campaign_photo_backgrounds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
