@@ -2,11 +2,12 @@
 widen); a student at the wrong slot is still captured that day."""
 
 import datetime
+import uuid
 
 import pytest
 from django.urls import reverse
 
-from capture_day.services import desk_check_in, desk_open
+from capture_day.services import desk_open
 from sessions_app.models import Capture
 from sessions_app.services import Outcome
 from tests.factories import CAPTURE_DAY, make_slot
@@ -65,8 +66,13 @@ def test_the_desk_opens_on_its_own_groups_days_only(world, monkeypatch):  # noqa
     assert desk_open(slot=world.slot_econ, today=later)
 
 
-def test_the_refusal_writes_nothing(world, monkeypatch):  # noqa: F811
+def test_the_refusal_writes_nothing_even_for_a_queued_swipe(client, world, monkeypatch):  # noqa: F811
     set_today(monkeypatch, CAPTURE_DAY + 30 * DAY)
-    result = desk_check_in(slot=world.slot_econ, identifier=world.econ_student.id_number, operator=world.operator)
-    assert result.outcome == Outcome.DESK_CLOSED and result.capture is None and result.student is None
+    client.force_login(world.operator)
+    response = client.post(
+        reverse("capture_day:desk_swipe", args=[world.slot_econ.pk]),
+        {"code": world.econ_student.id_number, "nonce": str(uuid.uuid4())},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json()["outcome"] == Outcome.DESK_CLOSED
     assert not Capture.objects.exists()

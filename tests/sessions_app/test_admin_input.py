@@ -35,6 +35,7 @@ def campaign_form(**overrides) -> dict:
         "rules": "",
         "what_to_bring": "二代身份证",
         "desk_window_days": "0",
+        "photo_backgrounds": ["blue"],
         "contact_name": "",
         "contact_phone": "",
     }
