@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sessions_app', '0002_campaign_photo_backgrounds'),
+        ('sessions_app', '0003_roster_counselor_name_junior_level'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sessions_app', '0003_admin_input_and_full_id_permission'),
+        ('sessions_app', '0004_admin_input_and_full_id_permission'),
     ]
 
     operations = [
