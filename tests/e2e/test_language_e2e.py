@@ -43,10 +43,12 @@ def test_student_home_switches_to_english_remembers_it_and_back(browser, live_se
     expect(page.get_by_text("My capture slot")).to_have_count(0)
 
 
-def test_desk_switches_to_english_and_its_script_speaks_english(browser, live_server, day):
+def test_desk_switches_to_english_and_its_script_speaks_english(browser, live_server, day, monkeypatch):
     from playwright.sync_api import expect
 
     slot, student, _, operator = day
+    # The desk opens only on its group's capture day: today is that day here.
+    monkeypatch.setattr("capture_day.services.desk_today", lambda: slot.date)
     page = logged_in_page(browser, live_server, operator)
     page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
     page.get_by_role("button", name="English").click()
