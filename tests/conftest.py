@@ -1,25 +1,16 @@
 import os
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
+from deploy.catalogues import compile_all
 from tests.browser import browser  # noqa: F401  (fixture for the e2e tests)
 
 
 def pytest_sessionstart(session):
-    """The English pages need compiled catalogues; compile the ones older than their .po (msgfmt)."""
-    stale = [
-        po
-        for po in (Path(__file__).resolve().parent.parent / "locale").glob("*/LC_MESSAGES/*.po")
-        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
-    ]
-    if stale and not shutil.which("msgfmt"):
-        raise pytest.UsageError("msgfmt is missing: apt-get install gettext (needed to compile locale/*.po)")
-    for po in stale:
-        subprocess.run(["msgfmt", "--check", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
+    """The English pages need compiled catalogues; compile the ones older than their .po."""
+    compile_all(only_stale=True)
 
 
 def pytest_collection_modifyitems(config, items):

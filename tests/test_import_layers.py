@@ -83,7 +83,7 @@ def test_dev_py_test_runs_the_contracts_before_pytest(monkeypatch):
     dev.test(["-q"])
     assert calls == [
         ("install", "requirements-dev.txt"),
-        ("run", "compilemessages"),  # the English catalogue, compiled before any test reads it
+        ("run", "deploy.catalogues"),  # the English catalogue, compiled before any test reads it
         ("run", "lint-imports"),
         ("exec", ["-m", "pytest"]),
     ]
