@@ -16,7 +16,7 @@ from tests.factories import make_audience, make_campaign, make_college, make_slo
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(browser, live_server):
+def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(browser, live_server, desk_on_capture_day):
     from playwright.sync_api import expect
 
     campaign = make_campaign()

@@ -341,6 +341,14 @@ def test_production_rehearsal(stack, passing_photo):
             desk_path, at_desk, retake_students = f"/capture/desk/{slot_id}/", here[:3], here[3:5]
             break
     assert desk_path, "no desk of desk_jst1 has five computer-science students"
+    # A desk opens only on its group's capture days (issue 11): the rehearsal is that day, so the
+    # group's slots move to today in Shanghai, as staff would date a campaign being shot now.
+    stack.sql(
+        "UPDATE sessions_app_slot SET date = %s WHERE group_id = (SELECT group_id FROM sessions_app_slot WHERE id = %s)",
+        datetime.datetime.now(SHANGHAI).date(),
+        int(desk_path.strip("/").split("/")[-1]),
+        dbname=stack.dbname,
+    )
 
     # --- a desk swipe ---------------------------------------------------------------------
     def swipe(student_no):
@@ -353,10 +361,11 @@ def test_production_rehearsal(stack, passing_photo):
     assert swipe(at_desk[1])["outcome"] == "captured"
 
     # --- a coordinator payment ---------------------------------------------------------
-    status, _, body = coordinator.get(f"/fees/lookup/?q={at_desk[0]}", json_answer=True)
+    coordinator.get("/fees/entry/")
+    # By POST: a swiped ID number must not land in the access log (issue 11).
+    status, _, body = coordinator.post("/fees/lookup/", {"q": at_desk[0]}, json_answer=True)
     assert status == 200, body
     card = json.loads(body)
-    coordinator.get(f"/fees/entry/?q={at_desk[0]}")
     status, _, body = coordinator.post(
         "/fees/entry/",
         {

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from retakes import services
-from retakes.models import Channel, Reason, RetakeEvent, RetakeRequest, Status
+from retakes.models import Channel, EventNote, Reason, RetakeEvent, RetakeRequest, Status
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +54,7 @@ def test_paper_photo_recorded_twice_at_once_is_recorded_once(student, student_us
     )
     assert sum(isinstance(r, RetakeRequest) for r in results) == 1, results
     assert sum(isinstance(r, services.RetakeError) for r in results) == 1
-    assert RetakeEvent.objects.filter(request=request, note="收到纸质照片").count() == 1
+    assert RetakeEvent.objects.filter(request=request, note_code=EventNote.PAPER_RECEIVED).count() == 1
 
 
 def test_cancel_and_review_race_leaves_one_consistent_status(student, student_user, staff, photos):

@@ -118,7 +118,11 @@ def test_a_worker_killed_mid_check_leaves_the_photo_to_be_checked_exactly_once(
 
     # The message was never acknowledged: the next worker gets it once its visibility timeout
     # passes (and the sweeper would queue it too); either way one check is recorded.
-    fresh = Worker(tmp_path / "fresh.log", settings, "retakes-fresh", CELERY_VISIBILITY_TIMEOUT="5")
+    # kombu scans for lost messages every interval x throttle seconds (100 s by default).
+    fresh = Worker(
+        tmp_path / "fresh.log", settings, "retakes-fresh",
+        CELERY_VISIBILITY_TIMEOUT="5", CELERY_UNACKED_RESTORE_INTERVAL="2", CELERY_UNACKED_RESTORE_THROTTLE="1",
+    )
     try:
         check_retake_photo.delay(photo.pk)  # what retakes.sweep_pending_checks sends
 
