@@ -19,7 +19,7 @@ def _epoch(day: datetime.date) -> int:
 
 
 def fee_timeline(*, campaign: Campaign, colleges: QuerySet[College]) -> dict:
-    """{"names": [charged, collected], "points": [[epoch, series, yuan]]}, one grouped query.
+    """{"names": [charged, collected], "points": [[epoch, series, fen]], "scale": 100}, one grouped query.
 
     Charged is what captures made due (charges and their reversals); collected is the cash
     the colleges hold (payments less refunds), the same rule as the reconciliation.
@@ -39,7 +39,14 @@ def fee_timeline(*, campaign: Campaign, colleges: QuerySet[College]) -> dict:
         collected[row["day"]] += cash_delta(row["kind"], row["reversed_kind"], row["total"])
     points = []
     for day in sorted(set(charged) | set(collected)):
-        # Floats only for drawing: the amounts themselves stay Decimal in the ledger and the tables.
-        points.append([_epoch(day), 0, float(charged[day])])
-        points.append([_epoch(day), 1, float(collected[day])])
-    return {"names": [_("应收（元）"), _("已收（元）")], "points": points}
+        # Whole fen on the wire: the chart sums them exactly and divides by `scale` only to draw.
+        points.append([_epoch(day), 0, _fen(charged[day])])
+        points.append([_epoch(day), 1, _fen(collected[day])])
+    return {"names": [_("应收（元）"), _("已收（元）")], "points": points, "scale": FEN_PER_YUAN}
+
+
+FEN_PER_YUAN = 100
+
+
+def _fen(amount: Decimal) -> int:
+    return int((amount * FEN_PER_YUAN).to_integral_value())

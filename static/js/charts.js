@@ -37,7 +37,8 @@
   }
 
   // From counts per instant and series ([[epoch, seriesIndex, n]]) to running totals per series.
-  function cumulative(names, points) {
+  // Money comes as whole fen with scale 100: summed as integers (exact), divided only to draw.
+  function cumulative(names, points, scale) {
     var xs = [];
     var at = {};
     points.forEach(function (p) {
@@ -47,6 +48,7 @@
     points.forEach(function (p) { series[p[1]].values[at[p[0]]] += p[2]; });
     series.forEach(function (s) {
       for (var i = 1; i < s.values.length; i++) s.values[i] += s.values[i - 1];
+      if (scale) s.values = s.values.map(function (v) { return v / scale; });
     });
     return { x: xs, series: series };
   }
@@ -58,6 +60,6 @@
     var source = document.getElementById(el.dataset.chart);
     if (!source) return;
     var raw = JSON.parse(source.textContent);
-    draw(el, cumulative(raw.names, raw.points));
+    draw(el, cumulative(raw.names, raw.points, raw.scale));
   });
 })();

@@ -21,9 +21,10 @@ def test_fee_timeline_follows_the_ledger(campaign, college, other_college):
     assert data["names"] == ["应收（元）", "已收（元）"]
     charged = sum(p[2] for p in data["points"] if p[1] == 0)
     collected = sum(p[2] for p in data["points"] if p[1] == 1)
-    assert (charged, collected) == (8 * 17.0, 4 * 17.0)
+    assert data["scale"] == 100 and all(isinstance(p[2], int) for p in data["points"])  # whole fen
+    assert (charged, collected) == (8 * 1700, 4 * 1700)
     only_one = fee_timeline(campaign=campaign, colleges=College.objects.filter(pk=college.pk))
-    assert sum(p[2] for p in only_one["points"] if p[1] == 1) == 2 * 17.0
+    assert sum(p[2] for p in only_one["points"] if p[1] == 1) == 2 * 1700
 
 
 def test_reconciliation_page_draws_the_chart_from_static(client, campaign, college):
@@ -32,7 +33,7 @@ def test_reconciliation_page_draws_the_chart_from_static(client, campaign, colle
     html = client.get(reverse("fees:reconciliation"), {"campaign": campaign.code}).content.decode()
     assert 'data-chart="fee-chart"' in html and "/static/vendor/uplot/uPlot.iife.min.js" in html
     payload = html.split('<script id="fee-chart" type="application/json">')[1].split("</script>")[0]
-    assert sum(p[2] for p in json.loads(payload)["points"] if p[1] == 0) == 34.0
+    assert sum(p[2] for p in json.loads(payload)["points"] if p[1] == 0) == 3400
 
 
 def test_fee_timeline_costs_one_query(campaign, django_assert_num_queries):
