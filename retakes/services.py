@@ -319,8 +319,9 @@ def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
         # and must not hold the row lock meanwhile.
         report = check_photo(data, backgrounds=photo.request.campaign.photo_backgrounds)
         status = CheckStatus.PASSED if report.ok else CheckStatus.FAILED
-        if settings.RETAKES_TEST_CHECK_DELAY:
-            time.sleep(settings.RETAKES_TEST_CHECK_DELAY)  # only the worker-kill test sets it
+        if settings.RETAKES_TEST_CHECK_DELAY:  # only the worker-kill test sets it; it waits for this line
+            logger.warning("retake photo %s measured, held before recording", photo_id)
+            time.sleep(settings.RETAKES_TEST_CHECK_DELAY)
     with transaction.atomic():
         photo = RetakePhoto.objects.select_for_update(of=("self",)).select_related("request").get(pk=photo_id)
         if photo.check_status != CheckStatus.PENDING:
