@@ -528,29 +528,25 @@ def post_refund(*, student: Student, amount, method: str, actor, idempotency_key
     if method in DIRECT_METHODS and actor is not None and not actor.is_academic_staff:
         # A platform refund is paid back by 教务处 and would lower what the college must remit.
         raise FeeError(_("通过校园统一支付平台退费只能由教务处登记"), "staff_only")
-    with transaction.atomic():
-        account = _lock_account(student)
-        replay = _replay(key, account=account, kind=Kind.REFUND, amount=amount)
-        if replay is not None:
-            return replay
+
+    def refuse_above_paid(account: FeeAccount) -> None:
         if amount > account.paid:
             raise FeeError(
                 _("退费不能超过已缴金额：%(name)s 已缴 %(paid)s，本次退 %(amount)s")
                 % {"name": student.name, "paid": money(account.paid), "amount": money(amount)},
                 "refund_exceeds_paid",
             )
-        entry = _insert(
-            account=account,
-            college_id=student.college_id,
-            kind=Kind.REFUND,
-            amount=amount,
-            method=method,
-            note=note,
-            key=key,
-            actor=actor,
-        )
-        _audit(actor, "fee.refund", student, entry, data={"note": entry.note})
-    return PostResult(entry, True)
+
+    return _post_adjustment(
+        student=student,
+        kind=Kind.REFUND,
+        amount=amount,
+        key=key,
+        actor=actor,
+        method=method,
+        note=note,
+        refuse=refuse_above_paid,
+    )
 
 
 def post_waiver(*, student: Student, amount, actor, idempotency_key: str, note: str) -> PostResult:
@@ -562,24 +558,39 @@ def post_waiver(*, student: Student, amount, actor, idempotency_key: str, note: 
         raise FeeError(_("只有教务处可以减免费用"), "staff_only")
     if not note:
         raise FeeError(_("减免必须填写原因"), "reason_missing")
-    with transaction.atomic():
-        account = _lock_account(student)
-        replay = _replay(key, account=account, kind=Kind.WAIVER, amount=amount)
-        if replay is not None:
-            return replay
+
+    def refuse_above_payable(account: FeeAccount) -> None:
         limit = payable_limit(account)
         if amount > limit:
             raise _overpay_error(student, limit, amount)
+
+    return _post_adjustment(
+        student=student, kind=Kind.WAIVER, amount=amount, key=key, actor=actor, note=note, refuse=refuse_above_payable
+    )
+
+
+def _post_adjustment(
+    *, student: Student, kind: str, amount: Decimal, key: str, actor, note: str, refuse, method: str = ""
+) -> PostResult:
+    """A refund's or a waiver's path: under the account lock, a resend replays; `refuse(account)`
+    raises when the amount is above what this kind allows; then one entry and its audit event."""
+    with transaction.atomic():
+        account = _lock_account(student)
+        replay = _replay(key, account=account, kind=kind, amount=amount)
+        if replay is not None:
+            return replay
+        refuse(account)
         entry = _insert(
             account=account,
             college_id=student.college_id,
-            kind=Kind.WAIVER,
+            kind=kind,
             amount=amount,
+            method=method,
             note=note,
             key=key,
             actor=actor,
         )
-        _audit(actor, "fee.waiver", student, entry, data={"note": entry.note})
+        _audit(actor, f"fee.{kind}", student, entry, data={"note": entry.note})
     return PostResult(entry, True)
 
 
