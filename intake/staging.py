@@ -2,7 +2,8 @@
 
 Kept under MEDIA_ROOT/intake/<kind>/ (never served statically), named by a random token the
 staff member's session holds. They hold ID numbers, so they expire: a file older than
-MAX_AGE_SECONDS is not handed out any more, and every new upload sweeps the expired ones.
+MAX_AGE_SECONDS is not handed out any more; every new upload and beat's
+`jobs.sweep_staged_uploads` delete the expired ones.
 """
 
 import re

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from accounts.taskbase import BaseTask
+from intake import staging
 
 from . import services
 
@@ -19,3 +20,9 @@ def sweep_queued() -> int:
     for job_id in ids:
         run_job.send_now(job_id)
     return len(ids)
+
+
+@shared_task(base=BaseTask, name="jobs.sweep_staged_uploads")
+def sweep_staged_uploads() -> int:
+    """Beat: staged imports hold ID numbers; expired ones go even if nobody uploads again."""
+    return staging.sweep()
