@@ -7,4 +7,7 @@ class FeesConfig(AppConfig):
     verbose_name = _("费用")
 
     def ready(self):
-        from . import audit_actions  # noqa: F401  (registers this app's audit actions)
+        from . import (  # noqa: F401  (register this app's audit actions and notification messages)
+            audit_actions,
+            notices,
+        )

@@ -4,15 +4,13 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from accounts import formatting
 from notifications.services import notify
 from notifications.steps import step_before_deadline
 from sessions_app.models import Campaign
 
+from . import notices
 from .selectors import remittance_reminders
-from .services import money
 
 REMINDER_STEPS = (7, 3, 1)
 
@@ -40,9 +38,8 @@ def send_remittance_reminders(*, today: datetime.date | None = None) -> int:
             for coordinator in item.coordinators:
                 by_coordinator.setdefault(coordinator.pk, (coordinator, []))[1].append(item)
         for coordinator, items in by_coordinator.values():
-            lines = [
-                _("%(college)s：%(unpaid)s 人未缴费，待上交 %(amount)s")
-                % {"college": item.college.name, "unpaid": item.unpaid_count, "amount": money(item.unremitted)}
+            colleges = [
+                {"college": item.college.name, "unpaid": item.unpaid_count, "amount": str(item.unremitted)}
                 for item in items
             ]
             with transaction.atomic():
@@ -51,9 +48,12 @@ def send_remittance_reminders(*, today: datetime.date | None = None) -> int:
                     kind="remittance_due",
                     subject=campaign,
                     step=step,
-                    title=_("%(campaign)s：请于 %(deadline)s 前收齐并上交采集费")
-                    % {"campaign": campaign.name, "deadline": formatting.date(campaign.remittance_deadline)},
-                    body="\n".join(lines),
+                    code=notices.REMITTANCE_DUE,
+                    data={
+                        "campaign": campaign.name,
+                        "deadline": campaign.remittance_deadline.isoformat(),
+                        "colleges": colleges,
+                    },
                 ):
                     sent += 1
     return sent

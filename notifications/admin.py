@@ -18,9 +18,10 @@ class DeliveryInline(admin.TabularInline):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "step", "title", "user", "student", "read_at")
     list_filter = ("kind", "step")
-    search_fields = ("title", "student__student_no", "student__name", "user__username")
+    search_fields = ("code", "student__student_no", "student__name", "user__username")
     raw_id_fields = ("user", "student")
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    # The words, rendered in the reader's language, above the code and data they come from.
+    readonly_fields = ["title", "body", *(f.name for f in Notification._meta.fields)]
     inlines = [DeliveryInline]
     list_select_related = ("user", "student")
 

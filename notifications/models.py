@@ -6,11 +6,15 @@ a job that runs twice, or two beat processes, can never record the same reminder
 """
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from .messages import render
 
 
 class Channel(models.TextChoices):
@@ -48,8 +52,10 @@ class Notification(models.Model):
     subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     subject_id = models.PositiveBigIntegerField()
     step = models.CharField(_("步骤"), max_length=32)
-    title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"))
+    # What the message says, as a code and its data (notifications.messages renders the words
+    # in the reader's language): never the rendered sentence.
+    code = models.CharField(_("消息类型"), max_length=64)
+    data = models.JSONField(_("消息数据"), default=dict, blank=True)
     in_inbox = models.BooleanField(_("站内消息"), default=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
@@ -82,6 +88,20 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @cached_property
+    def _rendered(self) -> tuple[str, str]:
+        return render(self.code, self.data)
+
+    @property
+    @admin.display(description=_("标题"))
+    def title(self) -> str:
+        return self._rendered[0]
+
+    @property
+    @admin.display(description=_("内容"))
+    def body(self) -> str:
+        return self._rendered[1]
 
 
 class DeliveryError(models.TextChoices):

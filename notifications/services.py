@@ -31,11 +31,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from kombu.exceptions import OperationalError as BrokerError
 
 from sessions_app.models import Student
 
+from .messages import is_registered, plain_data, render
 from .models import Channel, Delivery, DeliveryError, DeliveryStatus, Notification
 from .sms import get_sms_backend
 
@@ -52,8 +53,8 @@ class Message:
     kind: str
     subject: models.Model
     step: str
-    title: str
-    body: str
+    code: str  # a registered message code (notifications.messages); the words are made when shown
+    data: dict
     channels: tuple[str, ...] = ALL_CHANNELS
 
 
@@ -63,12 +64,12 @@ def notify(
     kind: str,
     subject: models.Model,
     step: str,
-    title: str,
-    body: str,
+    code: str,
+    data: dict,
     channels: tuple[str, ...] = ALL_CHANNELS,
 ) -> bool:
     """Record one message; True if new (email/SMS enqueued on commit), False if already recorded."""
-    message = Message(recipient, kind, subject, step, title, body, tuple(channels))
+    message = Message(recipient, kind, subject, step, code, data, tuple(channels))
     return notify_many(messages=[message]) == 1
 
 
@@ -163,8 +164,8 @@ NOTIFICATION_COLUMNS = [
     "subject_type",
     "subject_id",
     "step",
-    "title",
-    "body",
+    "code",
+    "data",
     "in_inbox",
     "created_at",
     "batch",
@@ -191,6 +192,9 @@ def _notification_rows(chunk: list[Message], *, batch_db, now_db) -> tuple[list[
             raise ValueError(f"unknown channels: {sorted(unknown)}")
         if message.subject.pk is None:
             raise ValueError("notify() needs a saved subject")
+        if not is_registered(message.code):
+            raise ValueError(f"unregistered message code {message.code!r}: register it with notifications.messages")
+        data_db = _db_value(Notification, "data", plain_data(message.data))
         user, student, email, phone = _recipient_fields(message.recipient)
         subject_type = ContentType.objects.get_for_model(message.subject)  # cached per model
         key = (
@@ -202,7 +206,7 @@ def _notification_rows(chunk: list[Message], *, batch_db, now_db) -> tuple[list[
             message.step,
         )
         wanted[key] = (message, email, phone)
-        rows.append((*key, message.title[:200], message.body, Channel.INBOX in message.channels, now_db, batch_db))
+        rows.append((*key, message.code, data_db, Channel.INBOX in message.channels, now_db, batch_db))
     return rows, wanted
 
 
@@ -317,13 +321,16 @@ def _transmit(delivery: Delivery, connections: dict) -> None:
     delay = settings.NOTIFICATIONS_TEST_SEND_DELAY
     if delay:
         time.sleep(delay)  # only set by the worker integration test, to widen the window for a kill
-    notification = delivery.notification
+    # Rendered now, in the portal's language: the recipient has no language of their own, and the
+    # request that queued the send (eager mode) may be in the language of whoever started it.
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = render(delivery.notification.code, delivery.notification.data)
     if delivery.channel == Channel.EMAIL:
         if "email" not in connections:
             connections["email"] = get_connection()
         EmailMessage(
-            subject=notification.title,
-            body=notification.body,
+            subject=title,
+            body=body,
             to=[delivery.address],
             connection=connections["email"],
             # Stable per delivery: a resend after a lost "sent" write can be recognised downstream.
@@ -332,7 +339,7 @@ def _transmit(delivery: Delivery, connections: dict) -> None:
     elif delivery.channel == Channel.SMS:
         if "sms" not in connections:
             connections["sms"] = get_sms_backend()
-        connections["sms"].send(delivery.address, f"{settings.SMS_SIGNATURE}{notification.title}：{notification.body}")
+        connections["sms"].send(delivery.address, f"{settings.SMS_SIGNATURE}{title}：{body}")
     else:
         raise ValueError(f"not an external channel: {delivery.channel}")
 

@@ -11,5 +11,6 @@ class RetakesConfig(AppConfig):
         # way): the tasks must be registered in every process, the web one too.
         from . import (
             audit_actions,  # noqa: F401  (registers this app's audit actions)
+            notices,  # noqa: F401  (and its notification messages)
             tasks,  # noqa: F401
         )

@@ -25,6 +25,7 @@ from notifications.services import Message, notify_many
 from notifications.steps import step_before_deadline
 from sessions_app.models import Campaign, Student
 
+from . import notices
 from .models import (
     PAPER_PHOTO_CHANNELS,
     Channel,
@@ -435,9 +436,16 @@ def send_retake_reminders(*, today: datetime.date | None = None) -> int:
         step = reminder_step(deadline=request.deadline, today=today)
         if step is None:
             continue
-        title, body = _reminder_text(request, today=today)
+        data = {
+            "deadline": request.deadline.isoformat(),
+            "left": (request.deadline - today).days,
+            "status": request.status,
+            "channel": request.channel,
+        }
         messages.append(
-            Message(recipient=request.student, kind="retake_due", subject=request, step=step, title=title, body=body)
+            Message(
+                recipient=request.student, kind="retake_due", subject=request, step=step, code=notices.DUE, data=data
+            )
         )
         if request.student.counselor_id:
             messages.append(
@@ -446,23 +454,9 @@ def send_retake_reminders(*, today: datetime.date | None = None) -> int:
                     kind="retake_due",
                     subject=request,
                     step=step,
-                    title=title,
-                    body=_("%(name)s（%(no)s）：%(body)s")
-                    % {"name": request.student.name, "no": request.student.student_no, "body": body},
+                    code=notices.DUE_TO_COUNSELOR,
+                    data={**data, "name": request.student.name, "no": request.student.student_no},
                     channels=("inbox", "email"),
                 )
             )
     return notify_many(messages=messages) if messages else 0
-
-
-def _reminder_text(request: RetakeRequest, *, today: datetime.date) -> tuple[str, str]:
-    days_left = (request.deadline - today).days
-    title = _("补拍截止日期 %(date)s，还剩 %(n)s 天") % {"date": request.deadline.isoformat(), "n": days_left}
-    if request.status == Status.ACCEPTED:
-        todo = _("电子照片已通过，请尽快把纸质照片交给辅导员。")
-    elif request.status == Status.RETURNED:
-        todo = _("照片被退回，请按退回原因重新提交电子照片。")
-    else:
-        todo = _("请按“%(channel)s”的要求完成补拍并提交电子照片。") % {"channel": request.get_channel_display()}
-    body = todo + _("未按时补拍导致学历证书电子注册延迟的，由学生本人负责。")
-    return title, body

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 
 from deploy.catalogues import compile_all
+from notifications.messages import register_message
 from tests.browser import browser  # noqa: F401  (fixture for the e2e tests)
 
 
@@ -62,3 +63,9 @@ def desk_on_capture_day(monkeypatch):
 
     monkeypatch.setattr("capture_day.services.desk_today", lambda: CAPTURE_DAY)
     return CAPTURE_DAY
+
+
+@register_message("test.plain")
+def _plain_message(data: dict) -> tuple[str, str]:
+    """Tests of the plumbing notify with this code: a title and body with nothing to translate."""
+    return data.get("title", ""), data.get("body", "")

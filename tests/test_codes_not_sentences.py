@@ -21,7 +21,8 @@ from capture_day.services import check_in, undo_check_in
 from fees import remittances
 from fees import services as fees
 from fees.models import Entry, Method, NoteCode
-from notifications.models import Delivery, DeliveryError
+from notifications.messages import is_registered
+from notifications.models import Delivery, DeliveryError, Notification
 from retakes.models import EventNote, RetakeEvent
 from sessions_app.services import override_student_slot, refresh_slot_assignments
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
@@ -74,6 +75,9 @@ def a_day(db, settings):
         student=students[0], problem_type=ProblemType.NO_PHOTO_FIND, description="", actor=staff
     )
     verification.confirm_verification(student=students[0], actor=staff)
+    verification.report_problem(
+        student=students[1], problem_type=ProblemType.WRONG_DATA, description="姓名错字", actor=staff
+    )
     return campaign
 
 
@@ -105,6 +109,14 @@ def test_code_fields_hold_codes_and_payloads_hold_no_system_words(a_day):
     for model, field in [(Entry, "note_code"), (RetakeEvent, "note_code"), (ReportStep, "note_code")]:
         assert all(CODE.match(v) for v in model.objects.values_list(field, flat=True)), model
     assert all(CODE.match(v) for v in Delivery.objects.values_list("error_code", flat=True))
+    # Notifications: a registered message code and data; names are data, the sentence is not.
+    notes = list(Notification.objects.all())
+    assert {n.code for n in notes} == {"verification.problem_submitted"}
+    for note in notes:
+        assert is_registered(note.code) and note.title and note.body
+        for key, value in note.data.items():
+            if isinstance(value, str) and key not in {"name", "text"}:
+                assert not CJK.search(value), (note.code, key, value)
     # The system's words never land in the field that keeps what a person typed.
     system_words = {str(label) for label in NoteCode.labels + EventNote.labels + StepNote.labels}
     system_words |= {str(label) for label in DeliveryError.labels}
@@ -116,7 +128,7 @@ def test_code_fields_hold_codes_and_payloads_hold_no_system_words(a_day):
     ]
     for text in typed:
         assert not any(word in text for word in system_words), text
-        assert text in {"", "刷错了人", "多收", "困难", "记错人"} or not CJK.search(text), text
+        assert text in {"", "刷错了人", "多收", "困难", "记错人", "姓名错字"} or not CJK.search(text), text
     charge = Entry.objects.filter(kind="charge").first()
     assert charge.note == "" and charge.note_code == NoteCode.CAPTURE_CHARGE and charge.note_display == "采集计费"
     undone = Entry.objects.get(note_code=NoteCode.CAPTURE_UNDONE)

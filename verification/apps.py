@@ -7,4 +7,7 @@ class VerificationConfig(AppConfig):
     verbose_name = _("网上校对")
 
     def ready(self):
-        from . import audit_actions  # noqa: F401  (registers this app's audit actions)
+        from . import (  # noqa: F401  (register this app's audit actions and notification messages)
+            audit_actions,
+            notices,
+        )

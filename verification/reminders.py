@@ -14,14 +14,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from accounts import formatting
 from accounts.models import Role
 from notifications.models import Notification
 from notifications.services import Message, notify_many
 from sessions_app.models import Campaign, Capture, College, Slot, Student
 
+from . import notices
 from .models import VerificationRecord
 from .services import days_left
 
@@ -108,27 +107,14 @@ def _record(messages_by_step: dict[str, list[Message]], summary: FanOutSummary) 
 def _verification_message(
     record: VerificationRecord, student: Student, campaign: Campaign, step: str, today: datetime.date
 ) -> Message:
-    due = formatting.date(record.due_date)
+    data = {"name": student.name, "due": record.due_date.isoformat(), "url": campaign.chsi_url}
     if step == OVERDUE_STEP:
-        title = _("网上校对已逾期：请立即登录学信网核对图像信息")
-        body = _(
-            "%(name)s同学：你的网上校对截止日期 %(due)s 已过，至今未确认。学生不上网校对，学校将无法提交毕业数据，"
-            "后果由本人负责。请立即登录 %(url)s 核对照片和学籍信息并确认，如有问题请联系学院负责老师。"
-        ) % {"name": student.name, "due": due, "url": campaign.chsi_url}
+        code = notices.OVERDUE
     else:
-        left = days_left(due_date=record.due_date, today=today)
-        title = _("请在 %(due)s 前到学信网核对图像信息（还剩 %(left)s 天）") % {"due": due, "left": left}
-        body = _(
-            "%(name)s同学：你的毕业图像已于 %(captured)s 采集，"
-            "请于 %(due)s 前登录 %(url)s 核对照片和本人学籍信息并确认。"
-            "学生不上网校对，学校将无法提交毕业数据，后果由本人负责。照片或信息有误，请在本系统“网上校对”页面反馈。"
-        ) % {
-            "name": student.name,
-            "captured": formatting.date(record.captured_on),
-            "due": due,
-            "url": campaign.chsi_url,
-        }
-    return Message(recipient=student, kind=VERIFICATION_KIND, subject=record, step=step, title=title, body=body)
+        code = notices.DUE
+        data["left"] = days_left(due_date=record.due_date, today=today)
+        data["captured"] = record.captured_on.isoformat() if record.captured_on else ""
+    return Message(recipient=student, kind=VERIFICATION_KIND, subject=record, step=step, code=code, data=data)
 
 
 def send_verification_reminders(
@@ -190,23 +176,19 @@ def _tuple_batches(qs, batch_size: int):
 def _slot_message(student: Student, campaign: Campaign) -> Message:
     slot = student.assigned_slot
     location = slot.group.location
-    rules = "；".join(campaign.rule_lines())
-    body = _(
-        "%(name)s同学：你的毕业生图像采集安排在 %(date)s %(time)s，地点：%(place)s（%(group)s）。"
-        "需携带：%(bring)s。注意事项：%(rules)s。"
-    ) % {
+    data = {
         "name": student.name,
-        "date": formatting.date(slot.date),
+        "date": slot.date.isoformat(),
         "time": slot.time_range(),
-        "place": f"{location.campus.name} {location.name}",
+        "campus": location.campus.name,
+        "location": location.name,
         "group": slot.group.name,
-        "bring": campaign.what_to_bring or _("二代身份证"),
-        "rules": rules or _("服从摄影师安排"),
+        "bring": campaign.what_to_bring,
+        "rules": campaign.rule_lines(),
+        "contact_name": campaign.contact_name,
+        "contact_phone": campaign.contact_phone,
     }
-    if campaign.contact_name or campaign.contact_phone:
-        body += _("联系人：%(who)s %(phone)s") % {"who": campaign.contact_name, "phone": campaign.contact_phone}
-    title = _("明天图像采集：%(time)s %(place)s") % {"time": slot.time_range(), "place": location.name}
-    return Message(recipient=student, kind=SLOT_KIND, subject=slot, step="d-1", title=title, body=body)
+    return Message(recipient=student, kind=SLOT_KIND, subject=slot, step="d-1", code=notices.SLOT_TOMORROW, data=data)
 
 
 def send_slot_reminders(
@@ -282,37 +264,24 @@ def _overdue_sample(overdue) -> dict[int, list[VerificationRecord]]:
 
 
 def _digest_message(coordinator, *, campaign: Campaign, counts: dict, sample: dict, step: str) -> Message:
-    lines = []
-    total = 0
+    colleges = []
     for college in coordinator.colleges.all():
-        total += counts.get(college.pk, 0)
-        lines.append(_("%(college)s：%(n)s 人") % {"college": college.name, "n": counts.get(college.pk, 0)})
-        for record in sample.get(college.pk, []):
-            s = record.student
-            lines.append(
-                "  "
-                + _("%(no)s %(name)s %(class)s 截止 %(due)s")
-                % {
-                    "no": s.student_no,
-                    "name": s.name,
-                    "class": s.class_name,
-                    "due": formatting.date_short(record.due_date),
-                }
-            )
-    title = _("网上校对逾期名单：%(n)s 人未确认") % {"n": total}
-    body = (
-        _("以下学生已过网上校对截止日期仍未确认，学校将无法提交其毕业数据，请督促学生尽快登录学信网核对：")
-        + "\n"
-        + "\n".join(lines)
-        + "\n"
-        + _("完整名单见“网上校对”页面，可导出 Excel。")
-    )
+        students = [
+            {
+                "no": record.student.student_no,
+                "name": record.student.name,
+                "class": record.student.class_name,
+                "due": record.due_date.isoformat(),
+            }
+            for record in sample.get(college.pk, [])
+        ]
+        colleges.append({"name": college.name, "n": counts.get(college.pk, 0), "students": students})
     return Message(
         recipient=coordinator,
         kind=DIGEST_KIND,
         subject=campaign,
         step=step,
-        title=title,
-        body=body,
+        code=notices.OVERDUE_LIST,
+        data={"total": sum(c["n"] for c in colleges), "colleges": colleges},
         channels=("inbox", "email"),
     )

@@ -17,6 +17,7 @@ from accounts.models import Role
 from notifications.services import notify
 from sessions_app.models import Campaign, Capture, Student, WindowUnit
 
+from . import notices
 from .models import (
     ESCALATED_TYPES,
     OPEN_STATUSES,
@@ -178,14 +179,12 @@ def _tell_coordinators(report: ProblemReport) -> None:
             kind="verification_problem",
             subject=report,
             step="submitted",
-            title=_("%(name)s 反馈网上校对问题：%(type)s")
-            % {"name": report.student.name, "type": report.get_problem_type_display()},
-            body=_("学生 %(name)s（%(no)s）反馈：%(type)s。说明：%(text)s。请在“网上校对”页面核实后上报教务处。")
-            % {
+            code=notices.PROBLEM_SUBMITTED,
+            data={
                 "name": report.student.name,
                 "no": report.student.student_no,
-                "type": report.get_problem_type_display(),
-                "text": report.description or _("无"),
+                "problem_type": report.problem_type,
+                "text": report.description,
             },
             channels=("inbox", "email"),
         )
@@ -197,9 +196,8 @@ def _tell_student(report: ProblemReport, step: str, note: str) -> None:
         kind="verification_problem",
         subject=report,
         step=step,
-        title=_("你反馈的问题：%(status)s") % {"status": report.get_status_display()},
-        body=_("你反馈的“%(type)s”现在的状态是：%(status)s。%(note)s")
-        % {"type": report.get_problem_type_display(), "status": report.get_status_display(), "note": note},
+        code=notices.PROBLEM_STATUS,
+        data={"problem_type": report.problem_type, "status": report.status, "note": note},
         channels=("inbox",),
     )
 

@@ -36,7 +36,15 @@ def _settings(settings):
 def delivery():
     campaign = make_campaign()
     student = make_student(campaign, phone="13800000001")
-    notify(recipient=student, kind="k", subject=campaign, step="s", title="T", body="B", channels=("sms",))
+    notify(
+        recipient=student,
+        kind="k",
+        subject=campaign,
+        step="s",
+        code="test.plain",
+        data={"title": "T", "body": "B"},
+        channels=("sms",),
+    )
     return Delivery.objects.get()
 
 

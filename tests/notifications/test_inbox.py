@@ -12,8 +12,23 @@ pytestmark = pytest.mark.django_db
 def test_message_sent_before_activation_shows_after_login(client):
     campaign = make_campaign()
     student = make_student(campaign)
-    notify(recipient=student, kind="k", subject=campaign, step="1", title="明天采集", body="带身份证")
-    notify(recipient=student, kind="k", subject=campaign, step="2", title="只发短信", body="x", channels=("sms",))
+    notify(
+        recipient=student,
+        kind="k",
+        subject=campaign,
+        step="1",
+        code="test.plain",
+        data={"title": "明天采集", "body": "带身份证"},
+    )
+    notify(
+        recipient=student,
+        kind="k",
+        subject=campaign,
+        step="2",
+        code="test.plain",
+        data={"title": "只发短信", "body": "x"},
+        channels=("sms",),
+    )
     user = make_user(Role.STUDENT)
     Student.objects.filter(pk=student.pk).update(user=user)
     client.force_login(user)
@@ -27,7 +42,14 @@ def test_message_sent_before_activation_shows_after_login(client):
 def test_nobody_sees_someone_elses_messages(client):
     campaign = make_campaign()
     student = make_student(campaign, user=make_user(Role.STUDENT))
-    notify(recipient=student, kind="k", subject=campaign, step="1", title="私人消息", body="x")
+    notify(
+        recipient=student,
+        kind="k",
+        subject=campaign,
+        step="1",
+        code="test.plain",
+        data={"title": "私人消息", "body": "x"},
+    )
     client.force_login(make_user(Role.STUDENT))
     assert "私人消息" not in client.get(reverse("notifications:inbox")).content.decode()
     client.force_login(make_user(Role.STAFF))
@@ -39,10 +61,24 @@ def test_inbox_constant_queries(client, django_assert_max_num_queries):
     user = make_user(Role.COORDINATOR)
     client.force_login(user)
     for i in range(3):
-        notify(recipient=user, kind="k", subject=campaign, step=str(i), title=f"t{i}", body="b")
+        notify(
+            recipient=user,
+            kind="k",
+            subject=campaign,
+            step=str(i),
+            code="test.plain",
+            data={"title": f"t{i}", "body": "b"},
+        )
     with django_assert_max_num_queries(8) as small:
         client.get(reverse("notifications:inbox"))
     for i in range(3, 40):
-        notify(recipient=user, kind="k", subject=campaign, step=str(i), title=f"t{i}", body="b")
+        notify(
+            recipient=user,
+            kind="k",
+            subject=campaign,
+            step=str(i),
+            code="test.plain",
+            data={"title": f"t{i}", "body": "b"},
+        )
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("notifications:inbox"))

@@ -20,7 +20,13 @@ def _backends(settings):
 
 def _notify(recipient, subject, step="d-7", **kwargs):
     return notify(
-        recipient=recipient, kind="verification_due", subject=subject, step=step, title="请核对", body="正文", **kwargs
+        recipient=recipient,
+        kind="verification_due",
+        subject=subject,
+        step=step,
+        code="test.plain",
+        data={"title": "请核对", "body": "正文"},
+        **kwargs,
     )
 
 

@@ -1,10 +1,14 @@
 import datetime
+import json
+import re
 from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from accounts.models import AuditEvent
+from notifications.messages import render
 from notifications.models import Notification
 from retakes import services
 from retakes.models import Channel, CheckStatus, Reason, RetakeEvent, RetakePhoto, RetakeRequest, Review, Status
@@ -321,6 +325,14 @@ def test_reminders_go_to_the_student_and_counselor_once_per_step(
     message = notes.filter(student=student, step="d-3").get()
     assert "2021-03-31" in message.title and "还剩 3 天" in message.title
     assert "参加省集中补拍" in message.body
+    # Stored as codes: the status and channel are shown in the reader's language.
+    assert message.code == "retake.due" and message.data["channel"] == request.channel
+    assert "参加" not in json.dumps(message.data, ensure_ascii=False)
+    with translation.override("en"):
+        title, body = render(message.code, message.data)
+    assert title == "Retake deadline 2021-03-31, 3 days left" and not re.search(r"[\u4e00-\u9fff]", body)
+    told = notes.filter(user=counselor, step="d-3").get()
+    assert told.code == "retake.due_counselor" and told.body.startswith(f"{student.name}（{student.student_no}）：")
 
 
 def test_no_reminder_when_the_next_move_is_not_the_students(

@@ -18,7 +18,15 @@ def test_student_home_shows_due_date_and_unread_messages(client, campaign, stude
     capture(student, on=timezone.localdate() - datetime.timedelta(days=37))
     user = make_user(Role.STUDENT)
     Student.objects.filter(pk=student.pk).update(user=user)
-    notify(recipient=student, kind="k", subject=campaign, step="1", title="提醒", body="x", channels=("inbox",))
+    notify(
+        recipient=student,
+        kind="k",
+        subject=campaign,
+        step="1",
+        code="test.plain",
+        data={"title": "提醒", "body": "x"},
+        channels=("inbox",),
+    )
     client.force_login(user)
     page = client.get("/").content.decode()
     if "verification-panel" not in page:

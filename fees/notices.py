@@ -1,0 +1,29 @@
+"""What this app's notifications say: codes and data in, words out (notifications.messages)."""
+
+import datetime
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts import formatting
+from notifications.messages import register_message
+
+REMITTANCE_DUE = "fee.remittance_due"
+
+
+@register_message(REMITTANCE_DUE)
+def remittance_due(data: dict) -> tuple[str, str]:
+    title = _("%(campaign)s：请于 %(deadline)s 前收齐并上交采集费") % {
+        "campaign": data["campaign"],
+        "deadline": formatting.date(datetime.date.fromisoformat(data["deadline"])),
+    }
+    lines = [
+        ngettext(
+            "%(college)s：%(unpaid)s 人未缴费，待上交 %(amount)s",
+            "%(college)s：%(unpaid)s 人未缴费，待上交 %(amount)s",
+            item["unpaid"],
+        )
+        % {"college": item["college"], "unpaid": item["unpaid"], "amount": formatting.money(item["amount"])}
+        for item in data["colleges"]
+    ]
+    return title, "\n".join(lines)

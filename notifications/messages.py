@@ -1,0 +1,65 @@
+"""The message registry: a notification stores a code and JSON data; the words are made here.
+
+An app registers what each of its codes says (`@register_message("retake.due")`, in its
+AppConfig.ready()), so a stored message is rendered in the reader's language when the inbox is
+shown, and in the portal's language when an e-mail or SMS is sent; nothing persisted is a sentence
+that a second language or a rename would leave behind. Nothing here imports a model.
+"""
+
+import json
+import logging
+import re
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
+# Rows written before messages were codes: data holds the text exactly as it was sent.
+LEGACY = "legacy.text"
+
+# data -> (title, body)
+Render = Callable[[dict], tuple[str, str]]
+
+_MESSAGES: dict[str, Render] = {}
+
+
+def register_message(code: str) -> Callable[[Render], Render]:
+    if not CODE_PATTERN.match(code):
+        raise ValueError(f"message code must be dotted lowercase: {code!r}")
+
+    def decorate(render: Render) -> Render:
+        _MESSAGES[code] = render
+        return render
+
+    return decorate
+
+
+def is_registered(code: str) -> bool:
+    return code in _MESSAGES
+
+
+def plain_data(data: dict) -> dict:
+    """The data as stored: JSON's own types only (a lazy translation or a date here is a bug)."""
+    try:
+        return json.loads(json.dumps(data))
+    except TypeError as exc:
+        raise TypeError(f"message data must be plain JSON values: {exc}") from None
+
+
+def render(code: str, data: dict | None) -> tuple[str, str]:
+    """(title, body) in the active language; a message whose code or data no longer fits is shown
+    by its code rather than failing the page."""
+    renderer = _MESSAGES.get(code)
+    if renderer is None:
+        return code, ""
+    try:
+        title, body = renderer(data or {})
+    except (KeyError, TypeError, ValueError):
+        logger.warning("notification %s: data does not fit its message", code)
+        return code, ""
+    return str(title), str(body)
+
+
+@register_message(LEGACY)
+def _legacy(data: dict) -> tuple[str, str]:
+    return data.get("title", ""), data.get("body", "")

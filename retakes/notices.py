@@ -1,0 +1,41 @@
+"""What this app's notifications say: codes and data in, words out (notifications.messages)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from notifications.messages import register_message
+
+from .models import Channel, Status
+
+DUE = "retake.due"
+DUE_TO_COUNSELOR = "retake.due_counselor"
+
+
+def _text(data: dict) -> tuple[str, str]:
+    left = data["left"]
+    title = ngettext("补拍截止日期 %(date)s，还剩 %(n)s 天", "补拍截止日期 %(date)s，还剩 %(n)s 天", left) % {
+        "date": data["deadline"],
+        "n": left,
+    }
+    if data["status"] == Status.ACCEPTED:
+        todo = _("电子照片已通过，请尽快把纸质照片交给辅导员。")
+    elif data["status"] == Status.RETURNED:
+        todo = _("照片被退回，请按退回原因重新提交电子照片。")
+    else:
+        try:
+            channel = Channel(data["channel"]).label
+        except ValueError:
+            channel = data["channel"]
+        todo = _("请按“%(channel)s”的要求完成补拍并提交电子照片。") % {"channel": channel}
+    return title, todo + _("未按时补拍导致学历证书电子注册延迟的，由学生本人负责。")
+
+
+@register_message(DUE)
+def due(data: dict) -> tuple[str, str]:
+    return _text(data)
+
+
+@register_message(DUE_TO_COUNSELOR)
+def due_to_counselor(data: dict) -> tuple[str, str]:
+    title, body = _text(data)
+    return title, _("%(name)s（%(no)s）：%(body)s") % {"name": data["name"], "no": data["no"], "body": body}
