@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The two commands of README.md; needs only Python 3.11+ and git.
 
-python3 dev.py demo   install, migrate, load the 2021 demo, start http://127.0.0.1:8000
-python3 dev.py test   install, check the import layers (lint-imports), then run the whole test
-                      suite (extra args go to pytest); .ci/run calls this too
-python3 dev.py install   only install (CI, before its other checks)
+python3 dev.py demo [ADDRESS]  install, migrate, load the demo (2021 and this year), start ADDRESS
+                               (default 127.0.0.1:8000)
+python3 dev.py test            install, check the import layers (lint-imports), then run the whole
+                               test suite (extra args go to pytest); .ci/run calls this too
+python3 dev.py install         only install (CI, before its other checks)
 """
 
 import hashlib

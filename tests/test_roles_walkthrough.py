@@ -28,7 +28,7 @@ STAFF_ONLY = ["sessions_app:staff_overview", "roster:upload", "fees:reconciliati
 
 @pytest.fixture
 def demo(client):
-    summary = seed_demo(with_captures=False, size=0.02)  # every role and college, a few students each
+    summary = seed_demo(with_captures=False, size=0.05)
     return {username: username for _role, username, _password in summary.logins}, summary
 
 
@@ -54,7 +54,7 @@ def test_nobody_reaches_another_scope_by_editing_a_url(client, demo):
     from sessions_app.models import Slot
 
     _logins, summary = demo
-    student_user = summary.logins[-1][1]
+    student_user = summary.logins[-2][1]
     login(client, student_user)
     me = Student.objects.get(user__username=student_user)
     home = client.get("/").content.decode()
@@ -74,7 +74,8 @@ def test_nobody_reaches_another_scope_by_editing_a_url(client, demo):
 
     client.logout()
     login(client, "desk_jst1")
-    own = Slot.objects.filter(group__name="金石滩第一组").first()
-    other_desk = Slot.objects.filter(group__name="开发区第一组").first()
+    current = summary.current.campaign
+    own = Slot.objects.filter(group__campaign=current, group__name="金石滩第一组").first()
+    other_desk = Slot.objects.filter(group__campaign=current, group__name="开发区第一组").first()
     assert client.get(reverse("capture_day:desk", args=[own.pk])).status_code == 200
     assert client.get(reverse("capture_day:desk", args=[other_desk.pk])).status_code == 404

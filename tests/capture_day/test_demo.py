@@ -1,10 +1,11 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 
 from accounts.models import Role, User
-from capture_day.demo import seed_demo
+from capture_day.demo.run import seed_demo
 from sessions_app import demo_schedule as plan
 from sessions_app.idcard import validate_id_number
 from sessions_app.models import Campaign, Capture, Slot, SlotStatus, Student
@@ -43,8 +44,8 @@ def schedule_as_table():
 
 
 def test_demo_is_the_notice_and_safe_to_run_twice():
-    first = seed_demo(with_captures=False)
-    second = seed_demo(with_captures=False)
+    first = seed_demo(with_captures=False, with_current=False)
+    second = seed_demo(with_captures=False, with_current=False)
 
     campaign = Campaign.objects.get(code="2021")
     assert campaign.fee_per_person == Decimal("17.00")
@@ -58,20 +59,34 @@ def test_demo_is_the_notice_and_safe_to_run_twice():
     assert not Student.objects.exclude(slot_status=SlotStatus.MATCHED).exists()
     for number in Student.objects.values_list("id_number", flat=True)[:500]:
         assert validate_id_number(number) == number
-    assert {u.role for u in User.objects.all()} >= {r.value for r in Role}
+    assert {u.role for u in User.objects.all()} >= {r.value for r in Role} - {Role.STUDENT}
 
 
 def test_demo_captures_the_first_slot_of_each_group_once():
-    summary = seed_demo(size=0.05)
+    summary = seed_demo(with_current=False, size=0.05)
     assert summary.captures > 50
-    again = seed_demo(size=0.05)
+    again = seed_demo(with_current=False, size=0.05)
     assert again.captures == summary.captures
     assert Capture.objects.count() == summary.captures
 
 
 def test_size_scales_every_college_and_keeps_each_one():
-    summary = seed_demo(with_captures=False, size=0.01)
+    summary = seed_demo(with_captures=False, with_current=False, size=0.01)
     assert 40 <= summary.students <= 80
     per_college = Student.objects.values("college").distinct().count()
     assert per_college == len(plan.HEADCOUNT)
     assert Student.objects.filter(level="graduate").exists()
+
+
+def test_no_current_keeps_2021_live_for_the_rehearsal(capsys):
+    """tests/integration/test_rehearsal.py logs in as the last printed 用户名 and swipes at desk_jst1."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--size", "0.02", "--no-current")
+    out = capsys.readouterr().out
+    last = re.findall(r"用户名 (\S+)", out)[-1]
+    student = Student.objects.get(user__username=last)
+    assert student.campaign.code == "2021" and student.campaign.is_active
+    assert Campaign.objects.count() == 1
+    operator = User.objects.get(username="desk_jst1")
+    assert list(operator.capture_groups.values_list("campaign__code", "name")) == [("2021", "金石滩第一组")]

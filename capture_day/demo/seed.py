@@ -1,14 +1,15 @@
-"""The demo campaign: the 2021 schedule from the notice and a realistic roster.
+"""The demo's building blocks: the notice's schedule, a realistic roster and the demo accounts.
 
-Deterministic (fixed random seed) and safe to run twice: rows are matched by
-their natural keys and only missing ones are created.
+Deterministic (fixed random seeds) and safe to run twice: rows are matched by their natural
+keys and only missing ones are created.
 """
 
 import datetime
 import random
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,7 +20,6 @@ from sessions_app.models import (
     Audience,
     Campaign,
     Campus,
-    Capture,
     CaptureGroup,
     College,
     Level,
@@ -27,9 +27,6 @@ from sessions_app.models import (
     Slot,
     Student,
 )
-from sessions_app.services import refresh_slot_assignments
-
-from .services import check_in
 
 DEMO_PASSWORD = "demo-2021"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
@@ -59,52 +56,23 @@ AREAS = [
 ]
 
 
-@dataclass
-class DemoSummary:
-    campaign: Campaign
-    students: int = 0
-    created_students: int = 0
-    captures: int = 0
-    logins: list = field(default_factory=list)
-
-
-def seed_demo(*, with_captures: bool = True, size: float = 1.0) -> DemoSummary:
-    """The demo campaign; `size` scales every college's headcount (tests and the production
-    rehearsal load a few dozen students instead of 4,320; every college keeps at least one)."""
-    with transaction.atomic():
-        campaign, _ = Campaign.objects.get_or_create(code=plan.CAMPAIGN["code"], defaults=plan.CAMPAIGN)
-        campuses = _campuses()
-        colleges = _colleges()
-        slots = _schedule(campaign, campuses, colleges)
-        created = _roster(campaign, campuses, colleges, size=size)
-        refresh_slot_assignments(campaign=campaign)
-        logins = _users(campaign, colleges)
-    captures = _captures(campaign, slots) if with_captures else 0
-    return DemoSummary(
-        campaign=campaign,
-        students=Student.objects.filter(campaign=campaign).count(),
-        created_students=created,
-        captures=captures,
-        logins=logins,
-    )
-
-
-def _campuses() -> dict[str, Campus]:
+def campuses() -> dict[str, Campus]:
     return {
         name: Campus.objects.get_or_create(name=name, defaults={"aliases": aliases})[0]
         for name, aliases in plan.CAMPUSES
     }
 
 
-def _colleges() -> dict[str, College]:
+def colleges() -> dict[str, College]:
     return {
         name: College.objects.get_or_create(name=name, defaults={"aliases": aliases, "sort_order": i})[0]
         for i, (name, aliases, _campus) in enumerate(plan.COLLEGES)
     }
 
 
-def _schedule(campaign, campuses, colleges) -> list[Slot]:
-    slots = []
+def notice_campaign(campuses, colleges) -> Campaign:
+    """The 2021 campaign and its 14-slot schedule exactly as the notice sets them out."""
+    campaign, _ = Campaign.objects.get_or_create(code=plan.CAMPAIGN["code"], defaults=plan.CAMPAIGN)
     for order, (group_name, campus_name, rows) in enumerate(plan.SCHEDULE):
         location, _ = Location.objects.get_or_create(campus=campuses[campus_name], name=plan.PLACE)
         group, _ = CaptureGroup.objects.get_or_create(
@@ -127,29 +95,36 @@ def _schedule(campaign, campuses, colleges) -> list[Slot]:
                         sequence=seq,
                         label=label,
                     )
-            slots.append(slot)
-    return slots
+    return campaign
 
 
-def _person(rng: random.Random, used_ids: set[str]) -> tuple[str, str]:
+def _person(rng: random.Random, used_ids: set[str], birth_year: int) -> tuple[str, str]:
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
     while True:
-        birth = datetime.date(1998, 1, 1) + datetime.timedelta(days=rng.randrange(3 * 365))
+        birth = datetime.date(birth_year, 1, 1) + datetime.timedelta(days=rng.randrange(3 * 365))
         number = make_id_number(area=rng.choice(AREAS), birth=birth, sequence=rng.randrange(1000))
         if number not in used_ids:
             used_ids.add(number)
             return name, number
 
 
-def _roster(campaign, campuses, colleges, *, size: float) -> int:
-    rng = random.Random(2021)
+def _scaled(count: int, size: float) -> int:
+    return max(1, round(count * size))
+
+
+def roster(campaign, campuses, colleges, *, entry_year: int, seed: int, size: float = 1.0) -> int:
+    """The cohort that entered in `entry_year`: plan.HEADCOUNT undergraduates per college (times
+    `size`), the 双D港 机电 students and the graduate students. Returns how many were created."""
+    rng = random.Random(seed)
     existing = set(Student.objects.filter(campaign=campaign).values_list("student_no", flat=True))
     used_ids: set[str] = set()
     home = {name: campus for name, _aliases, campus in plan.COLLEGES}
+    yy = entry_year % 100
+    birth_year = entry_year - 19
     rows = []
 
     def add(student_no, college, level, campus, major, class_name):
-        name, number = _person(rng, used_ids)
+        name, number = _person(rng, used_ids, birth_year)
         if student_no in existing:
             return
         rows.append(
@@ -170,18 +145,19 @@ def _roster(campaign, campuses, colleges, *, size: float) -> int:
 
     for c_index, (college, count) in enumerate(plan.HEADCOUNT.items(), start=1):
         majors = plan.MAJORS[college]
+        shuangd = _scaled(plan.SHUANGDGANG_JIDIAN, size)
         for i in range(_scaled(count, size)):
             major_index = i % len(majors)
             class_no = 1 + (i // len(majors)) // 30
             short = majors[major_index][:2]
-            on_shuangd = college == "机电工程学院" and i < plan.SHUANGDGANG_JIDIAN
+            on_shuangd = college == "机电工程学院" and i < shuangd
             add(
-                student_no=f"2017{c_index:02d}{major_index + 1}{i:04d}",
+                student_no=f"{entry_year}{c_index:02d}{major_index + 1}{i:04d}",
                 college=college,
                 level=Level.UNDERGRADUATE,
                 campus="双D港校区" if on_shuangd else home[college],
                 major=majors[major_index],
-                class_name=f"{short}17{class_no:02d}",
+                class_name=f"{short}{yy:02d}{class_no:02d}",
             )
     college_names = list(plan.HEADCOUNT)
     for campus, count in plan.GRADUATES.items():
@@ -189,82 +165,84 @@ def _roster(campaign, campuses, colleges, *, size: float) -> int:
         for i in range(_scaled(count, size)):
             college = local[i % len(local)]
             add(
-                student_no=f"S2018{'1' if campus == '金石滩校区' else '2'}{i:04d}",
+                student_no=f"S{entry_year + 1}{'1' if campus == '金石滩校区' else '2'}{i:04d}",
                 college=college,
                 level=Level.GRADUATE,
                 campus=campus,
                 major=plan.MAJORS[college][0],
-                class_name="研2018",
+                class_name=f"研{entry_year + 1}",
             )
     Student.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 
-def _scaled(count: int, size: float) -> int:
-    return max(1, round(count * size))
+class Accounts:
+    """Demo users, all with DEMO_PASSWORD (hashed once: PBKDF2 per user made seeding slow)."""
+
+    def __init__(self):
+        self._hash = make_password(DEMO_PASSWORD)
+
+    def user(self, username: str, role: str, display_name: str, **extra):
+        User = get_user_model()
+        user, _made = User.objects.get_or_create(
+            # Addresses at the reserved example domain: reminders reach a (file) mail backend in the demo.
+            username=username,
+            defaults={
+                "role": role,
+                "display_name": display_name,
+                "email": f"{username}@example.edu.cn",
+                "password": self._hash,
+                **extra,
+            },
+        )
+        return user
+
+    def staff_and_college_roles(self, colleges) -> dict:
+        """教务处, a coordinator and a counselor per college, the 金石滩第一组 desk operator."""
+        staff = self.user("jwc", Role.STAFF, "教务处 于老师", is_staff=True, is_superuser=True)
+        cs = colleges["计算机科学与工程学院"]
+        coordinators, counselors = {}, {}
+        for index, college in enumerate(colleges.values(), start=1):
+            if college.pk == cs.pk:
+                coordinator = self.user("coord_cs", Role.COORDINATOR, "计算机学院 王老师")
+                counselor = self.user("counselor_cs", Role.COUNSELOR, "计算机学院 辅导员 李老师")
+            else:
+                coordinator = self.user(f"coord_{index:02d}", Role.COORDINATOR, f"{college.name} 负责老师")
+                counselor = self.user(f"counselor_{index:02d}", Role.COUNSELOR, f"{college.name} 辅导员")
+            coordinator.colleges.add(college)
+            coordinators[college.pk], counselors[college.pk] = coordinator, counselor
+        operator = self.user("desk_jst1", Role.OPERATOR, "金石滩第一组 采集台")
+        return {"staff": staff, "coordinators": coordinators, "counselors": counselors, "operator": operator}
+
+    def assign_counselors(self, campaign, counselors: dict) -> None:
+        for college_id, counselor in counselors.items():
+            Student.objects.filter(campaign=campaign, college_id=college_id, counselor__isnull=True).update(
+                counselor=counselor
+            )
+
+    def student(self, student: Student):
+        if student.user_id is None:
+            student.user = self.user(student.student_no, Role.STUDENT, student.name)
+            student.save(update_fields=["user"])
+        return student.user
 
 
-def _user(username: str, role: str, display_name: str, **extra):
-    User = get_user_model()
-    user, made = User.objects.get_or_create(
-        # Addresses at the reserved example domain: reminders reach a (file) mail backend in the demo.
-        username=username,
-        defaults={"role": role, "display_name": display_name, "email": f"{username}@example.edu.cn", **extra},
-    )
-    if made:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-    return user
-
-
-def _users(campaign, colleges) -> list[tuple[str, str, str]]:
-    staff = _user("jwc", Role.STAFF, "教务处 于老师", is_staff=True, is_superuser=True)
-    cs = colleges["计算机科学与工程学院"]
-    coordinator = _user("coord_cs", Role.COORDINATOR, "计算机学院 王老师")
-    coordinator.colleges.add(cs)
-    counselor = _user("counselor_cs", Role.COUNSELOR, "计算机学院 辅导员 李老师")
-    Student.objects.filter(campaign=campaign, college=cs, counselor__isnull=True).update(counselor=counselor)
-    for index, college in enumerate(colleges.values(), start=1):
-        if college.pk == cs.pk:
-            continue
-        other = _user(f"counselor_{index:02d}", Role.COUNSELOR, f"{college.name} 辅导员")
-        Student.objects.filter(campaign=campaign, college=college, counselor__isnull=True).update(counselor=other)
-    operator = _user("desk_jst1", Role.OPERATOR, "金石滩第一组 采集台")
-    operator.capture_groups.add(*CaptureGroup.objects.filter(campaign=campaign, name="金石滩第一组"))
-    student = (
-        Student.objects.filter(campaign=campaign, college=cs, level=Level.UNDERGRADUATE).order_by("student_no").first()
-    )
-    if student.user_id is None:
-        student.user = _user(student.student_no, Role.STUDENT, student.name)
-        student.save(update_fields=["user"])
-    return [
-        ("教务处", staff.username, DEMO_PASSWORD),
-        ("学院负责老师（计算机科学与工程学院）", coordinator.username, DEMO_PASSWORD),
-        ("辅导员（计算机科学与工程学院）", counselor.username, DEMO_PASSWORD),
-        ("采集台操作员（金石滩第一组）", operator.username, DEMO_PASSWORD),
-        (f"毕业生（{student.name}）", student.user.username, DEMO_PASSWORD),
-    ]
-
-
-def _captures(campaign, slots) -> int:
-    """The first slot of each group has been shot: most of its students captured, a few absent."""
-    if Capture.objects.filter(campaign=campaign).exists():
-        return Capture.objects.filter(campaign=campaign, undone_at__isnull=True).count()
-    rng = random.Random(1126)
-    operator = get_user_model().objects.get(username="jwc")
-    first_slots = {}
-    for slot in slots:
-        first_slots.setdefault(slot.group_id, slot)
+def capture_slots(*, campaign, slots, operator, capture: Callable, absent: Callable[[int, Slot], bool], now=None):
+    """Swipe every student of `slots` through the capture service, skipping the absent ones;
+    times follow the slot (8 s a student) but never run past `now`. Returns how many were captured."""
     count = 0
-    for slot in first_slots.values():
-        students = (
+    now = now or timezone.now()
+    for slot in slots:
+        students = list(
             Student.objects.filter(assigned_slot=slot).order_by("student_no").values_list("student_no", flat=True)
         )
         start = timezone.make_aware(datetime.datetime.combine(slot.date, slot.start_time))
-        for i, student_no in enumerate(students):
-            if rng.random() < 0.04:
-                continue  # absent: will need a retake
-            when = start + datetime.timedelta(seconds=8 * i)
-            check_in(campaign=campaign, slot=slot, identifier=student_no, operator=operator, now=when)
-            count += 1
+        with transaction.atomic():
+            for i, student_no in enumerate(students):
+                if absent(i, slot):
+                    continue
+                planned = start + datetime.timedelta(seconds=8 * i)
+                when = min(planned, now - datetime.timedelta(seconds=8 * (len(students) - i)))
+                capture(campaign=campaign, slot=slot, identifier=student_no, operator=operator, now=when)
+                count += 1
     return count

@@ -1,0 +1,113 @@
+"""Next year's campaign from this year's: the yearly job in one step.
+
+Campuses and locations belong to the university, not to a campaign, so the copy shares them;
+everything that hangs off a campaign (its parameters, capture groups, slots and their
+audiences) is copied, and every date moves by the same number of days so that the copied
+schedule keeps its shape (a second capture day stays one day after the first, the remittance
+deadline stays four days after the shoot). The roster is not copied: a new cohort is imported.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+
+from .models import Audience, Campaign, CaptureGroup, Slot
+
+# Parameters copied as they are; dates are shifted separately, the rest is new per campaign.
+COPIED_FIELDS = (
+    "level",
+    "fee_per_person",
+    "verification_window",
+    "verification_window_unit",
+    "identification",
+    "rules",
+    "what_to_bring",
+    "contact_name",
+    "contact_phone",
+    "retake_centre_address",
+    "online_channel_name",
+    "chsi_url",
+)
+SHIFTED_DATES = ("remittance_deadline", "retake_deadline")
+
+
+class CloneError(Exception):
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def first_capture_day(campaign: Campaign) -> datetime.date | None:
+    return Slot.objects.filter(group__campaign=campaign).order_by("date").values_list("date", flat=True).first()
+
+
+def _shift(value: datetime.date | None, days: int) -> datetime.date | None:
+    return value + datetime.timedelta(days=days) if value is not None else None
+
+
+def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datetime.date, actor) -> Campaign:
+    """A new campaign with `source`'s parameters and schedule, its first capture day on `capture_day`."""
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or not name:
+        raise CloneError(_("请填写新批次的代码和名称"), code="clone.missing")
+    if Campaign.objects.filter(code=code).exists():
+        raise CloneError(_("批次代码 %(code)s 已被使用，请换一个") % {"code": code}, code="clone.code_taken")
+    start = first_capture_day(source)
+    days = (capture_day - start).days if start is not None else 0
+    try:
+        with transaction.atomic():
+            campaign = Campaign.objects.create(
+                code=code,
+                name=name,
+                capture_dates=capture_day.isoformat(),
+                is_active=True,
+                **{f: getattr(source, f) for f in COPIED_FIELDS},
+                **{f: _shift(getattr(source, f), days) for f in SHIFTED_DATES},
+            )
+            counts = _copy_schedule(source=source, target=campaign, days=days)
+            record_event(
+                actor=actor,
+                action="campaign.cloned",
+                campaign=campaign,
+                obj=campaign,
+                summary=f"由 {source.code} 复制为 {code}，首个采集日 {capture_day.isoformat()}",
+                data={"source": source.code, "code": code, "capture_day": capture_day.isoformat(), **counts},
+            )
+    except IntegrityError:
+        raise CloneError(_("批次代码 %(code)s 已被使用，请换一个") % {"code": code}, code="clone.code_taken") from None
+    return campaign
+
+
+def _copy_schedule(*, source: Campaign, target: Campaign, days: int) -> dict:
+    groups = list(CaptureGroup.objects.filter(campaign=source).order_by("sort_order", "pk"))
+    new_groups = CaptureGroup.objects.bulk_create(
+        [CaptureGroup(campaign=target, name=g.name, location_id=g.location_id, sort_order=g.sort_order) for g in groups]
+    )
+    group_map = {old.pk: new for old, new in zip(groups, new_groups, strict=True)}
+    slots = list(Slot.objects.filter(group__campaign=source).order_by("pk"))
+    new_slots = Slot.objects.bulk_create(
+        [
+            Slot(group=group_map[s.group_id], date=_shift(s.date, days), start_time=s.start_time, end_time=s.end_time)
+            for s in slots
+        ]
+    )
+    slot_map = {old.pk: new for old, new in zip(slots, new_slots, strict=True)}
+    audiences = Audience.objects.filter(slot__group__campaign=source).order_by("pk")
+    new_audiences = Audience.objects.bulk_create(
+        [
+            Audience(
+                slot=slot_map[a.slot_id],
+                college_id=a.college_id,
+                campus_id=a.campus_id,
+                level=a.level,
+                sequence=a.sequence,
+                label=a.label,
+            )
+            for a in audiences
+        ]
+    )
+    return {"groups": len(new_groups), "slots": len(new_slots), "audiences": len(new_audiences)}

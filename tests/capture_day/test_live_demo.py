@@ -1,0 +1,112 @@
+"""The live demo: this year's campaign, made from the notice's, in the state of a capture day."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from capture_day.demo.run import seed_demo
+from capture_day.demo.seed import DEMO_PASSWORD
+from fees.models import Remittance
+from notifications.models import Notification
+from photocapture.campaigns import current_campaign
+from retakes.models import CheckStatus, RetakePhoto, RetakeRequest, Status
+from sessions_app.models import Campaign, Capture, Slot, Student
+from verification.models import ProblemReport, ReportStatus
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 12, 2)
+
+
+@pytest.fixture
+def demo():
+    return seed_demo(size=0.06, today=TODAY)
+
+
+def login(client, username):
+    assert client.post(reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD}).status_code == 302
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_last_year_is_kept_and_this_year_is_live_in_every_state(demo):
+    old, new = Campaign.objects.get(code="2021"), demo.current.campaign
+    assert new.code == "2027" and new.name == "2027届本科毕业生图像采集"
+    assert not old.is_active and new.is_active
+    assert current_campaign().pk == new.pk
+    assert Slot.objects.filter(group__campaign=old, date=datetime.date(2020, 11, 26)).count() == 14
+    assert Slot.objects.filter(group__campaign=new, date=TODAY).count() == 14
+    assert new.fee_per_person == old.fee_per_person and new.remittance_deadline == TODAY + datetime.timedelta(days=4)
+
+    campaign = new
+    for group in campaign.groups.all():
+        slots = list(group.slots.order_by("start_time"))
+        assert all(Capture.objects.filter(slot=s).exists() for s in slots[:2]), group.name
+        assert not any(Capture.objects.filter(slot=s).exists() for s in slots[2:]), group.name
+    assert all(c.captured_at <= timezone.now() for c in Capture.objects.filter(campaign=campaign))
+    assert Capture.objects.filter(campaign=campaign, undone_at__isnull=False).count() == 1
+
+    short = Remittance.objects.get(campaign=campaign, college__name="经济管理学院")
+    assert short.confirmation.received_amount == short.amount - campaign.fee_per_person
+    waiting = Remittance.objects.get(campaign=campaign, college__name="国际商学院")
+    assert not Remittance.objects.filter(pk=waiting.pk, confirmation__isnull=False).exists()
+    statuses = set(ProblemReport.objects.filter(campaign=campaign).values_list("status", flat=True))
+    assert statuses == set(ReportStatus.values)
+    retakes = set(RetakeRequest.objects.filter(campaign=campaign).values_list("status", flat=True))
+    assert retakes >= set(Status.values) - {Status.PHOTO_SUBMITTED}
+    checks = set(RetakePhoto.objects.filter(request__campaign=campaign).values_list("check_status", flat=True))
+    assert checks == {CheckStatus.PASSED, CheckStatus.FAILED}
+    assert Notification.objects.filter(user__username="coord_cs", kind="remittance_due").exists()
+    assert Notification.objects.filter(user__username="coord_cs", kind="verification_problem").exists()
+
+
+def test_the_printed_students_see_a_live_day(client, demo):
+    (captured_label, captured, _), (waiting_label, waiting, _) = demo.logins[-2:]
+    assert "已采集" in captured_label and "待采集" in waiting_label
+    login(client, captured)
+    home = text(client.get("/"))
+    assert "¥17.00" in home
+    assert "还剩 40 天" in home and "已逾期" not in home
+    assert Notification.objects.filter(student__user__username=captured, read_at__isnull=True).exists()
+
+    client.logout()
+    login(client, waiting)
+    student = Student.objects.get(user__username=waiting)
+    assert not Capture.objects.filter(student=student).exists()
+    assert student.assigned_slot.date == TODAY and "11:00-12:00" in text(client.get("/"))
+
+    client.logout()
+    s = demo.activation
+    response = client.post(
+        reverse("accounts:activate"),
+        {
+            "student_no": s.student_no,
+            "name": s.name,
+            "id_number": s.id_number,
+            "password1": "kaitong-2027",
+            "password2": "kaitong-2027",
+        },
+    )
+    assert response.status_code == 302
+    s.refresh_from_db()
+    assert s.user is not None
+
+
+def test_command_prints_progress_and_logins_and_is_safe_to_run_twice(capsys):
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--size", "0.03")
+    out = capsys.readouterr().out
+    assert out.count("… ") >= 8
+    assert "用户名 coord_cs" in out and "身份证号" in out
+    counts = (Student.objects.count(), Capture.objects.count(), RetakeRequest.objects.count())
+    call_command("seed_demo", "--size", "0.03")
+    again = capsys.readouterr().out
+    assert "已存在" in again
+    assert (Student.objects.count(), Capture.objects.count(), RetakeRequest.objects.count()) == counts
+    assert out.split("演示账号：")[1] == again.split("演示账号：")[1]
