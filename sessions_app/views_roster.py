@@ -87,7 +87,10 @@ def upload(request):
                 return _preview(request, report=report, campaign=campaign, filename=filename, token=token)
         return render(request, "sessions_app/roster_upload.html", {"form": form}, status=400)
     initial = {}
-    active = Campaign.objects.filter(is_active=True).order_by("-created_at").first()
+    wanted = request.GET.get("campaign") or ""
+    usable = wanted and len(wanted) <= 32 and "\x00" not in wanted
+    active = Campaign.objects.filter(code=wanted).first() if usable else None
+    active = active or Campaign.objects.filter(is_active=True).order_by("-created_at").first()
     if active is not None:
         initial["campaign"] = active.pk
     form = RosterUploadForm(initial=initial)
