@@ -113,6 +113,11 @@ def ledger(request):
             "total": total,
             "mark_form": MarkPaidForm(),
             "unpaid_ids": unpaid_ids,
+            # {n} and {amount} are filled in by fees.js from the ticked rows.
+            "mark_paid_labels": {
+                "confirm": _("为 {n} 人登记 ¥{amount}？登记后只能逐笔冲正。"),
+                "none": _("请先勾选要标记为已缴的学生"),
+            },
         },
     )
 

@@ -15,6 +15,26 @@
     });
   }
 
+  // Ledger: "标记已缴" posts money for every ticked student; say how many and how much first.
+  var markForm = $("#mark-paid-form");
+  var markLabels = $("#mark-paid-labels");
+  if (markForm && markLabels) {
+    var labels = JSON.parse(markLabels.textContent);
+    markForm.addEventListener("submit", function (event) {
+      var boxes = markForm.querySelectorAll('input[name="students"]:checked');
+      if (!boxes.length) {
+        event.preventDefault();
+        window.alert(labels.none);
+        return;
+      }
+      var cents = 0;
+      boxes.forEach(function (box) { cents += Math.round(parseFloat(box.getAttribute("data-owed")) * 100); });
+      var amount = (cents / 100).toFixed(2);
+      var question = labels.confirm.replace("{n}", String(boxes.length)).replace("{amount}", amount);
+      if (!window.confirm(question)) { event.preventDefault(); }
+    });
+  }
+
   var root = $("#fee-entry");
   if (!root || !window.fetch) { return; }
 

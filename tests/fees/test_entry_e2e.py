@@ -70,3 +70,31 @@ def test_keyboard_only_payment_entry(browser, live_server):
     expect(page.locator("#fee-recent li")).to_have_count(2)
     assert Entry.objects.filter(kind=Kind.PAYMENT).count() == 2
     assert FeeAccount.objects.get(student=li).balance == Decimal("7.00")
+
+
+def test_bulk_mark_paid_asks_how_many_and_how_much_first(browser, live_server):
+    from playwright.sync_api import expect
+
+    campaign = make_campaign()
+    college = make_college("计算机科学与工程学院")
+    students = [make_student(campaign, college, name=name) for name in ("张三", "李四", "王五")]
+    for student in students:
+        capture(student)
+    coordinator = make_user(Role.COORDINATOR)
+    coordinator.colleges.add(college)
+    page = logged_in_page(browser, live_server, coordinator)
+    page.goto(f"{live_server.url}{reverse('fees:ledger')}?campaign={campaign.code}")
+
+    page.locator("[data-select-all]").check()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="标记已缴").click()
+    expect(page.locator("[data-select-all]")).to_be_checked()
+    assert asked and asked[0].startswith("为 3 人登记 ¥51.00？"), asked
+    assert not Entry.objects.filter(kind=Kind.PAYMENT).exists()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="标记已缴").click()
+    page.wait_for_load_state()
+    expect(page.locator(".messages")).to_be_visible()
+    assert Entry.objects.filter(kind=Kind.PAYMENT).count() == 3
