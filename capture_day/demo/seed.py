@@ -117,7 +117,8 @@ def roster(campaign, campuses, colleges, *, entry_year: int, seed: int, size: fl
     `size`), the 双D港 机电 students and the graduate students. Returns how many were created."""
     rng = random.Random(seed)
     existing = set(Student.objects.filter(campaign=campaign).values_list("student_no", flat=True))
-    used_ids: set[str] = set()
+    # A roster grown in steps (bench/pages.py) must not draw an ID number already taken.
+    used_ids = set(Student.objects.filter(campaign=campaign).values_list("id_number", flat=True))
     home = {name: campus for name, _aliases, campus in plan.COLLEGES}
     yy = entry_year % 100
     birth_year = entry_year - 19

@@ -1,0 +1,309 @@
+"""Page throughput under concurrent load: the student home and the coordinator's college page.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pc_pages python bench/pages.py [--students 20000]
+
+PostgreSQL only (SQLite serialises writers; a figure from it says nothing about production). Runs in
+a throwaway database (<name>_pages_bench, created, migrated and dropped here). Builds the notice's
+schedule and a roster of --students (default 20,000) with 60 % of them captured (capture, fee
+charge, verification clock, as capture_day.check_in writes them), every other captured student
+paid; then:
+1. query counts of the student home ("/") and the coordinator's college page (/capture/college/)
+   at 1/10 of the roster and at the full roster, through django.test.Client: they must not grow;
+2. the app under gunicorn (--workers, default 2 = the machine's cores, sync workers) on 127.0.0.1,
+   hit by --concurrency client threads (default 8, keep-alive, each logged in) for --requests
+   requests per page (default 600, and at most --seconds each): requests per second of a trivial
+   login-required view (the floor: sessions, auth, middleware) and of the two pages, with the
+   ratio to the floor. Goal: each page >= GOAL_RATIO of the trivial view.
+"""
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photocapture.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+GOAL_RATIO = 0.5
+CS = "计算机科学与工程学院"
+
+
+def grow(campaign, students: int, *, start_index: int) -> None:
+    """Add students (bulk, same rows the services write) up to `students` in total."""
+    from capture_day.demo import seed
+    from fees.models import Entry, FeeAccount, Kind, Method
+    from sessions_app import demo_schedule as plan
+    from sessions_app.models import Capture, Student
+    from sessions_app.services import refresh_slot_assignments
+    from verification.models import VerificationRecord
+    from verification.services import due_date_for
+
+    scale = students / (sum(plan.HEADCOUNT.values()) + sum(plan.GRADUATES.values()))
+    existing = Student.objects.filter(campaign=campaign).count()
+    seed.roster(campaign, seed.campuses(), seed.colleges(), entry_year=2023, seed=students, scale=scale)
+    refresh_slot_assignments(campaign=campaign)
+    fresh = list(Student.objects.filter(campaign=campaign).order_by("pk")[existing:])
+    fee = campaign.fee_per_person
+    now = timezone.now()
+    due = due_date_for(campaign=campaign, captured_on=timezone.localdate(now))
+    shot = [s for i, s in enumerate(fresh, start=start_index) if i % 5 != 0]
+    captures = Capture.objects.bulk_create(
+        [Capture(campaign=campaign, student=s, slot_id=s.assigned_slot_id, captured_at=now) for s in shot],
+        batch_size=2000,
+    )
+    VerificationRecord.objects.bulk_create(
+        [
+            VerificationRecord(
+                campaign=campaign, student_id=c.student_id, capture_id=c.pk, captured_on=now.date(), due_date=due
+            )
+            for c in captures
+        ],
+        batch_size=2000,
+    )
+    paid = {s.pk for i, s in enumerate(shot) if i % 2}
+    accounts = FeeAccount.objects.bulk_create(
+        [
+            FeeAccount(
+                campaign=campaign,
+                student=s,
+                charged=fee,
+                paid=fee if s.pk in paid else Decimal("0"),
+                balance=Decimal("0") if s.pk in paid else fee,
+            )
+            for s in shot
+        ],
+        batch_size=2000,
+    )
+    entries = []
+    for s, account in zip(shot, accounts, strict=True):
+        entries.append(
+            Entry(account=account, college_id=s.college_id, kind=Kind.CHARGE, amount=fee, idempotency_key=f"c{s.pk}")
+        )
+        if s.pk in paid:
+            entries.append(
+                Entry(
+                    account=account,
+                    college_id=s.college_id,
+                    kind=Kind.PAYMENT,
+                    amount=fee,
+                    method=Method.CASH,
+                    idempotency_key=f"p{s.pk}",
+                )
+            )
+    Entry.objects.bulk_create(entries, batch_size=5000)
+
+
+def build(students: int):
+    from accounts.models import Role
+    from capture_day.demo import seed
+    from sessions_app.models import Student
+
+    campaign = seed.notice_campaign(seed.campuses(), seed.colleges())
+    grow(campaign, students // 10, start_index=0)
+    accounts = seed.Accounts()
+    coordinator = accounts.user("coord_cs", Role.COORDINATOR, "计算机学院 王老师")
+    coordinator.colleges.add(seed.colleges()[CS])
+    student = Student.objects.filter(campaign=campaign, college__name=CS, captures__isnull=False).order_by("pk").first()
+    accounts.student(student)
+    return campaign, coordinator, student.user
+
+
+def query_counts(users: dict, pages: dict) -> dict:
+    counts = {}
+    for label, (url, who) in pages.items():
+        client = Client()
+        client.force_login(users[who])
+        client.get(url)  # warm caches (content types, templates)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{label}: HTTP {response.status_code}")
+        counts[label] = len(queries)
+    return counts
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "false"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT / "bench"),
+            "pages_wsgi:application",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def load(port: int, url: str, cookie: str, *, concurrency: int, requests: int, seconds: float) -> dict:
+    """`requests` GETs shared by `concurrency` keep-alive threads, stopping at `seconds`."""
+    lock = threading.Lock()
+    remaining = [requests]
+    latencies: list[float] = []
+    errors: list[str] = []
+    stop_at = time.monotonic() + seconds
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}", "Host": "127.0.0.1"}
+        while True:
+            with lock:
+                if remaining[0] <= 0 or time.monotonic() > stop_at:
+                    break
+                remaining[0] -= 1
+            start = time.perf_counter()
+            try:
+                conn.request("GET", url, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status = repr(exc)
+            elapsed = time.perf_counter() - start
+            with lock:
+                if status == 200:
+                    latencies.append(elapsed)
+                else:
+                    errors.append(str(status))
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    return {
+        "ok": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / wall if wall else 0.0,
+        "median_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
+        "p95_ms": (statistics.quantiles(latencies, n=100)[94] * 1000) if len(latencies) >= 20 else 0.0,
+    }
+
+
+def run(args, database_url: str) -> None:
+    from sessions_app.models import Student
+
+    campaign, coordinator, student_user = build(args.students)
+    users = {"student": student_user, "coordinator": coordinator}
+    pages = {"student home /": ("/", "student"), "coordinator /capture/college/": ("/capture/college/", "coordinator")}
+    small = Student.objects.filter(campaign=campaign).count()
+    counts_small = query_counts(users, pages)
+    grow(campaign, args.students - small, start_index=small)
+    full = Student.objects.filter(campaign=campaign).count()
+    counts_full = query_counts(users, pages)
+    print(f"page throughput, {connection.vendor}, campaign {campaign.code}: {full} students")
+    print(f"  queries per page: {small} students -> {full} students")
+    for label in pages:
+        flat = "flat" if counts_full[label] <= counts_small[label] else "GROWS"
+        print(f"    {label:34}{counts_small[label]:4} -> {counts_full[label]:4}  {flat}")
+
+    port = free_port()
+    server = start_gunicorn(port, args.workers, database_url)
+    try:
+        cookies = {who: session_cookie(user) for who, user in users.items()}
+        targets = {"trivial view (floor)": ("/bench/ping/", "student"), **pages}
+        results = {}
+        for label, (url, who) in targets.items():
+            load(port, url, cookies[who], concurrency=args.concurrency, requests=40, seconds=10)  # warm-up
+            results[label] = load(
+                port, url, cookies[who], concurrency=args.concurrency, requests=args.requests, seconds=args.seconds
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    floor = results["trivial view (floor)"]["rps"]
+    print(f"  gunicorn {args.workers} sync workers, {args.concurrency} concurrent keep-alive clients, 127.0.0.1")
+    print(f"    {'':34}{'ok':>6}{'err':>5}{'req/s':>9}{'median ms':>11}{'p95 ms':>9}{'×floor':>8}")
+    verdicts = []
+    for label, r in results.items():
+        ratio = r["rps"] / floor if floor else 0.0
+        print(
+            f"    {label:34}{r['ok']:6}{len(r['errors']):5}{r['rps']:9.1f}{r['median_ms']:11.1f}"
+            f"{r['p95_ms']:9.1f}{ratio:8.2f}"
+        )
+        if r["errors"]:
+            print(f"      errors: {sorted(set(r['errors']))[:5]}")
+        if label in pages:
+            verdicts.append(ratio >= GOAL_RATIO and not r["errors"])
+    print(f"  goal: each page >= {GOAL_RATIO:.0%} of the trivial view's req/s -> {'OK' if all(verdicts) else 'MISSED'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=20000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        raise SystemExit("bench/pages.py needs DATABASE_URL pointing at PostgreSQL")
+    db = settings.DATABASES["default"]
+    name = f"{db['NAME']}_pages_bench"
+    db.setdefault("TEST", {})["NAME"] = name
+    setup_test_environment(debug=False)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    database_url = f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
+    try:
+        run(args, database_url)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+
+
+if __name__ == "__main__":
+    main()
