@@ -125,6 +125,40 @@ def confirm_verification(*, student: Student, actor, now: datetime.datetime | No
     return record
 
 
+def withdrawable(record: VerificationRecord | None, now: datetime.datetime | None = None) -> str | None:
+    """None if the student may take back this confirmation now, else why not."""
+    if record is None or record.confirmed_at is None:
+        return _("你还没有确认过，无需撤回")
+    if record.confirmation_source != ConfirmationSource.STUDENT:
+        return _("这条确认来自学信网导入或教务处，不能由你撤回；如有问题请反馈")
+    if timezone.localdate(record.confirmed_at) != timezone.localdate(now or timezone.now()):
+        return _("确认只能在当天撤回；如照片或信息有问题，请在下方反馈")
+    return None
+
+
+def withdraw_confirmation(*, student: Student, actor, now: datetime.datetime | None = None) -> VerificationRecord:
+    """A student takes back their own "I have confirmed" on the day they gave it (a mis-tap);
+    from the next day on, or for a confirmation from CHSI's export or staff, it stands."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        record = VerificationRecord.objects.select_for_update().filter(student=student, is_active=True).first()
+        refusal = withdrawable(record, now)
+        if refusal is not None:
+            raise VerificationError(refusal)
+        record.confirmed_at = None
+        record.confirmed_by = None
+        record.confirmation_source = ""
+        record.save(update_fields=["confirmed_at", "confirmed_by", "confirmation_source", "updated_at"])
+        record_event(
+            actor=actor,
+            action="verification_confirmation_withdrawn",
+            campaign=record.campaign,
+            obj=record,
+            summary=f"{student.student_no} 撤回了当天的学信网核对确认",
+        )
+    return record
+
+
 # --- problem reports ---------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ app_name = "verification"
 urlpatterns = [
     path("", views.index, name="index"),
     path("confirm/", views.confirm, name="confirm"),
+    path("confirm/withdraw/", views.withdraw, name="withdraw_confirmation"),
     path("report/", views.report, name="report_problem"),
     path("my-reports/<int:pk>/close/", views.close_report, name="close_report"),
     path("overdue/", views.overdue, name="overdue"),

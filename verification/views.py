@@ -57,6 +57,7 @@ def _student_page(request, form: ReportForm | None = None, status: int = 200):
         if record is not None:
             left = services.days_left(due_date=record.due_date, today=timezone.localdate())
             context.update(days_left=left, overdue_days=-left if left < 0 else 0)
+            context["can_withdraw"] = services.withdrawable(record) is None
     return render(request, "verification/student.html", context, status=status)
 
 
@@ -68,12 +69,28 @@ def _instructions():
 @role_required("student")
 def confirm(request):
     profile = _own_profile(request)
+    if request.POST.get("checked") != "1":
+        messages.error(request, _("请先勾选“我已登录学信网看过照片和本人学籍信息，确认无误”，再点确认"))
+        return redirect("verification:index")
     try:
         services.confirm_verification(student=profile, actor=request.user)
     except VerificationError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("已记录：你已在学信网核对确认。之后不会再收到校对提醒。"))
+    return redirect("verification:index")
+
+
+@require_POST
+@role_required("student")
+def withdraw(request):
+    profile = _own_profile(request)
+    try:
+        services.withdraw_confirmation(student=profile, actor=request.user)
+    except VerificationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已撤回确认：请在截止日期前重新登录学信网核对后再确认。"))
     return redirect("verification:index")
 
 

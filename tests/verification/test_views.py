@@ -60,7 +60,9 @@ def test_student_confirms(client, campaign, student_factory):
     student = student_factory()
     _captured_today_minus(student, 1)
     client.force_login(_student_user(student))
-    response = client.post(reverse("verification:confirm"), follow=True)
+    unticked = client.post(reverse("verification:confirm"), follow=True).content.decode()
+    assert "请先勾选" in unticked and VerificationRecord.objects.get(student=student).confirmed_at is None
+    response = client.post(reverse("verification:confirm"), {"checked": "1"}, follow=True)
     page = response.content.decode()
     assert "已记录：你已在学信网核对确认" in page
     assert "我已在学信网核对确认</button>" not in page
@@ -116,7 +118,7 @@ def test_no_photo_report_is_self_help_and_closed_by_confirmation(client, campaig
     client.force_login(_student_user(student))
     client.post(reverse("verification:report_problem"), {"problem_type": "no_photo_find"})
     assert ProblemReport.objects.get().status == ReportStatus.SELF_HELP
-    client.post(reverse("verification:confirm"))
+    client.post(reverse("verification:confirm"), {"checked": "1"})
     assert ProblemReport.objects.get().status == ReportStatus.RESOLVED
 
 
@@ -205,3 +207,27 @@ def test_list_pages_constant_queries(
         ProblemReport.objects.create(campaign=campaign, student=s, problem_type="wrong_photo", status="submitted")
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(reverse(page_name), {"campaign": campaign.code, "status": "all"}).status_code == 200
+
+
+def test_student_takes_back_a_confirmation_the_same_day_only(client, campaign, student_factory):
+    import datetime
+
+    from django.utils import timezone
+
+    student = student_factory()
+    _captured_today_minus(student, 1)
+    client.force_login(_student_user(student))
+    page = client.post(reverse("verification:confirm"), {"checked": "1"}, follow=True).content.decode()
+    assert "点错了，撤回确认（仅限当天）" in page
+    page = client.post(reverse("verification:withdraw_confirmation"), follow=True).content.decode()
+    assert "已撤回确认" in page and "我已在学信网核对确认</button>" in page
+    record = VerificationRecord.objects.get(student=student)
+    assert record.confirmed_at is None and record.confirmation_source == ""
+
+    client.post(reverse("verification:confirm"), {"checked": "1"})
+    VerificationRecord.objects.filter(pk=record.pk).update(confirmed_at=timezone.now() - datetime.timedelta(days=1))
+    page = client.get(reverse("verification:index")).content.decode()
+    assert "撤回确认" not in page
+    page = client.post(reverse("verification:withdraw_confirmation"), follow=True).content.decode()
+    assert "确认只能在当天撤回" in page
+    assert VerificationRecord.objects.get(pk=record.pk).confirmed_at is not None
