@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from accounts.decorators import staff_required
-from photocapture.campaigns import current_campaign
+from sessions_app.campaigns import current_campaign
 
 from .cloning import CloneError, clone_campaign, first_capture_day
 from .models import Campaign

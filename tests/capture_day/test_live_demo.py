@@ -11,8 +11,8 @@ from capture_day.demo.run import seed_demo
 from capture_day.demo.seed import DEMO_PASSWORD
 from fees.models import Remittance
 from notifications.models import Notification
-from photocapture.campaigns import current_campaign
 from retakes.models import CheckStatus, RetakePhoto, RetakeRequest, Status
+from sessions_app.campaigns import current_campaign
 from sessions_app.models import Campaign, Capture, Slot, Student
 from verification.models import ProblemReport, ReportStatus
 
@@ -83,7 +83,7 @@ def test_the_printed_students_see_a_live_day(client, demo):
     client.logout()
     s = demo.activation
     response = client.post(
-        reverse("accounts:activate"),
+        reverse("activation:activate"),
         {
             "student_no": s.student_no,
             "name": s.name,
