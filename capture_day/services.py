@@ -10,6 +10,7 @@ import datetime
 import uuid
 from collections.abc import Collection
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,6 +157,23 @@ def desk_closed_answer(*, slot: Slot) -> CaptureResult:
         _("本采集台今天不开放：%(group)s 的采集日期不是今天，未记录任何信息；如需延长，请联系教务处")
         % {"group": slot.group.name},
     )
+
+
+def undo_refusal(*, capture: Capture, user, now: datetime.datetime | None = None) -> str | None:
+    """None if `user` may undo this capture, else why not.
+
+    Staff undo any capture. A desk operator who swiped the wrong card notices it on the result
+    panel at once, so they may undo their own swipe, with a reason, within
+    settings.DESK_UNDO_MINUTES; after that (or someone else's swipe) it is 教务处's call.
+    """
+    if user.is_academic_staff:
+        return None
+    if not user.is_operator or capture.captured_by_id != user.pk:
+        return _("只能撤销自己刚刷的采集记录；其他记录请联系教务处撤销")
+    minutes = settings.DESK_UNDO_MINUTES
+    if (now or timezone.now()) - capture.captured_at > datetime.timedelta(minutes=minutes):
+        return _("已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销") % {"n": minutes}
+    return None
 
 
 def undo_check_in(*, capture: Capture, actor, reason: str) -> Capture:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.decorators import role_required, staff_required
+from accounts.decorators import role_required
 from accounts.redact import redact
 from accounts.web import next_url, wants_json
 from sessions_app import selectors
@@ -18,7 +18,7 @@ from sessions_app.services import CaptureError, Outcome
 
 from .digest import slot_digest
 from .forms import SwipeForm
-from .services import check_in, desk_closed_answer, desk_open, record_swipe, undo_check_in
+from .services import check_in, desk_closed_answer, desk_open, record_swipe, undo_check_in, undo_refusal
 
 
 def _desk_slot(request, slot_id: int) -> Slot:
@@ -43,9 +43,9 @@ def desk(request, slot_id: int):
             "campaign": slot.group.campaign,
             "audiences": list(slot.audiences.select_related("college", "campus")),
             "counts": selectors.slot_counts(slot),
-            "recent": selectors.recent_captures(slot),
+            "recent": _with_undo(selectors.recent_captures(slot), request.user),
             "form": SwipeForm(),
-            "can_undo": request.user.is_academic_staff,
+            "can_undo": True,
             "labels": _desk_labels(),
         },
     )
@@ -121,7 +121,7 @@ def desk_swipe(request, slot_id: int):
     body["counts"] = selectors.slot_counts(slot).as_dict()
     if result.capture is not None:
         body["capture_id"] = result.capture.pk
-        if request.user.is_academic_staff and result.capture.is_active:
+        if result.capture.is_active and undo_refusal(capture=result.capture, user=request.user) is None:
             body["undo_url"] = reverse("capture_day:capture_undo", args=[result.capture.pk])
     return JsonResponse(body)
 
@@ -151,11 +151,29 @@ def desk_counts(request, slot_id: int):
     return JsonResponse({"counts": selectors.slot_counts(slot).as_dict()})
 
 
+def _with_undo(captures: list, user) -> list:
+    for capture in captures:
+        capture.undo_allowed = capture.is_active and undo_refusal(capture=capture, user=user) is None
+    return captures
+
+
 @require_POST
-@staff_required
+@role_required("operator")
 def capture_undo(request, capture_id: int):
-    capture = get_object_or_404(Capture.objects.select_related("student"), pk=capture_id)
-    default = reverse("sessions_app:student_detail", args=[capture.student_id])
+    if request.user.is_academic_staff:
+        capture = get_object_or_404(Capture.objects.select_related("student"), pk=capture_id)
+        default = reverse("sessions_app:student_detail", args=[capture.student_id])
+    else:
+        # An operator reaches only captures at the desks they run; any other id is not there.
+        captures = Capture.objects.select_related("student").filter(slot__in=desk_slots(request.user))
+        capture = get_object_or_404(captures, pk=capture_id)
+        default = reverse("capture_day:desk", args=[capture.slot_id])
+    refusal = undo_refusal(capture=capture, user=request.user)
+    if refusal is not None:
+        if wants_json(request):
+            return JsonResponse({"ok": False, "message": refusal}, status=403)
+        messages.error(request, refusal)
+        return HttpResponseRedirect(next_url(request, default))
     form = UndoCaptureForm(request.POST)
     if not form.is_valid():
         message = " ".join(str(e) for errors in form.errors.values() for e in errors)

@@ -107,6 +107,8 @@ LOGIN_THROTTLE_MAX_FAILURES = env.int("LOGIN_THROTTLE_MAX_FAILURES", default=5)
 LOGIN_THROTTLE_MAX_FAILURES_PER_ACCOUNT = env.int("LOGIN_THROTTLE_MAX_FAILURES_PER_ACCOUNT", default=20)
 LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS", default=200)
 LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
+# A desk operator may undo their own swipe for this long (capture_day.services.undo_refusal).
+DESK_UNDO_MINUTES = env.int("DESK_UNDO_MINUTES", default=5)
 
 LANGUAGE_CODE = "zh-hans"
 # Simplified Chinese is the default; English only for whoever picks it in the page header

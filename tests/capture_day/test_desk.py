@@ -189,7 +189,7 @@ def test_recent_swipes_appear_on_the_desk_page(operator_client, world):  # noqa:
     html = operator_client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
     assert "张三" in html and "赵六" in html
     assert "recent-item outcome-wrong_slot" in html
-    assert "data-undo-url" not in html  # operators cannot undo
+    assert html.count("data-undo-url") == 2  # their own swipes, within DESK_UNDO_MINUTES
     assert '<strong id="count-wrong">1</strong>' in html
 
 
@@ -264,13 +264,14 @@ def test_undo_twice_is_refused(client, world):  # noqa: F811
     assert response.status_code == 409 and "已经撤销" in response.json()["message"]
 
 
-@pytest.mark.parametrize("role", ["operator", "coordinator", "counselor", "student_user"])
-def test_only_staff_can_undo(client, world, role):  # noqa: F811
+@pytest.mark.parametrize("role", ["other_operator", "coordinator", "counselor", "student_user"])
+def test_only_staff_and_the_swiping_operator_can_undo(client, world, role):  # noqa: F811
     result = check_in(
         campaign=world.campaign, slot=world.slot_econ, identifier=world.econ_student.id_number, operator=world.operator
     )
     client.force_login(getattr(world, role))
-    assert _undo(client, result.capture, "想撤销", **JSON).status_code == 403
+    # Another desk's operator does not even see the capture; the other roles are refused.
+    assert _undo(client, result.capture, "想撤销", **JSON).status_code in (403, 404)
     result.capture.refresh_from_db()
     assert result.capture.undone_at is None
 
@@ -383,3 +384,34 @@ def test_two_desks_swiping_the_same_student_at_once_record_one_capture(world):  
     assert errors == []
     assert sorted(outcomes) == sorted([Outcome.CAPTURED, Outcome.ALREADY])
     assert Capture.objects.filter(student=world.econ_student).count() == 1
+
+
+# --- the operator's own mistake ---------------------------------------------
+
+
+def test_operator_undoes_their_own_wrong_swipe_and_the_desk_shows_it(operator_client, world):  # noqa: F811
+    data = swipe(operator_client, world.slot_econ, world.econ_student.id_number).json()
+    assert data["undo_url"] == reverse("capture_day:capture_undo", args=[data["capture_id"]])
+    capture = Capture.objects.get(pk=data["capture_id"])
+    response = _undo(operator_client, capture, "刷错卡：拿了同学的身份证", **JSON)
+    assert response.status_code == 200 and response.json()["counts"]["captured"] == 0
+    event = AuditEvent.objects.get(action="capture_undo")
+    assert event.actor == world.operator and event.data["reason"] == "刷错卡：拿了同学的身份证"
+    html = operator_client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
+    assert "已撤销：刷错卡：拿了同学的身份证" in html
+    assert "data-undo-url" not in html
+
+
+def test_operator_undo_window_closes(operator_client, world, settings):  # noqa: F811
+    import datetime
+
+    settings.DESK_UNDO_MINUTES = 5
+    capture_id = swipe(operator_client, world.slot_econ, world.econ_student.id_number).json()["capture_id"]
+    Capture.objects.filter(pk=capture_id).update(
+        captured_at=Capture.objects.get(pk=capture_id).captured_at - datetime.timedelta(minutes=6)
+    )
+    html = operator_client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
+    assert "data-undo-url" not in html
+    response = _undo(operator_client, Capture.objects.get(pk=capture_id), "刷错了", **JSON)
+    assert response.status_code == 403 and "已超过 5 分钟" in response.json()["message"]
+    assert Capture.objects.get(pk=capture_id).undone_at is None
