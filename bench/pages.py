@@ -241,7 +241,7 @@ def run(args, database_url: str) -> None:
     pages = {"student home /": ("/", "student"), "coordinator /capture/college/": ("/capture/college/", "coordinator")}
     small = Student.objects.filter(campaign=campaign).count()
     counts_small = query_counts(users, pages)
-    grow(campaign, args.students - small, start_index=small)
+    grow(campaign, args.students, start_index=small)
     full = Student.objects.filter(campaign=campaign).count()
     counts_full = query_counts(users, pages)
     print(f"page throughput, {connection.vendor}, campaign {campaign.code}: {full} students")

@@ -31,6 +31,17 @@ def _with_reason(text: str, data: dict) -> str:
     return _("%(text)s，原因：%(reason)s") % {"text": text, "reason": reason} if reason else text
 
 
+@register_action("campaign.clone", gettext_lazy("由往届复制批次"))
+def _campaign_clone(data, names):
+    return _("由 %(source)s 复制为 %(code)s：%(slots)s 个时段、%(audiences)s 个拍摄对象，首个采集日 %(day)s") % {
+        "source": data.get("source", ""),
+        "code": data.get("code", ""),
+        "slots": data.get("slots", 0),
+        "audiences": data.get("audiences", 0),
+        "day": data.get("capture_day", ""),
+    }
+
+
 @register_action("capture.record", gettext_lazy("采集"), refs={"student_id": "student", "slot_id": "slot"})
 def _capture(data, names):
     if data.get("wrong_slot"):

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from accounts.errors import CodedError
 
 from .models import Audience, Campaign, CaptureGroup, Slot
 
@@ -34,11 +35,8 @@ COPIED_FIELDS = (
 SHIFTED_DATES = ("remittance_deadline", "retake_deadline")
 
 
-class CloneError(Exception):
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class CloneError(CodedError):
+    pass
 
 
 def first_capture_day(campaign: Campaign) -> datetime.date | None:
@@ -53,9 +51,9 @@ def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datet
     """A new campaign with `source`'s parameters and schedule, its first capture day on `capture_day`."""
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
-        raise CloneError(_("请填写新批次的代码和名称"), code="clone.missing")
+        raise CloneError(_("请填写新批次的代码和名称"), "missing")
     if Campaign.objects.filter(code=code).exists():
-        raise CloneError(_("批次代码 %(code)s 已被使用，请换一个") % {"code": code}, code="clone.code_taken")
+        raise CloneError(_("批次代码 %(code)s 已被使用，请换一个") % {"code": code}, "code_taken")
     start = first_capture_day(source)
     days = (capture_day - start).days if start is not None else 0
     try:
@@ -71,14 +69,13 @@ def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datet
             counts = _copy_schedule(source=source, target=campaign, days=days)
             record_event(
                 actor=actor,
-                action="campaign.cloned",
+                action="campaign.clone",
                 campaign=campaign,
                 obj=campaign,
-                summary=f"由 {source.code} 复制为 {code}，首个采集日 {capture_day.isoformat()}",
                 data={"source": source.code, "code": code, "capture_day": capture_day.isoformat(), **counts},
             )
     except IntegrityError:
-        raise CloneError(_("批次代码 %(code)s 已被使用，请换一个") % {"code": code}, code="clone.code_taken") from None
+        raise CloneError(_("批次代码 %(code)s 已被使用，请换一个") % {"code": code}, "code_taken") from None
     return campaign
 
 

@@ -62,7 +62,7 @@ def clone(request):
                     actor=request.user,
                 )
             except CloneError as exc:
-                form.add_error("code" if exc.code == "clone.code_taken" else None, exc.message)
+                form.add_error("code" if exc.code == "code_taken" else None, exc.message)
             else:
                 messages.success(
                     request,

@@ -22,6 +22,11 @@ def _confirm(data, names):
     return _("%(student)s 自报已在学信网核对确认") % {"student": names["student_id"]}
 
 
+@register_action("verification.confirm.withdraw", gettext_lazy("撤回网上校对确认"), refs=_STUDENT)
+def _confirm_withdraw(data, names):
+    return _("%(student)s 撤回了当天的学信网核对确认") % {"student": names["student_id"]}
+
+
 @register_action("verification.problem.report", gettext_lazy("反馈校对问题"), refs=_STUDENT)
 def _report(data, names):
     return _("%(student)s 反馈：%(problem)s") % {"student": names["student_id"], "problem": _problem(data)}

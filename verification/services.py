@@ -125,14 +125,16 @@ def confirm_verification(*, student: Student, actor, now: datetime.datetime | No
     return record
 
 
-def withdrawable(record: VerificationRecord | None, now: datetime.datetime | None = None) -> str | None:
-    """None if the student may take back this confirmation now, else why not."""
+def withdrawable(record: VerificationRecord | None, now: datetime.datetime | None = None):
+    """None if the student may take back this confirmation now, else the VerificationError saying why not."""
     if record is None or record.confirmed_at is None:
-        return _("你还没有确认过，无需撤回")
+        return VerificationError(_("你还没有确认过，无需撤回"), "not_confirmed")
     if record.confirmation_source != ConfirmationSource.STUDENT:
-        return _("这条确认来自学信网导入或教务处，不能由你撤回；如有问题请反馈")
+        return VerificationError(
+            _("这条确认来自学信网导入或教务处，不能由你撤回；如有问题请反馈"), "confirmation_not_students"
+        )
     if timezone.localdate(record.confirmed_at) != timezone.localdate(now or timezone.now()):
-        return _("确认只能在当天撤回；如照片或信息有问题，请在下方反馈")
+        return VerificationError(_("确认只能在当天撤回；如照片或信息有问题，请在下方反馈"), "withdraw_too_late")
     return None
 
 
@@ -144,17 +146,17 @@ def withdraw_confirmation(*, student: Student, actor, now: datetime.datetime | N
         record = VerificationRecord.objects.select_for_update().filter(student=student, is_active=True).first()
         refusal = withdrawable(record, now)
         if refusal is not None:
-            raise VerificationError(refusal)
+            raise refusal
         record.confirmed_at = None
         record.confirmed_by = None
         record.confirmation_source = ""
         record.save(update_fields=["confirmed_at", "confirmed_by", "confirmation_source", "updated_at"])
         record_event(
             actor=actor,
-            action="verification_confirmation_withdrawn",
+            action="verification.confirm.withdraw",
             campaign=record.campaign,
             obj=record,
-            summary=f"{student.student_no} 撤回了当天的学信网核对确认",
+            data={"student_id": student.pk},
         )
     return record
 

@@ -395,7 +395,7 @@ def test_operator_undoes_their_own_wrong_swipe_and_the_desk_shows_it(operator_cl
     capture = Capture.objects.get(pk=data["capture_id"])
     response = _undo(operator_client, capture, "刷错卡：拿了同学的身份证", **JSON)
     assert response.status_code == 200 and response.json()["counts"]["captured"] == 0
-    event = AuditEvent.objects.get(action="capture_undo")
+    event = AuditEvent.objects.get(action="capture.undo")
     assert event.actor == world.operator and event.data["reason"] == "刷错卡：拿了同学的身份证"
     html = operator_client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
     assert "已撤销：刷错卡：拿了同学的身份证" in html

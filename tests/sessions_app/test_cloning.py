@@ -67,7 +67,7 @@ def test_parameters_schedule_and_audiences_are_copied_with_dates_shifted(source)
     assert [(r[0], r[1], r[3], r[4]) for r in new_rows] == [(r[0], r[1], r[3], r[4]) for r in old_rows]
     assert Audience.objects.filter(slot__group__campaign=source).count() == 4  # the source is untouched
     assert not Student.objects.filter(campaign=new).exists()
-    event = AuditEvent.objects.get(action="campaign.cloned")
+    event = AuditEvent.objects.get(action="campaign.clone")
     assert event.data["slots"] == 2 and event.data["audiences"] == 4 and event.actor == staff
 
 
@@ -83,7 +83,7 @@ def test_a_new_roster_is_matched_by_the_copied_audiences(source):
 def test_a_taken_code_is_refused_with_a_code(source):
     with pytest.raises(CloneError) as caught:
         clone_campaign(source=source, code="2021", name="再来一次", capture_day=NEW_DAY, actor=None)
-    assert caught.value.code == "clone.code_taken" and "2021" in caught.value.message
+    assert caught.value.code == "code_taken" and "2021" in caught.value.message
     assert Campaign.objects.count() == 1
 
 
