@@ -242,6 +242,9 @@ def run(args, database_url: str) -> None:
     small = Student.objects.filter(campaign=campaign).count()
     counts_small = query_counts(users, pages)
     grow(campaign, args.students, start_index=small)
+    # Autovacuum would have analysed a real database long ago; a fresh bulk load has no statistics.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     full = Student.objects.filter(campaign=campaign).count()
     counts_full = query_counts(users, pages)
     print(f"page throughput, {connection.vendor}, campaign {campaign.code}: {full} students")
