@@ -329,7 +329,7 @@ def test_remit_and_confirm_through_pages(client, captured, campaign, college, co
     )
     assert "相差 -¥0.50" in text(response)
     page = text(client.get(reverse("fees:remittance", args=[remittance.pk])))
-    assert '<span class="badge bad">-¥0.50</span>' in page
+    assert "少收 ¥0.50" in page
 
 
 def test_other_coordinator_cannot_open_or_create_remittance(
