@@ -31,8 +31,13 @@ COPIED_FIELDS = (
     "retake_centre_address",
     "online_channel_name",
     "chsi_url",
+    "desk_window_days",
+    "photo_backgrounds",
 )
 SHIFTED_DATES = ("remittance_deadline", "retake_deadline")
+# Made new for each campaign (tests/sessions_app/test_cloning.py fails on a Campaign field in none
+# of these three lists, so a field added later is not silently left at its default).
+NOT_COPIED = ("id", "code", "name", "capture_dates", "is_active", "created_at")
 
 
 class CloneError(CodedError):

@@ -38,6 +38,21 @@ def source():
     return campaign
 
 
+def test_every_campaign_field_is_copied_shifted_or_made_new():
+    from sessions_app import cloning
+
+    fields = {f.name for f in Campaign._meta.concrete_fields}
+    assert fields == set(cloning.COPIED_FIELDS) | set(cloning.SHIFTED_DATES) | set(cloning.NOT_COPIED)
+
+
+def test_desk_window_and_photo_backgrounds_are_copied(source):
+    Campaign.objects.filter(pk=source.pk).update(desk_window_days=2, photo_backgrounds=["blue"])
+    source.refresh_from_db()
+    new = clone_campaign(source=source, code="2022", name="2022届", capture_day=NEW_DAY, actor=make_user(Role.STAFF))
+    new.refresh_from_db()
+    assert (new.desk_window_days, new.photo_backgrounds) == (2, ["blue"])
+
+
 def test_parameters_schedule_and_audiences_are_copied_with_dates_shifted(source):
     staff = make_user(Role.STAFF)
     new = clone_campaign(source=source, code="2022", name="2022届本科毕业生图像采集", capture_day=NEW_DAY, actor=staff)
