@@ -45,9 +45,7 @@ def seed_demo(
     progress: Callable[[str], None] = _quiet_progress,
 ) -> DemoSummary:
     with override_settings(**QUIET), _fast_sqlite():
-        return _seed(
-            with_captures=with_captures, with_current=with_current, size=size, today=today, progress=progress
-        )
+        return _seed(with_captures=with_captures, with_current=with_current, size=size, today=today, progress=progress)
 
 
 @contextlib.contextmanager

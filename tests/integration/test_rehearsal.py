@@ -346,7 +346,8 @@ def test_production_rehearsal(stack, passing_photo):
     # A desk opens only on its group's capture days (issue 11): the rehearsal is that day, so the
     # group's slots move to today in Shanghai, as staff would date a campaign being shot now.
     stack.sql(
-        "UPDATE sessions_app_slot SET date = %s WHERE group_id = (SELECT group_id FROM sessions_app_slot WHERE id = %s)",
+        "UPDATE sessions_app_slot SET date = %s"
+        " WHERE group_id = (SELECT group_id FROM sessions_app_slot WHERE id = %s)",
         datetime.datetime.now(SHANGHAI).date(),
         int(desk_path.strip("/").split("/")[-1]),
         dbname=stack.dbname,

@@ -118,8 +118,12 @@ def test_a_worker_killed_mid_check_leaves_the_photo_to_be_checked_exactly_once(
     # passes (and the sweeper would queue it too); either way one check is recorded.
     # kombu scans for lost messages every interval x throttle seconds (100 s by default).
     fresh = Worker(
-        tmp_path / "fresh.log", settings, "retakes-fresh",
-        CELERY_VISIBILITY_TIMEOUT="5", CELERY_UNACKED_RESTORE_INTERVAL="2", CELERY_UNACKED_RESTORE_THROTTLE="1",
+        tmp_path / "fresh.log",
+        settings,
+        "retakes-fresh",
+        CELERY_VISIBILITY_TIMEOUT="5",
+        CELERY_UNACKED_RESTORE_INTERVAL="2",
+        CELERY_UNACKED_RESTORE_THROTTLE="1",
     )
     try:
         check_retake_photo.delay(photo.pk)  # what retakes.sweep_pending_checks sends
