@@ -60,7 +60,7 @@ class RemittanceConfirmationAdmin(ReadOnlyAdmin):
 class CallbackLogAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "status", "http_status", "transaction_id", "error", "remote_addr")
     list_filter = ("status", "http_status")
-    search_fields = ("transaction_id", "raw_body", "error")
+    search_fields = ("transaction_id", "raw_body", "error_code")
     readonly_fields = (
         "received_at",
         "remote_addr",
@@ -69,6 +69,8 @@ class CallbackLogAdmin(ReadOnlyAdmin):
         "status",
         "http_status",
         "error",
+        "error_code",
+        "error_data",
         "transaction_id",
         "entry",
     )

@@ -22,10 +22,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 
 from sessions_app.models import Campaign, Student
 
+from .callback_errors import describe
 from .models import CallbackLog, CallbackStatus, Entry
 from .services import FeeError, parse_amount, platform_key, post_platform_payment
 
@@ -46,9 +46,15 @@ class CallbackOutcome:
 
 
 class _Reject(Exception):
-    def __init__(self, http_status: int, code: str, message: str):
-        super().__init__(message)
-        self.http_status, self.code, self.message = http_status, code, message
+    """A refusal as a code and data (fees.callback_errors puts it into words)."""
+
+    def __init__(self, http_status: int, code: str, data: dict | None = None):
+        super().__init__(code)
+        self.http_status, self.code, self.data = http_status, code, data or {}
+
+
+def _error(code: str, data: dict | None = None) -> dict:
+    return {"status": "error", "code": code, "error": describe(code, data)}
 
 
 def signature_for(body: bytes, secret: str) -> str:
@@ -92,7 +98,7 @@ def _keep_unsigned_log() -> bool:
 
 def handle_callback(*, body: bytes, signature: str, remote_addr: str = "") -> CallbackOutcome:
     if not _signed(body, signature) and _too_many_unsigned(remote_addr or ""):
-        return CallbackOutcome(429, {"status": "error", "code": "rate_limited", "error": _("请求过于频繁，请稍后再试")})
+        return CallbackOutcome(429, _error("rate_limited"))
     log = CallbackLog(
         # PostgreSQL text cannot hold NUL; the log must be writable whatever was sent.
         raw_body=body[:LOGGED_BODY_CHARS].decode("utf-8", errors="replace").replace("\x00", "\\x00"),
@@ -103,8 +109,8 @@ def handle_callback(*, body: bytes, signature: str, remote_addr: str = "") -> Ca
         outcome = _process(body, signature, log)
     except _Reject as reject:
         log.status = CallbackStatus.BAD_SIGNATURE if reject.code == "bad_signature" else CallbackStatus.REJECTED
-        log.error = reject.message[:500]
-        outcome = CallbackOutcome(reject.http_status, {"status": "error", "code": reject.code, "error": reject.message})
+        log.error_code, log.error_data = reject.code, reject.data
+        outcome = CallbackOutcome(reject.http_status, _error(reject.code, reject.data))
     log.http_status = outcome.http_status
     if log.status != CallbackStatus.BAD_SIGNATURE or _keep_unsigned_log():
         log.save()
@@ -124,16 +130,15 @@ def _process(body: bytes, signature: str, log: CallbackLog) -> CallbackOutcome:
     existing = Entry.objects.select_related("account__student").filter(idempotency_key=key).first()
     if existing is not None:
         if existing.account.student.student_no != student_no or existing.amount != amount:
-            log.error = _("重复的交易号，但学号或金额与首次通知不同；未入账，请核对")
+            log.error_code = "duplicate_mismatch"
+            log.error_data = {"student_no": student_no, "amount": str(amount)}
         return _duplicate(existing, log)
     campaign = Campaign.objects.filter(code=campaign_code).first()
     if campaign is None:
-        raise _Reject(404, "unknown_campaign", _("没有采集批次 %(code)s") % {"code": campaign_code})
+        raise _Reject(404, "unknown_campaign", {"campaign": campaign_code})
     student = Student.objects.filter(campaign=campaign, student_no=student_no).first()
     if student is None:
-        raise _Reject(
-            404, "unknown_student", _("批次 %(code)s 中没有学号 %(no)s") % {"code": campaign_code, "no": student_no}
-        )
+        raise _Reject(404, "unknown_student", {"campaign": campaign_code, "student_no": student_no})
     try:
         with transaction.atomic():
             posted = post_platform_payment(
@@ -144,9 +149,7 @@ def _process(body: bytes, signature: str, log: CallbackLog) -> CallbackOutcome:
             )
     except FeeError as exc:
         # A payment that went through online but is over what is owed: staff refund it.
-        if exc.code == "bad_paid_at":
-            raise _Reject(400, exc.code, exc.message)
-        raise _Reject(409, exc.code, exc.message)
+        raise _Reject(400 if exc.code == "bad_paid_at" else 409, exc.code, exc.params)
     if not posted.created:
         return _duplicate(posted.entry, log)
     log.status = CallbackStatus.POSTED
@@ -158,30 +161,30 @@ def _signed_payload(body: bytes, signature: str) -> dict:
     """The JSON object of a correctly signed, bounded body that carries every field."""
     secret = settings.FEES_CALLBACK_SECRET
     if not secret:
-        raise _Reject(403, "bad_signature", _("未配置回调密钥，拒绝所有回调"))
+        raise _Reject(403, "bad_signature", {"unconfigured": True})
     if not signature_valid(body, signature, secret):
-        raise _Reject(403, "bad_signature", _("签名缺失或错误"))
+        raise _Reject(403, "bad_signature")
     if len(body) > MAX_BODY_BYTES:
-        raise _Reject(413, "too_large", _("请求内容过大"))
+        raise _Reject(413, "too_large")
     try:
         data = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_int=Decimal)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _Reject(400, "malformed", _("请求内容不是有效的 JSON"))
+        raise _Reject(400, "malformed", {"problem": "not_json"})
     if not isinstance(data, dict):
-        raise _Reject(400, "malformed", _("请求内容应是 JSON 对象"))
+        raise _Reject(400, "malformed", {"problem": "not_object"})
     missing = [name for name in FIELDS if name not in data or data[name] in (None, "")]
     if missing:
-        raise _Reject(400, "malformed", _("缺少字段：%(fields)s") % {"fields": ", ".join(missing)})
+        raise _Reject(400, "malformed", {"problem": "missing", "fields": missing})
     return data
 
 
 def _amount(value) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, Decimal)):
-        raise _Reject(400, "malformed", _("amount 应是数字或字符串"))
+        raise _Reject(400, "malformed", {"problem": "amount_type"})
     try:
         return parse_amount(value)
     except FeeError as exc:
-        raise _Reject(400, "bad_amount", exc.message)
+        raise _Reject(400, "bad_amount", {"reason": exc.code, **exc.params})
 
 
 def _duplicate(entry: Entry, log: CallbackLog) -> CallbackOutcome:
@@ -196,22 +199,22 @@ def _string(data: dict, name: str, max_length: int) -> str:
         if value == value.to_integral_value():
             value = str(int(value))
     if not isinstance(value, str):
-        raise _Reject(400, "malformed", _("%(field)s 应是字符串") % {"field": name})
+        raise _Reject(400, "malformed", {"problem": "not_string", "field": name})
     value = value.strip()
     if not value or len(value) > max_length or not value.isprintable():
-        raise _Reject(400, "malformed", _("%(field)s 为空或过长") % {"field": name})
+        raise _Reject(400, "malformed", {"problem": "empty_or_long", "field": name})
     return value
 
 
 def _paid_at(value) -> datetime.datetime:
     if not isinstance(value, str):
-        raise _Reject(400, "malformed", _("paid_at 应是 ISO 8601 时间字符串"))
+        raise _Reject(400, "malformed", {"problem": "paid_at_type"})
     try:
         moment = parse_datetime(value.strip())
     except ValueError:
         moment = None
     if moment is None:
-        raise _Reject(400, "malformed", _("paid_at 不是有效时间，应如 2020-11-20T10:15:00+08:00"))
+        raise _Reject(400, "malformed", {"problem": "paid_at_invalid"})
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -22,11 +22,14 @@ How the database holds the rules (see also migration 0002, PostgreSQL only):
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AppendOnlyModel
+
+from .callback_errors import describe
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -318,7 +321,9 @@ class CallbackLog(models.Model):
     signature = models.CharField(_("签名"), max_length=200, blank=True)
     status = models.CharField(_("结果"), max_length=16, choices=CallbackStatus.choices)
     http_status = models.PositiveSmallIntegerField(_("响应码"))
-    error = models.CharField(_("错误"), max_length=500, blank=True)
+    # Why it was refused, as a code and data (fees.callback_errors puts them into words).
+    error_code = models.CharField(_("错误类型"), max_length=32, blank=True)
+    error_data = models.JSONField(_("错误数据"), default=dict, blank=True)
     transaction_id = models.CharField(_("交易号"), max_length=64, blank=True, db_index=True)
     entry = models.ForeignKey(
         Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("费用记录")
@@ -331,3 +336,8 @@ class CallbackLog(models.Model):
 
     def __str__(self):
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    @admin.display(description=_("错误"))
+    def error(self) -> str:
+        return describe(self.error_code, self.error_data)

@@ -26,10 +26,11 @@ _MAX_TEXT = 32
 class AmountError(ValueError):
     """An amount that cannot be read as CNY; `code` is for programs, `message` for people."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, params: dict | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.params = params or {}
 
 
 def _text(value) -> str:
@@ -51,8 +52,9 @@ def _decimal_text(text: str) -> str:
             "amount_separator",
             _("金额“%(value)s”中的逗号无法确定含义：小数请用小数点（如 0.50），千位分隔只能三位一组（如 1,234.50）")
             % {"value": text},
+            {"value": text},
         )
-    raise AmountError("amount_invalid", _("金额“%(value)s”不是有效的数字") % {"value": text})
+    raise AmountError("amount_invalid", _("金额“%(value)s”不是有效的数字") % {"value": text}, {"value": text})
 
 
 def parse_amount(value, *, allow_zero: bool = False) -> Decimal:
@@ -74,11 +76,15 @@ def parse_amount(value, *, allow_zero: bool = False) -> Decimal:
     try:
         amount = Decimal(_decimal_text(text))
     except InvalidOperation:
-        raise AmountError("amount_invalid", _("金额“%(value)s”不是有效的数字") % {"value": text}) from None
+        raise AmountError(
+            "amount_invalid", _("金额“%(value)s”不是有效的数字") % {"value": text}, {"value": text}
+        ) from None
     if amount == 0 and not allow_zero:
         raise AmountError("amount_not_positive", _("金额必须大于 0"))
     if amount > MAX_AMOUNT:
-        raise AmountError("amount_too_large", _("金额过大：不能超过 ¥%(max)s") % {"max": MAX_AMOUNT})
+        raise AmountError(
+            "amount_too_large", _("金额过大：不能超过 ¥%(max)s") % {"max": MAX_AMOUNT}, {"max": str(MAX_AMOUNT)}
+        )
     if amount != amount.quantize(CENT):
         raise AmountError("amount_precision", _("金额最多两位小数（元、角、分）"))
     return amount.quantize(CENT)

@@ -71,7 +71,7 @@ def parse_amount(value, *, allow_zero: bool = False) -> Decimal:
     try:
         return money_parser.parse_amount(value, allow_zero=allow_zero)
     except AmountError as exc:
-        raise FeeError(exc.message, code=exc.code) from None
+        raise FeeError(exc.message, code=exc.code, params=exc.params) from None
 
 
 def client_key(*, user, form: str, token) -> str:
@@ -96,6 +96,7 @@ def check_paid_at(*, campaign_id: int, moment: datetime.datetime) -> datetime.da
             _("缴费时间 %(when)s 早于本采集批次开始前 %(days)s 天，请核对")
             % {"when": formatting.datetime_short(moment), "days": PAID_AT_BEFORE_CAMPAIGN.days},
             code="bad_paid_at",
+            params={"when": moment.isoformat(), "days": PAID_AT_BEFORE_CAMPAIGN.days},
         )
     return moment
 
@@ -222,11 +223,13 @@ def _overpay_error(student: Student, limit: Decimal, amount: Decimal) -> FeeErro
             _("超出应缴金额：%(name)s（%(no)s）已缴清，无需再缴（本次 %(amount)s）")
             % {"name": student.name, "no": student.student_no, "amount": money(amount)},
             "overpaid",
+            {"name": student.name, "no": student.student_no, "amount": str(amount)},
         )
     return FeeError(
         _("超出应缴金额：%(name)s（%(no)s）目前最多应缴 %(limit)s，本次 %(amount)s")
         % {"name": student.name, "no": student.student_no, "limit": money(limit), "amount": money(amount)},
         "overpaid",
+        {"name": student.name, "no": student.student_no, "limit": str(limit), "amount": str(amount)},
     )
 
 
