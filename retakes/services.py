@@ -61,6 +61,14 @@ class PhotoRejected(RetakeError):
         super().__init__("；".join(f.message for f in findings), "photo_rejected")
 
 
+class NoteRequired(RetakeError):
+    """The photo fails the automatic check and no note says why it is submitted anyway; nothing was stored."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        super().__init__("；".join(f.message for f in findings), "note_required")
+
+
 # Which status may follow which. Submitting a new photo is allowed until a reviewer has
 # accepted one, so a student can replace a photo the check failed without waiting for staff.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -229,11 +237,16 @@ def cancel_request(*, request: RetakeRequest, actor, reason: str = "") -> Retake
 # --- photos ---------------------------------------------------------------------------
 
 
-def submit_photo(*, request: RetakeRequest, data: bytes, actor, note: str = "") -> RetakePhoto:
+def submit_photo(
+    *, request: RetakeRequest, data: bytes, actor, note: str = "", note_if_failing: bool = False
+) -> RetakePhoto:
     """Store an electronic photo for the request and queue its automatic check.
 
     Only bytes that decode as a JPEG or PNG are stored (under a random name); anything else
-    raises PhotoRejected with the findings and leaves no trace.
+    raises PhotoRejected with the findings and leaves no trace. With `note_if_failing` (the
+    upload page, which asks for a note when the photo fails), a photo without a note is checked
+    here first and a failing one raises NoteRequired, storing nothing: the page's "仍然提交"
+    needs the note. The stored photo is still checked by the worker, as every photo is.
     """
     cfg = load_config()
     if len(data) > cfg.upload_max_bytes:
@@ -250,6 +263,11 @@ def submit_photo(*, request: RetakeRequest, data: bytes, actor, note: str = "") 
             _("当前状态为“%(status)s”，不能再提交照片") % {"status": request.get_status_display()},
             "not_accepting_photos",
         )
+    if note_if_failing and not (note or "").strip():
+        # Tens of milliseconds of CPU, as the page's own self-check costs.
+        report = check_photo(data, backgrounds=request.campaign.photo_backgrounds)
+        if not report.ok:
+            raise NoteRequired(report.findings)
 
     extension = "png" if decoded.format == "PNG" else "jpg"
     photo = RetakePhoto(

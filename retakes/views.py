@@ -160,11 +160,18 @@ def detail(request, pk):
 # --- uploads --------------------------------------------------------------------------
 
 
-def _too_large_response(request, *, as_json: bool):
-    message = _("文件太大：上传上限为 %(max)s MB，标准照片一般在 2 MB 以内，请压缩后重新上传") % {"max": _limit_mb()}
-    if as_json:
-        return JsonResponse({"error": message}, status=413)
-    return render(request, "retakes/upload_too_large.html", {"message": message}, status=413)
+def _too_large_message() -> str:
+    return _("文件太大：上传上限为 %(max)s MB，标准照片一般在 2 MB 以内，请压缩后重新上传") % {"max": _limit_mb()}
+
+
+def _too_large_json():
+    return JsonResponse({"error": _too_large_message()}, status=413)
+
+
+def _too_large_back_to_request(request, pk):
+    """An oversized photo leads back to its own request page, which says why (the file was not read)."""
+    messages.error(request, _("照片没有保存：%(reason)s") % {"reason": _too_large_message()})
+    return redirect("retakes:detail", pk=pk)
 
 
 @csrf_exempt
@@ -172,7 +179,7 @@ def _too_large_response(request, *, as_json: bool):
 @require_POST
 def upload_photo(request, pk):
     if declared_too_large(request):
-        return _too_large_response(request, as_json=False)
+        return _too_large_back_to_request(request, pk)
     limiter = install_limit(request)
     return _upload_photo(request, pk, limiter)
 
@@ -184,7 +191,7 @@ def _upload_photo(request, pk, limiter):
     retake = selectors.get_visible_request_or_404(user, pk)
     form = PhotoForm(request.POST, request.FILES)
     if limiter.exceeded:
-        return _too_large_response(request, as_json=False)
+        return _too_large_back_to_request(request, retake.pk)
     if not form.is_valid():
         if "photo" in form.errors:
             messages.error(request, _("请选择要上传的照片文件"))
@@ -194,7 +201,20 @@ def _upload_photo(request, pk, limiter):
     upload = form.cleaned_data["photo"]
     try:
         photo = services.submit_photo(
-            request=retake, data=upload.read(), actor=user, note=form.cleaned_data.get("note", "")
+            request=retake,
+            data=upload.read(),
+            actor=user,
+            note=form.cleaned_data.get("note", ""),
+            note_if_failing=True,
+        )
+    except services.NoteRequired as exc:
+        messages.error(
+            request,
+            _(
+                "照片没有提交：它没有通过自动检查（%(findings)s）。可以换一张照片；"
+                "如仍要提交这张，请在“说明”中写明原因后重新选择照片提交，由教务处审核。"
+            )
+            % {"findings": str(exc)},
         )
     except services.PhotoRejected as exc:
         messages.error(request, _("照片没有保存：%(reason)s") % {"reason": str(exc)})
@@ -217,7 +237,7 @@ def _upload_photo(request, pk, limiter):
 def self_check(request):
     """Check a photo without storing it; the page shows the findings without reloading."""
     if declared_too_large(request):
-        return _too_large_response(request, as_json=True)
+        return _too_large_json()
     limiter = install_limit(request)
     return _self_check(request, limiter)
 
@@ -230,7 +250,7 @@ def _self_check(request, limiter):
         return JsonResponse({"error": _("检查太频繁，请一分钟后再试")}, status=429)
     upload = request.FILES.get("photo")
     if limiter.exceeded:
-        return _too_large_response(request, as_json=True)
+        return _too_large_json()
     if upload is None:
         return JsonResponse({"error": _("请选择要检查的照片文件")}, status=400)
     report = check_photo(upload.read(), backgrounds=_photo_backgrounds(request))

@@ -45,6 +45,11 @@
     }
     if (noteRow) {
       noteRow.classList.toggle("needs-note", !data.ok);
+      // "仍然提交" needs the note the hint asks for (the server refuses a failing photo without one).
+      var note = noteRow.querySelector("textarea, input");
+      if (note) {
+        note.required = !data.ok;
+      }
     }
     if (submit && form.dataset.labelSubmitAnyway) {
       if (!submit.dataset.defaultLabel) {
@@ -93,6 +98,15 @@
     }
     input.addEventListener("change", function () {
       check(form, input, box);
+    });
+    form.addEventListener("submit", function (event) {
+      // An oversized file is not sent at all: the message stays on this request's page.
+      var file = input.files && input.files[0];
+      var limit = parseInt(form.dataset.maxBytes || "0", 10);
+      if (file && limit && file.size > limit) {
+        event.preventDefault();
+        show(box, form.dataset.msgTooLarge, "errors");
+      }
     });
     if (form.hasAttribute("data-self-check-only")) {
       form.addEventListener("submit", function (event) {

@@ -55,6 +55,12 @@ def test_student_checks_photos_then_submits_a_failing_one_with_a_note(
     assert page.evaluate("window.__sameDocument") is True  # the findings came without a reload
     assert not RetakePhoto.objects.exists()  # a self-check stores nothing
 
+    # "仍然提交" without the note the hint asks for: the browser asks for it, nothing is sent.
+    assert page.evaluate("document.querySelector('#id_note').required") is True
+    page.click("[data-submit]")
+    assert page.evaluate("document.querySelector('#id_note').validity.valueMissing") is True
+    assert page.evaluate("window.__sameDocument") is True and not RetakePhoto.objects.exists()
+
     page.fill("#id_note", "住院中只能提供这张")
     page.click("[data-submit]")
     expect(page.locator(".messages")).to_contain_text("没有通过自动检查")
@@ -86,3 +92,27 @@ def test_standalone_self_check_on_the_student_page(
     page.goto(live_server.url + reverse("retakes:index"))
     page.set_input_files("#self-check-photo", str(text_file))
     expect(page.locator("[data-findings] li[data-code=not_an_image]")).to_contain_text("不是可以识别的图片文件")
+
+
+def test_an_oversized_photo_is_stopped_on_its_own_request_page(
+    browser,
+    live_server,
+    retake,
+    tmp_path,
+    settings,
+):
+    from playwright.sync_api import expect
+
+    request, user = retake
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8" + b"\0" * (settings.PHOTO_CHECK["upload_max_bytes"] + 1))
+    page = logged_in_page(browser, live_server, user)
+    detail = live_server.url + reverse("retakes:detail", args=[request.pk])
+    page.goto(detail)
+    page.set_input_files("#id_photo", str(big))
+    expect(page.locator("[data-findings]")).to_contain_text("文件太大：上传上限为 8 MB")
+    page.evaluate("window.__sameDocument = true")
+    page.click("[data-submit]")
+    expect(page.locator("[data-findings]")).to_contain_text("文件太大")
+    assert page.url == detail and page.evaluate("window.__sameDocument") is True
+    assert not RetakePhoto.objects.exists()

@@ -188,6 +188,44 @@ def test_a_failing_photo_can_be_submitted_with_a_note_and_staff_accept_with_reas
     assert request.current_photo.review_reason == "头顶仅差几像素，新华社可用"
 
 
+@pytest.mark.parametrize("note", ["", "   "])
+def test_a_failing_photo_without_the_note_is_not_submitted_and_the_page_says_why(
+    student, student_user, photos, settings, note
+):
+    request = new_request(student, student_user)
+    response = logged_in(student_user).post(
+        reverse("retakes:upload", args=[request.pk]),
+        {"photo": upload(photos["head_too_high"]), "note": note},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("retakes:detail", args=[request.pk])
+    body = text(response)
+    assert "照片没有提交：它没有通过自动检查（" in body and "头顶离上边缘太近" in body
+    assert "请在“说明”中写明原因" in body
+    request.refresh_from_db()
+    assert request.status == Status.REQUESTED and request.current_photo is None
+    assert stored_files(settings) == [] and not RetakePhoto.objects.exists()
+
+
+def test_a_passing_photo_needs_no_note(student, student_user, photos, django_capture_on_commit_callbacks):
+    request = new_request(student, student_user)
+    client = logged_in(student_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("retakes:upload", args=[request.pk]), {"photo": upload(photos["pass"]), "note": ""}
+        )
+    assert "检查通过" in text(client.get(response["Location"]))
+    assert RetakePhoto.objects.get().check_status == CheckStatus.PASSED
+
+
+def test_the_upload_form_asks_for_the_note_when_the_check_fails(student, student_user):
+    request = new_request(student, student_user)
+    page = text(logged_in(student_user).get(reverse("retakes:detail", args=[request.pk])))
+    assert "说明（照片未通过自动检查仍要提交时请填写）" in page
+    assert "在下面写明原因后仍然提交" in page  # the hint retakes.js shows under a failing check
+    assert "data-note-row" in page and 'name="note"' in page
+
+
 def test_counselor_cannot_review_but_records_the_paper_photo(
     student, counselor, staff, photos, django_capture_on_commit_callbacks
 ):
@@ -241,10 +279,14 @@ def test_an_oversized_upload_is_refused_before_the_body_is_read(student, student
         content_type="multipart/form-data; boundary=BoUnDaRy",
         **{"wsgi.input": payload, "CONTENT_LENGTH": str(limit * 2)},
     )
-    assert response.status_code == 413
-    assert "文件太大" in text(response) and "8 MB" in text(response)
+    # Back to its own request page (303 after a POST), which says why; nothing of the body was read.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("retakes:detail", args=[request.pk])
     assert payload.bytes_read == 0
     assert stored_files(settings) == []
+    page = text(client.get(response["Location"]))
+    assert "照片没有保存：文件太大：上传上限为 8 MB" in page and "请压缩后重新上传" in page
+    assert "提交电子照片" in page  # the upload form is right there to try again
 
 
 def test_an_upload_that_passes_the_limit_while_streaming_is_cut_off(student, student_user, settings, photos):
@@ -252,8 +294,11 @@ def test_an_upload_that_passes_the_limit_while_streaming_is_cut_off(student, stu
     request = new_request(student, student_user)
     # Under limit + form overhead by Content-Length, over the limit as a file: the handler stops it.
     data = photos["pass"] + b"\0" * (100 * 1024 - len(photos["pass"]))
-    response = logged_in(student_user).post(reverse("retakes:upload", args=[request.pk]), {"photo": upload(data)})
-    assert response.status_code == 413
+    response = logged_in(student_user).post(
+        reverse("retakes:upload", args=[request.pk]), {"photo": upload(data)}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("retakes:detail", args=[request.pk]), 302)]
+    assert "文件太大" in text(response)
     assert stored_files(settings) == [] and not RetakePhoto.objects.exists()
 
 
