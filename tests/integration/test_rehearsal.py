@@ -47,6 +47,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _without_sweeps(log: Path) -> str:
+    """A log without the sweepers' every-3-seconds lines, which would push what matters out of the tail."""
+    return "\n".join(line for line in log.read_text(errors="replace").splitlines() if ".sweep_" not in line)
+
+
 def wait_for(predicate, *, timeout: float, what: str, logs=()):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -54,7 +59,7 @@ def wait_for(predicate, *, timeout: float, what: str, logs=()):
         if value:
             return value
         time.sleep(0.5)
-    tails = "\n".join(f"--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}" for log in logs if log.exists())
+    tails = "\n".join(f"--- {log.name} ---\n{_without_sweeps(log)[-4000:]}" for log in logs if log.exists())
     pytest.fail(f"timed out after {timeout}s waiting for {what}\n{tails}")
 
 
@@ -275,11 +280,12 @@ def stack(tmp_path):
         stack.sql(f'DROP DATABASE IF EXISTS "{stack.dbname}" WITH (FORCE)')
 
 
-def soon_in_shanghai() -> str:
+def soon_in_shanghai() -> datetime.datetime:
     """A wall-clock minute beat has surely started before (a crontab whose minute began before
-    beat started fires only the next day), soon enough to keep the rehearsal short."""
-    at = datetime.datetime.now(SHANGHAI) + datetime.timedelta(minutes=2)
-    return f"{at:%H:%M}"
+    beat started fires only the next day): three minutes leave room for a slow start on a loaded
+    machine; the test waits for the reminder counting from that minute."""
+    at = datetime.datetime.now(SHANGHAI) + datetime.timedelta(minutes=3)
+    return at.replace(second=0, microsecond=0)
 
 
 @pytest.fixture(scope="module")
@@ -300,10 +306,11 @@ def test_production_rehearsal(stack, passing_photo):
     seeded = stack.manage("seed_demo", "--size", "0.03", "--no-current")
     student_login = re.findall(r"用户名 (\S+)", seeded)[-1]
     stack.start("worker", ["sh", "deploy/run", "worker"])
+    reminder_at = soon_in_shanghai()
     stack.start(
         "beat",
         ["sh", "deploy/run", "beat"],
-        BEAT_DAILY_AT=f"verification.verification_reminders_all={soon_in_shanghai()}",
+        BEAT_DAILY_AT=f"verification.verification_reminders_all={reminder_at:%H:%M}",
     )
     wait_for(
         lambda: "ready." in stack.log("worker").read_text(errors="replace"),
@@ -420,7 +427,10 @@ def test_production_rehearsal(stack, passing_photo):
     # --- a reminder that beat triggers and the worker delivers -------------------------
     sms = Path(stack.env["SMS_FILE_PATH"])
     wait_for(
-        lambda: sms.exists() and "学信网" in sms.read_text(), timeout=200, what="beat's reminder", logs=stack.logs()
+        lambda: sms.exists() and "学信网" in sms.read_text(),
+        timeout=max((reminder_at - datetime.datetime.now(SHANGHAI)).total_seconds(), 0) + 200,
+        what=f"beat's reminder due at {reminder_at:%H:%M}",
+        logs=stack.logs(),
     )
     assert "verification.verification_reminders_all" in stack.log("beat").read_text()
 
