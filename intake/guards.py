@@ -54,8 +54,11 @@ def _too_big() -> IntakeError:
     )
 
 
-def check_zip(data: bytes, limits: Limits) -> None:
-    """Directory-level limits; then every worksheet's extent, without building it."""
+def check_zip(data: bytes, limits: Limits) -> int:
+    """Directory-level limits; then every worksheet's extent, without building it.
+
+    Returns the largest row number any worksheet reaches (0 for .ods, whose rows carry none).
+    """
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             infos = archive.infolist()
@@ -64,7 +67,7 @@ def check_zip(data: bytes, limits: Limits) -> None:
                     "file_parts",
                     _("工作簿包含的部件过多（%(n)s 个），不像是一份表格：请另存为新的 .xlsx") % {"n": len(infos)},
                 )
-            total = 0
+            total = extent = 0
             for info in infos:
                 total += info.file_size
                 big = info.file_size > 1024 * 1024
@@ -77,7 +80,8 @@ def check_zip(data: bytes, limits: Limits) -> None:
             for info in infos:
                 name = info.filename
                 if (name.startswith("xl/worksheets/") and name.endswith(".xml")) or name == "content.xml":
-                    _check_sheet_extent(archive, info, limits)
+                    extent = max(extent, _check_sheet_extent(archive, info, limits))
+            return extent
     except zipfile.BadZipFile:
         raise IntakeError(
             "file_corrupt", _("文件已损坏（压缩包不完整）：请重新导出或在 Excel 中另存为 .xlsx 后再试")
@@ -103,7 +107,7 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> None:
+def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> int:
     max_row = max_col = cells = 0
     tail = b""
     try:
@@ -137,6 +141,7 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
         ) from None
     if max_row * max(max_col, 1) > limits.max_cells:
         raise extent_error(limits)
+    return max_row
 
 
 def extent_error(limits: Limits) -> IntakeError:

@@ -29,12 +29,17 @@ class Outcome:
 
 
 class JobRejected(Exception):
-    """The work refused its input and wrote nothing; `errors` are shown on the job page."""
+    """The work refused its input and wrote nothing; `errors` are shown on the job page.
 
-    def __init__(self, code: str, errors: list[dict] | None = None):
+    `file` (download name, binary stream), when given, is kept for download like a finished
+    job's: an import's rejected rows as a workbook with a reason column.
+    """
+
+    def __init__(self, code: str, errors: list[dict] | None = None, *, file: tuple[str, IO[bytes]] | None = None):
         super().__init__(code)
         self.code = code
         self.errors = errors or []
+        self.file = file
 
 
 Progress = Callable[[int, int | None], None]
@@ -48,13 +53,23 @@ class JobKind:
     count_labels: dict = field(default_factory=dict)
     # Turns one stored error into words at display time; the default knows the shared codes.
     describe_error: Callable[[dict], str] | None = None
+    # What the finished job's page offers next (an import's "confirm" after its check), or None:
+    # follow_up(job) -> {"url": POST target, "label": button text} | None.
+    follow_up: Callable | None = None
 
 
 _REGISTRY: dict[str, JobKind] = {}
 _discovered = False
 
 
-def register(name: str, *, title, counts: dict | None = None, describe_error: Callable | None = None):
+def register(
+    name: str,
+    *,
+    title,
+    counts: dict | None = None,
+    describe_error: Callable | None = None,
+    follow_up: Callable | None = None,
+):
     def decorator(func):
         _REGISTRY[name] = JobKind(
             name=name,
@@ -62,6 +77,7 @@ def register(name: str, *, title, counts: dict | None = None, describe_error: Ca
             run=func,
             count_labels=counts if counts is not None else {},
             describe_error=describe_error,
+            follow_up=follow_up,
         )
         return func
 

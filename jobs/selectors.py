@@ -10,6 +10,7 @@ _FAILURES = {
     "crashed": lambda: _("任务出错，未完成：请重试，仍不行请联系教务处"),
     "stale": lambda: _("任务中断（服务器重启或超时），未完成：请重新开始"),
     "rejected": lambda: _("文件有误，未导入任何数据：请按下列提示改正后重新上传"),
+    "file_expired": lambda: _("上传的文件已过期（超过 2 小时）或已导入，未导入任何数据：请重新上传"),
 }
 
 
@@ -35,7 +36,11 @@ def failure_message(job: Job) -> str:
     return render() if render else _("任务失败（%(code)s）") % {"code": job.error_code}
 
 
-def error_lines(job: Job, *, limit: int = 200) -> list[str]:
+# An import lists every bad row; past this many the page points to the downloadable workbook.
+ERRORS_SHOWN = 1000
+
+
+def error_lines(job: Job, *, limit: int = ERRORS_SHOWN) -> list[str]:
     kind = get_kind(job.kind)
     describe = (kind.describe_error if kind else None) or _describe
     return [describe(error) for error in job.errors[:limit]]
@@ -48,7 +53,15 @@ def _describe(error: dict) -> str:
         if error.get("column"):
             where += _("，%(column)s 列") % {"column": error["column"]}
         where += _("：")
-    return where + str(error.get("code", ""))
+    # An import's row error carries the message it was written with (in its starter's language).
+    return where + str(error.get("message") or error.get("code", ""))
+
+
+def follow_up(job: Job) -> dict | None:
+    kind = get_kind(job.kind)
+    if kind is None or kind.follow_up is None or job.status != JobStatus.DONE:
+        return None
+    return kind.follow_up(job)
 
 
 def count_lines(job: Job) -> list[tuple[str, int]]:

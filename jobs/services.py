@@ -8,7 +8,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import ACTIVE_STATUSES, Job, JobStatus
 from .registry import JobRejected, Outcome, get_kind
@@ -98,9 +98,11 @@ def run_job(*, job_id: int) -> str:
     job = Job.objects.select_related("owner").get(pk=job_id)
     kind = get_kind(job.kind)
     try:
-        outcome = kind.run(job, _Progress(job.pk))
+        # Messages a job writes (an import's row errors) are in the language of whoever started it.
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            outcome = kind.run(job, _Progress(job.pk))
     except JobRejected as exc:
-        _finish(job, status=JobStatus.FAILED, error_code=exc.code, errors=exc.errors)
+        _finish(job, status=JobStatus.FAILED, error_code=exc.code, errors=exc.errors, file=exc.file)
         return JobStatus.FAILED
     except Exception:
         # A programming error or a broken file: the page says it failed, the log has the traceback.
@@ -111,7 +113,9 @@ def run_job(*, job_id: int) -> str:
     return JobStatus.DONE
 
 
-def _finish(job: Job, *, status: str, outcome: Outcome | None = None, error_code: str = "", errors=None) -> None:
+def _finish(
+    job: Job, *, status: str, outcome: Outcome | None = None, error_code: str = "", errors=None, file=None
+) -> None:
     job.refresh_from_db(fields=["done", "total"])  # the progress writes went straight to the row
     job.status = status
     job.error_code = error_code
@@ -122,11 +126,12 @@ def _finish(job: Job, *, status: str, outcome: Outcome | None = None, error_code
         job.counts = dict(outcome.counts)
         if job.total is not None:
             job.done = job.total
-        if outcome.file is not None:
-            name, stream = outcome.file
-            stream.seek(0)
-            suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
-            job.file.save(f"job-{job.pk}.{suffix}", File(stream), save=False)
-            job.file_name = name
-            fields += ["file", "file_name"]
+        file = outcome.file
+    if file is not None:
+        name, stream = file
+        stream.seek(0)
+        suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
+        job.file.save(f"job-{job.pk}.{suffix}", File(stream), save=False)
+        job.file_name = name
+        fields += ["file", "file_name"]
     job.save(update_fields=fields)

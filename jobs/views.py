@@ -32,9 +32,11 @@ def job_detail(request, job_id: int):
             "job": job,
             "title": selectors.kind_title(job),
             "failure": selectors.failure_message(job),
-            "errors": selectors.error_lines(job),
+            "errors": selectors.error_lines(job, limit=selectors.ERRORS_SHOWN),
             "error_count": len(job.errors),
+            "errors_hidden": max(0, len(job.errors) - selectors.ERRORS_SHOWN),
             "counts": selectors.count_lines(job),
+            "follow_up": selectors.follow_up(job),
             "labels": {"failed": _("连接中断，正在重试…")},
         },
     )

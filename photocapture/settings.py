@@ -167,6 +167,8 @@ CELERY_BEAT_SCHEDULE = beat.schedule(
 RETAKES_RECHECK_PENDING_AFTER_SECONDS = env.int("RETAKES_RECHECK_PENDING_AFTER_SECONDS", default=300)
 # Likewise a background job still queued this long after it was asked for.
 JOBS_REQUEUE_QUEUED_AFTER_SECONDS = env.int("JOBS_REQUEUE_QUEUED_AFTER_SECONDS", default=300)
+# An import (roster, payments, CHSI status) of a file with more rows than this runs as a background job.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
 RETAKES_TEST_CHECK_DELAY = env.float("RETAKES_TEST_CHECK_DELAY", default=0.0)  # widens the window for a kill test
 # Days before the verification due date on which unverified students are reminded (plus once when overdue).
 VERIFICATION_REMINDER_DAYS = env.list("VERIFICATION_REMINDER_DAYS", cast=int, default=[14, 7, 3, 1])

@@ -2,13 +2,17 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
+from accounts.web import parse_pk
 from intake.views import stage_errors, staged_errors_response, workbook_response
+from jobs.models import Job
 
+from . import jobkinds
 from .models import Campaign
 from .roster import uploads
 from .roster.counselors import create_counselor_accounts, names_without_account
@@ -61,8 +65,13 @@ def upload(request):
             campaign = form.cleaned_data["campaign"]
             upload = form.cleaned_data["file"]
             filename = upload.name[:200]
-            token = uploads.store(upload)
+            staged = jobkinds.stage(upload)
+            token = staged.token
             try:
+                if jobkinds.in_background(staged):
+                    # Hundreds of rows and more: checked by a worker, the page follows its progress.
+                    job = jobkinds.start_check(staged=staged, campaign=campaign, user=request.user)
+                    return redirect("jobs:detail", job_id=job.pk)
                 report = import_roster(
                     campaign=campaign,
                     source=uploads.path_for(token),
@@ -127,6 +136,21 @@ def confirm(request):
         % {"file": filename, "campaign": campaign.name, "counts": report.counts_text()},
     )
     return redirect("roster:upload")
+
+
+@staff_required
+@require_POST
+def confirm_job(request, job_id):
+    """Confirm what a background check previewed: the import runs as a job of its own."""
+    pk = parse_pk(job_id)
+    check = Job.objects.filter(pk=pk, owner=request.user, kind=jobkinds.CHECK).first() if pk else None
+    if check is None:
+        raise Http404
+    job = jobkinds.start_import(check=check, user=request.user)
+    if job is None:
+        messages.error(request, _("这次预览已失效（已导入、已取消或超过 2 小时）：请重新上传名单"))
+        return redirect("roster:upload")
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @staff_required

@@ -1,0 +1,97 @@
+"""A large roster import as two background jobs: the check (the preview), then the import it confirms.
+
+Both read the file staged under MEDIA_ROOT/intake/roster/ (jobs.imports); the import removes
+it. All-or-nothing as in the page: a check that finds any bad row refuses the file with every
+row listed and the bad rows as a workbook, and the import writes in one transaction.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from jobs import imports
+from jobs.models import Job
+from jobs.registry import Outcome, register
+
+from .models import Campaign
+from .roster import uploads
+from .roster.files import RosterFileError, limits
+from .roster.services import import_roster
+
+CHECK = "roster.check"
+IMPORT = "roster.import"
+ERRORS_FILE = _("名单错误行.xlsx")
+COUNTS = {
+    "rows": _("数据行"),
+    "created": _("新增"),
+    "updated": _("更新"),
+    "unchanged": _("未变"),
+    "not_in_file": _("本批次已有但不在名单中（不会删除）"),
+    "counselors_without_account": _("没有账号的辅导员"),
+}
+
+
+def stage(upload) -> imports.StagedUpload:
+    return imports.stage(upload, kind=uploads.KIND)
+
+
+def in_background(staged: imports.StagedUpload) -> bool:
+    return imports.in_background(staged.path, limits())
+
+
+def start_check(*, staged: imports.StagedUpload, campaign: Campaign, user) -> Job:
+    return imports.start_import(kind=CHECK, staged=staged, campaign_id=campaign.pk, user=user)
+
+
+def start_import(*, check: Job, user) -> Job | None:
+    """The import of what `check` previewed; None when that file is gone (imported, expired)."""
+    if check.kind != CHECK:
+        return None
+    return imports.continue_import(kind=IMPORT, check=check, user=user)
+
+
+def _confirm(job: Job) -> dict | None:
+    if not imports.follow_up_pending(job):
+        return None
+    return {"url": reverse("roster:confirm_job", args=[job.pk]), "label": _("确认导入")}
+
+
+def _run(job: Job, progress, *, dry_run: bool) -> Outcome:
+    campaign = Campaign.objects.get(pk=job.params["campaign_id"])
+    path = imports.staged_path(job)
+    try:
+        report = import_roster(
+            campaign=campaign,
+            source=path,
+            actor=job.owner,
+            dry_run=dry_run,
+            filename=job.params.get("filename", ""),
+            progress=progress,
+        )
+    except RosterFileError as exc:
+        imports.discard(job)
+        raise imports.file_error(exc) from None
+    if not report.ok:
+        imports.discard(job)
+        raise imports.rejected("rejected", report.errors, table=report.table, file_name=str(ERRORS_FILE))
+    if not dry_run:
+        imports.discard(job)
+    counts = {
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "not_in_file": report.not_in_file,
+    }
+    if report.counselors_without_account:
+        counts["counselors_without_account"] = len(report.counselors_without_account)
+    return Outcome(counts=counts, errors=[imports.error_dict(w) for w in report.warnings])
+
+
+@register(CHECK, title=_("检查学生名单（导入前预览）"), counts=COUNTS, follow_up=_confirm)
+def run_check(job: Job, progress) -> Outcome:
+    return _run(job, progress, dry_run=True)
+
+
+@register(IMPORT, title=_("导入学生名单"), counts=COUNTS)
+def run_import(job: Job, progress) -> Outcome:
+    return _run(job, progress, dry_run=False)
