@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required, staff_required
 from accounts.redact import redact
 from accounts.web import WIDE_PAGE_SIZE, next_url, paginate, parse_pk, wants_json
+from intake import IntakeError
 from intake.views import stage_errors, staged_errors_response, workbook_response
 from sessions_app.scope import get_visible_student_or_404, student_profile, visible_colleges, visible_students
 from sessions_app.services import find_student
 
-from . import selectors, services, views_remittance
+from . import jobkinds, selectors, services, views_remittance
 from .callback import handle_callback
 from .forms import (
     COLLEGE_METHODS,
@@ -447,10 +448,14 @@ def import_view(request):
         if valid:
             upload = form.cleaned_data["file"]
             try:
+                if jobkinds.in_background(upload):
+                    # Hundreds of rows and more: a worker posts them, the job's page shows progress.
+                    job = jobkinds.start_import(upload=upload, campaign=campaign, user=request.user)
+                    return redirect("jobs:detail", job_id=job.pk)
                 result = import_payments(
                     campaign=campaign, data=upload.read(), actor=request.user, filename=upload.name[:200]
                 )
-            except FeeError as exc:
+            except (FeeError, IntakeError) as exc:
                 messages.error(request, exc.message)
             else:
                 if result.ok:

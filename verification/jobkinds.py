@@ -1,13 +1,16 @@
 """Background job kinds of the verification app: a reminder run started from a page."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from intake import RowError
+from jobs import imports
 from jobs.models import Job
 from jobs.registry import Outcome, register
 from jobs.services import start_job
 from sessions_app.models import Campaign
 
-from . import reminders
+from . import chsi_import, reminders
 
 REMINDERS = "verification.reminders"
 
@@ -36,3 +39,91 @@ def run_reminders(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
     summary = reminders.send_verification_reminders(campaign=campaign)
     return Outcome(counts={"sent": summary.total, **summary.counts})
+
+
+# --- a large CHSI status file: checked (the preview), then imported once confirmed ----------------
+
+CHSI_CHECK = "verification.chsi_check"
+CHSI_IMPORT = "verification.chsi_import"
+CHSI_STAGING = "chsi"
+CHSI_ERRORS_FILE = _("学信网状态导入错误行.xlsx")
+CHSI_COUNTS = {
+    "rows": _("数据行"),
+    "confirm": _("标记为已确认"),
+    "unconfirm": _("撤销确认"),
+    "report": _("登记“信息有误”问题反馈"),
+    "already_reported": _("已有未处理的问题反馈"),
+    "unchanged": _("未变"),
+    "unmatched": _("未匹配（不会导入）"),
+}
+
+
+def stage_chsi(upload) -> imports.StagedUpload:
+    return imports.stage(upload, kind=CHSI_STAGING)
+
+
+def chsi_in_background(staged: imports.StagedUpload) -> bool:
+    """Raises chsi_import.ChsiFileError for a file the cheap guards refuse."""
+    return imports.in_background(staged.path, chsi_import.limits())
+
+
+def start_chsi_check(*, staged: imports.StagedUpload, campaign: Campaign, user) -> Job:
+    return imports.start_import(kind=CHSI_CHECK, staged=staged, campaign_id=campaign.pk, user=user)
+
+
+def start_chsi_import(*, check: Job, user) -> Job | None:
+    if check.kind != CHSI_CHECK:
+        return None
+    return imports.continue_import(kind=CHSI_IMPORT, check=check, user=user)
+
+
+def _chsi_confirm(job: Job) -> dict | None:
+    if not imports.follow_up_pending(job):
+        return None
+    return {"url": reverse("verification:import_confirm_job", args=[job.pk]), "label": _("确认导入")}
+
+
+def _chsi_outcome(plan) -> Outcome:
+    counts = {
+        "rows": plan.rows,
+        "confirm": len(plan.to_confirm),
+        "unconfirm": len(plan.to_unconfirm),
+        "report": len(plan.to_report),
+        "already_reported": plan.already_reported,
+        "unchanged": plan.unchanged,
+        "unmatched": len(plan.unmatched),
+    }
+    notices = [RowError(None, None, n.code, n.message) for n in plan.notices]
+    return Outcome(counts=counts, errors=[imports.error_dict(e) for e in [*notices, *plan.unmatched]])
+
+
+def _run_chsi(job: Job, progress, *, write: bool) -> Outcome:
+    campaign = Campaign.objects.get(pk=job.params["campaign_id"])
+    path = imports.staged_path(job)
+    name = job.params.get("filename", "")
+    try:
+        if write:
+            plan = chsi_import.apply_import(
+                source=str(path), campaign=campaign, actor=job.owner, file_name=name, progress=progress
+            )
+        else:
+            plan = chsi_import.plan_import(source=str(path), campaign=campaign, filename=name, progress=progress)
+    except chsi_import.ChsiFileError as exc:
+        imports.discard(job)
+        raise imports.file_error(exc) from None
+    if not plan.ok:
+        imports.discard(job)
+        raise imports.rejected("rejected", plan.errors, table=plan.table, file_name=str(CHSI_ERRORS_FILE))
+    if write:
+        imports.discard(job)
+    return _chsi_outcome(plan)
+
+
+@register(CHSI_CHECK, title=_("检查学信网校对状态表（导入前预览）"), counts=CHSI_COUNTS, follow_up=_chsi_confirm)
+def run_chsi_check(job: Job, progress) -> Outcome:
+    return _run_chsi(job, progress, write=False)
+
+
+@register(CHSI_IMPORT, title=_("导入学信网校对状态"), counts=CHSI_COUNTS)
+def run_chsi_import(job: Job, progress) -> Outcome:
+    return _run_chsi(job, progress, write=True)

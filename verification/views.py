@@ -15,10 +15,11 @@ from accounts.decorators import role_required, staff_required
 from accounts.web import WIDE_PAGE_SIZE, filter_query, paginate, parse_pk
 from intake import staging
 from intake.views import stage_errors, staged_errors_response, workbook_response
+from jobs.models import Job
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import student_profile, visible_colleges, visible_students
 
-from . import chsi_import, selectors, services
+from . import chsi_import, jobkinds, selectors, services
 from .charts import verification_timeline
 from .forms import ImportConfirmForm, ImportUploadForm, NoteForm, ReportForm, ResolveForm
 from .jobkinds import start_reminder_run
@@ -301,9 +302,13 @@ def import_status(request):
         return render(request, "verification/import.html", {**context, "form": form}, status=400)
     upload = form.cleaned_data["file"]
     # The staged file holds ID numbers: it expires and is swept (intake.staging).
-    token = staging.store(STAGING_KIND, upload=upload)
-    path = staging.path_for(STAGING_KIND, token)
+    staged = jobkinds.stage_chsi(upload)
+    token, path = staged.token, staged.path
     try:
+        if jobkinds.chsi_in_background(staged):
+            # Hundreds of rows and more: checked by a worker, the page follows its progress.
+            job = jobkinds.start_chsi_check(staged=staged, campaign=campaign, user=request.user)
+            return redirect("jobs:detail", job_id=job.pk)
         plan = chsi_import.plan_import(source=str(path), campaign=campaign, filename=upload.name[:200])
     except chsi_import.ChsiFileError as exc:
         staging.discard(STAGING_KIND, token)
@@ -361,6 +366,21 @@ def _confirm_import(request, campaign, context):
         },
     )
     return redirect(f"{reverse('verification:index')}?{context['query']}")
+
+
+@staff_required
+@require_POST
+def import_confirm_job(request, job_id):
+    """Confirm what a background check of a CHSI file previewed: the import is a job of its own."""
+    pk = parse_pk(job_id)
+    check = Job.objects.filter(pk=pk, owner=request.user, kind=jobkinds.CHSI_CHECK).first() if pk else None
+    if check is None:
+        raise Http404
+    job = jobkinds.start_chsi_import(check=check, user=request.user)
+    if job is None:
+        messages.error(request, _("预览已过期或文件不存在，请重新上传"))
+        return redirect("verification:import")
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @staff_required

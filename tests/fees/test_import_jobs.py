@@ -1,0 +1,86 @@
+"""A payment import above IMPORT_BACKGROUND_ROWS runs as a background job from the coordinator's page."""
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from fees.models import FeeAccount
+from jobs.models import Job, JobStatus
+from tests.factories import make_student
+
+from .conftest import capture, xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def students(campaign, college, settings):
+    settings.IMPORT_BACKGROUND_ROWS = 2  # the rule, on a file small enough for a quick test
+    made = [make_student(campaign, college) for _ in range(3)]
+    for s in made:
+        capture(s)
+    return made
+
+
+def _staged(settings):
+    directory = Path(settings.MEDIA_ROOT) / "intake" / "payments"
+    return list(directory.iterdir()) if directory.is_dir() else []
+
+
+def _post(client, campaign, data):
+    return client.post(
+        reverse("fees:import"), {"campaign": campaign.code, "file": SimpleUploadedFile("缴费.xlsx", data)}
+    )
+
+
+def test_a_large_payment_file_is_posted_by_a_job_once(client, campaign, students, coordinator, settings):
+    client.force_login(coordinator)
+    data = xlsx([(s.student_no, 17, "微信", "") for s in students])
+    # Queued (a busy worker): the same file sent again lands on the same job.
+    with TestCase.captureOnCommitCallbacks() as queued:
+        first = _post(client, campaign, data)
+        second = _post(client, campaign, data)
+    assert first.status_code == 302 and first["Location"] == second["Location"]
+    job = Job.objects.get()
+    assert job.kind == "fees.payment_import" and job.status == JobStatus.QUEUED and len(_staged(settings)) == 1
+    assert FeeAccount.objects.filter(paid__gt=0).count() == 0
+    assert len(queued) == 1
+    for callback in queued:
+        callback()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.counts == {"rows": 3, "created": 3, "replayed": 0, "total": "51.00"}
+    assert all(FeeAccount.objects.get(student=s).paid == Decimal("17.00") for s in students)
+    page = client.get(first["Location"]).content.decode()
+    assert "新登记（笔）：<strong>3</strong>" in page and "新登记金额合计（元）：<strong>51.00</strong>" in page
+    assert _staged(settings) == []
+    # Once it is over the same file may be sent again: a new job, which posts nothing new.
+    again = Job.objects.get(pk=_rerun(client, campaign, data))
+    assert again.pk != job.pk and again.counts["created"] == 0 and again.counts["replayed"] == 3
+
+
+def _rerun(client, campaign, data) -> int:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = _post(client, campaign, data)
+    return int(response["Location"].strip("/").split("/")[-1])
+
+
+def test_a_large_payment_file_with_a_bad_row_posts_nothing(client, campaign, students, coordinator, settings):
+    client.force_login(coordinator)
+    a, b, c = students
+    data = xlsx([(a.student_no, 17, "微信", ""), (b.student_no, "十七", "现金", ""), (c.student_no, 17, "刷脸", "")])
+    job = Job.objects.get(pk=_rerun(client, campaign, data))
+    assert job.status == JobStatus.FAILED and job.error_code == "rejected"
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "金额"), (4, "方式")]
+    assert job.errors[1]["code"] == "method_unknown"
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "未导入任何数据" in page and "第 3 行，金额 列：" in page and "第 4 行，方式 列：" in page
+    download = client.get(reverse("jobs:file", args=[job.pk]))
+    rows = list(load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [3, 4]
+    assert FeeAccount.objects.filter(paid__gt=0).count() == 0 and _staged(settings) == []
