@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fees.models import Method
 from fees.reminders import send_remittance_reminders
@@ -73,38 +74,44 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
     cohort = cohort_for(today)
     existing = Campaign.objects.filter(code=str(cohort)).first()
     if existing is not None:
-        progress(f"本届批次 {existing.code} 已存在，保留原数据（首个采集日 {existing.capture_dates}）")
+        progress(
+            _("本届批次 %(code)s 已存在，保留原数据（首个采集日 %(dates)s）")
+            % {"code": existing.code, "dates": existing.capture_dates}
+        )
         return LiveSummary(campaign=existing, created=False, logins=_logins(existing))
     staff = roles["staff"]
     campaign = clone_campaign(
         source=source, code=str(cohort), name=f"{cohort}届本科毕业生图像采集", capture_day=today, actor=staff
     )
-    progress(f"由 {source.code} 复制本届批次 {campaign.code}，采集日 {today.isoformat()}（今天）")
+    progress(
+        _("由 %(source)s 复制本届批次 %(code)s，采集日 %(day)s（今天）")
+        % {"source": source.code, "code": campaign.code, "day": today.isoformat()}
+    )
     created = seed.roster(campaign, seed.campuses(), seed.colleges(), entry_year=cohort - 4, seed=cohort, size=size)
     refresh_slot_assignments(campaign=campaign)
     accounts.assign_counselors(campaign, roles["counselors"])
     roles["operator"].capture_groups.add(*CaptureGroup.objects.filter(campaign=campaign, name="金石滩第一组"))
-    progress(f"本届名单 {created} 人，已按日程分配时段")
+    progress(_("本届名单 %(n)s 人，已按日程分配时段") % {"n": created})
 
     people = _people(campaign, accounts)
     send_slot_reminders(campaign=campaign, today=today - datetime.timedelta(days=1))
-    progress("昨天的采集提醒已发到学生的消息中心")
+    progress(_("昨天的采集提醒已发到学生的消息中心"))
 
     summary = LiveSummary(campaign=campaign, created=True)
     summary.captures = _captures(campaign, roles)
-    progress(f"上午前两个时段已采集 {summary.captures} 人，其余时段的采集台正在进行")
+    progress(_("上午前两个时段已采集 %(n)s 人，其余时段的采集台正在进行") % {"n": summary.captures})
     rng = random.Random(cohort)
     paid = _payments(campaign, roles, rng, keep_unpaid={people["captured"].pk})
-    progress(f"已缴费 {paid} 人（现金、微信、支付宝、统一支付平台）")
+    progress(_("已缴费 %(n)s 人（现金、微信、支付宝、统一支付平台）") % {"n": paid})
     _remittances(campaign, roles)
     send_remittance_reminders(today=today)
-    progress("经济管理学院上交已确认（少收 ¥17.00），国际商学院上交待确认；上交提醒已发给各学院负责老师")
+    progress(_("经济管理学院上交已确认（少收 ¥17.00），国际商学院上交待确认；上交提醒已发给各学院负责老师"))
     confirmed = _confirmations(campaign, rng, keep={people["captured"].pk})
-    progress(f"已有 {confirmed} 人在学信网核对确认，其余人的校对倒计时进行中")
+    progress(_("已有 %(n)s 人在学信网核对确认，其余人的校对倒计时进行中") % {"n": confirmed})
     _reports(campaign, roles, accounts)
-    progress("网上校对问题反馈：自行处理、待学院上报、已上报、已处理各有几条")
+    progress(_("网上校对问题反馈：自行处理、待学院上报、已上报、已处理各有几条"))
     _retakes(campaign, roles, accounts)
-    progress("补拍申请：各个状态都有，含通过和未通过自动检查的照片")
+    progress(_("补拍申请：各个状态都有，含通过和未通过自动检查的照片"))
     summary.logins = _logins(campaign)
     return summary
 

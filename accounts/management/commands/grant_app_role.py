@@ -14,6 +14,8 @@ only. Idempotent: it starts by revoking what it grants.
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import AppendOnlyModel
 
@@ -46,9 +48,9 @@ def check_role(role: str) -> None:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", [role])
         row = cursor.fetchone()
         if row is None:
-            raise CommandError(f"数据库角色 {role} 不存在，请先创建（见 README「数据库角色」）")
+            raise CommandError(_("数据库角色 %(role)s 不存在，请先创建（见 README「数据库角色」）") % {"role": role})
         if row[0]:
-            raise CommandError(f"数据库角色 {role} 是超级用户，不能作为应用角色")
+            raise CommandError(_("数据库角色 %(role)s 是超级用户，不能作为应用角色") % {"role": role})
         cursor.execute(
             "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.rolname = %s AND n.nspname = 'public'",
@@ -56,20 +58,29 @@ def check_role(role: str) -> None:
         )
         owned = cursor.fetchone()[0]
         if owned:
-            raise CommandError(f"数据库角色 {role} 拥有 {owned} 个表或序列；应用角色不能拥有任何对象，请由属主角色迁移")
+            raise CommandError(
+                ngettext(
+                    "数据库角色 %(role)s 拥有 %(n)s 个表或序列；应用角色不能拥有任何对象，请由属主角色迁移",
+                    "数据库角色 %(role)s 拥有 %(n)s 个表或序列；应用角色不能拥有任何对象，请由属主角色迁移",
+                    owned,
+                )
+                % {"role": role, "n": owned}
+            )
 
 
 class Command(BaseCommand):
-    help = "授予应用数据库角色所需权限（只追加的表只有 SELECT、INSERT）；以属主角色在每次 migrate 后运行"
+    help = gettext_lazy("授予应用数据库角色所需权限（只追加的表只有 SELECT、INSERT）；以属主角色在每次 migrate 后运行")
 
     def add_arguments(self, parser):
-        parser.add_argument("--role", required=True, help="应用连接数据库所用的角色，如 photocapture_app")
+        parser.add_argument("--role", required=True, help=gettext_lazy("应用连接数据库所用的角色，如 photocapture_app"))
 
     def handle(self, *args, role, **options):
         if connection.vendor != "postgresql":
-            raise CommandError("只适用于 PostgreSQL")
+            raise CommandError(_("只适用于 PostgreSQL"))
         check_role(role)
         with transaction.atomic(), connection.cursor() as cursor:
             for statement in grant_statements(role, connection.settings_dict["NAME"]):
                 cursor.execute(statement)
-        self.stdout.write(f"已授权 {role}；只追加的表：{', '.join(append_only_tables())}")
+        self.stdout.write(
+            _("已授权 %(role)s；只追加的表：%(tables)s") % {"role": role, "tables": ", ".join(append_only_tables())}
+        )
