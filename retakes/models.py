@@ -213,6 +213,7 @@ class EventNote(models.TextChoices):
     CHECK_FAILED = "check_failed", _("自动检查未通过")
     CHECK_ERROR = "check_error", _("自动检查出错：照片文件读取失败")
     PAPER_RECEIVED = "paper_received", _("收到纸质照片")
+    PAPER_UNDONE = "paper_undone", _("撤销“已收到纸质照片”")
     DONE = "done", _("补拍完成")
 
 
@@ -252,6 +253,8 @@ class RetakeEvent(AppendOnlyModel):
         if self.note_code == EventNote.CHECK_FAILED:
             n = int((self.note_data or {}).get("findings") or 0)
             return ngettext("自动检查未通过：%(n)s 项问题", "自动检查未通过：%(n)s 项问题", n) % {"n": n}
+        if self.note_code and self.note:  # a system step a person gave a reason for (undoing the paper photo)
+            return _("%(what)s：%(why)s") % {"what": self.get_note_code_display(), "why": self.note}
         if self.note_code:
             return str(self.get_note_code_display())
         return self.note

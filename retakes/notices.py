@@ -9,6 +9,8 @@ from .models import Channel, Status
 
 DUE = "retake.due"
 DUE_TO_COUNSELOR = "retake.due_counselor"
+ACCEPTED = "retake.accepted"
+RETURNED = "retake.returned"
 
 
 def _text(data: dict) -> tuple[str, str]:
@@ -39,3 +41,19 @@ def due(data: dict) -> tuple[str, str]:
 def due_to_counselor(data: dict) -> tuple[str, str]:
     title, body = _text(data)
     return title, _("%(name)s（%(no)s）：%(body)s") % {"name": data["name"], "no": data["no"], "body": body}
+
+
+@register_message(ACCEPTED)
+def accepted(data: dict) -> tuple[str, str]:
+    if data.get("status") == Status.DONE:
+        body = _("补拍已完成，无需再做什么。")
+    else:
+        body = _("请尽快把纸质照片交给辅导员，补拍才算完成。")
+    return _("补拍电子照片已通过审核"), body
+
+
+@register_message(RETURNED)
+def returned(data: dict) -> tuple[str, str]:
+    return _("补拍电子照片被退回，请重新提交"), _(
+        "退回原因：%(reason)s。请按要求重新拍摄，在补拍页面提交新的电子照片。"
+    ) % {"reason": data.get("reason", "")}

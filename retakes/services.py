@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
-from notifications.services import Message, notify_many
+from notifications.models import Channel as NotifyChannel
+from notifications.services import Message, notify, notify_many
 from notifications.steps import step_before_deadline
 from sessions_app.models import Campaign, Student
 
@@ -388,6 +389,16 @@ def review_photo(*, request: RetakeRequest, actor, accept: bool, reason: str = "
         if accept:
             _finish_if_complete(request, actor=actor)
         request.save(update_fields=["status", "updated_at"])
+        # The decision reaches the student's inbox (and mail): once per reviewed photo.
+        notify(
+            recipient=request.student,
+            kind="retake_decision",
+            subject=photo,
+            step="accepted" if accept else "returned",
+            code=notices.ACCEPTED if accept else notices.RETURNED,
+            data={"status": request.status, "reason": reason[:500]},
+            channels=(NotifyChannel.INBOX.value, NotifyChannel.EMAIL.value),
+        )
         record_event(
             actor=actor,
             action="retake.accept" if accept else "retake.return",
@@ -424,6 +435,35 @@ def record_paper_photo(*, request: RetakeRequest, actor, now: datetime.datetime 
             note_code=EventNote.PAPER_RECEIVED,
         )
         _finish_if_complete(request, actor=actor)
+        request.save(update_fields=["paper_photo_received_at", "paper_photo_received_by", "status", "updated_at"])
+    return request
+
+
+def undo_paper_photo(*, request: RetakeRequest, actor, reason: str = "") -> RetakeRequest:
+    """Take back a mistaken "已收到纸质照片": the request needs its paper photo again.
+
+    The counselor who recorded it, or staff, may do so; a request it had completed goes back to
+    "accepted". The history keeps both the record and its undoing.
+    """
+    with transaction.atomic():
+        request = _locked(request)
+        if request.paper_photo_received_at is None:
+            raise RetakeError(_("还没有登记收到纸质照片，无需撤销"), "paper_not_received")
+        if not actor.is_academic_staff and request.paper_photo_received_by_id != actor.pk:
+            raise RetakeError(_("只能撤销自己登记的纸质照片；其他请联系教务处"), "paper_not_yours")
+        before = request.status
+        if request.status == Status.DONE and request.channel in PAPER_PHOTO_CHANNELS:
+            request.status = Status.ACCEPTED
+        RetakeEvent.objects.create(
+            request=request,
+            actor=actor,
+            from_status=before,
+            to_status=request.status,
+            note=(reason or "").strip()[:500],
+            note_code=EventNote.PAPER_UNDONE,
+        )
+        request.paper_photo_received_at = None
+        request.paper_photo_received_by = None
         request.save(update_fields=["paper_photo_received_at", "paper_photo_received_by", "status", "updated_at"])
     return request
 

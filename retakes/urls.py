@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/photo/", views.upload_photo, name="upload"),
     path("<int:pk>/paper/", views.record_paper, name="paper"),
+    path("<int:pk>/paper/undo/", views.undo_paper, name="undo_paper"),
     path("<int:pk>/review/", views.review, name="review"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
 ]

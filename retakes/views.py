@@ -146,6 +146,8 @@ def detail(request, pk):
             "can_record_paper": is_handler
             and retake.status != Status.CANCELLED
             and retake.paper_photo_received_at is None,
+            "can_undo_paper": retake.paper_photo_received_at is not None
+            and (user.is_academic_staff or (user.is_counselor and retake.paper_photo_received_by_id == user.pk)),
             "can_cancel": services.can_transition(retake.status, Status.CANCELLED),
             "photo_form": PhotoForm(),
             "review_form": ReviewForm(),
@@ -324,6 +326,23 @@ def record_paper(request, pk):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("已登记收到纸质照片"))
+    return redirect("retakes:detail", pk=retake.pk)
+
+
+@login_required
+@require_POST
+def undo_paper(request, pk):
+    user = request.user
+    _require_retakes_user(user)
+    retake = selectors.get_visible_request_or_404(user, pk)
+    if not (user.is_academic_staff or user.is_counselor):
+        raise PermissionDenied(_("只有辅导员或教务处可以登记纸质照片"))
+    try:
+        services.undo_paper_photo(request=retake, actor=user, reason=request.POST.get("reason", ""))
+    except services.RetakeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已撤销“已收到纸质照片”：这份申请又在等纸质照片"))
     return redirect("retakes:detail", pk=retake.pk)
 
 

@@ -355,7 +355,7 @@ def test_accepted_but_paper_photo_missing_is_reminded(
     services.review_photo(request=request, actor=staff, accept=True)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=1)) == 2
-    assert "纸质照片" in Notification.objects.filter(student=student).get().body
+    assert "纸质照片" in Notification.objects.filter(student=student, kind="retake_due").get().body
 
 
 def test_reminder_queries_do_not_grow_with_requests(

@@ -573,3 +573,103 @@ def test_upload_with_the_broker_down_answers_and_the_sweeper_checks_it_later(
     photo.refresh_from_db()
     assert photo.check_status == CheckStatus.PASSED
     assert sweep_pending_checks.apply().get() == 0
+
+
+# --- decisions reach the inbox; the paper photo can be taken back ----------------------
+
+
+def _checked(request, actor, photos, capture, name="pass"):
+    with capture(execute=True):
+        services.submit_photo(request=request, data=photos[name], actor=actor, note="只有这张")
+    request.refresh_from_db()
+    return request
+
+
+def test_a_returned_photo_reaches_the_students_inbox_with_the_reason_and_an_unread_count(
+    student, student_user, staff, photos, django_capture_on_commit_callbacks
+):
+    request = _checked(new_request(student, student_user), student_user, photos, django_capture_on_commit_callbacks)
+    client = logged_in(student_user)
+    home = text(client.get(reverse("retakes:index")))
+    assert 'data-testid="inbox-link"' in home and 'data-testid="inbox-unread"' not in home
+    logged_in(staff).post(
+        reverse("retakes:review", args=[request.pk]), {"decision": "return", "reason": "头顶没有留白"}
+    )
+
+    page = text(client.get(reverse("retakes:index")))
+    assert re.search(r'data-testid="inbox-unread">1</span>', page)
+    inbox = text(client.get(reverse("notifications:inbox")))
+    assert "补拍电子照片被退回，请重新提交" in inbox and "退回原因：头顶没有留白。" in inbox
+
+    # A new photo accepted: a second message, about that photo; nothing repeated.
+    request = _checked(request, student_user, photos, django_capture_on_commit_callbacks)
+    logged_in(staff).post(reverse("retakes:review", args=[request.pk]), {"decision": "accept"})
+    inbox = text(client.get(reverse("notifications:inbox")))
+    assert "补拍电子照片已通过审核" in inbox and "补拍已完成" in inbox
+    assert inbox.count("补拍电子照片被退回") == 1
+    assert re.search(r'data-testid="inbox-unread">2</span>', text(client.get(reverse("retakes:index"))))
+    client.post(reverse("notifications:mark_all_read"))
+    assert 'data-testid="inbox-unread"' not in text(client.get(reverse("retakes:index")))
+
+
+def test_an_accepted_photo_that_still_needs_paper_says_so(
+    student, student_user, staff, photos, django_capture_on_commit_callbacks
+):
+    request = _checked(
+        new_request(student, student_user, channel=Channel.ONLINE),
+        student_user,
+        photos,
+        django_capture_on_commit_callbacks,
+    )
+    logged_in(staff).post(reverse("retakes:review", args=[request.pk]), {"decision": "accept"})
+    inbox = text(logged_in(student_user).get(reverse("notifications:inbox")))
+    assert "补拍电子照片已通过审核" in inbox and "请尽快把纸质照片交给辅导员" in inbox
+
+
+def test_the_desk_operator_has_no_inbox_link(db):
+    operator = make_user(Role.OPERATOR)
+    page = text(logged_in(operator).get(reverse("capture_day:desk_index")))
+    assert 'data-testid="inbox-link"' not in page
+
+
+def test_counselor_undoes_a_mistaken_paper_photo_received(
+    student, student_user, counselor, staff, photos, django_capture_on_commit_callbacks
+):
+    request = _checked(
+        new_request(student, counselor, channel=Channel.ONLINE), counselor, photos, django_capture_on_commit_callbacks
+    )
+    logged_in(staff).post(reverse("retakes:review", args=[request.pk]), {"decision": "accept"})
+    client = logged_in(counselor)
+    client.post(reverse("retakes:paper", args=[request.pk]))
+    request.refresh_from_db()
+    assert request.status == Status.DONE
+    page = text(client.get(reverse("retakes:detail", args=[request.pk])))
+    assert "撤销“已收到纸质照片”" in page
+
+    response = client.post(reverse("retakes:undo_paper", args=[request.pk]), {"reason": "点错了学生"}, follow=True)
+    body = text(response)
+    assert "已撤销“已收到纸质照片”：这份申请又在等纸质照片" in body
+    assert "辅导员尚未收到" in body and "点错了学生" in body
+    request.refresh_from_db()
+    assert request.status == Status.ACCEPTED and request.paper_photo_received_at is None
+    assert request.events.filter(note_code="paper_undone", from_status=Status.DONE).exists()
+    assert "登记：已收到纸质照片" in body  # it can be recorded again when it really comes
+    again = text(client.post(reverse("retakes:undo_paper", args=[request.pk]), follow=True))
+    assert "还没有登记收到纸质照片，无需撤销" in again
+
+
+def test_only_who_recorded_the_paper_photo_or_staff_may_undo_it(
+    student, student_user, counselor, staff, photos, django_capture_on_commit_callbacks
+):
+    request = new_request(student, counselor, channel=Channel.ONLINE)
+    services.record_paper_photo(request=request, actor=staff)
+    client = logged_in(counselor)
+    assert "撤销“已收到纸质照片”" not in text(client.get(reverse("retakes:detail", args=[request.pk])))
+    refused = text(client.post(reverse("retakes:undo_paper", args=[request.pk]), follow=True))
+    assert "只能撤销自己登记的纸质照片；其他请联系教务处" in refused
+    assert logged_in(student_user).post(reverse("retakes:undo_paper", args=[request.pk])).status_code == 403
+    request.refresh_from_db()
+    assert request.paper_photo_received_at is not None
+    logged_in(staff).post(reverse("retakes:undo_paper", args=[request.pk]))
+    request.refresh_from_db()
+    assert request.paper_photo_received_at is None
