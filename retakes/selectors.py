@@ -4,7 +4,7 @@ business, so coordinators and desk operators see none (DOMAIN.md, "People")."""
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -44,9 +44,12 @@ def get_visible_photo_or_404(user, pk) -> RetakePhoto:
 
 
 def request_list(
-    user, campaign: Campaign, *, status: str = "", college_id: int | None = None
+    user, campaign: Campaign, *, status: str = "", college_id: int | None = None, query: str = ""
 ) -> QuerySet[RetakeRequest]:
     qs = visible_requests(user, campaign).select_related(*LIST_RELATED)
+    query = "".join((query or "").split())[:64]
+    if query:
+        qs = qs.filter(Q(student__student_no__icontains=query) | Q(student__name__icontains=query))
     if status == "open":
         qs = qs.exclude(status__in=CLOSED_STATUSES)
     elif status in Status.values:

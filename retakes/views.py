@@ -66,7 +66,8 @@ def _request_list(request):
     campaign = current_campaign(request)
     status = request.GET.get("status", "")
     college_id = parse_pk(request.GET.get("college"))
-    qs = selectors.request_list(user, campaign, status=status, college_id=college_id)
+    query = (request.GET.get("q") or "").strip()[:64]
+    qs = selectors.request_list(user, campaign, status=status, college_id=college_id, query=query)
     page = paginate(request, qs, per_page=LONG_PAGE_SIZE)
     counts = selectors.status_counts(user, campaign)
     return render(
@@ -77,7 +78,8 @@ def _request_list(request):
             "page": page,
             "status": status,
             "college_id": college_id,
-            "query": filter_query(campaign=campaign.code, status=status, college=college_id),
+            "q": query,
+            "query": filter_query(campaign=campaign.code, status=status, college=college_id, q=query),
             "colleges": list(visible_colleges(user)) if user.is_academic_staff else [],
             "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
             "open_count": sum(n for s, n in counts.items() if s not in (Status.DONE, Status.CANCELLED)),

@@ -131,6 +131,11 @@ class ProblemReport(models.Model):
     def __str__(self):
         return f"{self.get_problem_type_display()}（{self.get_status_display()}）"
 
+    @property
+    def forwardable(self) -> bool:
+        """Waiting for the college and of a kind 教务处 corrects (forward_report's own rule)."""
+        return self.status == ReportStatus.SUBMITTED and self.problem_type in ESCALATED_TYPES
+
 
 class StepAction(models.TextChoices):
     SUBMITTED = "submitted", _("学生提交")

@@ -266,6 +266,24 @@ def forward_report(*, report: ProblemReport, actor, note: str = "") -> ProblemRe
     return report
 
 
+def forward_reports(*, reports: list[ProblemReport], actor, note: str = "") -> tuple[int, int]:
+    """统一上报: forward many reports in one go with one note, as the notice has colleges do.
+
+    One transaction; a report that is not (or no longer) waiting for the college is skipped, not
+    an error, so a page that is a minute old still forwards the rest. Returns (forwarded, skipped).
+    """
+    forwarded = skipped = 0
+    with transaction.atomic():
+        for report in reports:
+            try:
+                forward_report(report=report, actor=actor, note=note)
+            except VerificationError:
+                skipped += 1
+            else:
+                forwarded += 1
+    return forwarded, skipped
+
+
 def resolve_report(*, report: ProblemReport, actor, note: str) -> ProblemReport:
     note = (note or "").strip()[:2000]
     if not note:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("my-reports/<int:pk>/close/", views.close_report, name="close_report"),
     path("overdue/", views.overdue, name="overdue"),
     path("reports/", views.reports, name="reports"),
+    path("reports/forward/", views.forward_batch, name="forward_batch"),
     path("reports/<int:pk>/", views.report_detail, name="report"),
     path("reports/<int:pk>/forward/", views.forward, name="forward"),
     path("reports/<int:pk>/resolve/", views.resolve, name="resolve"),

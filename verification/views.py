@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
@@ -187,8 +188,15 @@ def reports(request):
     if status not in dict(REPORT_FILTERS):
         status = "open"
     students = visible_students(request.user, campaign)
+    college_id = parse_pk(request.GET.get("college"))
+    colleges = list(visible_colleges(request.user)) if not request.user.is_counselor else []
+    if college_id is not None:
+        students = students.filter(college_id=college_id)
     qs = selectors.reports_for(students=students, status=None if status == "all" else status)
     page = paginate(request, qs, per_page=WIDE_PAGE_SIZE)
+    can_batch = request.user.is_coordinator or request.user.is_academic_staff
+    for report in page.object_list:
+        report.batchable = can_batch and report.forwardable
     return render(
         request,
         "verification/reports.html",
@@ -197,9 +205,51 @@ def reports(request):
             "page": page,
             "status": status,
             "filters": REPORT_FILTERS,
-            "query": urlencode({"campaign": campaign.code, "status": status}),
+            "colleges": colleges if len(colleges) > 1 else [],
+            "college_id": college_id,
+            "batchable": any(r.batchable for r in page.object_list),
+            "query": filter_query(campaign=campaign.code, status=status, college=college_id),
+            "filter_query": filter_query(campaign=campaign.code, college=college_id),
         },
     )
+
+
+@require_POST
+@role_required("coordinator")
+def forward_batch(request):
+    """统一上报 the ticked reports (only ones this user may see) with one note."""
+    campaign = current_campaign(request)
+    ids = [pk for pk in (parse_pk(v) for v in request.POST.getlist("report")) if pk is not None]
+    back = reverse("verification:reports") + "?" + filter_query(campaign=campaign.code, status="submitted")
+    if not ids:
+        messages.error(request, _("请先勾选要统一上报的问题"))
+        return redirect(back)
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    reports = list(
+        ProblemReport.objects.filter(pk__in=ids[:500], student__in=visible_students(request.user, campaign)).order_by(
+            "pk"
+        )
+    )
+    forwarded, skipped = services.forward_reports(reports=reports, actor=request.user, note=note)
+    skipped += len(ids) - len(reports)
+    if forwarded:
+        messages.success(
+            request,
+            ngettext("已统一上报 %(n)s 条问题到教务处", "已统一上报 %(n)s 条问题到教务处", forwarded)
+            % {"n": forwarded},
+        )
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)s 条没有上报：它已不在“待学院处理”状态，或不需要上报",
+                "%(n)s 条没有上报：它已不在“待学院处理”状态，或不需要上报",
+                skipped,
+            )
+            % {"n": skipped},
+        )
+    return redirect(back)
 
 
 def _visible_report_or_404(user, pk) -> ProblemReport:
@@ -221,11 +271,7 @@ def report_detail(request, pk):
 
 def _report_page(request, report, *, note_form=None, resolve_form=None, status=200):
     user = request.user
-    can_forward = (
-        (user.is_coordinator or user.is_academic_staff)
-        and report.status == ReportStatus.SUBMITTED
-        and report.problem_type in ESCALATED_TYPES
-    )
+    can_forward = (user.is_coordinator or user.is_academic_staff) and report.forwardable
     return render(
         request,
         "verification/report_detail.html",

@@ -673,3 +673,18 @@ def test_only_who_recorded_the_paper_photo_or_staff_may_undo_it(
     logged_in(staff).post(reverse("retakes:undo_paper", args=[request.pk]))
     request.refresh_from_db()
     assert request.paper_photo_received_at is None
+
+
+def test_staff_search_the_retakes_list_by_number_or_name(campaign, college, counselor, staff):
+    wang = make_student(campaign, college, counselor=counselor, name="王小明", student_no="2017001001")
+    li = make_student(campaign, college, counselor=counselor, name="李四", student_no="2017002002")
+    for s in (wang, li):
+        new_request(s, staff)
+    client = logged_in(staff)
+    by_name = text(client.get(reverse("retakes:index"), {"q": "小明"}))
+    assert "王小明" in by_name and "李四" not in by_name and 'value="小明"' in by_name
+    by_number = text(client.get(reverse("retakes:index"), {"q": " 2017002 "}))
+    assert "李四" in by_number and "王小明" not in by_number
+    assert "q=2017002" in by_number  # the status links keep the search
+    nothing = text(client.get(reverse("retakes:index"), {"q": "赵"}))
+    assert "没有与“赵”相符的补拍申请" in nothing

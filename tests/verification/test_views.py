@@ -231,3 +231,67 @@ def test_student_takes_back_a_confirmation_the_same_day_only(client, campaign, s
     page = client.post(reverse("verification:withdraw_confirmation"), follow=True).content.decode()
     assert "确认只能在当天撤回" in page
     assert VerificationRecord.objects.get(pk=record.pk).confirmed_at is not None
+
+
+# --- 统一上报: the coordinator forwards many reports at once ------------------------------
+
+
+def _report(campaign, student, problem_type="wrong_data", status="submitted"):
+    return ProblemReport.objects.create(
+        campaign=campaign, student=student, problem_type=problem_type, status=status, description="姓名有误"
+    )
+
+
+def test_coordinator_forwards_the_ticked_reports_in_one_batch(client, campaign, college, student_factory):
+    coordinator = make_user(Role.COORDINATOR)
+    coordinator.colleges.add(college)
+    waiting = [_report(campaign, student_factory(name=f"学生{i}")) for i in range(3)]
+    self_help = _report(campaign, student_factory(name="自助"), problem_type="no_photo_find", status="self_help")
+    outsider = _report(campaign, make_student(campaign, make_college("外国语学院")))
+    client.force_login(coordinator)
+
+    page = client.get(reverse("verification:reports"), {"campaign": campaign.code, "status": "submitted"})
+    body = page.content.decode()
+    assert "统一上报所选问题到教务处" in body
+    assert body.count('name="report"') == 3  # only the ones waiting for the college, of this college
+
+    response = client.post(
+        reverse("verification:forward_batch") + f"?campaign={campaign.code}",
+        {"report": [r.pk for r in waiting[:2]] + [self_help.pk, outsider.pk], "note": "已汇总报学籍科"},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "已统一上报 2 条问题到教务处" in body
+    assert "2 条没有上报" in body  # the self-help one and the other college's (not even visible)
+    statuses = dict(ProblemReport.objects.values_list("pk", "status"))
+    assert [statuses[r.pk] for r in waiting] == ["forwarded", "forwarded", "submitted"]
+    assert statuses[self_help.pk] == "self_help" and statuses[outsider.pk] == "submitted"
+    # Each student hears of it once, with the batch's note.
+    told = Notification.objects.filter(kind="verification_problem", step="forwarded")
+    assert told.count() == 2 and all("已汇总报学籍科" in n.body for n in told)
+    # The page now offers only the one left.
+    again = client.get(reverse("verification:reports"), {"campaign": campaign.code, "status": "submitted"})
+    assert again.content.decode().count('name="report"') == 1
+
+
+def test_batch_forward_without_a_tick_says_what_to_do(client, campaign, college):
+    coordinator = make_user(Role.COORDINATOR)
+    coordinator.colleges.add(college)
+    client.force_login(coordinator)
+    response = client.post(reverse("verification:forward_batch") + f"?campaign={campaign.code}", follow=True)
+    assert "请先勾选要统一上报的问题" in response.content.decode()
+    counselor = make_user(Role.COUNSELOR)
+    client.force_login(counselor)
+    assert client.post(reverse("verification:forward_batch")).status_code == 403
+
+
+def test_staff_filter_reports_by_college(client, campaign, college, student_factory):
+    other = make_college("外国语学院")
+    _report(campaign, student_factory(name="计算机甲"))
+    _report(campaign, make_student(campaign, other, name="外语乙"))
+    client.force_login(make_user(Role.STAFF))
+    everything = client.get(reverse("verification:reports"), {"campaign": campaign.code}).content.decode()
+    assert "计算机甲" in everything and "外语乙" in everything and 'name="college"' in everything
+    one = client.get(reverse("verification:reports"), {"campaign": campaign.code, "college": other.pk}).content.decode()
+    assert "外语乙" in one and "计算机甲" not in one
+    assert f'value="{other.pk}" selected' in one
