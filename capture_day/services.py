@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fees import services as fees_services
 from sessions_app import services as capture_services
@@ -172,7 +173,11 @@ def undo_refusal(*, capture: Capture, user, now: datetime.datetime | None = None
         return _("只能撤销自己刚刷的采集记录；其他记录请联系教务处撤销")
     minutes = settings.DESK_UNDO_MINUTES
     if (now or timezone.now()) - capture.captured_at > datetime.timedelta(minutes=minutes):
-        return _("已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销") % {"n": minutes}
+        return ngettext(
+            "已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销",
+            "已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销",
+            minutes,
+        ) % {"n": minutes}
     return None
 
 

@@ -461,7 +461,11 @@ def import_view(request):
                 if result.ok:
                     messages.success(
                         request,
-                        _("导入完成：新登记 %(created)s 笔，共 %(total)s；已登记过的 %(replayed)s 笔未重复入账")
+                        ngettext(
+                            "导入完成：新登记 %(created)s 笔，共 %(total)s；已登记过的 %(replayed)s 笔未重复入账",
+                            "导入完成：新登记 %(created)s 笔，共 %(total)s；已登记过的 %(replayed)s 笔未重复入账",
+                            result.created,
+                        )
                         % {
                             "created": result.created,
                             "total": services.money(result.total),
@@ -470,7 +474,13 @@ def import_view(request):
                     )
                 else:
                     messages.error(
-                        request, _("有 %(n)s 处错误，未导入任何记录，请改正后重新上传") % {"n": len(result.errors)}
+                        request,
+                        ngettext(
+                            "有 %(n)s 处错误，未导入任何记录，请改正后重新上传",
+                            "有 %(n)s 处错误，未导入任何记录，请改正后重新上传",
+                            len(result.errors),
+                        )
+                        % {"n": len(result.errors)},
                     )
                     error_token = stage_errors(request, result.table, result.errors, kind="payment_errors")
     context = {"campaign": campaign, "form": form, "result": result, "error_token": error_token}

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
@@ -87,7 +88,11 @@ def _create_remittance(request, campaign):
     if created:
         messages.success(
             request,
-            _("已生成上交单：%(college)s %(amount)s（%(n)s 笔），请将款项交教务处")
+            ngettext(
+                "已生成上交单：%(college)s %(amount)s（%(n)s 笔），请将款项交教务处",
+                "已生成上交单：%(college)s %(amount)s（%(n)s 笔），请将款项交教务处",
+                remittance.entry_count,
+            )
             % {"college": college.name, "amount": services.money(remittance.amount), "n": remittance.entry_count},
         )
     else:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
@@ -192,7 +193,11 @@ def counselors(request):
         names = [n for n in request.POST.getlist("name") if isinstance(n, str)][:500]
         created = create_counselor_accounts(names=names, actor=request.user)
         if created:
-            messages.success(request, _("已创建 %(n)s 个辅导员账号，学生已关联") % {"n": len(created)})
+            messages.success(
+                request,
+                ngettext("已创建 %(n)s 个辅导员账号，学生已关联", "已创建 %(n)s 个辅导员账号，学生已关联", len(created))
+                % {"n": len(created)},
+            )
         else:
             messages.info(request, _("没有需要创建的账号"))
     context = {"names": names_without_account(), "created": created}

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from intake import RowError
 from jobs import imports
@@ -23,7 +24,7 @@ def start_reminder_run(*, campaign: Campaign, user) -> Job:
 def _step_labels() -> dict:
     labels = {"sent": _("共发送提醒"), reminders.OVERDUE_STEP: _("逾期提醒")}
     for days in reminders.reminder_days():
-        labels[f"d-{days}"] = _("截止前 %(days)s 天提醒") % {"days": days}
+        labels[f"d-{days}"] = ngettext("截止前 %(days)s 天提醒", "截止前 %(days)s 天提醒", days) % {"days": days}
     return labels
 
 

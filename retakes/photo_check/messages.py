@@ -5,7 +5,7 @@ take a report.Finding (not imported here: report imports this module lazily, for
 """
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 
 def colour_name(name: str) -> str:
@@ -174,7 +174,9 @@ def _no_face(f) -> str:
 
 
 def _multiple_faces(f) -> str:
-    return _("检测到 %(n)s 张人脸：照片中只能有本人一人") % {"n": f.measured}
+    return ngettext(
+        "检测到 %(n)s 张人脸：照片中只能有本人一人", "检测到 %(n)s 张人脸：照片中只能有本人一人", f.measured
+    ) % {"n": f.measured}
 
 
 def _head_top(f) -> str:
@@ -265,7 +267,7 @@ def measured_label(f) -> str:
     if f.code == "background_color":
         return _rgb(value)
     if f.code in ("no_face", "multiple_faces"):
-        return _("%(n)s 张人脸") % {"n": value}
+        return ngettext("%(n)s 张人脸", "%(n)s 张人脸", value) % {"n": value}
     return str(value)
 
 

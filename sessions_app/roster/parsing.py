@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..idcard import InvalidIdNumber, gender_from_id, validate_id_number
 from ..models import Campaign, Level, Student
@@ -164,7 +164,12 @@ def _limit(text: str, field_name: str, label: str) -> str:
     if len(text) > limit:
         raise _Bad(
             "too_long",
-            _("%(label)s 最长 %(limit)s 个字符，这里有 %(n)s 个") % {"label": label, "limit": limit, "n": len(text)},
+            ngettext(
+                "%(label)s 最长 %(limit)s 个字符，这里有 %(n)s 个",
+                "%(label)s 最长 %(limit)s 个字符，这里有 %(n)s 个",
+                len(text),
+            )
+            % {"label": label, "limit": limit, "n": len(text)},
         )
     return text
 
@@ -550,7 +555,11 @@ def _parse_rows(table, plan: _Plan, result: ParsedRoster, progress=None) -> None
 def _counselor_notices(result: ParsedRoster) -> None:
     for name, count in sorted(result.counselors_without_account.items()):
         suggestion = result.counselors.suggest(name) if result.counselors else None
-        message = _("辅导员“%(name)s”（%(n)s 名学生）还没有账号：学生会记下这个姓名，账号创建后自动关联") % {
+        message = ngettext(
+            "辅导员“%(name)s”（%(n)s 名学生）还没有账号：学生会记下这个姓名，账号创建后自动关联",
+            "辅导员“%(name)s”（%(n)s 名学生）还没有账号：学生会记下这个姓名，账号创建后自动关联",
+            count,
+        ) % {
             "name": name,
             "n": count,
         }

@@ -8,7 +8,7 @@ import uuid
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.audit import record_event
 from intake.errors import sorted_errors
@@ -172,7 +172,11 @@ def _compare(
                 None,
                 None,
                 "not_in_file",
-                _("本批次已有 %(n)s 名学生不在这份名单中：导入不会删除他们，如需删除请在管理后台操作")
+                ngettext(
+                    "本批次已有 %(n)s 名学生不在这份名单中：导入不会删除他们，如需删除请在管理后台操作",
+                    "本批次已有 %(n)s 名学生不在这份名单中：导入不会删除他们，如需删除请在管理后台操作",
+                    report.not_in_file,
+                )
                 % {"n": report.not_in_file},
             )
         )
