@@ -156,6 +156,59 @@ def send_verification_reminders(
     return summary
 
 
+NOW_STEP_PREFIX = "now-"
+
+
+def now_step(today: datetime.date) -> str:
+    return f"{NOW_STEP_PREFIX}{today:%Y-%m-%d}"
+
+
+def reminded_today(*, record_ids: list[int], today: datetime.date) -> set[int]:
+    """The records whose student already had a verification reminder today (the daily run's or one sent now)."""
+    record_type = ContentType.objects.get_for_model(VerificationRecord)
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    return set(
+        Notification.objects.filter(
+            kind=VERIFICATION_KIND,
+            subject_type=record_type,
+            subject_id__in=record_ids,
+            created_at__gte=start,
+            created_at__lt=start + datetime.timedelta(days=1),
+        ).values_list("subject_id", flat=True)
+    )
+
+
+def remind_unconfirmed_now(
+    *, campaign: Campaign, students, today: datetime.date | None = None, batch_size: int = 2000
+) -> FanOutSummary:
+    """ "Remind these now" from the unconfirmed list: every captured, unconfirmed student of `students`
+    whose deadline has not passed gets the countdown reminder, except those already reminded today.
+
+    The step is the day ("now-2026-12-02"), so the unique key of notify_many makes a second click,
+    a second coordinator or a retried request add nothing; and a student the daily run reminded this
+    morning is skipped, so nobody hears the same thing twice in a day.
+    """
+    today = today or timezone.localdate()
+    summary = FanOutSummary()
+    step = now_step(today)
+    records = VerificationRecord.objects.filter(
+        campaign=campaign, is_active=True, confirmed_at__isnull=True, due_date__gte=today, student__in=students
+    ).values_list("id", "student_id", "due_date", "captured_on")
+    for batch in _tuple_batches(records, batch_size):
+        done = reminded_today(record_ids=[r[0] for r in batch], today=today)
+        due = [r for r in batch if r[0] not in done]
+        if not due:
+            continue
+        people = Student.objects.select_related("user").only(*_CONTACT_FIELDS).in_bulk([r[1] for r in due])
+        messages = []
+        for record_id, student_id, due_date, captured_on in due:
+            record = VerificationRecord(id=record_id, due_date=due_date, captured_on=captured_on)
+            message = _verification_message(record, people[student_id], campaign, "d-0", today)
+            messages.append(dataclasses.replace(message, step=step))
+        _record({step: messages}, summary)
+    return summary
+
+
 # Everything a message needs from the student and their account, and nothing more.
 _CONTACT_FIELDS = ("id", "name", "email", "phone", "user__id", "user__email", "user__phone", "user__role")
 

@@ -83,6 +83,17 @@ def overdue_records(*, students: QuerySet[Student], today: datetime.date) -> Que
     )
 
 
+def unconfirmed_records(*, students: QuerySet[Student], today: datetime.date) -> QuerySet[VerificationRecord]:
+    """Captured, not yet confirmed, deadline still ahead: the ones a reminder can still help."""
+    return (
+        VerificationRecord.objects.filter(
+            is_active=True, confirmed_at__isnull=True, due_date__gte=today, student__in=students
+        )
+        .select_related("student__college")
+        .order_by("due_date", "student__college__sort_order", "student__class_name", "student__student_no")
+    )
+
+
 def reports_for(*, students: QuerySet[Student], status: str | None = None) -> QuerySet[ProblemReport]:
     qs = ProblemReport.objects.filter(student__in=students).select_related("student__college")
     if status == "open":

@@ -20,7 +20,7 @@ from jobs.models import Job
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import student_profile, visible_colleges, visible_students
 
-from . import chsi_import, jobkinds, selectors, services
+from . import chsi_import, jobkinds, reminders, selectors, services
 from .charts import verification_timeline
 from .forms import ImportConfirmForm, ImportUploadForm, NoteForm, ReportForm, ResolveForm
 from .jobkinds import start_reminder_run
@@ -178,6 +178,62 @@ def overdue(request):
         request,
         "verification/overdue.html",
         {"campaign": campaign, "page": page, "colleges": colleges, "college_id": college_id, "query": query},
+    )
+
+
+def _unconfirmed_scope(request):
+    campaign = current_campaign(request)
+    students = visible_students(request.user, campaign)
+    college_id = parse_pk(request.GET.get("college") or request.POST.get("college"))
+    colleges = list(visible_colleges(request.user)) if not request.user.is_counselor else []
+    if college_id is not None:
+        students = students.filter(college_id=college_id)
+    return campaign, students, college_id, colleges
+
+
+@role_required("coordinator", "counselor")
+def unconfirmed(request):
+    """Not yet confirmed on CHSI, deadline still ahead (soonest first), with "remind these now"."""
+    campaign, students, college_id, colleges = _unconfirmed_scope(request)
+    today = timezone.localdate()
+    records = selectors.unconfirmed_records(students=students, today=today)
+    page = paginate(request, records, per_page=WIDE_PAGE_SIZE)
+    done = reminders.reminded_today(record_ids=[r.pk for r in page.object_list], today=today)
+    for record in page.object_list:
+        record.days_left = (record.due_date - today).days
+        record.reminded_today = record.pk in done
+    return render(
+        request,
+        "verification/unconfirmed.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "colleges": colleges,
+            "college_id": college_id,
+            "query": filter_query(campaign=campaign.code, college=college_id),
+        },
+    )
+
+
+@require_POST
+@role_required("coordinator", "counselor")
+def remind_unconfirmed(request):
+    campaign, students, college_id, _colleges = _unconfirmed_scope(request)
+    summary = reminders.remind_unconfirmed_now(campaign=campaign, students=students)
+    if summary.total:
+        messages.success(
+            request,
+            ngettext(
+                "已提醒 %(n)s 名学生（站内消息，并按联系方式发短信或邮件）；今天已提醒过的不再重复",
+                "已提醒 %(n)s 名学生（站内消息，并按联系方式发短信或邮件）；今天已提醒过的不再重复",
+                summary.total,
+            )
+            % {"n": summary.total},
+        )
+    else:
+        messages.info(request, _("没有需要提醒的学生：名单上的学生今天都已提醒过"))
+    return redirect(
+        reverse("verification:unconfirmed") + "?" + filter_query(campaign=campaign.code, college=college_id)
     )
 
 

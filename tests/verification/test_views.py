@@ -191,7 +191,9 @@ def test_progress_per_college_scoped_to_coordinator(client, campaign, college, s
     assert "没有逾期未确认的学生" in other.content.decode()
 
 
-@pytest.mark.parametrize("page_name", ["verification:index", "verification:overdue", "verification:reports"])
+@pytest.mark.parametrize(
+    "page_name", ["verification:index", "verification:overdue", "verification:reports", "verification:unconfirmed"]
+)
 def test_list_pages_constant_queries(
     client, campaign, college, student_factory, django_assert_max_num_queries, page_name
 ):
@@ -295,3 +297,74 @@ def test_staff_filter_reports_by_college(client, campaign, college, student_fact
     one = client.get(reverse("verification:reports"), {"campaign": campaign.code, "college": other.pk}).content.decode()
     assert "外语乙" in one and "计算机甲" not in one
     assert f'value="{other.pk}" selected' in one
+
+
+# --- before the deadline: the unconfirmed list and "remind these now" -------------------
+
+
+def test_coordinator_sees_who_has_not_confirmed_before_the_deadline_soonest_first(
+    client, campaign, college, student_factory
+):
+    soon, later = student_factory(name="快到期"), student_factory(name="刚采集")
+    _captured_today_minus(soon, 38)  # 2 days left
+    _captured_today_minus(later, 1)  # 39 days left
+    _captured_today_minus(student_factory(name="已逾期"), 45)
+    confirmed = student_factory(name="已确认")
+    _captured_today_minus(confirmed, 3)
+    VerificationRecord.objects.filter(student=confirmed).update(
+        confirmed_at=timezone.now(), confirmation_source="student"
+    )
+    capture(make_student(campaign, make_college("外国语学院"), name="外院"), on=timezone.localdate())
+    coordinator = make_user(Role.COORDINATOR)
+    coordinator.colleges.add(college)
+    client.force_login(coordinator)
+
+    body = client.get(reverse("verification:unconfirmed"), {"campaign": campaign.code}).content.decode()
+    assert body.index("快到期") < body.index("刚采集")
+    assert "已逾期" not in body and "已确认" not in body and "外院" not in body
+    assert "现在提醒这 2 名学生" in body
+    assert '<td class="num">2</td>' in body and '<td class="num">39</td>' in body
+
+
+def test_remind_these_now_reaches_each_student_once_a_day(client, campaign, college, student_factory, settings):
+    settings.VERIFICATION_REMINDER_DAYS = [7]
+    morning, plain = student_factory(name="早上已提醒"), student_factory(name="还没提醒")
+    _captured_today_minus(morning, 33)  # 7 days left: the daily run's d-7 goes today
+    _captured_today_minus(plain, 10)
+    from verification.reminders import VERIFICATION_KIND, send_verification_reminders
+
+    assert send_verification_reminders(campaign=campaign).total == 1
+    coordinator = make_user(Role.COORDINATOR)
+    coordinator.colleges.add(college)
+    client.force_login(coordinator)
+    url = reverse("verification:remind_unconfirmed") + f"?campaign={campaign.code}"
+
+    body = client.post(url, follow=True).content.decode()
+    assert "已提醒 1 名学生" in body
+    assert body.count('<span class="badge ok">已提醒</span>') == 2  # both have heard from us today
+    notes = Notification.objects.filter(kind=VERIFICATION_KIND)
+    assert sorted(notes.values_list("student__name", "step")) == [
+        ("早上已提醒", "d-7"),
+        ("还没提醒", f"now-{timezone.localdate():%Y-%m-%d}"),
+    ]
+    assert "还剩 30 天" in notes.get(student__name="还没提醒").title
+
+    again = client.post(url, follow=True).content.decode()
+    assert "没有需要提醒的学生：名单上的学生今天都已提醒过" in again
+    assert notes.count() == 2
+    # Nor does tomorrow's daily run repeat what was sent now: the next step is the student's own.
+    assert send_verification_reminders(campaign=campaign).total == 0
+
+
+def test_remind_now_stays_inside_the_coordinators_colleges(client, campaign, college, student_factory):
+    mine = student_factory(name="本院")
+    _captured_today_minus(mine, 5)
+    outsider = make_student(campaign, make_college("外国语学院"), name="外院")
+    capture(outsider, on=timezone.localdate())
+    coordinator = make_user(Role.COORDINATOR)
+    coordinator.colleges.add(college)
+    client.force_login(coordinator)
+    client.post(reverse("verification:remind_unconfirmed") + f"?campaign={campaign.code}", {"college": ""})
+    assert list(Notification.objects.values_list("student__name", flat=True)) == ["本院"]
+    client.force_login(make_user(Role.STUDENT))
+    assert client.post(reverse("verification:remind_unconfirmed")).status_code == 403
