@@ -32,24 +32,25 @@ RECONCILIATION_HEADERS = (
 )
 
 
-def _reconciliation_row(row, *, name: str) -> list:
+def _reconciliation_row(sheet, row, *, name: str) -> list:
+    money = sheet.money
     return [
         name,
         row.captured,
-        row.expected,
-        row.charged,
-        row.waived,
-        row.collected,
-        row.direct,
+        money(row.expected),
+        money(row.charged),
+        money(row.waived),
+        money(row.collected),
+        money(row.direct),
         row.unpaid_count,
-        row.unpaid,
-        row.credit,
-        row.held,
-        row.remitted,
-        row.pending_confirmation,
-        row.confirmed,
-        row.outstanding,
-        row.difference,
+        money(row.unpaid),
+        money(row.credit),
+        money(row.held),
+        money(row.remitted),
+        money(row.pending_confirmation),
+        money(row.confirmed),
+        money(row.outstanding),
+        money(row.difference),
         "、".join(str(c) for c in row.coordinators),
     ]
 
@@ -69,24 +70,22 @@ def write_fee_report(*, campaign, user, stream) -> None:
 def _reconciliation_sheet(workbook, *, campaign, colleges) -> None:
     rows, total = selectors.reconciliation(campaign=campaign, colleges=colleges)
     sheet = workbook.create_sheet(_("各学院对账"))
-    sheet.append(
-        [
-            campaign.name,
-            _("单价"),
-            campaign.fee_per_person,
-            _("导出时间"),
-            timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-        ]
-    )
-    sheet.append(list(RECONCILIATION_HEADERS))
+    caption = [
+        campaign.name,
+        _("单价"),
+        sheet.money(campaign.fee_per_person),
+        _("导出时间"),
+        sheet.moment(timezone.localtime().replace(tzinfo=None, second=0, microsecond=0)),
+    ]
+    sheet.write_header(RECONCILIATION_HEADERS, widths=[24] + [12] * 15 + [20], above=[caption])
     for row in rows:
-        sheet.append(_reconciliation_row(row, name=row.college.name))
-    sheet.append(_reconciliation_row(total, name=_("合计")))
+        sheet.append(_reconciliation_row(sheet, row, name=row.college.name))
+    sheet.append(_reconciliation_row(sheet, total, name=_("合计")))
 
 
 def _unpaid_sheet(workbook, *, students) -> None:
     unpaid = workbook.create_sheet(_("未缴费学生"))
-    unpaid.append(["学院", "班级", "学号", "姓名", "应缴", "已缴", "减免", "欠费"])
+    unpaid.write_header(["学院", "班级", "学号", "姓名", "应缴", "已缴", "减免", "欠费"], widths=[24, 16, 14, 10])
     rows = (
         students.filter(fee_account__balance__gt=0)
         .order_by("college__sort_order", "college__name", "class_name", "student_no")
@@ -101,13 +100,16 @@ def _unpaid_sheet(workbook, *, students) -> None:
             "fee_account__balance",
         )
     )
-    for values in rows.iterator(chunk_size=2000):
-        unpaid.append(list(values))
+    for college, class_name, student_no, name, *amounts in rows.iterator(chunk_size=2000):
+        unpaid.append([college, class_name, student_no, name, *(unpaid.money(a) for a in amounts)])
 
 
 def _remittance_sheet(workbook, *, remittances) -> None:
     sent = workbook.create_sheet(_("上交记录"))
-    sent.append(["学院", "提交时间", "提交人", "笔数", "上交金额", "状态", "实收金额", "差额", "确认人", "备注"])
+    sent.write_header(
+        ["学院", "提交时间", "提交人", "笔数", "上交金额", "状态", "实收金额", "差额", "确认人", "备注"],
+        widths=[24, 18, 12, 8, 12, 10, 12, 12, 12, 30],
+    )
     remittances = remittances.select_related("college", "submitted_by", "confirmation__confirmed_by").order_by(
         "college__sort_order", "submitted_at"
     )
@@ -122,13 +124,13 @@ def _remittance_sheet(workbook, *, remittances) -> None:
         sent.append(
             [
                 remittance.college.name,
-                timezone.localtime(remittance.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                sent.moment(timezone.localtime(remittance.submitted_at).replace(tzinfo=None, second=0, microsecond=0)),
                 str(remittance.submitted_by or ""),
                 remittance.entry_count,
-                remittance.amount,
+                sent.money(remittance.amount),
                 status,
-                confirmation.received_amount if confirmation else None,
-                confirmation.received_amount - remittance.amount if confirmation else None,
+                sent.money(confirmation.received_amount if confirmation else None),
+                sent.money(confirmation.received_amount - remittance.amount if confirmation else None),
                 str(confirmation.confirmed_by) if confirmation else "",
                 remittance.note,
             ]

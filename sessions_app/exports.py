@@ -9,8 +9,6 @@ from collections import defaultdict
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
 
 from accounts.registries import register
 from accounts.spreadsheets import DataWorkbook
@@ -49,9 +47,7 @@ def _local(value):
 
 
 def _header(ws, titles: list[str], widths: list[int]) -> None:
-    for index, width in enumerate(widths):
-        ws.column_dimensions[get_column_letter(index + 1)].width = width
-    ws.append(titles)
+    ws.write_header(titles, widths=widths)
 
 
 ROSTER_HEADERS = [
@@ -238,7 +234,7 @@ def _attendance_detail(detail, rows, slots: dict) -> dict[str, list[int]]:
                 str(LEVELS.get(level, level)),
                 slots.get(slot_id, _("未安排")),
                 yes if captured else no,
-                _local(cap_at),
+                detail.moment(_local(cap_at)),
                 slots.get(cap_slot, "") if captured else "",
                 (yes if cap_wrong else no) if captured else "",
                 METHODS.get(cap_method or "", cap_method or ""),
@@ -259,6 +255,4 @@ def _attendance_summary(summary, per_college: dict[str, list[int]]) -> None:
 
 
 def _summary_row(ws, label: str, expected: int, captured: int, wrong: int) -> list:
-    rate = WriteOnlyCell(ws, value=(captured / expected) if expected else 0)
-    rate.number_format = "0.0%"
-    return [label, expected, captured, expected - captured, rate, wrong]
+    return [label, expected, captured, expected - captured, ws.percent(captured / expected if expected else 0), wrong]

@@ -8,7 +8,6 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.utils import get_column_letter
 
 from accounts.registries import register
 from accounts.spreadsheets import DataWorkbook
@@ -28,9 +27,7 @@ def _students(campaign: Campaign, user):
 
 def _sheet(workbook, title: str, headers: list[str], widths: list[int]):
     ws = workbook.create_sheet(title)
-    for index, width in enumerate(widths):
-        ws.column_dimensions[get_column_letter(index + 1)].width = width
-    ws.append(headers)
+    ws.write_header(headers, widths=widths)
     return ws
 
 
@@ -71,7 +68,7 @@ def _progress_sheet(workbook, *, students, today: datetime.date) -> None:
                 row.pending,
                 row.overdue,
                 row.problem,
-                f"{row.verified_percent}%",
+                ws.percent(row.verified / row.captured if row.captured else 0),
             ]
         )
 
@@ -113,8 +110,8 @@ def _overdue_sheet(workbook, *, students, today: datetime.date) -> None:
                 student_no,
                 name,
                 phone,
-                captured_on,
-                due_date,
+                ws.date(captured_on),
+                ws.date(due_date),
                 (today - due_date).days,
                 "；".join(problems.get(student_id, [])),
             ]

@@ -118,3 +118,38 @@ def test_hostile_text_keeps_its_value():
     assert [v.strip() for v in row[: len(HOSTILE)]] == [v.strip() for v in HOSTILE]
     assert row[len(HOSTILE) :] == (17, "正常")
     assert set(FORMULA_TRIGGERS) == {"=", "+", "-", "@", "\t", "\r"}
+
+
+# --- issue 13, item 7: every sheet a clerk can filter and scroll, money as 0.00, rates as numbers ---
+
+
+def _sheets(data: bytes):
+    return load_workbook(io.BytesIO(data)).worksheets
+
+
+def test_every_export_sheet_has_a_frozen_filtered_header_and_typed_figures(hostile_campaign):
+    money_columns = {"应收（采集人数×单价）", "已收", "学院待上交", "应缴", "欠费", "上交金额", "实收金额"}
+    seen_money = seen_rate = 0
+    for name, exporter in exporters().items():
+        stream = io.BytesIO()
+        exporter.func(campaign=hostile_campaign, user=None, stream=stream)
+        for sheet in _sheets(stream.getvalue()):
+            where = f"{name}/{sheet.title}"
+            assert sheet.freeze_panes, f"{where}: the header scrolls away"
+            header_row = int(sheet.freeze_panes[1:]) - 1
+            assert sheet.auto_filter.ref, f"{where}: no filter on the header"
+            assert sheet.auto_filter.ref.startswith(f"A{header_row}:"), (where, sheet.auto_filter.ref)
+            assert sheet.auto_filter.ref.endswith(str(sheet.max_row)), (where, sheet.auto_filter.ref, sheet.max_row)
+            header = [cell.value for cell in sheet[header_row]]
+            assert all(cell.font.b for cell in sheet[header_row] if cell.value), f"{where}: header not bold"
+            for row in sheet.iter_rows(min_row=header_row + 1):
+                for title, cell in zip(header, row, strict=False):
+                    if title in money_columns and cell.value is not None:
+                        assert isinstance(cell.value, int | float), (where, title, cell.value)
+                        assert cell.number_format == "0.00", (where, title, cell.number_format)
+                        seen_money += 1
+                    if title and str(title).endswith("率") and cell.value is not None:
+                        assert isinstance(cell.value, int | float) and cell.number_format.endswith("%"), (where, title)
+                        seen_rate += 1
+                    assert not (isinstance(cell.value, str) and cell.value.endswith("%")), (where, title, cell.value)
+    assert seen_money > 0 and seen_rate > 0, "no money or rate cell reached the check, so it proves nothing"

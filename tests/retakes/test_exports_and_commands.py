@@ -1,3 +1,4 @@
+import datetime
 import io
 import json
 import subprocess
@@ -47,7 +48,7 @@ def test_export_lists_requests_with_photo_and_paper_state(
     assert mine["补拍方式"] == "微信公众号线上采集"
     assert mine["状态"] == "已自动检查，待审核"
     assert mine["自动检查"] == "未通过" and "人像没有居中" in mine["问题"]
-    assert mine["纸质照片"] == "需交" and mine["截止日期"] == "2021-03-31"
+    assert mine["纸质照片"] == "需交" and mine["截止日期"] == datetime.datetime(2021, 3, 31)  # a date cell
     assert mine["辅导员"] == "李辅导员"
     theirs = by_no[other_student.student_no]
     assert theirs["电子照片"] == "未提交" and theirs["纸质照片"] == "不需要"
