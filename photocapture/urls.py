@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views, views_exports
+from . import admin_order, views, views_exports
 
 admin.site.site_header = "毕业生图像采集管理"
 admin.site.site_title = "图像采集"
 admin.site.index_title = "教务处管理"
+admin_order.install()
 
 urlpatterns = [
     path("", views.home, name="home"),
