@@ -13,4 +13,5 @@ urlpatterns = [
     path("desk/<int:slot_id>/digest/", views.desk_digest, name="desk_digest"),
     path("desk/sw.js", views.desk_worker, name="desk_worker"),
     path("slots/<int:slot_id>/signin/", views.signin_sheet, name="signin_sheet"),
+    path("college/classes/", views.class_progress, name="class_progress"),
 ]

@@ -9,13 +9,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required
 from accounts.redact import redact
-from accounts.web import next_url, wants_json
+from accounts.web import next_url, parse_pk, wants_json
 from sessions_app import selectors
+from sessions_app.campaigns import current_campaign
 from sessions_app.forms import UndoCaptureForm
 from sessions_app.models import Capture, Slot
-from sessions_app.scope import desk_slots, visible_students
+from sessions_app.scope import desk_slots, visible_colleges, visible_students
 from sessions_app.services import CaptureError, Outcome
 
+from . import progress
 from .digest import slot_digest
 from .forms import SwipeForm
 from .services import check_in, desk_closed_answer, desk_open, record_swipe, undo_check_in, undo_refusal
@@ -218,5 +220,33 @@ def signin_sheet(request, slot_id: int):
             "campaign": slot.group.campaign,
             "audiences": list(slot.audiences.select_related("college", "campus")),
             "students": list(students),
+        },
+    )
+
+
+@require_GET
+@role_required("coordinator")
+def class_progress(request):
+    """The coordinator's college by class with progress bars (staff: any college, by the filter)."""
+    campaign = current_campaign(request)
+    students = visible_students(request.user, campaign)
+    colleges = list(visible_colleges(request.user))
+    college_id = parse_pk(request.GET.get("college"))
+    if college_id is not None:
+        students = students.filter(college_id=college_id)
+    elif request.user.is_academic_staff and colleges:
+        # All colleges at once would be hundreds of classes: staff start with the first college.
+        college_id = colleges[0].pk
+        students = students.filter(college_id=college_id)
+    rows = progress.class_progress(students)
+    return render(
+        request,
+        "capture_day/class_progress.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "total": progress.total(rows),
+            "colleges": colleges if len(colleges) > 1 else [],
+            "college_id": college_id,
         },
     )

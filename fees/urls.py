@@ -33,6 +33,7 @@ urlpatterns = [
     path("import/errors/<str:token>.xlsx", views.import_errors, name="import_errors"),
     path("remittances/", views_remittance.remittance_list, name="remittances"),
     path("remittances/<row_id:pk>/", views_remittance.remittance_detail, name="remittance"),
+    path("remittances/<row_id:pk>/print/", views_remittance.remittance_print, name="remittance_print"),
     path("remittances/<row_id:pk>/confirm/", views_remittance.confirm_remittance, name="confirm_remittance"),
     path("remittances/<row_id:pk>/cancel/", views_remittance.cancel_remittance, name="cancel_remittance"),
     path("reconciliation/", views_remittance.reconciliation, name="reconciliation"),

@@ -1,5 +1,7 @@
 """Remittance to 教务处, its confirmation, and the staff reconciliation and export."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -143,6 +145,36 @@ def remittance_detail(request, pk: int):
             if request.user.is_academic_staff and confirmation is None and remittance.cancelled_at is None
             else None,
             "cancel_form": CancelRemittanceForm() if confirmation is None and remittance.cancelled_at is None else None,
+        },
+    )
+
+
+@role_required("coordinator")
+def remittance_print(request, pk: int):
+    """The 上交单 handed over with the cash: every student and amount, totals, signature lines."""
+    remittance = _visible_remittance(request, pk)
+    items = list(
+        Entry.objects.filter(remittance_item__remittance=remittance)
+        .select_related("account__student")
+        .order_by("account__student__class_name", "account__student__student_no", "posted_at", "id")
+    )
+    by_method: dict[str, list] = {}
+    for entry in items:
+        by_method.setdefault(entry.get_method_display(), []).append(entry)
+    return render(
+        request,
+        "fees/remittance_print.html",
+        {
+            "remittance": remittance,
+            "campaign": remittance.campaign,
+            "confirmation": getattr(remittance, "confirmation", None),
+            "items": items,
+            "total": sum((e.cash_delta for e in items), Decimal("0.00")),
+            "students": len({e.account.student_id for e in items}),
+            "methods": [
+                (name, len(rows), sum((e.cash_delta for e in rows), Decimal("0.00")))
+                for name, rows in sorted(by_method.items())
+            ],
         },
     )
 

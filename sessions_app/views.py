@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required, staff_required
 from accounts.registries import exporters, render_student_panels
-from accounts.web import paginate, query_without_page
+from accounts.web import paginate, parse_pk, query_without_page
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import get_visible_student_or_404, visible_colleges, visible_students
 
@@ -62,6 +62,10 @@ def staff_overview(request):
 def college_overview(request):
     campaign = current_campaign(request)
     students = visible_students(request.user, campaign)
+    colleges = list(visible_colleges(request.user))
+    college_id = parse_pk(request.GET.get("college"))
+    if college_id is not None:
+        students = students.filter(college_id=college_id)
     form = StudentFilterForm(request.GET or None, class_names=selectors.class_names(students))
     filtered = selectors.filter_students(students, **form.filters())
     page, query = paginate(request, selectors.student_rows(filtered)), query_without_page(request)
@@ -78,6 +82,8 @@ def college_overview(request):
             "total": selectors.totals(counts),
             "exports": _export_links(request.user, campaign),
             "slots": selectors.slots_of(students),
+            "colleges": colleges if len(colleges) > 1 else [],
+            "college_id": college_id,
         },
     )
 

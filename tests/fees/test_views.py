@@ -486,3 +486,59 @@ def test_payment_from_student_ledger_returns_there(client, captured, coordinator
     )
     assert response.status_code == 302 and response["Location"] == ledger_url
     assert FeeAccount.objects.get(student=captured).balance == 0
+
+
+# --- the printable 上交单 -----------------------------------------------------------------
+
+
+def _slip_students(campaign, college, coordinator, n, method=Method.CASH):
+    slot = make_slot(campaign, group=f"组{n}{method}")
+    operator = make_user(Role.OPERATOR)
+    for i in range(n):
+        s = make_student(campaign, college, name=f"学生{n}-{i}", class_name="计科1701")
+        check_in(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator)
+        services.post_payment(student=s, amount="17", method=method, actor=coordinator, idempotency_key=key())
+
+
+def test_the_printed_slip_lists_every_student_with_totals_and_signature_lines(
+    client, campaign, college, coordinator, staff
+):
+    _slip_students(campaign, college, coordinator, 3)
+    _slip_students(campaign, college, coordinator, 2, method=Method.WECHAT)
+    remittance, _ = remittances.create_remittance(
+        campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
+    )
+    client.force_login(coordinator)
+    detail = text(client.get(reverse("fees:remittance", args=[remittance.pk])))
+    assert reverse("fees:remittance_print", args=[remittance.pk]) in detail and "打印上交单" in detail
+
+    page = text(client.get(reverse("fees:remittance_print", args=[remittance.pk])))
+    assert "图像采集费上交单" in page and "计算机科学与工程学院" in page
+    assert all(f"学生3-{i}" in page for i in range(3)) and all(f"学生2-{i}" in page for i in range(2))
+    assert page.count("<td>计科1701</td>") == 5
+    assert '<th class="num" data-testid="slip-total">¥85.00</th>' in page
+    assert "合计：5 名学生，5 笔" in page
+    assert "其中现金：3 笔" in page and "¥51.00" in page and "其中微信：2 笔" in page and "¥34.00" in page
+    assert "学院经办人（签字）" in page and "教务处收款人（签字）" in page and "学院负责人（签字、盖章）" in page
+    assert "data-print" in page
+
+
+def test_slip_queries_do_not_grow_and_other_colleges_cannot_print_it(
+    client, campaign, college, coordinator, other_coordinator, django_assert_max_num_queries
+):
+    _slip_students(campaign, college, coordinator, 3)
+    small, _ = remittances.create_remittance(
+        campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
+    )
+    _slip_students(campaign, college, coordinator, 30)
+    large, _ = remittances.create_remittance(
+        campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
+    )
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(8) as few:
+        assert client.get(reverse("fees:remittance_print", args=[small.pk])).status_code == 200
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = text(client.get(reverse("fees:remittance_print", args=[large.pk])))
+    assert "合计：30 名学生，30 笔" in page
+    client.force_login(other_coordinator)
+    assert client.get(reverse("fees:remittance_print", args=[small.pk])).status_code == 404
