@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Capture, Slot
-from .selectors import CaptureFilter, slot_label
+from .selectors import CaptureFilter, slot_label, slot_label_with_audiences
 
 
 class UndoCaptureForm(forms.Form):
@@ -47,8 +47,14 @@ class SlotChoiceField(forms.ModelChoiceField):
         return slot_label(obj)
 
 
+class AudienceSlotChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Slot) -> str:
+        return slot_label_with_audiences(obj)
+
+
 class OverrideSlotForm(forms.Form):
-    slot = SlotChoiceField(
+    # Each slot says whom it serves: staff moving a student pick the slot of the right college.
+    slot = AudienceSlotChoiceField(
         label=_("指定时段"),
         queryset=Slot.objects.none(),
         required=False,

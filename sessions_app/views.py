@@ -142,7 +142,7 @@ def student_detail(request, student_id: int):
 @staff_required
 def student_override(request, student_id: int):
     student = get_visible_student_or_404(request.user, student_id)
-    form = OverrideSlotForm(request.POST or None, slots=selectors.slot_choices(student.campaign))
+    form = OverrideSlotForm(request.POST or None, slots=selectors.slot_choices_with_audiences(student.campaign))
     if request.method == "POST" and form.is_valid():
         try:
             override_student_slot(

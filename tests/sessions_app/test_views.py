@@ -7,7 +7,7 @@ from accounts import registries as panels
 from accounts.models import AuditEvent, Role
 from capture_day.services import check_in, undo_check_in
 from sessions_app.models import Capture, SlotStatus, Student
-from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
 from .test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
 
@@ -285,6 +285,27 @@ def test_override_needs_a_reason_and_a_slot_of_the_same_campaign(client, world):
     html = text(client.post(url, {"slot": "abc", "reason": "试试"}))
     assert Student.objects.get(pk=world.econ_student.pk).assigned_slot == world.slot_econ
     assert not AuditEvent.objects.filter(action="slot.override").exists()
+
+
+def test_override_page_labels_each_slot_with_whom_it_serves(client, world, django_assert_max_num_queries):  # noqa: F811
+    client.force_login(world.staff)
+    url = reverse("sessions_app:student_override", args=[world.econ_student.pk])
+    html = text(client.get(url))
+    options = dict(
+        (int(value), label) for value, label in re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', html)
+    )
+    assert options[world.slot_econ.pk].endswith("· 经济管理学院")
+    assert options[world.slot_cs.pk].endswith("· 计算机学院")
+    assert options[world.slot_civil.pk].startswith("金石滩第二组") and options[world.slot_civil.pk].endswith(
+        "· 土木学院"
+    )
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for n in range(6):  # more slots, each with audiences: the same number of queries
+        slot = make_slot(world.campaign, group=f"加开组{n}", start="14:00", end="15:00")
+        make_audience(slot, college=make_college(f"加开学院{n}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
 
 
 @pytest.mark.parametrize("role", ["coordinator", "counselor", "operator", "student_user"])
