@@ -369,6 +369,32 @@ def remittance_reminders(*, campaign: Campaign, today: datetime.date | None = No
     ]
 
 
+@dataclass
+class LateCollege:
+    college: College
+    coordinators: list
+    outstanding: Decimal
+    held: Decimal
+    days_late: int
+
+
+def missed_remittance_deadline(
+    *, campaign: Campaign, figures: list[CollegeFigures], today: datetime.date | None = None
+) -> list[LateCollege]:
+    """After the remittance deadline: the colleges that still have to hand money over, most owed
+    first. Read from the reconciliation's figures, so it costs no query of its own."""
+    today = today or timezone.localdate()
+    deadline = campaign.remittance_deadline
+    if deadline is None or today <= deadline:
+        return []
+    late = [
+        LateCollege(row.college, row.coordinators, row.outstanding, row.held, (today - deadline).days)
+        for row in figures
+        if row.outstanding > 0
+    ]
+    return sorted(late, key=lambda item: (-item.outstanding, item.college.sort_order, item.college.name))
+
+
 def rejected_callbacks_count() -> int:
     from .models import CallbackLog, CallbackStatus
 

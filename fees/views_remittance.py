@@ -248,6 +248,7 @@ def reconciliation(request):
             "total": total,
             "awaiting": list(awaiting),
             "reminders": selectors.remittance_reminders(campaign=campaign),
+            "late": selectors.missed_remittance_deadline(campaign=campaign, figures=figures),
             "rejected_callbacks": selectors.rejected_callbacks_count(),
             "chart": fee_timeline(campaign=campaign, colleges=visible_colleges(request.user)),
             "query": campaign_query(campaign),

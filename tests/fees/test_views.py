@@ -542,3 +542,32 @@ def test_slip_queries_do_not_grow_and_other_colleges_cannot_print_it(
     assert "合计：30 名学生，30 笔" in page
     client.force_login(other_coordinator)
     assert client.get(reverse("fees:remittance_print", args=[small.pk])).status_code == 404
+
+
+# --- colleges that missed the remittance deadline ------------------------------------------
+
+
+def test_staff_see_the_colleges_that_missed_the_remittance_deadline(
+    client, campaign, college, other_college, coordinator, other_coordinator, staff
+):
+    import datetime
+
+    from django.utils import timezone
+
+    _slip_students(campaign, college, coordinator, 2)  # ¥34 collected, not remitted
+    _slip_students(campaign, other_college, other_coordinator, 1)
+    remittances.create_remittance(
+        campaign=campaign, college=other_college, actor=other_coordinator, idempotency_key=key()
+    )
+    type(campaign).objects.filter(pk=campaign.pk).update(
+        remittance_deadline=timezone.localdate() - datetime.timedelta(days=3)
+    )
+    client.force_login(staff)
+    page = text(client.get(reverse("fees:reconciliation"), {"campaign": campaign.code}))
+    late = page.split('id="late"')[1].split("</table>")[0]
+    assert "已过上交截止日期" in page
+    assert "计算机科学与工程学院" in late and "经济管理学院" not in late  # that one has handed everything over
+    assert "计算机李老师" in late and '<td class="num">¥34.00</td>' in late and '<td class="num">3</td>' in late
+
+    type(campaign).objects.filter(pk=campaign.pk).update(remittance_deadline=timezone.localdate())
+    assert 'id="late"' not in text(client.get(reverse("fees:reconciliation"), {"campaign": campaign.code}))
