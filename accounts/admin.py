@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .audit import action_choices, describe
@@ -18,8 +22,55 @@ admin.site.has_permission = _academic_staff_only
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
+_PERMISSION_ACTIONS = {"add": _("可增加"), "change": _("可修改"), "delete": _("可删除"), "view": _("可查看")}
+
+
+def permission_label(permission) -> str:
+    """Django stores a permission's name in English ("Can add student"): name it from its
+    codename and the model's verbose name instead, in the reader's language."""
+    action = _PERMISSION_ACTIONS.get(permission.codename.split("_", 1)[0])
+    if action is None:
+        return str(permission)
+    model = permission.content_type.model_class()
+    name = model._meta.verbose_name if model is not None else permission.content_type.model
+    return gettext("%(app)s | %(action)s%(model)s") % {
+        "app": model._meta.app_config.verbose_name if model is not None else permission.content_type.app_label,
+        "action": action,
+        "model": name,
+    }
+
+
+class PermissionLabels:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.label_from_instance = permission_label
+            field.queryset = field.queryset.select_related("content_type")
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabels, BaseGroupAdmin):
+    pass
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django writes part of this field's help in English without a translation (5.2)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "usable_password" in self.fields:
+            self.fields["usable_password"].help_text = _(
+                "用户能否用密码登录。关闭后，仍可通过其他方式（如统一身份认证）登录；此用户当前的密码将失效。"
+            )
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PermissionLabels, BaseUserAdmin):
+    change_password_form = PasswordChangeForm
     list_display = ("username", "display_name", "role", "phone", "is_active")
     list_filter = ("role", "is_active", "colleges")
     search_fields = ("username", "display_name", "phone")

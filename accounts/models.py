@@ -140,7 +140,7 @@ class LoginFailure(models.Model):
     readable); `shown` a masked hint for staff.
     """
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     identifier = models.CharField(_("账号（散列）"), max_length=64, db_index=True)
     shown = models.CharField(_("账号（部分隐藏）"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("来源地址"), db_index=True)

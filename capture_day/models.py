@@ -19,10 +19,20 @@ class DeskSwipe(models.Model):
     )
     outcome = models.CharField(_("结果"), max_length=20, blank=True)
     student = models.ForeignKey(
-        "sessions_app.Student", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "sessions_app.Student",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("学生"),
     )
     capture = models.ForeignKey(
-        "sessions_app.Capture", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "sessions_app.Capture",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("采集记录"),
     )
     code_hint = models.CharField(_("未找到的号码（遮蔽）"), max_length=32, blank=True)
     swiped_at = models.DateTimeField(_("刷证时间（采集台）"), null=True, blank=True)

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AppendOnlyModel
@@ -100,7 +101,7 @@ class FeeAccount(models.Model):
     waived = models.DecimalField(_("减免"), max_digits=10, decimal_places=2, default=ZERO)
     # charged - waived - paid: positive means the student owes, negative is a credit.
     balance = models.DecimalField(_("欠费"), max_digits=10, decimal_places=2, default=ZERO)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("费用账户")
@@ -272,12 +273,17 @@ class Remittance(models.Model):
 class RemittanceItem(models.Model):
     """Which cash entry a remittance covers; an entry is covered by at most one live remittance."""
 
-    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="items")
-    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="remittance_item")
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="items", verbose_name=_("上交单"))
+    entry = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, related_name="remittance_item", verbose_name=_("费用记录")
+    )
 
     class Meta:
         verbose_name = _("上交明细")
         verbose_name_plural = _("上交明细")
+
+    def __str__(self):
+        return f"{self.remittance} · {self.entry}"
 
 
 class RemittanceConfirmation(AppendOnlyModel):
@@ -299,6 +305,9 @@ class RemittanceConfirmation(AppendOnlyModel):
         constraints = [
             models.CheckConstraint(condition=Q(received_amount__gte=0), name="fee_confirmation_not_negative"),
         ]
+
+    def __str__(self):
+        return gettext("%(remittance)s 的到账确认") % {"remittance": self.remittance}
 
     @property
     def difference(self) -> Decimal:

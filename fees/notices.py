@@ -3,12 +3,14 @@
 import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import formatting
-from notifications.messages import register_message
+from notifications.messages import register_kind, register_message
 
 REMITTANCE_DUE = "fee.remittance_due"
+
+register_kind("remittance_due", gettext_lazy("上交采集费提醒"))
 
 
 @register_message(REMITTANCE_DUE)

@@ -11,6 +11,8 @@ import logging
 import re
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
 logger = logging.getLogger(__name__)
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
@@ -21,6 +23,34 @@ LEGACY = "legacy.text"
 Render = Callable[[dict], tuple[str, str]]
 
 _MESSAGES: dict[str, Render] = {}
+# What a notification's kind and step are called (the admin shows these, not the codes).
+_KINDS: dict[str, object] = {}
+_STEPS: dict[str, object] = {}
+
+
+def register_kind(kind: str, label, *, steps: dict | None = None) -> None:
+    """`register_kind("retake_due", _("补拍截止提醒"), steps={"submitted": _("已提交")})`."""
+    _KINDS[kind] = label
+    _STEPS.update(steps or {})
+
+
+def kind_label(kind: str) -> str:
+    return str(_KINDS.get(kind, kind))
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return sorted(((k, str(v)) for k, v in _KINDS.items()), key=lambda pair: pair[1])
+
+
+def step_label(step: str) -> str:
+    """d-7 (days before a deadline) and dates read as they are; the named steps by their label."""
+    if step in _STEPS:
+        return str(_STEPS[step])
+    if step.startswith("d-") and step[2:].isdigit():
+        return _("截止前 %(n)s 天") % {"n": step[2:]}
+    if step == "overdue":
+        return _("已逾期")
+    return step
 
 
 def register_message(code: str) -> Callable[[Render], Render]:

@@ -49,8 +49,10 @@ class Notification(models.Model):
         verbose_name=_("收件学生"),
     )
     kind = models.CharField(_("类型"), max_length=40)
-    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    subject_id = models.PositiveBigIntegerField()
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("关于的对象类型")
+    )
+    subject_id = models.PositiveBigIntegerField(_("关于的对象编号"))
     step = models.CharField(_("步骤"), max_length=32)
     # What the message says, as a code and its data (notifications.messages renders the words
     # in the reader's language): never the rendered sentence.
@@ -61,7 +63,7 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
     # Set by the bulk insert that created the row: lets one INSERT ... ON CONFLICT DO NOTHING
     # be followed by one SELECT of exactly the rows that call created.
-    batch = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
+    batch = models.UUIDField(_("写入批次"), null=True, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("通知")
@@ -126,10 +128,10 @@ class Delivery(models.Model):
     # The exception's type and text from the mail/SMS library, for whoever debugs it (not shown to users).
     last_error = models.CharField(_("最近错误详情"), max_length=500, blank=True)
     claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claim_token = models.UUIDField(_("发送凭据"), null=True, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(_("下次重试时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("发送记录")

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from . import admin_order, views, views_exports
 
-admin.site.site_header = "毕业生图像采集管理"
-admin.site.site_title = "图像采集"
-admin.site.index_title = "教务处管理"
+admin.site.site_header = gettext_lazy("毕业生图像采集管理")
+admin.site.site_title = gettext_lazy("图像采集")
+admin.site.index_title = gettext_lazy("教务处管理")
 admin_order.install()
+handler404 = "photocapture.views.not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,8 +1,11 @@
+import re
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import Resolver404
 
 from sessions_app.scope import student_profile
 from sessions_app.views import student_home
@@ -60,3 +63,15 @@ def healthz(request):
     response = JsonResponse(body, status=200 if healthy else 503)
     response["Cache-Control"] = "no-store"
     return response
+
+
+# Django's own 404s say "No Slot matches the given query." (get_object_or_404) or carry the
+# resolver's dict: words for developers, in English. Only a message our code wrote is shown.
+_DJANGO_NOT_FOUND = re.compile(r"^No .+ matches the given query\.$")
+
+
+def not_found(request, exception=None):
+    message = exception.args[0] if exception is not None and exception.args else ""
+    if isinstance(exception, Resolver404) or not isinstance(message, str) or _DJANGO_NOT_FOUND.match(message):
+        message = ""
+    return render(request, "404.html", {"exception": message}, status=404)

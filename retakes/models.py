@@ -137,7 +137,7 @@ class RetakePhoto(models.Model):
         RetakeRequest, on_delete=models.PROTECT, related_name="photos", verbose_name=_("补拍申请")
     )
     file = models.FileField(_("文件"), upload_to="retakes/", max_length=200)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    sha256 = models.CharField(_("文件校验值（SHA-256）"), max_length=64)
     size = models.PositiveIntegerField(_("文件大小（字节）"))
     format = models.CharField(_("格式"), max_length=8)
     width = models.PositiveIntegerField(_("宽"))
@@ -245,7 +245,7 @@ class RetakeEvent(AppendOnlyModel):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.from_status or '-'} → {self.to_status}"
+        return f"{self.get_from_status_display() or '-'} → {self.get_to_status_display()}"
 
     @property
     def note_display(self) -> str:

@@ -1,14 +1,16 @@
 """What this app's notifications say: codes and data in, words out (notifications.messages)."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from notifications.messages import register_message
+from notifications.messages import register_kind, register_message
 
 from .models import Channel, Status
 
 DUE = "retake.due"
 DUE_TO_COUNSELOR = "retake.due_counselor"
+
+register_kind("retake_due", gettext_lazy("补拍截止提醒"))
 ACCEPTED = "retake.accepted"
 RETURNED = "retake.returned"
 

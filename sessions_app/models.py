@@ -124,7 +124,7 @@ class Campaign(models.Model):
         help_text=_("按本批次通知：标准为蓝色，有的省份也允许白色"),
     )
     is_active = models.BooleanField(_("进行中"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("采集批次")
@@ -426,8 +426,8 @@ class Student(models.Model):
     slot_status = models.CharField(
         _("时段状态"), max_length=16, choices=SlotStatus.choices, default=SlotStatus.UNMATCHED
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("毕业生")
@@ -470,6 +470,14 @@ class Student(models.Model):
         return mask_id_number(self.id_number)
 
 
+class CaptureMethod(models.TextChoices):
+    """How the desk recognised the student (sessions_app.services.find_student)."""
+
+    ID_CARD = "id_card", _("身份证")
+    STUDENT_NO = "student_no", _("学号")
+    COLLECTION_CODE = "collection_code", _("采集码")
+
+
 class Capture(models.Model):
     """A student photographed at a desk. At most one active capture per student."""
 
@@ -484,7 +492,7 @@ class Capture(models.Model):
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作员")
     )
-    method = models.CharField(_("识别方式"), max_length=20, blank=True)
+    method = models.CharField(_("识别方式"), max_length=20, blank=True, choices=CaptureMethod.choices)
     wrong_slot = models.BooleanField(_("非本人时段"), default=False)
     undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     undone_by = models.ForeignKey(

@@ -3,6 +3,7 @@ nowhere else decides. (Here, not in accounts: the rules are about this app's row
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.web import parse_pk
 
@@ -56,7 +57,7 @@ def get_visible_student_or_404(user, pk, campaign: Campaign | None = None) -> St
     pk = parse_pk(pk)
     student = visible_students(user, campaign).filter(pk=pk).first() if pk is not None else None
     if student is None:
-        raise Http404("没有这名学生，或你无权查看")
+        raise Http404(_("没有这名学生，或你无权查看"))
     return student
 
 

@@ -43,8 +43,8 @@ class VerificationRecord(models.Model):
     confirmation_source = models.CharField(_("确认来源"), max_length=16, choices=ConfirmationSource.choices, blank=True)
     chsi_status = models.CharField(_("学信网状态"), max_length=32, blank=True)
     chsi_status_at = models.DateTimeField(_("学信网状态导入时间"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("网上校对记录")

@@ -7,10 +7,10 @@ the language it is read in.
 import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import formatting
-from notifications.messages import register_message
+from notifications.messages import register_kind, register_message
 
 from .models import ProblemType, ReportStatus
 
@@ -20,6 +20,20 @@ SLOT_TOMORROW = "verification.slot_tomorrow"
 OVERDUE_LIST = "verification.overdue_list"
 PROBLEM_SUBMITTED = "verification.problem_submitted"
 PROBLEM_STATUS = "verification.problem_status"
+
+
+register_kind("verification_due", gettext_lazy("网上校对提醒"))
+register_kind("slot_reminder", gettext_lazy("采集前一天提醒"))
+register_kind("verification_overdue_list", gettext_lazy("学院逾期名单"))
+register_kind(
+    "verification_problem",
+    gettext_lazy("网上校对问题反馈"),
+    steps={
+        "submitted": gettext_lazy("已提交"),
+        "forwarded": gettext_lazy("已上报"),
+        "resolved": gettext_lazy("已处理"),
+    },
+)
 
 
 def _day(value: str) -> datetime.date:

@@ -1,0 +1,232 @@
+"""Issue 13 item 7: no English leaks into the Chinese pages.
+
+Logs in as each demo role, follows the links of its pages (same origin, GET only, a few levels
+deep), adds a 404 page and, for staff, every admin changelist and add page, and reads each page's
+visible text (no tags, scripts, styles or attributes). In zh-hans an ASCII word there is a leak
+(an untranslated verbose_name, a code shown as is, Django's own English), unless it is a URL, an
+ID-like token, a unit, an amount or a name the allow-list knows.
+"""
+
+import re
+from collections import defaultdict
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.urls import NoReverseMatch, reverse
+
+from capture_day.demo import DEMO_PASSWORD, seed_demo
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("jwc", "coord_cs", "counselor_cs", "desk_jst1")  # and the demo's student, added below
+MAX_DEPTH = 2
+MAX_PAGES_PER_ROLE = 150
+
+# Words that are right on a Chinese page: products, formats, standards and units named in
+# Latin letters by everyone, the header's language switch (English named in English), and codes
+# a person types (the commands' names are commands).
+ALLOWED = {
+    # the language switch names each language in itself
+    "English",
+    # products, formats, standards
+    "CHSI",
+    "Excel",
+    "WPS",
+    "JPEG",
+    "JPG",
+    "PNG",
+    "JSON",
+    "CSV",
+    "HTML",
+    "PDF",
+    "RGB",
+    "Enter",
+    "Tab",
+    "xlsx",
+    "xls",
+    "xlsm",
+    "ods",
+    "csv",
+    "jpg",
+    "jpeg",
+    "png",
+    "zip",
+    "UTF",
+    "BOM",
+    "GBK",
+    "GB",
+    "ISO",
+    "Celery",
+    "Redis",
+    "PostgreSQL",
+    "SMS",
+    "IP",
+    "ID",
+    "URL",
+    "HTTP",
+    "HTTPS",
+    "JS",
+    "Chrome",
+    "XH",
+    "XM",
+    "SFZH",  # CHSI's field codes, quoted as CHSI names them
+    # keys Django's Chinese names as they are printed on the keyboard
+    "Control",
+    "Command",
+    "Mac",
+    # units
+    "px",
+    "KB",
+    "MB",
+    "dpi",
+    "DPI",
+    "mm",
+    "cm",
+    "am",
+    "pm",
+    # the commands and options the pages name (typed as is)
+    "import_roster",
+    "dry",
+    "run",
+    "python",
+    "manage",
+    "py",
+}
+WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
+# Tokens that are data, not words: URLs and addresses, e-mail, anything with a digit (student
+# numbers, codes like S2021001, 2020-11-26), file names with an extension.
+DATA = re.compile(r"\S*(?:://|www\.|@)\S*|\S*\d\S*|\S+\.(?:xlsx|xls|csv|jpg|jpeg|png|ods)\b")
+
+
+class _Text(HTMLParser):
+    SKIP = {"script", "style", "template", "noscript"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.links, self._skipping = [], [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self._skipping += 1
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data):
+        text = data.strip()
+        # A stored JSON payload shown verbatim in the admin (audit data, photo figures) is data.
+        if self._skipping or (text[:1] in "{[" and text[-1:] in "}]" and len(text) > 1):
+            return
+        self.parts.append(data)
+
+
+# The admin's password summary shows the start of the salt and hash (算法/迭代次数/盐/哈希).
+HASH_SUMMARY = re.compile(r"(?:盐|哈希|算法)\s*[:：]?\s*\S+")
+
+
+def english_words(text: str, allowed: set[str]) -> list[str]:
+    text = DATA.sub(" ", HASH_SUMMARY.sub(" ", text))
+    return [w for w in WORD.findall(text) if w not in allowed]
+
+
+def _internal(base: str, href: str) -> str | None:
+    url = urljoin(base, href)
+    parts = urlsplit(url)
+    if parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver"):
+        return None
+    path = parts.path
+    if not path.startswith("/") or path.startswith(("/static/", "/media/", "/i18n/")):
+        return None
+    if "logout" in path or path.startswith("/admin/logout"):
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def _admin_pages() -> list[str]:
+    pages = ["/admin/"]
+    for model in admin.site._registry:
+        opts = model._meta
+        for view in ("changelist", "add"):
+            try:
+                pages.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}"))
+            except NoReverseMatch:
+                pass
+    return pages
+
+
+def _shape(url: str) -> str:
+    """One page per shape: /admin/x/7/change/ and /admin/x/8/change/ show the same words, and an
+    admin list sorted or filtered another way too."""
+    path = url.split("?")[0] if url.startswith("/admin/") else url
+    return re.sub(r"\d+", "N", path)
+
+
+def crawl(client, start: list[str], allowed: set[str]) -> dict[str, list[str]]:
+    leaks: dict[str, list[str]] = {}
+    seen, queue = set(), [(url, 0) for url in start]
+    while queue and len(seen) < MAX_PAGES_PER_ROLE + len(start):
+        url, depth = queue.pop(0)
+        if _shape(url) in seen:
+            continue
+        seen.add(_shape(url))
+        response = client.get(url)
+        if not response.get("Content-Type", "").startswith("text/html") or response.has_header("Content-Disposition"):
+            continue
+        parser = _Text()
+        parser.feed(response.content.decode())
+        words = english_words(" ".join(parser.parts), allowed)
+        if words:
+            leaks[url] = sorted(set(words))
+        if depth < MAX_DEPTH and response.status_code == 200:
+            for href in parser.links:
+                link = _internal(url, href)
+                if link and _shape(link) not in seen:
+                    queue.append((link, depth + 1))
+    return leaks
+
+
+@pytest.fixture
+def demo():
+    return seed_demo(size=0.02)
+
+
+def test_no_english_on_the_chinese_pages(client, demo):
+    student = demo.logins[-1][1]
+    # Usernames (coord_cs) are what people typed when the accounts were made: data.
+    usernames = {w for name in get_user_model().objects.values_list("username", flat=True) for w in WORD.findall(name)}
+    found = defaultdict(dict)
+    for username in (*ROLES, student):
+        client.logout()
+        assert (
+            client.post(reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD}).status_code == 302
+        )
+        # Names people gave things in the demo data (their own usernames) are data too.
+        allowed = ALLOWED | usernames
+        start = ["/", "/capture/desk/999999/", "/no-such-page/"]
+        if username == "jwc":
+            start += _admin_pages()
+        found[username] = crawl(client, start, allowed)
+    leaks = {user: pages for user, pages in found.items() if pages}
+    assert leaks == {}, "\n".join(
+        f"{user} {url}: {words}" for user, pages in leaks.items() for url, words in pages.items()
+    )
+
+
+def test_the_scan_sees_a_leak():
+    assert english_words("时段 No Slot matches the given query. 学号 S2021001 ¥17.00 CHSI", ALLOWED) == [
+        "No",
+        "Slot",
+        "matches",
+        "the",
+        "given",
+        "query",
+    ]
+    assert english_words("识别方式 student_no", ALLOWED) == ["student_no"]
