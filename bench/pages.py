@@ -58,7 +58,7 @@ def grow(campaign, students: int, *, start_index: int) -> None:
 
     scale = students / (sum(plan.HEADCOUNT.values()) + sum(plan.GRADUATES.values()))
     existing = Student.objects.filter(campaign=campaign).count()
-    seed.roster(campaign, seed.campuses(), seed.colleges(), entry_year=2023, seed=students, scale=scale)
+    seed.roster(campaign, seed.campuses(), seed.colleges(), entry_year=2023, seed=students, size=scale)
     refresh_slot_assignments(campaign=campaign)
     fresh = list(Student.objects.filter(campaign=campaign).order_by("pk")[existing:])
     fee = campaign.fee_per_person
