@@ -5,6 +5,7 @@ Times are shown in Asia/Shanghai whatever the language; only the words and order
 """
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils import dateformat, timezone
@@ -93,3 +94,9 @@ def datetime_short(value: datetime.datetime | None) -> str:
 
 def time_range(start: datetime.time, end: datetime.time) -> str:
     return f"{start:%H:%M}-{end:%H:%M}"
+
+
+def tel_href(value) -> str:
+    """The number a phone can dial from a written one: "87188626（5626）" -> "tel:87188626"; "" if none."""
+    match = re.search(r"\+?\d[\d\- ]{4,}\d", str(value or ""))
+    return "tel:" + re.sub(r"[\- ]", "", match.group(0)) if match else ""

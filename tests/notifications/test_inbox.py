@@ -82,3 +82,19 @@ def test_inbox_constant_queries(client, django_assert_max_num_queries):
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("notifications:inbox"))
+
+
+def test_links_in_messages_are_tappable_and_nothing_else_becomes_markup(client):
+    user = make_user(Role.STUDENT)
+    notify(
+        recipient=user,
+        kind="k",
+        subject=user,
+        step="1",
+        code="test.plain",
+        data={"title": "去学信网核对", "body": "请登录 https://xjxl.chsi.com.cn 核对。<b>不是粗体</b>"},
+    )
+    client.force_login(user)
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    assert '<a href="https://xjxl.chsi.com.cn" rel="nofollow">https://xjxl.chsi.com.cn</a>' in page
+    assert "&lt;b&gt;不是粗体&lt;/b&gt;" in page and "<b>不是粗体</b>" not in page

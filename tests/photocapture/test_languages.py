@@ -95,3 +95,16 @@ def test_the_english_catalogue_is_complete():
     ]
     assert untranslated == []
     assert not [e for e in entries if "#, fuzzy" in e]
+
+
+@pytest.mark.parametrize(
+    ("written", "href"),
+    [
+        ("87188626（5626）", "tel:87188626"),
+        ("0411-8765 4321", "tel:041187654321"),
+        ("+86 138 0000 0000", "tel:+8613800000000"),
+        ("于老师", ""),
+    ],
+)
+def test_a_written_phone_number_becomes_one_a_phone_can_dial(written, href):
+    assert formatting.tel_href(written) == href

@@ -374,7 +374,8 @@ def test_student_home_shows_slot_rules_and_contact(client, world):  # noqa: F811
     assert "2020年11月26日" in html and "08:30-09:50" in html
     assert "金石滩第一组" in html and "金石滩校区 大学生活动中心" in html
     assert "携带二代身份证" in html and "不得大声喧哗" in html  # Campaign.rule_lines()
-    assert "二代身份证" in html and "于老师" in html and "87188626" in html
+    assert "二代身份证" in html and "于老师" in html
+    assert '<a href="tel:87188626" data-testid="contact-phone">87188626</a>' in html  # tap to call on a phone
     assert "已采集" not in html
 
 
