@@ -311,26 +311,35 @@ def _table(kind: str, sheet: readers.RawSheet, index: int, header_cells: list, v
     footers, repeats = [], []
     # A header repeated on each printed page is the same text again in the recognised columns.
     probes = [(i, headers[i]) for i in sorted(table.columns.values())[:2]]
+    (probe1, title1), (probe2, title2) = probes if len(probes) == 2 else ((None, None), (None, None))
     for i in range(index + 1, len(sheet.rows)):
-        cells = sheet.rows[i]  # cleaned in place: the sheet is ours and read once
-        for j, value in enumerate(cells):
-            # The hot loop of every import: most cells need nothing, so only those that might are passed on.
-            if value.__class__ is str and value[:1] in _NEEDS_CLEANING:
-                cells[j] = clean_cell(value)
+        # The hot loop of every import: most cells need nothing, so only those that might are passed
+        # on, in one comprehension (cheaper than an indexed loop). The sheet is ours and read once.
+        cells = sheet.rows[i] = [
+            clean_cell(v) if v.__class__ is str and v[:1] in _NEEDS_CLEANING else v for v in sheet.rows[i]
+        ]
         if len(cells) < width:
             cells.extend([None] * (width - len(cells)))
-        first = next((v for v in cells if v is not None and (not isinstance(v, str) or v.strip())), None)
-        if first is None:
-            continue
+        # The first non-blank cell; almost always the row's first cell, tested without a generator.
+        first = cells[0] if cells else None
+        if first is None or (isinstance(first, str) and not first.strip()):
+            first = next((v for v in cells if v is not None and (not isinstance(v, str) or v.strip())), None)
+            if first is None:
+                continue
         number = sheet.first_row + i
-        if isinstance(first, str):
+        # Every footer word is Chinese: a pure-ASCII first cell (a student number) is never one.
+        if isinstance(first, str) and not first.isascii():
             text = plain(first)
             if _FOOTER.match(text) or _COUNT_FOOTER.match(text):
                 footers.append(number)
                 continue
-        if len(probes) == 2 and all(isinstance(cells[c], str) and cells[c].strip() == t for c, t in probes):
-            repeats.append(number)
-            continue
+        if probe1 is not None:
+            cell = cells[probe1]
+            if isinstance(cell, str) and cell.strip() == title1:
+                cell = cells[probe2]
+                if isinstance(cell, str) and cell.strip() == title2:
+                    repeats.append(number)
+                    continue
         table.rows.append((number, cells))
     if footers:
         table.notices.append(

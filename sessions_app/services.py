@@ -46,17 +46,26 @@ def match_slots(audiences: list[Audience], *, college_id, campus_id, level) -> s
     return slots
 
 
+def campaign_audiences(campaign: Campaign) -> list[Audience]:
+    return list(Audience.objects.filter(slot__group__campaign=campaign))
+
+
+def derived_slot(audiences: list[Audience], *, college_id, campus_id, level) -> tuple[int | None, str]:
+    """(the slot a student of this kind is derived to, or None; the slot status that goes with it)."""
+    slots = match_slots(audiences, college_id=college_id, campus_id=campus_id, level=level)
+    derived = next(iter(slots)) if len(slots) == 1 else None
+    return derived, {0: SlotStatus.UNMATCHED, 1: SlotStatus.MATCHED}.get(len(slots), SlotStatus.AMBIGUOUS)
+
+
 def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
     """Derive every student's slot from the audiences; one UPDATE per kind of student."""
-    audiences = list(Audience.objects.filter(slot__group__campaign=campaign))
+    audiences = campaign_audiences(campaign)
     students = Student.objects.filter(campaign=campaign)
     kinds = students.order_by().values_list("college_id", "campus_id", "level").distinct()
     summary = SlotAssignmentSummary()
     with transaction.atomic():
         for college_id, campus_id, level in kinds:
-            slots = match_slots(audiences, college_id=college_id, campus_id=campus_id, level=level)
-            derived = next(iter(slots)) if len(slots) == 1 else None
-            status = {0: SlotStatus.UNMATCHED, 1: SlotStatus.MATCHED}.get(len(slots), SlotStatus.AMBIGUOUS)
+            derived, status = derived_slot(audiences, college_id=college_id, campus_id=campus_id, level=level)
             same_kind = students.filter(college_id=college_id, level=level, campus_id=campus_id)
             # Only rows that change are written: a re-import of 20,000 unchanged students writes nothing here.
             already = Q(derived_slot_id=derived, assigned_slot_id=derived, slot_status=status)

@@ -5,6 +5,7 @@ the staff page's preview and the command's --dry-run see exactly what an import 
 """
 
 import datetime
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -523,12 +524,14 @@ def _duplicates(number, student_no, raw, values, parsed, plan: _Plan, seen: _See
 
 def _parse_rows(table, plan: _Plan, result: ParsedRoster, progress=None) -> None:
     positions = list(table.columns.values())
+    # The row's cells in the recognised columns, as a tuple, in C (itemgetter of one index returns a value).
+    pick = operator.itemgetter(*positions) if len(positions) > 1 else (lambda cells: (cells[positions[0]],))
     seen = _Seen()
     total = len(table.rows)
     for done, (number, cells) in enumerate(table.rows, start=1):
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, total)
-        raw = tuple(cells[i] for i in positions)
+        raw = pick(cells)
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
             continue
         result.data_rows += 1

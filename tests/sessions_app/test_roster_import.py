@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import AuditEvent
 from sessions_app.models import Level, SlotStatus, Student
 from sessions_app.roster.services import import_roster
+from sessions_app.services import refresh_slot_assignments
 from tests.factories import make_audience, make_campaign, make_slot, make_student
 
 from .test_roster_support import HEADER, build_world, id_for, student_row, write_xlsx
@@ -156,6 +157,9 @@ def test_slots_are_assigned_after_the_import(world, tmp_path):
         "2017000002": (shuangd.pk, SlotStatus.MATCHED),
         "2017000003": (None, SlotStatus.UNMATCHED),
     }
+    # The import writes new students with their slot: the campaign-wide refresh has nothing to change.
+    refresh_slot_assignments(campaign=world.campaign)
+    assert {s.student_no: (s.assigned_slot_id, s.slot_status) for s in Student.objects.all()} == slots
 
 
 def test_moving_campus_on_reimport_moves_the_slot(world, tmp_path):
