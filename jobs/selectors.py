@@ -57,9 +57,10 @@ def _describe(error: dict) -> str:
     return where + str(error.get("message") or error.get("code", ""))
 
 
-def follow_up(job: Job) -> dict | None:
+def follow_up(job: Job, user) -> dict | None:
+    """What the job's page offers next; only to the one who started it (an import is theirs to confirm)."""
     kind = get_kind(job.kind)
-    if kind is None or kind.follow_up is None or job.status != JobStatus.DONE:
+    if kind is None or kind.follow_up is None or job.status != JobStatus.DONE or job.owner_id != user.pk:
         return None
     return kind.follow_up(job)
 

@@ -36,7 +36,7 @@ def job_detail(request, job_id: int):
             "error_count": len(job.errors),
             "errors_hidden": max(0, len(job.errors) - selectors.ERRORS_SHOWN),
             "counts": selectors.count_lines(job),
-            "follow_up": selectors.follow_up(job),
+            "follow_up": selectors.follow_up(job, request.user),
             "labels": {"failed": _("连接中断，正在重试…")},
         },
     )

@@ -12,15 +12,17 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 import jobs.services
+from accounts.models import Role
 from jobs.models import Job, JobStatus
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Student
+from tests.factories import make_user
 
 from .test_roster_support import build_world
 
@@ -140,6 +142,11 @@ def test_a_20000_row_roster_is_checked_and_imported_as_jobs_with_progress(
     assert "新增：<strong>20000</strong>" in page and "更新：<strong>0</strong>" in page
     confirm_url = reverse("roster:confirm_job", args=[job_id])
     assert confirm_url in page and "确认导入" in page
+    # Another staff member sees the job (staff see every job) but cannot confirm someone else's import.
+    other = Client()
+    other.force_login(make_user(Role.STAFF))
+    assert confirm_url not in other.get(reverse("jobs:detail", args=[job_id])).content.decode()
+    assert other.post(confirm_url).status_code == 404
 
     # Confirm: the import is a job of its own; a second click lands on it.
     with TestCase.captureOnCommitCallbacks() as queued:
