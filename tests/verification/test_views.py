@@ -368,3 +368,14 @@ def test_remind_now_stays_inside_the_coordinators_colleges(client, campaign, col
     assert list(Notification.objects.values_list("student__name", flat=True)) == ["本院"]
     client.force_login(make_user(Role.STUDENT))
     assert client.post(reverse("verification:remind_unconfirmed")).status_code == 403
+
+
+def test_the_students_own_reports_come_right_after_their_state(client, campaign, student_factory):
+    student = student_factory()
+    _captured_today_minus(student, 3)
+    user = _student_user(student)
+    _report(campaign, student)
+    client.force_login(user)
+    page = client.get(reverse("verification:index")).content.decode()
+    assert page.index("还剩 37 天") < page.index('id="my-reports"') < page.index('id="report"')
+    assert page.index("我的反馈") < page.index("照片或信息出错")
