@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from accounts import formatting
 from accounts.audit import describe
 from accounts.models import AuditEvent
 
@@ -276,4 +277,4 @@ def slot_label_with_audiences(slot: Slot) -> str:
 
 
 def slot_label(slot: Slot) -> str:
-    return f"{slot.group.name} {slot.date:%m月%d日} {slot.time_range()} {slot.group.location}"
+    return f"{slot.group.name} {formatting.date_short(slot.date)} {slot.time_range()} {slot.group.location}"

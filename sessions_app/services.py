@@ -168,7 +168,9 @@ class CaptureResult:
             }
         if self.expected_slot is not None:
             slot = self.expected_slot
-            data["expected_slot"] = f"{slot.group.name} {slot.date:%m月%d日} {slot.time_range()} {slot.group.location}"
+            data["expected_slot"] = (
+                f"{slot.group.name} {formatting.date_short(slot.date)} {slot.time_range()} {slot.group.location}"
+            )
         if self.capture is not None:
             data["captured_at"] = timezone.localtime(self.capture.captured_at).strftime("%H:%M:%S")
         return data
