@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from capture_day.demo.run import seed_demo
 from fees.models import Remittance
+from sessions_app.idcard import make_id_number
 from sessions_app.models import Campaign, Capture, Slot, Student
 from tests.browser import logged_in_page
+from tests.intake import shapes
 from verification.models import ProblemReport, ReportStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -104,6 +106,8 @@ def test_the_operator_swipes_and_takes_back_a_wrong_card(browser, live_server, d
     page = logged_in_page(browser, live_server, user("desk_jst1"))
     page.goto(live_server.url + reverse("capture_day:desk_index"))
     page.click(f"a[href='{reverse('capture_day:desk', args=[later.pk])}']")
+    # The desk takes a card once its page is ready (its roster digest loaded, the input focused).
+    expect(page.locator("#desk")).to_have_attribute("data-digest", "ready")
     page.keyboard.type(student.student_no)
     page.keyboard.press("Enter")
     expect(page.locator("#result [data-field=title]")).to_have_text("采集成功")
@@ -118,7 +122,7 @@ def test_the_operator_swipes_and_takes_back_a_wrong_card(browser, live_server, d
     expect(page.locator("#recent li").first).to_contain_text("已撤销：刷错卡：同学代刷")
 
 
-def test_staff_create_next_years_campaign_and_watch_a_college(browser, live_server, demo):
+def test_staff_create_next_years_campaign_and_watch_a_college(browser, live_server, demo, tmp_path):
     from playwright.sync_api import expect
 
     campaign = demo.current.campaign
@@ -133,6 +137,32 @@ def test_staff_create_next_years_campaign_and_watch_a_college(browser, live_serv
     first_day = Slot.objects.filter(group__campaign=new).order_by("date").first().date
     assert first_day - timezone.localdate() in (datetime.timedelta(days=364), datetime.timedelta(days=365))
     assert Slot.objects.filter(group__campaign=new).count() == 14
+
+    # ... and import the new year's roster into it from that page, as a registrar's export.
+    roster = tmp_path / "2022届学生名单.xlsx"
+    roster.write_bytes(
+        shapes.xlsx(
+            [
+                ["学号", "姓名", "身份证号", "学院", "班级", "层次"],
+                *(
+                    [f"2018{n:06d}", name, make_id_number(area="210202", birth=datetime.date(2000, 1, n), sequence=n),
+                     college, "经管1801", "本科"]
+                    for n, (name, college) in enumerate(
+                        [("新生甲", "经济管理学院"), ("新生乙", "经济管理学院"), ("新生丙", "计算机科学与工程学院")],
+                        start=1,
+                    )
+                ),
+            ],
+            before=[["2022届毕业生图像采集名单"]],
+        )
+    )  # fmt: skip
+    page.set_input_files("input[type=file]", str(roster))
+    page.click("button:has-text('上传并预览')")
+    page.click("button:has-text('确认导入')")
+    expect(page.locator("main")).to_contain_text("已导入“2022届学生名单.xlsx”")
+    imported = Student.objects.filter(campaign=new).order_by("student_no")
+    assert [s.name for s in imported] == ["新生甲", "新生乙", "新生丙"]
+    assert all(s.assigned_slot_id for s in imported)  # placed in the new year's slots by the rules
 
     page.goto(live_server.url + reverse("sessions_app:staff_overview") + f"?campaign={campaign.code}")
     page.click("table >> text=经济管理学院")
