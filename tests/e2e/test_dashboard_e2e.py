@@ -31,6 +31,7 @@ def test_the_staff_dashboard_moves_within_three_seconds_of_a_swipe(browser, live
 
     desk = logged_in_page(browser, live_server, operator)  # another browser context: its own session
     desk.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
+    expect(desk.locator("#desk")).to_have_attribute("data-digest", "ready")  # ready for a card
     desk.keyboard.type(student.id_number)
     desk.keyboard.press("Enter")
     expect(desk.locator("#result [data-field=title]")).to_have_text("采集成功")

@@ -35,6 +35,7 @@ def test_operator_swipes_at_the_desk(browser, live_server, desk_setup):
     slot, student, operator = desk_setup
     page = logged_in_page(browser, live_server, operator)
     page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
+    expect(page.locator("#desk")).to_have_attribute("data-digest", "ready")  # ready for a card
     code = page.locator("#swipe-code")
     expect(code).to_be_focused()
     panel = page.locator("#result")
@@ -79,6 +80,7 @@ def test_focus_returns_to_the_input(browser, live_server, desk_setup):
     slot, _student, operator = desk_setup
     page = logged_in_page(browser, live_server, operator)
     page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
+    expect(page.locator("#desk")).to_have_attribute("data-digest", "ready")  # ready for a card
     page.locator(".desk-counts").click()
     expect(page.locator("#swipe-code")).to_be_focused()
 
@@ -89,6 +91,7 @@ def test_a_failed_send_is_kept_and_sent_again(browser, live_server, desk_setup):
     slot, student, operator = desk_setup
     page = logged_in_page(browser, live_server, operator)
     page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
+    expect(page.locator("#desk")).to_have_attribute("data-digest", "ready")  # ready for a card
     page.route("**/swipe/", lambda route: route.abort())
     page.keyboard.type(student.id_number)
     page.keyboard.press("Enter")
@@ -110,6 +113,7 @@ def test_staff_undoes_a_swipe_from_the_recent_list(browser, live_server, desk_se
     staff = make_user(Role.STAFF)
     page = logged_in_page(browser, live_server, staff)
     page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
+    expect(page.locator("#desk")).to_have_attribute("data-digest", "ready")  # ready for a card
     page.keyboard.type(student.id_number)
     page.keyboard.press("Enter")
     expect(page.locator("#count-captured")).to_have_text("1")

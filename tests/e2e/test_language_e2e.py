@@ -51,6 +51,7 @@ def test_desk_switches_to_english_and_its_script_speaks_english(browser, live_se
     monkeypatch.setattr("capture_day.services.desk_today", lambda: slot.date)
     page = logged_in_page(browser, live_server, operator)
     page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
+    expect(page.locator("#desk")).to_have_attribute("data-digest", "ready")  # ready for a card
     page.get_by_role("button", name="English").click()
     expect(page.locator("#swipe-code")).to_be_focused()
     expect(page.get_by_text("Recent swipes")).to_be_visible()
