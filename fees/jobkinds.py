@@ -13,6 +13,7 @@ from jobs.models import Job
 from jobs.registry import Outcome, register
 from sessions_app.models import Campaign
 
+from .import_messages import MESSAGES
 from .payment_import import LIMITS, import_payments
 from .services import FeeError
 
@@ -37,7 +38,13 @@ def start_import(*, upload, campaign: Campaign, user) -> Job:
     return imports.start_import(kind=IMPORT, staged=staged, campaign_id=campaign.pk, user=user)
 
 
-@register(IMPORT, title=_("批量导入缴费"), counts=COUNTS)
+@register(
+    IMPORT,
+    title=_("批量导入缴费"),
+    counts=COUNTS,
+    describe_error=imports.describer(MESSAGES),
+    render_file=imports.error_file(ERRORS_FILE, MESSAGES),
+)
 def run_import(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
     try:
@@ -53,16 +60,10 @@ def run_import(job: Job, progress) -> Outcome:
         except FeeError as exc:
             raise imports.file_error(exc) from None
         if not result.ok:
-            raise imports.rejected("rejected", result.errors, table=result.table, file_name=str(ERRORS_FILE))
+            raise imports.rejected("rejected", result.errors, table=result.table)
     finally:
         imports.discard(job)
     counts = {"rows": result.rows, "created": result.created, "replayed": result.replayed}
     # Money as its decimal text: a count is an int, a sum of yuan is not.
     counts["total"] = f"{result.total:.2f}"
-    return Outcome(counts=counts, errors=[imports.error_dict(n) for n in _notices(result)])
-
-
-def _notices(result):
-    from intake import RowError
-
-    return [RowError(None, None, n.code, n.message) for n in result.notices]
+    return Outcome(counts=counts, errors=[imports.error_dict(n.as_error()) for n in result.notices])

@@ -21,6 +21,7 @@ from intake.text import plain
 from sessions_app.models import Campaign, Student
 from sessions_app.scope import visible_students
 
+from .import_messages import MESSAGES, payment_error
 from .models import ZERO, Method
 from .services import FeeError, _Rollback, parse_amount, post_payment
 
@@ -91,6 +92,13 @@ def _text(value) -> str:
     return plain(value)
 
 
+class _BadDate(ValueError):
+    def __init__(self, code: str, value: str):
+        super().__init__(code)
+        self.code = code
+        self.value = value
+
+
 def _parse_date(value) -> datetime.datetime:
     if isinstance(value, datetime.datetime):
         moment = value
@@ -106,49 +114,44 @@ def _parse_date(value) -> datetime.datetime:
             except ValueError:
                 continue
         if moment is None:
-            raise ValueError(_("日期“%(value)s”无法识别，请写成 2020-11-20") % {"value": str(value)[:20]})
+            raise _BadDate("date_unknown", str(value)[:20])
         if fmt == "%Y-%m-%d":
             moment = moment.replace(hour=12)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     if moment > timezone.now() + datetime.timedelta(days=1):
-        raise ValueError(_("日期 %(value)s 在未来") % {"value": moment.strftime("%Y-%m-%d")})
+        raise _BadDate("date_future", moment.strftime("%Y-%m-%d"))
     return moment
 
 
 def _check_row(table, number: int, cells: list) -> tuple[_Row | None, list[RowError]]:
     errors: list[RowError] = []
 
-    def bad(key: str, code: str, message: str) -> None:
-        errors.append(RowError(number, table.title(key, VOCABULARY), code, message))
+    def bad(key: str, code: str, **params) -> None:
+        errors.append(MESSAGES.error(number, table.title(key, VOCABULARY), code, **params))
 
     student_no = _text(table.cell(cells, "student_no"))
     if not student_no:
-        bad("student_no", "student_no_empty", _("学号为空"))
+        bad("student_no", "student_no_empty")
     amount = None
     try:
         amount = parse_amount(table.cell(cells, "amount"))
     except FeeError as exc:
-        bad("amount", exc.code, exc.message)
+        errors.append(payment_error(number, table.title("amount", VOCABULARY), exc))
     method_text = _text(table.cell(cells, "method"))
     method = METHOD_NAMES.get(method_text)
     if method is None:
-        bad(
-            "method",
-            "method_unknown",
-            _("“%(value)s”不是可用的方式，应为 现金、微信、支付宝、银行转账 或 校园统一支付平台")
-            % {"value": method_text[:20]},
-        )
+        bad("method", "method_unknown", value=method_text[:20])
     note = str(table.cell(cells, "note") or "").strip()
     if len(note) > 200:
-        bad("note", "note_too_long", _("备注最多 200 字"))
+        bad("note", "note_too_long")
     occurred_at = None
     raw_date = table.cell(cells, "date")
     if raw_date not in (None, ""):
         try:
             occurred_at = _parse_date(raw_date)
-        except ValueError as exc:
-            bad("date", "date_invalid", str(exc))
+        except _BadDate as exc:
+            bad("date", exc.code, value=exc.value)
     if errors:
         return None, errors
     return _Row(number, student_no, amount, method, note, occurred_at), errors
@@ -203,14 +206,7 @@ def import_payments(
     for row in rows:
         # One answer for "not on the roster" and "another college's": the import is no roster oracle.
         if row.student_no not in students or row.student_no not in visible:
-            errors.append(
-                RowError(
-                    row.number,
-                    column,
-                    "student_unknown",
-                    _("在你负责的学院中没有学号 %(no)s") % {"no": row.student_no},
-                )
-            )
+            errors.append(MESSAGES.error(row.number, column, "student_unknown", no=row.student_no))
     if errors:
         result.errors = sorted_errors(errors)
         return result
@@ -233,7 +229,7 @@ def import_payments(
                         occurred_at=row.occurred_at,
                     )
                 except FeeError as exc:
-                    errors.append(RowError(row.number, amount_column, exc.code, exc.message))
+                    errors.append(payment_error(row.number, amount_column, exc))
                     continue
                 if posted.created:
                     result.created += 1

@@ -127,7 +127,9 @@ def _check_poster(actor, student: Student) -> None:
         raise FeeError(_("你的角色不能登记费用"), "role_forbidden")
     if not visible_students(actor).filter(pk=student.pk).exists():
         raise FeeError(
-            _("学号 %(no)s 不属于你负责的学院，不能为其登记费用") % {"no": student.student_no}, "out_of_scope"
+            _("学号 %(no)s 不属于你负责的学院，不能为其登记费用") % {"no": student.student_no},
+            "out_of_scope",
+            {"no": student.student_no},
         )
 
 

@@ -1,5 +1,6 @@
 """Problems as data: a code and parameters, with the message built from them for display."""
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -8,13 +9,51 @@ from django.utils.translation import gettext as _
 class IntakeError(Exception):
     """The file as a whole cannot be read; `message` is for the user, `code` for programs."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, params: dict | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.params = params or {}
 
     def __str__(self) -> str:
         return self.message
+
+
+class Messages:
+    """The words of an importer's codes, in one place: code -> template, rendered when shown.
+
+    A template is a lazy translation formatted with the error's params, or a callable
+    params -> str for plurals and sentences put together from parts. `base` holds codes
+    shared with other importers (the intake's own, an ID number's). Errors and notices keep
+    (code, params) and this object; their `message` is built in the language of the moment.
+    """
+
+    def __init__(self, templates: Mapping[str, object], *, base: "Messages | tuple[Messages, ...]" = ()):
+        self.templates = dict(templates)
+        for other in base if isinstance(base, tuple) else (base,):
+            for code, template in other.templates.items():
+                self.templates.setdefault(code, template)
+
+    def render(self, code: str, params: Mapping | None = None) -> str | None:
+        """The words for (code, params); None for a code this importer does not know."""
+        template = self.templates.get(code)
+        if template is None:
+            return None
+        params = dict(params or {})
+        try:
+            return template(params) if callable(template) else str(template) % params
+        except (KeyError, TypeError, ValueError):
+            return None  # params of an older shape: the caller falls back
+
+    def text(self, code: str, params: Mapping | None = None, *, legacy: str = "") -> str:
+        """The words, else the message an older job stored (legacy), else the code itself."""
+        return self.render(code, params) or legacy or code
+
+    def error(self, row: int | None, column: str | None, code: str, /, **params) -> "RowError":
+        return RowError(row, column, code, params, self)
+
+    def notice(self, code: str, /, *, rows: tuple[int, ...] = (), **params) -> "Notice":
+        return Notice(code, params, rows, self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +63,12 @@ class RowError:
     row: int | None
     column: str | None
     code: str
-    message: str
+    params: dict = field(default_factory=dict, hash=False)
+    words: Messages | Callable | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def message(self) -> str:
+        return self.words.text(self.code, self.params) if self.words is not None else self.code
 
     @property
     def reason(self) -> str:  # the older name the roster templates use
@@ -51,8 +95,17 @@ class Notice:
     """Something the intake did that the clerk should know (sheet chosen, footer skipped...)."""
 
     code: str
-    message: str
+    params: dict = field(default_factory=dict, hash=False)
     rows: tuple[int, ...] = field(default=())
+    words: Messages | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def message(self) -> str:
+        return self.words.text(self.code, self.params) if self.words is not None else self.code
+
+    def as_error(self) -> RowError:
+        """The notice among an import's warnings (a file-level row error with the same words)."""
+        return RowError(None, None, self.code, self.params, self.words)
 
     def __str__(self) -> str:
         return self.message

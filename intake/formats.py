@@ -91,9 +91,9 @@ def sniff(data: bytes) -> str:
 
 
 def mismatch_notice(kind: str, filename: str) -> str | None:
-    """A sentence when the extension says something else than the content, else None."""
+    """The file name's extension when it says something else than the content, else None."""
     ext = extension_of(filename)
     expected = {"xlsx": XLSX, "xlsm": XLSX, "xls": XLS, "csv": CSV, "txt": CSV, "ods": ODS, "htm": HTML, "html": HTML}
     if not ext or expected.get(ext) == kind:
         return None
-    return _("文件名是 .%(ext)s，但内容实际是%(kind)s：已按%(kind)s读取") % {"ext": ext, "kind": describe(kind)}
+    return ext

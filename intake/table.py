@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from . import formats, readers
 from .errors import IntakeError, Notice
 from .guards import Limits, check_size
+from .messages import INTAKE
 from .text import clean_cell, header_code, normalize_header, plain
 
 HEADER_SEARCH_ROWS = 20
@@ -152,14 +153,12 @@ def open_table(source: Source, *, vocabulary: Vocabulary, filename: str = "", li
     notices = []
     mismatch = formats.mismatch_notice(kind, filename or (str(source) if isinstance(source, str | Path) else ""))
     if mismatch:
-        notices.append(Notice("format_mismatch", mismatch))
+        notices.append(INTAKE.notice("format_mismatch", ext=mismatch, kind=kind))
     book = readers.read(data, kind, limits, sheet_filter=lambda name, visible: visible and not _is_instructions(name))
     table = _locate(book, vocabulary)
     table.notices[:0] = notices
     if book.encoding and book.encoding not in ("utf-8", "utf-8-sig"):
-        table.notices.append(
-            Notice("encoding", _("按 %(encoding)s 编码读取了这个文本文件") % {"encoding": book.encoding.upper()})
-        )
+        table.notices.append(INTAKE.notice("encoding", encoding=book.encoding.upper()))
     table.encoding = book.encoding
     return table
 
@@ -251,15 +250,11 @@ def _locate(book: readers.RawBook, vocabulary: Vocabulary) -> Table:
     sheet, (index, _score_value, header_cells) = found
     table = _table(book.kind, sheet, index, header_cells, vocabulary)
     if len([s for s in book.sheets if s.visible]) > 1 or skipped_hidden:
-        table.notices.insert(0, Notice("sheet_chosen", _("读取了工作表“%(name)s”") % {"name": sheet.name}))
+        table.notices.insert(0, INTAKE.notice("sheet_chosen", name=sheet.name))
     if skipped_hidden:
-        table.notices.append(
-            Notice("sheet_hidden", _("跳过了隐藏的工作表：%(names)s") % {"names": "、".join(skipped_hidden)})
-        )
+        table.notices.append(INTAKE.notice("sheet_hidden", names=list(skipped_hidden)))
     if skipped_instructions:
-        table.notices.append(
-            Notice("sheet_instructions", _("跳过了说明工作表：%(names)s") % {"names": "、".join(skipped_instructions)})
-        )
+        table.notices.append(INTAKE.notice("sheet_instructions", names=list(skipped_instructions)))
     missing = _missing(vocabulary, header_cells)
     if missing:
         raise IntakeError(
@@ -304,9 +299,7 @@ def _table(kind: str, sheet: readers.RawSheet, index: int, header_cells: list, v
             table.columns[f.key] = position
             table.titles[f.key] = title
     if table.unknown:
-        table.notices.append(
-            Notice("columns_ignored", _("以下列不需要，已忽略：%(names)s") % {"names": "、".join(table.unknown)})
-        )
+        table.notices.append(INTAKE.notice("columns_ignored", names=list(table.unknown)))
     width = len(headers)
     footers, repeats = [], []
     # A header repeated on each printed page is the same text again in the recognised columns.
@@ -342,20 +335,7 @@ def _table(kind: str, sheet: readers.RawSheet, index: int, header_cells: list, v
                     continue
         table.rows.append((number, cells))
     if footers:
-        table.notices.append(
-            Notice(
-                "footer_skipped",
-                _("第 %(rows)s 行是表尾（如制表人、打印日期、合计），没有当作数据读取")
-                % {"rows": "、".join(map(str, footers[:10]))},
-                tuple(footers),
-            )
-        )
+        table.notices.append(INTAKE.notice("footer_skipped", rows=tuple(footers), lines=footers[:10]))
     if repeats:
-        table.notices.append(
-            Notice(
-                "header_repeated",
-                _("第 %(rows)s 行重复了表头，已跳过") % {"rows": "、".join(map(str, repeats[:10]))},
-                tuple(repeats),
-            )
-        )
+        table.notices.append(INTAKE.notice("header_repeated", rows=tuple(repeats), lines=repeats[:10]))
     return table

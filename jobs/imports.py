@@ -10,19 +10,23 @@ refused it); a check whose "confirm" is never clicked leaves it to the staging s
 
 import hashlib
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
 
 from intake import staging
-from intake.errors import RowError
+from intake.errors import Messages, RowError
 from intake.estimate import estimate_rows
 from intake.workbooks import error_workbook
 
 from .models import Job
 from .registry import JobRejected
+from .selectors import where
 from .services import start_job
 
 
@@ -123,19 +127,70 @@ def follow_up_pending(check: Job) -> bool:
 
 
 def error_dict(error: RowError) -> dict:
-    """A row error as a job stores it: where, its code, and its message in the starter's language."""
-    return {"row": error.row, "column": error.column, "code": error.code, "message": error.message}
+    """A row error as a job stores it: where, its code and params; words are built when shown."""
+    column = str(error.column) if error.column is not None else None
+    return {"row": error.row, "column": column, "code": error.code, "params": dict(error.params)}
 
 
-def rejected(code: str, errors, *, table=None, file_name: str = "") -> JobRejected:
-    """Refusal of the whole file: every error kept, and the bad rows as a workbook when there is a table."""
+def describer(messages: Messages):
+    """The kind's describe_error: a stored error in the reader's language (importer's Messages).
+
+    Rows stored before errors kept params carry their text in the starter's language under
+    "message"; they are shown as written unless their code needs no params.
+    """
+
+    def describe(stored: dict) -> str:
+        text = messages.render(stored.get("code", ""), stored.get("params") or {})
+        return where(stored) + (text or str(stored.get("message") or stored.get("code", "")))
+
+    return describe
+
+
+def rejected(code: str, errors, *, table=None) -> JobRejected:
+    """Refusal of the whole file: every error kept, and the bad rows' cells for the error workbook.
+
+    The workbook itself is built when downloaded (error_file), in the reader's language.
+    """
     errors = list(errors)
     file = None
-    if table is not None and errors and file_name:
-        file = (file_name, io.BytesIO(error_workbook(table, errors)))
+    if table is not None and errors:
+        bad = {e.row for e in errors if e.row is not None}
+        rows = [[number, cells[: len(table.headers)]] for number, cells in table.rows if number in bad]
+        data = {"headers": [str(h) for h in table.headers], "rows": rows}
+        file = (BAD_ROWS_FILE, io.BytesIO(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).encode()))
     return JobRejected(code, [error_dict(e) for e in errors], file=file)
+
+
+# The stored file of a rejected import: its bad rows as data (JSON), not a finished workbook.
+BAD_ROWS_FILE = "bad-rows.json"
+
+
+def error_file(name, messages: Messages):
+    """The kind's render_file: (download name, a builder of the error workbook) for a rejected import.
+
+    None for a job whose file is something else (a workbook stored before the rows were kept as data).
+    """
+
+    def render(job) -> tuple[str, object] | None:
+        if job.file_name != BAD_ROWS_FILE:
+            return None
+
+        def build() -> bytes:
+            with job.file.open("rb") as stored:
+                data = json.load(stored)
+            table = SimpleNamespace(headers=data["headers"], rows=[(r[0], r[1]) for r in data["rows"]])
+            errors = [
+                RowError(e.get("row"), e.get("column"), e.get("code", ""), e.get("params") or {}, messages)
+                for e in job.errors
+            ]
+            return error_workbook(table, errors)
+
+        return str(name), build
+
+    return render
 
 
 def file_error(exc) -> JobRejected:
     """The file itself unreadable (intake.IntakeError and its aliases: code + message)."""
+    # Still the intake's words in the starter's language: whole-file refusals carry no params yet.
     return JobRejected("rejected", [{"row": None, "column": None, "code": exc.code, "message": exc.message}])

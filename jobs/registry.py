@@ -56,6 +56,9 @@ class JobKind:
     # What the finished job's page offers next (an import's "confirm" after its check), or None:
     # follow_up(job) -> {"url": POST target, "label": button text} | None.
     follow_up: Callable | None = None
+    # The job's download built when asked, in the reader's language: render_file(job) ->
+    # (download name, build() -> bytes), or None to serve the stored file as it is.
+    render_file: Callable | None = None
 
 
 _REGISTRY: dict[str, JobKind] = {}
@@ -69,6 +72,7 @@ def register(
     counts: dict | None = None,
     describe_error: Callable | None = None,
     follow_up: Callable | None = None,
+    render_file: Callable | None = None,
 ):
     def decorator(func):
         _REGISTRY[name] = JobKind(
@@ -78,6 +82,7 @@ def register(
             count_labels=counts if counts is not None else {},
             describe_error=describe_error,
             follow_up=follow_up,
+            render_file=render_file,
         )
         return func
 

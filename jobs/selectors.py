@@ -47,14 +47,31 @@ def error_lines(job: Job, *, limit: int = ERRORS_SHOWN) -> list[str]:
 
 
 def _describe(error: dict) -> str:
-    where = ""
-    if error.get("row"):
-        where = _("第 %(row)s 行") % {"row": error["row"]}
-        if error.get("column"):
-            where += _("，%(column)s 列") % {"column": error["column"]}
-        where += _("：")
-    # An import's row error carries the message it was written with (in its starter's language).
-    return where + str(error.get("message") or error.get("code", ""))
+    # A kind without its own describe_error: its error's stored words, else its code.
+    return where(error) + str(error.get("message") or error.get("code", ""))
+
+
+def where(stored: dict) -> str:
+    """'第 3 行，学号 列：' for a stored row error, '' for one about the whole file."""
+    if not stored.get("row"):
+        return ""
+    text = _("第 %(row)s 行") % {"row": stored["row"]}
+    if stored.get("column"):
+        text += _("，%(column)s 列") % {"column": stored["column"]}
+    return text + _("：")
+
+
+def download(job: Job) -> tuple[str, object] | None:
+    """(name, build) when the kind builds the job's file on download; None: serve the stored file."""
+    kind = get_kind(job.kind)
+    if not job.file or kind is None or kind.render_file is None:
+        return None
+    return kind.render_file(job)
+
+
+def file_label(job: Job) -> str:
+    built = download(job)
+    return built[0] if built else job.file_name
 
 
 def follow_up(job: Job, user) -> dict | None:

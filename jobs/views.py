@@ -1,5 +1,7 @@
 """A job's page (survives a reload: it is the job's own URL), its polled status, its file."""
 
+import io
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
@@ -37,6 +39,7 @@ def job_detail(request, job_id: int):
             "errors_hidden": max(0, len(job.errors) - selectors.ERRORS_SHOWN),
             "counts": selectors.count_lines(job),
             "follow_up": selectors.follow_up(job, request.user),
+            "file_label": selectors.file_label(job) if job.file else "",
             "labels": {"failed": _("连接中断，正在重试…")},
         },
     )
@@ -55,6 +58,10 @@ def job_file(request, job_id: int):
     job = _job_or_404(request, job_id)
     if not job.file:
         raise Http404(_("这个任务没有可下载的文件"))
+    built = selectors.download(job)
+    if built is not None:
+        name, build = built
+        return FileResponse(io.BytesIO(build()), as_attachment=True, filename=name)
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name or job.file.name)
 
 

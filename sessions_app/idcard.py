@@ -12,7 +12,9 @@ import operator
 import re
 import unicodedata
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from intake.errors import Messages
 
 ID_LENGTH = 18
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -21,7 +23,38 @@ _FLOAT_SHAPE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 
 
 class InvalidIdNumber(ValueError):
-    pass
+    """Why a value is no ID number: a code and params; the words come from MESSAGES when shown."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        return MESSAGES.text(self.code, self.params)
+
+
+MESSAGES = Messages(
+    {
+        "id_float": gettext_lazy(
+            "身份证号存成了数字格式，Excel 已把后几位变成 0 或科学计数法（%(shown)s），无法恢复："
+            "请把该列设为文本格式后重新填写"
+        ),
+        "id_int": gettext_lazy(
+            "身份证号存成了数字格式，Excel 只保留 15 位有效数字，末尾几位可能已丢失：请把该列设为文本格式后重新填写"
+        ),
+        "id_empty": gettext_lazy("身份证号为空"),
+        "id_scientific": gettext_lazy(
+            "身份证号是科学计数法（%(text)s），Excel 已丢失末尾几位，无法恢复：请把该列设为文本格式后重新填写"
+        ),
+        "id_first_generation": gettext_lazy("这是 15 位的一代身份证号：请填写 18 位的二代身份证号"),
+        "id_length": gettext_lazy("身份证号应为 18 位，这里是 %(n)s 位"),
+        "id_shape": gettext_lazy("身份证号前 17 位必须是数字，最后一位是数字或 X"),
+        "id_birth_missing": gettext_lazy("身份证号中的出生日期 %(date)s 不存在"),
+        "id_birth_unlikely": gettext_lazy("身份证号中的出生日期 %(date)s 不合理"),
+        "id_check": gettext_lazy("身份证号校验位错误：最后一位应为 %(expected)s，这里是 %(given)s，请核对是否录错"),
+    }
+)
 
 
 def normalize_id_number(raw) -> str:
@@ -31,17 +64,9 @@ def normalize_id_number(raw) -> str:
     if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw.isalnum():
         return raw.upper()  # the common case, already clean: skip NFKC and the regex
     if isinstance(raw, float):
-        raise InvalidIdNumber(
-            _(
-                "身份证号存成了数字格式，Excel 已把后几位变成 0 或科学计数法（%(shown)s），无法恢复："
-                "请把该列设为文本格式后重新填写"
-            )
-            % {"shown": f"{raw:.14E}"}
-        )
+        raise InvalidIdNumber("id_float", shown=f"{raw:.14E}")
     if isinstance(raw, int):
-        raise InvalidIdNumber(
-            _("身份证号存成了数字格式，Excel 只保留 15 位有效数字，末尾几位可能已丢失：请把该列设为文本格式后重新填写")
-        )
+        raise InvalidIdNumber("id_int")
     text = unicodedata.normalize("NFKC", str(raw))
     # Copied from web pages and chat apps, numbers carry zero-width characters that \s does not match.
     text = re.sub(r"[\s\u200b-\u200d\u2060\ufeff]+", "", text).upper()
@@ -55,30 +80,24 @@ def validate_id_number(raw) -> str:
     """Return the normalised 18-character number or raise InvalidIdNumber with a Chinese reason."""
     text = normalize_id_number(raw)
     if not text:
-        raise InvalidIdNumber(_("身份证号为空"))
+        raise InvalidIdNumber("id_empty")
     if _FLOAT_SHAPE.match(text):
-        raise InvalidIdNumber(
-            _("身份证号是科学计数法（%(text)s），Excel 已丢失末尾几位，无法恢复：请把该列设为文本格式后重新填写")
-            % {"text": text}
-        )
+        raise InvalidIdNumber("id_scientific", text=text)
     if len(text) == 15 and text.isdigit():
-        raise InvalidIdNumber(_("这是 15 位的一代身份证号：请填写 18 位的二代身份证号"))
+        raise InvalidIdNumber("id_first_generation")
     if len(text) != ID_LENGTH:
-        raise InvalidIdNumber(_("身份证号应为 18 位，这里是 %(n)s 位") % {"n": len(text)})
+        raise InvalidIdNumber("id_length", n=len(text))
     if not _SHAPE.fullmatch(text):
-        raise InvalidIdNumber(_("身份证号前 17 位必须是数字，最后一位是数字或 X"))
+        raise InvalidIdNumber("id_shape")
     try:
         born = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        raise InvalidIdNumber(_("身份证号中的出生日期 %(date)s 不存在") % {"date": text[6:14]}) from None
+        raise InvalidIdNumber("id_birth_missing", date=text[6:14]) from None
     if born.year < 1900 or born > datetime.date.today():
-        raise InvalidIdNumber(_("身份证号中的出生日期 %(date)s 不合理") % {"date": text[6:14]})
+        raise InvalidIdNumber("id_birth_unlikely", date=text[6:14])
     expected = check_character(text[:17])
     if text[17] != expected:
-        raise InvalidIdNumber(
-            _("身份证号校验位错误：最后一位应为 %(expected)s，这里是 %(given)s，请核对是否录错")
-            % {"expected": expected, "given": text[17]}
-        )
+        raise InvalidIdNumber("id_check", expected=expected, given=text[17])
     return text
 
 

@@ -15,6 +15,7 @@ from jobs.registry import Outcome, register
 from .models import Campaign
 from .roster import uploads
 from .roster.files import RosterFileError, limits
+from .roster.messages import MESSAGES
 from .roster.services import import_roster
 
 CHECK = "roster.check"
@@ -72,7 +73,7 @@ def _run(job: Job, progress, *, dry_run: bool) -> Outcome:
         raise imports.file_error(exc) from None
     if not report.ok:
         imports.discard(job)
-        raise imports.rejected("rejected", report.errors, table=report.table, file_name=str(ERRORS_FILE))
+        raise imports.rejected("rejected", report.errors, table=report.table)
     if not dry_run:
         imports.discard(job)
     counts = {
@@ -87,11 +88,15 @@ def _run(job: Job, progress, *, dry_run: bool) -> Outcome:
     return Outcome(counts=counts, errors=[imports.error_dict(w) for w in report.warnings])
 
 
-@register(CHECK, title=_("检查学生名单（导入前预览）"), counts=COUNTS, follow_up=_confirm)
+# Row errors in the reader's language, the error workbook built when downloaded (roster/messages.py).
+_WORDS = {"describe_error": imports.describer(MESSAGES), "render_file": imports.error_file(ERRORS_FILE, MESSAGES)}
+
+
+@register(CHECK, title=_("检查学生名单（导入前预览）"), counts=COUNTS, follow_up=_confirm, **_WORDS)
 def run_check(job: Job, progress) -> Outcome:
     return _run(job, progress, dry_run=True)
 
 
-@register(IMPORT, title=_("导入学生名单"), counts=COUNTS)
+@register(IMPORT, title=_("导入学生名单"), counts=COUNTS, **_WORDS)
 def run_import(job: Job, progress) -> Outcome:
     return _run(job, progress, dry_run=False)

@@ -30,6 +30,7 @@ from intake.text import plain
 from sessions_app.idcard import InvalidIdNumber, mask_id_number, validate_id_number
 from sessions_app.models import Campaign, Student
 
+from .import_messages import MESSAGES
 from .models import ConfirmationSource, ProblemReport, ProblemType, ReportStatus, VerificationRecord
 
 VOCABULARY = Vocabulary(
@@ -154,8 +155,8 @@ def _verdict(text: str) -> tuple[str, str] | None:
 
 
 def _row(table, line: int, cells: list) -> tuple[StatusRow | None, RowError | None]:
-    def error(key: str, code: str, message: str) -> RowError:
-        return RowError(line, table.title(key, VOCABULARY), code, message)
+    def error(key: str, code: str, **params) -> RowError:
+        return MESSAGES.error(line, table.title(key, VOCABULARY), code, **params)
 
     student_no = plain(table.cell(cells, "student_no"))
     raw_id = table.cell(cells, "id_number")
@@ -164,19 +165,14 @@ def _row(table, line: int, cells: list) -> tuple[StatusRow | None, RowError | No
         try:
             id_number = validate_id_number(raw_id)
         except InvalidIdNumber as exc:
-            return None, error("id_number", "id_number_invalid", str(exc))
+            return None, error("id_number", "id_number_invalid", reason=exc.code, **exc.params)
     if not student_no and not id_number:
         key = "student_no" if table.has("student_no") else "id_number"
-        return None, error(key, "student_missing", _("学号和身份证号都为空"))
+        return None, error(key, "student_missing")
     status_text = plain(table.cell(cells, "status"))
     verdict = _verdict(status_text)
     if verdict is None:
-        return None, error(
-            "status",
-            "status_unknown",
-            _("无法识别的状态“%(value)s”，应为“正确”“信息有误”“未校对”（或“已确认”“未确认”）")
-            % {"value": status_text[:20]},
-        )
+        return None, error("status", "status_unknown", value=status_text[:20])
     detail = str(table.cell(cells, "detail") or "").strip()[:1000]
     return StatusRow(line, student_no, id_number, verdict[0], status_text or _("未确认"), verdict[1], detail), None
 
@@ -196,12 +192,12 @@ def parse_status_file(source, *, filename: str = "", progress=None) -> tuple[lis
         key = row.student_no or row.id_number
         if key in seen:
             column = table.title("student_no" if row.student_no else "id_number", VOCABULARY)
-            errors.append(RowError(line, column, "row_duplicate", _("与第 %(first)s 行重复") % {"first": seen[key]}))
+            errors.append(MESSAGES.error(line, column, "row_duplicate", first=seen[key]))
             continue
         seen[key] = line
         parsed.append(row)
     if not parsed and not errors:
-        errors.append(RowError(None, None, "no_rows", _("表头下面没有数据行")))
+        errors.append(MESSAGES.error(None, None, "no_rows"))
     return parsed, errors, table
 
 
@@ -247,18 +243,14 @@ def plan_import(*, source, campaign: Campaign, filename: str = "", progress=None
         if student_id is None and row.student_no and row.id_number:
             student_id = by_id.get(row.id_number)
         if student_id is None:
-            plan.unmatched.append(
-                RowError(row.line, None, "student_unknown", _("%(who)s 不在本批次名单中，不会导入") % {"who": label})
-            )
+            plan.unmatched.append(MESSAGES.error(row.line, None, "student_unknown", who=label))
             continue
         record = records.get(student_id)
         if record is None:
-            plan.unmatched.append(
-                RowError(row.line, None, "not_captured", _("%(who)s 没有有效的采集记录，不会导入") % {"who": label})
-            )
+            plan.unmatched.append(MESSAGES.error(row.line, None, "not_captured", who=label))
             continue
         if record.pk in matched_records:
-            plan.errors.append(RowError(row.line, None, "student_repeated", _("与前面某行是同一名学生")))
+            plan.errors.append(MESSAGES.error(row.line, None, "student_repeated"))
             continue
         matched_records.add(record.pk)
         plan.status_text[record.pk] = row.status_text[:32]

@@ -4,7 +4,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from intake import RowError
 from jobs import imports
 from jobs.models import Job
 from jobs.registry import Outcome, register
@@ -12,6 +11,7 @@ from jobs.services import start_job
 from sessions_app.models import Campaign
 
 from . import chsi_import, reminders
+from .import_messages import MESSAGES
 
 REMINDERS = "verification.reminders"
 
@@ -94,7 +94,7 @@ def _chsi_outcome(plan) -> Outcome:
         "unchanged": plan.unchanged,
         "unmatched": len(plan.unmatched),
     }
-    notices = [RowError(None, None, n.code, n.message) for n in plan.notices]
+    notices = [n.as_error() for n in plan.notices]
     return Outcome(counts=counts, errors=[imports.error_dict(e) for e in [*notices, *plan.unmatched]])
 
 
@@ -114,17 +114,30 @@ def _run_chsi(job: Job, progress, *, write: bool) -> Outcome:
         raise imports.file_error(exc) from None
     if not plan.ok:
         imports.discard(job)
-        raise imports.rejected("rejected", plan.errors, table=plan.table, file_name=str(CHSI_ERRORS_FILE))
+        raise imports.rejected("rejected", plan.errors, table=plan.table)
     if write:
         imports.discard(job)
     return _chsi_outcome(plan)
 
 
-@register(CHSI_CHECK, title=_("检查学信网校对状态表（导入前预览）"), counts=CHSI_COUNTS, follow_up=_chsi_confirm)
+# Row errors in the reader's language, the error workbook built when downloaded (import_messages.py).
+_CHSI_WORDS = {
+    "describe_error": imports.describer(MESSAGES),
+    "render_file": imports.error_file(CHSI_ERRORS_FILE, MESSAGES),
+}
+
+
+@register(
+    CHSI_CHECK,
+    title=_("检查学信网校对状态表（导入前预览）"),
+    counts=CHSI_COUNTS,
+    follow_up=_chsi_confirm,
+    **_CHSI_WORDS,
+)
 def run_chsi_check(job: Job, progress) -> Outcome:
     return _run_chsi(job, progress, write=False)
 
 
-@register(CHSI_IMPORT, title=_("导入学信网校对状态"), counts=CHSI_COUNTS)
+@register(CHSI_IMPORT, title=_("导入学信网校对状态"), counts=CHSI_COUNTS, **_CHSI_WORDS)
 def run_chsi_import(job: Job, progress) -> Outcome:
     return _run_chsi(job, progress, write=True)

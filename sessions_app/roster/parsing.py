@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+
+from intake.messages import refused
 
 from ..idcard import InvalidIdNumber, gender_from_id, validate_id_number
 from ..models import Campaign, Level, Student
 from . import selectors
 from .columns import COLUMNS
 from .files import RosterFileError, Source, open_roster
+from .messages import MESSAGES
 from .results import RowError
 
 # Parsed column -> Student field it is stored in (student_no is the key, stored separately).
@@ -77,19 +78,6 @@ GENDERS = {
     "2": "女",
 }
 
-# Lazy, so the happy path never pays for a translation lookup; they are only rendered into error messages.
-LABELS = {
-    "student_no": gettext_lazy("学号"),
-    "name": gettext_lazy("姓名"),
-    "major": gettext_lazy("专业"),
-    "class_name": gettext_lazy("班级"),
-    "phone": gettext_lazy("手机号"),
-    "email": gettext_lazy("邮箱"),
-    "collection_code": gettext_lazy("采集码"),
-    "college": gettext_lazy("学院"),
-    "campus": gettext_lazy("校区"),
-    "counselor": gettext_lazy("辅导员"),
-}
 _MAX_LENGTH = {f.name: f.max_length for f in Student._meta.concrete_fields if getattr(f, "max_length", None)}
 # "王  伟": old systems pad two-character names to line up; the spaces are not part of the name.
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
@@ -103,12 +91,12 @@ _PLAIN_EMAIL = re.compile(
 
 
 class _Bad(Exception):
-    """A cell's value is wrong: a code for programs, a message the registrar can act on."""
+    """A cell's value is wrong: a code and the params its words are built from (messages.py)."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
+    def __init__(self, code: str, **params):
+        super().__init__(code)
         self.code = code
-        self.message = message
+        self.params = params
 
 
 @dataclass(slots=True)
@@ -161,46 +149,36 @@ def cell_text(raw) -> str:
 
 
 def _limit(text: str, field_name: str, label: str) -> str:
+    """label: the LABELS key the message names the column by."""
     limit = _MAX_LENGTH[field_name]
     if len(text) > limit:
-        raise _Bad(
-            "too_long",
-            ngettext(
-                "%(label)s 最长 %(limit)s 个字符，这里有 %(n)s 个",
-                "%(label)s 最长 %(limit)s 个字符，这里有 %(n)s 个",
-                len(text),
-            )
-            % {"label": label, "limit": limit, "n": len(text)},
-        )
+        raise _Bad("too_long", field=label, limit=limit, n=len(text))
     return text
 
 
 def parse_student_no(raw) -> str:
     if isinstance(raw, float) and not raw.is_integer():
-        raise _Bad(
-            "student_no_decimal",
-            _("学号是带小数的数字（%(value)s）：请把学号列设为文本格式后重新填写") % {"value": raw},
-        )
+        raise _Bad("student_no_decimal", value=raw)
     text = "".join(cell_text(raw).split())
     if not text:
-        raise _Bad("student_no_empty", _("学号为空"))
-    return _limit(text, "student_no", LABELS["student_no"])
+        raise _Bad("student_no_empty")
+    return _limit(text, "student_no", "student_no")
 
 
 def parse_name(raw) -> str:
     text = _SPACE_BETWEEN_CJK.sub("", cell_text(raw))
     if not text:
-        raise _Bad("name_empty", _("姓名为空"))
-    return _limit(text, "name", LABELS["name"])
+        raise _Bad("name_empty")
+    return _limit(text, "name", "name")
 
 
 def parse_id_number(raw) -> str:
     if isinstance(raw, datetime.date | datetime.time):
-        raise _Bad("id_number_date", _("身份证号单元格是日期格式，内容已被 Excel 改变：请把该列设为文本格式后重新填写"))
+        raise _Bad("id_number_date")
     try:
         return validate_id_number(raw)
     except InvalidIdNumber as exc:
-        raise _Bad("id_number_invalid", str(exc)) from None
+        raise _Bad("id_number_invalid", reason=exc.code, **exc.params) from None
 
 
 def parse_gender(raw) -> str:
@@ -209,10 +187,7 @@ def parse_gender(raw) -> str:
         return ""
     gender = GENDERS.get(text.casefold())
     if gender is None:
-        raise _Bad(
-            "gender_unknown",
-            _("性别“%(value)s”无法识别：请填写“男”“女”（或 1、2，M、F），或留空（按身份证号判断）") % {"value": text},
-        )
+        raise _Bad("gender_unknown", value=text)
     return gender
 
 
@@ -222,45 +197,28 @@ def parse_level(raw, default: str) -> str:
         return default
     level = LEVELS.get(text)
     if level is None:
-        raise _Bad(
-            "level_unknown",
-            _("层次“%(value)s”无法识别：请填写“本科”“专科”或“研究生”（也可写硕士、博士、高职、大专）")
-            % {"value": text},
-        )
+        raise _Bad("level_unknown", value=text)
     return level
 
 
-def parse_named(raw, lookup: selectors.NameLookup, *, what: str, required: bool, hint: str) -> int | None:
+def parse_named(raw, lookup: selectors.NameLookup, *, what: str, required: bool) -> int | None:
+    """what: the column's LABELS key (college, campus, counselor), which also picks the hint."""
     text = cell_text(raw)
     if not text:
         if required:
-            raise _Bad("required_empty", _("%(what)s为空") % {"what": what})
+            raise _Bad("required_empty", field=what)
         return None
     pk = lookup.find(text)
     if pk is not None:
         return pk
     key = selectors.name_key(text)
     if key in lookup.ambiguous:
-        raise _Bad(
-            "name_ambiguous",
-            _("“%(value)s”同时对应 %(names)s，无法确定是哪一个：%(fix)s")
-            % {
-                "value": text,
-                "names": "、".join(f"“{n}”" for n in lookup.ambiguous[key]),
-                "fix": lookup.ambiguous_fix,
-            },
-        )
-    suggestion = lookup.suggest(text)
-    reason = _("%(what)s“%(value)s”不在系统中") % {"what": what, "value": text}
-    if suggestion:
-        reason += _("，是不是“%(suggestion)s”？") % {"suggestion": suggestion}
-    else:
-        reason += _("。")
-    raise _Bad("name_unknown", reason + str(hint))
+        raise _Bad("name_ambiguous", field=what, value=text, names=list(lookup.ambiguous[key]))
+    raise _Bad("name_unknown", field=what, value=text, suggestion=lookup.suggest(text) or "")
 
 
 def parse_phone(raw) -> str:
-    return _limit("".join(cell_text(raw).split()), "phone", LABELS["phone"])
+    return _limit("".join(cell_text(raw).split()), "phone", "phone")
 
 
 def parse_email(raw) -> str:
@@ -268,17 +226,17 @@ def parse_email(raw) -> str:
     if not text:
         return ""
     if len(text) <= 254 and _PLAIN_EMAIL.fullmatch(text):
-        return _limit(text, "email", LABELS["email"])
+        return _limit(text, "email", "email")
     try:
         validate_email(text)
     except ValidationError:
-        raise _Bad("email_invalid", _("邮箱“%(value)s”格式不正确") % {"value": text}) from None
-    return _limit(text, "email", LABELS["email"])
+        raise _Bad("email_invalid", value=text) from None
+    return _limit(text, "email", "email")
 
 
 def parse_collection_code(raw) -> str | None:
     text = "".join(cell_text(raw).split())
-    return _limit(text, "collection_code", LABELS["collection_code"]) if text else None
+    return _limit(text, "collection_code", "collection_code") if text else None
 
 
 def _memoized(convert):
@@ -299,7 +257,7 @@ def _memoized(convert):
             cache[key] = outcome
         if outcome[0]:
             return outcome[1]
-        raise _Bad(outcome[1].code, outcome[1].message)
+        raise _Bad(outcome[1].code, **outcome[1].params)
 
     return converted
 
@@ -321,10 +279,10 @@ def parse_roster(*, source: Source, campaign: Campaign, filename: str = "", prog
         if not exc.code.startswith("header_"):
             raise
         # The file was read; what is wrong is its content, listed like the rows' problems.
-        result.errors.append(RowError(None, None, exc.code, exc.message))
+        result.errors.append(refused(exc))
         return result
     result.table = table
-    result.warnings.extend(RowError(None, None, n.code, n.message) for n in table.notices)
+    result.warnings.extend(n.as_error() for n in table.notices)
     _check_header(table, result)
     if result.errors:
         return result
@@ -337,13 +295,7 @@ def parse_roster(*, source: Source, campaign: Campaign, filename: str = "", prog
 def _check_header(table, result: ParsedRoster) -> None:
     for label, first, second in table.duplicates:
         result.errors.append(
-            RowError(
-                table.header_row,
-                second,
-                "column_duplicate",
-                _("与“%(first)s”列都表示%(label)s，无法确定用哪一列：请删除其中一列")
-                % {"first": first, "label": label},
-            )
+            MESSAGES.error(table.header_row, second, "column_duplicate", first=first, label=str(label))
         )
 
 
@@ -365,26 +317,24 @@ def _converters(campaign: Campaign, result: ParsedRoster, counselors_present: bo
     colleges = result.colleges = selectors.college_lookup()
     campuses = result.campuses = selectors.campus_lookup()
     counselors = result.counselors = selectors.counselor_lookup() if counselors_present else None
-    college_hint = gettext_lazy("请核对学院名称，或由教务处在管理后台给该学院添加别名")
-    campus_hint = gettext_lazy("请核对校区名称，或在管理后台给该校区添加别名")
     level_default = campaign.level
 
     def counselor(raw):
         # A counselor without an account is no error: the name is kept and linked once the account exists.
         text = cell_text(raw)
         if not text or counselors.find(text) is not None or selectors.name_key(text) in counselors.ambiguous:
-            return parse_named(raw, counselors, what=LABELS["counselor"], required=False, hint="")
+            return parse_named(raw, counselors, what="counselor", required=False)
         return None
 
     converters = {
         "name": parse_name,
         "gender": parse_gender,
         "id_number": parse_id_number,
-        "college": lambda raw: parse_named(raw, colleges, what=LABELS["college"], required=True, hint=college_hint),
-        "major": lambda raw: _limit(cell_text(raw), "major", LABELS["major"]),
-        "class_name": lambda raw: _limit(cell_text(raw), "class_name", LABELS["class_name"]),
+        "college": lambda raw: parse_named(raw, colleges, what="college", required=True),
+        "major": lambda raw: _limit(cell_text(raw), "major", "major"),
+        "class_name": lambda raw: _limit(cell_text(raw), "class_name", "class_name"),
         "level": lambda raw: parse_level(raw, level_default),
-        "campus": lambda raw: parse_named(raw, campuses, what=LABELS["campus"], required=False, hint=campus_hint),
+        "campus": lambda raw: parse_named(raw, campuses, what="campus", required=False),
         "phone": parse_phone,
         "email": parse_email,
         "counselor": counselor,
@@ -423,16 +373,16 @@ def _convert(number: int, cells: list, plan: _Plan) -> tuple[str | None, list, l
         student_no = parse_student_no(cells[plan.student_no_at])
     except _Bad as exc:
         student_no = None
-        errors.append(RowError(number, plan.student_no_title, exc.code, exc.message))
+        errors.append(MESSAGES.error(number, plan.student_no_title, exc.code, **exc.params))
     values: list = []
     for _column, position, convert, title in plan.steps:
         try:
             values.append(convert(cells[position] if position is not None else None))
         except _Bad as exc:
             values.append(None)
-            errors.append(RowError(number, title, exc.code, exc.message))
+            errors.append(MESSAGES.error(number, title, exc.code, **exc.params))
     if plan.counselor_at is not None:
-        values.append(_limit(cell_text(cells[plan.counselor_at]), "counselor_name", LABELS["counselor"]) or "")
+        values.append(_limit(cell_text(cells[plan.counselor_at]), "counselor_name", "counselor") or "")
     return student_no, values, errors
 
 
@@ -445,12 +395,8 @@ def _check_gender(number: int, values: list, plan: _Plan, result: ParsedRoster) 
         values[plan.gender_index] = implied
     elif values[plan.gender_index] != implied:
         result.warnings.append(
-            RowError(
-                number,
-                result.title("gender"),
-                "gender_differs",
-                _("填的是“%(given)s”，但身份证号表示“%(implied)s”：已按表格导入，请核对")
-                % {"given": values[plan.gender_index], "implied": implied},
+            MESSAGES.error(
+                number, result.title("gender"), "gender_differs", given=values[plan.gender_index], implied=implied
             )
         )
 
@@ -473,19 +419,11 @@ def _duplicates(number, student_no, raw, values, parsed, plan: _Plan, seen: _See
             earlier_row, earlier_raw, earlier_parsed = earlier
             if earlier_raw == raw or (parsed is not None and parsed == earlier_parsed):
                 # A row pasted twice says nothing new: importing it once is what the registrar meant.
-                result.warnings.append(
-                    RowError(
-                        number, None, "row_repeated", _("与第 %(row)s 行完全相同，只导入一次") % {"row": earlier_row}
-                    )
-                )
+                result.warnings.append(MESSAGES.error(number, None, "row_repeated", row=earlier_row))
                 return None
             errors.append(
-                RowError(
-                    number,
-                    result.title("student_no"),
-                    "student_no_duplicate",
-                    _("学号 %(no)s 与第 %(row)s 行重复，但两行内容不同：请删除或改正其中一行")
-                    % {"no": student_no, "row": earlier_row},
+                MESSAGES.error(
+                    number, result.title("student_no"), "student_no_duplicate", no=student_no, row=earlier_row
                 )
             )
         else:
@@ -495,13 +433,7 @@ def _duplicates(number, student_no, raw, values, parsed, plan: _Plan, seen: _See
         earlier = seen.ids.get(id_number)
         if earlier is not None and earlier[1] != student_no:
             errors.append(
-                RowError(
-                    number,
-                    result.title("id_number"),
-                    "id_number_duplicate",
-                    _("身份证号与第 %(row)s 行（学号 %(no)s）重复：同一个人不能有两个学号")
-                    % {"row": earlier[0], "no": earlier[1]},
-                )
+                MESSAGES.error(number, result.title("id_number"), "id_number_duplicate", row=earlier[0], no=earlier[1])
             )
         elif earlier is None and student_no is not None:
             seen.ids[id_number] = (number, student_no)
@@ -510,11 +442,8 @@ def _duplicates(number, student_no, raw, values, parsed, plan: _Plan, seen: _See
         earlier = seen.codes.get(code)
         if earlier is not None and earlier[1] != student_no:
             errors.append(
-                RowError(
-                    number,
-                    result.title("collection_code"),
-                    "collection_code_duplicate",
-                    _("采集码与第 %(row)s 行（学号 %(no)s）重复") % {"row": earlier[0], "no": earlier[1]},
+                MESSAGES.error(
+                    number, result.title("collection_code"), "collection_code_duplicate", row=earlier[0], no=earlier[1]
                 )
             )
         elif earlier is None:
@@ -558,14 +487,13 @@ def _parse_rows(table, plan: _Plan, result: ParsedRoster, progress=None) -> None
 def _counselor_notices(result: ParsedRoster) -> None:
     for name, count in sorted(result.counselors_without_account.items()):
         suggestion = result.counselors.suggest(name) if result.counselors else None
-        message = ngettext(
-            "辅导员“%(name)s”（%(n)s 名学生）还没有账号：学生会记下这个姓名，账号创建后自动关联",
-            "辅导员“%(name)s”（%(n)s 名学生）还没有账号：学生会记下这个姓名，账号创建后自动关联",
-            count,
-        ) % {
-            "name": name,
-            "n": count,
-        }
-        if suggestion:
-            message += _("；如果是“%(suggestion)s”，请改正名单") % {"suggestion": suggestion}
-        result.warnings.append(RowError(None, result.title("counselor"), "counselor_without_account", message))
+        result.warnings.append(
+            MESSAGES.error(
+                None,
+                result.title("counselor"),
+                "counselor_without_account",
+                name=name,
+                n=count,
+                suggestion=suggestion or "",
+            )
+        )

@@ -7,8 +7,7 @@ import uuid
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import record_event
 from intake.errors import sorted_errors
@@ -18,8 +17,9 @@ from ..models import Campaign, Level, Student
 from ..services import campaign_audiences, derived_slot, refresh_slot_assignments
 from . import selectors
 from .files import Source
+from .messages import MESSAGES
 from .parsing import ParsedRoster, ParsedRow, parse_roster
-from .results import Change, ImportReport, PreviewRow, RowError
+from .results import Change, ImportReport, PreviewRow
 
 PREVIEW_ROWS = 50
 # Large enough that a 20,000-row roster is a few dozen statements, small enough to keep memory flat.
@@ -104,9 +104,7 @@ def import_roster(
     except IntegrityError:
         # Someone changed a student (in the admin, say) between our checks and our writes.
         report.written = False
-        report.errors.append(
-            RowError(None, None, "write_conflict", _("写入时与其他人同时进行的修改冲突，未写入任何数据：请重新导入"))
-        )
+        report.errors.append(MESSAGES.error(None, None, "write_conflict"))
     return report
 
 
@@ -138,26 +136,13 @@ def _compare(
     for row in parsed.rows:
         owner = id_owner.get(row.values[id_at])
         if owner is not None and owner != row.student_no:
-            report.errors.append(
-                RowError(
-                    row.row,
-                    id_title,
-                    "id_number_taken",
-                    _("该身份证号已属于本批次中学号为 %(no)s 的学生：同一个人不能有两个学号，请核对学号或身份证号")
-                    % {"no": owner},
-                )
-            )
+            report.errors.append(MESSAGES.error(row.row, id_title, "id_number_taken", no=owner))
             continue
         if code_at is not None and row.values[code_at]:
             owner = code_owner.get(row.values[code_at])
             if owner is not None and owner != row.student_no:
                 report.errors.append(
-                    RowError(
-                        row.row,
-                        parsed.title("collection_code"),
-                        "collection_code_taken",
-                        _("该采集码已属于本批次中学号为 %(no)s 的学生") % {"no": owner},
-                    )
+                    MESSAGES.error(row.row, parsed.title("collection_code"), "collection_code_taken", no=owner)
                 )
                 continue
         current = by_no.get(row.student_no)
@@ -179,19 +164,7 @@ def _compare(
     report.updated = len(updates)
     report.not_in_file = len(by_no) - seen
     if report.not_in_file and not report.errors:
-        report.warnings.append(
-            RowError(
-                None,
-                None,
-                "not_in_file",
-                ngettext(
-                    "本批次已有 %(n)s 名学生不在这份名单中：导入不会删除他们，如需删除请在管理后台操作",
-                    "本批次已有 %(n)s 名学生不在这份名单中：导入不会删除他们，如需删除请在管理后台操作",
-                    report.not_in_file,
-                )
-                % {"n": report.not_in_file},
-            )
-        )
+        report.warnings.append(MESSAGES.error(None, None, "not_in_file", n=report.not_in_file))
     return creates, updates, moved
 
 

@@ -84,3 +84,33 @@ def test_a_large_payment_file_with_a_bad_row_posts_nothing(client, campaign, stu
     rows = list(load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [3, 4]
     assert FeeAccount.objects.filter(paid__gt=0).count() == 0 and _staged(settings) == []
+
+
+def test_a_rejected_payment_job_stores_codes_and_shows_them_in_the_readers_language(
+    client, campaign, students, coordinator
+):
+    client.force_login(coordinator)
+    data = xlsx(
+        [(students[0].student_no, 17, "微信", ""), ("99", 17, "现金", ""), (students[1].student_no, "abc", "现金", "")]
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = _post(client, campaign, data)
+    job = Job.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert [(e["row"], e["code"], e["params"]) for e in job.errors] == [
+        (3, "student_unknown", {"no": "99"}),
+        (4, "amount_invalid", {"value": "abc"}),
+    ] or [(e["row"], e["code"], e["params"]) for e in job.errors] == [
+        (4, "amount_invalid", {"value": "abc"}),
+        (3, "student_unknown", {"no": "99"}),
+    ]
+    assert all("message" not in e for e in job.errors)
+    page = client.get(response["Location"]).content.decode()
+    assert "在你负责的学院中没有学号 99" in page and "金额“abc”不是有效的数字" in page
+    client.cookies["django_language"] = "en"
+    page = client.get(response["Location"]).content.decode()
+    assert "No student number 99 in the colleges you coordinate" in page
+    assert "The amount “abc” is not a valid number" in page and "不是有效的数字" not in page
+    workbook = load_workbook(io.BytesIO(b"".join(client.get(reverse("jobs:file", args=[job.pk])).streaming_content)))
+    reasons = [r[1] for r in workbook.active.iter_rows(min_row=2, values_only=True)]
+    assert any("No student number 99" in r for r in reasons) and any("not a valid number" in r for r in reasons)

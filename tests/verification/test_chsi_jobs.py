@@ -94,3 +94,22 @@ def test_a_large_chsi_file_with_a_bad_row_is_refused_whole(client, campaign, cap
     assert "未导入任何数据" in page and "大概吧" in page and "确认导入" not in page
     assert reverse("jobs:file", args=[job.pk]) in page
     assert not _confirmed(a)
+
+
+def test_a_chsi_check_stores_codes_and_its_page_speaks_the_readers_language(client, campaign, captured):
+    a, _b, _c = captured
+    client.force_login(make_user(Role.STAFF))
+    data = xlsx([["学号", "校对状态"], [a.student_no, "正确"], ["98", "正确"], ["99", "正确"], ["97", "未校对"]])
+    url = reverse("verification:import") + f"?campaign={campaign.code}"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, {"file": SimpleUploadedFile("学信网.xlsx", data)})
+    check = _job(response)
+    assert check.status == JobStatus.DONE, (check.error_code, check.errors)
+    unmatched = [e for e in check.errors if e["code"] == "student_unknown"]
+    assert [e["params"] for e in unmatched] == [{"who": "98"}, {"who": "99"}, {"who": "97"}]
+    assert all("message" not in e for e in check.errors)
+    page = client.get(reverse("jobs:detail", args=[check.pk])).content.decode()
+    assert "98 不在本批次名单中，不会导入" in page
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("jobs:detail", args=[check.pk])).content.decode()
+    assert "98 is not on this campaign&#x27;s roster; not imported" in page and "不会导入" not in page

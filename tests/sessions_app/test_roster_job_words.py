@@ -1,0 +1,152 @@
+"""A background roster import keeps its row errors as (row, column, code, params) and puts them into
+words when they are shown: the job page and its error workbook in the reader's language."""
+
+import io
+import json
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from jobs.models import Job, JobStatus
+
+from .test_roster_support import build_world, id_for, student_row, write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+# Punctuation every rendered sentence of ours has and no stored code, column title or cell value here has.
+_SENTENCE = re.compile(r"[，：。；？]")
+
+
+@pytest.fixture
+def world(db, settings):
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    return build_world()
+
+
+def _bad_roster(tmp_path, bad_rows: int = 2) -> bytes:
+    wrong = id_for(1)
+    wrong = wrong[:17] + ("0" if wrong[17] != "0" else "1")  # wrong check character
+    rows = [student_row(0), student_row(1, 身份证号=wrong), student_row(2, 学院="天文学院")]
+    rows += [student_row(10 + n, 学院="天文学院") for n in range(bad_rows - 2)]
+    return write_xlsx(tmp_path / "bad.xlsx", rows).read_bytes()
+
+
+def _upload(client, world, data: bytes) -> Job:
+    upload = SimpleUploadedFile("名单.xlsx", data)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("roster:upload"), {"campaign": world.campaign.pk, "file": upload})
+    assert response.status_code == 302, response
+    return Job.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def _download(client, job) -> tuple[str, Workbook]:
+    response = client.get(reverse("jobs:file", args=[job.pk]))
+    assert response.status_code == 200
+    return response["Content-Disposition"], load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_stored_errors_are_codes_and_params_shown_in_the_readers_language(client, world, tmp_path):
+    client.force_login(world.staff)
+    job = _upload(client, world, _bad_roster(tmp_path))
+    assert job.status == JobStatus.FAILED and job.error_code == "rejected"
+    assert [(e["row"], e["column"], e["code"]) for e in job.errors] == [
+        (3, "身份证号", "id_number_invalid"),
+        (4, "学院", "name_unknown"),
+    ]
+    assert all("message" not in e for e in job.errors)
+    assert job.errors[0]["params"]["reason"] == "id_check"
+    assert job.errors[1]["params"] == {"field": "college", "value": "天文学院", "suggestion": ""}
+    stored = json.dumps(job.errors, ensure_ascii=False)
+    assert not [s for s in _strings(job.errors) if _SENTENCE.search(s)], stored
+    assert "校验位" not in stored and "不在系统中" not in stored
+
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "第 3 行，身份证号 列：身份证号校验位错误：最后一位应为" in page
+    assert "第 4 行，学院 列：学院“天文学院”不在系统中。请核对学院名称" in page
+
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Row 3, column 身份证号: Wrong check character in the ID number" in page
+    assert "Row 4, column 学院: College “天文学院” is not in the system" in page
+    assert "校验位" not in page and "不在系统中" not in page
+
+
+def test_the_error_workbook_is_built_when_downloaded_in_the_readers_language(client, world, tmp_path):
+    client.force_login(world.staff)
+    job = _upload(client, world, _bad_roster(tmp_path))
+    disposition, workbook = _download(client, job)
+    assert "xlsx" in disposition
+    rows = list(workbook.active.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == [3, 4]
+    assert rows[0][1].startswith("身份证号：身份证号校验位错误") and "天文学院" in rows[1]
+    assert "不在系统中" in rows[1][1]
+
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "roster-error-rows.xlsx" in page
+    disposition, workbook = _download(client, job)
+    assert "roster-error-rows.xlsx" in disposition
+    rows = list(workbook.active.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == [3, 4]
+    assert "Wrong check character" in rows[0][1] and "is not in the system" in rows[1][1]
+
+
+def test_a_job_stored_the_old_way_shows_its_words_and_its_workbook(client, world):
+    """Rows written before errors kept params: their text as stored, their workbook as stored."""
+    client.force_login(world.staff)
+    old = Job.objects.create(
+        kind="roster.check",
+        key="old",
+        owner=world.staff,
+        status=JobStatus.FAILED,
+        error_code="rejected",
+        errors=[
+            {"row": 7, "column": "学号", "code": "student_no_empty", "message": "学号为空"},
+            {"row": 8, "column": "身份证号", "code": "id_number_invalid", "message": "旧的原因文字"},
+        ],
+        file_name="名单错误行.xlsx",
+    )
+    legacy = Workbook()
+    legacy.active.append(["原行号", "错误原因"])
+    buffer = io.BytesIO()
+    legacy.save(buffer)
+    old.file.save("job-old.xlsx", ContentFile(buffer.getvalue()))
+    page = client.get(reverse("jobs:detail", args=[old.pk])).content.decode()
+    assert "第 8 行，身份证号 列：旧的原因文字" in page and "第 7 行，学号 列：学号为空" in page
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("jobs:detail", args=[old.pk])).content.decode()
+    # A code that needs no params is put into the reader's words; the other keeps its stored text.
+    assert "Row 7, column 学号: The student number is empty" in page and "旧的原因文字" in page
+    _disposition, workbook = _download(client, old)
+    assert list(workbook.active.iter_rows(values_only=True)) == [("原行号", "错误原因")]
+
+
+def test_the_job_page_reads_the_same_queries_for_2_or_40_errors(client, world, tmp_path):
+    client.force_login(world.staff)
+    few = _upload(client, world, _bad_roster(tmp_path, bad_rows=2))
+    many = _upload(client, world, _bad_roster(tmp_path, bad_rows=40))
+    assert len(few.errors) == 2 and len(many.errors) == 40
+    counts = []
+    for job in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

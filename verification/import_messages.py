@@ -1,0 +1,27 @@
+"""The words of every CHSI status import problem, built from its code and params when shown.
+
+The import keeps (row, column, code, params); its page, the error workbook and a background
+job's page put them into words here, in the reader's language.
+"""
+
+from django.utils.translation import gettext_lazy
+
+from intake.errors import Messages
+from intake.messages import INTAKE
+from sessions_app import idcard
+
+MESSAGES = Messages(
+    {
+        # params: the idcard reason code and its own params
+        "id_number_invalid": lambda p: idcard.MESSAGES.text(p["reason"], p),
+        "student_missing": gettext_lazy("学号和身份证号都为空"),
+        "status_unknown": gettext_lazy("无法识别的状态“%(value)s”，应为“正确”“信息有误”“未校对”（或“已确认”“未确认”）"),
+        "row_duplicate": gettext_lazy("与第 %(first)s 行重复"),
+        "no_rows": gettext_lazy("表头下面没有数据行"),
+        # who: the student number, or the ID number masked (never in full)
+        "student_unknown": gettext_lazy("%(who)s 不在本批次名单中，不会导入"),
+        "not_captured": gettext_lazy("%(who)s 没有有效的采集记录，不会导入"),
+        "student_repeated": gettext_lazy("与前面某行是同一名学生"),
+    },
+    base=INTAKE,
+)
