@@ -21,10 +21,10 @@ def test_expired_staged_uploads_of_every_kind_are_deleted_and_fresh_ones_kept(se
     # A new upload sweeps only its own kind (the roster one went); the others wait for beat.
     assert [path.exists() for path in expired] == [False, True, True]
 
-    assert sweep_staged_uploads.apply().get() == 2
+    assert sweep_staged_uploads.apply().result == 2
     assert not any(path.exists() for path in expired)
     assert fresh.exists() and fresh.read_bytes() == b"fresh"
-    assert sweep_staged_uploads.apply().get() == 0  # a second run is harmless
+    assert sweep_staged_uploads.apply().result == 0  # a second run is harmless
 
 
 def test_beat_runs_the_sweep():
