@@ -37,6 +37,9 @@ class Job(models.Model):
     counts = models.JSONField(_("结果统计"), default=dict, blank=True)
     # Each error is {"code": ..., "data": {...}} or, for row errors, carries "row"/"column".
     errors = models.JSONField(_("错误"), default=list, blank=True)
+    # What a finished job hands its page besides counts, as data (an import check's first rows,
+    # ID numbers masked); the kind's show_result renders it.
+    result = models.JSONField(_("结果数据"), default=dict, blank=True)
     error_code = models.CharField(_("失败原因代码"), max_length=64, blank=True)
     file = models.FileField(_("结果文件"), upload_to="jobs/%Y/%m/", blank=True)
     file_name = models.CharField(_("文件名"), max_length=200, blank=True)

@@ -24,6 +24,8 @@ from django.utils.module_loading import autodiscover_modules
 class Outcome:
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
+    # Data the finished job's page shows (JSON values only; never an unmasked ID number).
+    result: dict = field(default_factory=dict)
     # A finished file: (download name, open binary stream positioned anywhere).
     file: tuple[str, IO[bytes]] | None = None
 
@@ -59,6 +61,8 @@ class JobKind:
     # The job's download built when asked, in the reader's language: render_file(job) ->
     # (download name, build() -> bytes), or None to serve the stored file as it is.
     render_file: Callable | None = None
+    # What a finished job's page shows from job.result: show_result(job) -> (template, context) | None.
+    show_result: Callable | None = None
 
 
 _REGISTRY: dict[str, JobKind] = {}
@@ -73,6 +77,7 @@ def register(
     describe_error: Callable | None = None,
     follow_up: Callable | None = None,
     render_file: Callable | None = None,
+    show_result: Callable | None = None,
 ):
     def decorator(func):
         _REGISTRY[name] = JobKind(
@@ -83,6 +88,7 @@ def register(
             describe_error=describe_error,
             follow_up=follow_up,
             render_file=render_file,
+            show_result=show_result,
         )
         return func
 

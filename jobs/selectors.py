@@ -74,6 +74,18 @@ def file_label(job: Job) -> str:
     return built[0] if built else job.file_name
 
 
+def result_block(job: Job) -> dict | None:
+    """{"template": ..., **context} for what a finished job's kind shows from its result, else None."""
+    kind = get_kind(job.kind)
+    if kind is None or kind.show_result is None or job.status != JobStatus.DONE or not job.result:
+        return None
+    shown = kind.show_result(job)
+    if shown is None:
+        return None
+    template, context = shown
+    return {"template": template, **context}
+
+
 def follow_up(job: Job, user) -> dict | None:
     """What the job's page offers next; only to the one who started it (an import is theirs to confirm)."""
     kind = get_kind(job.kind)

@@ -121,9 +121,10 @@ def _finish(
     job.error_code = error_code
     job.errors = list(errors or (outcome.errors if outcome else []))
     job.finished_at = timezone.now()
-    fields = ["status", "error_code", "errors", "finished_at", "done", "total", "counts"]
+    fields = ["status", "error_code", "errors", "finished_at", "done", "total", "counts", "result"]
     if outcome is not None:
         job.counts = dict(outcome.counts)
+        job.result = dict(outcome.result)
         if job.total is not None:
             job.done = job.total
         file = outcome.file

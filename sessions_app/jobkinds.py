@@ -16,6 +16,7 @@ from .models import Campaign
 from .roster import uploads
 from .roster.files import RosterFileError, limits
 from .roster.messages import MESSAGES
+from .roster.results import PreviewRow
 from .roster.services import import_roster
 
 CHECK = "roster.check"
@@ -85,14 +86,23 @@ def _run(job: Job, progress, *, dry_run: bool) -> Outcome:
     }
     if report.counselors_without_account:
         counts["counselors_without_account"] = len(report.counselors_without_account)
-    return Outcome(counts=counts, errors=[imports.error_dict(w) for w in report.warnings])
+    # The check's page shows the preview the small-file page shows: its first rows, ID numbers masked.
+    result = {"preview": [row.as_data() for row in report.preview]} if dry_run else {}
+    return Outcome(counts=counts, errors=[imports.error_dict(w) for w in report.warnings], result=result)
+
+
+def _show_preview(job: Job):
+    rows = [PreviewRow.from_data(row) for row in job.result.get("preview", ())]
+    return ("sessions_app/_roster_preview_table.html", {"preview": rows}) if rows else None
 
 
 # Row errors in the reader's language, the error workbook built when downloaded (roster/messages.py).
 _WORDS = {"describe_error": imports.describer(MESSAGES), "render_file": imports.error_file(ERRORS_FILE, MESSAGES)}
 
 
-@register(CHECK, title=_("检查学生名单（导入前预览）"), counts=COUNTS, follow_up=_confirm, **_WORDS)
+@register(
+    CHECK, title=_("检查学生名单（导入前预览）"), counts=COUNTS, follow_up=_confirm, show_result=_show_preview, **_WORDS
+)
 def run_check(job: Job, progress) -> Outcome:
     return _run(job, progress, dry_run=True)
 

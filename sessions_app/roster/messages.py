@@ -26,6 +26,22 @@ LABELS = {
     "campus": gettext_lazy("校区"),
     "counselor": gettext_lazy("辅导员"),
 }
+# The Student fields an update can change, as the preview names them.
+CHANGE_LABELS = {
+    "name": gettext_lazy("姓名"),
+    "gender": gettext_lazy("性别"),
+    "id_number": gettext_lazy("身份证号"),
+    "college_id": gettext_lazy("学院"),
+    "major": gettext_lazy("专业"),
+    "class_name": gettext_lazy("班级"),
+    "level": gettext_lazy("层次"),
+    "campus_id": gettext_lazy("校区"),
+    "phone": gettext_lazy("手机号"),
+    "email": gettext_lazy("邮箱"),
+    "counselor_id": gettext_lazy("辅导员"),
+    "counselor_name": gettext_lazy("辅导员姓名"),
+    "collection_code": gettext_lazy("采集码"),
+}
 # What to write instead when a name is shared, and how to fix a name the system does not know.
 _AMBIGUOUS_FIX = {"counselor": gettext_lazy("请改填辅导员工号（登录用户名）")}
 _UNKNOWN_HINT = {

@@ -6,14 +6,40 @@ from django.utils.translation import gettext as _
 
 from intake import Notice, RowError
 
+from ..models import Level
+from .messages import CHANGE_LABELS
+
 __all__ = ["Change", "ImportReport", "Notice", "PreviewRow", "RowError"]
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    label: str
+    """One field an update changes: its Student field name and the values as shown (ID numbers masked).
+
+    A level is kept as its code and shown by its name, so a stored preview reads in any language.
+    """
+
+    field: str
     old: str
     new: str
+
+    @property
+    def label(self) -> str:
+        return str(CHANGE_LABELS.get(self.field, self.field))
+
+    @property
+    def old_text(self) -> str:
+        return _shown(self.field, self.old)
+
+    @property
+    def new_text(self) -> str:
+        return _shown(self.field, self.new)
+
+
+def _shown(field_name: str, value: str) -> str:
+    if field_name == "level" and value:
+        return str(Level(value).label) if value in Level.values else value
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +51,31 @@ class PreviewRow:
     college: str
     masked_id: str
     changes: tuple[Change, ...] = ()
+
+    def as_data(self) -> dict:
+        """As a check job keeps it (JSON): the ID number is already masked here, never in full."""
+        return {
+            "row": self.row,
+            "action": self.action,
+            "student_no": self.student_no,
+            "name": self.name,
+            "college": self.college,
+            "masked_id": self.masked_id,
+            "changes": [[c.field, c.old, c.new] for c in self.changes],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> "PreviewRow":
+        changes = tuple(Change(*c) for c in data.get("changes", ()))
+        return cls(
+            data["row"],
+            data["action"],
+            data["student_no"],
+            data["name"],
+            data["college"],
+            data["masked_id"],
+            changes,
+        )
 
 
 @dataclass

@@ -7,7 +7,6 @@ import uuid
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from accounts.audit import record_event
 from intake.errors import sorted_errors
@@ -24,22 +23,6 @@ from .results import Change, ImportReport, PreviewRow
 PREVIEW_ROWS = 50
 # Large enough that a 20,000-row roster is a few dozen statements, small enough to keep memory flat.
 WRITE_BATCH = 1000
-
-_LABELS = {
-    "name": gettext_lazy("姓名"),
-    "gender": gettext_lazy("性别"),
-    "id_number": gettext_lazy("身份证号"),
-    "college_id": gettext_lazy("学院"),
-    "major": gettext_lazy("专业"),
-    "class_name": gettext_lazy("班级"),
-    "level": gettext_lazy("层次"),
-    "campus_id": gettext_lazy("校区"),
-    "phone": gettext_lazy("手机号"),
-    "email": gettext_lazy("邮箱"),
-    "counselor_id": gettext_lazy("辅导员"),
-    "counselor_name": gettext_lazy("辅导员姓名"),
-    "collection_code": gettext_lazy("采集码"),
-}
 
 
 def import_roster(
@@ -338,7 +321,7 @@ def _display(parsed: ParsedRoster, field: str, value) -> str:
     if field == "counselor_id":
         return parsed.counselors.display.get(value, "") if parsed.counselors else str(value)
     if field == "level":
-        return str(Level(value).label)
+        return str(value)  # the code: Change shows it by its name
     if field == "id_number":
         return mask_id_number(value)
     return str(value)
@@ -350,7 +333,7 @@ def _preview(parsed: ParsedRoster, row: ParsedRow, action: str, old: tuple | Non
     changes: tuple[Change, ...] = ()
     if old is not None:
         changes = tuple(
-            Change(str(_LABELS[f]), _display(parsed, f, before), _display(parsed, f, after))
+            Change(f, _display(parsed, f, before), _display(parsed, f, after))
             for f, before, after in zip(fields, old, row.values, strict=True)
             if before != after
         )

@@ -150,3 +150,57 @@ def test_the_job_page_reads_the_same_queries_for_2_or_40_errors(client, world, t
             assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def _good_roster(tmp_path, count: int, **overrides) -> bytes:
+    rows = [student_row(n, **overrides) for n in range(count)]
+    return write_xlsx(tmp_path / f"good{count}.xlsx", rows).read_bytes()
+
+
+def _whole_job(job: Job) -> str:
+    job.refresh_from_db()
+    return json.dumps([job.params, job.counts, job.errors, job.result], ensure_ascii=False)
+
+
+def test_a_finished_check_shows_the_preview_table_with_id_numbers_masked_never_stored_in_full(client, world, tmp_path):
+    from sessions_app.idcard import mask_id_number
+    from sessions_app.roster.services import import_roster
+
+    client.force_login(world.staff)
+    # Student 0 is already on the roster with another ID number: the check previews an update.
+    write_xlsx(tmp_path / "before.xlsx", [student_row(0, 身份证号=id_for(900))])
+    import_roster(campaign=world.campaign, source=tmp_path / "before.xlsx", actor=world.staff)
+    job = _upload(client, world, _good_roster(tmp_path, 3))
+    assert job.kind == "roster.check" and job.status == JobStatus.DONE
+    stored = _whole_job(job)
+    for n in (0, 1, 2, 900):
+        assert id_for(n) not in stored
+    assert [r["row"] for r in job.result["preview"]] == [2, 3, 4]
+    assert job.result["preview"][1]["masked_id"] == mask_id_number(id_for(1))
+    assert job.result["preview"][0]["changes"] == [
+        ["id_number", mask_id_number(id_for(900)), mask_id_number(id_for(0))]
+    ]
+
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "将新增或更新的学生（前 3 人）" in page
+    assert mask_id_number(id_for(1)) in page and "学生2" in page and "更新" in page
+    assert f"身份证号：{mask_id_number(id_for(900))} → {mask_id_number(id_for(0))}" in page
+    for n in (0, 1, 2, 900):
+        assert id_for(n) not in page
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert mask_id_number(id_for(1)) in page and "将新增或更新的学生" not in page
+
+
+def test_the_check_page_reads_the_same_queries_for_3_or_50_preview_rows(client, world, tmp_path):
+    client.force_login(world.staff)
+    few = _upload(client, world, _good_roster(tmp_path, 3))
+    many = _upload(client, world, _good_roster(tmp_path, 60))
+    assert len(few.result["preview"]) == 3 and len(many.result["preview"]) == 50
+    counts = []
+    for job in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+        assert "roster-preview" in page
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
