@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photocapture.settings")
+os.environ.setdefault("DJANGO_DEMO", "true")  # figures of the code, not of production settings
 
 import django  # noqa: E402
 

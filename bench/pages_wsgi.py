@@ -6,6 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photocapture.settings")
+os.environ.setdefault("DJANGO_DEMO", "true")  # figures of the code, not of production settings
 
 import django  # noqa: E402
 
