@@ -67,11 +67,20 @@ def lint_imports() -> None:
     run(str(PYTHON.parent / ("lint-imports.exe" if os.name == "nt" else "lint-imports")))
 
 
+def parallel(args: list[str]) -> list[str]:
+    """On the embedded SQLite default, one test process per core (pytest-xdist): each gets its own
+    database file, and the suite runs in about 60 % of the time. Against the real PostgreSQL and
+    Redis (CI) the suite stays in one process: the worker tests share one broker queue."""
+    if os.environ.get("DATABASE_URL") or any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+        return args
+    return ["-n", "auto", *args]
+
+
 def test(args: list[str]) -> None:
     ensure_environment("requirements-dev.txt")
     compile_messages()
     lint_imports()
-    os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *args])
+    os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *parallel(args)])
 
 
 def install(args: list[str]) -> None:
