@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -57,10 +58,10 @@ class AppendOnlyError(Exception):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError(f"{self.model.__name__} 只能追加，不能修改")
+        raise AppendOnlyError(gettext("%(name)s只能追加，不能修改") % {"name": self.model._meta.verbose_name})
 
     def delete(self):
-        raise AppendOnlyError(f"{self.model.__name__} 只能追加，不能删除")
+        raise AppendOnlyError(gettext("%(name)s只能追加，不能删除") % {"name": self.model._meta.verbose_name})
 
 
 class AppendOnlyModel(models.Model):
@@ -78,11 +79,15 @@ class AppendOnlyModel(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise AppendOnlyError(f"{self._meta.verbose_name}不能修改{self.append_only_hint}")
+            raise AppendOnlyError(
+                gettext("%(name)s不能修改%(hint)s") % {"name": self._meta.verbose_name, "hint": self.append_only_hint}
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnlyError(f"{self._meta.verbose_name}不能删除{self.append_only_hint}")
+        raise AppendOnlyError(
+            gettext("%(name)s不能删除%(hint)s") % {"name": self._meta.verbose_name, "hint": self.append_only_hint}
+        )
 
 
 class AuditEvent(AppendOnlyModel):

@@ -124,7 +124,7 @@ class FeeAccount(models.Model):
 
 
 class Entry(AppendOnlyModel):
-    append_only_hint = "，请用冲正更正"
+    append_only_hint = _("，请用冲正更正")
 
     account = models.ForeignKey(FeeAccount, on_delete=models.PROTECT, related_name="entries", verbose_name=_("账户"))
     # The college that holds this money: the student's college when the entry was posted.
