@@ -79,6 +79,9 @@ _SHAPE = re.compile(r"\d{17}[\dX]")
 def validate_id_number(raw) -> str:
     """Return the normalised 18-character number or raise InvalidIdNumber with a Chinese reason."""
     text = normalize_id_number(raw)
+    if len(text) == ID_LENGTH and text.isascii() and text[:17].isdigit() and (text[17] == "X" or text[17].isdigit()):
+        # The common case: already the right shape, so none of the shape checks below can refuse it.
+        return _check_date_and_character(text)
     if not text:
         raise InvalidIdNumber("id_empty")
     if _FLOAT_SHAPE.match(text):
@@ -89,6 +92,10 @@ def validate_id_number(raw) -> str:
         raise InvalidIdNumber("id_length", n=len(text))
     if not _SHAPE.fullmatch(text):
         raise InvalidIdNumber("id_shape")
+    return _check_date_and_character(text)
+
+
+def _check_date_and_character(text: str) -> str:
     try:
         born = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:

@@ -156,17 +156,27 @@ def _limit(text: str, field_name: str, label: str) -> str:
     return text
 
 
+def _compact(raw) -> str:
+    """The cell as text with every whitespace removed ("".join(cell_text(raw).split()))."""
+    if raw.__class__ is str and raw.isascii() and raw.isprintable() and " " not in raw:
+        # Printable ASCII without a space has no whitespace and nothing for NFKC to fold: already compact.
+        return raw
+    return "".join(cell_text(raw).split())
+
+
 def parse_student_no(raw) -> str:
     if isinstance(raw, float) and not raw.is_integer():
         raise _Bad("student_no_decimal", value=raw)
-    text = "".join(cell_text(raw).split())
+    text = _compact(raw)
     if not text:
         raise _Bad("student_no_empty")
     return _limit(text, "student_no", "student_no")
 
 
 def parse_name(raw) -> str:
-    text = _SPACE_BETWEEN_CJK.sub("", cell_text(raw))
+    text = cell_text(raw)
+    if " " in text:  # cell_text leaves single spaces only; most names have none
+        text = _SPACE_BETWEEN_CJK.sub("", text)
     if not text:
         raise _Bad("name_empty")
     return _limit(text, "name", "name")
@@ -192,7 +202,7 @@ def parse_gender(raw) -> str:
 
 
 def parse_level(raw, default: str) -> str:
-    text = "".join(cell_text(raw).split())
+    text = _compact(raw)
     if not text:
         return default
     level = LEVELS.get(text)
@@ -218,11 +228,11 @@ def parse_named(raw, lookup: selectors.NameLookup, *, what: str, required: bool)
 
 
 def parse_phone(raw) -> str:
-    return _limit("".join(cell_text(raw).split()), "phone", "phone")
+    return _limit(_compact(raw), "phone", "phone")
 
 
 def parse_email(raw) -> str:
-    text = "".join(cell_text(raw).split())
+    text = _compact(raw)
     if not text:
         return ""
     if len(text) <= 254 and _PLAIN_EMAIL.fullmatch(text):
@@ -235,14 +245,26 @@ def parse_email(raw) -> str:
 
 
 def parse_collection_code(raw) -> str | None:
-    text = "".join(cell_text(raw).split())
+    text = _compact(raw)
     return _limit(text, "collection_code", "collection_code") if text else None
 
 
 def _memoized(convert):
     cache: dict = {}
+    texts: dict = {}  # str cells by themselves: no other type's key equals a str, no tuple to build
 
     def converted(raw):
+        if raw.__class__ is str:
+            outcome = texts.get(raw)
+            if outcome is None:
+                try:
+                    outcome = (True, convert(raw))
+                except _Bad as exc:
+                    outcome = (False, exc)
+                texts[raw] = outcome
+            if outcome[0]:
+                return outcome[1]
+            raise _Bad(outcome[1].code, **outcome[1].params)
         # Keyed by type too: 1, 1.0 and True are equal dictionary keys but different cells.
         key = (type(raw), raw)
         try:
@@ -461,7 +483,11 @@ def _parse_rows(table, plan: _Plan, result: ParsedRoster, progress=None) -> None
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, total)
         raw = pick(cells)
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
+        first = raw[0]
+        # A filled first cell settles it without the generator (the common row).
+        if (first is None or (isinstance(first, str) and not first.strip())) and all(
+            v is None or (isinstance(v, str) and not v.strip()) for v in raw
+        ):
             continue
         result.data_rows += 1
         student_no, values, row_errors = _convert(number, cells, plan)

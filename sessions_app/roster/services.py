@@ -250,13 +250,24 @@ def _copy_text(value) -> str:
     return text.translate(_COPY_ESCAPES)
 
 
+def _copy_line(record: tuple, tail: str) -> str:
+    """One COPY line: _copy_text of each value, with one escape test per row instead of per value."""
+    texts = ["\\N" if v is None else v if v.__class__ is str else str(v) for v in record]
+    probe = "".join(texts)
+    # Tabs and line breaks are not printable; the only backslashes allowed are those of the \N markers.
+    if not probe.isprintable() or probe.count("\\") != record.count(None):
+        texts = [_copy_text(v) for v in record]
+    texts.append(tail)
+    return "\t".join(texts)
+
+
 def _copy_rows(raw_cursor, columns: list[str], records: list[tuple], constant_values: list) -> None:
     """COPY ... FROM STDIN (text format): about twice as fast as INSERT for 20,000 students."""
     tail = "\t".join(_copy_text(v) for v in constant_values)
     quote = connection.ops.quote_name
     sql = f"COPY {quote(Student._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
     for start in range(0, len(records), 5 * WRITE_BATCH):
-        lines = ["\t".join([*map(_copy_text, record), tail]) for record in records[start : start + 5 * WRITE_BATCH]]
+        lines = [_copy_line(record, tail) for record in records[start : start + 5 * WRITE_BATCH]]
         buffer = io.StringIO("\n".join(lines) + "\n")
         # The raw cursor skips Django's wrapper; this turns a unique violation into django.db.IntegrityError.
         with connection.wrap_database_errors:
