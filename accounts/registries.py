@@ -24,7 +24,8 @@ In `<app>/panels.py`:
     def fee_status(student):
         return "fees/student_panel.html", {"balance": ...}   # or None to show nothing
 
-The home page renders each returned template with its context, in `order`.
+The home page renders each returned template with its context, in `order`, inside the page's
+own context (`{% student_panel %}`): the header's lazy values (the inbox count) are shared.
 Each panel must cost a constant number of queries.
 """
 
@@ -72,8 +73,15 @@ def student_panel(*, order: int):
     return decorator
 
 
+_panels_discovered = False
+
+
 def render_student_panels(student) -> list[tuple[str, dict]]:
-    autodiscover_modules("panels")
+    global _panels_discovered
+    if not _panels_discovered:
+        # Once per process: for an app without panels.py, each search costs a failed import.
+        autodiscover_modules("panels")
+        _panels_discovered = True
     rendered = []
     for _order, func in sorted(_PANELS, key=lambda pair: pair[0]):
         result = func(student)

@@ -46,14 +46,27 @@ class CaptureFilter:
     WRONG_SLOT = "wrong_slot"
 
 
-def student_rows(students: QuerySet[Student]) -> QuerySet[Student]:
-    """Students with what a list page shows: college, slot and the active capture's facts."""
-    active = Capture.objects.filter(ACTIVE, student=OuterRef("pk"))
-    return students.select_related("college", "campus", "assigned_slot__group__location__campus").annotate(
-        is_captured=Exists(active),
-        captured_at=Subquery(active.values("captured_at")[:1]),
-        captured_wrong_slot=Subquery(active.values("wrong_slot")[:1]),
+def student_rows(students: QuerySet[Student], *, one_college: bool = False) -> QuerySet[Student]:
+    """Students with what a list page shows: college, slot and the active capture's facts.
+
+    captured_at is NULL for a student without an active capture (no separate EXISTS: PostgreSQL
+    planned it as a hash of every capture of the campaign, a third of a 50-row page's time).
+    With one_college the order leaves out the college's sort key, which is the same on every row,
+    so an index on (campaign, college, class_name, student_no) serves the page without a sort.
+    """
+    active = Capture.objects.filter(ACTIVE, student=OuterRef("pk")).order_by("-captured_at")
+    # The slot and its group, location and campus come in a second query: joined in, the seven
+    # tables cost PostgreSQL more to plan than the page costs to run.
+    slots = Prefetch("assigned_slot", queryset=Slot.objects.select_related("group__location__campus"))
+    rows = (
+        students.select_related("college", "campus")
+        .prefetch_related(slots)
+        .annotate(
+            captured_at=Subquery(active.values("captured_at")[:1]),
+            captured_wrong_slot=Subquery(active.values("wrong_slot")[:1]),
+        )
     )
+    return rows.order_by("class_name", "student_no") if one_college else rows
 
 
 def filter_students(
@@ -71,6 +84,14 @@ def filter_students(
     elif status == CaptureFilter.WRONG_SLOT:
         students = students.filter(Exists(active.filter(wrong_slot=True)))
     return students
+
+
+def active_capture(student: Student) -> Capture | None:
+    """The student's active capture, read once per student object: the home page and its panels
+    both ask."""
+    if not hasattr(student, "_active_capture"):
+        student._active_capture = student.captures.filter(ACTIVE).select_related("slot").first()
+    return student._active_capture
 
 
 def class_names(students: QuerySet[Student]) -> list[str]:
@@ -187,20 +208,20 @@ def recent_captures(slot: Slot, *, limit: int = 10) -> list[Capture]:
 
 
 def college_counts(campaign: Campaign, colleges: QuerySet[College]) -> list[CollegeCount]:
-    """Per college: students on the roster and students with an active capture (one query)."""
-    students = Student.objects.filter(campaign=campaign, college=OuterRef("pk"))
-    captured = Student.objects.filter(
-        Exists(Capture.objects.filter(ACTIVE, student=OuterRef("pk"))),
-        campaign=campaign,
-        college=OuterRef("pk"),
-    )
+    """Per college with students: students on the roster and those with an active capture.
+
+    One GROUP BY over the campaign's students (a college without students has no group, so none
+    is listed). Measured on 20,000 students, a coordinator's college: 3-6 ms, against 10-26 ms for
+    a correlated subquery per college and 4-11 ms for a join to the active capture.
+    """
+    active = Exists(Capture.objects.filter(ACTIVE, student=OuterRef("pk")))
     rows = (
-        colleges.annotate(expected=_count(students, "college"), captured=_count(captured, "college"))
-        .filter(expected__gt=0)
-        .order_by("sort_order", "name")
-        .values("pk", "name", "expected", "captured")
+        Student.objects.filter(campaign=campaign, college__in=colleges)
+        .values("college_id", "college__name", "college__sort_order")
+        .annotate(expected=Count("pk"), captured=Count("pk", filter=active))
+        .order_by("college__sort_order", "college__name")
     )
-    return [CollegeCount(r["pk"], r["name"], r["expected"], r["captured"]) for r in rows]
+    return [CollegeCount(r["college_id"], r["college__name"], r["expected"], r["captured"]) for r in rows]
 
 
 def totals(counts: list[CollegeCount]) -> CollegeCount:
@@ -255,7 +276,12 @@ def slot_choices(campaign: Campaign) -> QuerySet[Slot]:
 
 def slots_of(students: QuerySet[Student]) -> QuerySet[Slot]:
     """The slots these students are assigned to (for a coordinator's sign-in sheet links)."""
-    return slot_choices_qs().filter(pk__in=students.filter(assigned_slot__isnull=False).values("assigned_slot"))
+    # The ids first: as a subquery, PostgreSQL probed each slot's students through the slot
+    # index and filtered out the other colleges' thousands of rows.
+    ids = set(
+        students.filter(assigned_slot__isnull=False).order_by().values_list("assigned_slot_id", flat=True).distinct()
+    )
+    return slot_choices_qs().filter(pk__in=ids)
 
 
 def slot_choices_qs() -> QuerySet[Slot]:

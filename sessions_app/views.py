@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -68,7 +67,8 @@ def college_overview(request):
         students = students.filter(college_id=college_id)
     form = StudentFilterForm(request.GET or None, class_names=selectors.class_names(students))
     filtered = selectors.filter_students(students, **form.filters())
-    page, query = paginate(request, selectors.student_rows(filtered)), query_without_page(request)
+    rows = selectors.student_rows(filtered, one_college=college_id is not None or len(colleges) == 1)
+    page, query = paginate(request, rows), query_without_page(request)
     counts = selectors.college_counts(campaign, visible_colleges(request.user))
     return render(
         request,
@@ -187,13 +187,10 @@ def student_home(request, student):
             {
                 "campaign": campaign,
                 "slot": student.assigned_slot,
-                "capture": student.captures.filter(undone_at__isnull=True).select_related("slot").first(),
+                "capture": selectors.active_capture(student),
                 "rules": campaign.rule_lines(),
                 "bring": [line.strip() for line in campaign.what_to_bring.splitlines() if line.strip()],
-                "panels": [
-                    render_to_string(template, panel_context, request=request)
-                    for template, panel_context in render_student_panels(student)
-                ],
+                "panels": render_student_panels(student),
             }
         )
     return render(request, "sessions_app/student_home.html", context)

@@ -152,6 +152,27 @@ def test_college_counts_endpoint(client, world):  # noqa: F811
     }
 
 
+def test_college_counts_leave_out_undone_captures_and_other_campaigns(client, world):  # noqa: F811
+    capture(world, world.econ_student)
+    undone = Student.objects.filter(college=world.econ).exclude(pk=world.econ_student.pk).first()
+    undo_check_in(capture=capture(world, undone), actor=world.staff, reason="刷错卡")
+    other = make_campaign(code="2099", is_active=False)
+    make_student(other, world.econ, name="别的批次")
+    client.force_login(world.coordinator)
+    values = client.get(reverse("sessions_app:college_counts")).json()["values"]
+    assert values[f"college-{world.econ.pk}-captured"] == 1
+    assert values[f"college-{world.econ.pk}-expected"] == 3
+
+
+def test_coordinator_list_of_one_college_is_by_class_then_student_number(client, world):  # noqa: F811
+    make_student(world.campaign, world.econ, name="甲班末", class_name="经管1700", student_no="20179999")
+    make_student(world.campaign, world.econ, name="甲班首", class_name="经管1700", student_no="20170001")
+    client.force_login(world.coordinator)
+    html = text(client.get(reverse("sessions_app:college_overview")))
+    names = re.findall(r'<a href="/capture/students/\d+/">([^<]+)</a>', html)
+    assert names[:2] == ["甲班首", "甲班末"], names
+
+
 def test_college_overview_query_count_does_not_grow(client, world, django_assert_max_num_queries):  # noqa: F811
     client.force_login(world.coordinator)
     url = reverse("sessions_app:college_overview")
