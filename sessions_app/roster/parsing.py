@@ -182,11 +182,11 @@ def parse_name(raw) -> str:
     return _limit(text, "name", "name")
 
 
-def parse_id_number(raw) -> str:
+def parse_id_number(raw, today: datetime.date | None = None) -> str:
     if isinstance(raw, datetime.date | datetime.time):
         raise _Bad("id_number_date")
     try:
-        return validate_id_number(raw)
+        return validate_id_number(raw, today=today)
     except InvalidIdNumber as exc:
         raise _Bad("id_number_invalid", reason=exc.code, **exc.params) from None
 
@@ -340,6 +340,7 @@ def _converters(campaign: Campaign, result: ParsedRoster, counselors_present: bo
     campuses = result.campuses = selectors.campus_lookup()
     counselors = result.counselors = selectors.counselor_lookup() if counselors_present else None
     level_default = campaign.level
+    today = datetime.date.today()  # once per file: a birth date after it is refused
 
     def counselor(raw):
         # A counselor without an account is no error: the name is kept and linked once the account exists.
@@ -351,7 +352,7 @@ def _converters(campaign: Campaign, result: ParsedRoster, counselors_present: bo
     converters = {
         "name": parse_name,
         "gender": parse_gender,
-        "id_number": parse_id_number,
+        "id_number": lambda raw: parse_id_number(raw, today),
         "college": lambda raw: parse_named(raw, colleges, what="college", required=True),
         "major": lambda raw: _limit(cell_text(raw), "major", "major"),
         "class_name": lambda raw: _limit(cell_text(raw), "class_name", "class_name"),

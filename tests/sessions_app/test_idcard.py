@@ -122,3 +122,12 @@ def test_gender_from_the_sequence_digit():
 def test_looks_like_id_number():
     assert looks_like_id_number("11010519491231002x")
     assert not looks_like_id_number("2017012345")
+
+
+def test_the_day_a_birth_date_must_not_pass_can_be_given_once_for_a_whole_file():
+    body = "21020220200301123"
+    number = body + iso7064_check(body)
+    assert validate_id_number(number, today=datetime.date(2020, 3, 1)) == number
+    with pytest.raises(InvalidIdNumber) as exc:
+        validate_id_number(number, today=datetime.date(2020, 2, 29))
+    assert str(exc.value) == "身份证号中的出生日期 20200301 不合理"

@@ -258,3 +258,32 @@ def test_backslashes_and_quotes_survive_the_bulk_write(world, tmp_path):
     run(world, tmp_path, [student_row(1, 专业=odd, 姓名="王\\N")])
     student = Student.objects.get()
     assert (student.major, student.name) == (odd, "王\\N")
+
+
+def test_the_copy_stream_hands_out_every_line_once_in_chunks_of_about_the_size_asked():
+    from sessions_app.roster.services import _CopySource
+
+    records = [(f"2017{n:06d}", f"学生{n}", None, "a\tb" if n == 7 else "x") for n in range(300)]
+    source = _CopySource(records, "tail")
+    chunks = []
+    while chunk := source.read(1000):
+        chunks.append(chunk)
+    assert source.read(1000) == ""  # the end stays the end
+    lines = "".join(chunks).split("\n")
+    assert lines[-1] == "" and len(lines) == 301
+    assert lines[0] == "2017000000\t学生0\t\\N\tx\ttail"
+    assert lines[7] == "2017000007\t学生7\t\\N\ta\\tb\ttail"  # a tab inside a value is escaped
+    # Each chunk but the last passes the size asked by less than one line.
+    assert all(1000 <= len(c) < 1000 + len(lines[0]) + 10 for c in chunks[:-1])
+    assert len(chunks) > 5
+
+
+@pytest.mark.postgres
+def test_a_roster_larger_than_one_copy_chunk_is_written_whole(world, tmp_path, monkeypatch):
+    from sessions_app.roster import services
+
+    rows = [student_row(n) for n in range(1, 401)]  # about 60 KB of COPY data: several chunks at 4 KB
+    monkeypatch.setattr(services, "COPY_CHUNK", 4096)
+    report = run(world, tmp_path, rows)
+    assert report.written and report.created == 400
+    assert sorted(Student.objects.values_list("student_no", "name")) == [(r["学号"], r["姓名"]) for r in rows]
