@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+# dev.py runs before Django and its catalogues exist: what it prints carries both languages.
+INSTALLING = "安装依赖（{file}）… (installing {file})"
+STARTED = "门户已启动 (portal started)：http://{at}/   （管理后台 admin：http://{at}/admin/，Ctrl+C 停止 stops）"
 PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
@@ -30,13 +33,13 @@ def ensure_environment(requirements: str) -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py itself may be started by an older python3
         sys.exit("需要 Python 3.11 或更新版本 (Python 3.11+ is required)")
     if not PYTHON.exists():
-        print("创建虚拟环境 .venv …", flush=True)
+        print("创建虚拟环境 .venv … (creating .venv)", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     wanted = b"".join((ROOT / name).read_bytes() for name in ("requirements.txt", "requirements-dev.txt"))
     stamp = VENV / f".installed-{requirements}"
     digest = hashlib.sha256(wanted).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
-        print(f"安装依赖（{requirements}）…", flush=True)
+        print(INSTALLING.format(file=requirements), flush=True)
         run(str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements)
         stamp.write_text(digest)
 
@@ -51,19 +54,19 @@ def demo(args: list[str]) -> None:
     run(*manage, "collectstatic", "--noinput", "--verbosity", "0")
     run(*manage, "seed_demo")
     address = args[0] if args else "127.0.0.1:8000"
-    print(f"\n门户已启动：http://{address}/   （管理后台：http://{address}/admin/，按 Ctrl+C 停止）\n", flush=True)
+    print("\n" + STARTED.format(at=address) + "\n", flush=True)
     os.execv(str(PYTHON), [*manage, "runserver", address, "--noreload"])
 
 
 def compile_messages() -> None:
     """locale/*.po -> .mo (the English pages): msgfmt where installed, else pure-Python polib."""
-    print("编译翻译（compilemessages）…", flush=True)
+    print("编译翻译 (compiling translations) …", flush=True)
     run(str(PYTHON), "-m", "deploy.catalogues")
 
 
 def lint_imports() -> None:
     """The layers and no-cycle contracts of .importlinter; a broken one fails the test run."""
-    print("检查模块依赖（lint-imports）…", flush=True)
+    print("检查模块依赖 (checking import layers: lint-imports) …", flush=True)
     run(str(PYTHON.parent / ("lint-imports.exe" if os.name == "nt" else "lint-imports")))
 
 

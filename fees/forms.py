@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from intake.forms import check_upload, file_field
 
+from .ledger import CLIENT_TOKEN
 from .models import DIRECT_METHODS, Method
-from .services import CLIENT_TOKEN
 
 # What a college may record by hand: platform payments arrive only through the platform's notice.
 COLLEGE_METHODS = [(value, label) for value, label in Method.choices if value not in DIRECT_METHODS]

@@ -13,6 +13,7 @@ from accounts.audit import record_event
 from sessions_app.models import Campaign, College
 from sessions_app.scope import visible_colleges
 
+from .ledger import FeeError, _check_key, money, parse_amount
 from .models import (
     ZERO,
     Remittance,
@@ -21,7 +22,6 @@ from .models import (
     cash_delta,
 )
 from .selectors import college_figures, remittable_entries
-from .services import FeeError, _check_key, money, parse_amount
 
 
 def _check_college(actor, college: College) -> None:

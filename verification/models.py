@@ -8,8 +8,10 @@ record, which drops the student from pending/overdue lists and reminders but kee
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import formatting
 from accounts.models import AppendOnlyModel
 
 
@@ -68,7 +70,10 @@ class VerificationRecord(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student_id} 截止 {self.due_date}"
+        return gettext("学生 %(student)s 截止 %(due)s") % {
+            "student": self.student_id,
+            "due": formatting.date_long(self.due_date),
+        }
 
     @property
     def is_confirmed(self) -> bool:
