@@ -9,8 +9,16 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils import dateformat, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+
+
+def clauses(*parts: str) -> str:
+    """Counted clauses of one sentence ("新增 3 人，更新 1 人"), each its own ngettext, joined the reader's way.
+
+    A sentence with several counts cannot be one ngettext (English needs a form per count).
+    """
+    return pgettext("separator between counted clauses", "，").join(parts)
 
 
 def _english() -> bool:

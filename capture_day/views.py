@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required
@@ -74,7 +75,11 @@ def _desk_labels() -> dict:
         "undone": _("已撤销"),
         "undo_prompt": _("撤销这次采集的原因（必填）："),
         "ignored_repeat": _("重复刷证，已忽略"),
-        "offline_banner": _("离线：已暂存 %(n)s 条，联网后自动上传"),
+        # Both forms, for desk.js to choose by count: n == 1 is "one" in both our languages.
+        "offline_banner": {
+            "one": ngettext("离线：已暂存 %(n)s 条，联网后自动上传", "离线：已暂存 %(n)s 条，联网后自动上传", 1),
+            "other": ngettext("离线：已暂存 %(n)s 条，联网后自动上传", "离线：已暂存 %(n)s 条，联网后自动上传", 2),
+        },
         "offline_on_roster": _("本时段名单内："),
         "offline_not_on_roster": _("不在本时段名单（可能是其他时段或名单外），联网后确认"),
         "offline_no_digest": _("离线，无法核对名单，联网后确认"),

@@ -5,8 +5,9 @@ job's page put them into words here, in the reader's language.
 """
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.formatting import clauses, money
 from intake.errors import Messages
 from intake.messages import INTAKE
 
@@ -22,6 +23,10 @@ def _amount_invalid(p) -> str:
 MESSAGES = Messages(
     {
         "student_no_empty": gettext_lazy("学号为空"),
+        # the file as a whole (the intake's own refusals come from INTAKE)
+        # max is payment_import.MAX_ROWS (50,000): never one, so no plural forms
+        "too_many_rows": gettext_lazy("文件超过 %(max)s 行，请分批导入"),
+        "no_rows": gettext_lazy("文件中没有缴费记录"),
         # fees.money.parse_amount's refusals, with the params it raises them with
         "amount_empty": gettext_lazy("金额不能为空"),
         "amount_invalid": _amount_invalid,
@@ -57,3 +62,15 @@ def payment_error(row: int, column: str, exc):
     if exc.code in MESSAGES.templates:
         return MESSAGES.error(row, column, exc.code, **exc.params)
     return MESSAGES.error(row, column, "payment_refused", refusal=exc.code)
+
+
+def import_summary(result) -> str:
+    """A finished import in one line (the page's message, the command's output), plural per count."""
+    created, replayed = result.created, result.replayed
+    return _("导入完成：%(counts)s") % {
+        "counts": clauses(
+            ngettext("新登记 %(n)s 笔，共 %(total)s", "新登记 %(n)s 笔，共 %(total)s", created)
+            % {"n": created, "total": money(result.total)},
+            ngettext("已登记过的 %(n)s 笔未重复入账", "已登记过的 %(n)s 笔未重复入账", replayed) % {"n": replayed},
+        )
+    }

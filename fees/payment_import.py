@@ -157,15 +157,20 @@ def _check_row(table, number: int, cells: list) -> tuple[_Row | None, list[RowEr
     return _Row(number, student_no, amount, method, note, occurred_at), errors
 
 
+def _file_error(code: str, **params) -> FeeError:
+    """The whole file refused: code + params (a background job keeps those), words for this request."""
+    return FeeError(MESSAGES.text(code, params), code=code, params=params)
+
+
 def _read_rows(data: bytes, filename: str = "", progress=None):
     try:
         table = open_table(data, vocabulary=VOCABULARY, filename=filename, limits=LIMITS)
     except IntakeError as exc:
-        raise FeeError(exc.message, code=exc.code) from None
+        raise _file_error(exc.code, **exc.params) from None
     parsed: list[_Row] = []
     errors: list[RowError] = []
     if len(table.rows) > MAX_ROWS:
-        raise FeeError(_("文件超过 %(max)s 行，请分批导入") % {"max": MAX_ROWS}, code="too_many_rows")
+        raise _file_error("too_many_rows", max=MAX_ROWS)
     for done, (number, cells) in enumerate(table.rows, start=1):
         if progress is not None and done % 2000 == 0:
             progress(done, len(table.rows))
@@ -188,9 +193,9 @@ def import_payments(
         try:
             data = read_bytes(source)
         except IntakeError as exc:
-            raise FeeError(exc.message, code=exc.code) from None
+            raise _file_error(exc.code, **exc.params) from None
     if len(data) > MAX_BYTES:
-        raise FeeError(_("文件过大：不能超过 %(mb)s MB") % {"mb": MAX_BYTES // (1024 * 1024)}, code="file_too_large")
+        raise _file_error("file_too_large", size=len(data), limit=MAX_BYTES)
     table, rows, errors = _read_rows(data, filename, progress)
     count = len(rows) + len({e.row for e in errors})
     result = ImportResult(rows=count, notices=list(table.notices), table=table)
@@ -211,7 +216,7 @@ def import_payments(
         result.errors = sorted_errors(errors)
         return result
     if count == 0:
-        raise FeeError(_("文件中没有缴费记录"), code="no_rows")
+        raise _file_error("no_rows")
 
     digest = hashlib.sha256(data).hexdigest()[:40]
     amount_column = table.title("amount", VOCABULARY)

@@ -31,6 +31,7 @@ from .forms import (
     WaiverForm,
     new_key,
 )
+from .import_messages import import_summary
 from .models import Entry
 from .payment_import import import_payments, payment_template
 from .services import FeeError
@@ -459,19 +460,7 @@ def import_view(request):
                 messages.error(request, exc.message)
             else:
                 if result.ok:
-                    messages.success(
-                        request,
-                        ngettext(
-                            "导入完成：新登记 %(created)s 笔，共 %(total)s；已登记过的 %(replayed)s 笔未重复入账",
-                            "导入完成：新登记 %(created)s 笔，共 %(total)s；已登记过的 %(replayed)s 笔未重复入账",
-                            result.created,
-                        )
-                        % {
-                            "created": result.created,
-                            "total": services.money(result.total),
-                            "replayed": result.replayed,
-                        },
-                    )
+                    messages.success(request, import_summary(result))
                 else:
                     messages.error(
                         request,

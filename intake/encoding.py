@@ -2,8 +2,6 @@
 
 import re
 
-from django.utils.translation import gettext as _
-
 from .errors import IntakeError
 
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_\-]+)", re.IGNORECASE)
@@ -13,10 +11,7 @@ _CANDIDATES = ["gb18030", "big5", "utf_16", "utf_8"]
 
 
 def _refuse() -> IntakeError:
-    return IntakeError(
-        "encoding_unknown",
-        _("无法识别文本文件的编码：请在 Excel 中打开后另存为 .xlsx，或另存为“CSV UTF-8（逗号分隔）”再导入"),
-    )
+    return IntakeError("encoding_unknown")
 
 
 def decode_text(data: bytes, *, html: bool = False) -> tuple[str, str]:

@@ -5,15 +5,24 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from . import refusals
+
 
 class IntakeError(Exception):
-    """The file as a whole cannot be read; `message` is for the user, `code` for programs."""
+    """The file as a whole cannot be read: a code for programs and the params of its words.
 
-    def __init__(self, code: str, message: str, params: dict | None = None):
-        super().__init__(message)
+    `message` is built from (code, params) when asked (intake.refusals), in the language of
+    that moment: a background job stores code and params and its page renders them for the reader.
+    """
+
+    def __init__(self, code: str, /, **params):
+        super().__init__(code)
         self.code = code
-        self.message = message
-        self.params = params or {}
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        return REFUSALS.text(self.code, self.params)
 
     def __str__(self) -> str:
         return self.message
@@ -42,7 +51,7 @@ class Messages:
         params = dict(params or {})
         try:
             return template(params) if callable(template) else str(template) % params
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None  # params of an older shape: the caller falls back
 
     def text(self, code: str, params: Mapping | None = None, *, legacy: str = "") -> str:
@@ -114,3 +123,7 @@ class Notice:
 def sorted_errors(errors) -> list[RowError]:
     """File-level problems first, then by row: sorted on data, never on the message text."""
     return sorted(errors, key=RowError.sort_key)
+
+
+# The intake's whole-file refusals; every importer's Messages inherits them (intake.messages).
+REFUSALS = Messages(refusals.WORDS)

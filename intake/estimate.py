@@ -38,7 +38,7 @@ def _ods_rows(data: bytes) -> int:
 
 
 def estimate_rows(source: Source, limits: Limits | None = None) -> int:
-    """Raises IntakeError (code + message) for a file the import would refuse before parsing."""
+    """Raises IntakeError (code + params) for a file the import would refuse before parsing."""
     limits = limits or Limits()
     data = read_bytes(source)
     check_size(len(data), limits)

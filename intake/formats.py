@@ -3,8 +3,6 @@
 import zipfile
 from io import BytesIO
 
-from django.utils.translation import gettext as _
-
 from .errors import IntakeError
 
 XLSX, XLS, ODS, CSV, HTML = "xlsx", "xls", "ods", "csv", "html"
@@ -36,18 +34,13 @@ def _zip_kind(data: bytes) -> str:
             names = set(archive.namelist())
             if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
                 if "xl/workbook.bin" in names and "xl/workbook.xml" not in names:
-                    raise IntakeError(
-                        "format_xlsb",
-                        _("这是 Excel 二进制工作簿（.xlsb）：请在 Excel 或 WPS 中“另存为” .xlsx 后再导入"),
-                    )
+                    raise IntakeError("format_xlsb")
                 return XLSX
             if "content.xml" in names and b"opendocument.spreadsheet" in archive.read("mimetype")[:100]:
                 return ODS
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
-        raise IntakeError(
-            "file_corrupt", _("文件已损坏（压缩包不完整）：请重新导出或在 Excel 中另存为 .xlsx 后再试")
-        ) from None
-    raise IntakeError("format_zip", _("这是一个压缩文件，但不是 Excel 工作簿：请上传 .xlsx、.xls 或 .csv 格式的表格"))
+        raise IntakeError("file_corrupt", where="zip") from None
+    raise IntakeError("format_zip")
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -59,32 +52,21 @@ def _looks_like_text(head: bytes) -> bool:
 def sniff(data: bytes) -> str:
     """The kind of table file data holds; IntakeError with a re-save instruction for the rest."""
     if not data:
-        raise IntakeError("file_empty", _("文件是空的：请选择要导入的表格文件"))
+        raise IntakeError("file_empty")
     head = data[:4096]
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK"):
         return _zip_kind(data)
     if head.startswith(_OLE_MAGIC):
         if _ENCRYPTED in data[:65536] or _ENCRYPTED in data[-65536:]:
-            raise IntakeError(
-                "file_encrypted", _("文件设置了打开密码：请在 Excel 或 WPS 中取消密码后另存为 .xlsx 再导入")
-            )
+            raise IntakeError("file_encrypted")
         return XLS
     if not _looks_like_text(head):
-        raise IntakeError(
-            "format_unknown",
-            _("文件内容不是表格（不是 Excel、WPS 或 CSV 文件）：请在 Excel 或 WPS 中另存为 .xlsx 后再导入"),
-        )
+        raise IntakeError("format_unknown")
     text = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
     if text.startswith(b"mime-version") or b"multipart/related" in text[:600]:
-        raise IntakeError(
-            "format_mht",
-            _("这是“单个文件网页”（.mht）格式：请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（.xlsx）再导入"),
-        )
+        raise IntakeError("format_mht")
     if b"urn:schemas-microsoft-com:office:spreadsheet" in data[:8192] and b"<table" not in data[:8192].lower():
-        raise IntakeError(
-            "format_xml2003",
-            _("这是“XML 电子表格 2003”格式：请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（.xlsx）再导入"),
-        )
+        raise IntakeError("format_xml2003")
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<table" in text[:2048]:
         return HTML
     return CSV

@@ -2,8 +2,6 @@
 
 from html.parser import HTMLParser
 
-from django.utils.translation import gettext as _
-
 from .errors import IntakeError
 from .guards import Limits
 
@@ -40,7 +38,7 @@ class _Tables(HTMLParser):
             self._cell = None
             self.cells += 1
             if self.cells > self.limits.max_cells:
-                raise IntakeError("file_extent", _("网页表格的单元格过多：请只保留名单所在的表格"))
+                raise IntakeError("file_extent", where="html_cells")
         elif tag == "table" and self._stack:
             self.tables.append(self._stack.pop())
 
@@ -66,7 +64,7 @@ def _grid(rows, limits: Limits):
             while (r, c) in grid:
                 c += 1
             if c + colspan > limits.max_columns:
-                raise IntakeError("file_extent", _("网页表格的列数过多：请只保留名单所在的表格"))
+                raise IntakeError("file_extent", where="html_columns")
             for dr in range(rowspan):
                 for dc in range(colspan):
                     grid[(r + dr, c + dc)] = text if (dr, dc) == (0, 0) else ""

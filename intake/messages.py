@@ -1,10 +1,10 @@
-"""The words of the intake's own codes (its notices), shared by every importer's Messages."""
+"""The words of the intake's own codes (its notices and refusals), shared by every importer's Messages."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import formats
-from .errors import Messages
+from .errors import REFUSALS, Messages
 
 
 def _rows(params) -> str:
@@ -30,12 +30,13 @@ INTAKE = Messages(
             _("第 %(rows)s 行是表尾（如制表人、打印日期、合计），没有当作数据读取") % {"rows": _rows(p)}
         ),
         "header_repeated": lambda p: _("第 %(rows)s 行重复了表头，已跳过") % {"rows": _rows(p)},
-        # A whole-file refusal turned into a row error keeps the intake's words (IntakeError is still text).
+        # Jobs stored before refusals kept params: the refusal's words in the starter's language.
         "file_refused": lambda p: p["text"],
-    }
+    },
+    base=REFUSALS,
 )
 
 
 def refused(error) -> "object":
     """An IntakeError as a file-level RowError (the header problems a preview lists with the rows)."""
-    return INTAKE.error(None, None, "file_refused", text=error.message, refusal=error.code)
+    return INTAKE.error(None, None, error.code, **error.params)

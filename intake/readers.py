@@ -56,7 +56,7 @@ def _active_tab(data: bytes) -> int:
 
 
 def _corrupt() -> IntakeError:
-    return IntakeError("file_corrupt", _("文件内容已损坏，无法读取：请在 Excel 或 WPS 中重新打开并另存为 .xlsx 后再试"))
+    return IntakeError("file_corrupt", where="content")
 
 
 def _reraise_fatal(exc: BaseException) -> None:
@@ -72,7 +72,7 @@ def read_calamine(data: bytes, kind: str, limits: Limits, *, sheet_filter=None) 
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
-        raise IntakeError("file_encrypted", _("文件设置了打开密码：请取消密码后另存为 .xlsx 再导入")) from None
+        raise IntakeError("file_encrypted") from None
     except BaseException as exc:  # a Rust panic is a BaseException; every failure here means "unreadable"
         _reraise_fatal(exc)
         raise _corrupt() from None
@@ -166,9 +166,7 @@ def read_csv(data: bytes, limits: Limits) -> RawBook:
             if len(rows) > limits.max_rows:
                 raise extent_error(limits)
     except csv.Error:
-        raise IntakeError(
-            "csv_malformed", _("CSV 文件格式有误（引号不成对或单元格过长）：请在 Excel 中打开后另存为 .xlsx 再导入")
-        ) from None
+        raise IntakeError("csv_malformed") from None
     return RawBook(formats.CSV, [RawSheet("CSV", rows)], encoding)
 
 
@@ -176,10 +174,7 @@ def read_html(data: bytes, limits: Limits) -> RawBook:
     text, encoding = decode_text(data, html=True)
     tables = html_table.parse_tables(text, limits)
     if not tables:
-        raise IntakeError(
-            "html_no_table",
-            _("这是网页文件，但里面没有表格：请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（.xlsx）再导入"),
-        )
+        raise IntakeError("html_no_table")
     sheets = [
         RawSheet(_("网页表格 %(n)s") % {"n": i}, rows, merged=merged) for i, (rows, merged) in enumerate(tables, 1)
     ]

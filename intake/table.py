@@ -5,12 +5,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from django.utils.translation import gettext as _
-
 from . import formats, readers
 from .errors import IntakeError, Notice
 from .guards import Limits, check_size
 from .messages import INTAKE
+from .refusals import expected_text
 from .text import clean_cell, header_code, normalize_header, plain
 
 HEADER_SEARCH_ROWS = 20
@@ -67,22 +66,21 @@ class Vocabulary:
     def label(self, key: str) -> str:
         return next(f.label for f in self.fields if f.key == key)
 
-    def expected(self) -> str:
+    def expected_data(self) -> dict:
+        """The headers this vocabulary reads, as data (a refusal's params): rendered by refusals.expected_text."""
+
         def one(f: Field) -> str:
             others = [v for v in f.variants if not v.isascii()][:3]
             return f"{f.label}（{'/'.join(others)}）" if others else f.label
 
-        required = "、".join(one(f) for f in self.fields if f.required)
-        optional = "、".join(one(f) for f in self.fields if not f.required)
-        groups = "；".join("/".join(self.label(k) for k in group) for group in self.one_of)
-        parts = []
-        if required:
-            parts.append(_("必需的列：%(cols)s") % {"cols": required})
-        if groups:
-            parts.append(_("至少要有其一：%(cols)s") % {"cols": groups})
-        if optional:
-            parts.append(_("可选的列：%(cols)s") % {"cols": optional})
-        return "；".join(parts)
+        return {
+            "required": [one(f) for f in self.fields if f.required],
+            "one_of": [[self.label(k) for k in group] for group in self.one_of],
+            "optional": [one(f) for f in self.fields if not f.required],
+        }
+
+    def expected(self) -> str:
+        return expected_text(self.expected_data())
 
 
 @dataclass
@@ -120,9 +118,9 @@ def read_bytes(source: Source) -> bytes:
             with open(source, "rb") as fh:
                 return fh.read()
         except FileNotFoundError:
-            raise IntakeError("file_missing", _("找不到文件：%(path)s") % {"path": source}) from None
+            raise IntakeError("file_missing", path=str(source)) from None
         except IsADirectoryError:
-            raise IntakeError("file_missing", _("这是一个目录，不是文件：%(path)s") % {"path": source}) from None
+            raise IntakeError("file_missing", path=str(source), directory=True) from None
     source.seek(0)
     data = source.read()
     source.seek(0)
@@ -237,16 +235,11 @@ def _locate(book: readers.RawBook, vocabulary: Vocabulary) -> Table:
             if not _missing(vocabulary, header[2]):
                 break
     if found is None:
-        hint = ""
+        first = {}
         if first_text is not None:
             sheet, i, row = first_text
-            titles = [str(v).strip() for v in row if plain(v)][:12]
-            hint = _("第 %(row)s 行是：%(titles)s。") % {"row": sheet.first_row + i, "titles": "、".join(titles)}
-        raise IntakeError(
-            "header_missing",
-            _("没有找到表头（前 %(n)s 行中没有认识的列名）。%(found)s%(expected)s")
-            % {"n": HEADER_SEARCH_ROWS, "found": hint, "expected": vocabulary.expected()},
-        )
+            first = {"row": sheet.first_row + i, "titles": [str(v).strip() for v in row if plain(v)][:12]}
+        raise IntakeError("header_missing", n=HEADER_SEARCH_ROWS, expected=vocabulary.expected_data(), **first)
     sheet, (index, _score_value, header_cells) = found
     table = _table(book.kind, sheet, index, header_cells, vocabulary)
     if len([s for s in book.sheets if s.visible]) > 1 or skipped_hidden:
@@ -259,14 +252,11 @@ def _locate(book: readers.RawBook, vocabulary: Vocabulary) -> Table:
     if missing:
         raise IntakeError(
             "header_incomplete",
-            _("工作表“%(sheet)s”第 %(row)s 行的表头缺少：%(missing)s。表头是：%(found)s。%(expected)s")
-            % {
-                "sheet": sheet.name,
-                "row": table.header_row,
-                "missing": missing,
-                "found": "、".join(h for h in table.headers if h),
-                "expected": vocabulary.expected(),
-            },
+            sheet=sheet.name,
+            row=table.header_row,
+            missing=missing,
+            found=[h for h in table.headers if h],
+            expected=vocabulary.expected_data(),
         )
     return table
 
@@ -275,13 +265,12 @@ def _locate(book: readers.RawBook, vocabulary: Vocabulary) -> Table:
 _NEEDS_CLEANING = frozenset("'‘’`=")
 
 
-def _missing(vocabulary: Vocabulary, header_cells) -> str:
+def _missing(vocabulary: Vocabulary, header_cells) -> dict:
+    """The required headers absent, as data ({} when none): rendered by refusals.missing_text."""
     present = {f.key for f in (vocabulary.field_for(v) for v in header_cells) if f is not None}
-    missing = [f.label for f in vocabulary.fields if f.required and f.key not in present]
-    for group in vocabulary.one_of:
-        if not present.intersection(group):
-            missing.append(_("“%(names)s”之一") % {"names": "”或“".join(vocabulary.label(k) for k in group)})
-    return "、".join(missing)
+    fields = [f.label for f in vocabulary.fields if f.required and f.key not in present]
+    groups = [[vocabulary.label(k) for k in group] for group in vocabulary.one_of if not present.intersection(group)]
+    return {"fields": fields, "one_of": groups} if fields or groups else {}
 
 
 def _table(kind: str, sheet: readers.RawSheet, index: int, header_cells: list, vocabulary: Vocabulary) -> Table:

@@ -191,6 +191,9 @@ def error_file(name, messages: Messages):
 
 
 def file_error(exc) -> JobRejected:
-    """The file itself unreadable (intake.IntakeError and its aliases: code + message)."""
-    # Still the intake's words in the starter's language: whole-file refusals carry no params yet.
-    return JobRejected("rejected", [{"row": None, "column": None, "code": exc.code, "message": exc.message}])
+    """The file itself refused (an intake.IntakeError, or an importer's CodedError): code + params.
+
+    Its words are the kind's describe_error's, built when the page is shown, in the reader's
+    language. Jobs stored before this kept the starter's words under "message" (describer's fallback).
+    """
+    return JobRejected("rejected", [{"row": None, "column": None, "code": exc.code, "params": dict(exc.params)}])

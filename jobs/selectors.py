@@ -1,5 +1,6 @@
 """Reads of background jobs, and the words a job page shows (rendered here, never stored)."""
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -67,6 +68,13 @@ def download(job: Job) -> tuple[str, object] | None:
     if not job.file or kind is None or kind.render_file is None:
         return None
     return kind.render_file(job)
+
+
+def file_expired_hours(job: Job) -> int | None:
+    """After services.expire_files removed the job's file: after how many hours (the page says so)."""
+    if job.file or not job.file_name:
+        return None
+    return max(1, round(settings.JOBS_FILE_MAX_AGE_SECONDS / 3600))
 
 
 def file_label(job: Job) -> str:

@@ -65,6 +65,22 @@ def jobs_to_requeue(*, now=None, limit: int = 500) -> list[int]:
     return list(queued.values_list("id", flat=True)[:limit])
 
 
+def expire_files(*, now=None, limit: int = 500) -> int:
+    """Delete the files of jobs finished more than settings.JOBS_FILE_MAX_AGE_SECONDS ago; how many went.
+
+    They hold full ID numbers: an export of the roster, a rejected import's bad rows (kept whole,
+    since the clerk fixes them in Excel and uploads them again). `file_name` stays, so the job's
+    page can say the file was deleted rather than never made.
+    """
+    cutoff = (now or timezone.now()) - datetime.timedelta(seconds=settings.JOBS_FILE_MAX_AGE_SECONDS)
+    removed = 0
+    for job in Job.objects.filter(finished_at__lt=cutoff).exclude(file="").only("id", "file")[:limit]:
+        job.file.delete(save=False)  # a missing file (deleted by hand) is not an error
+        Job.objects.filter(pk=job.pk).update(file="")
+        removed += 1
+    return removed
+
+
 def _expire_stale(*, kind: str, key: str) -> None:
     cutoff = timezone.now() - _stale_after()
     Job.objects.filter(kind=kind, key=key, status=JobStatus.RUNNING, started_at__lt=cutoff).update(

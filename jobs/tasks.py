@@ -26,3 +26,9 @@ def sweep_queued() -> int:
 def sweep_staged_uploads() -> int:
     """Beat: staged imports hold ID numbers; expired ones go even if nobody uploads again."""
     return staging.sweep()
+
+
+@shared_task(base=BaseTask, name="jobs.expire_files")
+def expire_files() -> int:
+    """Beat: finished jobs' files (exports, rejected imports' rows) hold ID numbers; old ones go."""
+    return services.expire_files()

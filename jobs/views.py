@@ -40,6 +40,7 @@ def job_detail(request, job_id: int):
             "counts": selectors.count_lines(job),
             "follow_up": selectors.follow_up(job, request.user),
             "file_label": selectors.file_label(job) if job.file else "",
+            "file_expired_hours": selectors.file_expired_hours(job),
             "result": selectors.result_block(job),
             "labels": {"failed": _("连接中断，正在重试…")},
         },

@@ -16,12 +16,13 @@ DAILY_AT = {
     "retakes.send_retake_reminders": "09:00",
 }
 # Sweepers: queue again the jobs whose message never reached a worker (broker down when they
-# were asked for) or whose worker died; delete staged uploads past their age.
+# were asked for) or whose worker died; delete staged uploads and finished jobs' files past their age.
 SWEEPERS = (
     "notifications.sweep_deliveries",
     "retakes.sweep_pending_checks",
     "jobs.sweep_queued",
     "jobs.sweep_staged_uploads",
+    "jobs.expire_files",
 )
 
 

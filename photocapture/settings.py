@@ -168,6 +168,9 @@ CELERY_BEAT_SCHEDULE = beat.schedule(
 RETAKES_RECHECK_PENDING_AFTER_SECONDS = env.int("RETAKES_RECHECK_PENDING_AFTER_SECONDS", default=300)
 # Likewise a background job still queued this long after it was asked for.
 JOBS_REQUEUE_QUEUED_AFTER_SECONDS = env.int("JOBS_REQUEUE_QUEUED_AFTER_SECONDS", default=300)
+# A finished job's file is deleted this long after the job ended: exports and a rejected import's
+# bad rows (kept whole, for the clerk to fix in Excel and upload again) hold full ID numbers.
+JOBS_FILE_MAX_AGE_SECONDS = env.int("JOBS_FILE_MAX_AGE_SECONDS", default=24 * 60 * 60)
 # An import (roster, payments, CHSI status) of a file with more rows than this runs as a background job.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
 RETAKES_TEST_CHECK_DELAY = env.float("RETAKES_TEST_CHECK_DELAY", default=0.0)  # widens the window for a kill test

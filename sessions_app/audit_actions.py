@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.audit import register_action, register_reference
 
 from .models import College, Slot, Student
+from .roster.messages import import_counts
 
 
 def _students(ids: set[int]) -> dict[int, str]:
@@ -33,11 +34,12 @@ def _with_reason(text: str, data: dict) -> str:
 
 @register_action("campaign.clone", gettext_lazy("由往届复制批次"))
 def _campaign_clone(data, names):
-    return _("由 %(source)s 复制为 %(code)s：%(slots)s 个时段、%(audiences)s 个拍摄对象，首个采集日 %(day)s") % {
+    slots, audiences = int(data.get("slots") or 0), int(data.get("audiences") or 0)
+    return _("由 %(source)s 复制为 %(code)s：%(slots)s、%(audiences)s，首个采集日 %(day)s") % {
         "source": data.get("source", ""),
         "code": data.get("code", ""),
-        "slots": data.get("slots", 0),
-        "audiences": data.get("audiences", 0),
+        "slots": ngettext("%(n)s 个时段", "%(n)s 个时段", slots) % {"n": slots},
+        "audiences": ngettext("%(n)s 个拍摄对象", "%(n)s 个拍摄对象", audiences) % {"n": audiences},
         "day": data.get("capture_day", ""),
     }
 
@@ -90,23 +92,14 @@ def _roster_import(data, names):
         "unchanged": data.get("unchanged", 0),
         "rows": rows,
     }
+    words = {
+        "file": counts["file"],
+        "counts": import_counts(created=counts["created"], updated=counts["updated"], unchanged=counts["unchanged"]),
+        "rows": ngettext("共 %(n)s 行", "共 %(n)s 行", rows) % {"n": rows},
+    }
     if not counts["file"]:
-        return (
-            ngettext(
-                "导入名单：新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人（共 %(rows)s 行）",
-                "导入名单：新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人（共 %(rows)s 行）",
-                rows,
-            )
-            % counts
-        )
-    return (
-        ngettext(
-            "导入名单“%(file)s”：新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人（共 %(rows)s 行）",
-            "导入名单“%(file)s”：新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人（共 %(rows)s 行）",
-            rows,
-        )
-        % counts
-    )
+        return _("导入名单：%(counts)s（%(rows)s）") % words
+    return _("导入名单“%(file)s”：%(counts)s（%(rows)s）") % words
 
 
 @register_action("roster.counselors_created", gettext_lazy("为名单中的辅导员创建账号"))

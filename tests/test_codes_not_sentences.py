@@ -159,3 +159,52 @@ def test_callers_branch_on_the_code():
     assert isinstance(refused.value, CodedError) and refused.value.code == "amount_empty"
     with pytest.raises(ValueError):
         CodedError("无码", "")
+
+
+def _json_strings(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _json_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _json_strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_failed_import_jobs_store_codes_and_params_never_their_words(client, db, settings, tmp_path):
+    """Whole-file refusals and row errors of background imports: codes and data in every Job field."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import TestCase
+    from django.urls import reverse
+
+    from jobs.models import Job
+    from tests.sessions_app.test_roster_support import build_world, student_row, write_xlsx
+
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    world = build_world()
+    client.force_login(world.staff)
+    uploads = {
+        "unreadable.csv": "\n".join(["学号,姓名", "1," + "x" * 200_000, "2,李雷"]).encode(),
+        "no-id.xlsx": write_xlsx(
+            tmp_path / "a.xlsx", [["1", "王伟", "机电工程学院"]] * 3, header=["学号", "姓名", "学院"]
+        ),
+        "bad-rows.xlsx": write_xlsx(tmp_path / "b.xlsx", [student_row(n, 学院="天文学院") for n in range(3)]),
+    }
+    for name, data in uploads.items():
+        data = data if isinstance(data, bytes) else data.read_bytes()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            client.post(
+                reverse("roster:upload"), {"campaign": world.campaign.pk, "file": SimpleUploadedFile(name, data)}
+            )
+    jobs = list(Job.objects.all())
+    assert len(jobs) == 3 and {j.status for j in jobs} == {"failed"}
+    assert {e["code"] for j in jobs for e in j.errors} == {"csv_malformed", "header_incomplete", "name_unknown"}
+    system_words = re.compile(r"[，：。；？]|不在系统中|表头缺少|格式有误")
+    for job in jobs:
+        assert CODE.match(job.error_code) and job.error_code, job.error_code
+        for error in job.errors:
+            assert CODE.match(error["code"]) and "message" not in error, error
+            assert not [s for s in _json_strings(error.get("params", {})) if system_words.search(s)], error
+        for field in (job.counts, job.result):
+            assert not [s for s in _json_strings(field) if system_words.search(s)], field

@@ -90,7 +90,7 @@ WRONG_DATA = {"信息有误", "有误", "学籍信息有误", "信息错误", "�
 WRONG_PHOTO = {"照片有误", "图像有误", "张冠李戴", "照片不是本人", "图像不是本人"}
 MAX_ERRORS_SHOWN = 200
 
-# The file-level refusal callers catch: code + message, like every intake error.
+# The file-level refusal callers catch: code + params, like every intake error (words built when shown).
 ChsiFileError = IntakeError
 
 CONFIRM, UNCONFIRM, WRONG = "confirm", "unconfirm", "wrong"

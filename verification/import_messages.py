@@ -4,8 +4,9 @@ The import keeps (row, column, code, params); its page, the error workbook and a
 job's page put them into words here, in the reader's language.
 """
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.formatting import clauses
 from intake.errors import Messages
 from intake.messages import INTAKE
 from sessions_app import idcard
@@ -25,3 +26,22 @@ MESSAGES = Messages(
     },
     base=INTAKE,
 )
+
+
+def plan_counts(*, confirm: int, unconfirm: int, report: int, unchanged: int, unmatched: int, done: bool) -> str:
+    """What an import did (done) or would do, one clause per count, each with its plural forms."""
+    if done:
+        parts = [
+            ngettext("%(n)s 人标记为已确认", "%(n)s 人标记为已确认", confirm) % {"n": confirm},
+            ngettext("%(n)s 人撤销确认", "%(n)s 人撤销确认", unconfirm) % {"n": unconfirm},
+            ngettext("%(n)s 人登记“信息有误”问题反馈", "%(n)s 人登记“信息有误”问题反馈", report) % {"n": report},
+        ]
+    else:
+        parts = [
+            ngettext("将标记已确认 %(n)s 人", "将标记已确认 %(n)s 人", confirm) % {"n": confirm},
+            ngettext("将撤销确认 %(n)s 人", "将撤销确认 %(n)s 人", unconfirm) % {"n": unconfirm},
+            ngettext("将登记“信息有误”问题反馈 %(n)s 人", "将登记“信息有误”问题反馈 %(n)s 人", report) % {"n": report},
+        ]
+    parts.append(ngettext("%(n)s 人未变", "%(n)s 人未变", unchanged) % {"n": unchanged})
+    parts.append(ngettext("%(n)s 行未匹配（未导入）", "%(n)s 行未匹配（未导入）", unmatched) % {"n": unmatched})
+    return clauses(*parts)

@@ -23,6 +23,7 @@ from sessions_app.scope import student_profile, visible_colleges, visible_studen
 from . import chsi_import, jobkinds, reminders, selectors, services
 from .charts import verification_timeline
 from .forms import ImportConfirmForm, ImportUploadForm, NoteForm, ReportForm, ResolveForm
+from .import_messages import plan_counts
 from .jobkinds import start_reminder_run
 from .models import ESCALATED_TYPES, INSTRUCTIONS, ProblemReport, ProblemType, ReportStatus
 from .services import VerificationError
@@ -455,16 +456,16 @@ def _confirm_import(request, campaign, context):
         return render(request, "verification/import.html", {**context, "form": ImportUploadForm(), "plan": plan})
     messages.success(
         request,
-        _(
-            "已导入：%(c)s 人标记为已确认，%(u)s 人撤销确认，%(r)s 人登记“信息有误”问题反馈，"
-            "%(n)s 人未变，%(m)s 行未匹配（未导入）"
-        )
+        _("已导入：%(counts)s")
         % {
-            "c": len(plan.to_confirm),
-            "u": len(plan.to_unconfirm),
-            "r": len(plan.to_report),
-            "n": plan.unchanged,
-            "m": len(plan.unmatched),
+            "counts": plan_counts(
+                confirm=len(plan.to_confirm),
+                unconfirm=len(plan.to_unconfirm),
+                report=len(plan.to_report),
+                unchanged=plan.unchanged,
+                unmatched=len(plan.unmatched),
+                done=True,
+            )
         },
     )
     return redirect(f"{reverse('verification:index')}?{context['query']}")

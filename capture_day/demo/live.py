@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fees.models import Method
 from fees.reminders import send_remittance_reminders
@@ -91,7 +92,9 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
     refresh_slot_assignments(campaign=campaign)
     accounts.assign_counselors(campaign, roles["counselors"])
     roles["operator"].capture_groups.add(*CaptureGroup.objects.filter(campaign=campaign, name="金石滩第一组"))
-    progress(_("本届名单 %(n)s 人，已按日程分配时段") % {"n": created})
+    progress(
+        ngettext("本届名单 %(n)s 人，已按日程分配时段", "本届名单 %(n)s 人，已按日程分配时段", created) % {"n": created}
+    )
 
     people = _people(campaign, accounts)
     send_slot_reminders(campaign=campaign, today=today - datetime.timedelta(days=1))
@@ -99,15 +102,36 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
 
     summary = LiveSummary(campaign=campaign, created=True)
     summary.captures = _captures(campaign, roles)
-    progress(_("上午前两个时段已采集 %(n)s 人，其余时段的采集台正在进行") % {"n": summary.captures})
+    progress(
+        ngettext(
+            "上午前两个时段已采集 %(n)s 人，其余时段的采集台正在进行",
+            "上午前两个时段已采集 %(n)s 人，其余时段的采集台正在进行",
+            summary.captures,
+        )
+        % {"n": summary.captures}
+    )
     rng = random.Random(cohort)
     paid = _payments(campaign, roles, rng, keep_unpaid={people["captured"].pk})
-    progress(_("已缴费 %(n)s 人（现金、微信、支付宝、统一支付平台）") % {"n": paid})
+    progress(
+        ngettext(
+            "已缴费 %(n)s 人（现金、微信、支付宝、统一支付平台）",
+            "已缴费 %(n)s 人（现金、微信、支付宝、统一支付平台）",
+            paid,
+        )
+        % {"n": paid}
+    )
     _remittances(campaign, roles)
     send_remittance_reminders(today=today)
     progress(_("经济管理学院上交已确认（少收 ¥17.00），国际商学院上交待确认；上交提醒已发给各学院负责老师"))
     confirmed = _confirmations(campaign, rng, keep={people["captured"].pk})
-    progress(_("已有 %(n)s 人在学信网核对确认，其余人的校对倒计时进行中") % {"n": confirmed})
+    progress(
+        ngettext(
+            "已有 %(n)s 人在学信网核对确认，其余人的校对倒计时进行中",
+            "已有 %(n)s 人在学信网核对确认，其余人的校对倒计时进行中",
+            confirmed,
+        )
+        % {"n": confirmed}
+    )
     _reports(campaign, roles, accounts)
     progress(_("网上校对问题反馈：自行处理、待学院上报、已上报、已处理各有几条"))
     _retakes(campaign, roles, accounts)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.test.utils import override_settings
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sessions_app import demo_schedule as plan
 from sessions_app.models import Campaign, Capture, CaptureGroup, Level, Student
@@ -75,7 +75,10 @@ def _seed(*, with_captures, with_current, size, today, progress) -> DemoSummary:
         refresh_slot_assignments(campaign=campaign)
         roles = accounts.staff_and_college_roles(colleges)
         accounts.assign_counselors(campaign, roles["counselors"])
-    progress(_("%(name)s：通知中的 14 个时段，名单 %(n)s 人") % {"name": plan.CAMPAIGN["name"], "n": created})
+    progress(
+        ngettext("%(name)s：通知中的 14 个时段，名单 %(n)s 人", "%(name)s：通知中的 14 个时段，名单 %(n)s 人", created)
+        % {"name": plan.CAMPAIGN["name"], "n": created}
+    )
     captures = Capture.objects.filter(campaign=campaign, undone_at__isnull=True).count()
     if with_captures and not Capture.objects.filter(campaign=campaign).exists():
         first_slots = [group.slots.order_by("start_time").first() for group in campaign.groups.order_by("sort_order")]
@@ -86,7 +89,10 @@ def _seed(*, with_captures, with_current, size, today, progress) -> DemoSummary:
             capture=check_in,
             absent=_absent_2021,
         )
-        progress(_("%(code)s 每组第一个时段已采集 %(n)s 人") % {"code": campaign.code, "n": captures})
+        progress(
+            ngettext("%(code)s 每组第一个时段已采集 %(n)s 人", "%(code)s 每组第一个时段已采集 %(n)s 人", captures)
+            % {"code": campaign.code, "n": captures}
+        )
     summary = DemoSummary(
         campaign=campaign,
         students=Student.objects.filter(campaign=campaign).count(),

@@ -8,7 +8,7 @@ from intake.table import Source  # noqa: F401
 
 from .columns import VOCABULARY
 
-# The name callers catch; every file-level refusal of the intake carries a code and a message.
+# The name callers catch; every file-level refusal of the intake carries a code and its params.
 RosterFileError = IntakeError
 
 

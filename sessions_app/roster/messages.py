@@ -8,6 +8,7 @@ language of whoever reads them (a job's stored errors hold no sentence).
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.formatting import clauses
 from intake.errors import Messages
 from intake.messages import INTAKE
 
@@ -48,6 +49,15 @@ _UNKNOWN_HINT = {
     "college": gettext_lazy("请核对学院名称，或由教务处在管理后台给该学院添加别名"),
     "campus": gettext_lazy("请核对校区名称，或在管理后台给该校区添加别名"),
 }
+
+
+def import_counts(*, created: int, updated: int, unchanged: int) -> str:
+    """'新增 2 人，更新 0 人，未变 1 人' (the preview, the import's result, its audit row), plural per count."""
+    return clauses(
+        ngettext("新增 %(n)s 人", "新增 %(n)s 人", created) % {"n": created},
+        ngettext("更新 %(n)s 人", "更新 %(n)s 人", updated) % {"n": updated},
+        ngettext("未变 %(n)s 人", "未变 %(n)s 人", unchanged) % {"n": unchanged},
+    )
 
 
 def _label(params) -> str:

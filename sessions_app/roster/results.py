@@ -2,12 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-
 from intake import Notice, RowError
 
 from ..models import Level
-from .messages import CHANGE_LABELS
+from .messages import CHANGE_LABELS, import_counts
 
 __all__ = ["Change", "ImportReport", "Notice", "PreviewRow", "RowError"]
 
@@ -101,8 +99,4 @@ class ImportReport:
         return not self.errors
 
     def counts_text(self) -> str:
-        return _("新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人") % {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-        }
+        return import_counts(created=self.created, updated=self.updated, unchanged=self.unchanged)

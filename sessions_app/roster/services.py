@@ -41,7 +41,7 @@ def import_roster(
     and students missing from the file are left alone (counted in not_in_file).
     source is a path, bytes or a file object (a background job passes a path). progress, if
     given, is called as progress(done, total) while the rows are checked.
-    Raises files.RosterFileError (intake.IntakeError: code + message) when the file itself cannot be read.
+    Raises files.RosterFileError (intake.IntakeError: code + params) when the file itself cannot be read.
     """
     parsed = parse_roster(source=source, campaign=campaign, filename=filename, progress=progress)
     report = ImportReport(

@@ -159,11 +159,17 @@ def test_the_desk_page_brings_the_offline_pieces(operator_client, world):  # noq
     html = operator_client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
     assert reverse("capture_day:desk_digest", args=[world.slot_econ.pk]) in html
     assert 'id="offline-banner"' in html and "js/capture_day/hmac.js" in html
-    assert (
-        "离线：已暂存 %(n)s 条，联网后自动上传"
-        in json.loads(html.split('id="desk-labels" type="application/json">')[1].split("</script>")[0])[
-            "offline_banner"
-        ]
-    )
+    labels = json.loads(html.split('id="desk-labels" type="application/json">')[1].split("</script>")[0])
+    assert labels["offline_banner"] == {
+        "one": "离线：已暂存 %(n)s 条，联网后自动上传",
+        "other": "离线：已暂存 %(n)s 条，联网后自动上传",
+    }
+    operator_client.cookies["django_language"] = "en"
+    html = operator_client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
+    labels = json.loads(html.split('id="desk-labels" type="application/json">')[1].split("</script>")[0])
+    assert labels["offline_banner"] == {
+        "one": "Offline: %(n)s swipe stored, uploaded automatically when back online",
+        "other": "Offline: %(n)s swipes stored, uploaded automatically when back online",
+    }
     worker = operator_client.get(reverse("capture_day:desk_worker"))
     assert worker["Content-Type"].startswith("application/javascript") and b"caches.match" in worker.content

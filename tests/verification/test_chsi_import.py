@@ -115,7 +115,7 @@ def test_command(campaign, captured, tmp_path, capsys):
     assert "将标记已确认 1 人" in out and "未匹配 第 4 行：nobody 不在本批次名单中，不会导入" in out
     assert not _confirmed(a)
     call_command("import_chsi_status", str(path), "--campaign", campaign.code)
-    assert "已标记已确认 1 人" in capsys.readouterr().out
+    assert "已导入：1 人标记为已确认" in capsys.readouterr().out
     assert _confirmed(a)
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(xlsx([["学号", "校对状态"], [a.student_no, "???"]]))

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from capture_day.demo.run import seed_demo
 
@@ -30,14 +30,15 @@ class Command(BaseCommand):
             size=options["size"],
             progress=lambda message: self.stdout.write(f"… {message}"),
         )
+        students, created, captured = summary.students, summary.created_students, summary.captures
         self.stdout.write(
-            _("采集批次 %(code)s「%(name)s」：学生 %(students)s 人（本次新增 %(created)s），已采集 %(captured)s 人")
+            _("采集批次 %(code)s「%(name)s」：%(students)s（%(created)s），%(captured)s")
             % {
                 "code": summary.campaign.code,
                 "name": summary.campaign.name,
-                "students": summary.students,
-                "created": summary.created_students,
-                "captured": summary.captures,
+                "students": ngettext("学生 %(n)s 人", "学生 %(n)s 人", students) % {"n": students},
+                "created": ngettext("本次新增 %(n)s", "本次新增 %(n)s", created) % {"n": created},
+                "captured": ngettext("已采集 %(n)s 人", "已采集 %(n)s 人", captured) % {"n": captured},
             }
         )
         if summary.current is not None:

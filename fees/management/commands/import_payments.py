@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from fees.import_messages import import_summary
 from fees.payment_import import import_payments
-from fees.services import FeeError, money
+from fees.services import FeeError
 from sessions_app.models import Campaign
 
 
@@ -37,11 +38,4 @@ class Command(BaseCommand):
             raise CommandError(
                 ngettext("有 %(n)s 处错误，未导入任何记录", "有 %(n)s 处错误，未导入任何记录", n) % {"n": n}
             )
-        self.stdout.write(
-            ngettext(
-                "导入完成：新登记 %(created)s 笔，共 %(total)s；已登记过的 %(replayed)s 笔未重复入账",
-                "导入完成：新登记 %(created)s 笔，共 %(total)s；已登记过的 %(replayed)s 笔未重复入账",
-                result.created,
-            )
-            % {"created": result.created, "total": money(result.total), "replayed": result.replayed}
-        )
+        self.stdout.write(import_summary(result))

@@ -199,11 +199,16 @@
     }
   }
 
+  // A counted label from the template: {"one": ..., "other": ...}, both with %(n)s (ngettext's two forms).
+  function counted(forms, n) {
+    return (n === 1 ? forms.one : forms.other).replace("%(n)s", n);
+  }
+
   function refreshBanner() {
     return queued().then(function (items) {
       if (items.length) {
         banner.hidden = false;
-        banner.textContent = labels.offline_banner.replace("%(n)s", items.length);
+        banner.textContent = counted(labels.offline_banner, items.length);
       } else {
         banner.hidden = true;
         banner.textContent = "";
@@ -257,7 +262,7 @@
     addRecent("queued", data, item.code, item.nonce, item.time);
     return refreshBanner().then(function (items) {
       if (current) {
-        data.message = labels.offline_banner.replace("%(n)s", items.length);
+        data.message = counted(labels.offline_banner, items.length);
         showResult("queued", data);
       }
     });

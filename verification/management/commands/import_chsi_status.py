@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from sessions_app.models import Campaign
 from verification.chsi_import import ChsiFileError, apply_import, plan_import
+from verification.import_messages import plan_counts
 
 
 class Command(BaseCommand):
@@ -36,21 +37,16 @@ class Command(BaseCommand):
             raise CommandError(
                 ngettext("文件有 %(n)s 处错误，未导入任何数据", "文件有 %(n)s 处错误，未导入任何数据", n) % {"n": n}
             )
-        counts = {
-            "confirm": len(plan.to_confirm),
-            "unconfirm": len(plan.to_unconfirm),
-            "report": len(plan.to_report),
-            "unchanged": plan.unchanged,
-            "unmatched": len(plan.unmatched),
-        }
-        if dry_run:
-            text = _(
-                "将标记已确认 %(confirm)s 人，将撤销确认 %(unconfirm)s 人，将登记“信息有误”问题反馈 %(report)s 人，"
-                "不变 %(unchanged)s 人，未匹配 %(unmatched)s 行（未匹配的行不导入）（预览，未写入）"
-            )
-        else:
-            text = _(
-                "已标记已确认 %(confirm)s 人，已撤销确认 %(unconfirm)s 人，已登记“信息有误”问题反馈 %(report)s 人，"
-                "不变 %(unchanged)s 人，未匹配 %(unmatched)s 行（未匹配的行不导入）"
-            )
-        self.stdout.write(text % counts)
+        counts = plan_counts(
+            confirm=len(plan.to_confirm),
+            unconfirm=len(plan.to_unconfirm),
+            report=len(plan.to_report),
+            unchanged=plan.unchanged,
+            unmatched=len(plan.unmatched),
+            done=not dry_run,
+        )
+        self.stdout.write(
+            _("%(counts)s（预览，未写入）") % {"counts": counts}
+            if dry_run
+            else _("已导入：%(counts)s") % {"counts": counts}
+        )
