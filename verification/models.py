@@ -72,7 +72,7 @@ class VerificationRecord(models.Model):
     def __str__(self):
         return gettext("学生 %(student)s 截止 %(due)s") % {
             "student": self.student_id,
-            "due": formatting.date_long(self.due_date),
+            "due": formatting.date(self.due_date),
         }
 
     @property
