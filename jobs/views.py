@@ -2,9 +2,10 @@
 
 import io
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -13,6 +14,23 @@ from accounts.web import parse_pk
 
 from . import selectors
 from .models import Job
+
+
+def confirm_check(request, job_id, *, kind: str, start, expired: str, upload_url: str):
+    """An import page's "confirm": start the import of what the user's own check job previewed.
+
+    `start(check=, user=)` returns the import job, or None when the preview can no longer be
+    imported (already imported, cancelled, its file expired): the user is sent back to upload.
+    """
+    pk = parse_pk(job_id)
+    check = Job.objects.filter(pk=pk, owner=request.user, kind=kind).first() if pk else None
+    if check is None:
+        raise Http404
+    job = start(check=check, user=request.user)
+    if job is None:
+        messages.error(request, expired)
+        return redirect(upload_url)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 def _job_or_404(request, job_id) -> Job:

@@ -2,16 +2,14 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
-from accounts.web import parse_pk
 from intake.views import stage_errors, staged_errors_response, workbook_response
-from jobs.models import Job
+from jobs.views import confirm_check
 
 from . import jobkinds
 from .models import Campaign
@@ -143,15 +141,14 @@ def confirm(request):
 @require_POST
 def confirm_job(request, job_id):
     """Confirm what a background check previewed: the import runs as a job of its own."""
-    pk = parse_pk(job_id)
-    check = Job.objects.filter(pk=pk, owner=request.user, kind=jobkinds.CHECK).first() if pk else None
-    if check is None:
-        raise Http404
-    job = jobkinds.start_import(check=check, user=request.user)
-    if job is None:
-        messages.error(request, _("这次预览已失效（已导入、已取消或超过 2 小时）：请重新上传名单"))
-        return redirect("roster:upload")
-    return redirect("jobs:detail", job_id=job.pk)
+    return confirm_check(
+        request,
+        job_id,
+        kind=jobkinds.CHECK,
+        start=jobkinds.start_import,
+        expired=_("这次预览已失效（已导入、已取消或超过 2 小时）：请重新上传名单"),
+        upload_url="roster:upload",
+    )
 
 
 @staff_required

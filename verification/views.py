@@ -16,7 +16,7 @@ from accounts.decorators import role_required, staff_required
 from accounts.web import WIDE_PAGE_SIZE, filter_query, paginate, parse_pk
 from intake import staging
 from intake.views import stage_errors, staged_errors_response, workbook_response
-from jobs.models import Job
+from jobs.views import confirm_check
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import student_profile, visible_colleges, visible_students
 
@@ -475,15 +475,14 @@ def _confirm_import(request, campaign, context):
 @require_POST
 def import_confirm_job(request, job_id):
     """Confirm what a background check of a CHSI file previewed: the import is a job of its own."""
-    pk = parse_pk(job_id)
-    check = Job.objects.filter(pk=pk, owner=request.user, kind=jobkinds.CHSI_CHECK).first() if pk else None
-    if check is None:
-        raise Http404
-    job = jobkinds.start_chsi_import(check=check, user=request.user)
-    if job is None:
-        messages.error(request, _("预览已过期或文件不存在，请重新上传"))
-        return redirect("verification:import")
-    return redirect("jobs:detail", job_id=job.pk)
+    return confirm_check(
+        request,
+        job_id,
+        kind=jobkinds.CHSI_CHECK,
+        start=jobkinds.start_chsi_import,
+        expired=_("预览已过期或文件不存在，请重新上传"),
+        upload_url="verification:import",
+    )
 
 
 @staff_required
