@@ -99,3 +99,20 @@ def test_demo_progress_lines_count_in_english():
         ) % {"n": 3}
     assert one == "This year's roster: 1 student, slots assigned by the schedule"
     assert many.startswith("3 students have checked and confirmed on CHSI")
+
+
+def _unpaid(count: int, language: str) -> str:
+    context = {"unpaid": [], "unpaid_count": count, "campaign": SimpleNamespace(code="2021")}
+    with translation.override(language):
+        return " ".join(render_to_string("fees/_unpaid.html", context).split())
+
+
+def test_money_screen_counts_in_english():
+    with translation.override("en"):
+        one = ngettext("%(n)s 人，共 ¥%(amount)s", "%(n)s 人，共 ¥%(amount)s", 1) % {"n": 1, "amount": "17.00"}
+        many = ngettext("%(n)s 人，共 ¥%(amount)s", "%(n)s 人，共 ¥%(amount)s", 3) % {"n": 3, "amount": "51.00"}
+        entries = ngettext("%(n)s 笔", "%(n)s 笔", 1) % {"n": 1}
+    assert (one, many, entries) == ("1 student, ¥17.00 in total", "3 students, ¥51.00 in total", "1 entry")
+    assert "Students who have not paid (1 student)" in _unpaid(1, "en")
+    assert "Students who have not paid (4 students)" in _unpaid(4, "en")
+    assert "未缴费学生（4 人）" in _unpaid(4, "zh-hans")
