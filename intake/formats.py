@@ -3,6 +3,8 @@
 import zipfile
 from io import BytesIO
 
+from django.utils.translation import gettext_lazy
+
 from .errors import IntakeError
 
 XLSX, XLS, ODS, CSV, HTML = "xlsx", "xls", "ods", "csv", "html"
@@ -11,16 +13,16 @@ XLSX, XLS, ODS, CSV, HTML = "xlsx", "xls", "ods", "csv", "html"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _NAMES = {
-    XLSX: "Excel 工作簿（.xlsx）",
-    XLS: "Excel 97-2003 工作簿（.xls）",
-    ODS: "OpenDocument 表格（.ods）",
-    CSV: "文本（CSV）文件",
-    HTML: "网页（HTML）表格",
+    XLSX: gettext_lazy("Excel 工作簿（.xlsx）"),
+    XLS: gettext_lazy("Excel 97-2003 工作簿（.xls）"),
+    ODS: gettext_lazy("OpenDocument 表格（.ods）"),
+    CSV: gettext_lazy("文本（CSV）文件"),
+    HTML: gettext_lazy("网页（HTML）表格"),
 }
 
 
 def describe(kind: str) -> str:
-    return _NAMES[kind]
+    return str(_NAMES[kind])
 
 
 def extension_of(filename: str) -> str:

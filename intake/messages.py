@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from . import formats
 from .errors import REFUSALS, Messages
+from .refusals import sheet_label
 
 
 def _rows(params) -> str:
@@ -22,7 +23,7 @@ INTAKE = Messages(
             % {"ext": p["ext"], "kind": formats.describe(p["kind"])}
         ),
         "encoding": gettext_lazy("按 %(encoding)s 编码读取了这个文本文件"),
-        "sheet_chosen": gettext_lazy("读取了工作表“%(name)s”"),
+        "sheet_chosen": lambda p: _("读取了工作表“%(name)s”") % {"name": sheet_label(p["name"])},
         "sheet_hidden": lambda p: _("跳过了隐藏的工作表：%(names)s") % {"names": _names(p)},
         "sheet_instructions": lambda p: _("跳过了说明工作表：%(names)s") % {"names": _names(p)},
         "columns_ignored": lambda p: _("以下列不需要，已忽略：%(names)s") % {"names": _names(p)},

@@ -16,12 +16,11 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-
 from . import formats, html_table
 from .encoding import decode_text
 from .errors import IntakeError
 from .guards import Limits, check_zip, extent_error
+from .refusals import html_sheet_name
 
 
 @dataclass
@@ -175,9 +174,7 @@ def read_html(data: bytes, limits: Limits) -> RawBook:
     tables = html_table.parse_tables(text, limits)
     if not tables:
         raise IntakeError("html_no_table")
-    sheets = [
-        RawSheet(_("网页表格 %(n)s") % {"n": i}, rows, merged=merged) for i, (rows, merged) in enumerate(tables, 1)
-    ]
+    sheets = [RawSheet(html_sheet_name(i), rows, merged=merged) for i, (rows, merged) in enumerate(tables, 1)]
     return RawBook(formats.HTML, sheets, encoding)
 
 

@@ -9,6 +9,8 @@ names as written in the file, never a sentence. Every importer's Messages inheri
 Nothing here imports the rest of the intake: errors.py builds IntakeError's message from it.
 """
 
+import re
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -88,9 +90,23 @@ def _header_missing(p) -> str:
     }
 
 
+# An HTML page's tables have no names: "[html 1]" is stored and named in the reader's language
+# when shown. Square brackets cannot be in an Excel sheet name, so no real sheet looks like it.
+_HTML_SHEET = re.compile(r"\[html (\d+)\]")
+
+
+def html_sheet_name(n: int) -> str:
+    return f"[html {n}]"
+
+
+def sheet_label(name: str) -> str:
+    match = _HTML_SHEET.fullmatch(name or "")
+    return _("网页表格 %(n)s") % {"n": int(match[1])} if match else name
+
+
 def _header_incomplete(p) -> str:
     return _("工作表“%(sheet)s”第 %(row)s 行的表头缺少：%(missing)s。表头是：%(found)s。%(expected)s") % {
-        "sheet": p["sheet"],
+        "sheet": sheet_label(p["sheet"]),
         "row": p["row"],
         "missing": missing_text(p["missing"]),
         "found": _listed(p["found"]),

@@ -1,6 +1,7 @@
 """Every shape a registrar gets, imported as a roster: the right students, every field as in the file."""
 
 import pytest
+from django.utils import translation
 
 from sessions_app.models import Level, Student
 from sessions_app.roster.services import import_roster
@@ -130,6 +131,14 @@ def test_html_table_saved_as_xls_with_rowspan(world):
     assert_students(world)
     assert "format_mismatch" in notices(report)
     assert any("网页" in w.message for w in report.warnings)
+    # The table's name is kept as data and named in the reader's language when shown.
+    [chosen] = [w for w in report.warnings if w.code == "sheet_chosen"]
+    assert report.sheet == "[html 1]"
+    assert chosen.message == "读取了工作表“网页表格 1”"
+    with translation.override("en"):
+        assert "[html" not in chosen.message and "网页" not in chosen.message, chosen.message
+        [mismatch] = [w for w in report.warnings if w.code == "format_mismatch"]
+        assert "HTML" in mismatch.message and "网页" not in mismatch.message, mismatch.message
 
 
 def test_a_workbook_named_csv_is_read_as_the_workbook_it_is(world):
