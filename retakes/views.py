@@ -314,16 +314,21 @@ def photo_file(request, pk):
 # --- actions --------------------------------------------------------------------------
 
 
+def _paper_photo_request(request, pk):
+    """The request whose paper photo a counselor (or 教务处) records or takes back."""
+    _require_retakes_user(request.user)
+    retake = selectors.get_visible_request_or_404(request.user, pk)
+    if not (request.user.is_academic_staff or request.user.is_counselor):
+        raise PermissionDenied(_("只有辅导员或教务处可以登记纸质照片"))
+    return retake
+
+
 @login_required
 @require_POST
 def record_paper(request, pk):
-    user = request.user
-    _require_retakes_user(user)
-    retake = selectors.get_visible_request_or_404(user, pk)
-    if not (user.is_academic_staff or user.is_counselor):
-        raise PermissionDenied(_("只有辅导员或教务处可以登记纸质照片"))
+    retake = _paper_photo_request(request, pk)
     try:
-        services.record_paper_photo(request=retake, actor=user)
+        services.record_paper_photo(request=retake, actor=request.user)
     except services.RetakeError as exc:
         messages.error(request, str(exc))
     else:
@@ -334,13 +339,9 @@ def record_paper(request, pk):
 @login_required
 @require_POST
 def undo_paper(request, pk):
-    user = request.user
-    _require_retakes_user(user)
-    retake = selectors.get_visible_request_or_404(user, pk)
-    if not (user.is_academic_staff or user.is_counselor):
-        raise PermissionDenied(_("只有辅导员或教务处可以登记纸质照片"))
+    retake = _paper_photo_request(request, pk)
     try:
-        services.undo_paper_photo(request=retake, actor=user, reason=request.POST.get("reason", ""))
+        services.undo_paper_photo(request=retake, actor=request.user, reason=request.POST.get("reason", ""))
     except services.RetakeError as exc:
         messages.error(request, str(exc))
     else:
