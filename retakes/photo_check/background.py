@@ -42,17 +42,25 @@ class Backdrop:
     cells: int
 
 
-def _half_size(rgb: np.ndarray):
+def half_size(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The half-size RGB copy the separation runs on, and its luminance (uint8), which the face
+    detector also reads: made once per check."""
     height, width = rgb.shape[:2]
     small = cv2.resize(rgb, (round(width * SCALE), round(height * SCALE)), interpolation=cv2.INTER_AREA)
-    luma = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    mean = cv2.blur(luma, (5, 5))
-    texture = np.sqrt(np.maximum(cv2.blur(luma * luma, (5, 5)) - mean * mean, 0))
-    return small, luma, texture
+    return small, cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
 
 
-def separate(rgb: np.ndarray, face: Face, cfg: CheckConfig) -> Separation:
-    small, luma, texture = _half_size(rgb)
+def _luma_texture(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Luminance as float32 and its local standard deviation over 5x5, from box filters (in C)."""
+    mean = cv2.boxFilter(gray, cv2.CV_32F, (5, 5))
+    mean_of_squares = cv2.sqrBoxFilter(gray, cv2.CV_32F, (5, 5))
+    texture = cv2.sqrt(cv2.max(mean_of_squares - mean * mean, 0))
+    return gray.astype(np.float32), texture
+
+
+def separate(small: np.ndarray, gray: np.ndarray, face: Face, cfg: CheckConfig) -> Separation:
+    """`small`, `gray`: the half-size copy and its luminance (half_size)."""
+    luma, texture = _luma_texture(gray)
     envelope = _envelope(small.shape[:2], face, 1.1, 1.4)
     filled = _grow_backdrop(small, texture, face, _envelope(small.shape[:2], face, 0.85, 1.3), cfg)
     person = _person(filled, face, envelope)
@@ -74,7 +82,8 @@ def _grow_backdrop(small, texture, face: Face, envelope: np.ndarray, cfg: CheckC
     seeds = _seeds(envelope, face)
     if not seeds:
         return np.zeros((h, w), bool)
-    seed_texture = float(np.median([texture[y, x] for x, y in seeds]))
+    xs, ys = np.array(seeds).T
+    seed_texture = float(np.median(texture[ys, xs]))
     # Texture well above the backdrop's own (its noise, its weave) is not backdrop.
     barrier = texture > max(cfg.separation_texture_floor, cfg.separation_texture_factor * seed_texture)
     mask = np.zeros((h + 2, w + 2), np.uint8)
@@ -103,19 +112,20 @@ def _envelope(shape, face: Face, across: float, down: float) -> np.ndarray:
     centre = (round(face.centre_x * SCALE), round(face.eye_line * SCALE))
     cv2.ellipse(envelope, centre, (round(fw * across), round(fw * down)), 0, 0, 360, 1, -1)
     envelope[max(round(face.chin_y * SCALE), 0) :] = 1
-    return envelope.astype(bool)
+    return envelope.view(bool)
 
 
 def _person(filled: np.ndarray, face: Face, envelope: np.ndarray) -> np.ndarray:
     shape = envelope.shape
     candidate = (~filled & envelope).astype(np.uint8)
-    count, labels = cv2.connectedComponents(candidate, connectivity=8)
+    _, labels = cv2.connectedComponents(candidate, connectivity=8)
     hull = np.zeros(shape, np.uint8)
     cv2.fillConvexPoly(hull, (face.hull() * SCALE).astype(np.int32), 1)
-    keep = np.zeros(count, bool)
-    keep[labels[hull.astype(bool)]] = True
-    keep[0] = False
-    return keep[labels]
+    touching = np.unique(labels[hull.view(bool)])
+    touching = touching[touching != 0]
+    if len(touching) == 1:
+        return labels == touching[0]  # the usual case: one comparison, not a lookup per pixel
+    return np.isin(labels, touching)
 
 
 def _head_top(person: np.ndarray, face: Face) -> int | None:
@@ -123,7 +133,9 @@ def _head_top(person: np.ndarray, face: Face) -> int | None:
     half_band = face.width * SCALE * 0.35
     x0 = max(int(face.centre_x * SCALE - half_band), 0)
     x1 = min(int(face.centre_x * SCALE + half_band) + 1, w)
-    rows = np.flatnonzero(person[:, x0:x1].mean(axis=1) >= 0.3)
+    if x1 <= x0:
+        return None  # the face's centre is outside the frame
+    rows = np.flatnonzero(np.count_nonzero(person[:, x0:x1], axis=1) / (x1 - x0) >= 0.3)
     if rows.size == 0:
         return None
     top = int(rows[0] / SCALE)
@@ -142,7 +154,7 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
     visible = ~person
     if visible.mean() < cfg.backdrop_min_fraction:
         return None  # the person fills the frame; nothing trustworthy to measure
-    colour = _median_rgb(sep.small[visible])
+    colour = _median_rgb(sep.small, visible)
     cells = _cells(sep, visible)
     if cells is None:
         return None
@@ -164,10 +176,14 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
     )
 
 
-def _median_rgb(pixels: np.ndarray) -> np.ndarray:
-    """Per-channel median of uint8 pixels from their histograms: a tenth of np.median's time."""
-    half = len(pixels) / 2
-    return np.array([np.searchsorted(np.cumsum(np.bincount(pixels[:, c], minlength=256)), half) for c in range(3)])
+def _median_rgb(small: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """Per-channel median of the visible pixels from their histograms (cv2.calcHist reads the
+    mask in C: the visible pixels are never copied out)."""
+    mask = visible.view(np.uint8)
+    half = np.count_nonzero(visible) / 2
+    return np.array(
+        [np.searchsorted(np.cumsum(cv2.calcHist([small], [c], mask, [256], [0, 256])), half) for c in range(3)]
+    )
 
 
 def _cells(sep: Separation, visible: np.ndarray):
@@ -177,15 +193,16 @@ def _cells(sep: Separation, visible: np.ndarray):
     crop = (slice(0, rows * CELL), slice(0, cols * CELL))
 
     def per_cell(values):
-        return values[crop].reshape(rows, CELL, cols, CELL).sum(axis=(1, 3))
+        # An area resize by a whole factor gives each cell's mean, in C.
+        return cv2.resize(values[crop], (cols, rows), interpolation=cv2.INTER_AREA)
 
     weight = visible.astype(np.float32)
-    count = per_cell(weight)
-    usable = count >= CELL * CELL * 0.6
+    share = per_cell(weight)  # of the cell's pixels that are backdrop
+    usable = share >= 0.6
     if usable.sum() < 4:
         return None
-    luma = per_cell(sep.luma * weight)[usable] / count[usable]
-    texture = per_cell(sep.texture * weight)[usable] / count[usable]
+    luma = per_cell(sep.luma * weight)[usable] / share[usable]
+    texture = per_cell(sep.texture * weight)[usable] / share[usable]
     ys, xs = np.nonzero(usable)
     return (ys + 0.5) * CELL / SCALE, (xs + 0.5) * CELL / SCALE, luma, texture
 
@@ -206,7 +223,7 @@ def _shape_of_unevenness(ys, xs, luma, spread: float, face: Face | None):
     return "shadow", "", side, median - float(np.mean(luma[dark]))
 
 
-def whole_frame(rgb: np.ndarray) -> Separation:
+def whole_frame(small: np.ndarray, gray: np.ndarray) -> Separation:
     """No face to separate: the whole frame is measured as backdrop."""
-    small, luma, texture = _half_size(rgb)
+    luma, texture = _luma_texture(gray)
     return Separation(small, luma, texture, np.zeros(luma.shape, bool), None)

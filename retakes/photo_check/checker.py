@@ -6,7 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .background import Backdrop, Separation, measure_backdrop, separate, whole_frame
+from .background import Backdrop, Separation, half_size, measure_backdrop, separate, whole_frame
 from .colours import colour_family, nearest_allowed
 from .config import DEFAULT_BACKGROUNDS, CheckConfig, load_config
 from .decode import decode
@@ -77,14 +77,14 @@ def _at_standard_size(decoded, cfg: CheckConfig, report: PhotoReport) -> np.ndar
 
 
 def _check_pixels(rgb: np.ndarray, cfg: CheckConfig, backgrounds: tuple, measurements: dict) -> list[Finding]:
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    faces = find_faces(gray, cfg)
+    small, small_gray = half_size(rgb)
+    faces = find_faces(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), small_gray, cfg)
     measurements["faces"] = len(faces)
     if len(faces) > 1:
         # One person only: the backdrop and the framing are judged once the photo shows one.
         return [Finding("multiple_faces", measured=len(faces), allowed=1)]
     face = faces[0] if faces else None
-    separation = separate(rgb, face, cfg) if face else whole_frame(rgb)
+    separation = separate(small, small_gray, face, cfg) if face else whole_frame(small, small_gray)
     findings = _backdrop_findings(measure_backdrop(separation, cfg, face), cfg, backgrounds, measurements)
     if face is None:
         return [*findings, Finding("no_face", measured=0, allowed=1)]

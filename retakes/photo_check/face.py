@@ -16,6 +16,10 @@ import numpy as np
 
 from .config import CheckConfig
 
+# One OpenCV thread for the process: on a 480x640 photo a second thread saves no time and costs
+# CPU (measured: 0.3 ms per check); the server runs checks side by side instead.
+cv2.setNumThreads(1)
+
 # dlib's detector finds faces from about 80 px wide (its box is about the cheek-to-cheek width).
 # Most photos' faces are found on a copy at 0.35 (8x fewer pixels, a third of the cost of half
 # size); a face too small for it is looked for at half size, then at full size.
@@ -71,20 +75,31 @@ def _models():
     return models
 
 
-def find_faces(gray: np.ndarray, cfg: CheckConfig) -> list[Face]:
-    """Frontal faces with their landmarks, widest first."""
+def find_faces(gray: np.ndarray, half: np.ndarray, cfg: CheckConfig) -> list[Face]:
+    """Frontal faces with their landmarks, widest first. `half`: `gray` at half size, already made
+    for the backdrop; the detector's smaller copies are made from it (four times fewer pixels to read)."""
     detector, predictor = _models()
     height, width = gray.shape[:2]
     boxes = []
     for scale in DETECT_SCALES:
-        size = (round(width * scale), round(height * scale))
-        small = gray if scale == 1.0 else cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        boxes = [_scaled(box, 1 / scale) for box in detector(small, 0)]
+        boxes = [_scaled(box, 1 / scale) for box in detector(_at_scale(gray, half, scale), 0)]
         if boxes:
             break
     faces = [Face(_points(predictor(gray, box))) for box in boxes]
     faces = [face for face in faces if face.width >= cfg.face_min_px]
     return sorted(faces, key=lambda face: face.width, reverse=True)
+
+
+def _at_scale(gray: np.ndarray, half: np.ndarray, scale: float) -> np.ndarray:
+    if scale == 1.0:
+        return gray
+    if scale == 0.5:
+        return half
+    height, width = gray.shape[:2]
+    size = (round(width * scale), round(height * scale))
+    # From the half-size copy, 0.35 is a factor of 0.7: bilinear there gives the corpus the same
+    # figures as an area resize, at a quarter of its time.
+    return cv2.resize(half if scale < 0.5 else gray, size, interpolation=cv2.INTER_LINEAR)
 
 
 def _scaled(box, factor: float):
