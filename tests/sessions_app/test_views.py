@@ -436,3 +436,17 @@ def test_student_home_does_not_show_other_students(client, world):  # noqa: F811
     client.force_login(world.student_user)
     html = text(client.get(reverse("home")))
     assert "李四" not in html and "赵六" not in html
+
+
+def test_coordinator_list_dates_follow_the_language(client, world):  # noqa: F811
+    from django.conf import settings
+
+    capture(world, world.econ_student)
+    slot_date = world.econ_student.assigned_slot.date
+    client.force_login(world.coordinator)
+    chinese = text(client.get(reverse("sessions_app:college_overview")))
+    assert f"{slot_date.month}月{slot_date.day}日" in chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = text(client.get(reverse("sessions_app:college_overview")))
+    assert f"{slot_date.day} {slot_date:%b}" in english
+    assert f"{slot_date.month}月{slot_date.day}日" not in english
