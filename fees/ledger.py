@@ -36,10 +36,9 @@ from .models import (
     ZERO,
     Entry,
     FeeAccount,
-    Kind,
     Method,
     balance_delta,
-    cash_delta,
+    fold_entry,
 )
 from .money import AmountError
 
@@ -187,14 +186,7 @@ def _insert(
         reversed_kind=reversed_kind,
         follows=follows,
     )
-    target = reversed_kind or kind
-    sign = -1 if kind == Kind.REVERSAL else 1
-    if target == Kind.CHARGE:
-        account.charged += sign * amount
-    elif target == Kind.WAIVER:
-        account.waived += sign * amount
-    else:
-        account.paid += sign * cash_delta(target, None, amount)
+    fold_entry(account, kind, reversed_kind, amount)
     account.balance += balance_delta(kind, reversed_kind, amount)
     account.save(update_fields=["charged", "paid", "waived", "balance", "updated_at"])
     return entry

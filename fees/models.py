@@ -82,6 +82,20 @@ def cash_delta(kind: str, reversed_kind: str | None, amount: Decimal) -> Decimal
     return CASH_SIGN.get(kind, 0) * amount
 
 
+def fold_entry(totals, kind: str, reversed_kind: str | None, amount: Decimal, *, paid_attr: str = "paid") -> None:
+    """Add one entry (or a sum of entries of one kind) to charged / waived / paid of `totals`:
+    the same rule for the account's cached totals (fees.ledger) and their recomputation
+    from the entries (fees.selectors)."""
+    target = reversed_kind or kind
+    sign = -1 if kind == Kind.REVERSAL else 1
+    if target == Kind.CHARGE:
+        totals.charged += sign * amount
+    elif target == Kind.WAIVER:
+        totals.waived += sign * amount
+    else:
+        setattr(totals, paid_attr, getattr(totals, paid_attr) + cash_delta(kind, reversed_kind, amount))
+
+
 class FeeAccount(models.Model):
     """A student's account in a campaign.
 

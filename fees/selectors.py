@@ -24,6 +24,7 @@ from .models import (
     Remittance,
     RemittanceConfirmation,
     cash_delta,
+    fold_entry,
 )
 
 # --- one student -------------------------------------------------------------
@@ -45,20 +46,9 @@ def ledger_totals(account: FeeAccount) -> LedgerTotals:
     totals = LedgerTotals()
     rows = Entry.objects.filter(account=account).values("kind", "reversed_kind").annotate(total=Sum("amount"))
     for row in rows:
-        _fold(totals, row["kind"], row["reversed_kind"], row["total"])
+        fold_entry(totals, row["kind"], row["reversed_kind"], row["total"])
     _quantize(totals)
     return totals
-
-
-def _fold(totals, kind: str, reversed_kind: str | None, amount: Decimal, *, paid_attr: str = "paid") -> None:
-    target = reversed_kind or kind
-    sign = -1 if kind == Kind.REVERSAL else 1
-    if target == Kind.CHARGE:
-        totals.charged += sign * amount
-    elif target == Kind.WAIVER:
-        totals.waived += sign * amount
-    else:
-        setattr(totals, paid_attr, getattr(totals, paid_attr) + cash_delta(kind, reversed_kind, amount))
 
 
 def account_for(student: Student) -> FeeAccount | None:
@@ -219,7 +209,7 @@ def _add_ledger(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> None:
     )
     for row in sums:
         figures = rows[row["college_id"]]
-        _fold(figures, row["kind"], row["reversed_kind"], row["total"], paid_attr="collected")
+        fold_entry(figures, row["kind"], row["reversed_kind"], row["total"], paid_attr="collected")
         if row["method"] in DIRECT_METHODS:
             figures.direct += cash_delta(row["kind"], row["reversed_kind"], row["total"])
 

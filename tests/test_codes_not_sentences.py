@@ -161,13 +161,13 @@ def test_callers_branch_on_the_code():
         CodedError("无码", "")
 
 
-def _json_strings(value):
+def json_strings(value):
     if isinstance(value, dict):
         for v in value.values():
-            yield from _json_strings(v)
+            yield from json_strings(v)
     elif isinstance(value, list):
         for v in value:
-            yield from _json_strings(v)
+            yield from json_strings(v)
     elif isinstance(value, str):
         yield value
 
@@ -205,6 +205,6 @@ def test_failed_import_jobs_store_codes_and_params_never_their_words(client, db,
         assert CODE.match(job.error_code) and job.error_code, job.error_code
         for error in job.errors:
             assert CODE.match(error["code"]) and "message" not in error, error
-            assert not [s for s in _json_strings(error.get("params", {})) if system_words.search(s)], error
+            assert not [s for s in json_strings(error.get("params", {})) if system_words.search(s)], error
         for field in (job.counts, job.result):
-            assert not [s for s in _json_strings(field) if system_words.search(s)], field
+            assert not [s for s in json_strings(field) if system_words.search(s)], field

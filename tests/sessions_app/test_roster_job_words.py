@@ -15,6 +15,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from jobs.models import Job, JobStatus
+from tests.test_codes_not_sentences import json_strings
 
 from .test_roster_support import build_world, id_for, student_row, write_xlsx
 
@@ -46,17 +47,6 @@ def _upload(client, world, data: bytes) -> Job:
     return Job.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
 
 
-def _strings(value):
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-    elif isinstance(value, str):
-        yield value
-
-
 def _download(client, job) -> tuple[str, Workbook]:
     response = client.get(reverse("jobs:file", args=[job.pk]))
     assert response.status_code == 200
@@ -75,7 +65,7 @@ def test_stored_errors_are_codes_and_params_shown_in_the_readers_language(client
     assert job.errors[0]["params"]["reason"] == "id_check"
     assert job.errors[1]["params"] == {"field": "college", "value": "天文学院", "suggestion": ""}
     stored = json.dumps(job.errors, ensure_ascii=False)
-    assert not [s for s in _strings(job.errors) if _SENTENCE.search(s)], stored
+    assert not [s for s in json_strings(job.errors) if _SENTENCE.search(s)], stored
     assert "校验位" not in stored and "不在系统中" not in stored
 
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
