@@ -6,7 +6,7 @@ from django.db import connection
 
 from deploy.catalogues import compile_all
 from notifications.messages import register_message
-from tests.browser import browser  # noqa: F401  (fixture for the e2e tests)
+from tests.browser import browser, network  # noqa: F401  (fixtures for the e2e tests)
 
 
 def pytest_sessionstart(session):

@@ -16,7 +16,9 @@ from tests.factories import make_audience, make_campaign, make_college, make_slo
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(browser, live_server, desk_on_capture_day):
+def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(
+    browser, live_server, desk_on_capture_day, network
+):
     from playwright.sync_api import expect
 
     campaign = make_campaign()
@@ -38,7 +40,7 @@ def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(brows
     expect(page.locator("#desk")).to_have_attribute("data-digest", "ready")
     expect(page.locator("#desk")).to_have_attribute("data-offline", "ready")  # the desk is in the cache
     page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
-    page.context.set_offline(True)
+    network.cut(page)
 
     def swipe(code):
         page.keyboard.type(code)
@@ -66,7 +68,7 @@ def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(brows
     expect(page.locator("#recent li.outcome-queued")).to_have_count(5)
     assert Capture.objects.count() == 0
 
-    page.context.set_offline(False)
+    network.restore(page)
     expect(banner).to_be_hidden(timeout=15000)
     expect(page.locator("#recent li.outcome-queued")).to_have_count(0)
     outcomes = page.locator("#recent li .recent-outcome").all_text_contents()
