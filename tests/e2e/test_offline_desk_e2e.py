@@ -39,7 +39,7 @@ def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(
     page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
     expect(page.locator("#desk")).to_have_attribute("data-digest", "ready")
     expect(page.locator("#desk")).to_have_attribute("data-offline", "ready")  # the desk is in the cache
-    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
     network.cut(page)
 
     def swipe(code):

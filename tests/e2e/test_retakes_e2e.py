@@ -72,7 +72,7 @@ def test_student_checks_photos_then_submits_a_failing_one_with_a_note(
     image = page.locator("#current-photo img")
     expect(image).to_be_visible()
     # Visible is not loaded: wait for the bytes (a 404 or a broken file never gets a width and times out).
-    page.wait_for_function("document.querySelector('#current-photo img').naturalWidth > 0", timeout=10_000)
+    page.wait_for_function("() => document.querySelector('#current-photo img').naturalWidth > 0", timeout=10_000)
     assert page.evaluate("document.querySelector('#current-photo img').naturalWidth") == 480
 
 
