@@ -9,7 +9,9 @@ charge, verification clock, as capture_day.check_in writes them), every other ca
 paid; then:
 1. query counts of the student home ("/") and the coordinator's college page (/capture/college/)
    at 1/10 of the roster and at the full roster, through django.test.Client: they must not grow;
-2. the app under gunicorn (--workers, default 2 = the machine's cores, sync workers) on 127.0.0.1,
+2. in-process, one request at a time: milliseconds per request of the trivial view and of each
+   page, split into the time the database driver spent on SQL and the rest (Python);
+3. the app under gunicorn (--workers, default 2 = the machine's cores, sync workers) on 127.0.0.1,
    hit by --concurrency client threads (default 8, keep-alive, each logged in) for --requests
    requests per page (default 600, and at most --seconds each): requests per second of a trivial
    login-required view (the floor: sessions, auth, middleware) and of the two pages, with the
@@ -141,6 +143,42 @@ def query_counts(users: dict, pages: dict) -> dict:
     return counts
 
 
+def server_times(users: dict, pages: dict, *, repeat: int = 30) -> dict:
+    """In-process, one request at a time: milliseconds per request, and how many of them the
+    database driver spent executing SQL (the rest is Python: middleware, ORM, templates)."""
+    from django.db.backends import utils
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import pages_wsgi  # noqa: F401  the URLconf with the trivial view, as gunicorn serves it
+
+    execute = utils.CursorWrapper._execute
+    sql = [0.0]
+
+    def timed_execute(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return execute(self, *args, **kwargs)
+        finally:
+            sql[0] += time.perf_counter() - start
+
+    times = {}
+    utils.CursorWrapper._execute = timed_execute
+    try:
+        for label, (url, who) in pages.items():
+            client = Client()
+            client.force_login(users[who])
+            if client.get(url).status_code != 200:
+                raise SystemExit(f"{label}: not 200 in-process")
+            sql[0] = 0.0
+            start = time.perf_counter()
+            for _ in range(repeat):
+                client.get(url)
+            times[label] = ((time.perf_counter() - start) / repeat * 1000, sql[0] / repeat * 1000)
+    finally:
+        utils.CursorWrapper._execute = execute
+    return times
+
+
 def session_cookie(user) -> str:
     client = Client()
     client.force_login(user)
@@ -253,6 +291,11 @@ def run(args, database_url: str) -> None:
     for label in pages:
         flat = "flat" if counts_full[label] <= counts_small[label] else "GROWS"
         print(f"    {label:34}{counts_small[label]:4} -> {counts_full[label]:4}  {flat}")
+
+    in_process = server_times(users, {"trivial view (floor)": ("/bench/ping/", "student"), **pages})
+    print("  one request at a time, in-process (django.test.Client): ms per request, of which SQL")
+    for label, (total, sql) in in_process.items():
+        print(f"    {label:34}{total:7.1f} ms  SQL {sql:5.1f} ms  Python {total - sql:5.1f} ms")
 
     port = free_port()
     server = start_gunicorn(port, args.workers, database_url)
