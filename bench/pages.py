@@ -149,7 +149,9 @@ def server_times(users: dict, pages: dict, *, repeat: int = 30) -> dict:
     from django.db.backends import utils
 
     sys.path.insert(0, str(ROOT / "bench"))
-    import pages_wsgi  # noqa: F401  the URLconf with the trivial view, as gunicorn serves it
+    # The URLconf with the trivial view, as gunicorn serves it; importing it switches this
+    # process's ROOT_URLCONF for good, harmless here: after this it only starts gunicorn.
+    import pages_wsgi  # noqa: F401
 
     execute = utils.CursorWrapper._execute
     sql = [0.0]
