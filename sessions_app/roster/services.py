@@ -110,7 +110,7 @@ def _compare(
     by_no = {row[1]: (row[0], row[2:]) for row in existing}
     id_at = fields.index("id_number")
     id_owner = {row[2 + id_at]: row[1] for row in existing}
-    code_at = fields.index("collection_code") if "collection_code" in fields else None
+    code_at = fields.index("collection_code_hash") if "collection_code_hash" in fields else None
     code_owner = {row[2 + code_at]: row[1] for row in existing if row[2 + code_at]} if code_at is not None else {}
     id_title = parsed.title("id_number")
 
