@@ -1,4 +1,3 @@
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.registries import student_panel
@@ -10,7 +9,7 @@ from .models import VerificationRecord
 @student_panel(order=30)
 def verification_status(student):
     """Due date and countdown (one query); the unread count is the page header's own."""
-    record = VerificationRecord.objects.filter(student=student, is_active=True).first()
+    record = _active_record(student)
     left = (record.due_date - timezone.localdate()).days if record else None
     return "verification/student_panel.html", {
         "record": record,
@@ -20,13 +19,19 @@ def verification_status(student):
     }
 
 
+def _active_record(student) -> VerificationRecord | None:
+    """Read once per student object: both panels of this app ask (the home page's query budget)."""
+    if not hasattr(student, "_active_verification"):
+        student._active_verification = VerificationRecord.objects.filter(student=student, is_active=True).first()
+    return student._active_verification
+
+
 @student_panel(order=4)
 def chsi_photo_exists(student):
-    """Says "do not capture again" when a CHSI status import says 学信网 already holds the student's photo:
-    a second capture makes two different photos. One query: this student's records, and those of
-    the same account in other campaigns (a student who was photographed with an earlier cohort)."""
-    who = Q(student=student) | Q(student__user_id=student.user_id) if student.user_id else Q(student=student)
-    statuses = VerificationRecord.objects.filter(who).exclude(chsi_status="").values_list("chsi_status", flat=True)
-    if not any(status_shows_photo(status) for status in statuses):
+    """Says "do not capture again" when a CHSI status import shows 学信网 already holds the
+    student's photo: a second capture makes two different photos. Only the active record is
+    read (no query of its own); the import writes only records of captured students."""
+    record = _active_record(student)
+    if record is None or not status_shows_photo(record.chsi_status):
         return None
     return "verification/chsi_photo_panel.html", {"campaign": student.campaign}
