@@ -354,6 +354,8 @@ def _display(parsed: ParsedRoster, field: str, value) -> str:
         return str(value)  # the code: Change shows it by its name
     if field == "id_number":
         return mask_id_number(value)
+    if field == "collection_code_hash":
+        return f"#{value[:8]}"  # a fingerprint of the keyed hash: enough to see that it changed
     return str(value)
 
 
