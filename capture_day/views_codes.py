@@ -11,7 +11,9 @@ from django.utils.translation import ngettext
 from accounts.decorators import role_required
 from accounts.web import paginate, parse_pk, query_without_page
 from sessions_app.campaigns import current_campaign
+from sessions_app.collection_codes import CollectionCodeError, clear_collection_code
 from sessions_app.models import Identification
+from sessions_app.scope import get_visible_student_or_404
 
 from . import code_reminders
 
@@ -20,7 +22,7 @@ from . import code_reminders
 def unbound_codes(request):
     campaign = current_campaign(request)
     if request.method == "POST":
-        return _remind(request, campaign)
+        return _clear(request, campaign) if "clear" in request.POST else _remind(request, campaign)
     college_id = parse_pk(request.GET.get("college"))
     class_name = request.GET.get("class") or None
     rows = code_reminders.unbound_by_class(user=request.user, campaign=campaign)
@@ -59,4 +61,16 @@ def _remind(request, campaign):
             messages.success(request, ngettext("已提醒 %(n)s 名学生", "已提醒 %(n)s 名学生", sent) % {"n": sent})
         else:
             messages.info(request, _("没有需要提醒的学生：今天已提醒过，或都已绑定"))
+    return redirect(reverse("capture_day:unbound_codes") + "?" + urlencode({"campaign": campaign.code}))
+
+
+def _clear(request, campaign):
+    """Unbind the holder of a clashing code once staff have found it is not theirs."""
+    student = get_visible_student_or_404(request.user, request.POST.get("clear"), campaign)
+    try:
+        clear_collection_code(student=student, actor=request.user, reason=request.POST.get("reason", ""))
+    except CollectionCodeError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已清除 %(name)s 的采集码绑定") % {"name": student.name})
     return redirect(reverse("capture_day:unbound_codes") + "?" + urlencode({"campaign": campaign.code}))

@@ -159,3 +159,8 @@ def _code_remind(data, names):
     return ngettext(
         "提醒 %(scope)s 未绑定采集码的学生：发出 %(n)s 条", "提醒 %(scope)s 未绑定采集码的学生：发出 %(n)s 条", sent
     ) % {"scope": scope, "n": sent}
+
+
+@register_action("collection_code.clear", gettext_lazy("清除采集码绑定"), refs={"student_id": "student"})
+def _code_clear(data, names):
+    return _with_reason(_("清除了 %(student)s 的采集码绑定") % {"student": names["student_id"]}, data)

@@ -177,3 +177,31 @@ def _record_clash(*, student: Student, holder: Student, actor) -> None:
             obj=clash,
             data={"student_id": student.pk, "holder_id": holder.pk},
         )
+
+
+def clear_collection_code(*, student: Student, actor, reason: str) -> Student:
+    """Unbind a student's code so the rightful owner can bind it (a clash sorted out by staff).
+    Academic staff, or the coordinator of the student's college; the reason is audited."""
+    from .scope import visible_students
+
+    reason = (reason or "").strip()[:200]
+    if actor is None or not (actor.is_academic_staff or actor.is_coordinator):
+        raise CollectionCodeError(_("只有教务处和学院负责老师可以清除采集码绑定"), "not_allowed")
+    if not visible_students(actor).filter(pk=student.pk).exists():
+        raise CollectionCodeError(_("只能处理本学院的学生"), "out_of_scope")
+    if not reason:
+        raise CollectionCodeError(_("清除绑定必须填写原因"), "reason_missing")
+    with transaction.atomic():
+        locked = Student.objects.select_for_update().select_related("campaign").get(pk=student.pk)
+        if locked.collection_code_hash is None:
+            raise CollectionCodeError(_("这名学生没有绑定采集码"), "not_bound")
+        locked.collection_code_hash = None
+        locked.save(update_fields=["collection_code_hash", "updated_at"])
+        record_event(
+            actor=actor,
+            action="collection_code.clear",
+            campaign=locked.campaign,
+            obj=locked,
+            data={"student_id": locked.pk, "reason": reason},
+        )
+    return locked

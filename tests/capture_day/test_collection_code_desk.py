@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from capture_day.code_reminders import CodeReminderError, remind_unbound
 from notifications.models import Notification
-from sessions_app.collection_codes import bind_collection_code
+from sessions_app.collection_codes import CollectionCodeError, bind_collection_code, clear_collection_code, code_hash
 from sessions_app.models import Capture, Student
 from sessions_app.services import Outcome
 from tests.factories import make_student
@@ -106,3 +106,29 @@ def test_a_coordinator_cannot_remind_another_college(client, world):  # noqa: F8
 
 def _file(data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile("code.png", data)
+
+
+def test_staff_clear_a_wrongly_bound_code_so_its_owner_can_bind_it(client, world):  # noqa: F811
+    holder = world.econ_student2
+    Student.objects.filter(pk=holder.pk).update(collection_code_hash=code_hash(PAYLOAD))
+    Student.objects.filter(pk=world.econ_student.pk).update(user=world.student_user)
+    with pytest.raises(CollectionCodeError):
+        bind_collection_code(student=world.econ_student, payload=PAYLOAD, actor=world.student_user)
+
+    client.force_login(world.cs_coordinator)
+    url = PAGE + f"?campaign={world.campaign.code}"
+    assert client.post(url, {"clear": holder.pk, "reason": "x"}).status_code == 404  # not their college
+    with pytest.raises(CollectionCodeError) as refused:
+        clear_collection_code(student=holder, actor=world.cs_coordinator, reason="x")
+    assert refused.value.code == "out_of_scope"
+
+    client.force_login(world.coordinator)
+    page = client.get(url).content.decode()
+    assert f'name="clear" value="{holder.pk}"' in page
+    assert "必须填写原因" in client.post(url, {"clear": holder.pk, "reason": " "}, follow=True).content.decode()
+    done = client.post(url, {"clear": holder.pk, "reason": "绑定了同学的采集码"}, follow=True).content.decode()
+    assert "已清除 李四 的采集码绑定" in done
+    assert Student.objects.get(pk=holder.pk).collection_code_hash is None
+    assert AuditEvent.objects.get(action="collection_code.clear").data["reason"] == "绑定了同学的采集码"
+    bind_collection_code(student=world.econ_student, payload=PAYLOAD, actor=world.student_user)
+    assert Student.objects.get(pk=world.econ_student.pk).collection_code_hash == code_hash(PAYLOAD)
