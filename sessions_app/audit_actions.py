@@ -125,7 +125,11 @@ def _id_numbers_shown_full(data, names):
     }
 
 
-_CODE_SOURCES = {"upload": gettext_lazy("上传图片"), "camera": gettext_lazy("拍照扫码")}
+_CODE_SOURCES = {
+    "upload": gettext_lazy("上传图片"),
+    "camera": gettext_lazy("拍照扫码"),
+    "scan": gettext_lazy("摄像头扫描"),
+}
 
 
 @register_action("collection_code.bind", gettext_lazy("绑定采集码"), refs={"student_id": "student"})

@@ -1,5 +1,6 @@
 """The student's page to bind their 学信网采集码 before the capture day (upload or camera)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.shortcuts import redirect, render
@@ -14,7 +15,9 @@ from .scope import student_profile
 
 # Room for the CSRF token and the multipart boundaries around the file.
 _FORM_OVERHEAD_BYTES = 64 * 1024
-_SOURCES = ("upload", "camera")
+_SOURCES = ("upload", "camera", "scan")
+# This page alone may use the camera (code_scan.js); every other page keeps it off.
+_CAMERA_POLICY = settings.PERMISSIONS_POLICY.replace("camera=()", "camera=(self)")
 
 
 class _LimitedUpload(FileUploadHandler):
@@ -69,11 +72,13 @@ def _bind_code(request, limiter):
     upload = request.FILES.get("image")
     if limiter is not None and limiter.exceeded:
         return _page(request, student=student, error=_too_large(), status=413)
-    if upload is None:
-        return _page(request, student=student, error=_("请选择在学信网保存的采集码图片"), status=400)
     source = request.POST.get("source") if request.POST.get("source") in _SOURCES else "upload"
+    scanned = request.POST.get("payload", "") if source == "scan" else ""
+    if upload is None and not scanned:
+        return _page(request, student=student, error=_("请选择在学信网保存的采集码图片"), status=400)
     try:
-        payload = decode_image(upload.read())
+        # The browser read the code itself (code_scan.js): the same payload an image would give.
+        payload = scanned or decode_image(upload.read())
         result = bind_collection_code(student=student, payload=payload, actor=request.user, source=source)
     except CollectionCodeError as exc:
         return _page(request, student=student, error=exc.message, status=400)
@@ -93,5 +98,13 @@ def _page(request, *, student=None, error: str = "", status: int = 200):
         "error": error,
         "bound": bool(student and student.collection_code_hash),
         "limit_mb": UPLOAD_MAX_BYTES // 1024 // 1024,
+        "scan_labels": {
+            "starting": _("正在打开摄像头……"),
+            "scanning": _("请把二维码对准摄像头"),
+            "found": _("已识别，正在绑定……"),
+            "no_camera": _("无法使用摄像头：请允许浏览器使用摄像头，或改用上方的上传图片"),
+        },
     }
-    return render(request, "sessions_app/collection_code.html", context, status=status)
+    response = render(request, "sessions_app/collection_code.html", context, status=status)
+    response["Permissions-Policy"] = _CAMERA_POLICY
+    return response

@@ -162,3 +162,17 @@ def test_the_page_works_for_a_student_and_no_one_else(client, world):  # noqa: F
     assert 'capture="environment"' in page and "不要截图" in page
     client.force_login(world.operator)
     assert client.get(BIND).status_code == 403
+
+
+def test_a_payload_read_by_the_browser_camera_binds_like_an_image(student_client, world):  # noqa: F811
+    page = student_client.get(BIND)
+    assert "camera=(self)" in page["Permissions-Policy"]  # this page only may open the camera
+    assert "camera=()" in student_client.get(reverse("home"))["Permissions-Policy"]
+    # A payload without source=scan is not taken: the upload forms send an image.
+    assert student_client.post(BIND, {"payload": PAYLOAD, "source": "upload"}).status_code == 400
+    response = student_client.post(BIND, {"payload": PAYLOAD + "\n", "source": "scan"})
+    assert response.status_code == 302
+    assert Student.objects.get(pk=world.econ_student.pk).collection_code_hash == code_hash(PAYLOAD)
+    assert AuditEvent.objects.get(action="collection_code.bind").data["source"] == "scan"
+    too_long = student_client.post(BIND, {"payload": "x" * 5000, "source": "scan"})
+    assert too_long.status_code == 400 and "未能识别二维码" in too_long.content.decode()
