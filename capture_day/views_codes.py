@@ -24,7 +24,8 @@ def unbound_codes(request):
     if request.method == "POST":
         return _clear(request, campaign) if "clear" in request.POST else _remind(request, campaign)
     college_id = parse_pk(request.GET.get("college"))
-    class_name = request.GET.get("class") or None
+    # "class" present but empty is the students without a class, not every class.
+    class_name = request.GET.get("class") if "class" in request.GET else None
     rows = code_reminders.unbound_by_class(user=request.user, campaign=campaign)
     students = code_reminders.unbound_students(
         user=request.user, campaign=campaign, college_id=college_id, class_name=class_name
@@ -49,7 +50,7 @@ def unbound_codes(request):
 
 def _remind(request, campaign):
     college_id = parse_pk(request.POST.get("college"))
-    class_name = request.POST.get("class") or None
+    class_name = request.POST.get("class") if "class" in request.POST else None
     try:
         sent = code_reminders.remind_unbound(
             campaign=campaign, actor=request.user, college_id=college_id, class_name=class_name

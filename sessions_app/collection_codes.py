@@ -131,6 +131,8 @@ def bind_collection_code(*, student: Student, payload: str, actor, source: str =
     if holder is not None:
         _record_clash(student=student, holder=holder, actor=actor)
         raise CollectionCodeError(_("该采集码已被其他学生绑定，请联系辅导员或教务处"), "taken")
+    if result is None:  # the other binding was undone again before we looked: nothing was written
+        raise CollectionCodeError(_("绑定时与其他操作冲突，未保存：请重新上传"), "conflict")
     return result
 
 
