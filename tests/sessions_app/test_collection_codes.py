@@ -1,9 +1,11 @@
 """采集码 bound before the day: decoding real QR images, the keyed hash, clashes, replacement."""
 
 import io
+import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from PIL import Image
 
@@ -176,3 +178,36 @@ def test_a_payload_read_by_the_browser_camera_binds_like_an_image(student_client
     assert AuditEvent.objects.get(action="collection_code.bind").data["source"] == "scan"
     too_long = student_client.post(BIND, {"payload": "x" * 5000, "source": "scan"})
     assert too_long.status_code == 400 and "未能识别二维码" in too_long.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_students_binding_one_code_at_once_leave_one_holder_and_a_clash(world):  # noqa: F811
+    other = make_user(Role.STUDENT)
+    Student.objects.filter(pk=world.econ_student2.pk).update(user=other)
+    pairs = [(Student.objects.get(pk=world.econ_student.pk), world.student_user)]
+    pairs.append((Student.objects.get(pk=world.econ_student2.pk), other))
+    barrier = threading.Barrier(2)
+    codes, errors = [], []
+
+    def bind(student, actor):
+        try:
+            barrier.wait(timeout=10)
+            bind_collection_code(student=student, payload=PAYLOAD, actor=actor)
+            codes.append("bound")
+        except CollectionCodeError as refused:
+            codes.append(refused.code)
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=bind, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(codes) == ["bound", "taken"]
+    assert Student.objects.filter(collection_code_hash=code_hash(PAYLOAD)).count() == 1
+    assert CollectionCodeClash.objects.count() == 1
