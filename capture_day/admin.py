@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from sessions_app.models import Backdrop, Campaign
+from sessions_app.models import Backdrop, Campaign, Identification
 from sessions_app.services import refresh_slot_assignments
 
 from .services import save_campaign
@@ -18,6 +18,13 @@ class CampaignForm(forms.ModelForm):
         choices=Backdrop.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("按本批次通知：标准为蓝色，有的省份也允许白色"),
+    )
+    identification_methods = forms.MultipleChoiceField(
+        label=_("刷证方式"),
+        choices=Identification.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("采集台可用哪些方式识别学生；选了采集码，学生需在采集前绑定"),
+        error_messages={"required": _("请至少选择一种刷证方式")},
     )
 
 
@@ -39,7 +46,17 @@ class CampaignAdmin(admin.ModelAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("code", "name", "level", "capture_dates", "desk_window_days", "is_active", "identification")},
+            {
+                "fields": (
+                    "code",
+                    "name",
+                    "level",
+                    "capture_dates",
+                    "desk_window_days",
+                    "is_active",
+                    "identification_methods",
+                )
+            },
         ),
         (_("费用"), {"fields": ("fee_per_person", "remittance_deadline")}),
         (

@@ -7,3 +7,6 @@ class CaptureDayConfig(AppConfig):
 
     name = "capture_day"
     verbose_name = _("采集日")
+
+    def ready(self):
+        from . import notices  # noqa: F401  (registers this app's notification messages)

@@ -14,7 +14,8 @@ import hmac
 
 from django.utils.crypto import salted_hmac
 
-from sessions_app.models import Slot, Student
+from sessions_app.collection_codes import hash_key
+from sessions_app.models import Identification, Slot, Student
 from sessions_app.services import normalize_identifier
 
 TAG_HEX_CHARS = 16
@@ -34,14 +35,21 @@ def slot_digest(slot: Slot) -> dict:
     """One query: the slot's students' identifiers as tags, each with initial and class."""
     key = slot_key(slot)
     entries: dict[str, list[str]] = {}
+    campaign = slot.group.campaign
+    by_code = campaign.identifies_by(Identification.COLLECTION_CODE)
     rows = list(
         Student.objects.filter(assigned_slot=slot).values_list(
-            "id_number", "student_no", "collection_code", "name", "class_name"
+            "id_number", "student_no", "collection_code_hash", "name", "class_name"
         )
     )
-    for id_number, student_no, code, name, class_name in rows:
+    for id_number, student_no, code_hash, name, class_name in rows:
         hint = [name[:1], class_name]
-        for identifier in (id_number, student_no, code):
+        # A 采集码 is held only as its keyed hash, so its tag is over that hash: the desk first
+        # hashes the scan with code_key, then tags it like any other identifier.
+        for identifier in (id_number, student_no, code_hash if by_code else None):
             if identifier:
                 entries[tag(key, identifier)] = hint
-    return {"slot": slot.pk, "key": key, "size": len(rows), "entries": entries}
+    digest = {"slot": slot.pk, "key": key, "size": len(rows), "entries": entries}
+    if by_code:
+        digest["code_key"] = hash_key().hex()
+    return digest

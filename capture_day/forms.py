@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-# Long enough for an 18-character ID number, a student number or a CHSI collection code
-# with stray spaces; anything longer is a reader fault, not a person.
-MAX_CODE_LENGTH = 64
+from sessions_app.collection_codes import MAX_PAYLOAD_CHARS
+
+# Long enough for a scanned CHSI 采集码 (an opaque payload, far longer than an ID number or a
+# student number); anything longer is a reader fault, not a person.
+MAX_CODE_LENGTH = MAX_PAYLOAD_CHARS
 
 
 class SwipeForm(forms.Form):

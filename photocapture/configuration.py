@@ -12,6 +12,7 @@ def production_problems(
     *,
     secret_key: str,
     broker_url: str,
+    collection_code_key: str = "",
     redis_url: str,
     always_eager: bool,
     allowed_hosts: list[str],
@@ -25,6 +26,11 @@ def production_problems(
         problems.append("DJANGO_SECRET_KEY is not set (50+ random characters, e.g. from `openssl rand -base64 48`)")
     elif secret_key == DEMO_SECRET_KEY or len(secret_key) < 50:
         problems.append("DJANGO_SECRET_KEY is the demo key or shorter than 50 characters")
+    if len(collection_code_key) < 32 or collection_code_key == secret_key:
+        problems.append(
+            "COLLECTION_CODE_KEY is not set, shorter than 32 characters or equal to DJANGO_SECRET_KEY"
+            " (the key of the bound 采集码 hashes; changing it later means every student binds again)"
+        )
     if not broker_url:
         problems.append("no Celery broker: set REDIS_URL (or CELERY_BROKER_URL), e.g. redis://redis:6379/0")
     elif broker_url.startswith("memory://"):

@@ -295,11 +295,16 @@ PHOTO_CHECK = {
     "centre_max_offset_px": 30,
 }
 FEES_CALLBACK_SECRET = env("FEES_CALLBACK_SECRET", default="")
+# Key of the 采集码 hashes (sessions_app.collection_codes). Its own setting in production: rotating
+# SECRET_KEY (sessions, signed links) must not orphan every bound code. Changing this key means
+# every student binds again.
+COLLECTION_CODE_KEY = env("COLLECTION_CODE_KEY", default=f"collection-code:{SECRET_KEY}" if DEMO else "")
 
 if not DEMO:
     refuse_to_start(
         production_problems(
             secret_key=SECRET_KEY,
+            collection_code_key=COLLECTION_CODE_KEY,
             broker_url=CELERY_BROKER_URL,
             redis_url=REDIS_URL,
             always_eager=CELERY_TASK_ALWAYS_EAGER,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import Audience, Campus, Capture, CaptureGroup, College, Location, Slot, Student
+from .models import Audience, Campus, Capture, CaptureGroup, CollectionCodeClash, College, Location, Slot, Student
 from .services import FULL_ID_PERMISSION, override_student_slot, record_full_id_shown, refresh_slot_assignments
 
 
@@ -191,3 +191,14 @@ class CaptureAdmin(ReadOnlyAdmin):
     search_fields = ("student__student_no", "student__name")
     list_select_related = ("student", "slot__group", "captured_by")
     date_hierarchy = "captured_at"
+
+
+@admin.register(CollectionCodeClash)
+class CollectionCodeClashAdmin(ReadOnlyAdmin):
+    """Students who tried to bind a 采集码 another student holds: one of the two scanned the wrong
+    code (a classmate's, a shared screenshot); staff call both."""
+
+    list_display = ("created_at", "student", "holder", "campaign")
+    list_filter = ("campaign",)
+    search_fields = ("student__student_no", "student__name", "holder__student_no", "holder__name")
+    list_select_related = ("student", "holder", "campaign")

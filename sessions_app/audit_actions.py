@@ -123,3 +123,48 @@ def _id_numbers_shown_full(data, names):
         "where": where,
         "rows": data.get("rows", 0),
     }
+
+
+_CODE_SOURCES = {
+    "upload": gettext_lazy("上传图片"),
+    "camera": gettext_lazy("拍照扫码"),
+    "scan": gettext_lazy("摄像头扫描"),
+}
+
+
+@register_action("collection_code.bind", gettext_lazy("绑定采集码"), refs={"student_id": "student"})
+def _code_bind(data, names):
+    source = _CODE_SOURCES.get(data.get("source"), data.get("source", ""))
+    return _("%(student)s 绑定了采集码（%(source)s）") % {"student": names["student_id"], "source": source}
+
+
+@register_action("collection_code.replace", gettext_lazy("更换采集码"), refs={"student_id": "student"})
+def _code_replace(data, names):
+    source = _CODE_SOURCES.get(data.get("source"), data.get("source", ""))
+    return _("%(student)s 更换了采集码（%(source)s）") % {"student": names["student_id"], "source": source}
+
+
+@register_action(
+    "collection_code.clash", gettext_lazy("采集码冲突"), refs={"student_id": "student", "holder_id": "student"}
+)
+def _code_clash(data, names):
+    return _("%(student)s 绑定的采集码已被 %(holder)s 绑定，未绑定") % {
+        "student": names["student_id"],
+        "holder": names["holder_id"],
+    }
+
+
+@register_action("collection_code.remind", gettext_lazy("提醒绑定采集码"), refs={"college_id": "college"})
+def _code_remind(data, names):
+    sent = int(data.get("sent") or 0)
+    scope = names["college_id"] if data.get("college_id") else _("全部学院")
+    if data.get("class_name"):
+        scope = _("%(college)s %(class)s") % {"college": scope, "class": data["class_name"]}
+    return ngettext(
+        "提醒 %(scope)s 未绑定采集码的学生：发出 %(n)s 条", "提醒 %(scope)s 未绑定采集码的学生：发出 %(n)s 条", sent
+    ) % {"scope": scope, "n": sent}
+
+
+@register_action("collection_code.clear", gettext_lazy("清除采集码绑定"), refs={"student_id": "student"})
+def _code_clear(data, names):
+    return _with_reason(_("清除了 %(student)s 的采集码绑定") % {"student": names["student_id"]}, data)

@@ -23,7 +23,7 @@ COPIED_FIELDS = (
     "fee_per_person",
     "verification_window",
     "verification_window_unit",
-    "identification",
+    "identification_methods",
     "rules",
     "what_to_bring",
     "contact_name",

@@ -13,7 +13,7 @@ CAMPAIGN = {
     "verification_window": 40,
     "verification_window_unit": "calendar_days",
     "retake_deadline": datetime.date(2021, 3, 31),
-    "identification": "id_card",
+    "identification_methods": ["id_card", "student_no"],
     "rules": "\n".join(
         [
             "携带二代身份证刷证采集图像",

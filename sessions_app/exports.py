@@ -98,7 +98,7 @@ def _roster_rows(students):
         "phone",
         "counselor__display_name",
         "counselor__username",
-        "collection_code",
+        "collection_code_hash",
         "assigned_slot_id",
         "slot_status",
     )
@@ -134,7 +134,8 @@ def _roster_line(row: tuple, *, slots: dict, full_id: bool) -> list:
         campus or "",
         phone,
         counselor_name or counselor_username or "",
-        code or "",
+        # Only a keyed hash is held: whether the student has bound a code is all there is to say.
+        _("已绑定") if code else "",
         slots.get(slot_id, ""),
         str(SLOT_STATUSES.get(status, status)),
     ]

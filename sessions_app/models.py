@@ -70,8 +70,22 @@ def default_photo_backgrounds() -> list[str]:
 
 
 class Identification(models.TextChoices):
+    """How the desk may recognise a student; a campaign accepts one or several."""
+
     ID_CARD = "id_card", _("二代身份证")
     COLLECTION_CODE = "collection_code", _("学信网采集码")
+    STUDENT_NO = "student_no", _("学号")
+
+
+def default_identification_methods() -> list[str]:
+    # The 2021 notice's way; campaigns since 2022 turn on the 采集码 (教学服〔2022〕10号).
+    return [Identification.ID_CARD, Identification.STUDENT_NO]
+
+
+def validate_identification_methods(value) -> None:
+    known = set(Identification.values)
+    if not isinstance(value, list) or not value or any(v not in known for v in value):
+        raise ValidationError(_("请至少选择一种刷证方式"), code="identification_methods")
 
 
 class Campaign(models.Model):
@@ -102,8 +116,11 @@ class Campaign(models.Model):
         _("期限单位"), max_length=16, choices=WindowUnit.choices, default=WindowUnit.CALENDAR_DAYS
     )
     retake_deadline = models.DateField(_("补拍截止日期"), null=True, blank=True)
-    identification = models.CharField(
-        _("刷证方式"), max_length=20, choices=Identification.choices, default=Identification.ID_CARD
+    identification_methods = models.JSONField(
+        _("刷证方式"),
+        default=default_identification_methods,
+        validators=[validate_identification_methods],
+        help_text=_("采集台可用哪些方式识别学生；选了采集码，学生需在采集前绑定"),
     )
     desk_window_days = models.PositiveSmallIntegerField(
         _("采集台提前/延后开放天数"),
@@ -180,6 +197,9 @@ class Campaign(models.Model):
 
     def rule_lines(self) -> list[str]:
         return [line.strip() for line in self.rules.splitlines() if line.strip()]
+
+    def identifies_by(self, method: str) -> bool:
+        return method in (self.identification_methods or ())
 
 
 class College(models.Model):
@@ -414,7 +434,11 @@ class Student(models.Model):
     # student is linked the moment one is created (sessions_app.services.link_counselor_students).
     # db_default too: rows written by code that predates the column (older migrations, raw SQL) stay valid.
     counselor_name = models.CharField(_("辅导员姓名（名单）"), max_length=64, blank=True, default="", db_default="")
-    collection_code = models.CharField(_("学信网采集码"), max_length=64, null=True, blank=True)
+    # HMAC-SHA-256 of the normalised 采集码 payload (sessions_app.collection_codes): the school
+    # cannot decrypt the code and has no use for it in clear, only to match the same scan again.
+    collection_code_hash = models.CharField(
+        _("采集码（密钥散列）"), max_length=64, null=True, blank=True, editable=False
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -469,9 +493,9 @@ class Student(models.Model):
                 violation_error_message=_("本批次已有这个身份证号的学生"),
             ),
             models.UniqueConstraint(
-                fields=["campaign", "collection_code"],
-                condition=Q(collection_code__isnull=False),
-                name="student_collection_code_unique_per_campaign",
+                fields=["campaign", "collection_code_hash"],
+                condition=Q(collection_code_hash__isnull=False),
+                name="student_code_hash_unique_per_campaign",
                 violation_error_message=_("本批次已有这个采集码的学生"),
             ),
             models.CheckConstraint(
@@ -552,3 +576,28 @@ class Capture(models.Model):
     @property
     def is_active(self) -> bool:
         return self.undone_at is None
+
+
+class CollectionCodeClash(models.Model):
+    """A student tried to bind a 采集码 another student of the campaign holds: staff sort it out.
+
+    No payload or hash here: the two students are what staff need to call.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("采集批次"))
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="code_clashes", verbose_name=_("尝试绑定的学生")
+    )
+    holder = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="+", verbose_name=_("已绑定该采集码的学生")
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("采集码冲突")
+        verbose_name_plural = _("采集码冲突")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["campaign", "created_at"], name="code_clash_campaign_time")]
+
+    def __str__(self):
+        return f"{self.student} / {self.holder}"

@@ -13,8 +13,9 @@ from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
 
+from .collection_codes import code_hash as collection_code_hash
 from .idcard import looks_like_id_number, mask_code, mask_id_number
-from .models import Audience, Campaign, Capture, Slot, SlotStatus, Student
+from .models import Audience, Campaign, Capture, Identification, Slot, SlotStatus, Student
 
 
 class CaptureError(CodedError):
@@ -200,19 +201,22 @@ def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None
             active_slot_id=F("active__slot_id"),
         )
     )
-    student = None
-    if looks_like_id_number(code):
+    if looks_like_id_number(code) and campaign.identifies_by(Identification.ID_CARD):
         student = base.filter(id_number=code).first()
         if student:
             return _with_active_capture(student), "id_card"
-    student = base.filter(Q(student_no=code) | Q(collection_code=code)).first()
-    if student is None:
-        # Student numbers and codes are stored as typed; try the raw form too.
-        raw = "".join((identifier or "").split())
-        student = base.filter(Q(student_no=raw) | Q(collection_code=raw)).first()
+    # One query for the other ways this campaign accepts: the student number as typed or
+    # upper-cased, and the keyed hash of a scanned 采集码 (case kept: a QR payload is not an ID).
+    by_no = campaign.identifies_by(Identification.STUDENT_NO)
+    numbers = {code, "".join((identifier or "").split())} if by_no else set()
+    code_hash = collection_code_hash(identifier) if campaign.identifies_by(Identification.COLLECTION_CODE) else None
+    match = Q(student_no__in=numbers) if numbers else None
+    if code_hash:
+        match = Q(collection_code_hash=code_hash) if match is None else match | Q(collection_code_hash=code_hash)
+    student = base.filter(match).first() if match is not None else None
     if student is None:
         return None, ""
-    method = "student_no" if student.student_no in (code, identifier.strip()) else "collection_code"
+    method = "student_no" if student.student_no in numbers else "collection_code"
     return _with_active_capture(student), method
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_campaigns, views_dashboard
+from . import views, views_campaigns, views_codes, views_dashboard
 
 app_name = "sessions_app"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("students/<int:student_id>/", views.student_detail, name="student_detail"),
     path("students/<int:student_id>/slot/", views.student_override, name="student_override"),
     path("export/<slug:name>/", views.export, name="export"),
+    path("me/collection-code/", views_codes.bind_code, name="bind_code"),
 ]

@@ -93,6 +93,11 @@ def make_student(campaign: Campaign, college: College | None = None, **kwargs) -
         "level": Level.UNDERGRADUATE,
     }
     defaults.update(kwargs)
+    if "collection_code" in defaults:
+        # Only the keyed hash is stored; tests say the payload, as a student's scan would.
+        from sessions_app.collection_codes import code_hash
+
+        defaults["collection_code_hash"] = code_hash(defaults.pop("collection_code") or "")
     return Student.objects.create(campaign=campaign, **defaults)
 
 

@@ -154,6 +154,17 @@ def _verdict(text: str) -> tuple[str, str] | None:
     return None
 
 
+def status_shows_photo(text: str) -> bool:
+    """Whether CHSI's status word means it holds a photo of the student.
+
+    The status export has no "has photo" column. A student CHSI lists as confirmed (正确) or as
+    reporting wrong data or a wrong photo (信息有误) has looked at a photo on 学信网, so one exists;
+    未校对 says nothing either way.
+    """
+    verdict = _verdict(text or "")
+    return verdict is not None and verdict[0] in (CONFIRM, WRONG)
+
+
 def _row(table, line: int, cells: list) -> tuple[StatusRow | None, RowError | None]:
     def error(key: str, code: str, **params) -> RowError:
         return MESSAGES.error(line, table.title(key, VOCABULARY), code, **params)

@@ -2,6 +2,7 @@ from django.utils import timezone
 
 from accounts.registries import student_panel
 
+from .chsi_import import status_shows_photo
 from .models import VerificationRecord
 
 
@@ -15,4 +16,6 @@ def verification_status(student):
         "days_left": left,
         "overdue_days": -left if left is not None and left < 0 else 0,
         "campaign": student.campaign,
+        # "Do not capture again": CHSI already holds the photo, a second capture makes two.
+        "chsi_has_photo": record is not None and status_shows_photo(record.chsi_status),
     }

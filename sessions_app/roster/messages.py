@@ -41,7 +41,7 @@ CHANGE_LABELS = {
     "email": gettext_lazy("邮箱"),
     "counselor_id": gettext_lazy("辅导员"),
     "counselor_name": gettext_lazy("辅导员姓名"),
-    "collection_code": gettext_lazy("采集码"),
+    "collection_code_hash": gettext_lazy("采集码"),
 }
 # What to write instead when a name is shared, and how to fix a name the system does not know.
 _AMBIGUOUS_FIX = {"counselor": gettext_lazy("请改填辅导员工号（登录用户名）")}

@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 
 from intake.messages import refused
 
+from ..collection_codes import MAX_PAYLOAD_CHARS, code_hash, normalize_code
 from ..idcard import InvalidIdNumber, gender_from_id, validate_id_number
 from ..models import Campaign, Level, Student
 from . import selectors
@@ -37,7 +38,7 @@ MODEL_FIELD = {
     "email": "email",
     "counselor": "counselor_id",
     "counselor_name": "counselor_name",
-    "collection_code": "collection_code",
+    "collection_code": "collection_code_hash",
 }
 
 LEVELS = {
@@ -245,8 +246,13 @@ def parse_email(raw) -> str:
 
 
 def parse_collection_code(raw) -> str | None:
-    text = _compact(raw)
-    return _limit(text, "collection_code", "collection_code") if text else None
+    """The keyed hash of the payload, normalised as the desk does (case kept); never the text."""
+    text = normalize_code(cell_text(raw))
+    if not text:
+        return None
+    if len(text) > MAX_PAYLOAD_CHARS:
+        raise _Bad("too_long", field="collection_code", limit=MAX_PAYLOAD_CHARS, n=len(text))
+    return code_hash(text)
 
 
 def _memoized(convert):

@@ -110,7 +110,7 @@ def _compare(
     by_no = {row[1]: (row[0], row[2:]) for row in existing}
     id_at = fields.index("id_number")
     id_owner = {row[2 + id_at]: row[1] for row in existing}
-    code_at = fields.index("collection_code") if "collection_code" in fields else None
+    code_at = fields.index("collection_code_hash") if "collection_code_hash" in fields else None
     code_owner = {row[2 + code_at]: row[1] for row in existing if row[2 + code_at]} if code_at is not None else {}
     id_title = parsed.title("id_number")
 
@@ -354,6 +354,8 @@ def _display(parsed: ParsedRoster, field: str, value) -> str:
         return str(value)  # the code: Change shows it by its name
     if field == "id_number":
         return mask_id_number(value)
+    if field == "collection_code_hash":
+        return f"#{value[:8]}"  # a fingerprint of the keyed hash: enough to see that it changed
     return str(value)
 
 

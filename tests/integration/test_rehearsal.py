@@ -166,6 +166,7 @@ class Stack:
             "SMS_BACKEND": "notifications.sms.FileSmsBackend",
             "SMS_FILE_PATH": str(tmp / "sms.log"),
             "FEES_CALLBACK_SECRET": self.callback_secret,
+            "COLLECTION_CODE_KEY": secrets.token_urlsafe(32),
             "MEDIA_ROOT": str(tmp / "media"),
             "STATIC_ROOT": str(tmp / "static"),
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",

@@ -17,6 +17,7 @@ PRODUCTION = {
     "EMAIL_HOST": "smtp.example.edu.cn",
     "SMS_BACKEND": "notifications.sms.FileSmsBackend",
     "DATABASE_URL": "sqlite:///:memory:",
+    "COLLECTION_CODE_KEY": "k3!Vb8#Qw2$Lm9^Zt4&Hn7*Rc1(Pj6)Gs5",
 }
 
 
@@ -52,6 +53,8 @@ def manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess:
         ({"SMS_BACKEND": "notifications.sms.ConsoleSmsBackend"}, "SMS_BACKEND is the console backend"),
         ({"DJANGO_CSRF_TRUSTED_ORIGINS": "photo.example.edu.cn"}, "DJANGO_CSRF_TRUSTED_ORIGINS needs scheme"),
         ({"BEAT_DAILY_AT": "fees.send_remittance_reminders=9h"}, "is not a time as HH:MM"),
+        ({"COLLECTION_CODE_KEY": None}, "COLLECTION_CODE_KEY is not set"),
+        ({"COLLECTION_CODE_KEY": PRODUCTION["DJANGO_SECRET_KEY"]}, "equal to DJANGO_SECRET_KEY"),
     ],
 )
 def test_the_process_refuses_to_start_and_says_why(overrides, message):

@@ -23,7 +23,7 @@ def campaign_form(**overrides) -> dict:
         "level": "undergraduate",
         "capture_dates": "2020-11-26",
         "is_active": "on",
-        "identification": "id_card",
+        "identification_methods": ["id_card", "student_no"],
         "fee_per_person": "17.00",
         "remittance_deadline": "2020-11-30",
         "verification_window": "40",

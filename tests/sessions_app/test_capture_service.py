@@ -13,15 +13,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def desk():
-    campaign = make_campaign()
+    campaign = make_campaign(identification_methods=["id_card", "student_no", "collection_code"])
     college = make_college("计算机科学与工程学院")
     slot = make_slot(campaign, start="09:50", end="11:00")
     make_audience(slot, college=college)
     other_slot = make_slot(campaign, start="08:30", end="09:50")
     make_audience(other_slot, college=make_college("经济管理学院"))
     student = make_student(campaign, college, collection_code="CHSI2021ABC")
+    student.collection_code = "CHSI2021ABC"  # what the scanner types; only its hash is stored
     refresh_slot_assignments(campaign=campaign)
-    student.refresh_from_db()
+    student.refresh_from_db(fields=["assigned_slot", "derived_slot", "slot_status"])
     return campaign, slot, other_slot, student, make_user("operator")
 
 

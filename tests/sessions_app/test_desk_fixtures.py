@@ -52,7 +52,13 @@ class World:
 def world(db, settings) -> World:
     # Seven users per test: the production hasher would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    campaign = make_campaign(code="c2021", contact_name="于老师", contact_phone="87188626", what_to_bring="二代身份证")
+    campaign = make_campaign(
+        code="c2021",
+        contact_name="于老师",
+        contact_phone="87188626",
+        what_to_bring="二代身份证",
+        identification_methods=["id_card", "student_no", "collection_code"],
+    )
     econ, cs, civil = make_college("经济管理学院"), make_college("计算机学院"), make_college("土木学院")
     slot_econ = make_slot(campaign, group="金石滩第一组", start="08:30", end="09:50")
     slot_cs = make_slot(campaign, group="金石滩第一组", start="09:50", end="11:00")

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
+from sessions_app.collection_codes import code_hash
 from sessions_app.models import Level, SlotStatus, Student
 from sessions_app.roster.services import import_roster
 from sessions_app.services import refresh_slot_assignments
@@ -117,6 +118,18 @@ def test_collection_codes_must_be_unique(world, tmp_path):
         "第 3 行，学信网采集码 列：采集码与第 2 行（学号 2017000001）重复",
         "第 4 行，学信网采集码 列：该采集码已属于本批次中学号为 2016999999 的学生",
     ]
+
+
+def test_an_imported_collection_code_is_stored_as_its_keyed_hash_only(world, tmp_path):
+    header = [*HEADER, "学信网采集码"]
+    report = run(world, tmp_path, [{**student_row(1), "学信网采集码": " QRcase-Kept\n"}], header=header)
+    assert report.ok and report.created == 1
+    student = Student.objects.get(student_no="2017000001")
+    # Normalised as the desk does (whitespace gone, case kept), then hashed; never the text.
+    assert student.collection_code_hash == code_hash("QRcase-Kept") != code_hash("QRCASE-KEPT")
+    assert "QRcase" not in str(list(Student.objects.values_list()))
+    again = run(world, tmp_path, [{**student_row(1), "学信网采集码": "QRcase-Kept"}], header=header, name="v2.xlsx")
+    assert again.ok and again.unchanged == 1
 
 
 def test_dry_run_reports_counts_and_writes_nothing(world, tmp_path):

@@ -239,7 +239,13 @@
 
   function lookup(code) {
     if (!digest || !window.DeskHmac) return undefined;
-    var tag = window.DeskHmac.hmacHex(digest.key, normalize(code)).slice(0, 16);
+    var hmac = window.DeskHmac.hmacHex;
+    var tag = hmac(digest.key, normalize(code)).slice(0, 16);
+    if (!digest.entries[tag] && digest.code_key) {
+      // A 采集码 is case-sensitive and stored as its keyed hash (sessions_app/collection_codes.py).
+      var scanned = code.normalize("NFKC").replace(/\s+/g, "");
+      tag = hmac(digest.key, normalize(hmac(digest.code_key, scanned))).slice(0, 16);
+    }
     return digest.entries[tag] || null;
   }
 

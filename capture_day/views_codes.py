@@ -1,0 +1,77 @@
+"""Staff and coordinators: who has not bound a 采集码, per college and class; remind them."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.decorators import role_required
+from accounts.web import paginate, parse_pk, query_without_page
+from sessions_app.campaigns import current_campaign
+from sessions_app.collection_codes import CollectionCodeError, clear_collection_code
+from sessions_app.models import Identification
+from sessions_app.scope import get_visible_student_or_404
+
+from . import code_reminders
+
+
+@role_required("coordinator")
+def unbound_codes(request):
+    campaign = current_campaign(request)
+    if request.method == "POST":
+        return _clear(request, campaign) if "clear" in request.POST else _remind(request, campaign)
+    college_id = parse_pk(request.GET.get("college"))
+    # "class" present but empty is the students without a class, not every class.
+    class_name = request.GET.get("class") if "class" in request.GET else None
+    rows = code_reminders.unbound_by_class(user=request.user, campaign=campaign)
+    students = code_reminders.unbound_students(
+        user=request.user, campaign=campaign, college_id=college_id, class_name=class_name
+    ).select_related("college")
+    return render(
+        request,
+        "capture_day/unbound_codes.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "unbound_total": sum(r.unbound for r in rows),
+            "students_total": sum(r.students for r in rows),
+            "page": paginate(request, students),
+            "query": query_without_page(request),
+            "clashes": code_reminders.recent_clashes(user=request.user, campaign=campaign),
+            "college_id": college_id,
+            "class_name": class_name,
+            "enabled": campaign.identifies_by(Identification.COLLECTION_CODE),
+        },
+    )
+
+
+def _remind(request, campaign):
+    college_id = parse_pk(request.POST.get("college"))
+    class_name = request.POST.get("class") if "class" in request.POST else None
+    try:
+        sent = code_reminders.remind_unbound(
+            campaign=campaign, actor=request.user, college_id=college_id, class_name=class_name
+        )
+    except code_reminders.CodeReminderError as exc:
+        messages.error(request, exc.message)
+    else:
+        if sent:
+            messages.success(request, ngettext("已提醒 %(n)s 名学生", "已提醒 %(n)s 名学生", sent) % {"n": sent})
+        else:
+            messages.info(request, _("没有需要提醒的学生：今天已提醒过，或都已绑定"))
+    return redirect(reverse("capture_day:unbound_codes") + "?" + urlencode({"campaign": campaign.code}))
+
+
+def _clear(request, campaign):
+    """Unbind the holder of a clashing code once staff have found it is not theirs."""
+    student = get_visible_student_or_404(request.user, request.POST.get("clear"), campaign)
+    try:
+        clear_collection_code(student=student, actor=request.user, reason=request.POST.get("reason", ""))
+    except CollectionCodeError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已清除 %(name)s 的采集码绑定") % {"name": student.name})
+    return redirect(reverse("capture_day:unbound_codes") + "?" + urlencode({"campaign": campaign.code}))

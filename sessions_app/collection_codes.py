@@ -1,0 +1,209 @@
+"""The 学信网采集码 a student binds before the capture day, and how the desk matches it.
+
+The code is a QR that CHSI encrypts; only the photo service can read it. The school keeps a
+keyed hash (HMAC-SHA-256) of the scanned payload and nothing else: the desk matches the same
+scan again by equality, the roster import stores the same hash, and no page, log or export holds
+the payload. Images are decoded and dropped; none is stored.
+"""
+
+import hashlib
+import hmac
+import io
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+from accounts.errors import CodedError
+
+from .models import Campaign, CollectionCodeClash, Identification, Student
+
+# Phone photos of a screen and saved originals are a few MB; a QR needs far fewer pixels.
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_PAYLOAD_CHARS = 1024
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
+
+
+class CollectionCodeError(CodedError):
+    """A 采集码 action refused: `message` for the person, `code` for callers."""
+
+
+def normalize_code(raw: str) -> str:
+    """What the desk and the import compare: no whitespace (scanners add line ends, and the
+    payload may wrap), NFKC so that a keyboard-wedge scanner typing through a full-width input
+    method gives the same text. Not upper-cased: unlike an ID number, a QR payload is
+    case-sensitive."""
+    return "".join(unicodedata.normalize("NFKC", raw or "").split())
+
+
+def hash_key() -> bytes:
+    """The key the stored hashes are made with (the desk's offline digest carries it, see
+    capture_day.digest: the payload is CHSI ciphertext, so the key lets no one guess codes)."""
+    return hmac.new(settings.COLLECTION_CODE_KEY.encode(), b"sessions_app.collection_code", hashlib.sha256).digest()
+
+
+def code_hash(raw: str) -> str | None:
+    """The stored form of a scanned payload, or None when nothing is left after normalising."""
+    payload = normalize_code(raw)
+    if not payload:
+        return None
+    return hmac.new(hash_key(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+# --- decoding an uploaded image ------------------------------------------------------
+
+
+def _unreadable() -> CollectionCodeError:
+    return CollectionCodeError(_("未能识别二维码：请在学信网长按保存原图（不要截图），再上传保存的图片"), "not_decoded")
+
+
+def decode_image(data: bytes) -> str:
+    """The one QR payload in an uploaded image; refuses anything else with what to do."""
+    from PIL import Image
+
+    if not data:
+        raise CollectionCodeError(_("没有收到图片：请选择在学信网保存的采集码图片"), "empty")
+    if len(data) > UPLOAD_MAX_BYTES:
+        raise CollectionCodeError(
+            _("图片太大（超过 %(mb)s MB）：请上传在学信网保存的采集码原图") % {"mb": UPLOAD_MAX_BYTES // 1024 // 1024},
+            "too_large",
+        )
+    try:
+        image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
+        if image.width * image.height > MAX_PIXELS:
+            raise CollectionCodeError(_("图片尺寸过大：请上传在学信网保存的采集码原图"), "too_many_pixels")
+        image.load()
+        gray = image.convert("L")
+    except CollectionCodeError:
+        raise
+    except Exception:  # any parser failure on untrusted bytes (bombs included) is "not an image"
+        raise CollectionCodeError(_("无法读取这张图片：请上传 JPG 或 PNG 格式的采集码图片"), "not_an_image") from None
+    return _read_qr(gray)
+
+
+def _read_qr(image) -> str:
+    import zxingcpp
+
+    try:
+        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    except Exception:  # the decoder's own failure on odd input is the student's "does not scan"
+        raise _unreadable() from None
+    texts = {normalize_code(result.text) for result in found if result.valid and result.text}
+    texts.discard("")
+    if len(texts) > 1:
+        raise CollectionCodeError(_("图片中有多个二维码：请只上传本人的采集码"), "several_codes")
+    if not texts:
+        raise _unreadable()
+    payload = texts.pop()
+    if len(payload) > MAX_PAYLOAD_CHARS:
+        raise CollectionCodeError(_("这不是学信网采集码：请上传在学信网下载的采集码"), "not_a_code")
+    return payload
+
+
+# --- binding ---------------------------------------------------------------------------
+
+
+@dataclass
+class BindResult:
+    student: Student
+    replaced: bool = False
+    unchanged: bool = False
+
+
+def bind_collection_code(*, student: Student, payload: str, actor, source: str = "upload") -> BindResult:
+    """Bind (or replace) the student's own 采集码; only the student may, and only a code no one
+    else in the campaign holds. A clash is recorded for staff before it is refused."""
+    _check_may_bind(student=student, actor=actor)
+    digest = code_hash(payload)
+    if digest is None or len(normalize_code(payload)) > MAX_PAYLOAD_CHARS:
+        raise _unreadable()
+    try:
+        with transaction.atomic():
+            result, holder = _bind_locked(student=student, digest=digest, actor=actor, source=source)
+    except IntegrityError:
+        # Another student bound the same code between our look and our write.
+        holder = Student.objects.filter(campaign_id=student.campaign_id, collection_code_hash=digest).first()
+        result = None
+    if holder is not None:
+        _record_clash(student=student, holder=holder, actor=actor)
+        raise CollectionCodeError(_("该采集码已被其他学生绑定，请联系辅导员或教务处"), "taken")
+    if result is None:  # the other binding was undone again before we looked: nothing was written
+        raise CollectionCodeError(_("绑定时与其他操作冲突，未保存：请重新上传"), "conflict")
+    return result
+
+
+def _check_may_bind(*, student: Student, actor) -> None:
+    if actor is None or not actor.is_authenticated or student.user_id != actor.pk:
+        raise CollectionCodeError(_("只能绑定本人的采集码"), "not_own_record")
+    campaign = Campaign.objects.only("identification_methods").get(pk=student.campaign_id)
+    if not campaign.identifies_by(Identification.COLLECTION_CODE):
+        raise CollectionCodeError(_("本批次不使用学信网采集码，无需绑定"), "not_enabled")
+
+
+def _bind_locked(*, student: Student, digest: str, actor, source: str) -> tuple[BindResult | None, Student | None]:
+    locked = Student.objects.select_for_update().select_related("campaign").get(pk=student.pk)
+    holder = (
+        Student.objects.filter(campaign_id=locked.campaign_id, collection_code_hash=digest)
+        .exclude(pk=locked.pk)
+        .first()
+    )
+    if holder is not None:
+        return None, holder
+    if locked.collection_code_hash == digest:
+        return BindResult(student=locked, unchanged=True), None
+    replaced = locked.collection_code_hash is not None
+    locked.collection_code_hash = digest
+    locked.save(update_fields=["collection_code_hash", "updated_at"])
+    record_event(
+        actor=actor,
+        action="collection_code.replace" if replaced else "collection_code.bind",
+        campaign=locked.campaign,
+        obj=locked,
+        # Neither payload nor hash: the trail says who changed what, the row holds the value.
+        data={"student_id": locked.pk, "source": source},
+    )
+    return BindResult(student=locked, replaced=replaced), None
+
+
+def _record_clash(*, student: Student, holder: Student, actor) -> None:
+    with transaction.atomic():
+        clash = CollectionCodeClash.objects.create(campaign_id=student.campaign_id, student=student, holder=holder)
+        record_event(
+            actor=actor,
+            action="collection_code.clash",
+            campaign=student.campaign,
+            obj=clash,
+            data={"student_id": student.pk, "holder_id": holder.pk},
+        )
+
+
+def clear_collection_code(*, student: Student, actor, reason: str) -> Student:
+    """Unbind a student's code so the rightful owner can bind it (a clash sorted out by staff).
+    Academic staff, or the coordinator of the student's college; the reason is audited."""
+    from .scope import visible_students
+
+    reason = (reason or "").strip()[:200]
+    if actor is None or not (actor.is_academic_staff or actor.is_coordinator):
+        raise CollectionCodeError(_("只有教务处和学院负责老师可以清除采集码绑定"), "not_allowed")
+    if not visible_students(actor).filter(pk=student.pk).exists():
+        raise CollectionCodeError(_("只能处理本学院的学生"), "out_of_scope")
+    if not reason:
+        raise CollectionCodeError(_("清除绑定必须填写原因"), "reason_missing")
+    with transaction.atomic():
+        locked = Student.objects.select_for_update().select_related("campaign").get(pk=student.pk)
+        if locked.collection_code_hash is None:
+            raise CollectionCodeError(_("这名学生没有绑定采集码"), "not_bound")
+        locked.collection_code_hash = None
+        locked.save(update_fields=["collection_code_hash", "updated_at"])
+        record_event(
+            actor=actor,
+            action="collection_code.clear",
+            campaign=locked.campaign,
+            obj=locked,
+            data={"student_id": locked.pk, "reason": reason},
+        )
+    return locked
