@@ -26,7 +26,7 @@ from accounts import formatting
 from accounts.audit import describe
 from accounts.models import AuditEvent
 
-from .models import Audience, Campaign, Capture, College, Slot, SlotStatus, Student
+from .models import Audience, Campaign, Capture, College, Shot, Slot, SlotStatus, Student
 
 ACTIVE = Q(undone_at__isnull=True)
 
@@ -94,6 +94,26 @@ def active_capture(student: Student) -> Capture | None:
     return student._active_capture
 
 
+def student_shot(student: Student) -> Shot | None:
+    """The 拍摄号 of the student's active capture (the newest, voided ones shown as such), or None."""
+    capture = active_capture(student)
+    if capture is None:
+        return None
+    shot = Shot.objects.filter(capture=capture).select_related("group").order_by("-pk").first()
+    if shot is not None:
+        shot.capture = capture
+    return shot
+
+
+def group_day_shots(group_id: int, day) -> list[Shot]:
+    """Every 拍摄号 of a group's day in the photographer's order, with student and state: one query."""
+    return list(
+        Shot.objects.filter(group_id=group_id, day=day)
+        .select_related("group", "capture__student", "voided_by")
+        .order_by("number")
+    )
+
+
 def class_names(students: QuerySet[Student]) -> list[str]:
     return list(students.exclude(class_name="").order_by("class_name").values_list("class_name", flat=True).distinct())
 
@@ -127,8 +147,20 @@ def unplaced_students(campaign: Campaign) -> QuerySet[Student]:
 
 
 def signin_students(slot: Slot, students: QuerySet[Student]) -> QuerySet[Student]:
+    """The slot's students with the live 拍摄号 each took in the slot's group (`shot_number`, or None).
+
+    One subquery, not a query per row: at most one live number per active capture
+    (constraint shot_one_live_per_capture) and one active capture per student.
+    """
+    live_shot = Shot.objects.filter(
+        capture__student=OuterRef("pk"),
+        capture__undone_at__isnull=True,
+        voided_at__isnull=True,
+        group_id=slot.group_id,
+    )
     return (
         students.filter(assigned_slot=slot)
+        .annotate(shot_number=Subquery(live_shot.values("number")[:1]))
         .select_related("college")
         .order_by("college__sort_order", "college__name", "level", "class_name", "student_no")
     )
