@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import Audience, Campus, Capture, CaptureGroup, College, Location, Slot, Student
+from .models import Audience, Campus, Capture, CaptureGroup, College, Location, Shot, Slot, Student
 from .services import FULL_ID_PERMISSION, override_student_slot, record_full_id_shown, refresh_slot_assignments
 
 
@@ -191,3 +191,13 @@ class CaptureAdmin(ReadOnlyAdmin):
     search_fields = ("student__student_no", "student__name")
     list_select_related = ("student", "slot__group", "captured_by")
     date_hierarchy = "captured_at"
+
+
+@admin.register(Shot)
+class ShotAdmin(ReadOnlyAdmin):
+    """Read-only: numbers are taken at the desk and voided through the operator's list (audited)."""
+
+    list_display = ("number", "group", "day", "capture", "assigned_at", "void_code", "void_reason")
+    list_filter = ("group__campaign", "group", "day", "void_code")
+    search_fields = ("capture__student__student_no", "capture__student__name")
+    list_select_related = ("group", "capture__student")

@@ -248,6 +248,10 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
     IntegrityError, which rolls back that swipe's transaction; check_in runs it once more and
     it answers "already captured". No row lock: the constraint is the authority, and the
     swipe stays a handful of queries (issue 14, item 4).
+
+    A new capture takes the next 拍摄号 of the slot's group and day in the same transaction.
+    Undoing the capture later keeps its number, shown as undone: the photographer has already
+    called it, and the gap in their sequence must stay explained, not be filled by someone else.
     """
     if slot.group.campaign_id != campaign.pk:
         raise CaptureError(_("该时段不属于本批次"), "slot_other_campaign")
@@ -369,10 +373,12 @@ class ShotError(CodedError):
 def _take_number(*, capture: Capture, group, day) -> Shot:
     """The next number of the group's day, in the caller's transaction.
 
-    The counter row is locked (by its increment) until that transaction ends: desks of one group
-    wait their turn for a few milliseconds, and a swipe that rolls back (a resent nonce, a race on the student)
-    gives its number back, so numbers stay 1..N without gaps. The unique constraint on
-    (group, day, number) is the last word should anything else write numbers.
+    The counter row is locked (by its increment) until that transaction ends: desks of one
+    group wait their turn for a few milliseconds, and a swipe that rolls back (a resent nonce,
+    a race on the student) gives its number back, so numbers stay 1..N without gaps. The unique
+    constraint on (group, day, number) is the last word should anything else write numbers.
+    The day is the capture's Shanghai date: a swipe queued offline counts on the day it was made,
+    in the order it arrives.
     """
     number = ShotCounter.take_next(group_id=group.pk, day=day)
     shot = Shot.objects.create(group=group, day=day, number=number, capture=capture, assigned_at=timezone.now())
