@@ -120,7 +120,8 @@ def desk_swipe(request, slot_id: int):
         refused = result.outcome in (Outcome.NOT_FOUND, Outcome.DESK_CLOSED)
         level = messages.ERROR if refused else messages.SUCCESS
         who = f"{result.student.name}：" if result.student else ""
-        messages.add_message(request, level, who + result.message)
+        shot = _("（拍摄号 %(number)s）") % {"number": result.shot.number} if result.shot else ""
+        messages.add_message(request, level, who + result.message + shot)
         return redirect("capture_day:desk", slot_id=slot.pk)
     body = result.as_dict()
     # What the recent-swipe list shows for someone not found: never the whole typed ID number.

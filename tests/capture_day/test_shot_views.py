@@ -55,6 +55,13 @@ def test_the_desk_answer_carries_the_number_and_the_page_has_its_place(client, w
     assert repeat["outcome"] == "already_captured" and first["shot"]["group"] == "金石滩第一组"
 
 
+def test_a_desk_without_javascript_says_the_number_too(client, world):  # noqa: F811
+    client.force_login(world.operator)
+    url = reverse("capture_day:desk_swipe", args=[world.slot_econ.pk])
+    html = client.post(url, {"code": world.econ_student.student_no}, follow=True).content.decode()
+    assert "张三：采集成功（拍摄号 1）" in html
+
+
 # --- the operator's list --------------------------------------------------------
 
 
