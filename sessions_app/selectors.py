@@ -26,7 +26,7 @@ from accounts import formatting
 from accounts.audit import describe
 from accounts.models import AuditEvent
 
-from .models import Audience, Campaign, Capture, College, Shot, Slot, SlotStatus, Student
+from .models import Audience, Campaign, Capture, CaptureGroup, College, Shot, Slot, SlotStatus, Student
 
 ACTIVE = Q(undone_at__isnull=True)
 
@@ -86,23 +86,45 @@ def filter_students(
     return students
 
 
+# What the student's page shows of their newest 拍摄号, read beside the active capture.
+_SHOT_FIELDS = {
+    "id": "pk",
+    "number": "number",
+    "day": "day",
+    "group_name": "group__name",
+    "voided_at": "voided_at",
+    "void_code": "void_code",
+}
+
+
 def active_capture(student: Student) -> Capture | None:
     """The student's active capture, read once per student object: the home page and its panels
-    both ask."""
+    both ask. Its newest 拍摄号 comes in the same query (`student_shot` reads it from there)."""
     if not hasattr(student, "_active_capture"):
-        student._active_capture = student.captures.filter(ACTIVE).select_related("slot").first()
+        newest = Shot.objects.filter(capture=OuterRef("pk")).order_by("-pk")
+        student._active_capture = (
+            student.captures.filter(ACTIVE)
+            .select_related("slot")
+            .annotate(**{f"shot_{name}": Subquery(newest.values(path)[:1]) for name, path in _SHOT_FIELDS.items()})
+            .first()
+        )
     return student._active_capture
 
 
 def student_shot(student: Student) -> Shot | None:
     """The 拍摄号 of the student's active capture (the newest, voided ones shown as such), or None."""
     capture = active_capture(student)
-    if capture is None:
+    if capture is None or capture.shot_id is None:
         return None
-    shot = Shot.objects.filter(capture=capture).select_related("group").order_by("-pk").first()
-    if shot is not None:
-        shot.capture = capture
-    return shot
+    return Shot(
+        pk=capture.shot_id,
+        number=capture.shot_number,
+        day=capture.shot_day,
+        group=CaptureGroup(pk=None, name=capture.shot_group_name),
+        capture=capture,
+        voided_at=capture.shot_voided_at,
+        void_code=capture.shot_void_code,
+    )
 
 
 def group_day_shots(group_id: int, day) -> list[Shot]:
