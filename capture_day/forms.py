@@ -21,3 +21,14 @@ class SwipeForm(forms.Form):
     # Set by desk.js: the browser's id of this swipe (sent again until answered) and its time.
     nonce = forms.UUIDField(required=False, error_messages={"invalid": _("刷证编号无效，请刷新页面后重新刷证")})
     swiped_at = forms.DateTimeField(required=False, error_messages={"invalid": _("刷证时间无效，请刷新页面后重新刷证")})
+
+
+class ShotReasonForm(forms.Form):
+    """Why a 拍摄号 is voided or a student re-queued: the audit trail keeps it."""
+
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=200,
+        strip=True,
+        error_messages={"required": _("请填写原因，例如：学生离开队伍")},
+    )

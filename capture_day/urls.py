@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_codes
+from . import views, views_codes, views_shots
 
 # Mounted under /capture/ beside sessions_app.urls: the desk kept its addresses when it moved here.
 app_name = "capture_day"
@@ -15,4 +15,7 @@ urlpatterns = [
     path("slots/<int:slot_id>/signin/", views.signin_sheet, name="signin_sheet"),
     path("college/classes/", views.class_progress, name="class_progress"),
     path("college/collection-codes/", views_codes.unbound_codes, name="unbound_codes"),
+    path("groups/<int:group_id>/shots/", views_shots.shot_list, name="shot_list"),
+    path("shots/<int:shot_id>/void/", views_shots.shot_void, name="shot_void"),
+    path("shots/<int:shot_id>/requeue/", views_shots.shot_requeue, name="shot_requeue"),
 ]

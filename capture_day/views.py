@@ -14,7 +14,7 @@ from accounts.web import next_url, parse_pk, wants_json
 from sessions_app import selectors
 from sessions_app.campaigns import current_campaign
 from sessions_app.forms import UndoCaptureForm
-from sessions_app.models import Capture, Slot
+from sessions_app.models import SHOT_STATUS_LABELS, Capture, Slot
 from sessions_app.scope import desk_slots, visible_colleges, visible_students
 from sessions_app.services import CaptureError, Outcome
 
@@ -84,6 +84,8 @@ def _desk_labels() -> dict:
         "offline_not_on_roster": _("不在本时段名单（可能是其他时段或名单外），联网后确认"),
         "offline_no_digest": _("离线，无法核对名单，联网后确认"),
         "waiting": _("正在记录…"),
+        "shot": _("拍摄号"),
+        "shot_states": {code: str(label) for code, label in SHOT_STATUS_LABELS.items()},
     }
 
 
@@ -118,7 +120,8 @@ def desk_swipe(request, slot_id: int):
         refused = result.outcome in (Outcome.NOT_FOUND, Outcome.DESK_CLOSED)
         level = messages.ERROR if refused else messages.SUCCESS
         who = f"{result.student.name}：" if result.student else ""
-        messages.add_message(request, level, who + result.message)
+        shot = _("（拍摄号 %(number)s）") % {"number": result.shot.number} if result.shot else ""
+        messages.add_message(request, level, who + result.message + shot)
         return redirect("capture_day:desk", slot_id=slot.pk)
     body = result.as_dict()
     # What the recent-swipe list shows for someone not found: never the whole typed ID number.

@@ -8,7 +8,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import Audience, Campus, Capture, CaptureGroup, CollectionCodeClash, College, Location, Slot, Student
+from .models import (
+    Audience,
+    Campus,
+    Capture,
+    CaptureGroup,
+    CollectionCodeClash,
+    College,
+    Location,
+    Shot,
+    Slot,
+    Student,
+)
 from .services import FULL_ID_PERMISSION, override_student_slot, record_full_id_shown, refresh_slot_assignments
 
 
@@ -202,3 +213,13 @@ class CollectionCodeClashAdmin(ReadOnlyAdmin):
     list_filter = ("campaign",)
     search_fields = ("student__student_no", "student__name", "holder__student_no", "holder__name")
     list_select_related = ("student", "holder", "campaign")
+
+
+@admin.register(Shot)
+class ShotAdmin(ReadOnlyAdmin):
+    """Read-only: numbers are taken at the desk and voided through the operator's list (audited)."""
+
+    list_display = ("number", "group", "day", "capture", "assigned_at", "void_code", "void_reason")
+    list_filter = ("group__campaign", "group", "day", "void_code")
+    search_fields = ("capture__student__student_no", "capture__student__name")
+    list_select_related = ("group", "capture__student")

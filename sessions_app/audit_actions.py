@@ -59,6 +59,27 @@ def _capture_undo(data, names):
     return _with_reason(_("撤销 %(student)s 的采集") % {"student": names["student_id"]}, data)
 
 
+@register_action("shot.void", gettext_lazy("作废拍摄号"), refs={"student_id": "student"})
+def _shot_void(data, names):
+    text = _("作废 %(student)s 的拍摄号 %(number)s（%(day)s）") % {
+        "student": names["student_id"],
+        "number": data.get("number", ""),
+        "day": data.get("day", ""),
+    }
+    return _with_reason(text, data)
+
+
+@register_action("shot.requeue", gettext_lazy("重新排队"), refs={"student_id": "student"})
+def _shot_requeue(data, names):
+    text = _("%(student)s 重新排队：拍摄号 %(number)s → %(new)s（%(day)s）") % {
+        "student": names["student_id"],
+        "number": data.get("number", ""),
+        "new": data.get("new_number", ""),
+        "day": data.get("day", ""),
+    }
+    return _with_reason(text, data)
+
+
 _SLOT_REFS = {"student_id": "student", "from_slot": "slot", "to_slot": "slot"}
 
 

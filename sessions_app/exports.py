@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from accounts.registries import register
 from accounts.spreadsheets import DataWorkbook
-from sessions_app.scope import visible_students
+from sessions_app.scope import desk_groups, visible_students
 
 from .idcard import mask_id_number
-from .models import Campaign, Capture, Level, SlotStatus, Student
+from .models import SHOT_STATUS_LABELS, Campaign, Capture, CaptureGroup, Level, Shot, SlotStatus, Student
 from .selectors import ACTIVE, slot_choices, slot_label
 from .services import record_full_id_shown, shows_full_id
 
@@ -257,3 +257,70 @@ def _attendance_summary(summary, per_college: dict[str, list[int]]) -> None:
 
 def _summary_row(ws, label: str, expected: int, captured: int, wrong: int) -> list:
     return [label, expected, captured, expected - captured, ws.percent(captured / expected if expected else 0), wrong]
+
+
+# --- 拍摄号 ------------------------------------------------------------------
+
+# Excel refuses these in a sheet's name, and a name is at most 31 characters.
+_SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def _shot_sheet_title(day, group_name: str, taken: set[str]) -> str:
+    base = f"{day:%m-%d} {group_name}".translate(_SHEET_NAME_FORBIDDEN)[:31]
+    title, n = base, 1
+    while title in taken:
+        n += 1
+        title = f"{base[:28]}~{n}"
+    taken.add(title)
+    return title
+
+
+def _shot_status(voided_at, void_code: str, undone_at) -> str:
+    if voided_at is not None:
+        return str(SHOT_STATUS_LABELS.get(void_code, void_code))
+    return str(SHOT_STATUS_LABELS["undone" if undone_at is not None else "live"])
+
+
+@register("shots", title="拍摄号对照表", roles=("operator",))
+def shots(*, campaign: Campaign, user, stream) -> None:
+    """拍摄号 ↔ 学号 ↔ 姓名, one sheet per capture group and day, in the photographer's order.
+
+    Voided numbers stay in their place with why, so the photographer's sequence reconciles row
+    by row. An operator gets their own groups only.
+    """
+    groups = CaptureGroup.objects.filter(campaign=campaign) if user is None else desk_groups(user)
+    rows = (
+        Shot.objects.filter(group__in=groups.filter(campaign=campaign))
+        .order_by("group__sort_order", "group__name", "day", "number")
+        .values_list(
+            "group__name",
+            "day",
+            "number",
+            "capture__student__student_no",
+            "capture__student__name",
+            "capture__student__college__name",
+            "capture__student__class_name",
+            "voided_at",
+            "void_code",
+            "void_reason",
+            "capture__undone_at",
+            "assigned_at",
+        )
+    )
+    wb = DataWorkbook()
+    taken: set[str] = set()
+    ws, current = None, None
+    headers = [_("拍摄号"), _("学号"), _("姓名"), _("学院"), _("班级"), _("状态"), _("作废原因"), _("取号时间")]
+    for group_name, day, number, no, name, college, klass, voided_at, code, reason, undone_at, at in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        if (group_name, day) != current:
+            current = (group_name, day)
+            ws = wb.create_sheet(_shot_sheet_title(day, group_name, taken))
+            ws.write_header(headers, widths=[8, 14, 10, 22, 14, 18, 24, 18])
+        status = _shot_status(voided_at, code, undone_at)
+        ws.append([number, no, name, college, klass, status, reason, ws.moment(_local(at))])
+    if ws is None:
+        ws = wb.create_sheet(_("拍摄号"))
+        ws.write_header(headers, widths=[8, 14, 10, 22, 14, 18, 24, 18])
+    wb.save(stream)

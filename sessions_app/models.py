@@ -601,3 +601,8 @@ class CollectionCodeClash(models.Model):
 
     def __str__(self):
         return f"{self.student} / {self.holder}"
+
+
+# The 拍摄号 models live beside this file (kept under its size); importing them here registers
+# them with the app and lets callers import everything from sessions_app.models.
+from .models_shots import SHOT_STATUS_LABELS, Shot, ShotCounter, ShotVoid  # noqa: E402, F401

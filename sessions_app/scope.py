@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.web import parse_pk
 
-from .models import Campaign, College, Slot, Student
+from .models import Campaign, CaptureGroup, College, Slot, Student
 
 
 def visible_students(user, campaign: Campaign | None = None) -> QuerySet[Student]:
@@ -50,6 +50,18 @@ def desk_slots(user, campaign: Campaign | None = None) -> QuerySet[Slot]:
         return qs
     if user.is_operator:
         return qs.filter(group__in=user.capture_groups.all())
+    return qs.none()
+
+
+def desk_groups(user) -> QuerySet[CaptureGroup]:
+    """The capture groups whose desks (and 拍摄号) this user runs."""
+    qs = CaptureGroup.objects.select_related("campaign", "location")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_academic_staff:
+        return qs
+    if user.is_operator:
+        return qs.filter(pk__in=user.capture_groups.all())
     return qs.none()
 
 

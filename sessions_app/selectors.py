@@ -26,7 +26,7 @@ from accounts import formatting
 from accounts.audit import describe
 from accounts.models import AuditEvent
 
-from .models import Audience, Campaign, Capture, College, Slot, SlotStatus, Student
+from .models import Audience, Campaign, Capture, CaptureGroup, College, Shot, Slot, SlotStatus, Student
 
 ACTIVE = Q(undone_at__isnull=True)
 
@@ -86,12 +86,54 @@ def filter_students(
     return students
 
 
+# What the student's page shows of their newest 拍摄号, read beside the active capture.
+_SHOT_FIELDS = {
+    "id": "pk",
+    "number": "number",
+    "day": "day",
+    "group_name": "group__name",
+    "voided_at": "voided_at",
+    "void_code": "void_code",
+}
+
+
 def active_capture(student: Student) -> Capture | None:
     """The student's active capture, read once per student object: the home page and its panels
-    both ask."""
+    both ask. Its newest 拍摄号 comes in the same query (`student_shot` reads it from there)."""
     if not hasattr(student, "_active_capture"):
-        student._active_capture = student.captures.filter(ACTIVE).select_related("slot").first()
+        newest = Shot.objects.filter(capture=OuterRef("pk")).order_by("-pk")
+        student._active_capture = (
+            student.captures.filter(ACTIVE)
+            .select_related("slot")
+            .annotate(**{f"shot_{name}": Subquery(newest.values(path)[:1]) for name, path in _SHOT_FIELDS.items()})
+            .first()
+        )
     return student._active_capture
+
+
+def student_shot(student: Student) -> Shot | None:
+    """The 拍摄号 of the student's active capture (the newest, voided ones shown as such), or None."""
+    capture = active_capture(student)
+    if capture is None or capture.shot_id is None:
+        return None
+    return Shot(
+        pk=capture.shot_id,
+        number=capture.shot_number,
+        day=capture.shot_day,
+        group=CaptureGroup(pk=None, name=capture.shot_group_name),
+        capture=capture,
+        voided_at=capture.shot_voided_at,
+        void_code=capture.shot_void_code,
+    )
+
+
+def group_day_shots(group_id: int, day) -> list[Shot]:
+    """Every 拍摄号 of a group's day in the photographer's order, with student and state: one query."""
+    return list(
+        Shot.objects.filter(group_id=group_id, day=day)
+        .select_related("group", "capture__student", "voided_by")
+        .order_by("number")
+    )
 
 
 def class_names(students: QuerySet[Student]) -> list[str]:
@@ -127,8 +169,20 @@ def unplaced_students(campaign: Campaign) -> QuerySet[Student]:
 
 
 def signin_students(slot: Slot, students: QuerySet[Student]) -> QuerySet[Student]:
+    """The slot's students with the live 拍摄号 each took in the slot's group (`shot_number`, or None).
+
+    One subquery, not a query per row: at most one live number per active capture
+    (constraint shot_one_live_per_capture) and one active capture per student.
+    """
+    live_shot = Shot.objects.filter(
+        capture__student=OuterRef("pk"),
+        capture__undone_at__isnull=True,
+        voided_at__isnull=True,
+        group_id=slot.group_id,
+    )
     return (
         students.filter(assigned_slot=slot)
+        .annotate(shot_number=Subquery(live_shot.values("number")[:1]))
         .select_related("college")
         .order_by("college__sort_order", "college__name", "level", "class_name", "student_no")
     )

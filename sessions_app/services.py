@@ -15,7 +15,18 @@ from accounts.errors import CodedError
 
 from .collection_codes import code_hash as collection_code_hash
 from .idcard import looks_like_id_number, mask_code, mask_id_number
-from .models import Audience, Campaign, Capture, Identification, Slot, SlotStatus, Student
+from .models import (
+    Audience,
+    Campaign,
+    Capture,
+    Identification,
+    Shot,
+    ShotCounter,
+    ShotVoid,
+    Slot,
+    SlotStatus,
+    Student,
+)
 
 
 class CaptureError(CodedError):
@@ -154,6 +165,7 @@ class CaptureResult:
     extra: dict = field(default_factory=dict)
     # True only for the swipe that wrote the capture row: what its effects (charge, clock) hang on.
     created: bool = False
+    shot: Shot | None = None
 
     def as_dict(self) -> dict:
         """What the desk shows; the ID number is masked, never whole."""
@@ -174,6 +186,13 @@ class CaptureResult:
             )
         if self.capture is not None:
             data["captured_at"] = timezone.localtime(self.capture.captured_at).strftime("%H:%M:%S")
+        if self.shot is not None:
+            data["shot"] = {
+                "number": self.shot.number,
+                "group": self.shot.group.name,
+                "day": formatting.date_short(self.shot.day),
+                "status": self.shot.status,
+            }
         return data
 
 
@@ -244,6 +263,10 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
     IntegrityError, which rolls back that swipe's transaction; check_in runs it once more and
     it answers "already captured". No row lock: the constraint is the authority, and the
     swipe stays a handful of queries (issue 14, item 4).
+
+    A new capture takes the next 拍摄号 of the slot's group and day in the same transaction.
+    Undoing the capture later keeps its number, shown as undone: the photographer has already
+    called it, and the gap in their sequence must stay explained, not be filled by someone else.
     """
     if slot.group.campaign_id != campaign.pk:
         raise CaptureError(_("该时段不属于本批次"), "slot_other_campaign")
@@ -263,17 +286,24 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
             method=method,
             wrong_slot=wrong_slot,
         )
+        shot = _take_number(capture=capture, group=slot.group, day=timezone.localdate(capture.captured_at))
         record_event(
             actor=operator,
             action="capture.record",
             campaign=campaign,
             obj=capture,
-            data={"student_id": student.pk, "slot_id": slot.pk, "wrong_slot": wrong_slot, "method": method},
+            data={
+                "student_id": student.pk,
+                "slot_id": slot.pk,
+                "wrong_slot": wrong_slot,
+                "method": method,
+                "shot": shot.number,
+            },
         )
-    return _captured(student, capture, created=True)
+    return _captured(student, capture, created=True, shot=shot)
 
 
-def _captured(student: Student, capture: Capture, *, created: bool) -> CaptureResult:
+def _captured(student: Student, capture: Capture, *, created: bool, shot: Shot | None = None) -> CaptureResult:
     if capture.wrong_slot:
         return CaptureResult(
             Outcome.WRONG_SLOT,
@@ -282,8 +312,9 @@ def _captured(student: Student, capture: Capture, *, created: bool) -> CaptureRe
             capture=capture,
             expected_slot=student.assigned_slot,
             created=created,
+            shot=shot,
         )
-    return CaptureResult(Outcome.CAPTURED, _("采集成功"), student=student, capture=capture, created=created)
+    return CaptureResult(Outcome.CAPTURED, _("采集成功"), student=student, capture=capture, created=created, shot=shot)
 
 
 def _not_found(masked_code: str) -> CaptureResult:
@@ -299,7 +330,7 @@ def answer_again(*, outcome: str, student: Student | None, capture: Capture | No
         return _not_found(code_hint)
     if outcome == Outcome.ALREADY:
         return _already(student, capture)
-    return _captured(student, capture, created=False)
+    return _captured(student, capture, created=False, shot=latest_shot(capture))
 
 
 def mask_identifier(identifier: str) -> str:
@@ -314,6 +345,8 @@ def _already(student: Student, capture: Capture) -> CaptureResult:
         _("已于 %(when)s 采集过，本次未重复记录") % {"when": when},
         student=student,
         capture=capture,
+        # The number taken at check-in, shown again: a second swipe takes none.
+        shot=latest_shot(capture),
     )
 
 
@@ -342,3 +375,120 @@ def undo_capture(*, capture: Capture, actor, reason: str) -> Capture:
             data={"student_id": capture.student_id, "reason": reason},
         )
     return capture
+
+
+# --- 拍摄号 (shot numbers) ----------------------------------------------------
+
+
+class ShotError(CodedError):
+    """A 拍摄号 rule refused the action."""
+
+
+def _take_number(*, capture: Capture, group, day) -> Shot:
+    """The next number of the group's day, in the caller's transaction.
+
+    The counter row is locked (by its increment) until that transaction ends: desks of one
+    group wait their turn for a few milliseconds, and a swipe that rolls back (a resent nonce,
+    a race on the student) gives its number back, so numbers stay 1..N without gaps. The unique
+    constraint on (group, day, number) is the last word should anything else write numbers.
+    The day is the capture's Shanghai date: a swipe queued offline counts on the day it was made,
+    in the order it arrives.
+    """
+    number = ShotCounter.take_next(group_id=group.pk, day=day)
+    shot = Shot.objects.create(group=group, day=day, number=number, capture=capture, assigned_at=timezone.now())
+    shot.capture = capture
+    return shot
+
+
+def latest_shot(capture: Capture) -> Shot | None:
+    """The capture's newest number (live, or voided and kept with its reason)."""
+    shot = Shot.objects.filter(capture_id=capture.pk).select_related("group").order_by("-pk").first()
+    if shot is not None:
+        shot.capture = capture
+    return shot
+
+
+def shot_refusal(*, user, group_id: int) -> ShotError | None:
+    """Staff manage any group's numbers; an operator only their own groups'; nobody else."""
+    if user.is_academic_staff:
+        return None
+    if not user.is_operator:
+        return ShotError(_("只有教务处或采集台操作员可以处理拍摄号"), "shot_role_refused")
+    if not user.capture_groups.filter(pk=group_id).exists():
+        return ShotError(_("这个拍摄号不属于你负责的采集组"), "shot_other_group")
+    return None
+
+
+def _locked_shot(*, shot: Shot, actor, reason: str) -> tuple[Shot, str]:
+    """Check who and why, then lock the capture: every change to its numbers queues there."""
+    refusal = shot_refusal(user=actor, group_id=shot.group_id)
+    if refusal is not None:
+        raise refusal
+    reason = (reason or "").strip()
+    if not reason:
+        raise ShotError(_("请填写原因"), "reason_missing")
+    capture = Capture.objects.select_for_update().select_related("campaign", "student").get(pk=shot.capture_id)
+    shot = Shot.objects.select_related("group").get(pk=shot.pk)
+    shot.capture = capture
+    if capture.undone_at is not None:
+        raise ShotError(_("这次采集已撤销，拍摄号随之作废，无需再处理"), "capture_undone")
+    return shot, reason[: Shot._meta.get_field("void_reason").max_length]
+
+
+def _void(shot: Shot, *, actor, code: str, reason: str) -> None:
+    shot.voided_at, shot.voided_by, shot.void_code, shot.void_reason = timezone.now(), actor, code, reason
+    shot.save(update_fields=["voided_at", "voided_by", "void_code", "void_reason"])
+
+
+def void_shot(*, shot: Shot, actor, reason: str) -> Shot:
+    """The student left the queue: the number stays, marked voided with the reason."""
+    with transaction.atomic():
+        shot, reason = _locked_shot(shot=shot, actor=actor, reason=reason)
+        if shot.voided_at is not None:
+            raise ShotError(_("这个拍摄号已经作废了"), "shot_already_voided")
+        _void(shot, actor=actor, code=ShotVoid.LEFT, reason=reason)
+        record_event(
+            actor=actor,
+            action="shot.void",
+            campaign=shot.capture.campaign,
+            obj=shot,
+            data={
+                "student_id": shot.capture.student_id,
+                "number": shot.number,
+                "day": shot.day.isoformat(),
+                "reason": reason,
+            },
+        )
+    return shot
+
+
+def requeue_shot(*, shot: Shot, actor, reason: str) -> Shot:
+    """A new number at the end of the same group's day; the old one (if still live) is voided.
+
+    Also how a student who left (number voided) and came back gets a number again.
+    """
+    with transaction.atomic():
+        shot, reason = _locked_shot(shot=shot, actor=actor, reason=reason)
+        live = Shot.objects.filter(capture_id=shot.capture_id, voided_at__isnull=True).first()
+        if live is not None and live.pk != shot.pk:
+            raise ShotError(
+                _("这名学生已有新的拍摄号 %(number)s，请处理那个号") % {"number": live.number}, "shot_superseded"
+            )
+        if live is not None:
+            _void(shot, actor=actor, code=ShotVoid.REQUEUED, reason=reason)
+        new = _take_number(capture=shot.capture, group=shot.group, day=shot.day)
+        new.group = shot.group
+        record_event(
+            actor=actor,
+            action="shot.requeue",
+            campaign=shot.capture.campaign,
+            obj=new,
+            data={
+                "student_id": shot.capture.student_id,
+                "number": shot.number,
+                "new_number": new.number,
+                "day": shot.day.isoformat(),
+                "reason": reason,
+            },
+        )
+    return new

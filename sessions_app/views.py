@@ -188,6 +188,7 @@ def student_home(request, student):
                 "campaign": campaign,
                 "slot": student.assigned_slot,
                 "capture": selectors.active_capture(student),
+                "shot": selectors.student_shot(student),
                 "rules": campaign.rule_lines(),
                 "bring": [line.strip() for line in campaign.what_to_bring.splitlines() if line.strip()],
                 "panels": render_student_panels(student),

@@ -33,7 +33,7 @@ def captured():
     return campaign, college, students
 
 
-@pytest.mark.parametrize("name", ["roster", "attendance", "fees", "verification", "retakes"])
+@pytest.mark.parametrize("name", ["roster", "attendance", "fees", "verification", "retakes", "shots"])
 def test_every_export_runs_as_a_job_and_is_downloaded_from_its_page(client, captured, name):
     campaign, *_ = captured
     client.force_login(make_user(Role.STAFF))

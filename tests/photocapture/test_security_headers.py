@@ -27,7 +27,7 @@ def test_pages_have_no_inline_styles_or_handlers_the_policy_would_block(client):
     assert " style=" not in body and " onclick=" not in body
 
 
-EXPORTS = ["attendance", "fees", "retakes", "roster", "verification"]
+EXPORTS = ["attendance", "fees", "retakes", "roster", "shots", "verification"]
 
 
 def test_every_registered_export_is_checked_below():

@@ -110,7 +110,29 @@
     });
     var message = data.message || "";
     field("message").textContent = message === field("title").textContent ? "" : message;
+    showShot(data.shot);
     beep(outcome);
+  }
+
+  // The 拍摄号, large: the student tells it to the photographer. A voided or undone number
+  // is shown with its state, so nobody reads it out as a place in the queue.
+  function showShot(shot) {
+    var box = field("shot");
+    if (!box) return;
+    box.hidden = !shot;
+    box.textContent = "";
+    if (!shot) return;
+    var number = document.createElement("span");
+    number.className = "shot-number";
+    number.textContent = labels.shot + " " + shot.number;
+    box.appendChild(number);
+    var state = shot.status === "live" ? "" : labels.shot_states[shot.status] || shot.status;
+    if (state) {
+      var note = document.createElement("span");
+      note.className = "shot-state";
+      note.textContent = state;
+      box.appendChild(note);
+    }
   }
 
   // A short tone so the operator hears the answer without looking up: high for a new
