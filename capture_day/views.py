@@ -65,6 +65,8 @@ def _desk_labels() -> dict:
             Outcome.INVALID: _("输入有误"),
             "queued": _("已暂存（离线）"),
             Outcome.DESK_CLOSED: _("采集台未开放"),
+            # photocapture.middleware.BusyMiddleware's answer when a row stayed locked too long.
+            "busy": _("请稍后重试"),
             "error": _("网络错误"),
         },
         "expected_slot": _("本人时段："),

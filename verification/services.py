@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_event
 from accounts.errors import CodedError
 from accounts.models import Role
+from core.locking import lock_row, lock_rows
 from notifications.services import notify
 from sessions_app.models import Campaign, Capture, Student, WindowUnit
 
@@ -101,7 +102,7 @@ def confirm_verification(*, student: Student, actor, now: datetime.datetime | No
     """The student says "I have checked and confirmed on CHSI". Idempotent."""
     now = now or timezone.now()
     with transaction.atomic():
-        record = VerificationRecord.objects.select_for_update().filter(student=student, is_active=True).first()
+        record = lock_row(VerificationRecord.objects.filter(student=student, is_active=True), required=False)
         if record is None:
             raise VerificationError(_("你还没有有效的采集记录，采集后才需要网上校对"), "not_captured")
         if record.confirmed_at is not None:
@@ -111,7 +112,7 @@ def confirm_verification(*, student: Student, actor, now: datetime.datetime | No
         record.confirmation_source = ConfirmationSource.STUDENT
         record.save(update_fields=["confirmed_at", "confirmed_by", "confirmation_source", "updated_at"])
         # The no-photo cases are solved on CHSI itself; a confirmation means they are over.
-        for report in ProblemReport.objects.select_for_update().filter(student=student, status=ReportStatus.SELF_HELP):
+        for report in lock_rows(ProblemReport.objects.filter(student=student, status=ReportStatus.SELF_HELP)):
             _move(
                 report, ReportStatus.RESOLVED, StepAction.CLOSED_BY_STUDENT, actor, "", code=StepNote.CONFIRMED_ON_CHSI
             )
@@ -143,7 +144,7 @@ def withdraw_confirmation(*, student: Student, actor, now: datetime.datetime | N
     from the next day on, or for a confirmation from CHSI's export or staff, it stands."""
     now = now or timezone.now()
     with transaction.atomic():
-        record = VerificationRecord.objects.select_for_update().filter(student=student, is_active=True).first()
+        record = lock_row(VerificationRecord.objects.filter(student=student, is_active=True), required=False)
         refusal = withdrawable(record, now)
         if refusal is not None:
             raise refusal
@@ -239,7 +240,7 @@ def _tell_student(report: ProblemReport, step: str, note: str) -> None:
 
 
 def _locked_report(report_id: int) -> ProblemReport:
-    return ProblemReport.objects.select_for_update().select_related("student", "campaign").get(pk=report_id)
+    return lock_row(ProblemReport.objects.select_related("student", "campaign").filter(pk=report_id))
 
 
 def forward_report(*, report: ProblemReport, actor, note: str = "") -> ProblemReport:
