@@ -58,9 +58,10 @@ def _empty_cache():
     yield
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def desk_on_capture_day(monkeypatch):
-    """The desks' clock set to the factories' capture day: a desk captures only on its days."""
+    """The desks' clock set to the factories' capture day: a desk captures only on its days, and
+    check_in refuses a closed desk whoever calls it (a test that moves the clock patches it again)."""
     from tests.factories import CAPTURE_DAY
 
     monkeypatch.setattr("capture_day.services.desk_today", lambda: CAPTURE_DAY)
