@@ -249,10 +249,12 @@ def undo_check_in(*, capture: Capture | int, actor, reason: str, now: datetime.d
     clock stopped, in one transaction. Refusals are CaptureErrors and write nothing."""
     reason = (reason or "").strip()
     with transaction.atomic():
+        # of=("self",): the slot is an outer join (a capture may have none), which PostgreSQL will not lock.
         capture = lock_row(
             Capture.objects.select_related("student", "campaign", "slot__group").filter(
                 pk=capture if isinstance(capture, int) else capture.pk
-            )
+            ),
+            of=("self",),
         )
         refusal = undo_refusal(capture=capture, user=actor, now=now)
         if refusal is None and actor is not None and actor.is_operator:
