@@ -247,7 +247,8 @@ def undo_check_in(*, capture: Capture | int, actor, reason: str, now: datetime.d
     """Undo a swipe, the whole rule: who may (`undo_refusal`, and an operator only at a desk of
     their own groups), with a reason; then the capture row undone, its charge reversed and its
     clock stopped, in one transaction. Refusals are CaptureErrors and write nothing."""
-    reason = (reason or "").strip()
+    # A NUL cannot be stored in PostgreSQL's text: dropped, never a 500 for what a form may send.
+    reason = (reason or "").replace("\x00", "").strip()
     with transaction.atomic():
         # of=("self",): the slot is an outer join (a capture may have none), which PostgreSQL will not lock.
         capture = lock_row(

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
@@ -131,6 +132,17 @@ def test_no_other_role_undoes(world, swiped, role):  # noqa: F811
 def test_the_reason_is_required_and_bounded(world, swiped, reason, code):  # noqa: F811
     _refused(code, capture=swiped, actor=world.staff, reason=reason)
     _nothing_undone(swiped)
+
+
+def test_the_undo_page_refuses_an_empty_reason_and_keeps_a_nul_out(client, world, swiped):  # noqa: F811
+    client.force_login(world.staff)
+    url = reverse("capture_day:capture_undo", args=[swiped.pk])
+    response = client.post(url, {"reason": "\x00 "}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "reason_missing"
+    _nothing_undone(swiped)
+    assert client.post(url, {"reason": "刷错\x00卡"}, HTTP_ACCEPT="application/json").status_code == 200
+    swiped.refresh_from_db()
+    assert swiped.undo_reason == "刷错卡"
 
 
 def test_a_capture_is_undone_once(world, swiped):  # noqa: F811
