@@ -12,14 +12,16 @@ from collections.abc import Collection
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.locking import lock_row
 from fees import services as fees_services
 from sessions_app import services as capture_services
 from sessions_app.models import Campaign, Capture, Slot
-from sessions_app.services import CaptureResult, Outcome
+from sessions_app.services import CaptureError, CaptureResult, Outcome
 from verification import services as verification_services
 
 from .models import DeskSwipe
@@ -29,10 +31,47 @@ VERIFICATION_WINDOW_FIELDS = frozenset({"verification_window", "verification_win
 
 
 def check_in(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
-    """One swipe at a desk: capture row, then charge, then verification clock."""
+    """One swipe at a desk: capture row, then charge, then verification clock.
+
+    The whole rule of who may swipe where and when (`desk_gate`): `operator` must run this
+    slot's desk (else a CaptureError), and the desk must be open on the swipe's day (`now`'s,
+    else the desk's today): a closed desk answers DESK_CLOSED with nothing looked up or written.
+    """
+    today = timezone.localdate(now) if now is not None else None
+    closed = desk_gate(slot=slot, operator=operator, today=today)
+    if closed is not None:
+        return closed
     return _once_more_on_conflict(
         lambda: _check_in(campaign=campaign, slot=slot, identifier=identifier, operator=operator, now=now)
     )
+
+
+def desk_gate(*, slot: Slot, operator, today: datetime.date | None = None) -> CaptureResult | None:
+    """None if `operator` may swipe at this slot's desk `today`; the DESK_CLOSED answer if the desk
+    is closed that day; a CaptureError if it is not theirs. Staff run any desk, an operator their
+    groups' desks; operator=None is the server itself (the demo's replay), bound only by the days.
+    One query: the desk's reach and the operator's group are asked together on every swipe."""
+    today = today or desk_today()
+    if operator is None or operator.is_academic_staff:
+        return None if desk_open(slot=slot, today=today) else desk_closed_answer(slot=slot)
+    if not operator.is_operator:
+        raise CaptureError(_("你的角色不能在采集台刷证"), "role_forbidden")
+    mine, is_open = (
+        Slot.objects.filter(pk=slot.pk)
+        .annotate(
+            mine=Exists(operator.capture_groups.filter(pk=OuterRef("group_id"))),
+            open=Exists(_open_slots(slot=slot, today=today)),
+        )
+        .values_list("mine", "open")
+        .get()
+    )
+    if not mine:
+        raise CaptureError(
+            _("你不负责 %(group)s 的采集台，本次未记录；请到自己负责的采集台刷证") % {"group": slot.group.name},
+            "desk_not_yours",
+            {"group": slot.group.name},
+        )
+    return None if is_open else desk_closed_answer(slot=slot)
 
 
 def _check_in(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
@@ -85,11 +124,17 @@ def record_swipe(
 ) -> CaptureResult:
     """A swipe under a desk's nonce: checked in once, and the same answer for every resend.
 
+    Bound by check_in's rule (`desk_gate`, the desk's days judged on the desk's today: a
+    refused swipe writes no nonce row either).
+
     The nonce row is written last, in the swipe's transaction: a resend (or a second connection
     with the same nonce, which waits on the unique index until the first commits) fails there,
     rolls back whatever it did, and answers what the first one recorded. Not looking the nonce
     up first keeps a first swipe, the common case, one query shorter.
     """
+    closed = desk_gate(slot=slot, operator=operator)
+    if closed is not None:
+        return closed
 
     def run() -> CaptureResult:
         result = _check_in(
@@ -146,9 +191,12 @@ def desk_open(*, slot: Slot, today: datetime.date | None = None) -> bool:
     Any slot of the group on that day opens it, so a student who came to the wrong slot (or the
     wrong hour) is still captured that day, as the notice wants; years later nobody is.
     """
-    today = today or desk_today()
+    return _open_slots(slot=slot, today=today or desk_today()).exists()
+
+
+def _open_slots(*, slot: Slot, today: datetime.date):
     window = datetime.timedelta(days=slot.group.campaign.desk_window_days)
-    return Slot.objects.filter(group_id=slot.group_id, date__range=(today - window, today + window)).exists()
+    return Slot.objects.filter(group_id=slot.group_id, date__range=(today - window, today + window))
 
 
 def desk_closed_answer(*, slot: Slot) -> CaptureResult:
@@ -160,30 +208,69 @@ def desk_closed_answer(*, slot: Slot) -> CaptureResult:
     )
 
 
-def undo_refusal(*, capture: Capture, user, now: datetime.datetime | None = None) -> str | None:
-    """None if `user` may undo this capture, else why not.
+def undo_refusal(*, capture: Capture, user, now: datetime.datetime | None = None) -> CaptureError | None:
+    """None if `user` may undo this capture now, else the CaptureError saying why not.
 
     Staff undo any capture. A desk operator who swiped the wrong card notices it on the result
     panel at once, so they may undo their own swipe, with a reason, within
     settings.DESK_UNDO_MINUTES; after that (or someone else's swipe) it is 教务处's call.
+    user=None is the server itself (a command, the demo). Reads no row: the desk asks it for
+    every line of its recent list; `undo_check_in` adds the check that needs a query.
     """
-    if user.is_academic_staff:
+    if capture.undone_at is not None:
+        return CaptureError(_("这条采集记录已经撤销过了"), "already_undone")
+    if user is None or user.is_academic_staff:
         return None
-    if not user.is_operator or capture.captured_by_id != user.pk:
-        return _("只能撤销自己刚刷的采集记录；其他记录请联系教务处撤销")
+    if not user.is_operator:
+        return CaptureError(_("你的角色不能撤销采集记录"), "role_forbidden")
+    if capture.captured_by_id != user.pk:
+        return CaptureError(_("只能撤销自己刚刷的采集记录；其他记录请联系教务处撤销"), "undo_not_own")
     minutes = settings.DESK_UNDO_MINUTES
     if (now or timezone.now()) - capture.captured_at > datetime.timedelta(minutes=minutes):
-        return ngettext(
-            "已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销",
-            "已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销",
-            minutes,
-        ) % {"n": minutes}
+        return CaptureError(
+            ngettext(
+                "已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销",
+                "已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销",
+                minutes,
+            )
+            % {"n": minutes},
+            "undo_too_late",
+            {"n": minutes},
+        )
     return None
 
 
-def undo_check_in(*, capture: Capture, actor, reason: str) -> Capture:
-    """Undo a swipe: capture row undone, then its charge reversed, then its clock stopped."""
+UNDO_REASON_MAX_LENGTH = Capture._meta.get_field("undo_reason").max_length
+
+
+def undo_check_in(*, capture: Capture | int, actor, reason: str, now: datetime.datetime | None = None) -> Capture:
+    """Undo a swipe, the whole rule: who may (`undo_refusal`, and an operator only at a desk of
+    their own groups), with a reason; then the capture row undone, its charge reversed and its
+    clock stopped, in one transaction. Refusals are CaptureErrors and write nothing."""
+    # A NUL cannot be stored in PostgreSQL's text: dropped, never a 500 for what a form may send.
+    reason = (reason or "").replace("\x00", "").strip()
     with transaction.atomic():
+        # of=("self",): the slot is an outer join (a capture may have none), which PostgreSQL will not lock.
+        capture = lock_row(
+            Capture.objects.select_related("student", "campaign", "slot__group").filter(
+                pk=capture if isinstance(capture, int) else capture.pk
+            ),
+            of=("self",),
+        )
+        refusal = undo_refusal(capture=capture, user=actor, now=now)
+        if refusal is None and actor is not None and actor.is_operator:
+            if capture.slot is None or not actor.capture_groups.filter(pk=capture.slot.group_id).exists():
+                refusal = CaptureError(_("这条采集记录不是你负责的采集台刷的；请联系教务处撤销"), "undo_other_desk")
+        if refusal is None and not reason:
+            refusal = CaptureError(_("撤销采集必须填写原因"), "reason_missing")
+        if refusal is None and len(reason) > UNDO_REASON_MAX_LENGTH:
+            refusal = CaptureError(
+                _("撤销原因最多 %(n)s 个字，请缩短后重试") % {"n": UNDO_REASON_MAX_LENGTH},
+                "reason_too_long",
+                {"n": UNDO_REASON_MAX_LENGTH},
+            )
+        if refusal is not None:
+            raise refusal
         capture = capture_services.undo_capture(capture=capture, actor=actor, reason=reason)
         fees_services.reverse_charge_for_capture(capture=capture, actor=actor, reason=capture.undo_reason)
         verification_services.close_record_for_capture(capture=capture)

@@ -13,7 +13,6 @@ from accounts.redact import redact
 from accounts.web import next_url, parse_pk, wants_json
 from sessions_app import selectors
 from sessions_app.campaigns import current_campaign
-from sessions_app.forms import UndoCaptureForm
 from sessions_app.models import SHOT_STATUS_LABELS, Capture, Slot
 from sessions_app.scope import desk_slots, visible_colleges, visible_students
 from sessions_app.services import CaptureError, Outcome
@@ -21,7 +20,7 @@ from sessions_app.services import CaptureError, Outcome
 from . import progress
 from .digest import slot_digest
 from .forms import SwipeForm
-from .services import check_in, desk_closed_answer, desk_open, record_swipe, undo_check_in, undo_refusal
+from .services import check_in, record_swipe, undo_check_in, undo_refusal
 
 
 def _desk_slot(request, slot_id: int) -> Slot:
@@ -65,6 +64,9 @@ def _desk_labels() -> dict:
             Outcome.INVALID: _("输入有误"),
             "queued": _("已暂存（离线）"),
             Outcome.DESK_CLOSED: _("采集台未开放"),
+            # photocapture.middleware.BusyMiddleware's answer when a row stayed locked too long.
+            "busy": _("请稍后重试"),
+            "refused": _("不能在此刷证"),
             "error": _("网络错误"),
         },
         "expected_slot": _("本人时段："),
@@ -100,21 +102,14 @@ def desk_swipe(request, slot_id: int):
             return JsonResponse(body, status=400)
         messages.error(request, body["message"])
         return redirect("capture_day:desk", slot_id=slot.pk)
-    if not desk_open(slot=slot):
-        result = desk_closed_answer(slot=slot)
-    elif form.cleaned_data["nonce"] is not None:
-        result = record_swipe(
-            campaign=slot.group.campaign,
-            slot=slot,
-            identifier=form.cleaned_data["code"],
-            operator=request.user,
-            nonce=form.cleaned_data["nonce"],
-            swiped_at=form.cleaned_data["swiped_at"],
-        )
-    else:
-        result = check_in(
-            campaign=slot.group.campaign, slot=slot, identifier=form.cleaned_data["code"], operator=request.user
-        )
+    try:
+        result = _swipe(request, slot, form.cleaned_data)
+    except CaptureError as exc:
+        # desk_gate: the operator was taken off this group after the page was opened.
+        if wants_json(request):
+            return JsonResponse({"outcome": "refused", "code": exc.code, "message": exc.message}, status=403)
+        messages.error(request, exc.message)
+        return redirect("capture_day:desk", slot_id=slot.pk)
     if not wants_json(request):
         # Without JavaScript the desk still works: the answer comes back as a message.
         refused = result.outcome in (Outcome.NOT_FOUND, Outcome.DESK_CLOSED)
@@ -134,6 +129,19 @@ def desk_swipe(request, slot_id: int):
         if result.capture.is_active and undo_refusal(capture=result.capture, user=request.user) is None:
             body["undo_url"] = reverse("capture_day:capture_undo", args=[result.capture.pk])
     return JsonResponse(body)
+
+
+def _swipe(request, slot: Slot, data: dict):
+    if data["nonce"] is not None:
+        return record_swipe(
+            campaign=slot.group.campaign,
+            slot=slot,
+            identifier=data["code"],
+            operator=request.user,
+            nonce=data["nonce"],
+            swiped_at=data["swiped_at"],
+        )
+    return check_in(campaign=slot.group.campaign, slot=slot, identifier=data["code"], operator=request.user)
 
 
 @require_GET
@@ -167,9 +175,14 @@ def _with_undo(captures: list, user) -> list:
     return captures
 
 
+# How the undo page answers each refusal of undo_check_in; any other code is 403.
+UNDO_REFUSAL_STATUS = {"reason_missing": 400, "reason_too_long": 400, "already_undone": 409}
+
+
 @require_POST
 @role_required("operator")
 def capture_undo(request, capture_id: int):
+    """Who may undo is capture_day.services.undo_check_in's rule; this only finds and answers."""
     if request.user.is_academic_staff:
         capture = get_object_or_404(Capture.objects.select_related("student"), pk=capture_id)
         default = reverse("sessions_app:student_detail", args=[capture.student_id])
@@ -178,25 +191,14 @@ def capture_undo(request, capture_id: int):
         captures = Capture.objects.select_related("student").filter(slot__in=desk_slots(request.user))
         capture = get_object_or_404(captures, pk=capture_id)
         default = reverse("capture_day:desk", args=[capture.slot_id])
-    refusal = undo_refusal(capture=capture, user=request.user)
-    if refusal is not None:
-        if wants_json(request):
-            return JsonResponse({"ok": False, "message": refusal}, status=403)
-        messages.error(request, refusal)
-        return HttpResponseRedirect(next_url(request, default))
-    form = UndoCaptureForm(request.POST)
-    if not form.is_valid():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        if wants_json(request):
-            return JsonResponse({"ok": False, "message": message}, status=400)
-        messages.error(request, message)
-        return HttpResponseRedirect(next_url(request, default))
     try:
-        undo_check_in(capture=capture, actor=request.user, reason=form.cleaned_data["reason"])
+        undo_check_in(capture=capture, actor=request.user, reason=request.POST.get("reason", ""))
     except CaptureError as exc:
         if wants_json(request):
-            return JsonResponse({"ok": False, "message": str(exc)}, status=409)
-        messages.error(request, str(exc))
+            return JsonResponse(
+                {"ok": False, "code": exc.code, "message": exc.message}, status=UNDO_REFUSAL_STATUS.get(exc.code, 403)
+            )
+        messages.error(request, exc.message)
         return HttpResponseRedirect(next_url(request, default))
     message = _("已撤销 %(name)s 的采集记录") % {"name": capture.student.name}
     if wants_json(request):

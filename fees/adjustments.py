@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.locking import lock_row
 from sessions_app.models import Student
 
 from .ledger import (
@@ -136,7 +137,7 @@ def reverse_entry(*, entry: Entry, actor, reason: str, idempotency_key: str) -> 
         if Entry.objects.filter(reverses=entry).exists():
             raise FeeError(_("这笔记录已经冲正过了"), "already_reversed")
         # Lock the covering remittance, so 教务处 cannot confirm it between this check and the reversal.
-        Remittance.objects.select_for_update().filter(items__entry=entry).first()
+        lock_row(Remittance.objects.filter(items__entry=entry), required=False)
         confirmed = RemittanceItem.objects.filter(entry=entry, remittance__confirmation__isnull=False).exists()
         if confirmed and actor is not None and not actor.is_academic_staff:
             raise FeeError(_("这笔款项已上交并经教务处确认到账，只有教务处可以冲正"), "remittance_confirmed")

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
+from core.locking import lock_row
 from sessions_app.models import Campaign, Slot, Student
 from sessions_app.scope import visible_students
 
@@ -132,14 +133,14 @@ def _check_poster(actor, student: Student) -> None:
 
 
 def _lock_account(student: Student) -> FeeAccount:
-    account = FeeAccount.objects.select_for_update().filter(student_id=student.pk).first()
+    account = lock_row(FeeAccount.objects.filter(student_id=student.pk), required=False)
     if account is None:
         try:
             with transaction.atomic():
                 FeeAccount.objects.create(student_id=student.pk, campaign_id=student.campaign_id)
         except IntegrityError:
             pass  # a concurrent first entry created it; lock that one
-        account = FeeAccount.objects.select_for_update().get(student_id=student.pk)
+        account = lock_row(FeeAccount.objects.filter(student_id=student.pk))
     return account
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts import formatting
 from accounts.audit import record_event
+from core.locking import lock_row
 from sessions_app.models import Campaign, College
 from sessions_app.scope import visible_colleges
 
@@ -41,7 +42,7 @@ def create_remittance(
     _check_college(actor, college)
     with transaction.atomic():
         # Two coordinators of one college remitting at once would cover the same entries.
-        College.objects.select_for_update().filter(pk=college.pk).first()
+        lock_row(College.objects.filter(pk=college.pk), required=False)
         existing = Remittance.objects.filter(idempotency_key=key).first()
         if existing is not None:
             if existing.college_id != college.pk or existing.campaign_id != campaign.pk:
@@ -87,7 +88,7 @@ def cancel_remittance(*, remittance: Remittance, actor, reason: str) -> Remittan
         raise FeeError(_("撤回上交必须填写原因"), "reason_missing")
     _check_college(actor, remittance.college)
     with transaction.atomic():
-        remittance = Remittance.objects.select_for_update().get(pk=remittance.pk)
+        remittance = lock_row(Remittance.objects.filter(pk=remittance.pk))
         if remittance.cancelled_at is not None:
             return remittance
         if RemittanceConfirmation.objects.filter(remittance=remittance).exists():
@@ -112,7 +113,7 @@ def confirm_remittance(*, remittance: Remittance, actor, received_amount, note: 
         raise FeeError(_("只有教务处可以确认到账"), "staff_only")
     received = parse_amount(received_amount, allow_zero=True)
     with transaction.atomic():
-        remittance = Remittance.objects.select_for_update().get(pk=remittance.pk)
+        remittance = lock_row(Remittance.objects.filter(pk=remittance.pk))
         if remittance.cancelled_at is not None:
             raise FeeError(_("这张上交单已撤回，不能确认"), "remittance_cancelled")
         existing = RemittanceConfirmation.objects.filter(remittance=remittance).first()

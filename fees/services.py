@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
+from core.locking import lock_row
 from sessions_app.models import Capture, Student
 
 from .adjustments import post_refund, post_waiver, reverse_entry  # noqa: F401 - re-exported
@@ -283,9 +284,8 @@ def post_charge(*, capture: Capture, actor) -> Entry | None:
 def _charge_facts(*, student_id: int, key: str) -> FeeAccount:
     """The student's account, locked, with the three ledger facts a new charge depends on."""
     entries = Entry.objects.filter(account=OuterRef("pk"))
-    return (
-        FeeAccount.objects.select_for_update(of=("self",))
-        .annotate(
+    return lock_row(
+        FeeAccount.objects.annotate(
             replay_id=Subquery(entries.filter(idempotency_key=key).values("pk")[:1]),
             active_charge_id=Subquery(
                 entries.filter(kind=Kind.CHARGE, reversal__isnull=True).order_by("-id").values("pk")[:1]
@@ -295,8 +295,8 @@ def _charge_facts(*, student_id: int, key: str) -> FeeAccount:
                 .order_by("-id")
                 .values("pk")[:1]
             ),
-        )
-        .get(student_id=student_id)
+        ).filter(student_id=student_id),
+        of=("self",),
     )
 
 
@@ -308,7 +308,7 @@ def reverse_charge_for_capture(*, capture: Capture, actor, reason: str) -> Entry
     """Undoing a capture cancels its charge; a payment already made stays, as a credit."""
     key = f"uncharge:capture:{capture.pk}"
     with transaction.atomic():
-        account = FeeAccount.objects.select_for_update().filter(student_id=capture.student_id).first()
+        account = lock_row(FeeAccount.objects.filter(student_id=capture.student_id), required=False)
         if account is None:
             return None
         replay = _replay(key, account=account, kind=Kind.REVERSAL, amount=None)

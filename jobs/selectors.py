@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from core.errors import Busy
+
 from .models import Job, JobStatus
 from .registry import get_kind
 
@@ -12,6 +14,7 @@ _FAILURES = {
     "stale": lambda: _("任务中断（服务器重启或超时），未完成：请重新开始"),
     "rejected": lambda: _("文件有误，未导入任何数据：请按下列提示改正后重新上传"),
     "file_expired": lambda: _("上传的文件已过期（超过 2 小时）或已导入，未导入任何数据：请重新上传"),
+    Busy.CODE: lambda: Busy().message,
 }
 
 

@@ -10,6 +10,8 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from core.errors import Busy
+
 from .models import ACTIVE_STATUSES, Job, JobStatus
 from .registry import JobRejected, Outcome, get_kind
 
@@ -119,6 +121,11 @@ def run_job(*, job_id: int) -> str:
             outcome = kind.run(job, _Progress(job.pk))
     except JobRejected as exc:
         _finish(job, status=JobStatus.FAILED, error_code=exc.code, errors=exc.errors, file=exc.file)
+        return JobStatus.FAILED
+    except Busy:
+        # A row it needed stayed locked past LOCK_TIMEOUT_MS (core.locking): nothing was written,
+        # and the page says to start it again, which is no crash.
+        _finish(job, status=JobStatus.FAILED, error_code=Busy.CODE)
         return JobStatus.FAILED
     except Exception:
         # A programming error or a broken file: the page says it failed, the log has the traceback.

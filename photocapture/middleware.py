@@ -1,5 +1,7 @@
 """Project-wide middleware.
 
+BusyMiddleware: a row lock that timed out (core.locking) answers "please retry", never a 500.
+
 ChosenLanguageMiddleware: the reader's language is Simplified Chinese unless they chose another
 with the header switch.
 
@@ -9,8 +11,16 @@ that django.views.i18n.set_language writes) changes the language.
 """
 
 from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.web import wants_json
+from core.errors import Busy
+from core.locking import is_lock_timeout
 
 
 def permissions_policy(get_response):
@@ -54,3 +64,35 @@ class ChosenLanguageMiddleware:
             response.headers["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
         translation.deactivate()
         return response
+
+
+class BusyMiddleware:
+    """Turns a lock timeout from any view into the person's "please retry".
+
+    One handler for every page: a script (the desk) gets JSON with the outcome "busy" and the
+    message; a form sent from a page goes back to that page with the message; a page that could
+    not be read says so itself (going back to it would only wait again). The transaction was
+    rolled back by the time the exception gets here, so nothing was written.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_lock_timeout(exception):
+            return None
+        message = exception.message if isinstance(exception, Busy) else Busy().message
+        if wants_json(request):
+            return JsonResponse({"ok": False, "outcome": "busy", "code": Busy.CODE, "message": message}, status=409)
+        back = request.headers.get("referer", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = "/"
+        if request.method == "POST":
+            messages.error(request, message)
+            return HttpResponseRedirect(back)
+        return render(request, "busy.html", {"message": message, "back": back}, status=503)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "core",
     "accounts",
     "jobs",
     "sessions_app",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "photocapture.middleware.BusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "photocapture.middleware.permissions_policy",
@@ -111,7 +113,10 @@ LOGIN_THROTTLE_MAX_FAILURES = env.int("LOGIN_THROTTLE_MAX_FAILURES", default=5)
 LOGIN_THROTTLE_MAX_FAILURES_PER_ACCOUNT = env.int("LOGIN_THROTTLE_MAX_FAILURES_PER_ACCOUNT", default=20)
 LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS", default=200)
 LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
-# A desk operator may undo their own swipe for this long (capture_day.services.undo_refusal).
+# How long a row lock may wait on PostgreSQL before the action answers "please retry"
+# (core.locking): a desk swipe never waits without bound behind a long write.
+LOCK_TIMEOUT_MS = env.int("LOCK_TIMEOUT_MS", default=3000)
+# A desk operator may undo their own swipe for this long (capture_day.services.undo_check_in).
 DESK_UNDO_MINUTES = env.int("DESK_UNDO_MINUTES", default=5)
 
 LANGUAGE_CODE = "zh-hans"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
+from core.locking import lock_row
 from notifications.models import Channel as NotifyChannel
 from notifications.services import Message, notify, notify_many
 from notifications.steps import step_before_deadline
@@ -114,10 +115,9 @@ def _move(
 
 def _locked(request: RetakeRequest) -> RetakeRequest:
     # of=("self",): lock the request row only; PostgreSQL refuses to lock the outer-joined photo.
-    return (
-        RetakeRequest.objects.select_for_update(of=("self",))
-        .select_related("campaign", "student", "current_photo")
-        .get(pk=request.pk)
+    return lock_row(
+        RetakeRequest.objects.select_related("campaign", "student", "current_photo").filter(pk=request.pk),
+        of=("self",),
     )
 
 
@@ -343,7 +343,7 @@ def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
             logger.warning("retake photo %s measured, held before recording", photo_id)
             time.sleep(settings.RETAKES_TEST_CHECK_DELAY)
     with transaction.atomic():
-        photo = RetakePhoto.objects.select_for_update(of=("self",)).select_related("request").get(pk=photo_id)
+        photo = lock_row(RetakePhoto.objects.select_related("request").filter(pk=photo_id), of=("self",))
         if photo.check_status != CheckStatus.PENDING:
             return photo
         photo.check_status = status
@@ -375,7 +375,7 @@ def review_photo(*, request: RetakeRequest, actor, accept: bool, reason: str = "
         photo = request.current_photo
         if request.status != Status.CHECKED or photo is None:
             raise RetakeError(_("只有已自动检查、待审核的申请才能审核"), "not_reviewable")
-        photo = RetakePhoto.objects.select_for_update().get(pk=photo.pk)
+        photo = lock_row(RetakePhoto.objects.filter(pk=photo.pk))
         if accept and photo.check_status != CheckStatus.PASSED and not reason:
             raise RetakeError(_("这张照片没有通过自动检查：如仍要通过，请填写理由"), "override_reason_missing")
         if not accept and not reason:

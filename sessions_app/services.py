@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
+from core.locking import lock_row
 
 from .collection_codes import code_hash as collection_code_hash
 from .idcard import looks_like_id_number, mask_code, mask_id_number
@@ -105,7 +106,7 @@ def override_student_slot(*, student: Student, slot: Slot | None, actor, reason:
     if slot is not None and slot.group.campaign_id != student.campaign_id:
         raise CaptureError(_("该时段不属于学生所在的采集批次"), "slot_other_campaign")
     with transaction.atomic():
-        student = Student.objects.select_for_update().get(pk=student.pk)
+        student = lock_row(Student.objects.filter(pk=student.pk))
         before = student.assigned_slot_id
         student.slot_override = slot
         if slot is not None:
@@ -360,7 +361,7 @@ def undo_capture(*, capture: Capture, actor, reason: str) -> Capture:
     if not reason:
         raise CaptureError(_("撤销采集必须填写原因"), "reason_missing")
     with transaction.atomic():
-        capture = Capture.objects.select_for_update().select_related("student", "campaign").get(pk=capture.pk)
+        capture = lock_row(Capture.objects.select_related("student", "campaign").filter(pk=capture.pk))
         if capture.undone_at is not None:
             raise CaptureError(_("这条采集记录已经撤销过了"), "already_undone")
         capture.undone_at = timezone.now()

@@ -1,12 +1,14 @@
 import datetime
 import os
 import shutil
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 
+from core.locking import lock_rows
 from deploy.catalogues import compile_all
 from notifications.messages import register_message
 from tests.browser import browser, network  # noqa: F401  (fixtures for the e2e tests)
@@ -73,9 +75,10 @@ def _empty_cache():
     yield
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def desk_on_capture_day(monkeypatch):
-    """The desks' clock set to the factories' capture day: a desk captures only on its days."""
+    """The desks' clock set to the factories' capture day: a desk captures only on its days, and
+    check_in refuses a closed desk whoever calls it (a test that moves the clock patches it again)."""
     from tests.factories import CAPTURE_DAY
 
     monkeypatch.setattr("capture_day.services.desk_today", lambda: CAPTURE_DAY)
@@ -86,3 +89,37 @@ def desk_on_capture_day(monkeypatch):
 def _plain_message(data: dict) -> tuple[str, str]:
     """Tests of the plumbing notify with this code: a title and body with nothing to translate."""
     return data.get("title", ""), data.get("body", "")
+
+
+class _LockHolder:
+    """Another connection that locks rows and keeps them until released (a long write elsewhere)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self.locked, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self):
+        try:
+            with transaction.atomic():
+                lock_rows(self.queryset)
+                self.locked.set()
+                self.release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.locked.wait(timeout=10)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.thread.join()
+
+
+@pytest.fixture
+def hold_lock():
+    """`with hold_lock(queryset):` the rows stay locked by another connection inside the block
+    (PostgreSQL tests with transaction=True: the other connection must see the committed rows)."""
+    return _LockHolder

@@ -79,6 +79,13 @@ def make_user(role: str = Role.STAFF, username: str | None = None, password: str
     return user
 
 
+def make_desk_operator(*slots: Slot, **kwargs):
+    """An operator who runs the desks of these slots' capture groups (check_in refuses any other)."""
+    operator = make_user(Role.OPERATOR, **kwargs)
+    operator.capture_groups.add(*{slot.group for slot in slots})
+    return operator
+
+
 def make_student(campaign: Campaign, college: College | None = None, **kwargs) -> Student:
     n = next(_seq)
     birth = datetime.date(1999, 1, 1) + datetime.timedelta(days=n % 3000)

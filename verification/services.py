@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_event
 from accounts.errors import CodedError
 from accounts.models import Role
+from core.locking import lock_row, lock_rows
 from notifications.services import notify
 from sessions_app.models import Campaign, Capture, Student, WindowUnit
+from sessions_app.scope import visible_colleges
 
 from . import notices
 from .models import (
@@ -34,6 +36,39 @@ from .models import (
 
 class VerificationError(CodedError):
     """A rule refused the action: `message` is shown to the user as is, `code` is for callers."""
+
+
+# --- who may act ---------------------------------------------------------------
+# Every function below that acts for a person takes `actor` and refuses what that actor may not
+# do, whoever calls it (a view, the demo, an import, a future API). actor=None is the server
+# itself (a command, an import without a person); staff (教务处) act on any student.
+
+
+def _for_student_only(*, student: Student, actor) -> None:
+    """The student's own record and reports: the student themselves (or staff, or the server)."""
+    if actor is None or actor.is_academic_staff:
+        return
+    if not actor.is_student or student.user_id != actor.pk:
+        raise VerificationError(_("只能处理你本人的网上校对和反馈"), "not_own_record")
+
+
+def _for_college(*, student: Student, actor) -> None:
+    """A student's report at the college: a coordinator of the student's college (or staff, the server)."""
+    if actor is None or actor.is_academic_staff:
+        return
+    if not actor.is_coordinator:
+        raise VerificationError(_("只有学院负责老师和教务处可以上报问题"), "role_forbidden")
+    if not visible_colleges(actor).filter(pk=student.college_id).exists():
+        raise VerificationError(
+            _("%(name)s 不属于你负责的学院，不能处理其反馈") % {"name": student.name},
+            "out_of_scope",
+            {"name": student.name},
+        )
+
+
+def _for_staff(actor) -> None:
+    if actor is not None and not actor.is_academic_staff:
+        raise VerificationError(_("只有教务处可以标记问题处理完毕"), "staff_only")
 
 
 # --- the clock ---------------------------------------------------------------
@@ -99,9 +134,10 @@ def close_record_for_capture(*, capture: Capture) -> None:
 
 def confirm_verification(*, student: Student, actor, now: datetime.datetime | None = None) -> VerificationRecord:
     """The student says "I have checked and confirmed on CHSI". Idempotent."""
+    _for_student_only(student=student, actor=actor)
     now = now or timezone.now()
     with transaction.atomic():
-        record = VerificationRecord.objects.select_for_update().filter(student=student, is_active=True).first()
+        record = lock_row(VerificationRecord.objects.filter(student=student, is_active=True), required=False)
         if record is None:
             raise VerificationError(_("你还没有有效的采集记录，采集后才需要网上校对"), "not_captured")
         if record.confirmed_at is not None:
@@ -111,7 +147,7 @@ def confirm_verification(*, student: Student, actor, now: datetime.datetime | No
         record.confirmation_source = ConfirmationSource.STUDENT
         record.save(update_fields=["confirmed_at", "confirmed_by", "confirmation_source", "updated_at"])
         # The no-photo cases are solved on CHSI itself; a confirmation means they are over.
-        for report in ProblemReport.objects.select_for_update().filter(student=student, status=ReportStatus.SELF_HELP):
+        for report in lock_rows(ProblemReport.objects.filter(student=student, status=ReportStatus.SELF_HELP)):
             _move(
                 report, ReportStatus.RESOLVED, StepAction.CLOSED_BY_STUDENT, actor, "", code=StepNote.CONFIRMED_ON_CHSI
             )
@@ -141,9 +177,10 @@ def withdrawable(record: VerificationRecord | None, now: datetime.datetime | Non
 def withdraw_confirmation(*, student: Student, actor, now: datetime.datetime | None = None) -> VerificationRecord:
     """A student takes back their own "I have confirmed" on the day they gave it (a mis-tap);
     from the next day on, or for a confirmation from CHSI's export or staff, it stands."""
+    _for_student_only(student=student, actor=actor)
     now = now or timezone.now()
     with transaction.atomic():
-        record = VerificationRecord.objects.select_for_update().filter(student=student, is_active=True).first()
+        record = lock_row(VerificationRecord.objects.filter(student=student, is_active=True), required=False)
         refusal = withdrawable(record, now)
         if refusal is not None:
             raise refusal
@@ -172,6 +209,8 @@ def _move(report: ProblemReport, status: str, action: str, actor, note: str, *, 
 
 
 def report_problem(*, student: Student, problem_type: str, description: str, actor) -> ProblemReport:
+    """The student (or 教务处's CHSI import, as staff or the server) opens a report."""
+    _for_student_only(student=student, actor=actor)
     if problem_type not in ProblemType.values:
         raise VerificationError(_("请选择问题类型"), "problem_type_missing")
     description = (description or "").strip()
@@ -239,13 +278,14 @@ def _tell_student(report: ProblemReport, step: str, note: str) -> None:
 
 
 def _locked_report(report_id: int) -> ProblemReport:
-    return ProblemReport.objects.select_for_update().select_related("student", "campaign").get(pk=report_id)
+    return lock_row(ProblemReport.objects.select_related("student", "campaign").filter(pk=report_id))
 
 
 def forward_report(*, report: ProblemReport, actor, note: str = "") -> ProblemReport:
     """The coordinator reports it collectively to 教务处's student-status administrator."""
     with transaction.atomic():
         report = _locked_report(report.pk)
+        _for_college(student=report.student, actor=actor)
         if report.problem_type not in ESCALATED_TYPES:
             raise VerificationError(_("这类问题由学生在学信网自行处理，不需要上报"), "not_escalated_type")
         if report.status != ReportStatus.SUBMITTED:
@@ -270,8 +310,11 @@ def forward_reports(*, reports: list[ProblemReport], actor, note: str = "") -> t
     """统一上报: forward many reports in one go with one note, as the notice has colleges do.
 
     One transaction; a report that is not (or no longer) waiting for the college is skipped, not
-    an error, so a page that is a minute old still forwards the rest. Returns (forwarded, skipped).
+    an error, so a page that is a minute old still forwards the rest (nor is one of a student
+    outside the actor's colleges: forward_report refuses it). Returns (forwarded, skipped).
     """
+    if actor is not None and not (actor.is_academic_staff or actor.is_coordinator):
+        raise VerificationError(_("只有学院负责老师和教务处可以上报问题"), "role_forbidden")
     forwarded = skipped = 0
     with transaction.atomic():
         for report in reports:
@@ -285,6 +328,7 @@ def forward_reports(*, reports: list[ProblemReport], actor, note: str = "") -> t
 
 
 def resolve_report(*, report: ProblemReport, actor, note: str) -> ProblemReport:
+    _for_staff(actor)
     note = (note or "").strip()[:2000]
     if not note:
         raise VerificationError(_("请填写处理结果，学生会看到这段说明"), "resolution_missing")
@@ -307,6 +351,7 @@ def resolve_report(*, report: ProblemReport, actor, note: str) -> ProblemReport:
 def close_report_by_student(*, report: ProblemReport, actor, note: str = "") -> ProblemReport:
     with transaction.atomic():
         report = _locked_report(report.pk)
+        _for_student_only(student=report.student, actor=actor)
         if report.status not in OPEN_STATUSES:
             raise VerificationError(_("这个问题已经处理完毕"), "already_resolved")
         _move(report, ReportStatus.RESOLVED, StepAction.CLOSED_BY_STUDENT, actor, (note or "").strip()[:2000])

@@ -165,11 +165,17 @@ def _absent(i: int, slot) -> bool:
 
 
 def _captures(campaign, roles) -> int:
-    operator = roles["operator"]
-    count = seed.capture_slots(
-        campaign=campaign, slots=_shot_slots(campaign), operator=operator, capture=check_in, absent=_absent
+    operator, staff = roles["operator"], roles["staff"]
+    own = set(operator.capture_groups.values_list("pk", flat=True))
+
+    def capture(*, slot, operator, **swipe):
+        # check_in lets an operator swipe only at their own group's desks: the other groups' desks
+        # were run by 教务处's staff on the day.
+        return check_in(slot=slot, operator=operator if slot.group_id in own else staff, **swipe)
+
+    return seed.capture_slots(
+        campaign=campaign, slots=_shot_slots(campaign), operator=operator, capture=capture, absent=_absent
     )
-    return count
 
 
 def _payments(campaign, roles, rng, keep_unpaid: set[int]) -> int:

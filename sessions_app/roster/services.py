@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.audit import record_event
+from core.locking import lock_row
 from intake.errors import sorted_errors
 
 from ..idcard import mask_id_number
@@ -59,7 +60,7 @@ def import_roster(
         with transaction.atomic():
             if not dry_run:
                 # Two imports into one campaign at once would both decide "create" for the same student.
-                Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk").first()
+                lock_row(Campaign.objects.filter(pk=campaign.pk).only("pk"), required=False)
             creates, updates, moved = _compare(parsed, campaign, report)
             report.errors = sorted_errors(report.errors)
             if report.errors or dry_run:

@@ -11,7 +11,15 @@ from capture_day.services import check_in, save_campaign, undo_check_in
 from fees.models import Entry, Kind
 from sessions_app.models import Capture, WindowUnit
 from sessions_app.services import CaptureError, Outcome, refresh_slot_assignments
-from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import (
+    make_audience,
+    make_campaign,
+    make_college,
+    make_desk_operator,
+    make_slot,
+    make_student,
+    make_user,
+)
 from verification.models import VerificationRecord
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +36,7 @@ def day():
     student = make_student(campaign, college)
     refresh_slot_assignments(campaign=campaign)
     student.refresh_from_db()
-    return campaign, slot, student, make_user("operator")
+    return campaign, slot, student, make_desk_operator(slot)
 
 
 def swipe(day, when=None):
@@ -81,13 +89,14 @@ def test_a_failing_fee_step_rolls_the_capture_back(day, monkeypatch):
     def ledger_down(**kwargs):
         raise RuntimeError("ledger down")
 
+    post_charge = services.fees_services.post_charge
     monkeypatch.setattr(services.fees_services, "post_charge", ledger_down)
     with pytest.raises(RuntimeError):
         swipe(day)
     assert not Capture.objects.filter(student=student).exists()
     assert not VerificationRecord.objects.exists()
     # The desk is usable again once the ledger is back.
-    monkeypatch.undo()
+    monkeypatch.setattr(services.fees_services, "post_charge", post_charge)
     assert swipe(day).outcome == Outcome.CAPTURED
 
 
@@ -145,6 +154,7 @@ def test_a_failing_reversal_keeps_the_capture(day, monkeypatch):
 
 def _captured_on(campaign, college, day_, n, operator):
     slot = make_slot(campaign, group=f"组{day_:%m%d}-{n}", date=day_)
+    operator.capture_groups.add(slot.group)
     for _ in range(n):
         student = make_student(campaign, college)
         check_in(

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from accounts.models import Role
 from capture_day.services import check_in, undo_check_in
-from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import make_campaign, make_college, make_desk_operator, make_slot, make_student, make_user
 
 
 def key() -> str:
@@ -18,7 +18,7 @@ def capture(student, *, operator=None, slot=None):
     """Capture through the real service, charge included, like on the day."""
     campaign = student.campaign
     slot = slot or make_slot(campaign, group=f"组{uuid.uuid4().hex[:6]}")
-    operator = operator or make_user(Role.OPERATOR)
+    operator = operator or make_desk_operator(slot)
     result = check_in(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator)
     assert result.capture is not None, result.message
     return result.capture

@@ -15,7 +15,7 @@ from fees import remittances, services
 from fees.callback import signature_for
 from fees.models import CallbackLog, CallbackStatus, Entry, Kind, Method
 from sessions_app.models import Capture
-from tests.factories import make_slot, make_student, make_user
+from tests.factories import make_desk_operator, make_slot, make_student, make_user
 
 from .conftest import capture, key, uncapture
 
@@ -95,7 +95,7 @@ def test_the_next_capture_is_charged_whatever_a_coordinator_sent(client, student
         )
     assert not Entry.objects.filter(idempotency_key__startswith="charge:", kind=Kind.PAYMENT).exists()
     slot = make_slot(campaign, group="金石滩第一组")
-    result = check_in(campaign=campaign, slot=slot, identifier=student.student_no, operator=make_user(Role.OPERATOR))
+    result = check_in(campaign=campaign, slot=slot, identifier=student.student_no, operator=make_desk_operator(slot))
     assert result.capture is not None
     assert Entry.objects.filter(kind=Kind.CHARGE, account__student=student).count() == 1
 

@@ -12,7 +12,7 @@ from capture_day.services import check_in
 from fees import services
 from fees.models import Entry, FeeAccount, Kind, Method
 from fees.selectors import ledger_totals
-from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import make_campaign, make_college, make_desk_operator, make_slot, make_student, make_user
 
 from .conftest import key, uncapture
 
@@ -125,7 +125,7 @@ def test_charge_can_only_follow_a_charge_reversal_of_the_same_account(captured, 
     # Nor behind another account's charge reversal.
     other = make_student(campaign, college)
     slot = make_slot(campaign, group="组X")
-    cap = check_in(campaign=campaign, slot=slot, identifier=other.student_no, operator=make_user(Role.OPERATOR))
+    cap = check_in(campaign=campaign, slot=slot, identifier=other.student_no, operator=make_desk_operator(slot))
     uncapture(cap.capture)
     other_reversal = Entry.objects.get(account__student=other, kind=Kind.REVERSAL)
     with pytest.raises(IntegrityError):
@@ -160,7 +160,7 @@ def test_concurrent_coordinators_post_each_payment_once():
     campaign = make_campaign(fee_per_person=D("17.00"))
     college = make_college(f"并发学院{uuid.uuid4().hex[:4]}")
     slot = make_slot(campaign)
-    operator = make_user(Role.OPERATOR)
+    operator = make_desk_operator(slot)
     students = [make_student(campaign, college) for _ in range(STUDENTS)]
     for s in students:
         check_in(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator)

@@ -11,7 +11,7 @@ from accounts.redact import redact
 from capture_day.services import check_in
 from fees import remittances, services
 from fees.models import Entry, FeeAccount, Kind, Method, Remittance
-from tests.factories import make_college, make_slot, make_student, make_user
+from tests.factories import make_college, make_desk_operator, make_slot, make_student, make_user
 from tests.jobs_support import export_bytes
 
 from .conftest import capture, key
@@ -26,7 +26,7 @@ def text(response) -> str:
 def populate(campaign, colleges, per_college: int, coordinator=None):
     """Captured students, half paid, one remittance per college: every kind of row on the pages."""
     slot = make_slot(campaign, group=f"组{per_college}")
-    operator = make_user(Role.OPERATOR)
+    operator = make_desk_operator(slot)
     staff = make_user(Role.STAFF)
     for college in colleges:
         students = [make_student(campaign, college) for _ in range(per_college)]
@@ -493,7 +493,7 @@ def test_payment_from_student_ledger_returns_there(client, captured, coordinator
 
 def _slip_students(campaign, college, coordinator, n, method=Method.CASH):
     slot = make_slot(campaign, group=f"组{n}{method}")
-    operator = make_user(Role.OPERATOR)
+    operator = make_desk_operator(slot)
     for i in range(n):
         s = make_student(campaign, college, name=f"学生{n}-{i}", class_name="计科1701")
         check_in(campaign=campaign, slot=slot, identifier=s.student_no, operator=operator)

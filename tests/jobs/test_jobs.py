@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from core.errors import Busy
 from jobs import services
 from jobs.models import Job, JobStatus
 from jobs.registry import JobRejected, Outcome, register
@@ -39,6 +40,11 @@ def _reject_kind(job, progress):
 @register("test.crash", title="测试出错")
 def _crash_kind(job, progress):
     raise ValueError("boom")
+
+
+@register("test.busy", title="测试行锁超时")
+def _busy_kind(job, progress):
+    raise Busy()
 
 
 def run_started(**kwargs) -> Job:
@@ -153,6 +159,15 @@ def test_rejected_job_lists_every_error_and_a_crash_says_so(client):
     assert "未导入任何数据" in html and "第 3 行，学号 列：学号为空" in html
     html = client.get(reverse("jobs:detail", args=[crashed.pk])).content.decode()
     assert "任务出错，未完成" in html and "boom" not in html
+
+
+def test_a_job_that_waited_too_long_on_a_lock_says_to_retry(client):
+    owner = make_user(Role.STAFF)
+    busy = run_started(kind="test.busy", key="b", owner=owner)
+    assert busy.status == JobStatus.FAILED and busy.error_code == "lock_timeout"
+    client.force_login(owner)
+    html = client.get(reverse("jobs:detail", args=[busy.pk])).content.decode()
+    assert "其他人正在处理同一条记录，请稍后重试" in html and "任务出错" not in html
 
 
 def test_a_job_is_its_owners_and_staff(client):

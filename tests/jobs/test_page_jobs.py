@@ -11,7 +11,15 @@ from capture_day.services import check_in
 from jobs.models import Job, JobStatus
 from notifications.models import Notification
 from sessions_app.services import refresh_slot_assignments
-from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import (
+    make_audience,
+    make_campaign,
+    make_college,
+    make_desk_operator,
+    make_slot,
+    make_student,
+    make_user,
+)
 from tests.jobs_support import export_file, start_from_page
 
 pytestmark = pytest.mark.django_db
@@ -21,13 +29,13 @@ pytestmark = pytest.mark.django_db
 def captured():
     campaign = make_campaign()
     college = make_college("经济管理学院")
-    slot = make_slot(campaign)
+    # Captured 30 days ago (on that slot's day): with a 40-day window the 14-day reminder is due today.
+    then = timezone.now() - datetime.timedelta(days=30)
+    slot = make_slot(campaign, date=timezone.localdate(then))
     make_audience(slot, college=college)
     students = [make_student(campaign, college) for _ in range(3)]
     refresh_slot_assignments(campaign=campaign)
-    operator = make_user(Role.OPERATOR)
-    # Captured 30 days ago: with a 40-day window the 14-day reminder is due today.
-    then = timezone.now() - datetime.timedelta(days=30)
+    operator = make_desk_operator(slot)
     for student in students:
         check_in(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator, now=then)
     return campaign, college, students

@@ -15,7 +15,15 @@ from fees import remittances, services
 from fees.models import Method
 from retakes import services as retake_services
 from retakes.models import Channel, Reason
-from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import (
+    make_audience,
+    make_campaign,
+    make_college,
+    make_desk_operator,
+    make_slot,
+    make_student,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +50,7 @@ def hostile_campaign():
     slot = make_slot(campaign, group="+组")
     make_audience(slot, college=college)
     staff = make_user(Role.STAFF)
-    operator = make_user(Role.OPERATOR)
+    operator = make_desk_operator(slot)
     counselor = make_user(Role.COUNSELOR, display_name="-辅导员")
     students = [
         make_student(

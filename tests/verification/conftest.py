@@ -3,10 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from accounts.models import Role
-from capture_day.services import check_in
+from capture_day.services import check_in, desk_open
 from notifications.sms import LocmemSmsBackend
-from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import make_campaign, make_college, make_desk_operator, make_slot, make_student
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -16,8 +15,17 @@ def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
 
 
 def capture(student, *, on: datetime.date, slot=None, operator=None):
+    """Captured at `slot`'s desk on the day `on`, by `operator` (who runs that desk).
+
+    check_in refuses a desk that is closed on the swipe's day or not the operator's: a capture
+    entered on another day than its slot's gets its group a slot on that day too."""
     slot = slot or make_slot(student.campaign, group=f"组{student.pk}", date=on)
-    operator = operator or make_user(Role.OPERATOR)
+    if not desk_open(slot=slot, today=on):
+        make_slot(student.campaign, group=slot.group.name, date=on, start="18:00", end="18:30")
+    if operator is None:
+        operator = make_desk_operator(slot)
+    elif operator.is_operator:
+        operator.capture_groups.add(slot.group)
     result = check_in(
         campaign=student.campaign, slot=slot, identifier=student.student_no, operator=operator, now=at(on)
     )

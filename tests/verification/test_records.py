@@ -48,9 +48,9 @@ def test_undo_drops_the_record_and_a_new_capture_restarts_it(campaign, student_f
 
 
 def test_student_confirms_once(campaign, student_factory):
-    student = student_factory()
-    capture(student, on=datetime.date(2020, 11, 26))
     user = make_user(Role.STUDENT)
+    student = student_factory(user=user)
+    capture(student, on=datetime.date(2020, 11, 26))
     first = confirm_verification(student=student, actor=user)
     again = confirm_verification(student=student, actor=user)
     assert first.confirmed_at == again.confirmed_at
