@@ -5,6 +5,7 @@ counts come from correlated subqueries, not from one query per row.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
@@ -31,7 +32,7 @@ from .models import Audience, Campaign, Capture, College, Slot, SlotStatus, Stud
 ACTIVE = Q(undone_at__isnull=True)
 
 
-def _count(qs: QuerySet, group_field: str) -> Coalesce:
+def _count(qs: QuerySet[Any], group_field: str) -> Coalesce:
     """A correlated COUNT(*) of qs grouped by group_field; 0 instead of NULL."""
     counted = qs.order_by().values(group_field).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
@@ -89,9 +90,11 @@ def filter_students(
 def active_capture(student: Student) -> Capture | None:
     """The student's active capture, read once per student object: the home page and its panels
     both ask."""
-    if not hasattr(student, "_active_capture"):
-        student._active_capture = student.captures.filter(ACTIVE).select_related("slot").first()
-    return student._active_capture
+    memo = vars(student)  # an attribute the model does not declare, kept on this one object
+    if "_active_capture" not in memo:
+        memo["_active_capture"] = student.captures.filter(ACTIVE).select_related("slot").first()
+    found: Capture | None = memo["_active_capture"]
+    return found
 
 
 def class_names(students: QuerySet[Student]) -> list[str]:
@@ -160,7 +163,7 @@ class SlotCounts:
     wrong_slot_here: int
     by_college: list[CollegeCount]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "expected": self.expected,
             "captured": self.captured,
