@@ -1,6 +1,6 @@
 """Login throttling (student self-activation is sessions_app.activation: it reads the roster)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -14,7 +14,7 @@ def _identifier(username: str, purpose: str) -> tuple[str, str]:
     return identifier_hash(f"{purpose}:{normalized}"), masked_identifier(normalized)[:64]
 
 
-def login_blocked(*, username: str, ip_address: str, purpose: str = "login", now=None) -> bool:
+def login_blocked(*, username: str, ip_address: str, purpose: str = "login", now: datetime | None = None) -> bool:
     """Too many recent failures for this account from this address, or for this account at all.
 
     Not per address alone: a whole dormitory behind one campus NAT address must not be locked out
@@ -29,7 +29,8 @@ def login_blocked(*, username: str, ip_address: str, purpose: str = "login", now
         return True
     if by_account.count() >= settings.LOGIN_THROTTLE_MAX_FAILURES_PER_ACCOUNT:
         return True
-    return recent.filter(ip_address=ip_address).count() >= settings.LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS
+    per_address: int = settings.LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS
+    return recent.filter(ip_address=ip_address).count() >= per_address
 
 
 def record_login_failure(*, username: str, ip_address: str, purpose: str = "login") -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 
 class CodedError(Exception):
-    def __init__(self, message, code: str, params: dict | None = None):
+    def __init__(self, message: object, code: str, params: dict[str, object] | None = None) -> None:
         if not code or not code.replace("_", "").isalnum() or not code.islower():
             raise ValueError(f"error code must be a lowercase identifier: {code!r}")
         super().__init__(message)
@@ -33,5 +33,5 @@ class Busy(CodedError):
 
     CODE = "lock_timeout"
 
-    def __init__(self, message=None):
+    def __init__(self, message: str | None = None) -> None:
         super().__init__(message or gettext("其他人正在处理同一条记录，请稍后重试"), self.CODE)

@@ -13,7 +13,7 @@ A lock timeout aborts the transaction on PostgreSQL: callers let `Busy` propagat
 """
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -33,6 +33,10 @@ def lock_rows(queryset: QuerySet[M], *, of: Sequence[str] = ()) -> list[M]:
     return _locked(queryset.select_for_update(of=tuple(of)).order_by("pk"))
 
 
+@overload
+def lock_row(queryset: QuerySet[M], *, of: Sequence[str] = (), required: Literal[True] = True) -> M: ...
+@overload
+def lock_row(queryset: QuerySet[M], *, of: Sequence[str] = (), required: Literal[False]) -> M | None: ...
 def lock_row(queryset: QuerySet[M], *, of: Sequence[str] = (), required: bool = True) -> M | None:
     """Lock the one row of `queryset` and return it.
 
@@ -44,10 +48,13 @@ def lock_row(queryset: QuerySet[M], *, of: Sequence[str] = (), required: bool = 
         rows = _locked(queryset[:1])
         return rows[0] if rows else None
     rows = _locked(queryset[:2])
+    # DoesNotExist and MultipleObjectsReturned are made per model class; the stubs know them only
+    # on a concrete model, not on a type variable's bound.
+    model: Any = queryset.model
     if not rows:
-        raise queryset.model.DoesNotExist(f"{queryset.model._meta.object_name} matching query does not exist.")
+        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
     if len(rows) > 1:
-        raise queryset.model.MultipleObjectsReturned(f"more than one {queryset.model._meta.object_name} to lock")
+        raise model.MultipleObjectsReturned(f"more than one {model._meta.object_name} to lock")
     return rows[0]
 
 
@@ -61,7 +68,7 @@ def is_lock_timeout(exc: BaseException) -> bool:
     return isinstance(exc, DatabaseError) and code == LOCK_NOT_AVAILABLE
 
 
-def _locked(queryset: QuerySet) -> list:
+def _locked(queryset: QuerySet[M]) -> list[M]:
     connection = connections[queryset.db]
     if not connection.in_atomic_block:
         raise TransactionManagementError("a row lock outside transaction.atomic() would be released at once")

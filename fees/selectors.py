@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from sessions_app.models import Campaign, Capture, College, Student
 from sessions_app.scope import visible_colleges, visible_students
 
@@ -72,7 +72,13 @@ def is_captured(student: Student) -> bool:
 
 
 def student_fee_rows(
-    *, user, campaign: Campaign, college_id=None, class_name: str = "", only_unpaid: bool = False, query: str = ""
+    *,
+    user: User,
+    campaign: Campaign,
+    college_id: int | None = None,
+    class_name: str = "",
+    only_unpaid: bool = False,
+    query: str = "",
 ) -> QuerySet[Student]:
     """Visible students with their account and capture state; `only_unpaid` keeps those who owe."""
     qs = (
@@ -92,7 +98,7 @@ def student_fee_rows(
     return qs
 
 
-def class_names(*, user, campaign: Campaign, college_id=None) -> list[str]:
+def class_names(*, user: User, campaign: Campaign, college_id: int | None = None) -> list[str]:
     qs = visible_students(user, campaign)
     if college_id:
         qs = qs.filter(college_id=college_id)
@@ -133,7 +139,7 @@ class CollegeFigures:
     pending_confirmation: Decimal = ZERO
     confirmed_declared: Decimal = ZERO
     confirmed: Decimal = ZERO
-    coordinators: list = field(default_factory=list)
+    coordinators: list[User] = field(default_factory=list)
 
     @property
     def held(self) -> Decimal:
@@ -221,14 +227,15 @@ def _add_balances(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> Non
         .annotate(
             unpaid=Sum("balance", filter=Q(balance__gt=0)),
             unpaid_count=Count("id", filter=Q(balance__gt=0)),
-            credit=Sum("balance", filter=Q(balance__lt=0)),
+            # Not named `credit`: that is FeeAccount's property, and the checker takes it for a redefinition.
+            credit_total=Sum("balance", filter=Q(balance__lt=0)),
         )
     )
     for row in balances:
         figures = rows[row["student__college_id"]]
         figures.unpaid = row["unpaid"] or ZERO
         figures.unpaid_count = row["unpaid_count"]
-        figures.credit = -(row["credit"] or ZERO)
+        figures.credit = -(row["credit_total"] or ZERO)
 
 
 def _add_remittances(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> None:
@@ -252,11 +259,11 @@ def _add_remittances(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> 
         .values("remittance__college_id")
         .annotate(total=Sum("received_amount"))
     )
-    for row in confirmed:
-        rows[row["remittance__college_id"]].confirmed = row["total"] or ZERO
+    for confirmed_row in confirmed:
+        rows[confirmed_row["remittance__college_id"]].confirmed = confirmed_row["total"] or ZERO
 
 
-def _quantize(obj) -> None:
+def _quantize(obj: object) -> None:
     """Database sums come back with whatever exponent the backend likes (SQLite: "34"); money is shown
     and exported with two places."""
     for name, value in vars(obj).items():
@@ -264,11 +271,17 @@ def _quantize(obj) -> None:
             setattr(obj, name, value.quantize(CENT))
 
 
-def remittable_entries(*, campaign: Campaign, college: College | None = None, college_ids=None):
+def remittable_entries(
+    *, campaign: Campaign, college: College | None = None, college_ids: list[int] | None = None
+) -> QuerySet[Entry]:
     """Cash entries a college holds and has not remitted yet (platform payments never pass
     through a college, so they are left out)."""
     qs = Entry.objects.filter(account__campaign=campaign, remittance_item__isnull=True)
-    qs = qs.filter(college=college) if college is not None else qs.filter(college_id__in=college_ids)
+    if college is not None:
+        qs = qs.filter(college=college)
+    else:
+        assert college_ids is not None, "remittable_entries() needs college or college_ids"
+        qs = qs.filter(college_id__in=college_ids)
     cash = Q(kind__in=[Kind.PAYMENT, Kind.REFUND]) | Q(
         kind=Kind.REVERSAL, reversed_kind__in=[Kind.PAYMENT, Kind.REFUND]
     )
@@ -297,7 +310,9 @@ def remittable_by_college(*, campaign: Campaign, college_ids: list[int]) -> dict
     return result
 
 
-def unpaid_students(*, user, campaign: Campaign, college_ids: list[int], limit: int = 300) -> dict[int, list]:
+def unpaid_students(
+    *, user: User, campaign: Campaign, college_ids: list[int], limit: int = 300
+) -> dict[int, list[Student]]:
     """Students who owe, per college, at most `limit` in all (one query); the ledger page has the rest."""
     rows = (
         visible_students(user, campaign)
@@ -305,17 +320,17 @@ def unpaid_students(*, user, campaign: Campaign, college_ids: list[int], limit: 
         .select_related("fee_account")
         .order_by("college_id", "class_name", "student_no")[:limit]
     )
-    result: dict[int, list] = {}
+    result: dict[int, list[Student]] = {}
     for student in rows:
         result.setdefault(student.college_id, []).append(student)
     return result
 
 
-def unpaid_count(*, user, campaign: Campaign, college_id: int) -> int:
+def unpaid_count(*, user: User, campaign: Campaign, college_id: int) -> int:
     return visible_students(user, campaign).filter(college_id=college_id, fee_account__balance__gt=0).count()
 
 
-def remittances_for(*, user, campaign: Campaign, college_id=None) -> QuerySet[Remittance]:
+def remittances_for(*, user: User, campaign: Campaign, college_id: int | None = None) -> QuerySet[Remittance]:
     qs = (
         Remittance.objects.filter(campaign=campaign, college__in=visible_colleges(user))
         .select_related("college", "submitted_by", "cancelled_by", "confirmation__confirmed_by")
@@ -332,7 +347,7 @@ def remittances_for(*, user, campaign: Campaign, college_id=None) -> QuerySet[Re
 @dataclass
 class ReminderItem:
     college: College
-    coordinators: list
+    coordinators: list[User]
     unpaid_count: int
     unremitted: Decimal
     deadline: datetime.date
@@ -362,7 +377,7 @@ def remittance_reminders(*, campaign: Campaign, today: datetime.date | None = No
 @dataclass
 class LateCollege:
     college: College
-    coordinators: list
+    coordinators: list[User]
     outstanding: Decimal
     held: Decimal
     days_late: int

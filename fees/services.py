@@ -9,11 +9,13 @@ so balance and overpayment checks see every committed entry and two writers queu
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.locking import lock_row
 from sessions_app.models import Capture, Student
 
@@ -45,15 +47,18 @@ from .models import (
     NoteCode,
 )
 
+if TYPE_CHECKING:  # a development dependency: the checker's name for an annotated row
+    from django_stubs_ext import WithAnnotations
+
 # --- payments ----------------------------------------------------------------
 
 
 def post_payment(
     *,
     student: Student,
-    amount,
+    amount: object,
     method: str,
-    actor,
+    actor: User,
     idempotency_key: str,
     note: str = "",
     occurred_at: datetime.datetime | None = None,
@@ -80,7 +85,9 @@ def post_payment(
     )
 
 
-def post_platform_payment(*, student: Student, amount, transaction_id: str, paid_at: datetime.datetime) -> PostResult:
+def post_platform_payment(
+    *, student: Student, amount: object, transaction_id: str, paid_at: datetime.datetime
+) -> PostResult:
     """A payment the campus platform notified us of (fees.callback, after its signature checked).
 
     Its note is the system's own: a code and the transaction id, put into words when shown.
@@ -105,13 +112,13 @@ def platform_key(transaction_id: str) -> str:
 def _post_payment(
     *,
     student: Student,
-    amount,
+    amount: object,
     method: str,
-    actor,
+    actor: User | None,
     idempotency_key: str,
     note: str = "",
     note_code: str = "",
-    note_data: dict | None = None,
+    note_data: dict[str, Any] | None = None,
     occurred_at: datetime.datetime | None = None,
 ) -> PostResult:
     """`note` is what a person typed; a note the system writes is `note_code` + `note_data`."""
@@ -145,7 +152,17 @@ def _post_payment(
 
 
 def _post_payment_locked(
-    *, student, account, amount, method, actor, key, note="", note_code="", note_data=None, occurred_at=None
+    *,
+    student: Student,
+    account: FeeAccount,
+    amount: Decimal | None,
+    method: str,
+    actor: User | None,
+    key: str,
+    note: str = "",
+    note_code: str = "",
+    note_data: dict[str, Any] | None = None,
+    occurred_at: datetime.datetime | None = None,
 ) -> PostResult:
     """amount=None pays whatever is owed (the class "mark paid")."""
     replay = _replay(key, account=account, kind=Kind.PAYMENT, amount=amount)
@@ -194,7 +211,9 @@ class _Rollback(Exception):
     pass
 
 
-def mark_paid(*, students: list[Student], method: str, actor, idempotency_key: str, note: str = "") -> BatchResult:
+def mark_paid(
+    *, students: list[Student], method: str, actor: User, idempotency_key: str, note: str = ""
+) -> BatchResult:
     """Each selected student pays exactly what they owe; all or nothing.
 
     One key for the whole submission; each student's entry gets `<key>:<student id>`, so
@@ -242,7 +261,7 @@ def mark_paid(*, students: list[Student], method: str, actor, idempotency_key: s
 # --- charges (from captures) ------------------------------------------------
 
 
-def post_charge(*, capture: Capture, actor) -> Entry | None:
+def post_charge(*, capture: Capture, actor: User | None) -> Entry | None:
     """The fee falls due when a student is captured, at the campaign's fee at that moment.
 
     Called inside the capture's transaction (no savepoint of its own: a failure here rolls the
@@ -263,6 +282,7 @@ def post_charge(*, capture: Capture, actor) -> Entry | None:
         account = _charge_facts(student_id=student.pk, key=key)
         if account.replay_id is not None:
             replay = _replay(key, account=account, kind=Kind.CHARGE, amount=None)
+            assert replay is not None  # the entry replay_id names, under the account's lock
             return replay.entry
         if account.active_charge_id is not None:
             return Entry.objects.get(pk=account.active_charge_id)
@@ -281,7 +301,13 @@ def post_charge(*, capture: Capture, actor) -> Entry | None:
         )
 
 
-def _charge_facts(*, student_id: int, key: str) -> FeeAccount:
+class _ChargeFacts(TypedDict):
+    replay_id: int | None
+    active_charge_id: int | None
+    follows_id: int | None
+
+
+def _charge_facts(*, student_id: int, key: str) -> "WithAnnotations[FeeAccount, _ChargeFacts]":
     """The student's account, locked, with the three ledger facts a new charge depends on."""
     entries = Entry.objects.filter(account=OuterRef("pk"))
     return lock_row(
@@ -304,7 +330,7 @@ def _active_charge(account: FeeAccount) -> Entry | None:
     return Entry.objects.filter(account=account, kind=Kind.CHARGE, reversal__isnull=True).first()
 
 
-def reverse_charge_for_capture(*, capture: Capture, actor, reason: str) -> Entry | None:
+def reverse_charge_for_capture(*, capture: Capture, actor: User | None, reason: str) -> Entry | None:
     """Undoing a capture cancels its charge; a payment already made stays, as a credit."""
     key = f"uncharge:capture:{capture.pk}"
     with transaction.atomic():

@@ -14,10 +14,13 @@ on bad input (an all-or-nothing import) raises JobRejected with every error as a
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.module_loading import autodiscover_modules
+
+if TYPE_CHECKING:  # the models need the app registry; the types only the checker
+    from .models import Job
 
 
 @dataclass
@@ -51,18 +54,18 @@ Progress = Callable[[int, int | None], None]
 class JobKind:
     name: str
     title: object
-    run: Callable
-    count_labels: dict = field(default_factory=dict)
+    run: Callable[["Job", Progress], Outcome | None]
+    count_labels: dict[str, object] = field(default_factory=dict)
     # Turns one stored error into words at display time; the default knows the shared codes.
-    describe_error: Callable[[dict], str] | None = None
+    describe_error: Callable[[dict[str, Any]], str] | None = None
     # What the finished job's page offers next (an import's "confirm" after its check), or None:
     # follow_up(job) -> {"url": POST target, "label": button text} | None.
-    follow_up: Callable | None = None
+    follow_up: Callable[["Job"], dict[str, Any] | None] | None = None
     # The job's download built when asked, in the reader's language: render_file(job) ->
     # (download name, build() -> bytes), or None to serve the stored file as it is.
-    render_file: Callable | None = None
+    render_file: Callable[["Job"], tuple[str, object] | None] | None = None
     # What a finished job's page shows from job.result: show_result(job) -> (template, context) | None.
-    show_result: Callable | None = None
+    show_result: Callable[["Job"], tuple[str, dict[str, Any]] | None] | None = None
 
 
 _REGISTRY: dict[str, JobKind] = {}

@@ -1,9 +1,12 @@
 """Reads of background jobs, and the words a job page shows (rendered here, never stored)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.errors import Busy
 
 from .models import Job, JobStatus
@@ -18,13 +21,13 @@ _FAILURES = {
 }
 
 
-def visible_jobs(user) -> QuerySet[Job]:
+def visible_jobs(user: User) -> QuerySet[Job]:
     """A job is its owner's; academic staff see every job (they see all the data anyway)."""
     jobs = Job.objects.select_related("owner")
     return jobs if user.is_academic_staff else jobs.filter(owner=user)
 
 
-def recent_jobs(user, *, limit: int = 20) -> list[Job]:
+def recent_jobs(user: User, *, limit: int = 20) -> list[Job]:
     return list(Job.objects.filter(owner=user).order_by("-created_at", "-id")[:limit])
 
 
@@ -50,12 +53,12 @@ def error_lines(job: Job, *, limit: int = ERRORS_SHOWN) -> list[str]:
     return [describe(error) for error in job.errors[:limit]]
 
 
-def _describe(error: dict) -> str:
+def _describe(error: dict[str, Any]) -> str:
     # A kind without its own describe_error: its error's stored words, else its code.
     return where(error) + str(error.get("message") or error.get("code", ""))
 
 
-def where(stored: dict) -> str:
+def where(stored: dict[str, Any]) -> str:
     """'第 3 行，学号 列：' for a stored row error, '' for one about the whole file."""
     if not stored.get("row"):
         return ""
@@ -77,7 +80,8 @@ def file_expired_hours(job: Job) -> int | None:
     """After services.expire_files removed the job's file: after how many hours (the page says so)."""
     if job.file or not job.file_name:
         return None
-    return max(1, round(settings.JOBS_FILE_MAX_AGE_SECONDS / 3600))
+    max_age: int = settings.JOBS_FILE_MAX_AGE_SECONDS
+    return max(1, round(max_age / 3600))
 
 
 def file_label(job: Job) -> str:
@@ -85,7 +89,7 @@ def file_label(job: Job) -> str:
     return built[0] if built else job.file_name
 
 
-def result_block(job: Job) -> dict | None:
+def result_block(job: Job) -> dict[str, Any] | None:
     """{"template": ..., **context} for what a finished job's kind shows from its result, else None."""
     kind = get_kind(job.kind)
     if kind is None or kind.show_result is None or job.status != JobStatus.DONE or not job.result:
@@ -97,7 +101,7 @@ def result_block(job: Job) -> dict | None:
     return {"template": template, **context}
 
 
-def follow_up(job: Job, user) -> dict | None:
+def follow_up(job: Job, user: User) -> dict[str, Any] | None:
     """What the job's page offers next; only to the one who started it (an import is theirs to confirm)."""
     kind = get_kind(job.kind)
     if kind is None or kind.follow_up is None or job.status != JobStatus.DONE or job.owner_id != user.pk:
@@ -111,7 +115,7 @@ def count_lines(job: Job) -> list[tuple[str, int]]:
     return [(str(labels.get(code, code)), n) for code, n in job.counts.items()]
 
 
-def status_payload(job: Job, *, file_url: str) -> dict:
+def status_payload(job: Job, *, file_url: str) -> dict[str, Any]:
     """What the progress page polls: small, no rows, one query."""
     return {
         "status": job.status,

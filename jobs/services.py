@@ -3,6 +3,7 @@
 import datetime
 import logging
 import time
+from typing import IO, Any
 
 from celery import current_app
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from accounts.models import User
 from core.errors import Busy
 
 from .models import ACTIVE_STATUSES, Job, JobStatus
@@ -37,7 +39,7 @@ def _stale_after() -> datetime.timedelta:
     return datetime.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 300) + 60)
 
 
-def start_job(*, kind: str, key: str, owner, params: dict | None = None) -> Job:
+def start_job(*, kind: str, key: str, owner: User, params: dict[str, Any] | None = None) -> Job:
     """The job already queued or running for (kind, key), or a new one enqueued after commit."""
     if get_kind(kind) is None:
         raise JobError("unknown_kind", kind)
@@ -60,14 +62,14 @@ def start_job(*, kind: str, key: str, owner, params: dict | None = None) -> Job:
     return job
 
 
-def jobs_to_requeue(*, now=None, limit: int = 500) -> list[int]:
+def jobs_to_requeue(*, now: datetime.datetime | None = None, limit: int = 500) -> list[int]:
     """Queued jobs whose message never reached a worker (run_job ignores a second delivery)."""
     before = (now or timezone.now()) - datetime.timedelta(seconds=settings.JOBS_REQUEUE_QUEUED_AFTER_SECONDS)
     queued = Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=before).order_by("id")
     return list(queued.values_list("id", flat=True)[:limit])
 
 
-def expire_files(*, now=None, limit: int = 500) -> int:
+def expire_files(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
     """Delete the files of jobs finished more than settings.JOBS_FILE_MAX_AGE_SECONDS ago; how many went.
 
     They hold full ID numbers: an export of the roster, a rejected import's bad rows (kept whole,
@@ -116,6 +118,8 @@ def run_job(*, job_id: int) -> str:
     job = Job.objects.select_related("owner").get(pk=job_id)
     kind = get_kind(job.kind)
     try:
+        if kind is None:  # unregistered since it was queued: it fails like any other crash
+            raise LookupError(f"no job kind {job.kind!r}")
         # Messages a job writes (an import's row errors) are in the language of whoever started it.
         with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
             outcome = kind.run(job, _Progress(job.pk))
@@ -137,7 +141,13 @@ def run_job(*, job_id: int) -> str:
 
 
 def _finish(
-    job: Job, *, status: str, outcome: Outcome | None = None, error_code: str = "", errors=None, file=None
+    job: Job,
+    *,
+    status: str,
+    outcome: Outcome | None = None,
+    error_code: str = "",
+    errors: list[dict[str, Any]] | None = None,
+    file: tuple[str, IO[bytes]] | None = None,
 ) -> None:
     job.refresh_from_db(fields=["done", "total"])  # the progress writes went straight to the row
     job.status = status

@@ -1,9 +1,12 @@
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+
+from accounts.models import User
 
 from .models import Notification
 
 
-def inbox_for(user) -> QuerySet[Notification]:
+def inbox_for(user: User | AnonymousUser) -> QuerySet[Notification]:
     """A user's inbox: messages to the account, and to their Student rows (sent before activation)."""
     if not user.is_authenticated:
         return Notification.objects.none()

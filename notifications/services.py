@@ -22,10 +22,11 @@ import uuid
 from collections.abc import Iterable
 from enum import Enum
 from functools import partial
+from typing import Any, cast
 
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage, get_connection
@@ -34,6 +35,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError as BrokerError
 
+from accounts.models import User
 from sessions_app.models import Student
 
 from .messages import is_registered, plain_data, render
@@ -46,26 +48,31 @@ logger = logging.getLogger(__name__)
 SEND_DELIVERIES_TASK = "notifications.send_deliveries"
 ALL_CHANNELS = (Channel.INBOX.value, Channel.EMAIL.value, Channel.SMS.value)
 
+# One row of a multi-row INSERT, in database form (see _db_value).
+Row = tuple[Any, ...]
+# A Notification's unique key: user id, student id, kind, subject type id, subject id, step.
+NotificationKey = tuple[int | None, int | None, str, int, Any, str]
+
 
 @dataclasses.dataclass(frozen=True)
 class Message:
-    recipient: object  # accounts.User or sessions_app.Student
+    recipient: User | Student
     kind: str
     subject: models.Model
     step: str
     code: str  # a registered message code (notifications.messages); the words are made when shown
-    data: dict
+    data: dict[str, Any]
     channels: tuple[str, ...] = ALL_CHANNELS
 
 
 def notify(
     *,
-    recipient,
+    recipient: User | Student,
     kind: str,
     subject: models.Model,
     step: str,
     code: str,
-    data: dict,
+    data: dict[str, Any],
     channels: tuple[str, ...] = ALL_CHANNELS,
 ) -> bool:
     """Record one message; True if new (email/SMS enqueued on commit), False if already recorded."""
@@ -83,9 +90,8 @@ def notify_many(*, messages: Iterable[Message], batch_size: int = 2000) -> int:
     return created
 
 
-def _recipient_fields(recipient) -> tuple[object | None, Student | None, str, str]:
+def _recipient_fields(recipient: User | Student) -> tuple[User | None, Student | None, str, str]:
     """(user, student, email, phone); the Student row's contacts win, the account fills gaps."""
-    User = get_user_model()
     if isinstance(recipient, Student):
         account = recipient.user if recipient.user_id else None
         email = recipient.email or (account.email if account else "")
@@ -104,7 +110,9 @@ def _recipient_fields(recipient) -> tuple[object | None, Student | None, str, st
     raise TypeError(f"notify() needs a User or a Student, not {type(recipient).__name__}")
 
 
-def _insert_rows(model, columns: list[str], rows: list[tuple], *, ignore_conflicts: bool = False) -> None:
+def _insert_rows(
+    model: type[models.Model], columns: list[str], rows: list[Row], *, ignore_conflicts: bool = False
+) -> None:
     """Multi-row INSERT of ready DB values, without a model instance per row.
 
     The reminder fan-out writes three rows per student for tens of thousands of students;
@@ -114,7 +122,7 @@ def _insert_rows(model, columns: list[str], rows: list[tuple], *, ignore_conflic
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    names = ", ".join(connection.ops.quote_name(cast(str, _concrete_field(model, c).column)) for c in columns)
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
     # Stay under SQLite's limit on bound parameters per statement.
     per_statement = max(1, 30000 // len(columns))
@@ -129,8 +137,14 @@ def _insert_rows(model, columns: list[str], rows: list[tuple], *, ignore_conflic
             )
 
 
-def _db_value(model, field: str, value):
-    return model._meta.get_field(field).get_db_prep_save(value, connection)
+def _concrete_field(model: type[models.Model], name: str) -> "models.Field[Any, Any]":
+    # Every name this module writes is a concrete field of the model (with a column), never a
+    # reverse relation, which is all get_field's wider type adds.
+    return cast("models.Field[Any, Any]", model._meta.get_field(name))
+
+
+def _db_value(model: type[models.Model], field: str, value: object) -> Any:
+    return _concrete_field(model, field).get_db_prep_save(value, connection)
 
 
 def _record_batch(chunk: list[Message]) -> int:
@@ -143,11 +157,11 @@ def _record_batch(chunk: list[Message]) -> int:
     new_rows = Notification.objects.filter(batch=batch).values_list(
         "id", "user_id", "student_id", "kind", "subject_type_id", "subject_id", "step"
     )
-    deliveries: list[tuple] = []
+    deliveries: list[Row] = []
     count = 0
     for notification_id, *key in new_rows:
         count += 1
-        deliveries.extend(_delivery_rows(notification_id, *wanted[tuple(key)], now_db=now_db))
+        deliveries.extend(_delivery_rows(notification_id, *wanted[cast(NotificationKey, tuple(key))], now_db=now_db))
     if deliveries:
         _insert_rows(Delivery, DELIVERY_COLUMNS, deliveries)
         ids = list(Delivery.objects.filter(notification__batch=batch).order_by("id").values_list("id", flat=True))
@@ -182,10 +196,12 @@ DELIVERY_COLUMNS = [
 ]
 
 
-def _notification_rows(chunk: list[Message], *, batch_db, now_db) -> tuple[list[tuple], dict]:
+def _notification_rows(
+    chunk: list[Message], *, batch_db: object, now_db: object
+) -> tuple[list[Row], dict[NotificationKey, tuple[Message, str, str]]]:
     """The INSERT rows of the chunk, and per unique key the message with its email and phone."""
-    rows: list[tuple] = []
-    wanted: dict[tuple, tuple[Message, str, str]] = {}
+    rows: list[Row] = []
+    wanted: dict[NotificationKey, tuple[Message, str, str]] = {}
     for message in chunk:
         unknown = set(message.channels) - set(ALL_CHANNELS)
         if unknown:
@@ -197,7 +213,7 @@ def _notification_rows(chunk: list[Message], *, batch_db, now_db) -> tuple[list[
         data_db = _db_value(Notification, "data", plain_data(message.data))
         user, student, email, phone = _recipient_fields(message.recipient)
         subject_type = ContentType.objects.get_for_model(message.subject)  # cached per model
-        key = (
+        key: NotificationKey = (
             user.pk if user else None,
             student.pk if student else None,
             message.kind,
@@ -210,8 +226,8 @@ def _notification_rows(chunk: list[Message], *, batch_db, now_db) -> tuple[list[
     return rows, wanted
 
 
-def _delivery_rows(notification_id: int, message: Message, email: str, phone: str, *, now_db) -> list[tuple]:
-    rows = []
+def _delivery_rows(notification_id: int, message: Message, email: str, phone: str, *, now_db: object) -> list[Row]:
+    rows: list[Row] = []
     for channel, address in ((Channel.EMAIL, email), (Channel.SMS, phone)):
         # No address: the inbox message is all this person gets, and that is recorded.
         if channel in message.channels and address:
@@ -258,8 +274,10 @@ class SendResult:
 
 def backoff_seconds(attempts: int) -> int:
     """Exponential backoff, capped below the broker's visibility timeout."""
-    base = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
-    return min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATIONS_RETRY_MAX_SECONDS)
+    base: int = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
+    ceiling: int = settings.NOTIFICATIONS_RETRY_MAX_SECONDS
+    factor: int = 2 ** max(attempts - 1, 0)  # int ** int is typed Any: the exponent could be negative
+    return min(base * factor, ceiling)
 
 
 def _claimable(now: datetime.datetime) -> Q:
@@ -273,7 +291,7 @@ def _claimable(now: datetime.datetime) -> Q:
 
 
 def send_delivery(
-    *, delivery_id: int, now: datetime.datetime | None = None, connections: dict | None = None
+    *, delivery_id: int, now: datetime.datetime | None = None, connections: dict[str, Any] | None = None
 ) -> SendResult:
     """Send one email/SMS delivery if it is still due. Safe to call any number of times."""
     now = now or timezone.now()
@@ -288,6 +306,7 @@ def send_delivery(
     if not claimed:
         row = Delivery.objects.filter(pk=delivery_id).values("status", "claimed_at").first()
         if row and row["status"] == DeliveryStatus.SENDING:
+            assert row["claimed_at"] is not None  # the claim that set SENDING stamped it
             lease_end = row["claimed_at"] + datetime.timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
             return SendResult(Outcome.BUSY, max((lease_end - now).total_seconds(), 0) + 1)
         return SendResult(Outcome.NOTHING)
@@ -303,7 +322,7 @@ def send_delivery(
             claim_token=None,
             error_code=DeliveryError.TRANSPORT,
             last_error=f"{type(exc).__name__}: {exc}"[:500],
-            next_attempt_at=None if gave_up else now + datetime.timedelta(seconds=retry_in),
+            next_attempt_at=None if retry_in is None else now + datetime.timedelta(seconds=retry_in),
         )
         logger.warning("delivery %s failed (attempt %s): %s", delivery_id, delivery.attempts, type(exc).__name__)
         return SendResult(Outcome.GAVE_UP) if gave_up else SendResult(Outcome.FAILED, retry_in)
@@ -317,7 +336,7 @@ def send_delivery(
     return SendResult(Outcome.SENT)
 
 
-def _transmit(delivery: Delivery, connections: dict) -> None:
+def _transmit(delivery: Delivery, connections: dict[str, Any]) -> None:
     delay = settings.NOTIFICATIONS_TEST_SEND_DELAY
     if delay:
         time.sleep(delay)  # only set by the worker integration test, to widen the window for a kill
@@ -362,7 +381,9 @@ def deliveries_to_requeue(*, now: datetime.datetime | None = None, limit: int = 
     return list(Delivery.objects.filter(due).order_by("id").values_list("id", flat=True)[:limit])
 
 
-def mark_read(*, user, notification_ids: Iterable[int] | None = None, now: datetime.datetime | None = None) -> int:
+def mark_read(
+    *, user: User | AnonymousUser, notification_ids: Iterable[int] | None = None, now: datetime.datetime | None = None
+) -> int:
     from .selectors import inbox_for
 
     qs = inbox_for(user).filter(read_at__isnull=True)

@@ -2,12 +2,15 @@
 business, so coordinators and desk operators see none (DOMAIN.md, "People")."""
 
 import datetime
+from collections.abc import Iterator
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import User
 from sessions_app.models import Campaign, Student
 from sessions_app.scope import visible_students
 
@@ -16,11 +19,13 @@ from .models import AWAITING_STUDENT, CLOSED_STATUSES, CheckStatus, RetakePhoto,
 LIST_RELATED = ("campaign", "student__college", "student__counselor", "current_photo", "created_by")
 
 
-def can_use_retakes(user) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_academic_staff or user.is_counselor or user.is_student)
+def can_use_retakes(user: User | AnonymousUser) -> bool:
+    return (
+        isinstance(user, User) and user.is_active and (user.is_academic_staff or user.is_counselor or user.is_student)
+    )
 
 
-def visible_requests(user, campaign: Campaign | None = None) -> QuerySet[RetakeRequest]:
+def visible_requests(user: User | AnonymousUser, campaign: Campaign | None = None) -> QuerySet[RetakeRequest]:
     if not can_use_retakes(user):
         return RetakeRequest.objects.none()
     qs = RetakeRequest.objects.filter(student__in=visible_students(user, campaign))
@@ -29,14 +34,14 @@ def visible_requests(user, campaign: Campaign | None = None) -> QuerySet[RetakeR
     return qs
 
 
-def get_visible_request_or_404(user, pk) -> RetakeRequest:
+def get_visible_request_or_404(user: User | AnonymousUser, pk: int | str) -> RetakeRequest:
     try:
         return visible_requests(user).select_related(*LIST_RELATED).get(pk=pk)
     except (RetakeRequest.DoesNotExist, ValueError, TypeError):
         raise Http404("没有这个补拍申请，或你无权查看") from None
 
 
-def get_visible_photo_or_404(user, pk) -> RetakePhoto:
+def get_visible_photo_or_404(user: User | AnonymousUser, pk: int | str) -> RetakePhoto:
     try:
         return RetakePhoto.objects.select_related("request").get(pk=pk, request__in=visible_requests(user).values("pk"))
     except (RetakePhoto.DoesNotExist, ValueError, TypeError):
@@ -44,7 +49,7 @@ def get_visible_photo_or_404(user, pk) -> RetakePhoto:
 
 
 def request_list(
-    user, campaign: Campaign, *, status: str = "", college_id: int | None = None, query: str = ""
+    user: User, campaign: Campaign, *, status: str = "", college_id: int | None = None, query: str = ""
 ) -> QuerySet[RetakeRequest]:
     qs = visible_requests(user, campaign).select_related(*LIST_RELATED)
     query = "".join((query or "").split())[:64]
@@ -59,7 +64,7 @@ def request_list(
     return qs.order_by("student__college__sort_order", "student__class_name", "student__student_no", "-created_at")
 
 
-def status_counts(user, campaign: Campaign) -> dict[str, int]:
+def status_counts(user: User, campaign: Campaign) -> dict[str, int]:
     rows = visible_requests(user, campaign).values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
 
@@ -70,7 +75,7 @@ def student_requests(student: Student) -> list[RetakeRequest]:
     )
 
 
-def find_visible_student(user, campaign: Campaign, student_no: str) -> Student | None:
+def find_visible_student(user: User, campaign: Campaign, student_no: str) -> Student | None:
     student_no = "".join((student_no or "").split())
     if not student_no:
         return None
@@ -90,7 +95,7 @@ def requests_due_for_reminder(*, today: datetime.date, horizon_days: int) -> Que
     )
 
 
-def export_rows(user, campaign: Campaign):
+def export_rows(user: User | None, campaign: Campaign) -> Iterator[RetakeRequest]:
     """Requests for the .xlsx export, streamed in chunks with their related rows joined."""
     qs = RetakeRequest.objects.filter(campaign=campaign) if user is None else visible_requests(user, campaign)
     return (

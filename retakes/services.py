@@ -10,6 +10,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from celery import current_app
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
+from accounts.models import User
 from core.locking import lock_row
 from notifications.models import Channel as NotifyChannel
 from notifications.services import Message, notify, notify_many
@@ -44,6 +46,9 @@ from .photo_check import Finding, check_photo
 from .photo_check.config import load_config
 from .photo_check.decode import decode
 from .selectors import requests_due_for_reminder
+
+if TYPE_CHECKING:  # a development dependency: the checker's name for a lazy translation
+    from django_stubs_ext import StrPromise
 
 # The Celery name of tasks.check_retake_photo, which this module enqueues.
 CHECK_PHOTO_TASK = "retakes.check_retake_photo"
@@ -89,7 +94,13 @@ def can_transition(current: str, target: str) -> bool:
 
 
 def _move(
-    request: RetakeRequest, target: str, *, actor, note: str = "", code: str = "", data: dict | None = None
+    request: RetakeRequest,
+    target: str,
+    *,
+    actor: User | None,
+    note: str = "",
+    code: str = "",
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Change the status of a locked request and write the history row.
 
@@ -126,7 +137,7 @@ def _locked(request: RetakeRequest) -> RetakeRequest:
 
 @dataclass(frozen=True)
 class Instructions:
-    title: str
+    title: "str | StrPromise"  # a channel's label, put into words when shown
     steps: list[str]
     hand_in: list[str]
 
@@ -186,7 +197,7 @@ def channel_instructions(*, channel: str, campaign: Campaign) -> Instructions:
 def create_request(
     *,
     student: Student,
-    actor,
+    actor: User,
     reason: str,
     channel: str,
     planned_date: datetime.date | None = None,
@@ -227,7 +238,7 @@ def create_request(
     return request
 
 
-def cancel_request(*, request: RetakeRequest, actor, reason: str = "") -> RetakeRequest:
+def cancel_request(*, request: RetakeRequest, actor: User, reason: str = "") -> RetakeRequest:
     with transaction.atomic():
         request = _locked(request)
         _move(request, Status.CANCELLED, actor=actor, note=(reason or "").strip())
@@ -239,7 +250,7 @@ def cancel_request(*, request: RetakeRequest, actor, reason: str = "") -> Retake
 
 
 def submit_photo(
-    *, request: RetakeRequest, data: bytes, actor, note: str = "", note_if_failing: bool = False
+    *, request: RetakeRequest, data: bytes, actor: User, note: str = "", note_if_failing: bool = False
 ) -> RetakePhoto:
     """Store an electronic photo for the request and queue its automatic check.
 
@@ -367,7 +378,7 @@ def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
 # --- review and paper photos ----------------------------------------------------------
 
 
-def review_photo(*, request: RetakeRequest, actor, accept: bool, reason: str = "") -> RetakeRequest:
+def review_photo(*, request: RetakeRequest, actor: User, accept: bool, reason: str = "") -> RetakeRequest:
     """Staff accept the current photo (with a reason if it failed the check) or return it for another."""
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -414,7 +425,7 @@ def review_photo(*, request: RetakeRequest, actor, accept: bool, reason: str = "
     return request
 
 
-def record_paper_photo(*, request: RetakeRequest, actor, now: datetime.datetime | None = None) -> RetakeRequest:
+def record_paper_photo(*, request: RetakeRequest, actor: User, now: datetime.datetime | None = None) -> RetakeRequest:
     with transaction.atomic():
         request = _locked(request)
         if request.status == Status.CANCELLED:
@@ -439,7 +450,7 @@ def record_paper_photo(*, request: RetakeRequest, actor, now: datetime.datetime 
     return request
 
 
-def undo_paper_photo(*, request: RetakeRequest, actor, reason: str = "") -> RetakeRequest:
+def undo_paper_photo(*, request: RetakeRequest, actor: User, reason: str = "") -> RetakeRequest:
     """Take back a mistaken "已收到纸质照片": the request needs its paper photo again.
 
     The counselor who recorded it, or staff, may do so; a request it had completed goes back to
@@ -468,7 +479,7 @@ def undo_paper_photo(*, request: RetakeRequest, actor, reason: str = "") -> Reta
     return request
 
 
-def _finish_if_complete(request: RetakeRequest, *, actor) -> None:
+def _finish_if_complete(request: RetakeRequest, *, actor: User) -> None:
     paper_done = request.channel not in PAPER_PHOTO_CHANNELS or request.paper_photo_received_at is not None
     if request.status == Status.ACCEPTED and paper_done:
         _move(request, Status.DONE, actor=actor, code=EventNote.DONE)
@@ -505,10 +516,11 @@ def send_retake_reminders(*, today: datetime.date | None = None) -> int:
                 recipient=request.student, kind="retake_due", subject=request, step=step, code=notices.DUE, data=data
             )
         )
-        if request.student.counselor_id:
+        counselor = request.student.counselor if request.student.counselor_id else None
+        if counselor is not None:
             messages.append(
                 Message(
-                    recipient=request.student.counselor,
+                    recipient=counselor,
                     kind="retake_due",
                     subject=request,
                     step=step,

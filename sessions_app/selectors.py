@@ -4,7 +4,9 @@ Every function here costs a fixed number of queries whatever the number of rows:
 counts come from correlated subqueries, not from one query per row.
 """
 
+import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
@@ -31,7 +33,7 @@ from .models import Audience, Campaign, Capture, CaptureGroup, College, Shot, Sl
 ACTIVE = Q(undone_at__isnull=True)
 
 
-def _count(qs: QuerySet, group_field: str) -> Coalesce:
+def _count(qs: QuerySet[Any], group_field: str) -> Coalesce:
     """A correlated COUNT(*) of qs grouped by group_field; 0 instead of NULL."""
     counted = qs.order_by().values(group_field).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
@@ -100,34 +102,38 @@ _SHOT_FIELDS = {
 def active_capture(student: Student) -> Capture | None:
     """The student's active capture, read once per student object: the home page and its panels
     both ask. Its newest 拍摄号 comes in the same query (`student_shot` reads it from there)."""
-    if not hasattr(student, "_active_capture"):
+    memo = vars(student)  # an attribute the model does not declare, kept on this one object
+    if "_active_capture" not in memo:
         newest = Shot.objects.filter(capture=OuterRef("pk")).order_by("-pk")
-        student._active_capture = (
+        memo["_active_capture"] = (
             student.captures.filter(ACTIVE)
             .select_related("slot")
             .annotate(**{f"shot_{name}": Subquery(newest.values(path)[:1]) for name, path in _SHOT_FIELDS.items()})
             .first()
         )
-    return student._active_capture
+    found: Capture | None = memo["_active_capture"]
+    return found
 
 
 def student_shot(student: Student) -> Shot | None:
     """The 拍摄号 of the student's active capture (the newest, voided ones shown as such), or None."""
     capture = active_capture(student)
-    if capture is None or capture.shot_id is None:
+    # The shot_* values are annotations of active_capture's query (Subquery per field).
+    shot: dict[str, Any] = {name: getattr(capture, f"shot_{name}", None) for name in _SHOT_FIELDS}
+    if capture is None or shot["id"] is None:
         return None
     return Shot(
-        pk=capture.shot_id,
-        number=capture.shot_number,
-        day=capture.shot_day,
-        group=CaptureGroup(pk=None, name=capture.shot_group_name),
+        pk=shot["id"],
+        number=shot["number"],
+        day=shot["day"],
+        group=CaptureGroup(pk=None, name=shot["group_name"]),
         capture=capture,
-        voided_at=capture.shot_voided_at,
-        void_code=capture.shot_void_code,
+        voided_at=shot["voided_at"],
+        void_code=shot["void_code"],
     )
 
 
-def group_day_shots(group_id: int, day) -> list[Shot]:
+def group_day_shots(group_id: int, day: datetime.date) -> list[Shot]:
     """Every 拍摄号 of a group's day in the photographer's order, with student and state: one query."""
     return list(
         Shot.objects.filter(group_id=group_id, day=day)
@@ -214,7 +220,7 @@ class SlotCounts:
     wrong_slot_here: int
     by_college: list[CollegeCount]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "expected": self.expected,
             "captured": self.captured,

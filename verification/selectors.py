@@ -3,6 +3,7 @@ sessions_app.scope, so nothing here decides who sees what."""
 
 import dataclasses
 import datetime
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -103,7 +104,7 @@ def reports_for(*, students: QuerySet[Student], status: str | None = None) -> Qu
     return qs.order_by("-created_at", "-id")
 
 
-def student_overview(*, student: Student) -> dict:
+def student_overview(*, student: Student) -> dict[str, Any]:
     """The student's own page: the active record and their reports with every step."""
     record = VerificationRecord.objects.filter(student=student, is_active=True).first()
     reports = list(

@@ -3,6 +3,7 @@
 import difflib
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy
@@ -11,8 +12,11 @@ from accounts.models import Role
 
 from ..models import Campaign, Campus, College, Student
 
+if TYPE_CHECKING:  # a development dependency: the checker's name for a lazy translation
+    from django_stubs_ext import StrPromise
 
-def name_key(value) -> str:
+
+def name_key(value: object) -> str:
     """How names are compared: full-width folded, spaces dropped, case ignored."""
     return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).casefold()
 
@@ -32,7 +36,7 @@ class NameLookup:
     """Names and aliases -> id, with the closest known name for a typo."""
 
     # What to write instead when a name is shared (two colleges with one alias, two counselors named 李老师).
-    ambiguous_fix: str = gettext_lazy("请写全称")
+    ambiguous_fix: "str | StrPromise" = gettext_lazy("请写全称")
     ids: dict[str, int] = field(default_factory=dict)
     display: dict[int, str] = field(default_factory=dict)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
@@ -52,13 +56,13 @@ class NameLookup:
                 self.ids[key] = pk
                 self._canonical[key] = display
 
-    def find(self, value) -> int | None:
+    def find(self, value: object) -> int | None:
         key = name_key(value)
         if key in self.ambiguous:
             return None
         return self.ids.get(key)
 
-    def suggest(self, value) -> str | None:
+    def suggest(self, value: object) -> str | None:
         key = name_key(value)
         if key not in self._suggestions:
             # Compared without the suffix every name shares: "经济学院" is not "机电学院" because both end in 学院.
@@ -102,6 +106,6 @@ def counselor_lookup() -> NameLookup:
     return lookup
 
 
-def existing_students(*, campaign: Campaign, fields: list[str]) -> list[tuple]:
+def existing_students(*, campaign: Campaign, fields: list[str]) -> list[tuple[Any, ...]]:
     """(pk, student_no, *fields) of every student in the campaign, in one query."""
     return list(Student.objects.filter(campaign=campaign).order_by().values_list("pk", "student_no", *fields))
