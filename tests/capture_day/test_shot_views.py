@@ -29,9 +29,10 @@ def _clock():
 
 
 def swipe(world, student, slot=None):  # noqa: F811
-    return check_in(
-        campaign=world.campaign, slot=slot or world.slot_econ, identifier=student.student_no, operator=world.operator
-    )
+    slot = slot or world.slot_econ
+    # Each group's own operator: check_in refuses a desk of another group.
+    operator = world.other_operator if slot.group_id == world.slot_civil.group_id else world.operator
+    return check_in(campaign=world.campaign, slot=slot, identifier=student.student_no, operator=operator)
 
 
 def shots_url(world, day=DAY):  # noqa: F811

@@ -28,13 +28,21 @@ def _clock():
 
 
 def swipe(world, student, slot=None, when=None):  # noqa: F811
+    slot = slot or world.slot_econ
     return check_in(
         campaign=world.campaign,
-        slot=slot or world.slot_econ,
+        slot=slot,
         identifier=student.student_no,
-        operator=world.operator,
+        # Each group's own operator: check_in refuses a desk of another group.
+        operator=world.other_operator if slot.group_id == world.slot_civil.group_id else world.operator,
         now=when,
     )
+
+
+def open_the_next_day_too(world):  # noqa: F811
+    """A desk opens only on its group's days; a day's window on each side lets it swipe on the 27th."""
+    world.campaign.desk_window_days = 1
+    world.campaign.save(update_fields=["desk_window_days"])
 
 
 def shown(result) -> int | None:
@@ -57,6 +65,7 @@ def test_check_ins_take_1_to_n_per_group_and_day(world):  # noqa: F811
 
 
 def test_a_new_day_starts_again_at_1(world):  # noqa: F811
+    open_the_next_day_too(world)
     swipe(world, world.econ_student)
     next_day = swipe(world, world.econ_student2, when=MORNING + datetime.timedelta(days=1))
     assert shown(next_day) == 1
@@ -65,6 +74,7 @@ def test_a_new_day_starts_again_at_1(world):  # noqa: F811
 
 def test_the_day_is_the_local_date_of_the_capture(world):  # noqa: F811
     # 00:30 in Shanghai is still the previous day in UTC: the number belongs to the Shanghai day.
+    open_the_next_day_too(world)
     early = datetime.datetime(2020, 11, 27, 0, 30, tzinfo=SH)
     assert swipe(world, world.econ_student, when=early).shot.day == datetime.date(2020, 11, 27)
 
