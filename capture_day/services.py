@@ -8,15 +8,17 @@ A new effect of a capture is one more call below, not a signal receiver somewher
 
 import datetime
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
 from core.locking import lock_row
 from fees import services as fees_services
 from sessions_app import services as capture_services
@@ -30,7 +32,9 @@ from .models import DeskSwipe
 VERIFICATION_WINDOW_FIELDS = frozenset({"verification_window", "verification_window_unit"})
 
 
-def check_in(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
+def check_in(
+    *, campaign: Campaign, slot: Slot, identifier: str, operator: User | None, now: datetime.datetime | None = None
+) -> CaptureResult:
     """One swipe at a desk: capture row, then charge, then verification clock.
 
     The whole rule of who may swipe where and when (`desk_gate`): `operator` must run this
@@ -46,7 +50,7 @@ def check_in(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=N
     )
 
 
-def desk_gate(*, slot: Slot, operator, today: datetime.date | None = None) -> CaptureResult | None:
+def desk_gate(*, slot: Slot, operator: User | None, today: datetime.date | None = None) -> CaptureResult | None:
     """None if `operator` may swipe at this slot's desk `today`; the DESK_CLOSED answer if the desk
     is closed that day; a CaptureError if it is not theirs. Staff run any desk, an operator their
     groups' desks; operator=None is the server itself (the demo's replay), bound only by the days.
@@ -74,7 +78,9 @@ def desk_gate(*, slot: Slot, operator, today: datetime.date | None = None) -> Ca
     return None if is_open else desk_closed_answer(slot=slot)
 
 
-def _check_in(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
+def _check_in(
+    *, campaign: Campaign, slot: Slot, identifier: str, operator: User | None, now: datetime.datetime | None = None
+) -> CaptureResult:
     # savepoint=False: inside record_swipe's transaction a failing step rolls back the whole
     # swipe anyway, and a savepoint would cost two more round trips on every swipe.
     with transaction.atomic(savepoint=False):
@@ -82,12 +88,16 @@ def _check_in(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=
             campaign=campaign, slot=slot, identifier=identifier, operator=operator, now=now
         )
         if result.created:
+            assert result.capture is not None  # a created result carries its capture
             fees_services.post_charge(capture=result.capture, actor=operator)
             verification_services.open_record_for_capture(capture=result.capture)
     return result
 
 
-def _once_more_on_conflict(run):
+_T = TypeVar("_T")
+
+
+def _once_more_on_conflict(run: Callable[[], _T]) -> _T:
     """Run a swipe's transaction; if a unique constraint said no, run it once more.
 
     The constraints (one active capture per student, one swipe per nonce) are what keeps two
@@ -118,7 +128,7 @@ def record_swipe(
     campaign: Campaign,
     slot: Slot,
     identifier: str,
-    operator,
+    operator: User,
     nonce: uuid.UUID,
     swiped_at: datetime.datetime | None = None,
 ) -> CaptureResult:
@@ -191,10 +201,10 @@ def desk_open(*, slot: Slot, today: datetime.date | None = None) -> bool:
     Any slot of the group on that day opens it, so a student who came to the wrong slot (or the
     wrong hour) is still captured that day, as the notice wants; years later nobody is.
     """
-    return _open_slots(slot=slot, today=today or desk_today()).exists()
+    return bool(_open_slots(slot=slot, today=today or desk_today()).exists())
 
 
-def _open_slots(*, slot: Slot, today: datetime.date):
+def _open_slots(*, slot: Slot, today: datetime.date) -> QuerySet[Slot]:
     window = datetime.timedelta(days=slot.group.campaign.desk_window_days)
     return Slot.objects.filter(group_id=slot.group_id, date__range=(today - window, today + window))
 
@@ -208,7 +218,7 @@ def desk_closed_answer(*, slot: Slot) -> CaptureResult:
     )
 
 
-def undo_refusal(*, capture: Capture, user, now: datetime.datetime | None = None) -> CaptureError | None:
+def undo_refusal(*, capture: Capture, user: User, now: datetime.datetime | None = None) -> CaptureError | None:
     """None if `user` may undo this capture now, else the CaptureError saying why not.
 
     Staff undo any capture. A desk operator who swiped the wrong card notices it on the result
@@ -240,10 +250,10 @@ def undo_refusal(*, capture: Capture, user, now: datetime.datetime | None = None
     return None
 
 
-UNDO_REASON_MAX_LENGTH = Capture._meta.get_field("undo_reason").max_length
+UNDO_REASON_MAX_LENGTH: int = Capture._meta.get_field("undo_reason").max_length or 0
 
 
-def undo_check_in(*, capture: Capture | int, actor, reason: str, now: datetime.datetime | None = None) -> Capture:
+def undo_check_in(*, capture: Capture | int, actor: User, reason: str, now: datetime.datetime | None = None) -> Capture:
     """Undo a swipe, the whole rule: who may (`undo_refusal`, and an operator only at a desk of
     their own groups), with a reason; then the capture row undone, its charge reversed and its
     clock stopped, in one transaction. Refusals are CaptureErrors and write nothing."""

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.errors import CodedError
+from core.locking import lock_row
 
 from .models import Campaign, CollectionCodeClash, Identification, Student
 
@@ -145,7 +146,7 @@ def _check_may_bind(*, student: Student, actor) -> None:
 
 
 def _bind_locked(*, student: Student, digest: str, actor, source: str) -> tuple[BindResult | None, Student | None]:
-    locked = Student.objects.select_for_update().select_related("campaign").get(pk=student.pk)
+    locked = lock_row(Student.objects.select_related("campaign").filter(pk=student.pk), of=("self",))
     holder = (
         Student.objects.filter(campaign_id=locked.campaign_id, collection_code_hash=digest)
         .exclude(pk=locked.pk)
@@ -194,7 +195,7 @@ def clear_collection_code(*, student: Student, actor, reason: str) -> Student:
     if not reason:
         raise CollectionCodeError(_("清除绑定必须填写原因"), "reason_missing")
     with transaction.atomic():
-        locked = Student.objects.select_for_update().select_related("campaign").get(pk=student.pk)
+        locked = lock_row(Student.objects.select_related("campaign").filter(pk=student.pk), of=("self",))
         if locked.collection_code_hash is None:
             raise CollectionCodeError(_("这名学生没有绑定采集码"), "not_bound")
         locked.collection_code_hash = None

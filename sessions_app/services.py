@@ -1,8 +1,10 @@
 """Schedule, slot assignment and capture: the rules of the capture day."""
 
+import datetime
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import transaction
 from django.db.models import F, FilteredRelation, Q
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
+from accounts.models import User
 from core.locking import lock_row
 
 from .collection_codes import code_hash as collection_code_hash
@@ -20,6 +23,7 @@ from .models import (
     Audience,
     Campaign,
     Capture,
+    CaptureGroup,
     Identification,
     Shot,
     ShotCounter,
@@ -28,6 +32,9 @@ from .models import (
     SlotStatus,
     Student,
 )
+
+if TYPE_CHECKING:  # a development dependency: the checker's name for an annotated row
+    from django_stubs_ext import WithAnnotations
 
 
 class CaptureError(CodedError):
@@ -45,7 +52,7 @@ class SlotAssignmentSummary:
     ambiguous: int = 0
 
 
-def match_slots(audiences: list[Audience], *, college_id, campus_id, level) -> set[int]:
+def match_slots(audiences: list[Audience], *, college_id: int | None, campus_id: int | None, level: str) -> set[int]:
     """Slots whose most specific matching audience beats every other match."""
     best = -1
     slots: set[int] = set()
@@ -63,7 +70,9 @@ def campaign_audiences(campaign: Campaign) -> list[Audience]:
     return list(Audience.objects.filter(slot__group__campaign=campaign))
 
 
-def derived_slot(audiences: list[Audience], *, college_id, campus_id, level) -> tuple[int | None, str]:
+def derived_slot(
+    audiences: list[Audience], *, college_id: int | None, campus_id: int | None, level: str
+) -> tuple[int | None, str]:
     """(the slot a student of this kind is derived to, or None; the slot status that goes with it)."""
     slots = match_slots(audiences, college_id=college_id, campus_id=campus_id, level=level)
     derived = next(iter(slots)) if len(slots) == 1 else None
@@ -91,7 +100,7 @@ def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
         students.filter(slot_override__isnull=False).exclude(
             assigned_slot_id=F("slot_override_id"), slot_status=SlotStatus.OVERRIDDEN
         ).update(assigned_slot_id=F("slot_override_id"), slot_status=SlotStatus.OVERRIDDEN)
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for status in students.values_list("slot_status", flat=True):
         counts[status] += 1
     summary.matched = counts[SlotStatus.MATCHED]
@@ -101,7 +110,7 @@ def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
     return summary
 
 
-def override_student_slot(*, student: Student, slot: Slot | None, actor, reason: str = "") -> Student:
+def override_student_slot(*, student: Student, slot: Slot | None, actor: User, reason: str = "") -> Student:
     """Put one student in a given slot (or back to the rules with slot=None)."""
     if slot is not None and slot.group.campaign_id != student.campaign_id:
         raise CaptureError(_("该时段不属于学生所在的采集批次"), "slot_other_campaign")
@@ -132,12 +141,12 @@ def override_student_slot(*, student: Student, slot: Slot | None, actor, reason:
 FULL_ID_PERMISSION = "sessions_app.view_full_id_number"
 
 
-def shows_full_id(user) -> bool:
+def shows_full_id(user: User | None) -> bool:
     """user None is the command line (the operator of the server); anyone else needs the permission."""
     return user is None or user.has_perm(FULL_ID_PERMISSION)
 
 
-def record_full_id_shown(*, actor, campaign, where: str, rows: int) -> None:
+def record_full_id_shown(*, actor: User | None, campaign: Campaign | None, where: str, rows: int) -> None:
     """Who saw whole ID numbers, when (the event's time), where and how many rows."""
     record_event(
         actor=actor,
@@ -163,15 +172,15 @@ class CaptureResult:
     student: Student | None = None
     capture: Capture | None = None
     expected_slot: Slot | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
     # True only for the swipe that wrote the capture row: what its effects (charge, clock) hang on.
     created: bool = False
     shot: Shot | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """What the desk shows; the ID number is masked, never whole."""
         student = self.student
-        data = {"outcome": self.outcome, "message": self.message}
+        data: dict[str, Any] = {"outcome": self.outcome, "message": self.message}
         if student is not None:
             data["student"] = {
                 "name": student.name,
@@ -240,10 +249,20 @@ def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None
     return _with_active_capture(student), method
 
 
-def _with_active_capture(student: Student) -> Student:
-    student.active_capture = None
+class _ActiveCapture(TypedDict):
+    # The others are NULL only when active_capture_id is, and are then not read.
+    active_capture_id: int | None
+    active_captured_at: datetime.datetime
+    active_wrong_slot: bool
+    active_slot_id: int
+
+
+def _with_active_capture(student: "WithAnnotations[Student, _ActiveCapture]") -> Student:
+    # `active_capture` is an attribute the model does not declare, kept on this one object.
+    memo = vars(student)
+    memo["active_capture"] = None
     if student.active_capture_id is not None:
-        student.active_capture = Capture(
+        memo["active_capture"] = Capture(
             pk=student.active_capture_id,
             campaign_id=student.campaign_id,
             student=student,
@@ -254,7 +273,9 @@ def _with_active_capture(student: Student) -> Student:
     return student
 
 
-def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator, now=None) -> CaptureResult:
+def record_capture(
+    *, campaign: Campaign, slot: Slot, identifier: str, operator: User | None, now: datetime.datetime | None = None
+) -> CaptureResult:
     """The capture row of one swipe. Idempotent: a second swipe of the same student adds nothing.
 
     Only the row and its audit event: what a capture sets off (charge, verification clock) is
@@ -274,8 +295,9 @@ def record_capture(*, campaign: Campaign, slot: Slot, identifier: str, operator,
     student, method = find_student(campaign=campaign, identifier=identifier)
     if student is None:
         return _not_found(_mask_identifier(identifier))
-    if student.active_capture is not None:
-        return _already(student, student.active_capture)
+    active: Capture | None = vars(student)["active_capture"]
+    if active is not None:
+        return _already(student, active)
     wrong_slot = student.assigned_slot_id != slot.pk
     with transaction.atomic(savepoint=False):
         capture = Capture.objects.create(
@@ -355,7 +377,7 @@ def _mask_identifier(identifier: str) -> str:
     return mask_code(normalize_identifier(identifier))
 
 
-def undo_capture(*, capture: Capture, actor, reason: str) -> Capture:
+def undo_capture(*, capture: Capture, actor: User, reason: str) -> Capture:
     """Mark the capture row undone; `capture_day.services.undo_check_in` reverses its effects."""
     reason = (reason or "").strip()
     if not reason:
@@ -385,7 +407,7 @@ class ShotError(CodedError):
     """A 拍摄号 rule refused the action."""
 
 
-def _take_number(*, capture: Capture, group, day) -> Shot:
+def _take_number(*, capture: Capture, group: CaptureGroup, day: datetime.date) -> Shot:
     """The next number of the group's day, in the caller's transaction.
 
     The counter row is locked (by its increment) until that transaction ends: desks of one
@@ -409,7 +431,7 @@ def latest_shot(capture: Capture) -> Shot | None:
     return shot
 
 
-def shot_refusal(*, user, group_id: int) -> ShotError | None:
+def shot_refusal(*, user: User, group_id: int) -> ShotError | None:
     """Staff manage any group's numbers; an operator only their own groups'; nobody else."""
     if user.is_academic_staff:
         return None
@@ -420,7 +442,7 @@ def shot_refusal(*, user, group_id: int) -> ShotError | None:
     return None
 
 
-def _locked_shot(*, shot: Shot, actor, reason: str) -> tuple[Shot, str]:
+def _locked_shot(*, shot: Shot, actor: User, reason: str) -> tuple[Shot, str]:
     """Check who and why, then lock the capture: every change to its numbers queues there."""
     refusal = shot_refusal(user=actor, group_id=shot.group_id)
     if refusal is not None:
@@ -428,7 +450,7 @@ def _locked_shot(*, shot: Shot, actor, reason: str) -> tuple[Shot, str]:
     reason = (reason or "").strip()
     if not reason:
         raise ShotError(_("请填写原因"), "reason_missing")
-    capture = Capture.objects.select_for_update().select_related("campaign", "student").get(pk=shot.capture_id)
+    capture = lock_row(Capture.objects.select_related("campaign", "student").filter(pk=shot.capture_id), of=("self",))
     shot = Shot.objects.select_related("group").get(pk=shot.pk)
     shot.capture = capture
     if capture.undone_at is not None:
@@ -436,12 +458,12 @@ def _locked_shot(*, shot: Shot, actor, reason: str) -> tuple[Shot, str]:
     return shot, reason[: Shot._meta.get_field("void_reason").max_length]
 
 
-def _void(shot: Shot, *, actor, code: str, reason: str) -> None:
+def _void(shot: Shot, *, actor: User, code: str, reason: str) -> None:
     shot.voided_at, shot.voided_by, shot.void_code, shot.void_reason = timezone.now(), actor, code, reason
     shot.save(update_fields=["voided_at", "voided_by", "void_code", "void_reason"])
 
 
-def void_shot(*, shot: Shot, actor, reason: str) -> Shot:
+def void_shot(*, shot: Shot, actor: User, reason: str) -> Shot:
     """The student left the queue: the number stays, marked voided with the reason."""
     with transaction.atomic():
         shot, reason = _locked_shot(shot=shot, actor=actor, reason=reason)
@@ -463,7 +485,7 @@ def void_shot(*, shot: Shot, actor, reason: str) -> Shot:
     return shot
 
 
-def requeue_shot(*, shot: Shot, actor, reason: str) -> Shot:
+def requeue_shot(*, shot: Shot, actor: User, reason: str) -> Shot:
     """A new number at the end of the same group's day; the old one (if still live) is voided.
 
     Also how a student who left (number voided) and came back gets a number again.

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.errors import CodedError
-from accounts.models import Role
+from accounts.models import Role, User
 from core.locking import lock_row, lock_rows
 from notifications.services import notify
 from sessions_app.models import Campaign, Capture, Student, WindowUnit
@@ -44,7 +44,7 @@ class VerificationError(CodedError):
 # itself (a command, an import without a person); staff (教务处) act on any student.
 
 
-def _for_student_only(*, student: Student, actor) -> None:
+def _for_student_only(*, student: Student, actor: User | None) -> None:
     """The student's own record and reports: the student themselves (or staff, or the server)."""
     if actor is None or actor.is_academic_staff:
         return
@@ -52,7 +52,7 @@ def _for_student_only(*, student: Student, actor) -> None:
         raise VerificationError(_("只能处理你本人的网上校对和反馈"), "not_own_record")
 
 
-def _for_college(*, student: Student, actor) -> None:
+def _for_college(*, student: Student, actor: User | None) -> None:
     """A student's report at the college: a coordinator of the student's college (or staff, the server)."""
     if actor is None or actor.is_academic_staff:
         return
@@ -66,7 +66,7 @@ def _for_college(*, student: Student, actor) -> None:
         )
 
 
-def _for_staff(actor) -> None:
+def _for_staff(actor: User | None) -> None:
     if actor is not None and not actor.is_academic_staff:
         raise VerificationError(_("只有教务处可以标记问题处理完毕"), "staff_only")
 
@@ -132,7 +132,7 @@ def close_record_for_capture(*, capture: Capture) -> None:
 # --- confirmation ------------------------------------------------------------
 
 
-def confirm_verification(*, student: Student, actor, now: datetime.datetime | None = None) -> VerificationRecord:
+def confirm_verification(*, student: Student, actor: User, now: datetime.datetime | None = None) -> VerificationRecord:
     """The student says "I have checked and confirmed on CHSI". Idempotent."""
     _for_student_only(student=student, actor=actor)
     now = now or timezone.now()
@@ -161,7 +161,7 @@ def confirm_verification(*, student: Student, actor, now: datetime.datetime | No
     return record
 
 
-def withdrawable(record: VerificationRecord | None, now: datetime.datetime | None = None):
+def withdrawable(record: VerificationRecord | None, now: datetime.datetime | None = None) -> VerificationError | None:
     """None if the student may take back this confirmation now, else the VerificationError saying why not."""
     if record is None or record.confirmed_at is None:
         return VerificationError(_("你还没有确认过，无需撤回"), "not_confirmed")
@@ -174,7 +174,7 @@ def withdrawable(record: VerificationRecord | None, now: datetime.datetime | Non
     return None
 
 
-def withdraw_confirmation(*, student: Student, actor, now: datetime.datetime | None = None) -> VerificationRecord:
+def withdraw_confirmation(*, student: Student, actor: User, now: datetime.datetime | None = None) -> VerificationRecord:
     """A student takes back their own "I have confirmed" on the day they gave it (a mis-tap);
     from the next day on, or for a confirmation from CHSI's export or staff, it stands."""
     _for_student_only(student=student, actor=actor)
@@ -184,6 +184,7 @@ def withdraw_confirmation(*, student: Student, actor, now: datetime.datetime | N
         refusal = withdrawable(record, now)
         if refusal is not None:
             raise refusal
+        assert record is not None  # withdrawable() refuses a missing record
         record.confirmed_at = None
         record.confirmed_by = None
         record.confirmation_source = ""
@@ -201,14 +202,14 @@ def withdraw_confirmation(*, student: Student, actor, now: datetime.datetime | N
 # --- problem reports ---------------------------------------------------------
 
 
-def _move(report: ProblemReport, status: str, action: str, actor, note: str, *, code: str = "") -> None:
+def _move(report: ProblemReport, status: str, action: str, actor: User | None, note: str, *, code: str = "") -> None:
     """`note` is what a person typed; `code` is a note of the system's own (StepNote)."""
     report.status = status
     report.save(update_fields=["status", "updated_at"])
     ReportStep.objects.create(report=report, action=action, actor=actor, note=note, note_code=code)
 
 
-def report_problem(*, student: Student, problem_type: str, description: str, actor) -> ProblemReport:
+def report_problem(*, student: Student, problem_type: str, description: str, actor: User | None) -> ProblemReport:
     """The student (or 教务处's CHSI import, as staff or the server) opens a report."""
     _for_student_only(student=student, actor=actor)
     if problem_type not in ProblemType.values:
@@ -281,7 +282,7 @@ def _locked_report(report_id: int) -> ProblemReport:
     return lock_row(ProblemReport.objects.select_related("student", "campaign").filter(pk=report_id))
 
 
-def forward_report(*, report: ProblemReport, actor, note: str = "") -> ProblemReport:
+def forward_report(*, report: ProblemReport, actor: User, note: str = "") -> ProblemReport:
     """The coordinator reports it collectively to 教务处's student-status administrator."""
     with transaction.atomic():
         report = _locked_report(report.pk)
@@ -306,7 +307,7 @@ def forward_report(*, report: ProblemReport, actor, note: str = "") -> ProblemRe
     return report
 
 
-def forward_reports(*, reports: list[ProblemReport], actor, note: str = "") -> tuple[int, int]:
+def forward_reports(*, reports: list[ProblemReport], actor: User, note: str = "") -> tuple[int, int]:
     """统一上报: forward many reports in one go with one note, as the notice has colleges do.
 
     One transaction; a report that is not (or no longer) waiting for the college is skipped, not
@@ -327,7 +328,7 @@ def forward_reports(*, reports: list[ProblemReport], actor, note: str = "") -> t
     return forwarded, skipped
 
 
-def resolve_report(*, report: ProblemReport, actor, note: str) -> ProblemReport:
+def resolve_report(*, report: ProblemReport, actor: User, note: str) -> ProblemReport:
     _for_staff(actor)
     note = (note or "").strip()[:2000]
     if not note:
@@ -348,7 +349,7 @@ def resolve_report(*, report: ProblemReport, actor, note: str) -> ProblemReport:
     return report
 
 
-def close_report_by_student(*, report: ProblemReport, actor, note: str = "") -> ProblemReport:
+def close_report_by_student(*, report: ProblemReport, actor: User, note: str = "") -> ProblemReport:
     with transaction.atomic():
         report = _locked_report(report.pk)
         _for_student_only(student=report.student, actor=actor)
