@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.web import parse_pk
 
-from .models import Campaign, College, Slot, Student
+from .models import Campaign, CaptureGroup, College, Slot, Student
 
 
 def visible_students(user, campaign: Campaign | None = None) -> QuerySet[Student]:
@@ -50,6 +50,18 @@ def desk_slots(user, campaign: Campaign | None = None) -> QuerySet[Slot]:
         return qs
     if user.is_operator:
         return qs.filter(group__in=user.capture_groups.all())
+    return qs.none()
+
+
+def dashboard_groups(user, campaign: Campaign) -> QuerySet[CaptureGroup]:
+    """The capture groups whose live figures this user may watch: staff any, an operator their own."""
+    qs = CaptureGroup.objects.filter(campaign=campaign)
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_academic_staff:
+        return qs
+    if user.is_operator:
+        return qs.filter(pk__in=user.capture_groups.all())
     return qs.none()
 
 
