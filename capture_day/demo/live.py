@@ -152,7 +152,7 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
 
 def _people(campaign, accounts) -> dict:
     """The students the README prints: one who will have been captured (fee due, countdown running),
-    one whose slot is still to come today, one without an account (to try activation)."""
+    one whose slot runs now (not yet captured), one without an account (to try activation)."""
     cs_slot = Slot.objects.filter(group__campaign=campaign, audiences__college__name=CS).first()
     cs_students = Student.objects.filter(assigned_slot=cs_slot).order_by("student_no")
     captured = cs_students.first()
