@@ -103,3 +103,27 @@ def test_the_page_costs_the_same_queries_with_ten_times_the_roster(client):
         counts.append(len(queries))
     assert Student.objects.filter(campaign=campaign).count() > 2000
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    "model, field, bad, good",
+    [
+        ("group", "photographer_units", 0, 50),
+        ("campaign", "unit_per_hour", 10001, 1),
+        ("campaign", "unit_per_day", 0, 1),
+    ],
+)
+def test_the_database_refuses_throughput_out_of_range(model, field, bad, good):
+    from django.db import IntegrityError, transaction
+
+    from sessions_app.models import Campaign
+    from tests.factories import make_campaign, make_slot
+
+    campaign = make_campaign()
+    group = make_slot(campaign).group
+    rows = (CaptureGroup if model == "group" else Campaign).objects.filter(
+        pk=group.pk if model == "group" else campaign.pk
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.update(**{field: bad})
+    assert rows.update(**{field: good}) == 1
