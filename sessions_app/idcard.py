@@ -134,6 +134,22 @@ def mask_id_number(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+MASK_STARS_MAX = 11
+
+
+def mask_code(code: str) -> str:
+    """What a screen may show of a code that names nobody it may name (a stranger's number, a
+    mistype, a short student number): at most the first 3 and the last 4 characters, fewer on a
+    short code, whatever its length or shape. static/js/capture_day/desk.js masks the same way."""
+    code = re.sub(r"\s+", "", code or "")
+    if not code:
+        return ""
+    keep = len(code) // 4
+    head, tail = min(3, keep), min(4, keep)
+    hidden = max(1, min(MASK_STARS_MAX, len(code) - head - tail))
+    return code[:head] + "*" * hidden + code[len(code) - tail :]
+
+
 def gender_from_id(number: str) -> str:
     return "男" if int(number[16]) % 2 else "女"
 

@@ -13,7 +13,7 @@ from accounts import formatting
 from accounts.audit import record_event
 from accounts.errors import CodedError
 
-from .idcard import looks_like_id_number, mask_id_number
+from .idcard import looks_like_id_number, mask_code, mask_id_number
 from .models import Audience, Campaign, Capture, Slot, SlotStatus, Student
 
 
@@ -299,7 +299,7 @@ def answer_again(*, outcome: str, student: Student | None, capture: Capture | No
 
 
 def mask_identifier(identifier: str) -> str:
-    """What a desk may keep of a code it did not find: a masked ID number, or the code itself."""
+    """What a desk may keep of a code it did not find: masked, whatever it looks like."""
     return _mask_identifier(identifier)
 
 
@@ -314,8 +314,7 @@ def _already(student: Student, capture: Capture) -> CaptureResult:
 
 
 def _mask_identifier(identifier: str) -> str:
-    code = normalize_identifier(identifier)
-    return mask_id_number(code) if looks_like_id_number(code) else code[:32]
+    return mask_code(normalize_identifier(identifier))
 
 
 def undo_capture(*, capture: Capture, actor, reason: str) -> Capture:

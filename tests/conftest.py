@@ -1,7 +1,10 @@
+import datetime
 import os
 import shutil
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 
 from deploy.catalogues import compile_all
@@ -26,6 +29,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs a real Celery worker: set REDIS_URL=redis://..."))
         if "e2e" in item.keywords and not shutil.which(chromium):
             item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {chromium}"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _another_day():
+    """TEST_TODAY=2028-02-29 runs the session on that day (.ci/run does it for the date-bound
+    tests): a test that passes only on the day it was written fails there. A test that fixes its
+    own clock travels again inside this one."""
+    day = os.environ.get("TEST_TODAY")
+    if not day:
+        yield
+        return
+    start = datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(9, 30), ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(start, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

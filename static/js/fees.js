@@ -129,7 +129,7 @@
       var item = document.createElement("li");
       item.className = "recent-item " + (data.created ? "outcome-captured" : "outcome-already_captured");
       item.textContent = data.message;
-      recent.insertBefore(item, recent.firstChild);
+      recent.insertBefore(item, recent.firstElementChild);
       reset();
     }).catch(function () {
       // The request may have gone through: resending with the same key is safe.

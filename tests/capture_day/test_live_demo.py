@@ -2,8 +2,10 @@
 
 import datetime
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +21,15 @@ from verification.models import ProblemReport, ReportStatus
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 12, 2)
+# The demo is seeded as of TODAY and its pages count days from the clock: the clock is TODAY too,
+# late in the morning, when the first two slots of each group are shot and the third is to come.
+ON_THE_DAY = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _clock_on_the_day():
+    with time_machine.travel(ON_THE_DAY, tick=True):
+        yield
 
 
 @pytest.fixture

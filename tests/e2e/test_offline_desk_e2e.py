@@ -9,15 +9,18 @@ from accounts.models import Role
 from capture_day.models import DeskSwipe
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture
-from sessions_app.services import refresh_slot_assignments
+from sessions_app.services import record_capture, refresh_slot_assignments
 from tests.browser import logged_in_page
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+# 12: the slot already has more captures than the recent list holds, so the page opens with a
+# full list, and the swipes queued offline must still be shown, kept through a reload, and recorded.
+@pytest.mark.parametrize("already_captured", [0, 12])
 def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(
-    browser, live_server, desk_on_capture_day, network
+    browser, live_server, desk_on_capture_day, network, already_captured
 ):
     from playwright.sync_api import expect
 
@@ -34,6 +37,10 @@ def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(
     stranger = make_id_number(area="110101", birth=datetime.date(2000, 2, 2), sequence=7)
     operator = make_user(Role.OPERATOR)
     operator.capture_groups.add(slot.group)
+    earlier = [make_student(campaign, econ, name=f"先到{i}") for i in range(already_captured)]
+    refresh_slot_assignments(campaign=campaign)
+    for student in earlier:
+        record_capture(campaign=campaign, slot=slot, identifier=student.id_number, operator=operator)
 
     page = logged_in_page(browser, live_server, operator)
     page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
@@ -61,25 +68,27 @@ def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(
     banner = page.locator("#offline-banner")
     expect(banner).to_have_text("离线：已暂存 5 条，联网后自动上传")
     expect(page.locator("#recent li.outcome-queued")).to_have_count(5)
-    assert Capture.objects.count() == 0
+    assert Capture.objects.count() == already_captured
 
     page.reload()  # still offline: the service worker serves the desk, IndexedDB keeps the queue
     expect(banner).to_have_text("离线：已暂存 5 条，联网后自动上传")
     expect(page.locator("#recent li.outcome-queued")).to_have_count(5)
-    assert Capture.objects.count() == 0
+    assert Capture.objects.count() == already_captured
 
     network.restore(page)
     expect(banner).to_be_hidden(timeout=15000)
     expect(page.locator("#recent li.outcome-queued")).to_have_count(0)
-    outcomes = page.locator("#recent li .recent-outcome").all_text_contents()
+    newest = page.locator("#recent > li").filter(has_not_text="先到")
+    expect(newest).to_have_count(5)
+    outcomes = newest.locator(".recent-outcome").all_text_contents()
     assert sorted(outcomes) == sorted(["采集成功", "已采集", "采集成功", "名单中无此人", "非本人时段"]), outcomes
-    names = page.locator("#recent li .recent-name").all_text_contents()
+    names = newest.locator(".recent-name").all_text_contents()
     assert {"张三", "李四", "王五"} <= set(names)
     assert stranger not in page.content()  # the stranger's number is shown masked only
 
-    captures = Capture.objects.filter(undone_at__isnull=True)
+    captures = Capture.objects.filter(undone_at__isnull=True).exclude(student__in=earlier)
     assert captures.count() == 3
     assert set(captures.values_list("student__name", flat=True)) == {"张三", "李四", "王五"}
     assert captures.get(student=wang).wrong_slot and not captures.get(student=zhang).wrong_slot
     assert DeskSwipe.objects.count() == 5
-    expect(page.locator("#count-captured")).to_have_text("2")
+    expect(page.locator("#count-captured")).to_have_text(str(2 + already_captured))

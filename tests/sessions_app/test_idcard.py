@@ -8,6 +8,7 @@ from sessions_app.idcard import (
     gender_from_id,
     looks_like_id_number,
     make_id_number,
+    mask_code,
     mask_id_number,
     normalize_id_number,
     validate_id_number,
@@ -112,6 +113,22 @@ def test_mask_shows_only_area_and_last_four():
     assert mask_id_number("11010519491231002X") == "110105********002X"
     assert mask_id_number("") == ""
     assert mask_id_number("12345") == "*****"
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("11010519491231002X", "110***********002X"),  # a stranger's valid number: not its area code
+        ("1101051949123100", "110*********3100"),  # a 16-digit mistype
+        ("110105 19491231 002X", "110***********002X"),  # typed with spaces
+        ("2017001234", "20******34"),  # a short student number
+        ("12345", "1***5"),
+        ("12", "**"),
+        ("A" * 200, "AAA" + "*" * 11 + "AAAA"),  # a scanner's long garbage stays one short line
+    ],
+)
+def test_a_code_that_names_nobody_keeps_at_most_three_first_and_four_last(typed, shown):
+    assert mask_code(typed) == shown
 
 
 def test_gender_from_the_sequence_digit():

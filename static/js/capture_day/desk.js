@@ -151,8 +151,17 @@
     document.getElementById("count-status").textContent = "";
   }
 
+  // Whatever the desk shows of a code it typed is masked whatever its length: a mistype, a stranger's
+  // number, a short student number. At most the first 3 and the last 4 characters stay, fewer on a
+  // short code, so no code is ever readable whole; only the server's answer names a student.
+  var MASK_STARS_MAX = 11;
   function maskCode(code) {
-    return code.length === 18 ? code.slice(0, 6) + "********" + code.slice(14) : code;
+    var c = normalize(code);
+    var keep = Math.floor(c.length / 4);
+    var head = Math.min(3, keep);
+    var tail = Math.min(4, keep);
+    var hidden = Math.max(1, Math.min(MASK_STARS_MAX, c.length - head - tail));
+    return c.slice(0, head) + "*".repeat(hidden) + c.slice(c.length - tail);
   }
 
   function recentItem(nonceValue) {
@@ -189,13 +198,18 @@
     if (!li) {
       li = document.createElement("li");
       if (nonceValue) li.dataset.nonce = nonceValue;
-      recent.insertBefore(li, recent.firstChild);
+      recent.insertBefore(li, recent.firstElementChild);
     }
     fillRecent(li, outcome, data, code, when || new Date().toTimeString().slice(0, 8));
-    while (recent.children.length > RECENT_MAX) {
-      var lastItem = recent.lastChild;
-      if (lastItem.classList.contains("outcome-queued")) break; // a queued swipe stays in sight
-      recent.removeChild(lastItem);
+    trimRecent();
+  }
+
+  // The list keeps the newest RECENT_MAX entries; the oldest answered ones leave first, and a swipe
+  // still queued stays in sight however old it is (it is what the operator must not forget).
+  function trimRecent() {
+    var items = recent.children;
+    for (var i = items.length - 1; i >= 0 && items.length > RECENT_MAX; i--) {
+      if (!items[i].classList.contains("outcome-queued")) recent.removeChild(items[i]);
     }
   }
 
@@ -299,8 +313,9 @@
   // server did not answer: it stays queued and is sent again) or "offline".
   function send(item, current) {
     return post(swipeUrl, { code: item.code, nonce: item.nonce, swiped_at: item.at })
-      .then(readJson)
+      .then(readJson, function () { return null; })
       .then(function (r) {
+        if (!r) return "offline"; // no answer at all: the network, not the server
         if (r.data && r.data.outcome) {
           return store("queue", "readwrite", function (s) { return s.delete(item.nonce); }).then(function () {
             if (current) showResult(r.data.outcome, r.data);
@@ -314,9 +329,6 @@
           showResult("error", { message: message });
         }
         return "kept";
-      })
-      .catch(function () {
-        return "offline";
       });
   }
 
@@ -336,6 +348,11 @@
         panel.classList.remove("pending");
         if (state === "offline") return offlineAnswer(item, true);
         return refreshBanner();
+      })
+      .catch(function () {
+        // The swipe is stored and will be sent again; say that the screen could not show it.
+        panel.classList.remove("pending");
+        showResult("error", { message: labels.network_error });
       });
   }
 
