@@ -59,6 +59,7 @@ class CampaignAdmin(admin.ModelAdmin):
             },
         ),
         (_("费用"), {"fields": ("fee_per_person", "remittance_deadline")}),
+        (_("拍摄能力"), {"fields": ("unit_per_hour", "unit_per_day")}),
         (
             _("网上校对与补拍"),
             {

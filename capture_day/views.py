@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import formatting
 from accounts.decorators import role_required
 from accounts.redact import redact
 from accounts.web import next_url, parse_pk, wants_json
@@ -20,6 +22,7 @@ from sessions_app.services import CaptureError, Outcome
 from . import progress
 from .digest import slot_digest
 from .forms import SwipeForm
+from .selectors import AFTER, BEFORE, RUNNING, DeskTiming, desk_timing, slot_state
 from .services import check_in, record_swipe, undo_check_in, undo_refusal
 
 
@@ -30,8 +33,37 @@ def _desk_slot(request, slot_id: int) -> Slot:
 
 @role_required("operator")
 def desk_index(request):
-    slots = selectors.desk_slot_rows(desk_slots(request.user))
+    slots = list(selectors.desk_slot_rows(desk_slots(request.user)))
+    now = timezone.localtime()
+    words = {BEFORE: _("未开始"), RUNNING: _("进行中"), AFTER: _("已结束")}
+    for slot in slots:
+        slot.state = slot_state(slot, now)
+        slot.state_label = words[slot.state]
     return render(request, "capture_day/desk_index.html", {"slots": slots})
+
+
+def _timing_words(timing: DeskTiming) -> dict:
+    """What the desk says about its time: {"text", "link", "url"}, for the page and its poll."""
+    slot, now = timing.slot, timezone.localtime()
+    if timing.state == BEFORE and slot.date == now.date():
+        text = _("本时段尚未开始（%(time)s 开始）") % {"time": f"{slot.start_time:%H:%M}"}
+    elif timing.state == BEFORE:
+        text = _("本时段尚未开始（%(date)s %(time)s 开始）") % {
+            "date": formatting.date_short(slot.date),
+            "time": f"{slot.start_time:%H:%M}",
+        }
+    elif timing.state == RUNNING:
+        text = _("本时段正在进行（%(time)s 结束）") % {"time": f"{slot.end_time:%H:%M}"}
+    else:
+        text = _("本时段已结束")
+    words = {"text": text, "link": "", "url": ""}
+    if timing.running is not None:
+        words["link"] = _("本组正在进行：%(range)s") % {"range": timing.running.time_range()}
+        words["url"] = reverse("capture_day:desk", args=[timing.running.pk])
+    elif timing.next is not None:
+        words["link"] = _("本组下一个时段：%(range)s") % {"range": timing.next.time_range()}
+        words["url"] = reverse("capture_day:desk", args=[timing.next.pk])
+    return words
 
 
 @role_required("operator")
@@ -45,6 +77,7 @@ def desk(request, slot_id: int):
             "campaign": slot.group.campaign,
             "audiences": list(slot.audiences.select_related("college", "campus")),
             "counts": selectors.slot_counts(slot),
+            "timing": _timing_words(desk_timing(slot)),
             "recent": _with_undo(selectors.recent_captures(slot), request.user),
             "form": SwipeForm(),
             "can_undo": True,
@@ -166,7 +199,7 @@ def desk_worker(request):
 @role_required("operator")
 def desk_counts(request, slot_id: int):
     slot = _desk_slot(request, slot_id)
-    return JsonResponse({"counts": selectors.slot_counts(slot).as_dict()})
+    return JsonResponse({"counts": selectors.slot_counts(slot).as_dict(), "timing": _timing_words(desk_timing(slot))})
 
 
 def _with_undo(captures: list, user) -> list:

@@ -11,6 +11,12 @@ DUE = "retake.due"
 DUE_TO_COUNSELOR = "retake.due_counselor"
 
 register_kind("retake_due", gettext_lazy("补拍截止提醒"))
+# The staff's decision on a retake photo; its steps are the two decisions (Status labels).
+register_kind(
+    "retake_decision",
+    gettext_lazy("补拍照片审核结果"),
+    steps={"accepted": Status.ACCEPTED.label, "returned": Status.RETURNED.label},
+)
 ACCEPTED = "retake.accepted"
 RETURNED = "retake.returned"
 

@@ -76,7 +76,7 @@ class SlotInline(admin.TabularInline):
 
 @admin.register(CaptureGroup)
 class CaptureGroupAdmin(ReassignAfterSaveMixin, admin.ModelAdmin):
-    list_display = ("name", "campaign", "location", "sort_order")
+    list_display = ("name", "campaign", "location", "photographer_units", "sort_order")
     list_filter = ("campaign",)
     list_select_related = ("campaign", "location__campus")
     inlines = [SlotInline]

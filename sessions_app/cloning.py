@@ -33,6 +33,8 @@ COPIED_FIELDS = (
     "chsi_url",
     "desk_window_days",
     "photo_backgrounds",
+    "unit_per_hour",
+    "unit_per_day",
 )
 SHIFTED_DATES = ("remittance_deadline", "retake_deadline")
 # Made new for each campaign (tests/sessions_app/test_cloning.py fails on a Campaign field in none
@@ -87,7 +89,16 @@ def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datet
 def _copy_schedule(*, source: Campaign, target: Campaign, days: int) -> dict:
     groups = list(CaptureGroup.objects.filter(campaign=source).order_by("sort_order", "pk"))
     new_groups = CaptureGroup.objects.bulk_create(
-        [CaptureGroup(campaign=target, name=g.name, location_id=g.location_id, sort_order=g.sort_order) for g in groups]
+        [
+            CaptureGroup(
+                campaign=target,
+                name=g.name,
+                location_id=g.location_id,
+                sort_order=g.sort_order,
+                photographer_units=g.photographer_units,
+            )
+            for g in groups
+        ]
     )
     group_map = {old.pk: new for old, new in zip(groups, new_groups, strict=True)}
     slots = list(Slot.objects.filter(group__campaign=source).order_by("pk"))

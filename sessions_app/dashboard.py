@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
-from .models import Campaign, Capture, College, Slot, Student
+from .models import Campaign, Capture, CaptureGroup, College, Slot, Student
 
 PACE_WINDOW = datetime.timedelta(minutes=10)
 
@@ -97,10 +97,21 @@ def judge(slot: SlotLive, *, now: datetime.datetime) -> SlotLive:
     return slot
 
 
-def live_figures(*, campaign: Campaign, colleges: QuerySet[College], now: datetime.datetime | None = None) -> dict:
-    """Everything the dashboard shows, for the students of `colleges` (a coordinator's scope)."""
+def live_figures(
+    *,
+    campaign: Campaign,
+    colleges: QuerySet[College] | None = None,
+    groups: QuerySet[CaptureGroup] | None = None,
+    now: datetime.datetime | None = None,
+) -> dict:
+    """Everything the dashboard shows, for the students of `colleges` (a coordinator's scope) or
+    of the slots of `groups` (an operator's): nothing of anyone else's."""
     now = now or timezone.now()
-    students = Student.objects.filter(campaign=campaign, college__in=colleges)
+    students = Student.objects.filter(campaign=campaign)
+    if colleges is not None:
+        students = students.filter(college__in=colleges)
+    if groups is not None:
+        students = students.filter(assigned_slot__group__in=groups)
     cells = _cells(students)
     slot_ids = {c["assigned_slot_id"] for c in cells if c["assigned_slot_id"]}
     slots, recent = _slots_and_pace(campaign=campaign, slot_ids=slot_ids, now=now)
@@ -118,7 +129,7 @@ def live_figures(*, campaign: Campaign, colleges: QuerySet[College], now: dateti
             "captured": sum(c.captured for c in college_rows),
         },
         # 4. captures per minute and capture group, for the chart.
-        "timeline": capture_timeline(campaign=campaign, students=students),
+        "timeline": capture_timeline(campaign=campaign, students=students, groups=groups),
     }
 
 
@@ -185,21 +196,26 @@ def _fold_cells(cells: list[dict], *, slots: dict, recent: dict) -> tuple[dict[i
     return by_slot, by_college
 
 
-def capture_timeline(*, campaign: Campaign, students: QuerySet[Student]) -> dict:
+def capture_timeline(
+    *, campaign: Campaign, students: QuerySet[Student], groups: QuerySet[CaptureGroup] | None = None
+) -> dict:
     """Active captures per minute per capture group: {"groups": [...], "points": [[epoch, i, n]]}."""
+    captures = Capture.objects.filter(campaign=campaign, undone_at__isnull=True, student__in=students)
+    if groups is not None:
+        # A student of these groups captured at another group's desk is that desk's business.
+        captures = captures.filter(slot__group__in=groups)
     rows = (
-        Capture.objects.filter(campaign=campaign, undone_at__isnull=True, student__in=students)
-        .annotate(minute=TruncMinute("captured_at"))
+        captures.annotate(minute=TruncMinute("captured_at"))
         .order_by()
         .values("minute", "slot__group__name")
         .annotate(n=Count("pk"))
         .order_by("minute")
     )
-    groups: list[str] = []
+    names: list[str] = []
     points = []
     for row in rows:
         name = row["slot__group__name"] or ""
-        if name not in groups:
-            groups.append(name)
-        points.append([int(row["minute"].timestamp()), groups.index(name), row["n"]])
-    return {"groups": groups, "points": points}
+        if name not in names:
+            names.append(name)
+        points.append([int(row["minute"].timestamp()), names.index(name), row["n"]])
+    return {"groups": names, "points": points}

@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 FEE_MAX = Decimal("200.00")
 WINDOW_MAX_DAYS = 120
 DESK_WINDOW_MAX_DAYS = 30
+# Beyond any photo service (350 an hour, 600 a day per unit): a mistyped figure, not a plan.
+THROUGHPUT_MAX = 10000
+UNITS_MAX = 50
 _DATE_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
@@ -128,6 +131,15 @@ class Campaign(models.Model):
         validators=[MaxValueValidator(DESK_WINDOW_MAX_DAYS)],
         help_text=_("0 表示采集台只在本组有时段的日期开放；例如填 1，则前后各多开放一天"),
     )
+    # What photo services state for one photographer unit; the slot-load page plans against it.
+    unit_per_hour = models.PositiveSmallIntegerField(
+        _("每组摄影师每小时可拍人数"), default=350, validators=[MinValueValidator(1), MaxValueValidator(THROUGHPUT_MAX)]
+    )
+    unit_per_day = models.PositiveSmallIntegerField(
+        _("每组摄影师每天最多可拍人数"),
+        default=600,
+        validators=[MinValueValidator(1), MaxValueValidator(THROUGHPUT_MAX)],
+    )
     rules = models.TextField(_("采集注意事项"), blank=True, help_text=_("每行一条"))
     what_to_bring = models.TextField(_("需携带"), blank=True, default="二代身份证")
     contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
@@ -162,6 +174,16 @@ class Campaign(models.Model):
                 condition=Q(desk_window_days__lte=DESK_WINDOW_MAX_DAYS),
                 name="campaign_desk_window_at_most_max",
                 violation_error_message=_("采集台开放天数不能超过 30 天"),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    unit_per_hour__gte=1,
+                    unit_per_hour__lte=THROUGHPUT_MAX,
+                    unit_per_day__gte=1,
+                    unit_per_day__lte=THROUGHPUT_MAX,
+                ),
+                name="campaign_unit_throughput_in_range",
+                violation_error_message=_("每组摄影师的拍摄人数应在 1 到 10000 之间"),
             ),
             models.CheckConstraint(
                 condition=Q(verification_window__gte=1, verification_window__lte=WINDOW_MAX_DAYS),
@@ -263,6 +285,12 @@ class CaptureGroup(models.Model):
     name = models.CharField(_("组别"), max_length=64)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="groups", verbose_name=_("拍摄地点"))
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    photographer_units = models.PositiveSmallIntegerField(
+        _("摄影师组数"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(UNITS_MAX)],
+        help_text=_("本组同时拍摄的摄影师（机位）数"),
+    )
 
     class Meta:
         verbose_name = _("采集组")
@@ -273,7 +301,12 @@ class CaptureGroup(models.Model):
                 fields=["campaign", "name"],
                 name="group_unique_per_campaign",
                 violation_error_message=_("这个采集批次已有同名的采集组"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(photographer_units__gte=1, photographer_units__lte=UNITS_MAX),
+                name="group_photographer_units_in_range",
+                violation_error_message=_("摄影师组数应在 1 到 50 之间"),
+            ),
         ]
 
     def __str__(self):

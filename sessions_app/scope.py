@@ -54,15 +54,20 @@ def desk_slots(user, campaign: Campaign | None = None) -> QuerySet[Slot]:
 
 
 def desk_groups(user) -> QuerySet[CaptureGroup]:
-    """The capture groups whose desks (and 拍摄号) this user runs."""
+    """The capture groups whose desks (and 拍摄号) this user runs: staff any, an operator their own."""
     qs = CaptureGroup.objects.select_related("campaign", "location")
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.is_academic_staff:
         return qs
     if user.is_operator:
         return qs.filter(pk__in=user.capture_groups.all())
     return qs.none()
+
+
+def dashboard_groups(user, campaign: Campaign) -> QuerySet[CaptureGroup]:
+    """The capture groups whose live figures this user may watch: the ones whose desks they run."""
+    return desk_groups(user).filter(campaign=campaign)
 
 
 def get_visible_student_or_404(user, pk, campaign: Campaign | None = None) -> Student:

@@ -37,6 +37,8 @@ def staff_overview(request):
     counts = selectors.college_counts(campaign, visible_colleges(request.user))
     unplaced = selectors.unplaced_students(campaign)
     unplaced_limit = 200
+    loads = selectors.slot_loads(campaign)
+    days = selectors.day_loads(campaign, loads)
     return render(
         request,
         "sessions_app/staff_overview.html",
@@ -45,7 +47,10 @@ def staff_overview(request):
             "campaigns": Campaign.objects.order_by("-created_at"),
             "college_counts": counts,
             "total": selectors.totals(counts),
-            "loads": selectors.slot_loads(campaign),
+            "loads": loads,
+            "days": days,
+            "over_slots": [load for load in loads if load.over],
+            "over_days": [day for day in days if day.over],
             "unplaced": list(unplaced[:unplaced_limit]),
             "unplaced_count": unplaced.count(),
             "unplaced_limit": unplaced_limit,

@@ -1,14 +1,18 @@
-"""The live capture-day dashboard for 教务处 and each coordinator (their colleges only)."""
+"""The live capture-day dashboard for 教务处, each coordinator (their colleges only) and each desk
+operator (their capture groups only)."""
 
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required
+from accounts.web import parse_pk
 from sessions_app.campaigns import current_campaign
-from sessions_app.scope import visible_colleges
+from sessions_app.scope import dashboard_groups, visible_colleges
 
 from .dashboard import SlotState, live_figures
 
@@ -30,14 +34,36 @@ def _labels() -> dict:
     }
 
 
+def _scope(request, campaign) -> dict:
+    """live_figures' scope: capture groups for an operator (their own; one of them with ?group=)
+    and for staff who ask for a group; a coordinator's colleges otherwise."""
+    user, asked = request.user, request.GET.get("group")
+    if not user.is_operator and asked is None:
+        return {"colleges": visible_colleges(user)}
+    groups = dashboard_groups(user, campaign)
+    if asked is not None:
+        pk = parse_pk(asked)
+        groups = groups.filter(pk=pk) if pk is not None else groups.none()
+        if not groups.exists():
+            raise Http404(_("没有这个采集组，或你无权查看"))
+    elif not groups.exists():
+        raise PermissionDenied(_("你还没有被分配到本批次的采集组，请联系教务处"))
+    return {"groups": groups}
+
+
 @require_GET
-@role_required("coordinator")
+@role_required("coordinator", "operator")
 def live_dashboard(request):
     campaign = current_campaign(request)
-    figures = live_figures(campaign=campaign, colleges=visible_colleges(request.user))
+    scope = _scope(request, campaign)
+    figures = live_figures(campaign=campaign, **scope)
     labels = _labels()
     for slot in figures["slots"]:
         slot["state_label"] = labels["states"][slot["state"]]  # for the first paint, and without JS
+    groups = list(scope["groups"].order_by("sort_order", "name")) if "groups" in scope else []
+    params = {"campaign": campaign.code}
+    if "group" in request.GET:
+        params["group"] = groups[0].pk  # the one group asked for, checked by _scope
     return render(
         request,
         "sessions_app/live_dashboard.html",
@@ -45,13 +71,14 @@ def live_dashboard(request):
             "campaign": campaign,
             "figures": figures,
             "labels": labels,
-            "data_url": reverse("sessions_app:live_data") + f"?campaign={campaign.code}",
+            "groups": groups,
+            "data_url": reverse("sessions_app:live_data") + "?" + urlencode(params),
         },
     )
 
 
 @require_GET
-@role_required("coordinator")
+@role_required("coordinator", "operator")
 def live_data(request):
     campaign = current_campaign(request)
-    return JsonResponse(live_figures(campaign=campaign, colleges=visible_colleges(request.user)))
+    return JsonResponse(live_figures(campaign=campaign, **_scope(request, campaign)))

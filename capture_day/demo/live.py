@@ -1,7 +1,8 @@
 """This year's campaign, made from the notice's with `clone_campaign` and living today.
 
-Capture day is today (Asia/Shanghai): the first two slots of each group have been shot, the
-later ones are still to come, so the desks are live. Everything else a role meets on such a
+Capture day is today (Asia/Shanghai) and the schedule is placed around the time the demo is
+loaded (`place_around`): in each group one slot runs now, the ones before it have been shot,
+the later ones are still to come, so the desks are live whenever the demo starts. Everything else a role meets on such a
 day is already there, made through the same services the pages call: part of the fees paid
 (by every method), one remittance confirmed short and one waiting, verification countdowns
 running, problem reports at each step, retakes in each state with photos that pass and fail
@@ -13,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -24,6 +26,7 @@ from fees.models import Method
 from fees.reminders import send_remittance_reminders
 from fees.remittances import confirm_remittance, create_remittance
 from fees.services import mark_paid, post_platform_payment
+from retakes import services as retake_services
 from retakes.models import Channel, Reason
 from retakes.services import (
     cancel_request,
@@ -45,8 +48,10 @@ from . import seed
 
 PHOTOS = Path(__file__).resolve().parent / "photos"
 CS = "计算机科学与工程学院"
-# Slots shot so far on the capture day: the first two of each group.
+# Slots shot so far on the capture day: the first two of each group; the third runs now.
 SHOT_PER_GROUP = 2
+DAY_END = 24 * 3600 - 1  # a slot may not cross midnight (its end must follow its start)
+EDGE = 120  # seconds kept free at either end of the day
 PAID_SHARE = 0.65
 CONFIRMED_SHARE = 0.35
 METHODS = [(Method.CASH, 0.45), (Method.WECHAT, 0.25), (Method.ALIPAY, 0.12), (Method.CAMPUS_PLATFORM, 0.18)]
@@ -70,8 +75,9 @@ def cohort_for(today: datetime.date) -> int:
     return today.year + 1 if today.month >= 7 else today.year
 
 
-def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None, size=1.0, progress=print):
-    today = today or timezone.localdate()
+def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None, size=1.0, progress=print, now=None):
+    now = timezone.localtime(now)
+    today = today or now.date()
     cohort = cohort_for(today)
     existing = Campaign.objects.filter(code=str(cohort)).first()
     if existing is not None:
@@ -88,6 +94,7 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
         _("由 %(source)s 复制本届批次 %(code)s，采集日 %(day)s（今天）")
         % {"source": source.code, "code": campaign.code, "day": today.isoformat()}
     )
+    place_around(campaign=campaign, day=today, at=now.time())
     created = seed.roster(campaign, seed.campuses(), seed.colleges(), entry_year=cohort - 4, seed=cohort, size=size)
     refresh_slot_assignments(campaign=campaign)
     accounts.assign_counselors(campaign, roles["counselors"])
@@ -104,8 +111,8 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
     summary.captures = _captures(campaign, roles)
     progress(
         ngettext(
-            "上午前两个时段已采集 %(n)s 人，其余时段的采集台正在进行",
-            "上午前两个时段已采集 %(n)s 人，其余时段的采集台正在进行",
+            "各组已结束的时段已采集 %(n)s 人；每组有一个时段正在进行，其后的时段待采集",
+            "各组已结束的时段已采集 %(n)s 人；每组有一个时段正在进行，其后的时段待采集",
             summary.captures,
         )
         % {"n": summary.captures}
@@ -134,7 +141,10 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
     )
     _reports(campaign, roles, accounts)
     progress(_("网上校对问题反馈：自行处理、待学院上报、已上报、已处理各有几条"))
-    _retakes(campaign, roles, accounts)
+    # The student printed for trying self-activation must stay without an account.
+    spare = activation_sample(campaign)
+    keep = {people["captured"].pk, people["waiting"].pk} | ({spare.pk} if spare else set())
+    _retakes(campaign, roles, accounts, keep=keep)
     progress(_("补拍申请：各个状态都有，含通过和未通过自动检查的照片"))
     summary.logins = _logins(campaign)
     return summary
@@ -142,7 +152,7 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
 
 def _people(campaign, accounts) -> dict:
     """The students the README prints: one who will have been captured (fee due, countdown running),
-    one whose slot is still to come today, one without an account (to try activation)."""
+    one whose slot runs now (not yet captured), one without an account (to try activation)."""
     cs_slot = Slot.objects.filter(group__campaign=campaign, audiences__college__name=CS).first()
     cs_students = Student.objects.filter(assigned_slot=cs_slot).order_by("student_no")
     captured = cs_students.first()
@@ -158,6 +168,57 @@ def _shot_slots(campaign) -> list[Slot]:
     for group in CaptureGroup.objects.filter(campaign=campaign).order_by("sort_order"):
         shot += list(group.slots.order_by("date", "start_time")[:SHOT_PER_GROUP])
     return shot
+
+
+def running_index(count: int) -> int:
+    """Which of a group's slots runs now: the one after the shot ones (the last, if there are fewer)."""
+    return min(SHOT_PER_GROUP, count - 1)
+
+
+def place_around(*, campaign: Campaign, day: datetime.date, at: datetime.time) -> None:
+    """Move each group's slots on `day` so that `at` falls in the middle of its running slot.
+
+    The slots keep their lengths and gaps when the day has room for them. Late in the evening or
+    early in the morning it has not: rather than letting a slot cross midnight (it cannot) or
+    dropping the later slots, the group's schedule is compressed around `at` until it fits
+    between 00:00 and 23:59:59 (at 23:30 the later slots share the last half hour). In the first
+    and last two minutes of the day the schedule is placed as if at 00:02 or 23:57:59, so the
+    running slot may not have begun or may have ended: a demo loaded then waits a minute.
+    """
+    now = min(max(_seconds(at), EDGE), DAY_END - EDGE)
+    for group in CaptureGroup.objects.filter(campaign=campaign):
+        slots = list(group.slots.filter(date=day).order_by("start_time"))
+        if not slots:
+            continue
+        bounds = _placed([(_seconds(s.start_time), _seconds(s.end_time)) for s in slots], now)
+        # Two steps: a slot's new start may be another's old one (unique per group and day).
+        for i, slot in enumerate(slots):
+            slot.start_time = datetime.time(0, 0, i)
+            slot.save(update_fields=["start_time"])
+        for slot, (start, end) in zip(slots, bounds, strict=True):
+            slot.start_time, slot.end_time = _time(start), _time(end)
+            slot.save(update_fields=["start_time", "end_time"])
+
+
+def _placed(bounds: list[tuple[int, int]], now: int) -> list[tuple[int, int]]:
+    running = bounds[running_index(len(bounds))]
+    middle = (running[0] + running[1]) // 2
+    before, after = middle - bounds[0][0], bounds[-1][1] - middle
+    # From 00:01 on: place_around parks the slots at 00:00:0n while it moves them.
+    factor = min(1.0, (now - 60) / before if before else 1.0, (DAY_END - now) / after if after else 1.0)
+    if factor >= 1.0:
+        shift = round((now - middle) / 60) * 60  # whole minutes, as a schedule is written
+        if bounds[0][0] + shift >= 0 and bounds[-1][1] + shift <= DAY_END:
+            return [(start + shift, end + shift) for start, end in bounds]
+    return [(round(now + (start - middle) * factor), round(now + (end - middle) * factor)) for start, end in bounds]
+
+
+def _seconds(value: datetime.time) -> int:
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _time(seconds: int) -> datetime.time:
+    return datetime.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
 
 
 def _absent(i: int, slot) -> bool:
@@ -294,27 +355,46 @@ def _absentees(campaign):
     )
 
 
-def _retakes(campaign, roles, accounts) -> None:
+# Each state a retake request can be in, for the README's counselor (counselor_cs) to meet.
+RETAKE_STEPS = [
+    ("requested", Reason.MISSED_SHOOT, Channel.CENTRAL),
+    ("submitted", Reason.INTERNSHIP, Channel.LOCAL_XINHUA),
+    ("checked_pass", Reason.INTERNSHIP, Channel.ONLINE),
+    ("checked_fail", Reason.HOSPITAL, Channel.PROXY),
+    ("accepted_paper", Reason.INTERNSHIP, Channel.LOCAL_XINHUA),
+    ("returned", Reason.ABROAD, Channel.PROXY),
+    ("done", Reason.MILITARY, Channel.PROXY),
+    ("done_paper", Reason.INTERNSHIP, Channel.ONLINE),
+    ("cancelled", Reason.MISSED_SHOOT, Channel.CENTRAL),
+]
+WRONG_PHOTO = "学信网上的照片不是本人（张冠李戴），需重新采集"
+
+
+def _retake_students(campaign, keep: set[int]) -> list[Student]:
+    """The counselor's students for RETAKE_STEPS: those who missed their shot slot first; a small
+    roster has too few of them, so then captured students whose CHSI photo is someone else's."""
+    missed = list(_absentees(campaign).filter(college__name=CS)[: len(RETAKE_STEPS)])
+    others = (
+        Student.objects.filter(_captured(), campaign=campaign, college__name=CS)
+        .exclude(pk__in=keep)
+        .select_related("counselor")
+        .order_by("student_no")
+    )
+    return missed + list(others[: len(RETAKE_STEPS) - len(missed)])
+
+
+def _retakes(campaign, roles, accounts, keep: set[int]) -> None:
     passes = (PHOTOS / "passes.jpg").read_bytes()
     fails = (PHOTOS / "fails.jpg").read_bytes()
     staff = roles["staff"]
-    students = list(_absentees(campaign)[:8])
-    steps = [
-        ("requested", Reason.MISSED_SHOOT, Channel.CENTRAL),
-        ("checked_pass", Reason.INTERNSHIP, Channel.ONLINE),
-        ("checked_fail", Reason.HOSPITAL, Channel.PROXY),
-        ("accepted_paper", Reason.INTERNSHIP, Channel.LOCAL_XINHUA),
-        ("returned", Reason.ABROAD, Channel.PROXY),
-        ("done", Reason.MILITARY, Channel.PROXY),
-        ("done_paper", Reason.INTERNSHIP, Channel.ONLINE),
-        ("cancelled", Reason.MISSED_SHOOT, Channel.CENTRAL),
-    ]
-    for student, (state, reason, channel) in zip(students, steps, strict=False):
+    for student, (state, reason, channel) in zip(_retake_students(campaign, keep), RETAKE_STEPS, strict=False):
         user = accounts.student(student)
+        captured = Capture.objects.filter(student=student, undone_at__isnull=True).exists()
         request = create_request(
             student=student,
             actor=user,
-            reason=reason,
+            reason=Reason.OTHER if captured else reason,
+            reason_detail=WRONG_PHOTO if captured else "",
             channel=channel,
             planned_date=timezone.localdate() + datetime.timedelta(days=7),
         )
@@ -325,6 +405,9 @@ def _retakes(campaign, roles, accounts) -> None:
             continue
         photo = fails if state in ("checked_fail", "returned") else passes
         note = "住院期间由家属代拍，背景不够均匀" if state == "checked_fail" else ""
+        if state == "submitted":
+            _submit_unchecked(request=request, data=photo, actor=student.counselor or user)
+            continue
         submitted = submit_photo(request=request, data=photo, actor=student.counselor or user, note=note)
         # The check is a Celery job after commit; the demo runs it now whatever the broker.
         run_photo_check(photo_id=submitted.pk)
@@ -335,6 +418,14 @@ def _retakes(campaign, roles, accounts) -> None:
             review_photo(request=request, actor=staff, accept=True)
             if state == "done_paper":
                 record_paper_photo(request=request, actor=student.counselor or staff)
+
+
+def _submit_unchecked(*, request, data: bytes, actor) -> None:
+    """A photo still waiting for its check, as behind a busy worker. The demo's Celery is eager and
+    would check it on commit; with the queueing left out the photo stays pending until beat's
+    sweeper (retakes.sweep_pending_checks) queues it, which a demo without beat never runs."""
+    with mock.patch.object(retake_services, "_enqueue_check"):
+        submit_photo(request=request, data=data, actor=actor)
 
 
 def _logins(campaign) -> list[tuple[str, str, str]]:

@@ -443,13 +443,28 @@
       });
   });
 
+  // Whether this slot has begun or ended and which slot of the group runs now: the server's words,
+  // refreshed with the counts so that a desk left open all morning sees its slot end.
+  function showTiming(timing) {
+    var box = document.getElementById("slot-timing");
+    if (!timing || !box) return;
+    box.querySelector("[data-field=timing]").textContent = timing.text;
+    var link = box.querySelector("[data-field=timing-link]");
+    link.textContent = timing.link;
+    link.setAttribute("href", timing.url || "#");
+    link.hidden = !timing.url;
+  }
+
   function poll() {
     fetch(countsUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.json();
       })
-      .then(function (data) { updateCounts(data.counts); })
+      .then(function (data) {
+        updateCounts(data.counts);
+        showTiming(data.timing);
+      })
       .catch(function () {
         document.getElementById("count-status").textContent = labels.titles.error;
       });
