@@ -24,6 +24,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
+def desk_on_capture_day():
+    """The demo's capture day is today: its desks keep their own clock (not the factories' day)."""
+    return None
+
+
+@pytest.fixture
 def demo(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return seed_demo(size=0.05)
