@@ -12,6 +12,7 @@ from core.locking import lock_rows
 from deploy.catalogues import compile_all
 from notifications.messages import register_message
 from tests.browser import browser, network  # noqa: F401  (fixtures for the e2e tests)
+from tests.desk_world import world  # noqa: F401  (the desks' campaign, slots, students and operators)
 
 
 def pytest_sessionstart(session):

@@ -26,6 +26,7 @@ from notifications.models import Delivery, DeliveryError, Notification
 from retakes.models import EventNote, RetakeEvent
 from sessions_app.services import override_student_slot, refresh_slot_assignments
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+from tests.text_support import json_strings
 from verification import services as verification
 from verification.models import ProblemType, ReportStep, StepNote
 
@@ -161,17 +162,6 @@ def test_callers_branch_on_the_code():
         CodedError("无码", "")
 
 
-def json_strings(value):
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from json_strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from json_strings(v)
-    elif isinstance(value, str):
-        yield value
-
-
 def test_failed_import_jobs_store_codes_and_params_never_their_words(client, db, settings, tmp_path):
     """Whole-file refusals and row errors of background imports: codes and data in every Job field."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -179,7 +169,7 @@ def test_failed_import_jobs_store_codes_and_params_never_their_words(client, db,
     from django.urls import reverse
 
     from jobs.models import Job
-    from tests.sessions_app.test_roster_support import build_world, student_row, write_xlsx
+    from tests.roster_world import build_world, student_row, write_xlsx
 
     settings.IMPORT_BACKGROUND_ROWS = 2
     world = build_world()

@@ -9,7 +9,7 @@ from django.urls import reverse
 from capture_day.services import check_in
 from fees import remittances, services
 from fees.models import Method
-from tests.sessions_app.test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
+from tests.desk_world import add_students
 from verification.services import confirm_verification
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,6 @@ from sessions_app.models import Capture, Student
 from sessions_app.services import Outcome
 from tests.factories import make_student
 from tests.qr_images import PAYLOAD, saved_png
-from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}

@@ -10,8 +10,8 @@ from capture_day.services import check_in
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture, Student
 from sessions_app.services import Outcome
+from tests.desk_world import add_students
 from tests.factories import make_slot
-from tests.sessions_app.test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

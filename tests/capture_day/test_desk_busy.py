@@ -7,7 +7,6 @@ from capture_day import services as desk_services
 from core.errors import Busy
 from fees.models import FeeAccount
 from sessions_app.models import Capture
-from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

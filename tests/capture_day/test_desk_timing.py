@@ -10,7 +10,6 @@ import time_machine
 from django.urls import reverse
 
 from tests.factories import CAPTURE_DAY
-from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,6 @@ from capture_day.services import record_swipe, swipe_time
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture, Student
 from sessions_app.services import Outcome
-from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}

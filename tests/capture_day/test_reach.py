@@ -11,7 +11,6 @@ from capture_day.services import desk_open
 from sessions_app.models import Capture
 from sessions_app.services import Outcome
 from tests.factories import CAPTURE_DAY, make_slot
-from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)

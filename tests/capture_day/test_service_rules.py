@@ -15,7 +15,6 @@ from fees.models import Entry, Kind
 from sessions_app.models import Capture
 from sessions_app.services import CaptureError, Outcome
 from tests.factories import CAPTURE_DAY
-from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
 from verification.models import VerificationRecord
 
 pytestmark = pytest.mark.django_db

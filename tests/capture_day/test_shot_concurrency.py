@@ -17,7 +17,6 @@ from capture_day.services import record_swipe
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture, Level, Shot, ShotCounter, Student
 from sessions_app.services import refresh_slot_assignments
-from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
 
 DESKS = 4
 PER_DESK = 100

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from accounts.models import AuditEvent
 from capture_day.services import check_in
 from sessions_app.models import Shot, Student
+from tests.desk_world import add_students
 from tests.jobs_support import export_bytes
-from tests.sessions_app.test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from capture_day.models import DeskSwipe
 from fees.models import Entry
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture, Student
-from tests.sessions_app.test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
+from tests.desk_world import add_students
 from verification.models import VerificationRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.sessions_app.test_roster_support import build_world
+from tests.roster_world import build_world
 
 
 @pytest.fixture

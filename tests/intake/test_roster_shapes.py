@@ -5,7 +5,7 @@ from django.utils import translation
 
 from sessions_app.models import Level, Student
 from sessions_app.roster.services import import_roster
-from tests.sessions_app.test_roster_support import id_for
+from tests.roster_world import id_for
 
 from . import shapes
 

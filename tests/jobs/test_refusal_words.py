@@ -16,7 +16,7 @@ from accounts.models import Role
 from intake import IntakeError
 from jobs.models import Job, JobStatus
 from tests.factories import make_campaign, make_college, make_user
-from tests.sessions_app.test_roster_support import build_world, write_xlsx
+from tests.roster_world import build_world, write_xlsx
 
 pytestmark = pytest.mark.django_db
 

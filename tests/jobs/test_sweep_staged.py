@@ -52,7 +52,7 @@ def test_a_rejected_imports_bad_rows_with_full_id_numbers_go_when_the_jobs_file_
 
     from jobs.models import Job
     from jobs.tasks import expire_files
-    from tests.sessions_app.test_roster_support import build_world, id_for, student_row, write_xlsx
+    from tests.roster_world import build_world, id_for, student_row, write_xlsx
 
     settings.MEDIA_ROOT = tmp_path
     settings.IMPORT_BACKGROUND_ROWS = 2

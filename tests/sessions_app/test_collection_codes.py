@@ -20,7 +20,6 @@ from sessions_app.collection_codes import (
 from sessions_app.models import Campaign, CollectionCodeClash, Student
 from tests.factories import make_user
 from tests.qr_images import OTHER_PAYLOAD, PAYLOAD, blurred_screenshot, photo_jpeg, saved_png
-from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 BIND = reverse("sessions_app:bind_code")

@@ -13,9 +13,8 @@ from accounts.models import AuditEvent
 from accounts.registries import exporters
 from capture_day.services import check_in, undo_check_in
 from sessions_app.models import Student
+from tests.desk_world import add_students
 from tests.jobs_support import export_bytes, export_file
-
-from .test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,7 @@ from django.core.management.base import CommandError
 
 from accounts.models import AuditEvent
 from sessions_app.models import Student
-
-from .test_roster_support import build_world, student_row, write_xlsx
+from tests.roster_world import build_world, student_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
 

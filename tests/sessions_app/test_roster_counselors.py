@@ -8,8 +8,7 @@ from sessions_app.models import Student
 from sessions_app.roster.counselors import create_counselor_accounts, names_without_account
 from sessions_app.roster.services import import_roster
 from tests.factories import make_user
-
-from .test_roster_support import build_world, student_row, write_xlsx
+from tests.roster_world import build_world, student_row, write_xlsx
 
 
 @pytest.fixture

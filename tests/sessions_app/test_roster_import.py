@@ -10,8 +10,7 @@ from sessions_app.models import Level, SlotStatus, Student
 from sessions_app.roster.services import import_roster
 from sessions_app.services import refresh_slot_assignments
 from tests.factories import make_audience, make_campaign, make_slot, make_student
-
-from .test_roster_support import HEADER, build_world, id_for, student_row, write_xlsx
+from tests.roster_world import HEADER, build_world, id_for, student_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
 

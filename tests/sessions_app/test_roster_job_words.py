@@ -15,9 +15,8 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from jobs.models import Job, JobStatus
-from tests.test_codes_not_sentences import json_strings
-
-from .test_roster_support import build_world, id_for, student_row, write_xlsx
+from tests.roster_world import build_world, id_for, student_row, write_xlsx
+from tests.text_support import json_strings
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,7 @@ from jobs.models import Job, JobStatus
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Student
 from tests.factories import make_user
-
-from .test_roster_support import build_world
+from tests.roster_world import build_world
 
 pytestmark = pytest.mark.django_db
 ROWS = 20_000

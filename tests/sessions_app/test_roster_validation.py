@@ -4,8 +4,7 @@ import pytest
 
 from sessions_app.models import Level, Student
 from sessions_app.roster.services import import_roster
-
-from .test_roster_support import HEADER, build_world, id_for, student_row, write_xlsx
+from tests.roster_world import HEADER, build_world, id_for, student_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
 

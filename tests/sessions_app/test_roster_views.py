@@ -11,8 +11,7 @@ from accounts.models import AuditEvent, Role
 from sessions_app.models import Student
 from sessions_app.roster import uploads
 from tests.factories import make_user
-
-from .test_roster_support import build_world, id_for, student_row, write_xlsx
+from tests.roster_world import build_world, id_for, student_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

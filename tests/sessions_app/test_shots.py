@@ -13,7 +13,6 @@ from accounts.models import AuditEvent
 from capture_day.services import check_in, record_swipe, undo_check_in
 from sessions_app.models import Shot, ShotCounter
 from sessions_app.services import ShotError, requeue_shot, void_shot
-from tests.sessions_app.test_desk_fixtures import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

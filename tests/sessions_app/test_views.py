@@ -7,9 +7,8 @@ from accounts import registries as panels
 from accounts.models import AuditEvent, Role
 from capture_day.services import check_in, undo_check_in
 from sessions_app.models import Capture, SlotStatus, Student
+from tests.desk_world import add_students
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
-
-from .test_desk_fixtures import add_students, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
