@@ -38,6 +38,7 @@ import datetime
 import http.client
 import io
 import json
+import os
 import pstats
 import re
 import statistics
@@ -126,61 +127,82 @@ def swipe_body(code: str) -> str:
     return urlencode({"code": code, "nonce": str(uuid.uuid4()), "swiped_at": swiped_at})
 
 
-class QueryCounter:
-    """Counts the statements a request sends (BEGIN/COMMIT of psycopg2 are not statements)."""
+class Meter:
+    """Counts the statements a request sends through Django and the time they take (BEGIN and
+    COMMIT of psycopg2 are not statements; the floor's raw cursor is not seen)."""
 
     def __init__(self):
         self.n = 0
+        self.sql = 0.0
 
     def __call__(self, execute, sql, params, many, context):
         self.n += 1
-        return execute(sql, params, many, context)
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.sql += time.perf_counter() - start
 
 
-def in_process(groups: dict, *, profile: int) -> dict:
-    """Statements per first swipe, repeat swipe and floor request (and an optional profile)."""
+def measured(client, method: str, url: str, body: str = "") -> tuple[dict, int, float, float]:
+    """One request in-process: (its JSON, statements, ms, of which SQL ms)."""
+    meter = Meter()
+    start = time.perf_counter()
+    with connection.execute_wrapper(meter):
+        response = client.generic(
+            method, url, body, "application/x-www-form-urlencoded", HTTP_ACCEPT="application/json"
+        )
+    elapsed = (time.perf_counter() - start) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"in-process {method} {url}: HTTP {response.status_code}")
+    return response.json(), meter.n, elapsed, meter.sql * 1000
+
+
+def in_process(groups: dict, campaign, staff, *, profile: int) -> dict:
+    """One request at a time through django.test.Client: statements and ms per first swipe,
+    repeat swipe, floor request, trivial view and dashboard poll (and an optional profile)."""
     import checkin_wsgi  # noqa: F401  (this process's URLconf becomes the bench's, as gunicorn's)
+    from django.urls import reverse
 
-    def post(client, url, code):
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter):
-            response = client.generic(
-                "POST", url, swipe_body(code), "application/x-www-form-urlencoded", HTTP_ACCEPT="application/json"
-            )
-        outcome = response.json().get("outcome")
-        return outcome, counter.n
+    def series(client, method, url, codes=None, count=IN_PROCESS_SWIPES, expect=None):
+        measured(client, method, url, swipe_body(codes.pop()) if codes else "")  # warm-up: caches, resolver
+        rows = []
+        for _ in range(count):
+            data, n, total, sql = measured(client, method, url, swipe_body(codes.pop()) if codes else "")
+            if expect and data.get("outcome") != expect:
+                raise SystemExit(f"in-process {url}: expected {expect}, got {data.get('outcome')}")
+            rows.append((n, total, sql))
+        return rows
+
+    def logged_in(user):
+        client = Client()
+        client.force_login(user)
+        return client
 
     desk, floor = groups["desk"], groups["floor"]
-    client = Client()
-    client.force_login(desk["operators"][0])
+    client = logged_in(desk["operators"][0])
     url = f"/capture/desk/{desk['slot'].pk}/swipe/"
     codes = [desk["codes"].pop() for _ in range(IN_PROCESS_SWIPES + 1 + profile)]
-    post(client, url, codes[0])  # warm-up: content types, translations, URL resolver
-    first = []
-    for code in codes[1 : IN_PROCESS_SWIPES + 1]:
-        outcome, n = post(client, url, code)
-        if outcome != "captured":
-            raise SystemExit(f"in-process swipe: expected captured, got {outcome}")
-        first.append(n)
-    repeat = [post(client, url, code)[1] for code in codes[1:6]]
+    floor_codes = [floor["codes"].pop() for _ in range(IN_PROCESS_SWIPES + 1)]
+    report = {"sent": list(codes), "floor_sent": list(floor_codes)}
+    again = codes[-5:]
+    report["swipe"] = series(client, "POST", url, codes[profile:], expect="captured")
     # A repeat writes a desk row too (its nonce is new): the record check counts them.
-    report = {"first": first, "repeat": repeat, "sent": codes, "repeat_rows": len(repeat)}
+    report["repeat"] = [measured(client, "POST", url, swipe_body(code))[1] for code in again]
     if profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        for code in codes[IN_PROCESS_SWIPES + 1 :]:
-            post(client, url, code)
+        for code in codes[:profile]:
+            measured(client, "POST", url, swipe_body(code))
         profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
         report["profile"] = out.getvalue()
-    floor_client = Client()
-    floor_client.force_login(floor["operators"][0])
-    floor_url = f"/bench/floor/{floor['slot'].pk}/swipe/"
-    floor_codes = [floor["codes"].pop() for _ in range(2)]
-    post(floor_client, floor_url, floor_codes[0])
-    report["floor"] = post(floor_client, floor_url, floor_codes[1])[1]
-    report["floor_sent"] = floor_codes
+    floor_client = logged_in(floor["operators"][0])
+    report["floor"] = series(floor_client, "POST", f"/bench/floor/{floor['slot'].pk}/swipe/", floor_codes)
+    report["trivial"] = series(client, "GET", "/bench/ping/")
+    dashboard = reverse("sessions_app:live_data") + f"?campaign={campaign.code}"
+    report["dashboard poll"] = series(logged_in(staff), "GET", dashboard)
     return report
 
 
@@ -329,20 +351,26 @@ def check_records(groups: dict, sent: dict, *, extra_rows: dict) -> list[str]:
 
 
 def ms(samples: list[float]) -> str:
-    """The p95 in ms, or a dash when there are too few samples for one."""
-    return f"{pages.p95(samples) * 1000:.1f}" if len(samples) >= 20 else "-"
+    """The p95 in ms, or the largest when there are too few samples for a p95."""
+    if len(samples) >= 20:
+        return f"p95 {pages.p95(samples) * 1000:.1f}"
+    return f"max {max(samples) * 1000:.1f}" if samples else "-"
 
 
 def report(args, counts: dict, load: dict, failures: list[str]) -> None:
     import checkin_floor
 
     results, poller = load["results"], load["poller"]
-    first, repeat = counts["first"], counts["repeat"]
     print(f"capture desk under load, {connection.vendor}: {args.desks} desks of one group at once")
-    mean = statistics.mean(first)
-    print(f"  queries per first swipe (in-process, {len(first)} swipes): mean {mean:.1f}, max {max(first)}")
-    floor = f"{counts['floor']} + {checkin_floor.RAW_STATEMENTS} raw"
-    print(f"  queries per repeat swipe: max {max(repeat)}; per floor request: {floor}")
+    print(f"  in-process, one request at a time ({IN_PROCESS_SWIPES} each): queries, median ms, of which SQL")
+    for kind in ("swipe", "floor", "trivial", "dashboard poll"):
+        rows = counts[kind]
+        queries = f"{max(n for n, _, _ in rows)}" + (
+            f" + {checkin_floor.RAW_STATEMENTS} raw" if kind == "floor" else ""
+        )
+        total, sql = statistics.median(t for _, t, _ in rows), statistics.median(q for _, _, q in rows)
+        print(f"    {kind:16}{queries:>10} queries {total:7.1f} ms  SQL {sql:5.1f} ms")
+    print(f"  queries per first swipe: {max(n for n, _, _ in counts['swipe'])}; per repeat: {max(counts['repeat'])}")
     print(
         f"  gunicorn {args.workers} sync workers, {args.desks} concurrent keep-alive clients, "
         f"{args.rounds} rounds taking turns, dashboard polled every {args.poll_interval:g} s by 1 more client"
@@ -355,8 +383,8 @@ def report(args, counts: dict, load: dict, failures: list[str]) -> None:
             print(f"      errors: {sorted(set(r['errors']))[:3]}")
     polls = {kind: [s for phase, s in poller.samples if phase == kind] for kind in results}
     every = [s for phase, s in poller.samples if phase in results]
-    line = ", ".join(f"during {kind} {ms(s)}" for kind, s in polls.items())
-    print(f"  dashboard poll: {len(every)} polls, {len(poller.errors)} errors, p95 {ms(every)} ms ({line})")
+    line = ", ".join(f"during {kind} {ms(s)} ({len(s)})" for kind, s in polls.items())
+    print(f"  dashboard poll: {len(every)} polls, {len(poller.errors)} errors, {ms(every)} ms ({line})")
     swipe, floor, trivial = (results[k]["p95_ms"] for k in ("swipe", "floor", "trivial"))
     ratio = swipe / floor if floor else float("inf")
     verdict = "OK" if ratio <= GOAL_RATIO and not results["swipe"]["errors"] else "NOT MET"
@@ -371,10 +399,10 @@ def report(args, counts: dict, load: dict, failures: list[str]) -> None:
 
 def run(args, database_url: str) -> None:
     campaign, groups, staff = build(desks=args.desks, students=args.swipes + 200 + args.profile)
-    counts = in_process(groups, profile=args.profile)
     # Autovacuum would have analysed a real database long ago; a fresh bulk load has no statistics.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    counts = in_process(groups, campaign, staff, profile=args.profile)
     port = pages.free_port()
     server = pages.start_gunicorn(port, args.workers, database_url, app="checkin_wsgi:application")
     try:
@@ -384,7 +412,7 @@ def run(args, database_url: str) -> None:
         server.wait(timeout=30)
     load["sent"]["desk"] += counts["sent"]
     load["sent"]["floor"] += counts["floor_sent"]
-    report(args, counts, load, check_records(groups, load["sent"], extra_rows={"desk": counts["repeat_rows"]}))
+    report(args, counts, load, check_records(groups, load["sent"], extra_rows={"desk": len(counts["repeat"])}))
 
 
 def main() -> None:
@@ -397,6 +425,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="at most this long per round and kind")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile N in-process first swipes")
     args = parser.parse_args()
+    # gunicorn's workers import the project again; whitenoise's note about collectstatic is noise.
+    os.environ["PYTHONWARNINGS"] = "ignore:No directory at"
     if args.swipes < 20 * args.rounds:
         parser.error("--swipes must be at least 20 per round for a 95th percentile")
     if connection.vendor != "postgresql":
