@@ -369,7 +369,8 @@ def report(args, counts: dict, load: dict, failures: list[str]) -> None:
             f" + {checkin_floor.RAW_STATEMENTS} raw" if kind == "floor" else ""
         )
         total, sql = statistics.median(t for _, t, _ in rows), statistics.median(q for _, _, q in rows)
-        print(f"    {kind:16}{queries:>10} queries {total:7.1f} ms  SQL {sql:5.1f} ms")
+        raw = " + raw (not timed apart)" if kind == "floor" else ""
+        print(f"    {kind:16}{queries:>10} queries {total:7.1f} ms  SQL {sql:5.1f} ms{raw}")
     print(f"  queries per first swipe: {max(n for n, _, _ in counts['swipe'])}; per repeat: {max(counts['repeat'])}")
     print(
         f"  gunicorn {args.workers} sync workers, {args.desks} concurrent keep-alive clients, "
