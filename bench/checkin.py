@@ -8,9 +8,10 @@ real database. Builds one campaign with two capture groups, each with one slot t
 group (its students swiped through the real desk) and the floor group (its students "swiped"
 through the floor view, so their 拍摄号 counters are apart); --desks operators per group.
 
-1. In-process (django.test.Client, one at a time): the statements of a first swipe and of a
-   repeat, counted with connection.execute_wrapper, and of one floor request. --profile adds a
-   cProfile of --profile-swipes first swipes (the functions where the time goes).
+1. In-process (django.test.Client, one request at a time, 20 of each): statements (counted with
+   connection.execute_wrapper), median ms and the SQL share of a first swipe, a floor request, the
+   trivial view and a dashboard poll; the statements of a repeat swipe. --profile N adds a
+   cProfile of N more first swipes (the functions where the time goes).
 2. Under gunicorn (bench/checkin_wsgi.py: the project's URLconf plus the trivial view and the
    floor; --workers sync workers, default 2 = the machine's cores) on 127.0.0.1, three kinds of
    request at the same load, --desks keep-alive clients at once (default 4, each its own
@@ -30,6 +31,7 @@ Prints for each kind: requests, errors, median, p95 (ms), requests per second; t
 swipe p95 / floor p95 (<= GOAL_RATIO) and swipe p95 / trivial p95; the dashboard poll's p95.
 Then checks what was written: every swipe recorded once (one capture per student, one desk
 row per nonce) and the 拍摄号 of each group and day 1..N without gaps or duplicates.
+The slots are today's in Asia/Shanghai: a run across its midnight (16:00 UTC) finds the desks closed.
 """
 
 import argparse

@@ -44,8 +44,9 @@ def col(model, field: str) -> str:
     return quote(model._meta.get_field(field).column)
 
 
-def insert(model, fields: tuple[str, ...], *, suffix: str = "RETURNING id") -> str:
-    """INSERT INTO model's table (fields' columns) VALUES (%s, ...) `suffix`."""
+def insert(model, fields: tuple[str, ...], *, suffix: str | None = None) -> str:
+    """INSERT INTO model's table (fields' columns) VALUES (%s, ...) `suffix` (default: RETURNING its pk)."""
+    suffix = suffix if suffix is not None else f"RETURNING {quote(model._meta.pk.column)}"
     required = {
         f.name for f in model._meta.concrete_fields if not f.null and not f.primary_key and f.db_default is NOT_PROVIDED
     }
@@ -116,7 +117,7 @@ CHARGE_ACCOUNT = insert(
     FeeAccount,
     ACCOUNT,
     suffix=f"ON CONFLICT ({col(FeeAccount, 'student')}) DO UPDATE SET {_totals}, "
-    f"{col(FeeAccount, 'updated_at')} = EXCLUDED.{col(FeeAccount, 'updated_at')} RETURNING id",
+    f"{col(FeeAccount, 'updated_at')} = EXCLUDED.{col(FeeAccount, 'updated_at')} RETURNING {col(FeeAccount, 'id')}",
 )
 INSERT_ENTRY = insert(Entry, ENTRY)
 INSERT_RECORD = insert(VerificationRecord, RECORD)
