@@ -193,7 +193,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, database_url: str, *, app: str = "pages_wsgi:application"
+) -> subprocess.Popen:
+    """gunicorn (sync workers, as deploy/gunicorn.conf.py) serving `app`, a module of bench/."""
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "false"}
     process = subprocess.Popen(
         [
@@ -208,7 +211,7 @@ def start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Pop
             "warning",
             "--chdir",
             str(ROOT / "bench"),
-            "pages_wsgi:application",
+            app,
         ],
         env=env,
         cwd=ROOT,
@@ -224,54 +227,84 @@ def start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Pop
     raise SystemExit("gunicorn did not start within 60 s")
 
 
-def load(port: int, url: str, cookie: str, *, concurrency: int, requests: int, seconds: float) -> dict:
-    """`requests` GETs shared by `concurrency` keep-alive threads, stopping at `seconds`."""
+def p95(samples: list[float]) -> float:
+    """The 95th percentile (needs at least 20 samples to mean anything; 0.0 below that)."""
+    return statistics.quantiles(samples, n=100)[94] if len(samples) >= 20 else 0.0
+
+
+def send(conn: http.client.HTTPConnection, method: str, url: str, *, body: str | None = None, headers: dict):
+    """One request on a keep-alive connection: (connection to use next, status or error, body)."""
+    try:
+        conn.request(method, url, body=body, headers=headers)
+        response = conn.getresponse()
+        return conn, response.status, response.read()
+    except (OSError, http.client.HTTPException) as exc:
+        conn.close()
+        return http.client.HTTPConnection(conn.host, conn.port, timeout=30), repr(exc), b""
+
+
+def drive(port: int, next_request, *, concurrency: int, requests: int, seconds: float, accept=None) -> dict:
+    """`requests` requests shared by `concurrency` keep-alive client threads, stopping at `seconds`.
+
+    `next_request(client)` gives client number `client` its next (method, url, body, headers), or
+    None when it has nothing left; `accept(status, body)` says whether an answer counts as a
+    success (default: HTTP 200). Latencies of successes only, in seconds, with the wall time.
+    """
+    accept = accept or (lambda status, _body: status == 200)
     lock = threading.Lock()
     remaining = [requests]
     latencies: list[float] = []
     errors: list[str] = []
     stop_at = time.monotonic() + seconds
 
-    def worker():
+    def worker(client: int):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}", "Host": "127.0.0.1"}
         while True:
             with lock:
                 if remaining[0] <= 0 or time.monotonic() > stop_at:
                     break
                 remaining[0] -= 1
+            request = next_request(client)
+            if request is None:
+                break
+            method, url, body, headers = request
             start = time.perf_counter()
-            try:
-                conn.request("GET", url, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = repr(exc)
+            conn, status, content = send(conn, method, url, body=body, headers=headers)
             elapsed = time.perf_counter() - start
+            ok = accept(status, content)
             with lock:
-                if status == 200:
+                if ok:
                     latencies.append(elapsed)
                 else:
-                    errors.append(str(status))
+                    errors.append(f"{status} {content[:200]!r}")
         conn.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
     began = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - began
+    return {"latencies": latencies, "errors": errors, "wall": time.perf_counter() - began}
+
+
+def summarize(latencies: list[float], wall: float, errors: list[str]) -> dict:
     return {
         "ok": len(latencies),
         "errors": errors,
         "rps": len(latencies) / wall if wall else 0.0,
         "median_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "p95_ms": (statistics.quantiles(latencies, n=100)[94] * 1000) if len(latencies) >= 20 else 0.0,
+        "p95_ms": p95(latencies) * 1000,
     }
+
+
+def load(port: int, url: str, cookie: str, *, concurrency: int, requests: int, seconds: float) -> dict:
+    """`requests` GETs of `url` shared by `concurrency` keep-alive threads, stopping at `seconds`."""
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}", "Host": "127.0.0.1"}
+    run = drive(
+        port, lambda _client: ("GET", url, None, headers), concurrency=concurrency, requests=requests, seconds=seconds
+    )
+    return summarize(run["latencies"], run["wall"], run["errors"])
 
 
 def run(args, database_url: str) -> None:
