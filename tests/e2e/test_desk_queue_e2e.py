@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from sessions_app.idcard import make_id_number, mask_code
-from sessions_app.models import Capture
+from sessions_app.models import Capture, Shot
 from sessions_app.services import record_capture, refresh_slot_assignments
 from tests.browser import logged_in_page
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
@@ -113,6 +113,11 @@ def assert_all_recorded(page, queue, *, pages=None):
     students = [student.pk for _code, student in queue.good]
     per_student = Capture.objects.filter(student_id__in=students, undone_at__isnull=True)
     assert per_student.count() == len(students) and per_student.values("student").distinct().count() == len(students)
+    # 拍摄号: the group's day numbered 1..N across every desk, each capture once, no gap, no twice.
+    numbers = sorted(Shot.objects.filter(group=queue.slot.group).values_list("number", flat=True))
+    captured_here = Capture.objects.filter(slot__group=queue.slot.group, undone_at__isnull=True).count()
+    assert numbers == list(range(1, captured_here + 1))
+    assert Shot.objects.filter(group=queue.slot.group).values("capture").distinct().count() == captured_here
     for each in pages or [page]:
         assert_desk_sane(each, queue)
         captures = each.locator("#recent > li.outcome-captured, #recent > li.outcome-wrong_slot")
