@@ -2,8 +2,9 @@
 
 A BEFORE UPDATE OR DELETE trigger refuses the change even through raw SQL or the owner's
 account; the application's database role additionally lacks the UPDATE, DELETE and TRUNCATE
-privileges on these tables (`manage.py grant_app_role`). Each app's migration calls `guard()`
-for its own tables; the trigger function is created by accounts' migration 0004.
+privileges on these tables (`manage.py grant_app_role`). Each app's `0002_postgres_guards`
+migration (accounts' `0003`) calls `guard()` for its own tables; each call (re)creates the shared
+trigger function, so no app's guard depends on another's.
 """
 
 FUNCTION = """

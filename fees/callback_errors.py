@@ -88,8 +88,6 @@ _MESSAGES = {
     "duplicate_mismatch": lambda data: _("重复的交易号，但学号或金额与首次通知不同；未入账，请核对"),
     "bad_paid_at": _paid_at,
     "overpaid": _overpaid,
-    # Rows refused before refusals were codes, whose sentence the migration did not recognise.
-    "legacy": lambda data: data.get("text", ""),
     "key_reused": lambda data: _("这个提交编号已用于另一笔记录，请刷新页面后重新填写"),
 }
 

@@ -54,9 +54,9 @@ class Messages:
         except (KeyError, TypeError, ValueError, AttributeError):
             return None  # params of an older shape: the caller falls back
 
-    def text(self, code: str, params: Mapping | None = None, *, legacy: str = "") -> str:
-        """The words, else the message an older job stored (legacy), else the code itself."""
-        return self.render(code, params) or legacy or code
+    def text(self, code: str, params: Mapping | None = None) -> str:
+        """The words, else the code itself."""
+        return self.render(code, params) or code
 
     def error(self, row: int | None, column: str | None, code: str, /, **params) -> "RowError":
         return RowError(row, column, code, params, self)

@@ -31,8 +31,6 @@ INTAKE = Messages(
             _("第 %(rows)s 行是表尾（如制表人、打印日期、合计），没有当作数据读取") % {"rows": _rows(p)}
         ),
         "header_repeated": lambda p: _("第 %(rows)s 行重复了表头，已跳过") % {"rows": _rows(p)},
-        # Jobs stored before refusals kept params: the refusal's words in the starter's language.
-        "file_refused": lambda p: p["text"],
     },
     base=REFUSALS,
 )

@@ -133,15 +133,12 @@ def error_dict(error: RowError) -> dict:
 
 
 def describer(messages: Messages):
-    """The kind's describe_error: a stored error in the reader's language (importer's Messages).
-
-    Rows stored before errors kept params carry their text in the starter's language under
-    "message"; they are shown as written unless their code needs no params.
-    """
+    """The kind's describe_error: a stored error in the reader's language (importer's Messages);
+    a code this version no longer words is shown as the code."""
 
     def describe(stored: dict) -> str:
         text = messages.render(stored.get("code", ""), stored.get("params") or {})
-        return where(stored) + (text or str(stored.get("message") or stored.get("code", "")))
+        return where(stored) + (text or str(stored.get("code", "")))
 
     return describe
 
@@ -168,7 +165,7 @@ BAD_ROWS_FILE = "bad-rows.json"
 def error_file(name, messages: Messages):
     """The kind's render_file: (download name, a builder of the error workbook) for a rejected import.
 
-    None for a job whose file is something else (a workbook stored before the rows were kept as data).
+    None for a job that kept no bad rows (its import was not refused row by row).
     """
 
     def render(job) -> tuple[str, object] | None:
@@ -194,6 +191,6 @@ def file_error(exc) -> JobRejected:
     """The file itself refused (an intake.IntakeError, or an importer's CodedError): code + params.
 
     Its words are the kind's describe_error's, built when the page is shown, in the reader's
-    language. Jobs stored before this kept the starter's words under "message" (describer's fallback).
+    language.
     """
     return JobRejected("rejected", [{"row": None, "column": None, "code": exc.code, "params": dict(exc.params)}])

@@ -16,8 +16,6 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
-# Rows written before messages were codes: data holds the text exactly as it was sent.
-LEGACY = "legacy.text"
 
 # data -> (title, body)
 Render = Callable[[dict], tuple[str, str]]
@@ -88,8 +86,3 @@ def render(code: str, data: dict | None) -> tuple[str, str]:
         logger.warning("notification %s: data does not fit its message", code)
         return code, ""
     return str(title), str(body)
-
-
-@register_message(LEGACY)
-def _legacy(data: dict) -> tuple[str, str]:
-    return data.get("title", ""), data.get("body", "")

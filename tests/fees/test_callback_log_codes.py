@@ -5,8 +5,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fees.models import CallbackLog
 
@@ -55,35 +53,3 @@ def test_refusals_are_stored_as_codes_and_shown_in_the_readers_language(client, 
     english = client.get("/admin/fees/callbacklog/").content.decode()
     assert "中没有学号" not in english and "缺少字段" not in english
     assert "20990001" in english and "student_no, campaign, amount, paid_at" in english
-
-
-@pytest.mark.django_db(transaction=True)
-def test_old_sentences_become_codes_or_stay_as_legacy_text():
-    executor = MigrationExecutor(connection)
-    executor.migrate([("fees", "0006_confirmation_append_only_guard")])
-    old = executor.loader.project_state([("fees", "0006_confirmation_append_only_guard")]).apps
-    Log = old.get_model("fees", "CallbackLog")
-    for error in ["签名缺失或错误", "批次 2021 中没有学号 20170001", "缺少字段：amount, paid_at", "某个旧的说法", ""]:
-        Log.objects.create(status="rejected", http_status=400, error=error)
-    try:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate([("fees", "0007_callback_errors_as_codes")])
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
-    rows = list(CallbackLog.objects.order_by("id"))
-    assert [(r.error_code, r.error_data) for r in rows] == [
-        ("bad_signature", {}),
-        ("unknown_student", {"campaign": "2021", "student_no": "20170001"}),
-        ("malformed", {"problem": "missing", "fields": ["amount", "paid_at"]}),
-        ("legacy", {"text": "某个旧的说法"}),
-        ("", {}),
-    ]
-    assert [r.error for r in rows] == [
-        "签名缺失或错误",
-        "批次 2021 中没有学号 20170001",
-        "缺少字段：amount, paid_at",
-        "某个旧的说法",
-        "",
-    ]

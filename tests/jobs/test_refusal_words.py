@@ -153,22 +153,6 @@ def test_a_payment_file_without_its_method_column_is_refused_in_the_readers_lang
     assert "lacks: 方式." in english and "表头缺少" not in english
 
 
-def test_an_old_job_keeps_the_words_it_stored():
-    """Jobs stored before refusals kept params: their words as written, in the starter's language."""
-    from fees.jobkinds import IMPORT
-    from jobs.registry import get_kind
-
-    describe = get_kind(IMPORT).describe_error
-    with translation.override("en"):
-        # A code whose words need params it does not have: the stored text, as it was.
-        legacy = {"row": None, "column": None, "code": "header_incomplete", "message": "工作表的表头缺少：方式"}
-        assert describe(legacy) == "工作表的表头缺少：方式"
-        # A refusal a check turned into a row error, stored with its text as a param.
-        assert describe({"row": None, "code": "file_refused", "params": {"text": "旧的文字"}}) == "旧的文字"
-        # A code that needs no params is put into the reader's words.
-        assert describe({"row": None, "code": "file_empty", "message": "文件是空的"}).startswith("The file is empty")
-
-
 def test_the_refusal_is_built_in_the_language_of_the_moment():
     error = IntakeError("file_too_large", size=25 * 1024 * 1024, limit=20 * 1024 * 1024)
     json.dumps(error.params)  # what a job stores

@@ -14,13 +14,14 @@ from django.core import mail
 from django.utils import translation
 
 from accounts.models import Role
-from notifications.messages import LEGACY, render
+from notifications.messages import render
 from notifications.models import Notification
 from notifications.services import notify
 from notifications.sms import LocmemSmsBackend
 from tests.factories import make_campaign, make_college, make_student, make_user
 from tests.verification.conftest import capture
 from verification.models import ProblemType
+from verification.notices import OVERDUE
 from verification.reminders import send_overdue_digests, send_verification_reminders
 from verification.services import report_problem
 
@@ -116,18 +117,18 @@ def test_an_unknown_code_or_broken_data_shows_the_code_not_an_error(student):
         kind="k",
         subject=student.campaign,
         step="1",
-        code=LEGACY,
-        data={"title": "旧", "body": "旧文"},
+        code=OVERDUE,
+        data={"name": "张三", "due": "2021-01-05", "url": "https://xjxl.chsi.com.cn"},
     )
     row = Notification.objects.get()
-    assert (row.title, row.body) == ("旧", "旧文")
+    assert row.title == "网上校对已逾期：请立即登录学信网核对图像信息" and "张三同学" in row.body
     Notification.objects.filter(pk=row.pk).update(code="verification.due", data={"name": "x"})
     row = Notification.objects.get()
     assert (row.title, row.body) == ("verification.due", "")
     with pytest.raises(ValueError):
         notify(recipient=student, kind="k", subject=student.campaign, step="2", code="no.such", data={})
     with pytest.raises(TypeError):
-        notify(recipient=student, kind="k", subject=student.campaign, step="3", code=LEGACY, data={"when": DAY})
+        notify(recipient=student, kind="k", subject=student.campaign, step="3", code=OVERDUE, data={"when": DAY})
 
 
 def test_the_admin_shows_the_rendered_words(student, client):

@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import TestCase
@@ -96,36 +95,6 @@ def test_the_error_workbook_is_built_when_downloaded_in_the_readers_language(cli
     rows = list(workbook.active.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == [3, 4]
     assert "Wrong check character" in rows[0][1] and "is not in the system" in rows[1][1]
-
-
-def test_a_job_stored_the_old_way_shows_its_words_and_its_workbook(client, world):
-    """Rows written before errors kept params: their text as stored, their workbook as stored."""
-    client.force_login(world.staff)
-    old = Job.objects.create(
-        kind="roster.check",
-        key="old",
-        owner=world.staff,
-        status=JobStatus.FAILED,
-        error_code="rejected",
-        errors=[
-            {"row": 7, "column": "学号", "code": "student_no_empty", "message": "学号为空"},
-            {"row": 8, "column": "身份证号", "code": "id_number_invalid", "message": "旧的原因文字"},
-        ],
-        file_name="名单错误行.xlsx",
-    )
-    legacy = Workbook()
-    legacy.active.append(["原行号", "错误原因"])
-    buffer = io.BytesIO()
-    legacy.save(buffer)
-    old.file.save("job-old.xlsx", ContentFile(buffer.getvalue()))
-    page = client.get(reverse("jobs:detail", args=[old.pk])).content.decode()
-    assert "第 8 行，身份证号 列：旧的原因文字" in page and "第 7 行，学号 列：学号为空" in page
-    client.cookies["django_language"] = "en"
-    page = client.get(reverse("jobs:detail", args=[old.pk])).content.decode()
-    # A code that needs no params is put into the reader's words; the other keeps its stored text.
-    assert "Row 7, column 学号: The student number is empty" in page and "旧的原因文字" in page
-    _disposition, workbook = _download(client, old)
-    assert list(workbook.active.iter_rows(values_only=True)) == [("原行号", "错误原因")]
 
 
 def test_the_job_page_reads_the_same_queries_for_2_or_40_errors(client, world, tmp_path):

@@ -3,9 +3,12 @@
 1. A trigger refuses UPDATE and DELETE of a ledger entry, even through raw SQL.
 2. Composite foreign keys tie a reversal to an entry of the same account, kind and amount,
    and a follow-up charge to the reversal of a charge of the same account (see fees/models.py).
+3. Remittance confirmations are append-only like the audit trail (accounts.append_only_sql).
 """
 
 from django.db import migrations
+
+from accounts.append_only_sql import guard
 
 FORWARD = [
     """
@@ -40,6 +43,8 @@ BACKWARD = [
     "DROP FUNCTION IF EXISTS fees_entry_append_only();",
 ]
 
+confirmation_forward, confirmation_backward = guard("fees_remittanceconfirmation")
+
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
@@ -58,4 +63,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("fees", "0001_initial")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [
+        migrations.RunPython(forward, backward),
+        migrations.RunPython(confirmation_forward, confirmation_backward),
+    ]

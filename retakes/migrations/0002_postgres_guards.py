@@ -1,3 +1,5 @@
+"""PostgreSQL-only guard: retake events are append-only even through raw SQL (accounts.append_only_sql)."""
+
 from django.db import migrations
 
 from accounts.append_only_sql import guard
@@ -6,6 +8,6 @@ forward, backward = guard("retakes_retakeevent")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("retakes", "0004_findings_as_codes"), ("accounts", "0007_audit_append_only_guard")]
+    dependencies = [("retakes", "0001_initial")]
 
     operations = [migrations.RunPython(forward, backward)]
