@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.audit import record_event
 from accounts.models import User
 from core.locking import lock_row
 from fees import services as fees_services
@@ -281,10 +282,29 @@ def undo_check_in(*, capture: Capture | int, actor: User, reason: str, now: date
             )
         if refusal is not None:
             raise refusal
-        capture = capture_services.undo_capture(capture=capture, actor=actor, reason=reason)
+        _undo_capture_row(capture, actor=actor, reason=reason)
         fees_services.reverse_charge_for_capture(capture=capture, actor=actor, reason=capture.undo_reason)
         verification_services.close_record_for_capture(capture=capture)
     return capture
+
+
+def _undo_capture_row(capture: Capture, *, actor: User, reason: str) -> None:
+    """The capture row's half of an undo, for `undo_check_in` only, under its lock and checks.
+
+    Here and private, not a service of sessions_app: a public "mark undone" would be a second
+    door past the rule (and would leave the charge and the clock running).
+    """
+    capture.undone_at = timezone.now()
+    capture.undone_by = actor
+    capture.undo_reason = reason
+    capture.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+    record_event(
+        actor=actor,
+        action="capture.undo",
+        campaign=capture.campaign,
+        obj=capture,
+        data={"student_id": capture.student_id, "reason": reason},
+    )
 
 
 def save_campaign(*, campaign: Campaign, changed_fields: Collection[str]) -> None:

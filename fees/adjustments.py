@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from core.locking import lock_row
 from sessions_app.models import Student
+from sessions_app.scope import visible_colleges
 
 from .ledger import (
     FeeError,
@@ -110,6 +111,15 @@ def _post_adjustment(
     return PostResult(entry, True)
 
 
+def _check_entry_college(actor, entry: Entry, student: Student) -> None:
+    """An entry counts in the cash of the college it was posted for, which a student who changed
+    college has left: a coordinator reverses only what was posted for their own colleges."""
+    if actor is None or actor.is_academic_staff or entry.college_id == student.college_id:
+        return
+    if not visible_colleges(actor).filter(pk=entry.college_id).exists():
+        raise FeeError(_("这笔记录记在其他学院的账上，只有该学院的负责老师或教务处可以冲正"), "out_of_scope")
+
+
 def reverse_entry(*, entry: Entry, actor, reason: str, idempotency_key: str) -> PostResult:
     """Cancel a mistaken payment, refund or waiver by a reversal pointing at it.
 
@@ -123,6 +133,7 @@ def reverse_entry(*, entry: Entry, actor, reason: str, idempotency_key: str) -> 
         raise FeeError(_("冲正必须填写原因"), "reason_missing")
     student = entry.account.student
     _check_poster(actor, student)
+    _check_entry_college(actor, entry, student)
     if entry.kind == Kind.REVERSAL:
         raise FeeError(_("冲正记录不能再冲正；如需恢复，请重新登记一笔"), "reversal_of_reversal")
     if entry.kind == Kind.CHARGE:

@@ -15,7 +15,7 @@ from sessions_app.models import Campaign
 
 from .import_messages import MESSAGES
 from .payment_import import LIMITS, import_payments
-from .services import FeeError
+from .services import FeeError, check_poster_role
 
 IMPORT = "fees.payment_import"
 STAGING = "payments"
@@ -34,6 +34,7 @@ def in_background(upload) -> bool:
 
 
 def start_import(*, upload, campaign: Campaign, user) -> Job:
+    check_poster_role(user)  # refused before the file is staged; import_payments asks again per row
     staged = imports.stage(upload, kind=STAGING)
     return imports.start_import(kind=IMPORT, staged=staged, campaign_id=campaign.pk, user=user)
 

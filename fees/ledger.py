@@ -118,12 +118,17 @@ def _check_method(method) -> str:
     return method
 
 
+def check_poster_role(actor) -> None:
+    """Money is posted by staff and coordinators only (never a student, counselor or desk operator)."""
+    if actor is not None and not (actor.is_academic_staff or actor.is_coordinator):
+        raise FeeError(_("你的角色不能登记费用"), "role_forbidden")
+
+
 def _check_poster(actor, student: Student) -> None:
     """Staff post for anyone, a coordinator only for their colleges; actor None is the system."""
     if actor is None:
         return
-    if not (actor.is_academic_staff or actor.is_coordinator):
-        raise FeeError(_("你的角色不能登记费用"), "role_forbidden")
+    check_poster_role(actor)
     if not visible_students(actor).filter(pk=student.pk).exists():
         raise FeeError(
             _("学号 %(no)s 不属于你负责的学院，不能为其登记费用") % {"no": student.student_no},

@@ -23,7 +23,7 @@ from sessions_app.scope import visible_students
 
 from .import_messages import MESSAGES, payment_error
 from .models import ZERO, Method
-from .services import FeeError, _Rollback, parse_amount, post_payment
+from .services import FeeError, _Rollback, check_poster_role, parse_amount, post_payment
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -189,6 +189,7 @@ def import_payments(
     data (bytes) or source (a path or file object, as a background job passes it). progress,
     if given, is called as progress(done, total) while rows are checked.
     """
+    check_poster_role(actor)
     if data is None:
         try:
             data = read_bytes(source)

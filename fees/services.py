@@ -32,6 +32,7 @@ from .ledger import (  # noqa: F401 - the public ones re-exported: callers use f
     _overpay_error,
     _replay,
     check_paid_at,
+    check_poster_role,
     client_key,
     money,
     parse_amount,
@@ -264,12 +265,17 @@ def mark_paid(
 def post_charge(*, capture: Capture, actor: User | None) -> Entry | None:
     """The fee falls due when a student is captured, at the campaign's fee at that moment.
 
+    Called by `capture_day.services.check_in` (whose rule says who may swipe where), for the
+    capture it has just written; an undone capture is refused.
+
     Called inside the capture's transaction (no savepoint of its own: a failure here rolls the
     whole swipe back). A student who already has an active charge keeps it (and nothing is
     posted); a free campaign (fee 0) posts nothing. Four queries on a swipe: the account made
     if missing, the account locked together with what the ledger must say about it, the
     entry, the account's totals.
     """
+    if capture.undone_at is not None:
+        raise FeeError(_("这次采集已撤销，不再计费"), "capture_undone")
     student = capture.student
     fee = capture.campaign.fee_per_person
     if fee <= 0:
@@ -331,7 +337,13 @@ def _active_charge(account: FeeAccount) -> Entry | None:
 
 
 def reverse_charge_for_capture(*, capture: Capture, actor: User | None, reason: str) -> Entry | None:
-    """Undoing a capture cancels its charge; a payment already made stays, as a credit."""
+    """Undoing a capture cancels its charge; a payment already made stays, as a credit.
+
+    Only for a capture already undone: who may undo is `capture_day.services.undo_check_in`'s
+    rule, which calls this in its transaction; a capture still standing keeps its charge.
+    """
+    if capture.undone_at is None:
+        raise FeeError(_("这次采集没有撤销，计费不能取消；请先撤销采集"), "capture_not_undone")
     key = f"uncharge:capture:{capture.pk}"
     with transaction.atomic():
         account = lock_row(FeeAccount.objects.filter(student_id=capture.student_id), required=False)

@@ -1,7 +1,9 @@
 """Retake requests: filing, photos, the automatic check, review, paper photos, reminders.
 
-Callers (views, commands, tasks) have already decided through retakes.selectors /
-sessions_app.scope that the actor may touch the request; here live the rules of the flow.
+Every function that acts for a person takes `actor` and refuses, with a coded RetakeError and
+nothing written, what that person may not do, whoever calls it: a student acts only on their own
+requests, a counselor only on their students' (sessions_app.scope), staff on any; only staff
+review, and a student does not log paper photos. actor=None is the server itself (the demo).
 """
 
 import datetime
@@ -28,6 +30,7 @@ from notifications.models import Channel as NotifyChannel
 from notifications.services import Message, notify, notify_many
 from notifications.steps import step_before_deadline
 from sessions_app.models import Campaign, Student
+from sessions_app.scope import visible_students
 
 from . import notices
 from .models import (
@@ -74,6 +77,30 @@ class NoteRequired(RetakeError):
     def __init__(self, findings: list[Finding]):
         self.findings = findings
         super().__init__("；".join(f.message for f in findings), "note_required")
+
+
+# --- who may act ----------------------------------------------------------------------
+
+
+def _for_student(actor: User | None, student: Student, *, students_too: bool = True) -> None:
+    """The student's own requests: the student, their counselor, staff (or the server)."""
+    if actor is None or actor.is_academic_staff:
+        return
+    if not (actor.is_counselor or (students_too and actor.is_student)):
+        message = _("只有辅导员或教务处可以登记纸质照片") if actor.is_student else _("你的角色不能办理补拍")
+        raise RetakeError(message, "role_forbidden")
+    if visible_students(actor).filter(pk=student.pk).exists():
+        return
+    if actor.is_student:
+        raise RetakeError(_("只能办理你本人的补拍申请"), "not_own_request")
+    raise RetakeError(
+        _("%(name)s 不是你负责的学生，不能办理其补拍") % {"name": student.name}, "out_of_scope", {"name": student.name}
+    )
+
+
+def _for_staff(actor: User | None) -> None:
+    if actor is not None and not actor.is_academic_staff:
+        raise RetakeError(_("只有教务处可以审核补拍照片"), "staff_only")
 
 
 # Which status may follow which. Submitting a new photo is allowed until a reviewer has
@@ -204,6 +231,7 @@ def create_request(
     reason_detail: str = "",
     note: str = "",
 ) -> RetakeRequest:
+    _for_student(actor, student)
     reason_detail = (reason_detail or "").strip()
     if reason not in Reason.values:
         raise RetakeError(_("请选择补拍原因"), "reason_missing")
@@ -241,6 +269,7 @@ def create_request(
 def cancel_request(*, request: RetakeRequest, actor: User, reason: str = "") -> RetakeRequest:
     with transaction.atomic():
         request = _locked(request)
+        _for_student(actor, request.student)
         _move(request, Status.CANCELLED, actor=actor, note=(reason or "").strip())
         request.save(update_fields=["status", "updated_at"])
     return request
@@ -260,6 +289,7 @@ def submit_photo(
     here first and a failing one raises NoteRequired, storing nothing: the page's "仍然提交"
     needs the note. The stored photo is still checked by the worker, as every photo is.
     """
+    _for_student(actor, request.student)
     cfg = load_config()
     if len(data) > cfg.upload_max_bytes:
         raise RetakeError(
@@ -380,6 +410,7 @@ def run_photo_check(*, photo_id: int) -> RetakePhoto | None:
 
 def review_photo(*, request: RetakeRequest, actor: User, accept: bool, reason: str = "") -> RetakeRequest:
     """Staff accept the current photo (with a reason if it failed the check) or return it for another."""
+    _for_staff(actor)
     reason = (reason or "").strip()
     with transaction.atomic():
         request = _locked(request)
@@ -428,6 +459,7 @@ def review_photo(*, request: RetakeRequest, actor: User, accept: bool, reason: s
 def record_paper_photo(*, request: RetakeRequest, actor: User, now: datetime.datetime | None = None) -> RetakeRequest:
     with transaction.atomic():
         request = _locked(request)
+        _for_student(actor, request.student, students_too=False)
         if request.status == Status.CANCELLED:
             raise RetakeError(_("申请已撤销"), "cancelled")
         if request.paper_photo_received_at is not None:
@@ -458,9 +490,10 @@ def undo_paper_photo(*, request: RetakeRequest, actor: User, reason: str = "") -
     """
     with transaction.atomic():
         request = _locked(request)
+        _for_student(actor, request.student, students_too=False)
         if request.paper_photo_received_at is None:
             raise RetakeError(_("还没有登记收到纸质照片，无需撤销"), "paper_not_received")
-        if not actor.is_academic_staff and request.paper_photo_received_by_id != actor.pk:
+        if actor is not None and not actor.is_academic_staff and request.paper_photo_received_by_id != actor.pk:
             raise RetakeError(_("只能撤销自己登记的纸质照片；其他请联系教务处"), "paper_not_yours")
         before = request.status
         if request.status == Status.DONE and request.channel in PAPER_PHOTO_CHANNELS:

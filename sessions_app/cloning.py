@@ -56,6 +56,8 @@ def _shift(value: datetime.date | None, days: int) -> datetime.date | None:
 
 def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datetime.date, actor) -> Campaign:
     """A new campaign with `source`'s parameters and schedule, its first capture day on `capture_day`."""
+    if actor is not None and not actor.is_academic_staff:
+        raise CloneError(_("只有教务处可以新建采集批次"), "staff_only")
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
         raise CloneError(_("请填写新批次的代码和名称"), "missing")

@@ -110,8 +110,10 @@ def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
     return summary
 
 
-def override_student_slot(*, student: Student, slot: Slot | None, actor: User, reason: str = "") -> Student:
-    """Put one student in a given slot (or back to the rules with slot=None)."""
+def override_student_slot(*, student: Student, slot: Slot | None, actor: User | None, reason: str = "") -> Student:
+    """Put one student in a given slot (or back to the rules with slot=None): 教务处's call only."""
+    if actor is not None and not actor.is_academic_staff:
+        raise CaptureError(_("只有教务处可以调整学生的采集时段"), "staff_only")
     if slot is not None and slot.group.campaign_id != student.campaign_id:
         raise CaptureError(_("该时段不属于学生所在的采集批次"), "slot_other_campaign")
     with transaction.atomic():
@@ -375,29 +377,6 @@ def _already(student: Student, capture: Capture) -> CaptureResult:
 
 def _mask_identifier(identifier: str) -> str:
     return mask_code(normalize_identifier(identifier))
-
-
-def undo_capture(*, capture: Capture, actor: User, reason: str) -> Capture:
-    """Mark the capture row undone; `capture_day.services.undo_check_in` reverses its effects."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise CaptureError(_("撤销采集必须填写原因"), "reason_missing")
-    with transaction.atomic():
-        capture = lock_row(Capture.objects.select_related("student", "campaign").filter(pk=capture.pk))
-        if capture.undone_at is not None:
-            raise CaptureError(_("这条采集记录已经撤销过了"), "already_undone")
-        capture.undone_at = timezone.now()
-        capture.undone_by = actor
-        capture.undo_reason = reason[: Capture._meta.get_field("undo_reason").max_length]
-        capture.save(update_fields=["undone_at", "undone_by", "undo_reason"])
-        record_event(
-            actor=actor,
-            action="capture.undo",
-            campaign=capture.campaign,
-            obj=capture,
-            data={"student_id": capture.student_id, "reason": reason},
-        )
-    return capture
 
 
 # --- 拍摄号 (shot numbers) ----------------------------------------------------

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from accounts.errors import CodedError
 from accounts.models import Role
 
 from ..models import Campaign, Student
 from .selectors import name_key
+
+
+class CounselorAccountError(CodedError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,12 @@ def _free_username(taken: set[str], start: int) -> tuple[str, int]:
 
 
 def create_counselor_accounts(*, names: list[str], actor) -> list[CreatedAccount]:
-    """One counselor account per name (skipping names an account already answers to), students linked."""
+    """One counselor account per name (skipping names an account already answers to), students linked.
+
+    Staff only: each new account comes with its password, shown to the one who created it.
+    """
+    if actor is not None and not actor.is_academic_staff:
+        raise CounselorAccountError(_("只有教务处可以创建辅导员账号"), "staff_only")
     User = get_user_model()
     wanted = list(dict.fromkeys(n.strip()[:64] for n in names if n and n.strip()))
     created: list[CreatedAccount] = []

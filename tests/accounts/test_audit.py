@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import CODE_PATTERN, action_choices, describe, record_event
 from accounts.models import AppendOnlyError, AuditEvent, Role
+from capture_day.services import undo_check_in
 from sessions_app.models import Student
-from sessions_app.services import override_student_slot, record_capture, undo_capture
+from sessions_app.services import override_student_slot, record_capture
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def _day_events(day):
     override_student_slot(student=student, slot=other, actor=staff, reason="与考试冲突")
     override_student_slot(student=Student.objects.get(pk=student.pk), slot=None, actor=staff)
     result = record_capture(campaign=campaign, slot=home, identifier=student.student_no, operator=staff)
-    undo_capture(capture=result.capture, actor=staff, reason="刷错了人")
+    undo_check_in(capture=result.capture, actor=staff, reason="刷错了人")
     return describe(AuditEvent.objects.order_by("id"))
 
 

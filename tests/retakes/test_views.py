@@ -95,7 +95,7 @@ def test_roles_without_retakes_are_refused(role, student, student_user):
 
 def test_editing_the_id_in_the_url_gives_404(student, other_student, student_user, counselor):
     mine = new_request(student, student_user)
-    theirs = new_request(other_student, counselor)
+    theirs = new_request(other_student, other_student.counselor)
     client = logged_in(student_user)
     assert client.get(reverse("retakes:detail", args=[mine.pk])).status_code == 200
     assert client.get(reverse("retakes:detail", args=[theirs.pk])).status_code == 404

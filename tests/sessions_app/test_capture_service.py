@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from capture_day.services import undo_check_in
 from sessions_app.models import Capture
-from sessions_app.services import CaptureError, Outcome, record_capture, refresh_slot_assignments, undo_capture
+from sessions_app.services import CaptureError, Outcome, record_capture, refresh_slot_assignments
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
 pytestmark = pytest.mark.django_db
@@ -93,10 +94,10 @@ def test_undo_needs_a_reason_then_frees_the_student_for_a_new_capture(desk):
     record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=operator)
     capture = Capture.objects.get()
     with pytest.raises(CaptureError):
-        undo_capture(capture=capture, actor=staff, reason="  ")
-    undo_capture(capture=capture, actor=staff, reason="刷错了人")
+        undo_check_in(capture=capture, actor=staff, reason="  ")
+    undo_check_in(capture=capture, actor=staff, reason="刷错了人")
     with pytest.raises(CaptureError):
-        undo_capture(capture=capture, actor=staff, reason="再次撤销")
+        undo_check_in(capture=capture, actor=staff, reason="再次撤销")
     assert Capture.objects.get().undo_reason == "刷错了人"
     event = AuditEvent.objects.get(action="capture.undo")
     assert event.actor == staff and "刷错了人" in event.summary
