@@ -6,7 +6,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与审计"
 
     def ready(self):
+        from core.redact import install_log_redaction
+
         from . import audit_actions  # noqa: F401  (registers this app's audit actions)
-        from .redact import install_log_redaction
 
         install_log_redaction()

@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from core.redact import identifier_hash, masked_identifier, normalize_identifier
+
 from .models import LoginFailure
-from .redact import identifier_hash, masked_identifier, normalize_identifier
 
 
 def _identifier(username: str, purpose: str) -> tuple[str, str]:

@@ -4,8 +4,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _l
 
+from core.web import client_address
+
 from .services import clear_login_failures, login_blocked, record_login_failure
-from .web import client_address
 
 
 class ThrottleMixin:

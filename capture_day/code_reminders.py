@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from accounts.errors import CodedError
+from core.errors import CodedError
 from notifications.services import Message, notify_many
 from sessions_app.models import Campaign, CollectionCodeClash, Identification
 from sessions_app.scope import visible_colleges, visible_students

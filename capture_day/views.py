@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import formatting
 from accounts.decorators import role_required
-from accounts.redact import redact
-from accounts.web import next_url, parse_pk, wants_json
+from core import formatting
+from core.redact import redact
+from core.web import next_url, parse_pk, wants_json
 from sessions_app import selectors
 from sessions_app.campaigns import current_campaign
 from sessions_app.models import SHOT_STATUS_LABELS, Capture, Slot

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.decorators import role_required
-from accounts.web import paginate, parse_pk, query_without_page
+from core.web import paginate, parse_pk, query_without_page
 from sessions_app.campaigns import current_campaign
 from sessions_app.collection_codes import CollectionCodeError, clear_collection_code
 from sessions_app.models import Identification

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.audit import register_action
-from accounts.formatting import money
+from core.formatting import money
 
 from .models import Kind
 

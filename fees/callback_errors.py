@@ -10,7 +10,7 @@ import datetime
 
 from django.utils.translation import gettext as _
 
-from accounts import formatting
+from core import formatting
 
 
 def _malformed(data: dict) -> str:

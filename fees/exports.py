@@ -3,8 +3,8 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.registries import register
-from accounts.spreadsheets import DataWorkbook
+from core.registries import register
+from core.spreadsheets import DataWorkbook
 from sessions_app.models import College
 from sessions_app.scope import visible_colleges, visible_students
 

@@ -7,7 +7,7 @@ job's page put them into words here, in the reader's language.
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.formatting import clauses, money
+from core.formatting import clauses, money
 from intake.errors import Messages
 from intake.messages import INTAKE
 

@@ -25,9 +25,9 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formatting
 from accounts.audit import record_event
-from accounts.errors import CodedError
+from core import formatting
+from core.errors import CodedError
 from core.locking import lock_row
 from sessions_app.models import Campaign, Slot, Student
 from sessions_app.scope import visible_students
@@ -62,7 +62,7 @@ class PostResult:
     created: bool
 
 
-money = formatting.money  # the one money format (accounts.formatting), kept here for fees' callers
+money = formatting.money  # the one money format (core.formatting), kept here for fees' callers
 
 
 def parse_amount(value, *, allow_zero: bool = False) -> Decimal:

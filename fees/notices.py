@@ -5,7 +5,7 @@ import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts import formatting
+from core import formatting
 from notifications.messages import register_kind, register_message
 
 REMITTANCE_DUE = "fee.remittance_due"

@@ -1,4 +1,4 @@
-from accounts.registries import student_panel
+from core.registries import student_panel
 
 from . import selectors
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formatting
 from accounts.audit import record_event
+from core import formatting
 from core.locking import lock_row
 from sessions_app.models import Campaign, College
 from sessions_app.scope import visible_colleges

@@ -1,6 +1,6 @@
 """Request parsing shared by the fee pages."""
 
-from accounts.web import filter_query, parse_pk
+from core.web import filter_query, parse_pk
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import visible_colleges
 

@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
-from accounts.redact import redact
-from accounts.web import WIDE_PAGE_SIZE, next_url, paginate, parse_pk, wants_json
+from core.redact import redact
+from core.web import WIDE_PAGE_SIZE, next_url, paginate, parse_pk, wants_json
 from intake import IntakeError
 from intake.views import stage_errors, staged_errors_response, workbook_response
 from sessions_app.scope import get_visible_student_or_404, student_profile, visible_colleges, visible_students

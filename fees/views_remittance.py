@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
-from accounts.web import LONG_PAGE_SIZE, WIDE_PAGE_SIZE, paginate
+from core.web import LONG_PAGE_SIZE, WIDE_PAGE_SIZE, paginate
 from sessions_app.scope import visible_colleges
 
 from . import remittances, selectors, services

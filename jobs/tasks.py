@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from accounts.taskbase import BaseTask
+from core.taskbase import BaseTask
 from intake import staging
 
 from . import services

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.web import parse_pk
+from core.web import parse_pk
 
 from . import selectors
 from .models import Job

@@ -2,7 +2,7 @@
 
 from celery import current_app, shared_task
 
-from accounts.taskbase import BaseTask
+from core.taskbase import BaseTask
 
 from . import services
 

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.web import paginate
+from core.web import paginate
 
 from . import services
 from .selectors import inbox_for

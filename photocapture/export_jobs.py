@@ -9,7 +9,7 @@ import tempfile
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.registries import Exporter, exporters
+from core.registries import Exporter, exporters
 from jobs.models import Job
 from jobs.registry import Outcome, register
 from jobs.services import start_job

@@ -18,9 +18,9 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.web import wants_json
 from core.errors import Busy
 from core.locking import is_lock_timeout
+from core.web import wants_json
 
 
 def permissions_policy(get_response):

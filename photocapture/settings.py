@@ -209,16 +209,16 @@ if REDIS_URL:
     # the desk keep working; short timeouts so a dead Redis does not stall every request.
     CACHES = {
         "default": {
-            "BACKEND": "accounts.cache.ForgivingRedisCache",
+            "BACKEND": "core.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 
-# The demo's console backend masks ID numbers before printing mail into the server log (accounts.mail).
+# The demo's console backend masks ID numbers before printing mail into the server log (core.mail).
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    default="accounts.mail.RedactingConsoleBackend" if DEMO else "django.core.mail.backends.smtp.EmailBackend",
+    default="core.mail.RedactingConsoleBackend" if DEMO else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.registries import exporters
+from core.registries import exporters
 from jobs.models import ACTIVE_STATUSES, Job
 from sessions_app.campaigns import current_campaign
 

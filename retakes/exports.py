@@ -1,8 +1,8 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.registries import register
-from accounts.spreadsheets import DataWorkbook
+from core.registries import register
+from core.spreadsheets import DataWorkbook
 
 from . import selectors
 from .models import CheckStatus

@@ -1,4 +1,4 @@
-from accounts.registries import student_panel
+from core.registries import student_panel
 from sessions_app.selectors import active_capture
 
 from .models import CLOSED_STATUSES, RetakeRequest

@@ -21,10 +21,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formatting
 from accounts.audit import record_event
-from accounts.errors import CodedError
 from accounts.models import User
+from core import formatting
+from core.errors import CodedError
 from core.locking import lock_row
 from notifications.models import Channel as NotifyChannel
 from notifications.services import Message, notify, notify_many

@@ -2,7 +2,7 @@ import datetime
 
 from celery import shared_task
 
-from accounts.taskbase import BaseTask
+from core.taskbase import BaseTask
 
 from . import selectors, services
 

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
-from accounts.web import LONG_PAGE_SIZE, filter_query, paginate, parse_pk
+from core.web import LONG_PAGE_SIZE, filter_query, paginate, parse_pk
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import student_profile, visible_colleges
 

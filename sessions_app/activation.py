@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from accounts.errors import CodedError
 from accounts.models import Role
+from core.errors import CodedError
 
 from .idcard import normalize_id_number
 from .models import Student

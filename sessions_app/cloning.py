@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from accounts.errors import CodedError
+from core.errors import CodedError
 
 from .models import Audience, Campaign, CaptureGroup, Slot
 

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from accounts.errors import CodedError
+from core.errors import CodedError
 from core.locking import lock_row
 
 from .models import Campaign, CollectionCodeClash, Identification, Student

@@ -10,8 +10,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.registries import register
-from accounts.spreadsheets import DataWorkbook
+from core.registries import register
+from core.spreadsheets import DataWorkbook
 from sessions_app.scope import desk_groups, visible_students
 
 from .idcard import mask_id_number

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.web import parse_pk
+from core.web import parse_pk
 
 from .models import Campaign, CaptureGroup, College, Slot, Student
 

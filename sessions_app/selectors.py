@@ -24,9 +24,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from accounts import formatting
 from accounts.audit import describe
 from accounts.models import AuditEvent
+from core import formatting
 
 from .models import Audience, Campaign, Capture, CaptureGroup, College, Shot, Slot, SlotStatus, Student
 

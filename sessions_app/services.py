@@ -11,10 +11,10 @@ from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formatting
 from accounts.audit import record_event
-from accounts.errors import CodedError
 from accounts.models import User
+from core import formatting
+from core.errors import CodedError
 from core.locking import lock_row
 
 from .collection_codes import code_hash as collection_code_hash

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required, staff_required
-from accounts.registries import exporters, render_student_panels
-from accounts.web import paginate, parse_pk, query_without_page
+from core.registries import exporters, render_student_panels
+from core.web import paginate, parse_pk, query_without_page
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import get_visible_student_or_404, visible_colleges, visible_students
 

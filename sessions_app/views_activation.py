@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from accounts.services import login_blocked, record_login_failure
-from accounts.web import client_address
+from core.web import client_address
 
 from .activation import ActivationError, activate_student_account
 

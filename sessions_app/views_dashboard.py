@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required
-from accounts.web import parse_pk
+from core.web import parse_pk
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import dashboard_groups, visible_colleges
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from accounts.audit import CODE_PATTERN, action_for
-from accounts.errors import CodedError
 from accounts.models import AuditEvent, Role
 from capture_day.services import check_in, undo_check_in
+from core.errors import CodedError
 from fees import remittances
 from fees import services as fees
 from fees.models import Entry, Method, NoteCode

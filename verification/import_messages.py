@@ -6,7 +6,7 @@ job's page put them into words here, in the reader's language.
 
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.formatting import clauses
+from core.formatting import clauses
 from intake.errors import Messages
 from intake.messages import INTAKE
 from sessions_app import idcard

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import formatting
 from accounts.models import AppendOnlyModel
+from core import formatting
 
 
 class ConfirmationSource(models.TextChoices):

@@ -9,7 +9,7 @@ import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts import formatting
+from core import formatting
 from notifications.messages import register_kind, register_message
 
 from .models import ProblemType, ReportStatus

@@ -1,6 +1,6 @@
 from django.utils import timezone
 
-from accounts.registries import student_panel
+from core.registries import student_panel
 
 from .chsi_import import status_shows_photo
 from .models import VerificationRecord

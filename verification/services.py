@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from accounts.errors import CodedError
 from accounts.models import Role, User
+from core.errors import CodedError
 from core.locking import lock_row, lock_rows
 from notifications.services import notify
 from sessions_app.models import Campaign, Capture, Student, WindowUnit

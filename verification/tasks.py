@@ -6,7 +6,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from accounts.taskbase import BaseTask
+from core.taskbase import BaseTask
 from sessions_app.models import Campaign
 
 from . import reminders

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
-from accounts.web import WIDE_PAGE_SIZE, filter_query, paginate, parse_pk
+from core.web import WIDE_PAGE_SIZE, filter_query, paginate, parse_pk
 from intake import staging
 from intake.views import stage_errors, staged_errors_response, workbook_response
 from jobs.views import confirm_check

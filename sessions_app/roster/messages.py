@@ -8,7 +8,7 @@ language of whoever reads them (a job's stored errors hold no sentence).
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.formatting import clauses
+from core.formatting import clauses
 from intake.errors import Messages
 from intake.messages import INTAKE
 

@@ -5,8 +5,8 @@ import logging
 
 from django.core.mail import EmailMultiAlternatives
 
-from accounts.mail import RedactingConsoleBackend
-from accounts.redact import masked_identifier, normalize_identifier, redact
+from core.mail import RedactingConsoleBackend
+from core.redact import masked_identifier, normalize_identifier, redact
 
 ID = "210202199901011234"
 ID_X = "11010519491231002X"

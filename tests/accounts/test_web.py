@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from accounts.web import filter_query, next_url, paginate, parse_pk, query_without_page, wants_json
+from core.web import filter_query, next_url, paginate, parse_pk, query_without_page, wants_json
 
 rf = RequestFactory()
 

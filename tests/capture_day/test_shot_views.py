@@ -185,7 +185,7 @@ def test_an_operator_exports_their_own_groups_only(client, world):  # noqa: F811
 
 
 def test_the_exports_query_count_does_not_grow_with_rows(world, django_assert_max_num_queries):  # noqa: F811
-    from accounts.registries import exporters
+    from core.registries import exporters
 
     add_students(world.campaign, world.econ, 30)
     students = list(Student.objects.filter(assigned_slot=world.slot_econ))

@@ -6,7 +6,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from accounts.registries import exporters
+from core.registries import exporters
 from fees import reminders, services
 from fees.models import Method
 from fees.panels import fee_status

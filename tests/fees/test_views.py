@@ -7,8 +7,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from accounts.redact import redact
 from capture_day.services import check_in
+from core.redact import redact
 from fees import remittances, services
 from fees.models import Entry, FeeAccount, Kind, Method, Remittance
 from tests.factories import make_college, make_desk_operator, make_slot, make_student, make_user

@@ -6,7 +6,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.taskbase import BaseTask
+from core.taskbase import BaseTask
 from photocapture.beat import DAILY_AT, schedule
 from photocapture.celery import app
 from tests.factories import make_campaign

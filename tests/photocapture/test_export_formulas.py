@@ -8,9 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from accounts.registries import exporters
-from accounts.spreadsheets import FORMULA_TRIGGERS, DataWorkbook, is_formula_like
 from capture_day.services import check_in, undo_check_in
+from core.registries import exporters
+from core.spreadsheets import FORMULA_TRIGGERS, DataWorkbook, is_formula_like
 from fees import remittances, services
 from fees.models import Method
 from retakes import services as retake_services

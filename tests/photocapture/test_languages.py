@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from accounts import formatting
 from accounts.models import Role
+from core import formatting
 from fees.services import FeeError, parse_amount
 from retakes.services import RetakeError, create_request
 from sessions_app.services import refresh_slot_assignments

@@ -63,7 +63,7 @@ class Visits:
 def test_a_scripted_day_leaves_no_full_id_number_behind(
     client, settings, capsys, server_log, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "accounts.mail.RedactingConsoleBackend"
+    settings.EMAIL_BACKEND = "core.mail.RedactingConsoleBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     campaign = make_campaign()
     college, other = make_college("计算机学院"), make_college("经济管理学院")

@@ -31,7 +31,7 @@ EXPORTS = ["attendance", "fees", "retakes", "roster", "shots", "verification"]
 
 
 def test_every_registered_export_is_checked_below():
-    from accounts.registries import exporters
+    from core.registries import exporters
 
     assert sorted(exporters()) == EXPORTS
 

@@ -6,8 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
-from accounts.registries import render_student_panels
 from capture_day.services import check_in
+from core.registries import render_student_panels
 from retakes import services
 from retakes.models import Channel, CheckStatus, Reason, RetakePhoto, RetakeRequest, Status
 from tests.factories import make_desk_operator, make_slot, make_student, make_user

@@ -10,8 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import AuditEvent
-from accounts.registries import exporters
 from capture_day.services import check_in, undo_check_in
+from core.registries import exporters
 from sessions_app.models import Student
 from tests.desk_world import add_students
 from tests.jobs_support import export_bytes, export_file
@@ -241,7 +241,7 @@ def test_export_query_count_does_not_grow(world, name, tmp_path, django_assert_m
 
 
 def test_export_is_write_only_mode(world, monkeypatch):  # noqa: F811
-    from accounts.spreadsheets import DataWorkbook
+    from core.spreadsheets import DataWorkbook
 
     modes = []
 

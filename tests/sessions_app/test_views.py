@@ -3,9 +3,9 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from accounts import registries as panels
 from accounts.models import AuditEvent, Role
 from capture_day.services import check_in, undo_check_in
+from core import registries as panels
 from sessions_app.models import Capture, SlotStatus, Student
 from tests.desk_world import add_students
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user

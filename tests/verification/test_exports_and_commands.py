@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from accounts.registries import exporters
+from core.registries import exporters
 from tests.factories import make_college, make_slot, make_student, make_user
 from tests.jobs_support import export_bytes
 from verification.exports import verification_report
@@ -105,7 +105,7 @@ def test_send_reminders_command_dry_run_then_real(campaign, student_factory, cap
 def test_student_panel(campaign, student_factory):
     from django.utils import timezone
 
-    from accounts.registries import render_student_panels
+    from core.registries import render_student_panels
     from verification.panels import verification_status
 
     student = student_factory()

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.registries import exporters
+from core.registries import exporters
 from sessions_app.models import Campaign
 
 

@@ -31,26 +31,47 @@ Each panel must cost a constant number of queries.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from django.utils.module_loading import autodiscover_modules
+
+# An exporter is called as func(*, campaign, user, stream); the campaign and user are models of
+# apps above this layer, so core cannot name their types.
+ExportFunc = Callable[..., None]
+# A panel takes the student's profile (sessions_app, above this layer) and returns its template and
+# context, or None to show nothing.
+StudentPanel = Callable[[Any], tuple[str, dict[str, Any]] | None]
+
+_Export = TypeVar("_Export", bound=ExportFunc)
+_Panel = TypeVar("_Panel", bound=StudentPanel)
+
+
+class RoleHolder(Protocol):
+    """What `Exporter.allowed` reads of a user (accounts.User, a layer above core)."""
+
+    @property
+    def is_academic_staff(self) -> bool: ...
+
+    @property
+    def role(self) -> str: ...
 
 
 @dataclass(frozen=True)
 class Exporter:
     name: str
     title: str
-    func: Callable
+    func: ExportFunc
     roles: tuple[str, ...] = ()
 
-    def allowed(self, user) -> bool:
+    def allowed(self, user: RoleHolder) -> bool:
         return user.is_academic_staff or user.role in self.roles
 
 
 _REGISTRY: dict[str, Exporter] = {}
 
 
-def register(name: str, *, title: str, roles: tuple[str, ...] = ()):
-    def decorator(func):
+def register(name: str, *, title: str, roles: tuple[str, ...] = ()) -> Callable[[_Export], _Export]:
+    def decorator(func: _Export) -> _Export:
         _REGISTRY[name] = Exporter(name=name, title=title, func=func, roles=tuple(roles))
         return func
 
@@ -62,11 +83,11 @@ def exporters() -> dict[str, Exporter]:
     return dict(_REGISTRY)
 
 
-_PANELS: list[tuple[int, Callable]] = []
+_PANELS: list[tuple[int, StudentPanel]] = []
 
 
-def student_panel(*, order: int):
-    def decorator(func):
+def student_panel(*, order: int) -> Callable[[_Panel], _Panel]:
+    def decorator(func: _Panel) -> _Panel:
         _PANELS.append((order, func))
         return func
 
@@ -76,7 +97,7 @@ def student_panel(*, order: int):
 _panels_discovered = False
 
 
-def render_student_panels(student) -> list[tuple[str, dict]]:
+def render_student_panels(student: object) -> list[tuple[str, dict[str, Any]]]:
     global _panels_discovered
     if not _panels_discovered:
         # Once per process: for an app without panels.py, each search costs a failed import.

@@ -25,7 +25,7 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
-def money(value) -> str:
+def money(value: object) -> str:
     """¥17.00 in both languages (the currency is always CNY); an unreadable value is shown as is."""
     if value is None or value == "":
         return ""
@@ -104,7 +104,7 @@ def time_range(start: datetime.time, end: datetime.time) -> str:
     return f"{start:%H:%M}-{end:%H:%M}"
 
 
-def tel_href(value) -> str:
+def tel_href(value: object) -> str:
     """The number a phone can dial from a written one: "87188626（5626）" -> "tel:87188626"; "" if none."""
     match = re.search(r"\+?\d[\d\- ]{4,}\d", str(value or ""))
     return "tel:" + re.sub(r"[\- ]", "", match.group(0)) if match else ""

@@ -10,6 +10,8 @@ import hmac
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 
@@ -19,7 +21,7 @@ ID_NUMBER = re.compile(
 )
 
 
-def _mask(match: re.Match) -> str:
+def _mask(match: re.Match[str]) -> str:
     if match.group(1):
         return f"{match.group(1)}{'*' * 8}{match.group(3)}"
     return f"{match.group(4)}{'*' * 5}{match.group(6)}"
@@ -35,7 +37,7 @@ def redact(text: str) -> str:
     return ID_NUMBER.sub(_mask, text)
 
 
-def normalize_identifier(value) -> str:
+def normalize_identifier(value: str | None) -> str:
     """What a person typed into a login or activation form, as the one account it names."""
     return "".join(unicodedata.normalize("NFKC", value or "").split()).lower()
 
@@ -70,20 +72,27 @@ def _redact_record(record: logging.LogRecord) -> None:
         record.exc_text = redact(record.exc_text)
 
 
+class _RedactingRecordFactory:
+    """The process's record factory, wrapped: every record it makes is masked."""
+
+    redacts_id_numbers = True  # the mark that makes install_log_redaction idempotent
+
+    def __init__(self, factory: Callable[..., logging.LogRecord]) -> None:
+        self._factory = factory
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self._factory(*args, **kwargs)
+        _redact_record(record)
+        return record
+
+
 def install_log_redaction() -> None:
     """Every log record of the process (Django's request and server logs, Celery, gunicorn's access
     log) is masked when it is made, whichever handler later writes it. Idempotent."""
     factory = logging.getLogRecordFactory()
     if getattr(factory, "redacts_id_numbers", False):
         return
-
-    def make_record(*args, **kwargs):
-        record = factory(*args, **kwargs)
-        _redact_record(record)
-        return record
-
-    make_record.redacts_id_numbers = True
-    logging.setLogRecordFactory(make_record)
+    logging.setLogRecordFactory(_RedactingRecordFactory(factory))
 
 
 class RedactIdNumbers(logging.Filter):

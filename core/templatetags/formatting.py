@@ -1,8 +1,8 @@
-"""Template side of accounts.formatting: {% load formatting %} then {{ amount|money }}."""
+"""Template side of core.formatting: {% load formatting %} then {{ amount|money }}."""
 
 from django import template
 
-from accounts import formatting
+from core import formatting
 
 register = template.Library()
 

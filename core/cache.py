@@ -5,6 +5,8 @@ pages), so a miss is always a correct answer; a failure is logged once per call.
 """
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -14,8 +16,8 @@ logger = logging.getLogger(__name__)
 _DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-def _forgiving(name: str, fallback):
-    def method(self, *args, **kwargs):
+def _forgiving(name: str, fallback: object) -> Callable[..., Any]:
+    def method(self: RedisCache, *args: Any, **kwargs: Any) -> Any:
         try:
             return getattr(super(ForgivingRedisCache, self), name)(*args, **kwargs)
         except _DOWN as exc:
@@ -26,11 +28,11 @@ def _forgiving(name: str, fallback):
     return method
 
 
-def _default(key, default=None, *args, **kwargs):
+def _default(key: str, default: object = None, *args: object, **kwargs: object) -> object:
     return default
 
 
-def _incr(key, delta=1, *args, **kwargs):
+def _incr(key: str, delta: int = 1, *args: object, **kwargs: object) -> int:
     return delta  # the first hit of a counter that cannot be stored
 
 
