@@ -14,8 +14,8 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from accounts.errors import CodedError
 from accounts.models import Role
+from core.errors import CodedError
 
 from ..models import Campaign, Student
 from .selectors import name_key
