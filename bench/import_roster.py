@@ -42,7 +42,7 @@ from django.db import connection  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 
-from sessions_app import demo_schedule  # noqa: E402
+from demo import schedule as demo_schedule  # noqa: E402
 from sessions_app.idcard import make_id_number  # noqa: E402
 from sessions_app.models import Audience, Campaign, Campus, CaptureGroup, College, Location, Slot, Student  # noqa: E402
 from sessions_app.roster.services import import_roster  # noqa: E402

@@ -51,9 +51,9 @@ CS = "计算机科学与工程学院"
 
 def grow(campaign, students: int, *, start_index: int) -> None:
     """Add students (bulk, same rows the services write) up to `students` in total."""
-    from capture_day.demo import seed
+    from demo import schedule as plan
+    from demo import seed
     from fees.models import Entry, FeeAccount, Kind, Method
-    from sessions_app import demo_schedule as plan
     from sessions_app.models import Capture, Student
     from sessions_app.services import refresh_slot_assignments
     from verification.models import VerificationRecord
@@ -116,7 +116,7 @@ def grow(campaign, students: int, *, start_index: int) -> None:
 
 def build(students: int):
     from accounts.models import Role
-    from capture_day.demo import seed
+    from demo import seed
     from sessions_app.models import Student
 
     campaign = seed.notice_campaign(seed.campuses(), seed.colleges())

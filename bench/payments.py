@@ -37,7 +37,7 @@ from django.db import connection, connections  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from sessions_app import demo_schedule  # noqa: E402
+from demo import schedule as demo_schedule  # noqa: E402
 
 FLOOR_PER_SECOND = 100.0
 FEE = Decimal("17.00")

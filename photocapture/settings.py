@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "retakes",
     "notifications",
     "capture_day",
+    "demo",
 ]
 
 MIDDLEWARE = [

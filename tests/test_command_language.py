@@ -31,8 +31,8 @@ def _cjk_fstrings(tree) -> list[int]:
 
 def test_no_command_builds_its_words_with_an_f_string():
     found = [f"{p.relative_to(ROOT)}:{line}" for p in _commands() for line in _cjk_fstrings(ast.parse(p.read_text()))]
-    # seed_demo's progress lines come from capture_day/demo (the seeded names there are data).
-    for path in ROOT.glob("capture_day/demo/*.py"):
+    # seed_demo's progress lines come from demo/ (the seeded names there are data).
+    for path in ROOT.glob("demo/*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "progress":
                 found += [f"{path.relative_to(ROOT)}:{line}" for arg in node.args for line in _cjk_fstrings(arg)]

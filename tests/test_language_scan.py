@@ -17,7 +17,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
-from capture_day.demo import DEMO_PASSWORD, seed_demo
+from demo.run import seed_demo
+from demo.seed import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from capture_day.demo import DEMO_PASSWORD, seed_demo
+from demo.run import seed_demo
+from demo.seed import DEMO_PASSWORD
 from sessions_app.models import Student
 
 pytestmark = pytest.mark.django_db

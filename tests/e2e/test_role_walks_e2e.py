@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from capture_day.demo.run import seed_demo
+from demo.run import seed_demo
 from fees.models import Remittance
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Campaign, Capture, Slot, Student

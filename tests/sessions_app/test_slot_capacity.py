@@ -1,5 +1,5 @@
 """The slot-load page plans each capture group against its photographer units: the notice's 2021
-schedule (14 slots) with the notice's head counts (sessions_app/demo_schedule.py)."""
+schedule (14 slots) with the notice's head counts (demo/schedule.py)."""
 
 import re
 
@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from capture_day.demo import seed
+from demo import seed
 from sessions_app import selectors
 from sessions_app.models import CaptureGroup, Student
 from sessions_app.services import refresh_slot_assignments

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from capture_day.services import check_in, undo_check_in
 from fees.models import Method
 from fees.reminders import send_remittance_reminders
 from fees.remittances import confirm_remittance, create_remittance
@@ -43,7 +44,6 @@ from verification.models import ProblemType
 from verification.reminders import send_slot_reminders
 from verification.services import confirm_verification, forward_report, report_problem, resolve_report
 
-from ..services import check_in, undo_check_in
 from . import seed
 
 PHOTOS = Path(__file__).resolve().parent / "photos"

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Role, User
-from capture_day.demo.run import seed_demo
-from sessions_app import demo_schedule as plan
+from demo import schedule as plan
+from demo.run import seed_demo
 from sessions_app.idcard import validate_id_number
 from sessions_app.models import Campaign, Capture, Slot, SlotStatus, Student
 

@@ -8,12 +8,12 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils.translation import ngettext
 
-from sessions_app import demo_schedule as plan
+from capture_day.services import check_in
 from sessions_app.models import Campaign, Capture, CaptureGroup, Level, Student
 from sessions_app.services import refresh_slot_assignments
 
-from ..services import check_in
 from . import live, seed
+from . import schedule as plan
 
 # The demo's reminders are recorded as sent; nothing is mailed or texted while it loads.
 QUIET = {

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from capture_day.demo import live
-from capture_day.demo.run import seed_demo
+from demo import live
+from demo import schedule as plan
+from demo.run import seed_demo
 from retakes.models import RetakeRequest, Status
-from sessions_app import demo_schedule as plan
 from sessions_app.models import Capture, Student
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from capture_day.demo.run import seed_demo
+from demo.run import seed_demo
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from capture_day.demo.run import seed_demo
-from capture_day.demo.seed import DEMO_PASSWORD
+from demo.run import seed_demo
+from demo.seed import DEMO_PASSWORD
 from fees.models import Remittance
 from notifications.models import Notification
 from retakes.models import CheckStatus, RetakePhoto, RetakeRequest, Status

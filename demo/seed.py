@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from sessions_app import demo_schedule as plan
 from sessions_app.idcard import gender_from_id, make_id_number
 from sessions_app.models import (
     Audience,
@@ -27,6 +26,8 @@ from sessions_app.models import (
     Slot,
     Student,
 )
+
+from . import schedule as plan
 
 DEMO_PASSWORD = "demo-2021"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
