@@ -1,11 +1,17 @@
-"""Reads for the desk: where a slot stands against the clock, and which slot of its group runs now."""
+"""Reads for the desk: the desks an operator may open, a desk's live figures and recent swipes,
+its sign-in sheet and its group's 拍摄号, where a slot stands against the clock and which slot of
+its group runs now. Each costs a fixed number of queries whatever the number of rows."""
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sessions_app.models import Slot
+from sessions_app.models import Audience, Capture, Shot, Slot, Student
+from sessions_app.selectors import ACTIVE, CollegeCount, count_of
 
 BEFORE, RUNNING, AFTER = "before", "running", "after"
 
@@ -41,4 +47,99 @@ def desk_timing(slot: Slot, *, now: datetime.datetime | None = None) -> DeskTimi
         slot=slot,
         running=running if running is not None and running.pk != slot.pk else None,
         next=upcoming if upcoming is not None and upcoming.pk != slot.pk else None,
+    )
+
+
+def desk_slot_rows(slots: QuerySet[Slot]) -> QuerySet[Slot]:
+    """The desks an operator may open, each with its live figures (one query)."""
+    assigned = Student.objects.filter(assigned_slot=OuterRef("pk"))
+    captured = assigned.filter(Exists(Capture.objects.filter(ACTIVE, student=OuterRef("pk"))))
+    return (
+        slots.filter(group__campaign__is_active=True)
+        .prefetch_related(Prefetch("audiences", queryset=Audience.objects.select_related("college", "campus")))
+        .annotate(expected=count_of(assigned, "assigned_slot"), captured=count_of(captured, "assigned_slot"))
+        .order_by("group__campaign__created_at", "group__sort_order", "group__name", "date", "start_time")
+    )
+
+
+@dataclass
+class SlotCounts:
+    expected: int
+    captured: int
+    wrong_slot_here: int
+    by_college: list[CollegeCount]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "expected": self.expected,
+            "captured": self.captured,
+            "wrong_slot_here": self.wrong_slot_here,
+            "by_college": [{"name": c.name, "expected": c.expected, "captured": c.captured} for c in self.by_college],
+        }
+
+
+def slot_counts(slot: Slot) -> SlotCounts:
+    """Captured / expected of the students assigned to this slot, per college, in one query.
+
+    captured counts their active captures wherever they were taken; wrong_slot_here counts
+    students of other slots photographed at this desk, which the expected figure never includes
+    (a subquery on every row, so the desk's answer costs one query; a slot nobody is assigned to
+    costs a second).
+    """
+    wrong_here = Capture.objects.filter(ACTIVE, slot=slot, wrong_slot=True)
+    counted = wrong_here.order_by().values("slot").annotate(n=Count("pk")).values("n")
+    rows = list(
+        Student.objects.filter(assigned_slot=slot)
+        .order_by()
+        .values("college_id", "college__name", "college__sort_order")
+        .annotate(
+            expected=Count("pk", distinct=True),
+            captured=Count("captures", filter=Q(captures__undone_at__isnull=True), distinct=True),
+            wrong_here=Max(Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))),
+        )
+        .order_by("college__sort_order", "college__name")
+    )
+    by_college = [CollegeCount(r["college_id"], r["college__name"], r["expected"], r["captured"]) for r in rows]
+    return SlotCounts(
+        expected=sum(c.expected for c in by_college),
+        captured=sum(c.captured for c in by_college),
+        wrong_slot_here=rows[0]["wrong_here"] if rows else wrong_here.count(),
+        by_college=by_college,
+    )
+
+
+def recent_captures(slot: Slot, *, limit: int = 10) -> list[Capture]:
+    return list(
+        Capture.objects.filter(slot=slot)
+        .select_related("student__college", "student__assigned_slot__group__location__campus")
+        .order_by("-captured_at", "-id")[:limit]
+    )
+
+
+def signin_students(slot: Slot, students: QuerySet[Student]) -> QuerySet[Student]:
+    """The slot's students with the live 拍摄号 each took in the slot's group (`shot_number`, or None).
+
+    One subquery, not a query per row: at most one live number per active capture
+    (constraint shot_one_live_per_capture) and one active capture per student.
+    """
+    live_shot = Shot.objects.filter(
+        capture__student=OuterRef("pk"),
+        capture__undone_at__isnull=True,
+        voided_at__isnull=True,
+        group_id=slot.group_id,
+    )
+    return (
+        students.filter(assigned_slot=slot)
+        .annotate(shot_number=Subquery(live_shot.values("number")[:1]))
+        .select_related("college")
+        .order_by("college__sort_order", "college__name", "level", "class_name", "student_no")
+    )
+
+
+def group_day_shots(group_id: int, day: datetime.date) -> list[Shot]:
+    """Every 拍摄号 of a group's day in the photographer's order, with student and state: one query."""
+    return list(
+        Shot.objects.filter(group_id=group_id, day=day)
+        .select_related("group", "capture__student", "voided_by")
+        .order_by("number")
     )

@@ -1,8 +1,9 @@
 """What a capture sets off, called in one transaction in the order written here.
 
-A swipe writes the capture row (sessions_app), makes the fee due (fees) and starts the CHSI
-verification clock (verification). Each step runs inside the same `transaction.atomic()`, so
-a failing step rolls the capture back: a capture never exists without its charge and clock.
+A swipe writes the capture row (`_record_capture`, on sessions_app's models), makes the fee
+due (fees) and starts the CHSI verification clock (verification). Each step runs inside the
+same `transaction.atomic()`, so a failing step rolls the capture back: a capture never exists
+without its charge and clock.
 A new effect of a capture is one more call below, not a signal receiver somewhere else.
 """
 
@@ -24,10 +25,11 @@ from core.locking import lock_row
 from fees import services as fees_services
 from sessions_app import services as capture_services
 from sessions_app.models import Campaign, Capture, Slot
-from sessions_app.services import CaptureError, CaptureResult, Outcome
+from sessions_app.services import CaptureError
 from verification import services as verification_services
 
 from .models import DeskSwipe
+from .results import CaptureResult, Outcome, already_answer, answer_again, captured_answer, not_found_answer
 
 # Campaign fields the stored verification due dates are computed from.
 VERIFICATION_WINDOW_FIELDS = frozenset({"verification_window", "verification_window_unit"})
@@ -85,14 +87,68 @@ def _check_in(
     # savepoint=False: inside record_swipe's transaction a failing step rolls back the whole
     # swipe anyway, and a savepoint would cost two more round trips on every swipe.
     with transaction.atomic(savepoint=False):
-        result = capture_services.record_capture(
-            campaign=campaign, slot=slot, identifier=identifier, operator=operator, now=now
-        )
+        result = _record_capture(campaign=campaign, slot=slot, identifier=identifier, operator=operator, now=now)
         if result.created:
             assert result.capture is not None  # a created result carries its capture
             fees_services.post_charge(capture=result.capture, actor=operator)
             verification_services.open_record_for_capture(capture=result.capture)
     return result
+
+
+def _record_capture(
+    *, campaign: Campaign, slot: Slot, identifier: str, operator: User | None, now: datetime.datetime | None = None
+) -> CaptureResult:
+    """The capture row of one swipe. Idempotent: a second swipe of the same student adds nothing.
+
+    Only the row and its audit event: what a capture sets off (charge, verification clock) is
+    called by `_check_in`, which wraps this in its transaction. Private to this module: the one
+    door to a capture row is `check_in`/`record_swipe`, behind `desk_gate`.
+    Two desks swiping one student at the same instant: the partial unique constraint
+    `capture_one_active_per_student` lets one insert through and the other raises
+    IntegrityError, which rolls back that swipe's transaction; check_in runs it once more and
+    it answers "already captured". No row lock: the constraint is the authority, and the
+    swipe stays a handful of queries (issue 14, item 4).
+
+    A new capture takes the next 拍摄号 of the slot's group and day in the same transaction.
+    Undoing the capture later keeps its number, shown as undone: the photographer has already
+    called it, and the gap in their sequence must stay explained, not be filled by someone else.
+    """
+    if slot.group.campaign_id != campaign.pk:
+        raise CaptureError(_("该时段不属于本批次"), "slot_other_campaign")
+    student, method = capture_services.find_student(campaign=campaign, identifier=identifier)
+    if student is None:
+        return not_found_answer(capture_services.mask_identifier(identifier))
+    active: Capture | None = vars(student)["active_capture"]
+    if active is not None:
+        return already_answer(student, active)
+    wrong_slot = student.assigned_slot_id != slot.pk
+    with transaction.atomic(savepoint=False):
+        capture = Capture.objects.create(
+            campaign=campaign,
+            student=student,
+            slot=slot,
+            captured_at=now or timezone.now(),
+            captured_by=operator,
+            method=method,
+            wrong_slot=wrong_slot,
+        )
+        shot = capture_services.take_shot_number(
+            capture=capture, group=slot.group, day=timezone.localdate(capture.captured_at)
+        )
+        record_event(
+            actor=operator,
+            action="capture.record",
+            campaign=campaign,
+            obj=capture,
+            data={
+                "student_id": student.pk,
+                "slot_id": slot.pk,
+                "wrong_slot": wrong_slot,
+                "method": method,
+                "shot": shot.number,
+            },
+        )
+    return captured_answer(student, capture, created=True, shot=shot)
 
 
 _T = TypeVar("_T")
@@ -186,9 +242,7 @@ def _answer_of(nonce: uuid.UUID) -> CaptureResult | None:
     )
     if swipe is None:
         return None
-    return capture_services.answer_again(
-        outcome=swipe.outcome, student=swipe.student, capture=swipe.capture, code_hint=swipe.code_hint
-    )
+    return answer_again(outcome=swipe.outcome, student=swipe.student, capture=swipe.capture, code_hint=swipe.code_hint)
 
 
 def desk_today() -> datetime.date:

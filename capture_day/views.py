@@ -10,16 +10,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required
+from capture_day.results import Outcome
 from core import formatting
 from core.redact import redact
 from core.web import next_url, parse_pk, wants_json
-from sessions_app import selectors
 from sessions_app.campaigns import current_campaign
 from sessions_app.models import SHOT_STATUS_LABELS, Capture, Slot
 from sessions_app.scope import desk_slots, visible_colleges, visible_students
-from sessions_app.services import CaptureError, Outcome
+from sessions_app.services import CaptureError
 
-from . import progress
+from . import progress, selectors
 from .digest import slot_digest
 from .forms import SwipeForm
 from .selectors import AFTER, BEFORE, RUNNING, DeskTiming, desk_timing, slot_state

@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required
-from sessions_app import selectors
 from sessions_app.models import Shot
 from sessions_app.scope import desk_groups
 from sessions_app.services import ShotError, requeue_shot, void_shot
 
+from . import selectors
 from .forms import ShotReasonForm
 from .services import desk_today
 

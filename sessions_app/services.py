@@ -1,10 +1,12 @@
-"""Schedule, slot assignment and capture: the rules of the capture day."""
+"""Schedule, slot assignment, full ID numbers and 拍摄号, and `find_student` (the desk's roster lookup).
+
+The capture row itself is written only by `capture_day.services.check_in`, behind its desk_gate."""
 
 import datetime
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import transaction
 from django.db.models import F, FilteredRelation, Q
@@ -13,12 +15,11 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import User
-from core import formatting
 from core.errors import CodedError
 from core.locking import lock_row
 
 from .collection_codes import code_hash as collection_code_hash
-from .idcard import looks_like_id_number, mask_code, mask_id_number
+from .idcard import looks_like_id_number, mask_code
 from .models import (
     Audience,
     Campaign,
@@ -136,7 +137,7 @@ def override_student_slot(*, student: Student, slot: Slot | None, actor: User | 
     return student
 
 
-# --- capture day -----------------------------------------------------------
+# --- full ID numbers and the desk's roster lookup -------------------------------
 
 
 # Full ID numbers on a page or in an export are for staff who hold this; every showing is audited.
@@ -156,56 +157,6 @@ def record_full_id_shown(*, actor: User | None, campaign: Campaign | None, where
         campaign=campaign,
         data={"where": where, "rows": rows, "via": "command_line" if actor is None else "web"},
     )
-
-
-class Outcome:
-    CAPTURED = "captured"
-    ALREADY = "already_captured"
-    WRONG_SLOT = "wrong_slot"
-    NOT_FOUND = "not_found"
-    INVALID = "invalid"
-    DESK_CLOSED = "desk_closed"
-
-
-@dataclass
-class CaptureResult:
-    outcome: str
-    message: str
-    student: Student | None = None
-    capture: Capture | None = None
-    expected_slot: Slot | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    # True only for the swipe that wrote the capture row: what its effects (charge, clock) hang on.
-    created: bool = False
-    shot: Shot | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """What the desk shows; the ID number is masked, never whole."""
-        student = self.student
-        data: dict[str, Any] = {"outcome": self.outcome, "message": self.message}
-        if student is not None:
-            data["student"] = {
-                "name": student.name,
-                "student_no": student.student_no,
-                "college": student.college.name,
-                "class_name": student.class_name,
-                "masked_id": mask_id_number(student.id_number),
-            }
-        if self.expected_slot is not None:
-            slot = self.expected_slot
-            data["expected_slot"] = (
-                f"{slot.group.name} {formatting.date_short(slot.date)} {slot.time_range()} {slot.group.location}"
-            )
-        if self.capture is not None:
-            data["captured_at"] = timezone.localtime(self.capture.captured_at).strftime("%H:%M:%S")
-        if self.shot is not None:
-            data["shot"] = {
-                "number": self.shot.number,
-                "group": self.shot.group.name,
-                "day": formatting.date_short(self.shot.day),
-                "status": self.shot.status,
-            }
-        return data
 
 
 def normalize_identifier(raw: str) -> str:
@@ -275,104 +226,9 @@ def _with_active_capture(student: "WithAnnotations[Student, _ActiveCapture]") ->
     return student
 
 
-def record_capture(
-    *, campaign: Campaign, slot: Slot, identifier: str, operator: User | None, now: datetime.datetime | None = None
-) -> CaptureResult:
-    """The capture row of one swipe. Idempotent: a second swipe of the same student adds nothing.
-
-    Only the row and its audit event: what a capture sets off (charge, verification clock) is
-    called by `capture_day.services.check_in`, which wraps this in its transaction.
-    Two desks swiping one student at the same instant: the partial unique constraint
-    `capture_one_active_per_student` lets one insert through and the other raises
-    IntegrityError, which rolls back that swipe's transaction; check_in runs it once more and
-    it answers "already captured". No row lock: the constraint is the authority, and the
-    swipe stays a handful of queries (issue 14, item 4).
-
-    A new capture takes the next 拍摄号 of the slot's group and day in the same transaction.
-    Undoing the capture later keeps its number, shown as undone: the photographer has already
-    called it, and the gap in their sequence must stay explained, not be filled by someone else.
-    """
-    if slot.group.campaign_id != campaign.pk:
-        raise CaptureError(_("该时段不属于本批次"), "slot_other_campaign")
-    student, method = find_student(campaign=campaign, identifier=identifier)
-    if student is None:
-        return _not_found(_mask_identifier(identifier))
-    active: Capture | None = vars(student)["active_capture"]
-    if active is not None:
-        return _already(student, active)
-    wrong_slot = student.assigned_slot_id != slot.pk
-    with transaction.atomic(savepoint=False):
-        capture = Capture.objects.create(
-            campaign=campaign,
-            student=student,
-            slot=slot,
-            captured_at=now or timezone.now(),
-            captured_by=operator,
-            method=method,
-            wrong_slot=wrong_slot,
-        )
-        shot = _take_number(capture=capture, group=slot.group, day=timezone.localdate(capture.captured_at))
-        record_event(
-            actor=operator,
-            action="capture.record",
-            campaign=campaign,
-            obj=capture,
-            data={
-                "student_id": student.pk,
-                "slot_id": slot.pk,
-                "wrong_slot": wrong_slot,
-                "method": method,
-                "shot": shot.number,
-            },
-        )
-    return _captured(student, capture, created=True, shot=shot)
-
-
-def _captured(student: Student, capture: Capture, *, created: bool, shot: Shot | None = None) -> CaptureResult:
-    if capture.wrong_slot:
-        return CaptureResult(
-            Outcome.WRONG_SLOT,
-            _("已采集，但不是本人的时段：已标记"),
-            student=student,
-            capture=capture,
-            expected_slot=student.assigned_slot,
-            created=created,
-            shot=shot,
-        )
-    return CaptureResult(Outcome.CAPTURED, _("采集成功"), student=student, capture=capture, created=created, shot=shot)
-
-
-def _not_found(masked_code: str) -> CaptureResult:
-    return CaptureResult(
-        Outcome.NOT_FOUND,
-        _("名单中没有此人（%(code)s）：未记录任何信息，请核对证件或联系教务处") % {"code": masked_code},
-    )
-
-
-def answer_again(*, outcome: str, student: Student | None, capture: Capture | None, code_hint: str) -> CaptureResult:
-    """The answer a recorded swipe gave, in the same words, for the same swipe sent again."""
-    if outcome == Outcome.NOT_FOUND or student is None or capture is None:
-        return _not_found(code_hint)
-    if outcome == Outcome.ALREADY:
-        return _already(student, capture)
-    return _captured(student, capture, created=False, shot=latest_shot(capture))
-
-
 def mask_identifier(identifier: str) -> str:
     """What a desk may keep of a code it did not find: masked, whatever it looks like."""
     return _mask_identifier(identifier)
-
-
-def _already(student: Student, capture: Capture) -> CaptureResult:
-    when = formatting.datetime_day(capture.captured_at)
-    return CaptureResult(
-        Outcome.ALREADY,
-        _("已于 %(when)s 采集过，本次未重复记录") % {"when": when},
-        student=student,
-        capture=capture,
-        # The number taken at check-in, shown again: a second swipe takes none.
-        shot=latest_shot(capture),
-    )
 
 
 def _mask_identifier(identifier: str) -> str:
@@ -386,7 +242,7 @@ class ShotError(CodedError):
     """A 拍摄号 rule refused the action."""
 
 
-def _take_number(*, capture: Capture, group: CaptureGroup, day: datetime.date) -> Shot:
+def take_shot_number(*, capture: Capture, group: CaptureGroup, day: datetime.date) -> Shot:
     """The next number of the group's day, in the caller's transaction.
 
     The counter row is locked (by its increment) until that transaction ends: desks of one
@@ -478,7 +334,7 @@ def requeue_shot(*, shot: Shot, actor: User, reason: str) -> Shot:
             )
         if live is not None:
             _void(shot, actor=actor, code=ShotVoid.REQUEUED, reason=reason)
-        new = _take_number(capture=shot.capture, group=shot.group, day=shot.day)
+        new = take_shot_number(capture=shot.capture, group=shot.group, day=shot.day)
         new.group = shot.group
         record_event(
             actor=actor,

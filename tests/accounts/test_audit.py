@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import CODE_PATTERN, action_choices, describe, record_event
 from accounts.models import AppendOnlyError, AuditEvent, Role
-from capture_day.services import undo_check_in
+from capture_day.services import check_in, undo_check_in
 from sessions_app.models import Student
-from sessions_app.services import override_student_slot, record_capture
+from sessions_app.services import override_student_slot
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def _day_events(day):
     campaign, home, other, student, staff = day
     override_student_slot(student=student, slot=other, actor=staff, reason="与考试冲突")
     override_student_slot(student=Student.objects.get(pk=student.pk), slot=None, actor=staff)
-    result = record_capture(campaign=campaign, slot=home, identifier=student.student_no, operator=staff)
+    result = check_in(campaign=campaign, slot=home, identifier=student.student_no, operator=staff)
     undo_check_in(capture=result.capture, actor=staff, reason="刷错了人")
     return describe(AuditEvent.objects.order_by("id"))
 
@@ -135,7 +135,7 @@ def test_admin_list_query_count_does_not_grow_with_rows(client, django_assert_ma
     staff = make_user(Role.STAFF, is_staff=True, is_superuser=True)
     for _ in range(rows):
         student = make_student(campaign, college)
-        record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=staff)
+        check_in(campaign=campaign, slot=slot, identifier=student.student_no, operator=staff)
     client.force_login(staff)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("admin:accounts_auditevent_changelist"))

@@ -18,12 +18,12 @@ from django.db import DatabaseError, connection, transaction
 from accounts.audit import record_event
 from accounts.management.commands.grant_app_role import append_only_tables
 from accounts.models import Role
+from capture_day.services import check_in
 from fees import remittances, services
 from fees.models import Method
 from retakes import services as retake_services
 from retakes.models import Channel, Reason
-from sessions_app.services import record_capture
-from tests.factories import make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import make_campaign, make_college, make_desk_operator, make_slot, make_student, make_user
 from verification import services as verification_services
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -54,7 +54,7 @@ def one_row_each():
     staff = make_user(Role.STAFF)
     student = make_student(campaign, college, user=make_user(Role.STUDENT))
     slot = make_slot(campaign)
-    record_capture(campaign=campaign, slot=slot, identifier=student.student_no, operator=make_user(Role.OPERATOR))
+    check_in(campaign=campaign, slot=slot, identifier=student.student_no, operator=make_desk_operator(slot))
     services.post_payment(
         student=student, amount="17", method=Method.CASH, actor=staff, idempotency_key=uuid.uuid4().hex
     )

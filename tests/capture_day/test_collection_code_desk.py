@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from capture_day.code_reminders import CodeReminderError, remind_unbound
+from capture_day.results import Outcome
 from notifications.models import Notification
 from sessions_app.collection_codes import CollectionCodeError, bind_collection_code, clear_collection_code, code_hash
 from sessions_app.models import Capture, Student
-from sessions_app.services import Outcome
 from tests.factories import make_student
 from tests.qr_images import PAYLOAD, saved_png
 

@@ -6,10 +6,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from capture_day.results import Outcome
 from capture_day.services import check_in
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture, Student
-from sessions_app.services import Outcome
 from tests.desk_world import add_students
 from tests.factories import make_slot
 

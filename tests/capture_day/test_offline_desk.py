@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from capture_day.digest import slot_digest, tag
 from capture_day.models import DeskSwipe
+from capture_day.results import Outcome
 from capture_day.services import record_swipe, swipe_time
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture, Student
-from sessions_app.services import Outcome
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}

@@ -7,9 +7,9 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from capture_day.results import Outcome
 from capture_day.services import desk_open
 from sessions_app.models import Capture
-from sessions_app.services import Outcome
 from tests.factories import CAPTURE_DAY, make_slot
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from capture_day.results import Outcome
 from capture_day.services import check_in, undo_check_in
 from fees.models import Entry, Kind
 from sessions_app.models import Capture
-from sessions_app.services import CaptureError, Outcome
+from sessions_app.services import CaptureError
 from tests.factories import CAPTURE_DAY
 from verification.models import VerificationRecord
 

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from capture_day import services
+from capture_day.results import Outcome
 from capture_day.services import check_in, save_campaign, undo_check_in
 from fees.models import Entry, Kind
 from sessions_app.models import Capture, WindowUnit
-from sessions_app.services import CaptureError, Outcome, refresh_slot_assignments
+from sessions_app.services import CaptureError, refresh_slot_assignments
 from tests.factories import (
     make_audience,
     make_campaign,

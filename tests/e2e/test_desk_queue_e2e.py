@@ -12,9 +12,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from capture_day.services import check_in
 from sessions_app.idcard import make_id_number, mask_code
 from sessions_app.models import Capture, Shot
-from sessions_app.services import record_capture, refresh_slot_assignments
+from sessions_app.services import refresh_slot_assignments
 from tests.browser import logged_in_page
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
@@ -47,7 +48,7 @@ def build_queue(size: int) -> Queue:
     operator = make_user(Role.OPERATOR)
     operator.capture_groups.add(slot.group)
     for student in here[:ALREADY_CAPTURED]:
-        record_capture(campaign=campaign, slot=slot, identifier=student.id_number, operator=operator)
+        check_in(campaign=campaign, slot=slot, identifier=student.id_number, operator=operator)
 
     queue = Queue(slot=slot, operator=operator)
     waiting = here[ALREADY_CAPTURED:]

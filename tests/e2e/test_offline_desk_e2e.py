@@ -7,9 +7,10 @@ from django.urls import reverse
 
 from accounts.models import Role
 from capture_day.models import DeskSwipe
+from capture_day.services import check_in
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Capture
-from sessions_app.services import record_capture, refresh_slot_assignments
+from sessions_app.services import refresh_slot_assignments
 from tests.browser import logged_in_page
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
@@ -40,7 +41,7 @@ def test_offline_swipes_are_kept_through_a_reload_and_recorded_once_online(
     earlier = [make_student(campaign, econ, name=f"先到{i}") for i in range(already_captured)]
     refresh_slot_assignments(campaign=campaign)
     for student in earlier:
-        record_capture(campaign=campaign, slot=slot, identifier=student.id_number, operator=operator)
+        check_in(campaign=campaign, slot=slot, identifier=student.id_number, operator=operator)
 
     page = logged_in_page(browser, live_server, operator)
     page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))

@@ -6,7 +6,8 @@ import datetime
 import pytest
 
 from accounts.models import AuditEvent, Role, User
-from capture_day.services import undo_check_in
+from capture_day import services as capture_services
+from capture_day.services import check_in, undo_check_in
 from sessions_app import services
 from sessions_app.cloning import CloneError, clone_campaign
 from sessions_app.models import Campaign, Capture, SlotStatus
@@ -70,15 +71,20 @@ def test_staff_move_a_student(schedule):
     assert moved.assigned_slot == other and moved.slot_status == SlotStatus.OVERRIDDEN
 
 
+def test_a_capture_is_written_only_through_check_in():
+    """The capture row's writer is private to capture_day.services: a second door past check_in's
+    desk_gate (whose desk, which days) would also skip the charge and the verification clock."""
+    assert not hasattr(services, "record_capture")
+    assert not hasattr(capture_services, "record_capture")
+
+
 def test_a_capture_is_undone_only_through_undo_check_in(schedule):
     """The capture row's undo is no service of sessions_app: a second door past undo_check_in's rule
     (who, when, with a reason) would also leave the charge and the verification clock running."""
     campaign, home, _other, student = schedule
     assert not hasattr(services, "undo_capture")
     operator = make_desk_operator(home)
-    capture = services.record_capture(
-        campaign=campaign, slot=home, identifier=student.student_no, operator=operator
-    ).capture
+    capture = check_in(campaign=campaign, slot=home, identifier=student.student_no, operator=operator).capture
     with pytest.raises(services.CaptureError) as refused:
         undo_check_in(capture=capture, actor=make_user(Role.OPERATOR), reason="不是我刷的")
     assert refused.value.code == "undo_not_own"
