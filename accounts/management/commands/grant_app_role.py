@@ -12,12 +12,13 @@ only. Idempotent: it starts by revoking what it grants.
 """
 
 from django.apps import apps
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import AppendOnlyModel
+from core.commands import BaseCommand
 
 
 def append_only_tables() -> list[str]:

@@ -1,9 +1,10 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.commands import BaseCommand
 from fees.import_messages import import_summary
 from fees.payment_import import import_payments
 from fees.services import FeeError

@@ -1,10 +1,11 @@
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.commands import BaseCommand
 from retakes.photo_check import check_photo_file
 from retakes.photo_check.config import DEFAULT_BACKGROUNDS, load_config
 from retakes.photo_check.report import Finding, PhotoReport

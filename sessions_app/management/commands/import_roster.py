@@ -1,9 +1,10 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.commands import BaseCommand
 from sessions_app.models import Campaign
 from sessions_app.roster.files import RosterFileError
 from sessions_app.roster.services import import_roster

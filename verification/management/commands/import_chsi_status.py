@@ -1,7 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.commands import BaseCommand
 from sessions_app.models import Campaign
 from verification.chsi_import import ChsiFileError, apply_import, plan_import
 from verification.import_messages import plan_counts
