@@ -11,7 +11,7 @@ from capture_day.services import check_in
 from sessions_app.dashboard import SlotState, live_figures
 from sessions_app.models import College
 from sessions_app.services import refresh_slot_assignments
-from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import make_audience, make_college, make_slot, make_student, make_user
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2020, 11, 26)
@@ -19,20 +19,6 @@ DAY = datetime.date(2020, 11, 26)
 
 def at(hh_mm: str) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(DAY, datetime.time.fromisoformat(hh_mm)))
-
-
-@pytest.fixture
-def day():
-    campaign = make_campaign()
-    econ, cs = make_college("经济管理学院"), make_college("计算机学院")
-    first = make_slot(campaign, group="金石滩第一组", start="08:30", end="09:50", date=DAY)
-    second = make_slot(campaign, group="金石滩第二组", start="08:30", end="09:00", date=DAY)
-    make_audience(first, college=econ)
-    make_audience(second, college=cs)
-    econ_students = [make_student(campaign, econ) for _ in range(40)]
-    cs_students = [make_student(campaign, cs) for _ in range(30)]
-    refresh_slot_assignments(campaign=campaign)
-    return campaign, econ, cs, first, second, econ_students, cs_students
 
 
 def swipe(campaign, slot, student, when):

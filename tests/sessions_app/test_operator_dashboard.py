@@ -10,7 +10,7 @@ from accounts.models import Role
 from capture_day.services import check_in
 from sessions_app.models import CaptureGroup
 from sessions_app.services import refresh_slot_assignments
-from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import make_audience, make_college, make_slot, make_student, make_user
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2020, 11, 26)
@@ -21,17 +21,9 @@ def at(hh_mm: str) -> datetime.datetime:
 
 
 @pytest.fixture
-def day():
-    """金石滩第一组 shoots 经管 (40), 金石滩第二组 计算机 (30); the operator runs the first only."""
-    campaign = make_campaign()
-    econ, cs = make_college("经济管理学院"), make_college("计算机学院")
-    first = make_slot(campaign, group="金石滩第一组", start="08:30", end="09:50", date=DAY)
-    second = make_slot(campaign, group="金石滩第二组", start="08:30", end="09:00", date=DAY)
-    make_audience(first, college=econ)
-    make_audience(second, college=cs)
-    econ_students = [make_student(campaign, econ) for _ in range(40)]
-    cs_students = [make_student(campaign, cs) for _ in range(30)]
-    refresh_slot_assignments(campaign=campaign)
+def operator_day(day):
+    """The dashboard's day with 5 and 3 captured; the operator runs the first group only."""
+    campaign, econ, cs, first, second, econ_students, cs_students = day
     for student in econ_students[:5]:
         check_in(campaign=campaign, slot=first, identifier=student.student_no, operator=None, now=at("08:31"))
     for student in cs_students[:3]:
@@ -41,8 +33,8 @@ def day():
     return campaign, first, second, operator
 
 
-def test_an_operator_sees_their_group_only(client, day):
-    campaign, first, second, operator = day
+def test_an_operator_sees_their_group_only(client, operator_day):
+    campaign, first, second, operator = operator_day
     client.force_login(operator)
     data = client.get(reverse("sessions_app:live_data"), {"campaign": campaign.code}).json()
     assert [s["group"] for s in data["slots"]] == ["金石滩第一组"]
@@ -54,8 +46,8 @@ def test_an_operator_sees_their_group_only(client, day):
     assert "金石滩第二组" not in html and "计算机学院" not in html
 
 
-def test_an_operator_may_name_their_group_and_the_page_polls_it(client, day):
-    campaign, first, second, operator = day
+def test_an_operator_may_name_their_group_and_the_page_polls_it(client, operator_day):
+    campaign, first, second, operator = operator_day
     client.force_login(operator)
     page = client.get(reverse("sessions_app:live_dashboard"), {"campaign": campaign.code, "group": first.group_id})
     assert page.status_code == 200
@@ -65,8 +57,8 @@ def test_an_operator_may_name_their_group_and_the_page_polls_it(client, day):
 
 
 @pytest.mark.parametrize("asked", ["other", "missing", "junk"])
-def test_another_groups_dashboard_is_not_there_for_an_operator(client, day, asked):
-    campaign, first, second, operator = day
+def test_another_groups_dashboard_is_not_there_for_an_operator(client, operator_day, asked):
+    campaign, first, second, operator = operator_day
     group = {"other": str(second.group_id), "missing": "999999", "junk": "1;drop"}[asked]
     client.force_login(operator)
     for name in ("sessions_app:live_dashboard", "sessions_app:live_data"):
@@ -75,14 +67,14 @@ def test_another_groups_dashboard_is_not_there_for_an_operator(client, day, aske
         assert "金石滩第二组" not in response.content.decode()
 
 
-def test_an_operator_without_a_group_in_the_campaign_is_refused(client, day):
-    campaign, *_ = day
+def test_an_operator_without_a_group_in_the_campaign_is_refused(client, operator_day):
+    campaign, *_ = operator_day
     client.force_login(make_user(Role.OPERATOR))
     assert client.get(reverse("sessions_app:live_data"), {"campaign": campaign.code}).status_code == 403
 
 
-def test_staff_may_look_at_one_group_and_coordinators_not_by_group(client, day):
-    campaign, first, second, operator = day
+def test_staff_may_look_at_one_group_and_coordinators_not_by_group(client, operator_day):
+    campaign, first, second, operator = operator_day
     client.force_login(make_user(Role.STAFF))
     data = client.get(reverse("sessions_app:live_data"), {"campaign": campaign.code, "group": second.group_id}).json()
     assert [s["group"] for s in data["slots"]] == ["金石滩第二组"]
@@ -92,8 +84,10 @@ def test_staff_may_look_at_one_group_and_coordinators_not_by_group(client, day):
     assert client.get(reverse("sessions_app:live_data"), {"group": first.group_id}).status_code == 404
 
 
-def test_the_operators_poll_costs_the_same_queries_with_ten_times_the_rows(client, day, django_assert_max_num_queries):
-    campaign, first, second, operator = day
+def test_the_operators_poll_costs_the_same_queries_with_ten_times_the_rows(
+    client, operator_day, django_assert_max_num_queries
+):
+    campaign, first, second, operator = operator_day
     client.force_login(operator)
     url = reverse("sessions_app:live_data")
     with django_assert_max_num_queries(20) as small:
