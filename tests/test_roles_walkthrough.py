@@ -1,6 +1,10 @@
 """Every demo login on the real demo data: its own pages work, other scopes stay closed."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from demo.run import seed_demo
@@ -29,8 +33,10 @@ STAFF_ONLY = ["sessions_app:staff_overview", "roster:upload", "fees:reconciliati
 
 @pytest.fixture
 def demo(client):
-    summary = seed_demo(with_captures=False, size=0.05)
-    return {username: username for _role, username, _password in summary.logins}, summary
+    # The demo places this year's slots around the clock: a fixed hour, whatever the hour it runs.
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        summary = seed_demo(with_captures=False, size=0.05)
+        yield {username: username for _role, username, _password in summary.logins}, summary
 
 
 def login(client, username):
