@@ -18,6 +18,7 @@ DESK_WINDOW_MAX_DAYS = 30
 # Beyond any photo service (350 an hour, 600 a day per unit): a mistyped figure, not a plan.
 THROUGHPUT_MAX = 10000
 UNITS_MAX = 50
+RETENTION_MAX_DAYS = 3650
 _DATE_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
@@ -91,6 +92,16 @@ def validate_identification_methods(value) -> None:
         raise ValidationError(_("请至少选择一种刷证方式"), code="identification_methods")
 
 
+class Phase(models.TextChoices):
+    PREPARING = "preparing", _("筹备中")
+    LIVE = "live", _("进行中")
+    CLOSING = "closing", _("收尾")
+    CLOSED = "closed", _("已结束")
+
+
+DEFAULT_RETENTION_DAYS = 180
+
+
 class Campaign(models.Model):
     """One cohort's capture campaign; every parameter of the notice is data here."""
 
@@ -153,6 +164,21 @@ class Campaign(models.Model):
         help_text=_("按本批次通知：标准为蓝色，有的省份也允许白色"),
     )
     is_active = models.BooleanField(_("进行中"), default=True)
+    phase_override = models.CharField(
+        _("阶段（人工设定）"),
+        max_length=16,
+        choices=Phase.choices,
+        blank=True,
+        help_text=_(
+            "留空则按日期自动判断：第一个采集日前为筹备中，校对截止前为进行中，补拍和上交截止前为收尾，之后为已结束"
+        ),
+    )
+    retention_days = models.PositiveSmallIntegerField(
+        _("个人信息保留天数"),
+        default=DEFAULT_RETENTION_DAYS,
+        validators=[MaxValueValidator(RETENTION_MAX_DAYS)],
+        help_text=_("最后一个截止日期之后再保留多少天；到期后删除身份证号、手机号、照片等个人信息，只留统计归档"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

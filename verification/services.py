@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import Role, User
+from core.calendar import add_working_days
 from core.errors import CodedError
 from core.locking import lock_row, lock_rows
 from notifications.services import notify
@@ -72,17 +73,6 @@ def _for_staff(actor: User | None) -> None:
 
 
 # --- the clock ---------------------------------------------------------------
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """Mon-Fri only. There is no holiday calendar: public holidays count as working days."""
-    current = start
-    added = 0
-    while added < days:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            added += 1
-    return current
 
 
 def due_date_for(*, campaign: Campaign, captured_on: datetime.date) -> datetime.date:
