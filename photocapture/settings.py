@@ -177,6 +177,13 @@ CELERY_BEAT_SCHEDULE = beat.schedule(
 RETAKES_RECHECK_PENDING_AFTER_SECONDS = env.int("RETAKES_RECHECK_PENDING_AFTER_SECONDS", default=300)
 # Likewise a background job still queued this long after it was asked for.
 JOBS_REQUEUE_QUEUED_AFTER_SECONDS = env.int("JOBS_REQUEUE_QUEUED_AFTER_SECONDS", default=300)
+# A running job's lease: its worker renews it every JOBS_HEARTBEAT_SECONDS (and with its progress);
+# past it the worker is taken for dead and the sweeper resumes the job (queued again) or, after
+# JOBS_MAX_ATTEMPTS runs, fails it with the code "lease_expired". Kinds are idempotent (a re-run
+# records nothing twice), so resuming is safe.
+JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=60)
+JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=15.0)
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
 # A finished job's file is deleted this long after the job ended: exports and a rejected import's
 # bad rows (kept whole, for the clerk to fix in Excel and upload again) hold full ID numbers.
 JOBS_FILE_MAX_AGE_SECONDS = env.int("JOBS_FILE_MAX_AGE_SECONDS", default=24 * 60 * 60)
