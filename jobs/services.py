@@ -1,5 +1,6 @@
 """Start a background job once, run it, and record its progress and result."""
 
+import contextlib
 import datetime
 import logging
 import secrets
@@ -243,10 +244,10 @@ def run_job(*, job_id: int, heartbeat: bool = False) -> str:
             raise LookupError(f"no job kind {job.kind!r}")
         # Messages a job writes (an import's row errors) are in the language of whoever started it.
         with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
-            if heartbeat:
-                with _Heartbeat(job.pk, token):
-                    outcome = kind.run(job, _Progress(job.pk, token))
-            else:
+            with _Heartbeat(job.pk, token) if heartbeat else contextlib.nullcontext():
+                if settings.JOBS_TEST_RUN_DELAY:  # widens the window for the kill test
+                    logger.warning("job %s held %ss before it runs", job.pk, settings.JOBS_TEST_RUN_DELAY)
+                    time.sleep(settings.JOBS_TEST_RUN_DELAY)
                 outcome = kind.run(job, _Progress(job.pk, token))
     except LeaseLost:
         logger.warning("job %s (%s) was taken over; this run stops", job.pk, job.kind)

@@ -186,6 +186,7 @@ JOBS_REQUEUE_QUEUED_AFTER_SECONDS = env.int("JOBS_REQUEUE_QUEUED_AFTER_SECONDS",
 JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=60)
 JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=15.0)
 JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+JOBS_TEST_RUN_DELAY = env.float("JOBS_TEST_RUN_DELAY", default=0.0)  # widens the window for a kill test
 # A finished job's file is deleted this long after the job ended: exports and a rejected import's
 # bad rows (kept whole, for the clerk to fix in Excel and upload again) hold full ID numbers.
 JOBS_FILE_MAX_AGE_SECONDS = env.int("JOBS_FILE_MAX_AGE_SECONDS", default=24 * 60 * 60)
