@@ -54,7 +54,9 @@ def failure_message(job: Job) -> str:
 def interruption_note(job: Job) -> str:
     """'Interrupted N times and resumed' when a worker died under it; '' otherwise."""
     n = len(job.interruptions)
-    if not n:
+    if job.status == JobStatus.FAILED and job.error_code == "lease_expired":
+        n -= 1  # the last one ended it: the failure says so, it was not restarted
+    if n <= 0:
         return ""
     return ngettext(
         "处理这个任务的服务器曾停止 %(n)s 次，任务已自动重新开始",
