@@ -167,3 +167,34 @@ def test_a_job_left_running_without_a_lease_by_an_older_version_ends_too(setting
         tasks.sweep_queued()
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
+
+
+def test_progress_inside_the_kinds_own_transaction_leaves_the_jobs_row_alone():
+    """An all-or-nothing import reports progress inside its transaction: writing it would hold the
+    job's row locked until the commit, and the heartbeat that keeps the lease would wait behind it."""
+    from django.db import transaction
+
+    seen = {}
+
+    @register("test.lease.atomic", title="测试事务内进度")
+    def _atomic(job, progress):
+        with transaction.atomic():
+            progress(1, 2)
+            seen["inside"] = Job.objects.get(pk=job.pk).done
+        progress(2, 2)
+        seen["after"] = Job.objects.get(pk=job.pk).done
+        return Outcome()
+
+    job = Job.objects.create(kind="test.lease.atomic", key="a", owner=make_user(Role.STAFF))
+    assert services.run_job(job_id=job.pk) == JobStatus.DONE
+    assert seen == {"inside": 0, "after": 2}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_that_finds_the_jobs_row_locked_leaves_it_for_the_next(hold_lock, settings):
+    settings.LOCK_TIMEOUT_MS = 200
+    job = killed_mid_run()
+    with hold_lock(Job.objects.filter(pk=job.pk)):
+        assert services.recover_expired() == []  # no Busy out of the sweep
+    assert services.recover_expired() == [job.pk]
