@@ -332,7 +332,7 @@ def faults(stack: Stack, plan, started: float, windows: list, grace: float, stop
         if stop.wait(max(0.0, started + at - time.monotonic())):
             return
         begin = time.monotonic()
-        inject(stack, kind, random.Random(hash((at, kind))))
+        inject(stack, kind, random.Random(f"{at}:{kind}"))  # a str seed is the same in every process
         windows.append((kind, begin, time.monotonic() + grace))
 
 

@@ -84,7 +84,14 @@ def test_a_bug_is_still_a_500(client, blinking):
     assert response.status_code == 500 and blinking["calls"] == 1
 
 
-def test_a_broker_down_at_commit_leaves_the_job_for_the_sweeper_not_a_500(client, settings):
+@pytest.mark.parametrize(
+    "error",
+    [
+        BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
+        RuntimeError("anything else the client library raises"),
+    ],
+)
+def test_a_broker_down_at_commit_leaves_the_job_for_the_sweeper_not_a_500(client, settings, error):
     """The click's work is committed; the message that could not be sent is sent by the sweeper."""
     from celery import current_app
 
@@ -93,7 +100,7 @@ def test_a_broker_down_at_commit_leaves_the_job_for_the_sweeper_not_a_500(client
     run_job = current_app.tasks["jobs.run_job"]
 
     def broker_down(*args, **kwargs):
-        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        raise error
 
     url = reverse("export", args=["roster"]) + f"?campaign={campaign.code}"
     with pytest.MonkeyPatch.context() as patch:
