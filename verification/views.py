@@ -149,7 +149,7 @@ def _progress_page(request):
         "forwarded_reports": selectors.reports_for(students=students, status=ReportStatus.FORWARDED).count(),
         "query": urlencode({"campaign": campaign.code}),
         "today": today,
-        "chart": verification_timeline(students=students),
+        "chart": verification_timeline(campaign=campaign, students=students),
     }
     return render(request, "verification/progress.html", context)
 
