@@ -108,16 +108,12 @@ def test_staff_index_is_reconciliation(client, staff, campaign, college, coordin
     # 4 captured × 17 = 68 expected; 2 paid = 34 collected; remitted 34, confirmed 33 → difference -1.
     row = re.search(rf"{college.name}</a></td>(.*?)</tr>", page).group(1)
     cells = re.findall(r'<td class="num">(.*?)</td>', row)
-    assert cells[:7] == [
-        "4",
-        "68.00",
-        "68.00",
-        "0.00",
-        "34.00",
-        "0.00",
-        '<a href="/fees/ledger/?campaign=' + campaign.code + f'&amp;college={college.pk}&amp;unpaid=1">2</a>',
-    ]
-    assert "34.00" in cells[8] and "33.00" in cells[9]
+    assert cells[:7] == ["4", "¥68.00", "¥68.00", "¥0.00", "¥34.00", "¥0.00", cells[6]]
+    # 未收: the two unpaid students' ¥34, linked to the list of them.
+    assert f'college={college.pk}&amp;unpaid=1">¥34.00</a>' in cells[6] and "2 人" in cells[6]
+    assert cells[7].startswith("¥34.00") and cells[8] == "<strong>¥0.00</strong>" and cells[9] == "¥33.00"
+    # 上交情况: ¥34 still to come to 教务处, all of it not yet paid by students.
+    assert "还需上交 ¥34.00" in cells[11] and "其中 ¥34.00 学生未缴" in cells[11]
     assert "少收 ¥1.00" in row and "-1.00" not in row
 
 
@@ -465,7 +461,8 @@ def test_remittance_shows_position_and_unpaid_students(client, campaign, college
     services.post_payment(student=paid, amount="17", method=Method.CASH, actor=coordinator, idempotency_key=key())
     client.force_login(coordinator)
     page = text(client.get(reverse("fees:remittances"), {"campaign": campaign.code}))
-    assert "2 × ¥17.00 = ¥34.00" in page and "未缴费学生（1 人）" in page and "未缴乙" in page
+    assert "已采集 2 人 × ¥17.00 = ¥34.00" in page and "未缴费学生（1 人）" in page and "未缴乙" in page
+    assert "还需上交 ¥34.00" in page and "（其中 ¥17.00 学生未缴）" in page  # what the ¥34 owed is made of
     assert "已缴甲" not in page
     remittance, _ = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
