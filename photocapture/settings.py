@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "photocapture.middleware.BusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "photocapture.middleware.campus_sign_on_form_action",
     "photocapture.middleware.permissions_policy",
     "photocapture.middleware.files_not_stored",
 ]

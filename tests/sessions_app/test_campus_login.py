@@ -317,3 +317,11 @@ def test_production_wants_an_https_identity_service():
     problems = production_problems(**common, cas_server_url="http://cas.example.edu.cn/cas/", cas_version="1")
     assert any("CAS_SERVER_URL must be https://" in p for p in problems)
     assert any("CAS_VERSION is 2 or 3" in p for p in problems)
+
+
+def test_every_page_lets_its_logout_form_go_on_to_the_identity_service(client, fake_cas, settings):
+    origin = fake_cas.url.rstrip("/")
+    policy = client.get(reverse("accounts:login"))["Content-Security-Policy"]
+    assert f"form-action 'self' {origin}" in policy
+    settings.CAS_SERVER_URL = None
+    assert "form-action 'self';" in client.get(reverse("accounts:login"))["Content-Security-Policy"] + ";"
