@@ -325,3 +325,10 @@ def test_every_page_lets_its_logout_form_go_on_to_the_identity_service(client, f
     assert f"form-action 'self' {origin}" in policy
     settings.CAS_SERVER_URL = None
     assert "form-action 'self';" in client.get(reverse("accounts:login"))["Content-Security-Policy"] + ";"
+
+
+def test_the_refusal_reads_in_english_for_whoever_chose_it(client, fake_cas, campaign, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = cas_login(client, fake_cas, "T0009").content.decode()
+    assert "There is no account here for the campus ID T0009" in page
+    assert "教务处 于老师 0411-87402000" in page  # the contact is data, shown as entered
