@@ -114,11 +114,13 @@ class CampusCasBackend(ModelBackend):
     """Checks a CAS service ticket with the identity service and returns the matching account.
 
     Only `authenticate(request, ticket=, service=)` (django-cas-ng's login view) reaches it; the
-    local login form's username and password never do, so its throttle stays the only way in
-    there. Never creates a user (django-cas-ng's own backend would with CAS_CREATE_USER).
+    local login form's username and password never do, so the form's throttle guards every
+    password. Never creates a user (django-cas-ng's own backend would with CAS_CREATE_USER).
     """
 
-    def authenticate(self, request, ticket=None, service=None, **kwargs):  # type: ignore[override]
+    # No **kwargs: Django skips a backend whose signature does not take the credentials given,
+    # so the local form's username and password are never handed to this one.
+    def authenticate(self, request, ticket=None, service=None):  # type: ignore[override]
         if not ticket or not service or not cas_enabled():
             return None
         client = get_cas_client(service_url=service, request=request)

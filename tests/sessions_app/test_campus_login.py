@@ -294,10 +294,27 @@ def test_the_local_form_keeps_its_throttle_with_cas_on(client, fake_cas, setting
     assert not logged_in_user(client).is_authenticated
 
 
-def test_a_password_never_reaches_the_cas_backend_and_a_ticket_never_the_password_backend(fake_cas, student):
+def test_a_password_never_reaches_the_cas_backend_and_a_ticket_never_the_password_backend(
+    fake_cas, student, monkeypatch
+):
+    import functools
+
+    from sessions_app.campus_login import CampusCasBackend
+
+    calls = []
+    original = CampusCasBackend.authenticate
+
+    @functools.wraps(original)  # keeps the signature Django inspects
+    def spy(self, request, *args, **kwargs):
+        calls.append(kwargs)
+        return original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(CampusCasBackend, "authenticate", spy)
     assert authenticate(username="2017000101", password="campus-pw") is None
-    assert authenticate(username="2017000101", ticket="ST-x", service="http://testserver/") is None
-    assert fake_cas.validations == [("/p3/serviceValidate", "ST-x")]  # only the CAS backend took the ticket
+    assert calls == [] and fake_cas.validations == []
+    assert authenticate(ticket="ST-x", service="http://testserver/") is None
+    assert calls == [{"ticket": "ST-x", "service": "http://testserver/"}]
+    assert fake_cas.validations == [("/p3/serviceValidate", "ST-x")]
 
 
 def test_production_wants_an_https_identity_service():
