@@ -10,6 +10,7 @@ an account by logging in: an identity that matches nobody is refused with the pe
 import datetime
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -94,7 +95,7 @@ def contacts(campaign_ids: list[int] | None = None) -> list[tuple[str, str]]:
     return seen
 
 
-def identity_from(username: str | None, attributes: dict | None) -> str | None:
+def identity_from(username: str | None, attributes: dict[str, Any] | None) -> str | None:
     """The 学工号 in a confirmed ticket: the CAS user, or the attribute CAS_USERNAME_ATTRIBUTE names."""
     attribute = settings.CAS_USERNAME_ATTRIBUTE
     if attribute == "cas:user":
@@ -120,7 +121,9 @@ class CampusCasBackend(ModelBackend):
 
     # No **kwargs: Django skips a backend whose signature does not take the credentials given,
     # so the local form's username and password are never handed to this one.
-    def authenticate(self, request, ticket=None, service=None):  # type: ignore[override]
+    def authenticate(  # type: ignore[override]  # ModelBackend's takes username and password
+        self, request: HttpRequest | None, ticket: str | None = None, service: str | None = None
+    ) -> User | None:
         if not ticket or not service or not cas_enabled():
             return None
         client = get_cas_client(service_url=service, request=request)
@@ -148,5 +151,7 @@ class CampusCasBackend(ModelBackend):
             )
             _refuse(request, match.refusal, match)
             return None
-        record_event(actor=match.user, action="account.cas_login", obj=match.user, data={"identity": redact(identity)})
+        record_event(
+            actor=match.user, action="account.cas_login", obj=match.user, data={"identity": redact(match.identity)}
+        )
         return match.user
