@@ -142,6 +142,13 @@ def test_the_student_number_can_come_from_an_attribute(client, fake_cas, setting
     assert logged_in_user(client) == student.user
 
 
+def test_a_multi_valued_attribute_gives_its_first_value(client, fake_cas, settings, student):
+    settings.CAS_USERNAME_ATTRIBUTE = "employeeNumber"
+    fake_cas.users["lisi"] = {"employeeNumber": [" 2017000101 ", "T0009"]}
+    cas_login(client, fake_cas, "lisi")
+    assert logged_in_user(client) == student.user
+
+
 def test_a_ticket_without_the_attribute_is_refused(client, fake_cas, settings, student):
     settings.CAS_USERNAME_ATTRIBUTE = "employeeNumber"
     response = cas_login(client, fake_cas, "noattr")
