@@ -7,7 +7,7 @@ identity service when the person logs out there) ends the session here too.
 
 from cas import SingleLogoutMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -45,12 +45,17 @@ class CampusLoginView(cas_views.LoginView):
             return refused(request, match)
 
     def post(self, request):
-        if request.POST.get("logoutRequest"):
-            # Single logout in CAS 2 as in 3 (django-cas-ng handles it only for a CAS 3 client):
-            # the session that holds the named ticket is deleted.
-            cas_views.clean_sessions(SingleLogoutMixin, request)
-            return HttpResponse("ok\n", content_type="text/plain")
-        return super().post(request)
+        logout_request = request.POST.get("logoutRequest")
+        if not logout_request:
+            return HttpResponseRedirect(request.path)  # a stray POST: start the login as a GET would
+        # Anyone can POST here: what is not a SAML logoutRequest is refused before django-cas-ng
+        # iterates over its parse (None for bad XML, a TypeError there: a 500).
+        if SingleLogoutMixin.get_saml_slos(logout_request) is None:
+            return HttpResponseBadRequest("bad logoutRequest\n", content_type="text/plain")
+        # Single logout in CAS 2 as in 3 (django-cas-ng handles it only for a CAS 3 client):
+        # the session that holds the named ticket is deleted.
+        cas_views.clean_sessions(SingleLogoutMixin, request)
+        return HttpResponse("ok\n", content_type="text/plain")
 
 
 def refused(request, match: CampusMatch) -> HttpResponse:

@@ -288,6 +288,21 @@ def test_a_logout_request_for_another_ticket_logs_nobody_out(client, fake_cas, s
     assert logged_in_user(client) == student.user
 
 
+@pytest.mark.parametrize("body", ["not xml <", "<a/>"])
+def test_a_malformed_logout_request_is_a_400_or_a_no_op_never_a_500(client, fake_cas, student, body):
+    cas_login(client, fake_cas, "2017000101")
+    from django.test import Client
+
+    answer = Client().post(reverse("cas:login"), {"logoutRequest": body})
+    assert answer.status_code in (200, 400)
+    assert logged_in_user(client) == student.user
+
+
+def test_a_post_without_a_logout_request_starts_the_login(client, fake_cas):
+    response = client.post(reverse("cas:login"), {"next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("cas:login")
+
+
 def test_the_local_form_keeps_its_throttle_with_cas_on(client, fake_cas, settings, campaign):
     settings.LOGIN_THROTTLE_MAX_FAILURES = 3
     make_user(Role.STAFF, username="jwc", password="right-password-1")
