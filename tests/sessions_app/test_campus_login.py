@@ -371,3 +371,36 @@ def test_the_refusal_reads_in_english_for_whoever_chose_it(client, fake_cas, cam
     page = cas_login(client, fake_cas, "T0009").content.decode()
     assert "There is no account here for the campus ID T0009" in page
     assert "教务处 于老师 0411-87402000" in page  # the contact is data, shown as entered
+
+
+def test_staff_open_accounts_for_the_roster_and_students_sign_on_without_activating(client, fake_cas, campaign):
+    from sessions_app.activation import ActivationError, open_student_accounts
+
+    fresh = make_student(campaign, student_no="2017000102", name="李四")
+    earlier = make_user(Role.STUDENT, username="2017000199")  # an account from an earlier year's roster
+    make_student(campaign, student_no="2017000199", name="王五")
+    staff = make_user(Role.STAFF)
+    with pytest.raises(ActivationError) as refused:
+        open_student_accounts(actor=make_user(Role.COORDINATOR), campaign=campaign)
+    assert refused.value.code == "staff_only" and get_user_model().objects.filter(username="2017000102").count() == 0
+
+    assert open_student_accounts(actor=staff, campaign=campaign) == 1
+    assert open_student_accounts(actor=staff, campaign=campaign) == 0  # a second run opens nothing more
+    fresh.refresh_from_db()
+    assert fresh.user.username == "2017000102" and not fresh.user.has_usable_password()
+    assert get_user_model().objects.filter(username="2017000199").get() == earlier  # linked by number, not doubled
+    assert AuditEvent.objects.filter(action="account.open_for_roster", data__opened=1).exists()
+
+    cas_login(client, fake_cas, "2017000102")
+    assert logged_in_user(client) == fresh.user
+    # No password was set: the local form cannot be used with this account.
+    assert authenticate(username="2017000102", password="") is None
+
+
+def test_the_command_opens_the_accounts_and_says_how_many(campaign, capsys):
+    from django.core.management import call_command
+
+    make_student(campaign, student_no="2017000103")
+    call_command("open_student_accounts", campaign.code)
+    assert "已开通 1 个学生账号" in capsys.readouterr().out
+    assert get_user_model().objects.filter(username="2017000103", role=Role.STUDENT).exists()
