@@ -111,3 +111,11 @@ def student_overview(*, student: Student) -> dict[str, Any]:
         ProblemReport.objects.filter(student=student).prefetch_related("steps__actor").order_by("-created_at", "-id")
     )
     return {"record": record, "reports": reports}
+
+
+def record_state(*, confirmed_at: datetime.datetime | None, due_date: datetime.date, today: datetime.date) -> str:
+    """One active record's state: confirmed, pending (due date not passed) or overdue; the same
+    split as college_progress's counts, for a reader that shows one student (the API)."""
+    if confirmed_at is not None:
+        return "confirmed"
+    return "pending" if due_date >= today else "overdue"
