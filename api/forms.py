@@ -9,7 +9,9 @@ from .models import RATE_MAX, Scope
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("调用方名称"), max_length=100)
     campaigns = forms.ModelMultipleChoiceField(
-        label=_("可读取的采集批次"), queryset=Campaign.objects.order_by("-created_at"), widget=forms.CheckboxSelectMultiple
+        label=_("可读取的采集批次"),
+        queryset=Campaign.objects.order_by("-created_at"),
+        widget=forms.CheckboxSelectMultiple,
     )
     scopes = forms.MultipleChoiceField(
         label=_("数据范围"),

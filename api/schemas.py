@@ -18,6 +18,12 @@ class ErrorOut(BaseModel):
     error: ErrorBody
 
 
+class PingOut(BaseModel):
+    ok: bool
+    name: str
+    scopes: list[str]
+
+
 class CampaignOut(BaseModel):
     code: str
     name: str

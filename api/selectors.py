@@ -32,9 +32,7 @@ DEFAULT_LIMIT = 100
 
 def clamp_limit(limit: int) -> int:
     if limit < 1 or limit > MAX_LIMIT:
-        raise ApiError(
-            _("limit 应在 1 到 %(max)s 之间") % {"max": MAX_LIMIT}, "bad_limit"
-        )
+        raise ApiError(_("limit 应在 1 到 %(max)s 之间") % {"max": MAX_LIMIT}, "bad_limit")
     return limit
 
 
@@ -92,7 +90,9 @@ def _capture_state(capture: dict[str, Any] | None, shot: dict[str, Any] | None) 
     if shot is not None:
         # Shot.status's rule on a capture that is still active: void code, or live.
         state.update(
-            shot_number=shot["number"], shot_day=shot["day"], shot_status=shot["void_code"] if shot["voided_at"] else "live"
+            shot_number=shot["number"],
+            shot_day=shot["day"],
+            shot_status=shot["void_code"] if shot["voided_at"] else "live",
         )
     return state
 
@@ -103,9 +103,19 @@ _FEE_FIELDS = ("charged", "paid", "waived", "balance")
 _VERIFICATION_FIELDS = ("student_id", "is_active", "due_date", "confirmed_at", "chsi_status")
 
 
-def _newest_shots(capture_ids: list[int]) -> dict[int, dict[str, Any]]:
+def _newest_shots(campaign: Campaign, *, first: int, last: int) -> dict[int, dict[str, Any]]:
+    """The newest 拍摄号 of each active capture of the students in [first, last]."""
     shots: dict[int, dict[str, Any]] = {}
-    rows = Shot.objects.filter(capture_id__in=capture_ids).order_by("capture_id", "-pk").values(*_SHOT_FIELDS)
+    rows = (
+        Shot.objects.filter(
+            capture__campaign=campaign,
+            capture__student_id__gte=first,
+            capture__student_id__lte=last,
+            capture__undone_at__isnull=True,
+        )
+        .order_by("capture_id", "-pk")
+        .values(*_SHOT_FIELDS)
+    )
     for row in rows:
         shots.setdefault(row["capture_id"], row)
     return shots
@@ -188,12 +198,11 @@ def _add_states(
     token: ApiToken, campaign: Campaign, results: list[dict[str, Any]], *, first: int, last: int, today: datetime.date
 ) -> None:
     span = Q(campaign=campaign, student_id__gte=first, student_id__lte=last)
-    ids = [r["id"] for r in results]
     if token.allows(Scope.CAPTURE):
         captures = {
             c["student_id"]: c for c in Capture.objects.filter(span, undone_at__isnull=True).values(*_CAPTURE_FIELDS)
         }
-        shots = _newest_shots([c["id"] for c in captures.values()])
+        shots = _newest_shots(campaign, first=first, last=last)
         for r in results:
             capture = captures.get(r["id"])
             r["capture"] = _capture_state(capture, shots.get(capture["id"]) if capture else None)
@@ -209,7 +218,7 @@ def _add_states(
         for r in results:
             r["verification"] = _verification_state(records.get(r["id"]), today)
     if token.allows(Scope.RETAKES):
-        latest = latest_requests(campaign=campaign, student_ids=ids)
+        latest = latest_requests(campaign=campaign, first_id=first, last_id=last)
         for r in results:
             r["retake"] = _retake_state(latest[r["id"]]) if r["id"] in latest else None
 

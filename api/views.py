@@ -4,38 +4,25 @@ Views are thin: authenticate + throttle (TokenAuth), find the campaign within th
 scope, call a selector, audit the read. Every error is JSON {"error": {"code", "message"}}.
 """
 
-import json
 import logging
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
+from pydantic import BaseModel
 
 from . import selectors, services
 from .errors import ApiError
 from .models import ApiToken, Scope
-from .schemas import CampaignPage, ChangePage, CollegePage, CollegeSummary, ErrorOut, StudentPage
+from .schemas import CampaignPage, ChangePage, CollegePage, CollegeSummary, ErrorOut, PingOut, StudentPage
 
 log = logging.getLogger(__name__)
 ERRORS: dict[int | str, Any] = {frozenset({400, 401, 404, 429}): ErrorOut}  # type: ignore[dict-item]
-
-
-class Utf8Json(BaseRenderer):
-    """Chinese names as UTF-8, not \\uXXXX escapes (ninja's default): a 1,000-row page is 15 %
-    smaller and the consumer reads what it was sent."""
-
-    media_type = "application/json"
-    charset = "utf-8"
-
-    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
-        return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 
 class TokenAuth(HttpBearer):
@@ -58,7 +45,6 @@ api = NinjaAPI(
         "身份证号是单独的范围。每个列表按游标分页：把 next 原样传回即可取下一页。"
     ),
     auth=TokenAuth(),
-    renderer=Utf8Json(),
     urls_namespace="api",
     docs_url=None,  # Swagger UI would load from a CDN; the schema is at openapi.json
 )
@@ -109,10 +95,30 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response("server_error", _("服务器出错，请稍后重试"), 500)
 
 
+def respond(model: type[BaseModel], data: Any, *, exclude_unset: bool = False) -> HttpResponse:
+    """The answer checked against its model and written by pydantic itself (in Rust).
+
+    What ninja would do with `response=`, but ninja wraps every answer in a schema of its own
+    whose validator walks each row through a Django-aware getter: 60 ms of a 1,000-row page, and
+    the stdlib JSON encoder another 35 ms (bench/api.py). The `response=` declarations stay, for
+    the OpenAPI schema; a route that returns an HttpResponse is passed through by ninja as is.
+    """
+    body = model.model_validate(data).model_dump_json(exclude_unset=exclude_unset)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
 def _token(request: HttpRequest) -> ApiToken:
     token = request.auth  # type: ignore[attr-defined]  # set by ninja from TokenAuth
     assert isinstance(token, ApiToken)
     return token
+
+
+@api.get("/ping", response={200: PingOut, **ERRORS}, summary="检查令牌是否可用（不读取数据）")
+def ping(request: HttpRequest) -> Any:
+    """For a consumer to check its token and for bench/api.py's floor: authenticated and
+    throttled like every endpoint, reads nothing, so it is not audited."""
+    token = _token(request)
+    return respond(PingOut, {"ok": True, "name": token.name, "scopes": token.scopes})
 
 
 @api.get("/campaigns", response={200: CampaignPage, **ERRORS}, summary="令牌可读取的采集批次")
@@ -120,18 +126,15 @@ def campaigns(request: HttpRequest, cursor: str | None = None, limit: int = sele
     token = _token(request)
     page = selectors.campaign_page(token, cursor=cursor, limit=selectors.clamp_limit(limit))
     services.record_use(token=token, endpoint="campaigns", campaign=None, rows=len(page["results"]))
-    return page
+    return respond(CampaignPage, page)
 
 
 @api.get(
     "/campaigns/{code}/students",
     response={200: StudentPage, **ERRORS},
-    exclude_unset=True,
     summary="采集批次的学生及其采集、拍摄号、缴费、校对、补拍状态",
 )
-def students(
-    request: HttpRequest, code: str, cursor: str | None = None, limit: int = selectors.DEFAULT_LIMIT
-) -> Any:
+def students(request: HttpRequest, code: str, cursor: str | None = None, limit: int = selectors.DEFAULT_LIMIT) -> Any:
     token = _token(request)
     campaign = selectors.token_campaign(token, code)
     page = selectors.student_page(token, campaign, cursor=cursor, limit=selectors.clamp_limit(limit))
@@ -142,13 +145,12 @@ def students(
         rows=len(page["results"]),
         id_numbers=token.allows(Scope.ID_NUMBER) and bool(page["results"]),
     )
-    return page
+    return respond(StudentPage, page, exclude_unset=True)
 
 
 @api.get(
     "/campaigns/{code}/changes",
     response={200: ChangePage, **ERRORS},
-    exclude_unset=True,
     summary="自游标以来的采集、拍摄号和状态变化（增量同步）",
 )
 def changes(request: HttpRequest, code: str, cursor: str | None = None, limit: int = selectors.DEFAULT_LIMIT) -> Any:
@@ -156,13 +158,12 @@ def changes(request: HttpRequest, code: str, cursor: str | None = None, limit: i
     campaign = selectors.token_campaign(token, code)
     page = selectors.change_page(token, campaign, cursor=cursor, limit=selectors.clamp_limit(limit))
     services.record_use(token=token, endpoint="changes", campaign=campaign, rows=len(page["results"]))
-    return page
+    return respond(ChangePage, page, exclude_unset=True)
 
 
 @api.get(
     "/campaigns/{code}/colleges",
     response={200: CollegePage, **ERRORS},
-    exclude_unset=True,
     summary="各学院汇总",
 )
 def colleges(request: HttpRequest, code: str, cursor: str | None = None, limit: int = selectors.DEFAULT_LIMIT) -> Any:
@@ -170,13 +171,12 @@ def colleges(request: HttpRequest, code: str, cursor: str | None = None, limit: 
     campaign = selectors.token_campaign(token, code)
     page = selectors.college_page(token, campaign, cursor=cursor, limit=selectors.clamp_limit(limit))
     services.record_use(token=token, endpoint="colleges", campaign=campaign, rows=len(page["results"]))
-    return page
+    return respond(CollegePage, page, exclude_unset=True)
 
 
 @api.get(
     "/campaigns/{code}/colleges/{college_id}",
     response={200: CollegeSummary, **ERRORS},
-    exclude_unset=True,
     summary="一个学院的汇总",
 )
 def college(request: HttpRequest, code: str, college_id: int) -> Any:
@@ -186,7 +186,7 @@ def college(request: HttpRequest, code: str, college_id: int) -> Any:
     if not page["results"]:
         raise ApiError(_("本批次名单中没有这个学院"), "college_not_found", status=404)
     services.record_use(token=token, endpoint="college", campaign=campaign, rows=1)
-    return page["results"][0]
+    return respond(CollegeSummary, page["results"][0], exclude_unset=True)
 
 
 def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:

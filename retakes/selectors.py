@@ -112,9 +112,11 @@ def photos_to_recheck(*, now: datetime.datetime | None = None, limit: int = 500)
     return list(pending.order_by("id").values_list("id", flat=True)[:limit])
 
 
-def latest_requests(*, campaign: Campaign, student_ids: list[int]) -> dict[int, RetakeRequest]:
-    """Each student's newest request in the campaign (open or closed), one query."""
-    rows = RetakeRequest.objects.filter(campaign=campaign, student_id__in=student_ids).order_by(
+def latest_requests(*, campaign: Campaign, first_id: int, last_id: int) -> dict[int, RetakeRequest]:
+    """The newest request in the campaign (open or closed) of each student whose id is in
+    [first_id, last_id] (a page of students in id order), one query: a range, not an IN list of
+    a thousand ids, which costs Django more to compile than the database to run."""
+    rows = RetakeRequest.objects.filter(campaign=campaign, student_id__gte=first_id, student_id__lte=last_id).order_by(
         "student_id", "-created_at", "-id"
     )
     latest: dict[int, RetakeRequest] = {}

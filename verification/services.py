@@ -121,7 +121,9 @@ def open_record_for_capture(*, capture: Capture) -> VerificationRecord:
 
 
 def close_record_for_capture(*, capture: Capture) -> None:
-    VerificationRecord.objects.filter(capture=capture, is_active=True).update(is_active=False, updated_at=timezone.now())
+    VerificationRecord.objects.filter(capture=capture, is_active=True).update(
+        is_active=False, updated_at=timezone.now()
+    )
 
 
 # --- confirmation ------------------------------------------------------------

@@ -31,7 +31,14 @@ def world(db, api_settings):
     stranger = make_student(other, college)
     make_audience(slot, college=college)
     refresh_slot_assignments(campaign=campaign)
-    return {"campaign": campaign, "other": other, "college": college, "slot": slot, "students": students, "stranger": stranger}
+    return {
+        "campaign": campaign,
+        "other": other,
+        "college": college,
+        "slot": slot,
+        "students": students,
+        "stranger": stranger,
+    }
 
 
 @pytest.fixture

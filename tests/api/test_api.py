@@ -317,6 +317,13 @@ def test_the_openapi_schema_is_served(client, world):
     assert {"id_number", "capture", "fee", "verification", "retake"} <= set(student)
 
 
+def test_ping_answers_who_the_token_is_and_is_not_audited(client, world, make_token):
+    _token, key = make_token([world["campaign"]], [Scope.ROSTER])
+    response, body = get(client, "/api/v1/ping", key)
+    assert response.status_code == 200 and body == {"ok": True, "name": "学籍系统", "scopes": ["roster"]}
+    assert not AuditEvent.objects.filter(action="api.read").exists()
+
+
 def test_every_read_is_audited_and_last_use_noted(client, world, make_token):
     token, key = make_token([world["campaign"]], [Scope.ROSTER])
     get(client, STUDENTS, key)
