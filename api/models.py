@@ -84,5 +84,8 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    def scope_labels(self) -> list[str]:
+        return [str(Scope(s).label) for s in self.scopes or () if s in Scope.values]
+
     def allows(self, scope: str) -> bool:
         return scope in (self.scopes or ())

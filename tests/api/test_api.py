@@ -365,8 +365,8 @@ def test_query_counts_are_flat_with_page_size(client, world, make_token, staff):
     _token, key = make_token([world["campaign"]])
     client.get(STUDENTS, **auth(key))  # notes the token's last use (at most once a minute): not measured
     _grow(world, staff, 5)
-    small = {url: _count(client, url, key, 10) for url in (STUDENTS, CHANGES)}
+    small = {url: _count(client, url, key, 10) for url in (STUDENTS, CHANGES, COLLEGES)}
     _grow(world, staff, 100)
-    large = {url: _count(client, url, key, 100) for url in (STUDENTS, CHANGES)}
+    large = {url: _count(client, url, key, 100) for url in (STUDENTS, CHANGES, COLLEGES)}
     assert large == small
     assert small[STUDENTS] <= 9  # token, campaign, 6 reads, the audit row

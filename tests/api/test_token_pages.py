@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_staff_create_a_token_and_see_its_key_once(client, world, staff):
     client.force_login(staff)
+    assert 'href="/api/tokens/"' in client.get("/capture/staff/").content.decode()  # in the staff's header
     response = client.post(
         "/api/tokens/",
         {
@@ -31,7 +32,7 @@ def test_staff_create_a_token_and_see_its_key_once(client, world, staff):
     assert key.startswith(f"pc_{token.prefix}.")
     assert token.scopes == [Scope.CAPTURE, Scope.ROSTER] and token.rate_per_minute == 60
     listing = client.get("/api/tokens/").content.decode()
-    assert "新华社图像采集中心" in listing and token.prefix in listing
+    assert "新华社图像采集中心" in listing and token.prefix in listing and "采集状态与拍摄号" in listing
     assert key not in listing
     client.logout()
     assert client.get("/api/v1/campaigns/c2021/students", **auth(key)).status_code == 200
