@@ -370,3 +370,21 @@ def test_query_counts_are_flat_with_page_size(client, world, make_token, staff):
     large = {url: _count(client, url, key, 100) for url in (STUDENTS, CHANGES, COLLEGES)}
     assert large == small
     assert small[STUDENTS] <= 9  # token, campaign, 6 reads, the audit row
+
+
+def test_a_voided_shot_number_comes_as_a_change(client, world, make_token, staff):
+    from sessions_app.models import Shot
+    from sessions_app.services import void_shot
+
+    _token, key = make_token([world["campaign"]], [Scope.CAPTURE])
+    start = datetime.datetime(2020, 11, 26, 1, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        capture(world, world["students"][0], staff)
+        _response, body = get(client, CHANGES, key)
+        clock.shift(10)
+        void_shot(shot=Shot.objects.get(), actor=staff, reason="离开队伍")
+        clock.shift(1)
+        _response, body = get(client, CHANGES, key, cursor=body["next"])
+    assert [(c["type"], c["capture"]["shot_number"], c["capture"]["shot_status"]) for c in body["results"]] == [
+        ("shot.voided", 1, "left")
+    ]
