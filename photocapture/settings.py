@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "retakes",
     "notifications",
     "capture_day",
+    "api",
     "demo",
 ]
 
@@ -206,6 +207,10 @@ JOBS_REQUEUE_QUEUED_AFTER_SECONDS = env.int("JOBS_REQUEUE_QUEUED_AFTER_SECONDS",
 # A finished job's file is deleted this long after the job ended: exports and a rejected import's
 # bad rows (kept whole, for the clerk to fix in Excel and upload again) hold full ID numbers.
 JOBS_FILE_MAX_AGE_SECONDS = env.int("JOBS_FILE_MAX_AGE_SECONDS", default=24 * 60 * 60)
+# The API's change feed serves only rows older than this (api.selectors.change_page): longer than
+# the longest transaction that stamps rows (a CHSI import of a whole cohort), so no row commits
+# behind a consumer's cursor.
+API_CHANGES_SETTLE_SECONDS = env.int("API_CHANGES_SETTLE_SECONDS", default=120)
 # An import (roster, payments, CHSI status) of a file with more rows than this runs as a background job.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
 RETAKES_TEST_CHECK_DELAY = env.float("RETAKES_TEST_CHECK_DELAY", default=0.0)  # widens the window for a kill test

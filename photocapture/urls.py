@@ -27,4 +27,5 @@ urlpatterns = [
     path("retakes/", include("retakes.urls")),
     path("jobs/", include("jobs.urls")),
     path("exports/<slug:name>/", views_exports.export, name="export"),
+    path("api/", include("api.urls")),
 ]

@@ -347,7 +347,7 @@ def apply_import(
         # A handful of distinct status words, so a handful of UPDATEs per chunk.
         for text, ids in by_text.items():
             for chunk in _chunks(ids):
-                records.filter(pk__in=chunk).update(chsi_status=text, chsi_status_at=now)
+                records.filter(pk__in=chunk).update(chsi_status=text, chsi_status_at=now, updated_at=now)
         _open_problem_reports(plan, actor)
         record_event(
             actor=actor,

@@ -112,3 +112,11 @@ def student_overview(*, student: Student) -> dict[str, Any]:
     )
     waiting_on = next((r for r in reports if r.problem_type in ESCALATED_TYPES and r.status in OPEN_STATUSES), None)
     return {"record": record, "reports": reports, "waiting_on": waiting_on}
+
+
+def record_state(*, confirmed_at: datetime.datetime | None, due_date: datetime.date, today: datetime.date) -> str:
+    """One active record's state: confirmed, pending (due date not passed) or overdue; the same
+    split as college_progress's counts, for a reader that shows one student (the API)."""
+    if confirmed_at is not None:
+        return "confirmed"
+    return "pending" if due_date >= today else "overdue"

@@ -89,7 +89,12 @@ def refresh_due_dates(*, campaign: Campaign) -> int:
     changed = 0
     for captured_on in records.order_by().values_list("captured_on", flat=True).distinct():
         due = due_date_for(campaign=campaign, captured_on=captured_on)
-        changed += records.filter(captured_on=captured_on).exclude(due_date=due).update(due_date=due)
+        # updated_at too: the API's change feed (api.selectors) finds changed records by it.
+        changed += (
+            records.filter(captured_on=captured_on)
+            .exclude(due_date=due)
+            .update(due_date=due, updated_at=timezone.now())
+        )
     return changed
 
 
@@ -116,7 +121,9 @@ def open_record_for_capture(*, capture: Capture) -> VerificationRecord:
 
 
 def close_record_for_capture(*, capture: Capture) -> None:
-    VerificationRecord.objects.filter(capture=capture, is_active=True).update(is_active=False)
+    VerificationRecord.objects.filter(capture=capture, is_active=True).update(
+        is_active=False, updated_at=timezone.now()
+    )
 
 
 # --- confirmation ------------------------------------------------------------
