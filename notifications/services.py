@@ -702,6 +702,37 @@ def resolve_unknown_delivery(*, actor: User, delivery_id: int, delivered: bool) 
     return delivery
 
 
+def configured_sms_provider() -> str:
+    """The template provider SMS goes through ("aliyun", "tencent"), or "" for a development backend."""
+    try:
+        backend = get_sms_backend()
+    except Exception:  # noqa: BLE001 (a misconfigured backend is reported when a send uses it)
+        return ""
+    return _provider_name(backend) if getattr(backend, "uses_templates", False) else ""
+
+
+def channel_preference_for(*, user: User) -> ChannelPreference:
+    """The person's saved choice, or an unsaved one holding their role's defaults."""
+    saved = ChannelPreference.objects.filter(user=user).first()
+    if saved is not None:
+        return saved
+    defaults = ROLE_DEFAULT_CHANNELS.get(user.role, frozenset({Channel.EMAIL.value, Channel.SMS.value}))
+    return ChannelPreference(
+        user=user,
+        email=Channel.EMAIL in defaults,
+        sms=Channel.SMS in defaults,
+        wecom=Channel.WECOM in defaults,
+    )
+
+
+def save_channel_preference(*, actor: User, preference: ChannelPreference) -> ChannelPreference:
+    """Each person sets their own channels (staff change others' in the admin)."""
+    if preference.user_id != actor.pk:
+        raise DeliveryResolutionError(_("只能修改自己的接收方式。"), "not_own_preference")
+    preference.save()
+    return preference
+
+
 def mark_read(
     *, user: User | AnonymousUser, notification_ids: Iterable[int] | None = None, now: datetime.datetime | None = None
 ) -> int:
