@@ -143,7 +143,7 @@ def _recipient_fields(
         email = recipient.email or (account.email if account else "")
         phone = recipient.phone or (account.phone if account else "")
         user, student, role = None, recipient, Role.STUDENT.value
-        wecom_id = account.username if account else recipient.student_no
+        wecom_source: User | Student = account or recipient
     elif isinstance(recipient, User):
         account = recipient
         email, phone = recipient.email, recipient.phone
@@ -154,33 +154,29 @@ def _recipient_fields(
                 profile = None
             if profile is not None:
                 email, phone = email or profile.email, phone or profile.phone
-        user, student, role, wecom_id = recipient, None, recipient.role, recipient.username
+        user, student, role = recipient, None, recipient.role
+        wecom_source = recipient
     else:
         raise TypeError(f"notify() needs a User or a Student, not {type(recipient).__name__}")
     preference = preferences.get(account.pk) if account is not None else None
     wanted: set[str]
     if preference is not None:
-        wanted = {
-            channel
-            for channel, on in (
-                (Channel.EMAIL, preference.email),
-                (Channel.SMS, preference.sms),
-                (Channel.WECOM, preference.wecom),
-            )
-            if on
-        }
-        wecom_id = preference.wecom_userid or wecom_id
+        choices = ((Channel.EMAIL, preference.email), (Channel.SMS, preference.sms), (Channel.WECOM, preference.wecom))
+        wanted = {channel.value for channel, on in choices if on}
     else:
         wanted = set(ROLE_DEFAULT_CHANNELS.get(role, frozenset({Channel.EMAIL.value, Channel.SMS.value})))
     addresses = {Channel.EMAIL.value: email, Channel.SMS.value: phone}
-    # WeCom only where the school has configured its app; the group robot only where one is named.
-    addresses[Channel.WECOM.value] = wecom_id if settings.WECOM_CORP_ID else ""
-    robot = preference.robot_key if preference is not None else ""
-    return (
-        user,
-        student,
-        {c: a for c, a in addresses.items() if c in wanted and a} | ({"robot": robot} if robot else {}),
-    )
+    # WeCom only where the school has configured its app: the person's WeCom id, else their
+    # 学工号 (the account's username, or the student number of a student without an account).
+    # Read only when wanted: a fan-out loads students without their student number.
+    if Channel.WECOM in wanted and settings.WECOM_CORP_ID:
+        addresses[Channel.WECOM.value] = (preference.wecom_userid if preference else "") or (
+            wecom_source.username if isinstance(wecom_source, User) else wecom_source.student_no
+        )
+    if preference is not None and preference.robot_key:  # the group robot only where one is named
+        wanted.add(Channel.ROBOT.value)
+        addresses[Channel.ROBOT.value] = preference.robot_key
+    return user, student, {channel: address for channel, address in addresses.items() if channel in wanted and address}
 
 
 def _preferences(chunk: list[Message]) -> dict[int, ChannelPreference]:
