@@ -246,7 +246,7 @@ class ChannelPreference(models.Model):
     # The person's WeCom user id when it is not their 学工号 (the username).
     wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)
     # A group robot's webhook key (e.g. the college's work group): messages also go to that group.
-    robot_key = models.CharField(_("群机器人 Webhook Key"), max_length=128, blank=True)
+    robot_key = models.CharField(_("企业微信群机器人密钥"), max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("接收方式")
