@@ -21,6 +21,7 @@ import datetime
 import itertools
 import logging
 import smtplib
+import socket
 import time
 import uuid
 from collections.abc import Iterable
@@ -555,6 +556,26 @@ def _template_call(message: Outgoing, provider: str) -> TemplateCall:
     return TemplateCall(template.template_code, tuple(params))
 
 
+def _email_failure(exc: Exception) -> Exception:
+    """An SMTP error as a refusal (the server answered: not accepted) or an unknown outcome (the
+    connection broke after the message may have been handed over)."""
+    detail = f"{type(exc).__name__}: {exc}"[:500]
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return SendFailed(DeliveryError.INVALID_ADDRESS, detail)
+    if isinstance(exc, smtplib.SMTPConnectError | ConnectionRefusedError | socket.gaierror):
+        return SendFailed(DeliveryError.TRANSPORT, detail, transient=True)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        # 4xx: try later; 5xx: refused for good. Either way the server did not take the message.
+        return SendFailed(
+            DeliveryError.TRANSPORT if exc.smtp_code < 500 else DeliveryError.PROVIDER,
+            detail,
+            transient=exc.smtp_code < 500,
+        )
+    if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
+        return OutcomeUnknown(detail)
+    return SendFailed(DeliveryError.TRANSPORT, detail, transient=True)
+
+
 def _transmit(delivery: Delivery, message: Outgoing, backend: Any) -> Receipt:
     delay = settings.NOTIFICATIONS_TEST_SEND_DELAY
     if delay:
@@ -570,8 +591,8 @@ def _transmit(delivery: Delivery, message: Outgoing, backend: Any) -> Receipt:
                 connection=backend,
                 headers={"Message-ID": message_id},
             ).send()
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise SendFailed(DeliveryError.INVALID_ADDRESS, str(exc)) from exc
+        except Exception as exc:
+            raise _email_failure(exc) from exc
         return Receipt("email", message_id)
     if delivery.channel == Channel.SMS:
         if getattr(backend, "uses_templates", False):

@@ -343,6 +343,20 @@ if not DEMO:
             allowed_hosts=ALLOWED_HOSTS,
             email_backend=EMAIL_BACKEND,
             sms_backend=SMS_BACKEND,
+            messaging={
+                name: globals()[name]
+                for name in (
+                    "SMS_SIGN_NAME",
+                    "ALIYUN_SMS_ACCESS_KEY_ID",
+                    "ALIYUN_SMS_ACCESS_KEY_SECRET",
+                    "TENCENT_SMS_SECRET_ID",
+                    "TENCENT_SMS_SECRET_KEY",
+                    "TENCENT_SMS_SDK_APP_ID",
+                    "WECOM_CORP_ID",
+                    "WECOM_SECRET",
+                    "WECOM_AGENT_ID",
+                )
+            },
             csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
             proxy_ssl_header=_proxy_ssl_header,
         )

@@ -1,6 +1,7 @@
 """The send state machine, with time passed in: retries, leases, redelivery, the sweeper."""
 
 import datetime
+import smtplib
 
 import pytest
 from django.utils import timezone
@@ -128,3 +129,39 @@ def test_file_backend_answers_the_lookup_by_key(delivery, settings, tmp_path):
     assert deliveries_to_requeue(now=later) == [delivery.pk]
     assert send_delivery(delivery_id=delivery.pk, now=later).outcome == Outcome.SENT
     assert len((tmp_path / "sms.log").read_text().splitlines()) == 1
+
+
+class FailingMail:
+    """An e-mail backend that fails the way SMTP does."""
+
+    error: Exception = OSError()
+
+    def __init__(self, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise FailingMail.error
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (smtplib.SMTPRecipientsRefused({"x@example.edu.cn": (550, b"no such user")}), "failed", "invalid_address"),
+        (smtplib.SMTPDataError(451, b"try again later"), "failed", "transport"),
+        (smtplib.SMTPDataError(554, b"rejected"), "failed", "provider"),
+        (ConnectionRefusedError("refused"), "failed", "transport"),
+        # The connection broke after the message may have been handed over: not sent again blindly.
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), "unknown", "unknown_outcome"),
+        (TimeoutError("timed out"), "unknown", "unknown_outcome"),
+    ],
+)
+def test_email_errors_are_refusals_or_unknown_outcomes(settings, error, status, code):
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery.FailingMail"
+    FailingMail.error = error
+    campaign = make_campaign()
+    student = make_student(campaign, email="x@example.edu.cn", phone="")
+    notify(recipient=student, kind="k", subject=campaign, step="s", code="test.plain", data={"title": "T"})
+    delivery = Delivery.objects.get()
+    send_delivery(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == (status, code)
