@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from ..transport import Outgoing, Receipt, SendFailed, network_failure
+from ..transport import OutcomeUnknown, Outgoing, Receipt, SendFailed, network_failure
 
 TOKEN_INVALID = {40014, 42001, 41001}
 RATE_LIMIT = {45009, 45033, 45047}
@@ -89,7 +89,10 @@ class WeComClient:
             if cached:
                 return str(cached)
         query = urllib.parse.urlencode({"corpid": self.corp_id, "corpsecret": self.secret})
-        answer = _request(f"{self.base_url}/cgi-bin/gettoken?{query}")
+        try:
+            answer = _request(f"{self.base_url}/cgi-bin/gettoken?{query}")
+        except OutcomeUnknown as exc:  # asking for a token sends nothing: safe to try again later
+            raise SendFailed("transport", f"gettoken: {exc}", transient=True) from exc
         if answer.get("errcode", 0) != 0 or not answer.get("access_token"):
             failure = classify(int(answer.get("errcode", -2)), str(answer.get("errmsg", "")))
             # A token that cannot be had means nothing was sent: the code is kept, the send not repeated

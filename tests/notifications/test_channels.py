@@ -133,3 +133,22 @@ def test_only_staff_settle_an_unknown_outcome():
     assert refused.value.code == "staff_only"
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.UNKNOWN and not AuditEvent.objects.exists()
+
+
+def test_unknown_list_queries_do_not_grow_with_rows(client, django_assert_max_num_queries):
+    client.force_login(make_user(Role.STAFF))
+    campaign = make_campaign()
+
+    def add(n):
+        for _ in range(n):
+            student = make_student(campaign, phone="13800000001", email="")
+            notify(recipient=student, kind="k", subject=campaign, step="s", code="test.plain", data={"title": "T"})
+        Delivery.objects.update(status=DeliveryStatus.UNKNOWN, claimed_at=timezone.now())
+
+    add(2)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get("/notifications/deliveries/").status_code == 200
+    add(18)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/notifications/deliveries/")
+    assert page.content.decode().count('class="card unknown-delivery"') == 20

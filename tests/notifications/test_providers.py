@@ -392,3 +392,12 @@ def test_group_robot_gets_the_message_when_the_person_names_one(wecom):
     [sent] = wecom.robot_sent
     assert sent["msgtype"] == "markdown" and "逾期名单" in sent["markdown"]["content"]
     assert "https://photo.example.edu.cn/notifications/" in sent["markdown"]["content"]
+
+
+def test_wecom_wrong_secret_is_a_configuration_failure_not_a_send(wecom, settings):
+    settings.WECOM_SECRET = "wrong"
+    [delivery] = _wecom_notify(make_user(Role.STAFF, username="S1", email="", phone=""))
+    assert send_delivery(delivery_id=delivery.pk).outcome == Outcome.GAVE_UP
+    delivery.refresh_from_db()
+    assert delivery.error_code == "config" and wecom.wecom_sent == []
+    assert "wecom./cgi-bin/message/send" not in wecom.calls
