@@ -21,6 +21,8 @@ def production_problems(
     csrf_trusted_origins: list[str],
     proxy_ssl_header: list[str],
     messaging: dict[str, object] | None = None,
+    cas_server_url: str = "",
+    cas_version: str = "3",
 ) -> list[str]:
     problems = []
     if not secret_key:
@@ -56,6 +58,10 @@ def production_problems(
         )
     if proxy_ssl_header and (len(proxy_ssl_header) != 2 or not proxy_ssl_header[0].startswith("HTTP_")):
         problems.append("DJANGO_SECURE_PROXY_SSL_HEADER is HEADER,VALUE, e.g. HTTP_X_FORWARDED_PROTO,https")
+    if cas_server_url and not cas_server_url.startswith("https://"):
+        problems.append(f"CAS_SERVER_URL must be https:// (tickets are validated over it): {cas_server_url}")
+    if cas_server_url and cas_version not in ("2", "3"):
+        problems.append(f"CAS_VERSION is 2 or 3 (CAS 2.0 or 3.0 protocol): {cas_version!r}")
     return problems
 
 

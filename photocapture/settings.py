@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "django_cas_ng",  # campus single sign-on: its ticket tables always exist, used when CAS_SERVER_URL is set
     "core",
     "accounts",
     "jobs",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "photocapture.middleware.BusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "photocapture.middleware.campus_sign_on_form_action",
     "photocapture.middleware.permissions_policy",
     "photocapture.middleware.files_not_stored",
 ]
@@ -107,6 +109,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# The local form (ModelBackend, throttled by accounts.views) and the campus identity service
+# (CAS, sessions_app.campus_login): a ticket never reaches the password backend, nor a password this one.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "sessions_app.campus_login.CampusCasBackend",
+]
+
+# Campus single sign-on (统一身份认证, django-cas-ng's own setting names). Off unless CAS_SERVER_URL
+# is set, e.g. https://cas.example.edu.cn/cas/ (the trailing slash matters: login, serviceValidate
+# and logout are resolved against it). The 学工号 is the CAS user, or the attribute named by
+# CAS_USERNAME_ATTRIBUTE; it is matched to an existing account, never used to create one.
+CAS_SERVER_URL = env("CAS_SERVER_URL", default="") or None
+CAS_VERSION = env("CAS_VERSION", default="3")
+CAS_USERNAME_ATTRIBUTE = env("CAS_USERNAME_ATTRIBUTE", default="cas:user")
+# Behind a proxy that rewrites the host: the public root (https://photo.example.edu.cn) the
+# service URLs are built on, as registered with the identity service.
+CAS_ROOT_PROXIED_AS = env("CAS_ROOT_PROXIED_AS", default="") or None
+CAS_CREATE_USER = False
+CAS_APPLY_ATTRIBUTES_TO_USER = False
+CAS_REDIRECT_URL = "/"
+CAS_IGNORE_REFERER = True  # after login go to ?next= or home, never back to the login page
+CAS_LOGIN_MSG = None  # its messages are English-only; the home page says who is logged in
+CAS_LOGGED_MSG = None
+CAS_VERIFY_SSL_CERTIFICATE = True
 
 # Failed logins within the window: this many per (account, address), more per account from any
 # address, and a ceiling per address far above what one campus NAT address sees (accounts.services).
@@ -359,5 +385,7 @@ if not DEMO:
             },
             csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
             proxy_ssl_header=_proxy_ssl_header,
+            cas_server_url=CAS_SERVER_URL or "",
+            cas_version=CAS_VERSION,
         )
     )

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from sessions_app.models import College, Student
 
-from .models import OPEN_STATUSES, ProblemReport, VerificationRecord
+from .models import ESCALATED_TYPES, OPEN_STATUSES, ProblemReport, VerificationRecord
 
 
 @dataclasses.dataclass
@@ -110,4 +110,5 @@ def student_overview(*, student: Student) -> dict[str, Any]:
     reports = list(
         ProblemReport.objects.filter(student=student).prefetch_related("steps__actor").order_by("-created_at", "-id")
     )
-    return {"record": record, "reports": reports}
+    waiting_on = next((r for r in reports if r.problem_type in ESCALATED_TYPES and r.status in OPEN_STATUSES), None)
+    return {"record": record, "reports": reports, "waiting_on": waiting_on}

@@ -122,6 +122,16 @@ def close_record_for_capture(*, capture: Capture) -> None:
 # --- confirmation ------------------------------------------------------------
 
 
+def open_escalated_report(*, student: Student) -> ProblemReport | None:
+    """A wrong photo or wrong data the student reported and nobody has fixed yet: confirming on
+    CHSI now would confirm the very thing that is wrong."""
+    return (
+        ProblemReport.objects.filter(student=student, problem_type__in=ESCALATED_TYPES, status__in=OPEN_STATUSES)
+        .order_by("created_at")
+        .first()
+    )
+
+
 def confirm_verification(*, student: Student, actor: User, now: datetime.datetime | None = None) -> VerificationRecord:
     """The student says "I have checked and confirmed on CHSI". Idempotent."""
     _for_student_only(student=student, actor=actor)
@@ -132,6 +142,14 @@ def confirm_verification(*, student: Student, actor: User, now: datetime.datetim
             raise VerificationError(_("你还没有有效的采集记录，采集后才需要网上校对"), "not_captured")
         if record.confirmed_at is not None:
             return record
+        waiting_on = open_escalated_report(student=student)
+        if waiting_on is not None:
+            raise VerificationError(
+                _("你反馈的“%(problem)s”还在处理中，请等处理完毕、学信网上的信息改正后再确认")
+                % {"problem": waiting_on.get_problem_type_display()},
+                "report_open",
+                {"report_id": waiting_on.pk},
+            )
         record.confirmed_at = now
         record.confirmed_by = actor
         record.confirmation_source = ConfirmationSource.STUDENT
