@@ -36,7 +36,8 @@ def _settings(settings):
     settings.NOTIFICATIONS_SENDING_LEASE_SECONDS = LEASE
     settings.SMS_SIGN_NAME = "大连某大学"
     settings.SITE_URL = "https://photo.example.edu.cn"
-    cache.clear()
+    # Only our key: with REDIS_URL set the cache shares Redis with the broker and other tests.
+    cache.delete(f"wecom:token:{fp.WECOM_CORP}:1000002")
 
 
 @pytest.fixture
