@@ -234,6 +234,32 @@ NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS = env.int("NOTIFICATIONS_REQUEUE_PEN
 NOTIFICATIONS_SEND_CHUNK = env.int("NOTIFICATIONS_SEND_CHUNK", default=50)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="photocapture.local")
 NOTIFICATIONS_TEST_SEND_DELAY = env.float("NOTIFICATIONS_TEST_SEND_DELAY", default=0.0)
+# An unknown outcome (a send cut off by a crash) is asked of its provider this often, for this long;
+# after that it waits for staff (admin: 发送记录, status 结果未知).
+NOTIFICATIONS_RECHECK_SECONDS = env.int("NOTIFICATIONS_RECHECK_SECONDS", default=600)
+NOTIFICATIONS_RECHECK_FOR_SECONDS = env.int("NOTIFICATIONS_RECHECK_FOR_SECONDS", default=2 * 24 * 60 * 60)
+# The portal's public address, for links in WeCom cards.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Template SMS (SMS_BACKEND=notifications.providers.aliyun.AliyunSmsBackend or
+# ...tencent.TencentSmsBackend): the approved sign name; templates are data (admin: 短信模板).
+SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="")
+SMS_CONNECT_TIMEOUT_MS = env.int("SMS_CONNECT_TIMEOUT_MS", default=5000)
+SMS_READ_TIMEOUT_MS = env.int("SMS_READ_TIMEOUT_MS", default=10000)
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+TENCENT_SMS_ENDPOINT = env("TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com")
+TENCENT_SMS_SECRET_ID = env("TENCENT_SMS_SECRET_ID", default="")
+TENCENT_SMS_SECRET_KEY = env("TENCENT_SMS_SECRET_KEY", default="")
+TENCENT_SMS_SDK_APP_ID = env("TENCENT_SMS_SDK_APP_ID", default="")
+TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", default="ap-guangzhou")
+# WeCom (企业微信) app messages: on when WECOM_CORP_ID is set. Group robots need only the base URL.
+WECOM_BASE_URL = env("WECOM_BASE_URL", default="https://qyapi.weixin.qq.com")
+WECOM_CORP_ID = env("WECOM_CORP_ID", default="")
+WECOM_SECRET = env("WECOM_SECRET", default="")
+WECOM_AGENT_ID = env.int("WECOM_AGENT_ID", default=0)
+WECOM_TIMEOUT_SECONDS = env.float("WECOM_TIMEOUT_SECONDS", default=10.0)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
@@ -348,6 +374,20 @@ if not DEMO:
             allowed_hosts=ALLOWED_HOSTS,
             email_backend=EMAIL_BACKEND,
             sms_backend=SMS_BACKEND,
+            messaging={
+                name: globals()[name]
+                for name in (
+                    "SMS_SIGN_NAME",
+                    "ALIYUN_SMS_ACCESS_KEY_ID",
+                    "ALIYUN_SMS_ACCESS_KEY_SECRET",
+                    "TENCENT_SMS_SECRET_ID",
+                    "TENCENT_SMS_SECRET_KEY",
+                    "TENCENT_SMS_SDK_APP_ID",
+                    "WECOM_CORP_ID",
+                    "WECOM_SECRET",
+                    "WECOM_AGENT_ID",
+                )
+            },
             csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
             proxy_ssl_header=_proxy_ssl_header,
             cas_server_url=CAS_SERVER_URL or "",
