@@ -11,6 +11,11 @@ def _account_activate(data, names):
     return _("%(student)s 激活账号") % {"student": names["student_id"]}
 
 
+@register_action("account.password_reset", gettext_lazy("重设密码"), refs={"student_id": "student"})
+def _account_password_reset(data, names):
+    return _("%(student)s 用学籍信息重新设置了密码") % {"student": names["student_id"]}
+
+
 @register_action("account.cas_login", gettext_lazy("统一身份认证登录"))
 def _account_cas_login(data, names):
     return _("通过统一身份认证登录（学工号 %(identity)s）") % {"identity": data.get("identity", "")}

@@ -105,3 +105,39 @@ def open_student_accounts(*, actor, campaign: Campaign) -> int:
             data={"opened": len(fresh), "already_had_one": len(waiting) - len(fresh)},
         )
     return len(fresh)
+
+
+def reset_student_password(*, student_no: str, name: str, id_number: str, password: str):
+    """A graduate who forgot their password proves who they are with the same three facts as at
+    activation and sets a new one. It grants nothing activation would not: anyone holding the
+    facts could have activated the account in the first place. The same single message answers
+    every mismatch, so the form cannot probe the roster or tell which numbers have accounts."""
+    mismatch = _("学号、姓名与身份证号不匹配，或该学号还没有激活账号，请核对后重试")
+    try:
+        normalized_id = normalize_id_number(id_number)
+    except ValueError:
+        raise ActivationError(mismatch, "mismatch") from None
+    student_no = "".join((student_no or "").split())
+    student = (
+        Student.objects.filter(student_no=student_no, name=(name or "").strip(), id_number=normalized_id)
+        .order_by("-campaign__created_at")
+        .first()
+    )
+    if student is None:
+        raise ActivationError(mismatch, "mismatch")
+    User = get_user_model()
+    user = User.objects.filter(role=Role.STUDENT, username=student_no, is_active=True).first()
+    if user is None:
+        raise ActivationError(mismatch, "mismatch")
+    validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record_event(
+            actor=user,
+            action="account.password_reset",
+            campaign=student.campaign,
+            obj=student,
+            data={"student_id": student.pk},
+        )
+    return user
