@@ -339,6 +339,19 @@ def faults(stack: Stack, plan, started: float, windows: list, grace: float, stop
 # --- load -----------------------------------------------------------------------------------
 
 
+def guarded(target, answers):
+    """A client that crashes is a failed run, not a quiet thread."""
+
+    def run(*args):
+        try:
+            target(*args)
+        except Exception as exc:  # noqa: BLE001 - reported as an invariant break
+            answers["crashes"].append(f"{target.__name__}: {exc!r}")
+            raise
+
+    return run
+
+
 def desk(stack, recorder, slot_id, students, rng, answers, stop):
     browser = Browser(stack.port, recorder)
     browser.login("desk_jst1")
@@ -406,7 +419,7 @@ def staff(stack, recorder, rng, answers, stop, count):
     # while the faults strike, and nobody may get the same SMS twice.
     for _ in range(2):
         browser.get(f"/verification/?campaign={CAMPAIGN}")
-        status, _, _ = until_answered(browser.post, f"/verification/reminders/send/?campaign={CAMPAIGN}")
+        status, _ = until_answered(browser.post, f"/verification/reminders/send/?campaign={CAMPAIGN}")
         answers["exports"].append(("reminders", status))
     for _ in range(count):
         if stop.is_set():
@@ -428,6 +441,7 @@ def check(stack: Stack, answers, recorder: Recorder, windows) -> list[tuple[str,
     def add(name, ok, detail=""):
         results.append((name, bool(ok), detail))
 
+    add("every client ran to its end", not answers["crashes"], "; ".join(answers["crashes"]))
     twice = q("SELECT student_id FROM sessions_app_capture WHERE undone_at IS NULL GROUP BY 1 HAVING count(*) > 1")
     add("each student captured at most once", not twice, f"{len(twice)} twice")
     captured = {no for no, outcome in answers["swipes"] if outcome in ("captured", "already_captured")}
@@ -585,7 +599,7 @@ def main() -> int:
         started = time.monotonic()
         threads = [
             threading.Thread(
-                target=desk,
+                target=guarded(desk, answers),
                 args=(
                     stack,
                     recorder,
@@ -598,14 +612,14 @@ def main() -> int:
             )  # fmt: skip
             for slot_id in desk_slots
         ]
+        clients = [
+            (platform, (everyone, random.Random(rng.random()), answers, stop, args.callbacks)),
+            (coordinator, (cs or everyone, random.Random(rng.random()), answers, stop, args.payments)),
+            (staff, (random.Random(rng.random()), answers, stop, args.exports)),
+        ]
         threads += [
-            threading.Thread(target=platform, args=(stack, recorder, everyone, random.Random(rng.random()), answers,
-                                                    stop, args.callbacks)),
-            threading.Thread(target=coordinator, args=(stack, recorder, cs or everyone, random.Random(rng.random()),
-                                                       answers, stop, args.payments)),
-            threading.Thread(target=staff, args=(stack, recorder, random.Random(rng.random()), answers, stop,
-                                                 args.exports)),
-        ]  # fmt: skip
+            threading.Thread(target=guarded(client, answers), args=(stack, recorder, *rest)) for client, rest in clients
+        ]
         fault_thread = threading.Thread(target=faults, args=(stack, plan, started, windows, args.grace, stop))
         for thread in [*threads, fault_thread]:
             thread.start()
