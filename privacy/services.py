@@ -26,8 +26,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, F, Field, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,9 +168,7 @@ def erase_batch(student_ids: list[int], *, erasure_id: int | None = None) -> dic
             if student.id_number:
                 student.id_number_hash = id_number_hash(student.id_number)
                 student.id_number_masked = mask_id_number(student.id_number)
-        with_number = [s for s in students if s.id_number]
-        if with_number:
-            Student.objects.bulk_update(with_number, ["id_number_hash", "id_number_masked"])
+        _keep_hashes([(s.pk, s.id_number_hash, s.id_number_masked) for s in students if s.id_number])
         Student.objects.filter(pk__in=pks).update(
             id_number="", phone="", email="", collection_code_hash=None, erased_at=now
         )
@@ -184,6 +182,39 @@ def erase_batch(student_ids: list[int], *, erasure_id: int | None = None) -> dic
             erasure.counts = _added(erasure.counts, counts)
             erasure.save(update_fields=["counts"])
     return dict(counts)
+
+
+def _column(name: str) -> str:
+    field = Student._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return field.column
+
+
+def _keep_hashes(rows: list[tuple[int, str, str]]) -> None:
+    """Write each student's hash and masked number: one UPDATE .. FROM (VALUES ..) on PostgreSQL.
+
+    bulk_update's CASE of 500 branches per column cost 9 of the 13 s of a 4,000-student erasure in
+    Python (bench/erasure.py); elsewhere (SQLite: tests, the demo) one small UPDATE per row.
+    Column names come from the model, so a renamed field cannot leave this behind.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(Student._meta.db_table)
+    pk, hashed, masked = (quote(_column(f)) for f in ("id", "id_number_hash", "id_number_masked"))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s, %s, %s)"] * len(rows))
+            cursor.execute(
+                f"UPDATE {table} SET {hashed} = v.hashed, {masked} = v.masked "
+                f"FROM (VALUES {values}) AS v(pk, hashed, masked) WHERE {table}.{pk} = v.pk",
+                [value for row in rows for value in row],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET {hashed} = %s, {masked} = %s WHERE {pk} = %s",
+                [(hash_, mask, id_) for id_, hash_, mask in rows],
+            )
 
 
 def _erase_retakes(pks: list[int]) -> Counter[str]:

@@ -24,13 +24,14 @@ from fees.models import FeeAccount
 from intake import staging
 from jobs.models import Job, JobStatus
 from jobs.services import expire_files, run_job
-from notifications.models import Delivery
+from notifications.models import Delivery, Notification
 from privacy import services
 from privacy.models import ERASE_KIND, CampaignErasure
 from retakes.models import RetakePhoto, RetakeRequest
 from sessions_app.idcard import id_number_hash
 from sessions_app.models import Campaign, Capture, Student
-from verification.models import ProblemReport, VerificationRecord
+from verification.models import ProblemReport, ProblemType, VerificationRecord
+from verification.services import report_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +117,13 @@ def test_a_demo_campaign_erased_in_two_runs_keeps_no_id_or_phone_and_spares_the_
     # workbook and the staged upload an import job names, as a clerk would have left them.
     first = students.order_by("pk").first()
     Student.objects.filter(pk=first.pk).update(collection_code_hash="ab" * 32)
-    report = ProblemReport.objects.filter(campaign=campaign).first()
-    ProblemReport.objects.filter(pk=report.pk).update(description=f"请打 {report.student.phone} 联系我")
+    with_coordinator = students.filter(college__coordinators__isnull=False).exclude(phone="")
+    quiet = with_coordinator.exclude(problem_reports__isnull=False).order_by("pk").last()
+    report_problem(
+        student=quiet, problem_type=ProblemType.WRONG_DATA, description=f"请打 {quiet.phone} 联系我", actor=None
+    )
+    told = Notification.objects.filter(kind="verification_problem").values_list("data", flat=True)
+    assert any(quiet.phone in (data.get("text") or "") for data in told)  # the coordinators were told
     staff = services.system_owner()
     export = Job.objects.create(
         kind="export", key="roster:x", owner=staff, params={"campaign_id": campaign.pk}, status=JobStatus.DONE
