@@ -20,5 +20,6 @@ COUNT_LABELS = {
 
 
 def describe_counts(counts: dict) -> str:
-    parts = [f"{COUNT_LABELS[code]} {n}" for code, n in counts.items() if code in COUNT_LABELS and n]
+    # In the labels' order: PostgreSQL's jsonb keeps keys in its own order.
+    parts = [f"{label} {counts[code]}" for code, label in COUNT_LABELS.items() if counts.get(code)]
     return "，".join(parts) if parts else str(_("无"))
