@@ -50,7 +50,9 @@ def planned_counts(campaign: Campaign) -> dict[str, int]:
 def retention(campaign: Campaign) -> dict[str, Any]:
     """What the privacy notice and the staff pages say about a campaign's retention."""
     erasure = CampaignErasure.objects.filter(campaign=campaign).first()
+    archives = Job.objects.filter(kind=ERASE_KIND, params__campaign_id=campaign.pk).exclude(file="")
     return {
+        "archive": archives.order_by("-id").first(),
         "campaign": campaign,
         "retention_days": campaign.retention_days,
         "last_deadline": last_deadline(campaign),

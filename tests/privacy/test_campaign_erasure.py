@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models
+from django.urls import reverse
 
 from accounts.models import AuditEvent
 from demo.run import seed_demo
@@ -228,7 +229,7 @@ def test_a_campaign_not_closed_is_refused_by_the_command(demo):
     assert not Job.objects.filter(kind=ERASE_KIND).exists()
 
 
-def test_the_command_dry_run_counts_and_the_real_run_erases(demo, capsys):
+def test_the_command_dry_run_counts_and_the_real_run_erases(demo, capsys, client):
     other = Campaign.objects.get(code="2021")  # last year's: closed by its dates
     students = Student.objects.filter(campaign=other)
     call_command("erase_campaign", other.code, "--dry-run")
@@ -242,9 +243,18 @@ def test_the_command_dry_run_counts_and_the_real_run_erases(demo, capsys):
     assert not students.exclude(id_number="").exists()
     assert Student.objects.filter(campaign=demo.current.campaign).exclude(id_number="").count() > 0
 
+    # Staff read on the privacy notice that it is done, and reach its archive.
+    client.force_login(services.system_owner())
+    page = client.get(reverse("privacy:notice")).content.decode()
+    archive = Job.objects.get(kind=ERASE_KIND)
+    assert f"“{other.name}”的个人信息已于" in page and reverse("jobs:detail", args=[archive.pk]) in page
+
 
 def test_beat_starts_the_erasure_only_after_the_retention_date(demo):
     old = Campaign.objects.get(code="2021")
     assert services.due_campaigns(today=TODAY) == [old]  # 2020's deadlines + 180 days are long past
+    (job,) = services.start_due_erasures(today=TODAY)
+    assert (job.kind, job.params["campaign_id"], job.owner) == (ERASE_KIND, old.pk, services.system_owner())
+    assert services.start_due_erasures(today=TODAY) == [job]  # the one already queued, not a second
     Campaign.objects.filter(pk=old.pk).update(retention_days=3650)
     assert services.due_campaigns(today=TODAY) == []
