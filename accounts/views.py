@@ -43,3 +43,19 @@ class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logout that also empties the browser of this site's caches and storage.
+
+    A capture desk runs on a shared PC: its pages sit in the service worker's cache and its
+    offline roster digest and swipe queue in IndexedDB. `Clear-Site-Data` makes the browser drop
+    them (and unregister the service worker) with the session, so the next person at that PC
+    finds nothing. Cookies are left alone: the session cookie is already ended, and the language
+    choice is not personal. desk.js sends its queued swipes (or warns) before it lets a logout go.
+    """
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

@@ -135,16 +135,30 @@ def test_the_digest_holds_no_identifier_or_name_in_clear(operator_client, world)
     assert "QR2021ABC" not in text
     on_slot = {s.pk for s in students if s.assigned_slot_id == world.slot_econ.pk}
     assert body["size"] == len(on_slot) == 3
-    # Every identifier of a student on this slot is found by its tag, with initial and class only.
+    assert body["tag_chars"] == 3 and all(len(t) == 3 for t in [*body["ids"], *body["codes"]])
+    # Every ID number of a student on this slot is found by its short tag, with initial and class only
+    # (a shared tag would list each student's hint).
     for student in Student.objects.filter(pk__in=on_slot):
-        for identifier in (student.id_number, student.student_no.upper(), f" {student.id_number.lower()} "):
-            assert body["entries"][tag(body["key"], identifier)] == [student.name[0], student.class_name]
+        for identifier in (student.id_number, f" {student.id_number.lower()} "):
+            assert [student.name[0], student.class_name] in body["ids"][tag(body["key"], identifier)]
+        # Student numbers are not in the digest: too few of them to hide behind any tag.
+        assert tag(body["key"], student.student_no) not in body["ids"] or tag(body["key"], student.student_no) == tag(
+            body["key"], student.id_number
+        )
+    assert body["by_id"] and body["by_student_no"]
     # A 采集码 is held as its keyed hash: the desk hashes the scan with code_key, then tags that
     # (what desk.js does); the scanner's line end goes, the case stays.
     scanned = hmac.new(bytes.fromhex(body["code_key"]), b"QR2021ABC", hashlib.sha256).hexdigest()
-    assert body["entries"][tag(body["key"], scanned)] == ["王", "经管1702"]
-    assert tag(body["key"], "QR2021ABC") not in body["entries"]
-    assert tag(body["key"], world.cs_student.id_number) not in body["entries"]  # another slot's student
+    assert body["codes"][tag(body["key"], scanned)] == [["王", "经管1702"]]
+    assert len(body["codes"]) == 1
+    assert tag(body["key"], world.cs_student.id_number) not in body["ids"]  # another slot's student
+
+
+def test_the_digest_keeps_one_hint_per_student_of_a_shared_tag(world, monkeypatch):  # noqa: F811
+    # Every tag the same: all three students of the slot share one bucket, each named once.
+    monkeypatch.setattr("capture_day.digest.TAG_HEX_CHARS", 0)
+    body = slot_digest(world.slot_econ)
+    assert body["ids"] == {"": [["张", "经管1701"], ["李", "经管1702"], ["王", "经管1702"]]}
 
 
 def test_each_slot_has_its_own_key_and_operators_only_their_desks(client, world):  # noqa: F811
