@@ -20,10 +20,11 @@ from sessions_app.scope import desk_slots, visible_colleges, visible_students
 from sessions_app.services import CaptureError
 
 from . import progress, selectors
+from . import services as desk_services
 from .digest import seconds_left, slot_digest
 from .forms import SwipeForm
 from .selectors import AFTER, BEFORE, RUNNING, DeskTiming, desk_timing, slot_state
-from .services import check_in, desk_gate, desk_today, record_swipe, undo_check_in, undo_refusal
+from .services import check_in, desk_gate, record_swipe, undo_check_in, undo_refusal
 
 
 def _desk_slot(request, slot_id: int) -> Slot:
@@ -212,7 +213,7 @@ def desk_digest(request, slot_id: int):
         body = {"outcome": closed.outcome, "code": "desk_closed", "message": closed.message}
         response = JsonResponse(body, status=410)
     else:
-        response = JsonResponse(slot_digest(slot, ttl=seconds_left(slot, today=desk_today())))
+        response = JsonResponse(slot_digest(slot, ttl=seconds_left(slot, today=desk_services.desk_today())))
     response["Cache-Control"] = "no-store"
     return response
 
