@@ -127,7 +127,21 @@ def test_logout_with_queued_swipes_warns_and_lets_the_operator_stay(browser, liv
     assert page.url.endswith(reverse("capture_day:desk", args=[slot.pk]))  # still at the desk
     dialogs = []
 
+    # On any other page the same question (the swipe waits in this browser's storage).
+    page.goto(live_server.url + reverse("capture_day:desk_index"))
+    with page.expect_event("dialog") as asked:
+        page.locator("form[data-logout] button").click()
+    assert (
+        asked.value.message == "这台电脑上还有未上传的刷证：现在退出会把它们删除。请先打开采集台联网上传。确定退出吗？"
+    )
+    asked.value.dismiss()
+    page.wait_for_timeout(500)
+    assert page.url.endswith(reverse("capture_day:desk_index"))
+    assert Capture.objects.count() == 0
+
     # Once the server is back, the logout first sends the queue, then goes without a question.
+    page.goto(live_server.url + reverse("capture_day:desk", args=[slot.pk]))
+    expect(page.locator("#offline-banner")).to_have_text("离线：已暂存 1 条，联网后自动上传")
     state["down"] = False
     page.on("dialog", lambda dialog: dialogs.append(dialog.message) or dialog.dismiss())
     with page.expect_response(lambda r: r.url.endswith(reverse("accounts:logout"))) as logout:
@@ -155,3 +169,15 @@ def test_the_digest_leaves_the_browser_after_the_desks_days(browser, live_server
     page.reload()
     expect(page.locator("#desk")).to_have_attribute("data-digest", "missing")
     assert stored_digest(page, slot.pk) is None
+
+
+def test_logout_with_nothing_queued_asks_nothing(browser, live_server, desk_setup):
+    slot, _student, operator = desk_setup
+    page = desk_page(browser, live_server, operator, slot)
+    page.goto(live_server.url + reverse("capture_day:desk_index"))
+    dialogs = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message) or dialog.dismiss())
+    with page.expect_response(lambda r: r.url.endswith(reverse("accounts:logout"))):
+        page.locator("form[data-logout] button").click()
+    page.wait_for_url("**" + reverse(settings.LOGIN_URL) + "**")
+    assert dialogs == []
