@@ -295,6 +295,7 @@ def signin_sheet(request, slot_id: int):
             "campaign": slot.group.campaign,
             "audiences": list(slot.audiences.select_related("college", "campus")),
             "students": list(students),
+            "mask_numbers": user.is_operator,
         },
     )
 
