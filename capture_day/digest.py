@@ -1,10 +1,11 @@
 """The per-slot roster digest an offline desk uses to say whether a card may belong on this slot.
 
-The browser gets the slot's hashing key (it must hash what a reader types) and, per student of
-the slot, a *short* keyed tag of the ID number and of the 采集码's keyed hash, each mapped to the
-student's initial and class. Whoever holds a desk therefore holds everything needed to test
-guesses, so the tag is kept short on purpose (issue 25, item 5): 12 bits, 4,096 buckets. A tag
-says "one of the 1 in 4,096 numbers that land here", never "this number":
+The browser gets the hashing key (it must hash what a reader types; one key for all digests,
+see `digest_key`) and, per student of the slot, a *short* keyed tag of the ID number and of
+the 采集码's keyed hash, each mapped to the student's initial and class. Whoever holds a desk
+therefore holds everything needed to test guesses, so the tag is kept short on purpose
+(issue 25, item 5): 12 bits, 4,096 buckets. A tag says "one of the 1 in 4,096 numbers that
+land here", never "this number":
 - A whole area code (6 digits) over two years of birth dates is 730 x 1,000 = 730,000 valid ID
   numbers (the check character follows from the rest): about 178 of them share any one tag, so
   guessing an area code narrows no student below ~178 candidates. A known student is no easier:
@@ -40,8 +41,15 @@ from sessions_app.services import normalize_identifier
 TAG_HEX_CHARS = 3
 
 
-def slot_key(slot: Slot) -> str:
-    return salted_hmac("capture_day.desk_digest", f"slot:{slot.pk}", algorithm="sha256").hexdigest()
+def digest_key() -> str:
+    """One key for every digest, derived from the server's secret (which never leaves).
+
+    Not one per slot: an operator who keeps the digests of two slots that both once listed a
+    student (a student moved to another slot, or back in a later campaign) would hold two
+    independent 12-bit tags of one number, 24 bits, enough to single it out. Under one key a
+    number has one tag wherever it appears, so no pile of digests tells more than 12 bits of it.
+    """
+    return salted_hmac("capture_day.desk_digest", "tags", algorithm="sha256").hexdigest()
 
 
 def tag(key_hex: str, identifier: str) -> str:
@@ -70,7 +78,7 @@ def slot_digest(slot: Slot, *, ttl: int = 0) -> dict[str, Any]:
 
     A tag that several students share lists each of their hints once.
     """
-    key = slot_key(slot)
+    key = digest_key()
     campaign = slot.group.campaign
     by_id = campaign.identifies_by(Identification.ID_CARD)
     by_code = campaign.identifies_by(Identification.COLLECTION_CODE)
