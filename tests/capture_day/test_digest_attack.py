@@ -21,6 +21,7 @@ from django.urls import reverse
 from accounts.models import Role
 from capture_day.digest import slot_digest
 from sessions_app.idcard import check_character, make_id_number, mask_id_number
+from sessions_app.models import Shot
 from sessions_app.services import refresh_slot_assignments
 from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
@@ -161,3 +162,15 @@ def test_student_numbers_and_codes_are_not_held_and_are_shown_masked(desk):
     # 2017000123 is shown as 20******23: a million numbers of that shape fit what is shown.
     assert len(shown) == len(student.student_no) and shown.count("*") >= 2
     assert all(a in ("*", b) for a, b in zip(shown, student.student_no, strict=True))
+    # Nor do the operator's other desk pages: the sign-in sheet and the 拍摄号 list (of the day the
+    # swipe was recorded: the server's clock, not the desks' patched one).
+    shot_day = Shot.objects.get(capture__student=student).day.isoformat()
+    pages = [
+        client.get(reverse("capture_day:signin_sheet", args=[slot.pk])).content.decode(),
+        client.get(reverse("capture_day:shot_list", args=[slot.group_id]), {"day": shot_day}).content.decode(),
+        client.get(reverse("capture_day:desk", args=[slot.pk])).content.decode(),
+    ]
+    assert shown in pages[0] and shown in pages[1]  # the swiped student, on both lists, masked
+    for page in pages:
+        for other in students:
+            assert other.student_no not in page and other.id_number[6:14] not in page
