@@ -181,3 +181,31 @@ def test_logout_with_nothing_queued_asks_nothing(browser, live_server, desk_setu
         page.locator("form[data-logout] button").click()
     page.wait_for_url("**" + reverse(settings.LOGIN_URL) + "**")
     assert dialogs == []
+
+
+def test_any_page_drops_a_digest_whose_days_are_over(browser, live_server, desk_setup):
+    from playwright.sync_api import expect
+
+    slot, _student, operator = desk_setup
+    page = desk_page(browser, live_server, operator, slot)
+    expect(page.locator("#desk")).to_have_attribute("data-digest", "ready")
+    page.goto(live_server.url + reverse("capture_day:desk_index"))
+    page.wait_for_timeout(500)
+    assert stored_digest(page, slot.pk) == 2  # still within the desk's days: kept
+    # The browser's clock runs past the digest's time (as on the next morning).
+    page.evaluate(
+        """(slot) => new Promise((resolve) => {
+            const open = indexedDB.open("photocapture-desk", 1);
+            open.onsuccess = () => {
+              const tx = open.result.transaction("digest", "readwrite");
+              const store = tx.objectStore("digest");
+              const get = store.get(String(slot));
+              get.onsuccess = () => { get.result.expires = Date.now() - 1; store.put(get.result); };
+              tx.oncomplete = () => { open.result.close(); resolve(); };
+            };
+        })""",
+        slot.pk,
+    )
+    page.reload()
+    page.wait_for_timeout(500)
+    assert stored_digest(page, slot.pk) is None
