@@ -132,7 +132,7 @@ def test_logout_with_queued_swipes_warns_and_lets_the_operator_stay(browser, liv
     with page.expect_event("dialog") as asked:
         page.locator("form[data-logout] button").click()
     assert (
-        asked.value.message == "这台电脑上还有未上传的刷证：现在退出会把它们删除。请先打开采集台联网上传。确定退出吗？"
+        asked.value.message == "这台电脑上还有未上传的刷证：现在退出会把它们删除。请先回到采集台联网上传。确定退出吗？"
     )
     asked.value.dismiss()
     page.wait_for_timeout(500)
