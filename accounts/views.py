@@ -1,8 +1,14 @@
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _l
+from django_cas_ng.models import SESSION_KEY_MAXLENGTH, ProxyGrantingTicket, SessionTicket
+from django_cas_ng.utils import get_cas_client
 
 from core.web import client_address
 
@@ -44,18 +50,44 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Campus single sign-on beside the form (sessions_app.views_cas), when it is configured.
+        if settings.CAS_SERVER_URL:
+            next_page = context.get("next") or ""
+            query = "?" + urlencode({"next": next_page}) if next_page else ""
+            context["cas_login_url"] = reverse("cas:login") + query
+        return context
+
 
 class LogoutView(auth_views.LogoutView):
-    """Logout that also empties the browser of this site's caches and storage.
+    """Logs out here; a session that came from the campus identity service is logged out there too.
 
-    A capture desk runs on a shared PC: its pages sit in the service worker's cache and its
-    offline roster digest and swipe queue in IndexedDB. `Clear-Site-Data` makes the browser drop
-    them (and unregister the service worker) with the session, so the next person at that PC
-    finds nothing. Cookies are left alone: the session cookie is already ended, and the language
-    choice is not personal. desk.js sends its queued swipes (or warns) before it lets a logout go.
+    Otherwise the identity service's own session would log the person straight back in, on a
+    shared computer in a library as the next person.
+
+    Either way the answer also empties the browser of this site's caches and storage: a capture
+    desk runs on a shared PC, its pages sit in the service worker's cache and its offline roster
+    digest and swipe queue in IndexedDB. `Clear-Site-Data` makes the browser drop them (and
+    unregister the service worker) with the session. Cookies are left alone: the session cookie
+    is already ended, and the language choice is not personal. desk.js sends its queued swipes
+    (or warns) before it lets a logout go.
     """
 
     def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
+        response = self._log_out(request, *args, **kwargs)
         response["Clear-Site-Data"] = '"cache", "storage"'
         return response
+
+    def _log_out(self, request, *args, **kwargs):
+        session_key = (request.session.session_key or "")[:SESSION_KEY_MAXLENGTH]
+        from_cas = bool(settings.CAS_SERVER_URL and session_key) and (
+            SessionTicket.objects.filter(session_key=session_key).exists()
+        )
+        if not from_cas:
+            return super().post(request, *args, **kwargs)
+        SessionTicket.objects.filter(session_key=session_key).delete()
+        ProxyGrantingTicket.objects.filter(session_key=session_key).delete()
+        super().post(request, *args, **kwargs)
+        back = request.build_absolute_uri(reverse("accounts:login"))
+        return HttpResponseRedirect(get_cas_client(request=request).get_logout_url(back))

@@ -35,11 +35,13 @@ COPIED_FIELDS = (
     "photo_backgrounds",
     "unit_per_hour",
     "unit_per_day",
+    "retention_days",
 )
 SHIFTED_DATES = ("remittance_deadline", "retake_deadline")
 # Made new for each campaign (tests/sessions_app/test_cloning.py fails on a Campaign field in none
 # of these three lists, so a field added later is not silently left at its default).
-NOT_COPIED = ("id", "code", "name", "capture_dates", "is_active", "created_at")
+# A phase set by hand says where that campaign stood, not where its successor starts.
+NOT_COPIED = ("id", "code", "name", "capture_dates", "is_active", "created_at", "phase_override")
 
 
 class CloneError(CodedError):
