@@ -6,6 +6,7 @@ captures before remitting. And the campaign's wording of that arrangement, shown
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -35,6 +36,31 @@ class FeeNotice(models.Model):
 
     def __str__(self):
         return self.collected_for
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache.delete(_notice_key(self.campaign_id))
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        cache.delete(_notice_key(self.campaign_id))
+        return result
+
+
+def _notice_key(campaign_id: int) -> str:
+    return f"fees:notice:{campaign_id}"
+
+
+def notice_for(campaign_id: int) -> tuple[str, str] | None:
+    """(collected_for, text) of a campaign's fee notice, cached: every student's home shows it,
+    and it changes a few times a year (each save clears it; an hour bounds a missed clear)."""
+    key = _notice_key(campaign_id)
+    cached = cache.get(key)
+    if cached is None:
+        row = FeeNotice.objects.filter(campaign_id=campaign_id).values_list("collected_for", "text").first()
+        cached = list(row) if row else []
+        cache.set(key, cached, 3600)
+    return (cached[0], cached[1]) if cached else None
 
 
 class ServiceCount(AppendOnlyModel):
