@@ -69,7 +69,8 @@ def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datet
         raise CloneError(_("请填写新批次的代码和名称"), "missing")
     if not EARLIEST_YEAR <= capture_day.year <= LATEST_YEAR:
         raise CloneError(
-            _("首个采集日应在 %(first)s 年到 %(last)s 年之间，请检查年份") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+            _("首个采集日应在 %(first)s 年到 %(last)s 年之间，请检查年份")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
             "bad_year",
             {"year": capture_day.year},
         )
