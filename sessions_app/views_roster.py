@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
+from core.web import parse_pk
 from intake.views import stage_errors, staged_errors_response, workbook_response
 from jobs.views import confirm_check
 
@@ -187,8 +188,14 @@ def counselors(request):
     """Names rosters gave for counselors who have no account; POST creates the chosen ones."""
     created = []
     if request.method == "POST":
-        names = [n for n in request.POST.getlist("name") if isinstance(n, str)][:500]
-        created = create_counselor_accounts(names=names, actor=request.user)
+        # Each ticked box is one (college, name) staff confirmed: "college id:name".
+        pairs = []
+        for value in request.POST.getlist("name")[:500]:
+            college, _sep, name = value.partition(":")
+            college_id = parse_pk(college)
+            if college_id is not None and name.strip():
+                pairs.append((college_id, name))
+        created = create_counselor_accounts(names=pairs, actor=request.user)
         if created:
             messages.success(
                 request,
