@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
@@ -183,6 +184,7 @@ def errors(request, token):
     return staged_errors_response(request, token, kind="roster_errors", filename="名单错误行.xlsx")
 
 
+@never_cache  # its answer shows initial passwords: no browser, proxy or shared PC may keep a copy
 @staff_required
 def counselors(request):
     """Names rosters gave for counselors who have no account; POST creates the chosen ones."""
