@@ -90,8 +90,12 @@ def test_one_name_in_two_colleges_is_two_counselors(world, tmp_path, client):
 def test_an_admin_made_account_is_not_linked_across_colleges(world, tmp_path):
     rows = [student_row(1, 辅导员="同名老师"), student_row(2, 学院="计算机科学与工程学院", 辅导员="同名老师")]
     import_roster(campaign=world.campaign, source=write_xlsx(tmp_path / "a.xlsx", rows), actor=world.staff)
-    make_user(Role.COUNSELOR, display_name="同名老师")  # no college: which one is meant is unknown
+    user = make_user(Role.COUNSELOR, display_name="同名老师")  # no college: which one is meant is unknown
     assert not Student.objects.filter(counselor__isnull=False, counselor_name="同名老师").exists()
+    # Staff give the account its college (the admin's second step): that college's student only.
+    user.colleges.add(world.cs)
+    assert list(Student.objects.filter(counselor=user).values_list("student_no", flat=True)) == ["2017000002"]
+    assert Student.objects.get(student_no="2017000001").counselor is None
 
 
 def test_an_account_made_in_the_admin_links_the_students_too(world, tmp_path):
