@@ -11,7 +11,8 @@ A supervisor restarts what exits (compose's `restart: unless-stopped`).
 Load (threads, each a client with its own session, resending as the real client does):
 - --desks desks (the demo's operator desk_jst1, one session each) swipe students of the group's
   slots, moved to today; a failed swipe (503, a reset connection) is resent with the same nonce
-  until answered, as desk.js's queue does, and some are resent on purpose (duplicates);
+  until answered, as desk.js's queue does; some are resent later on purpose and some are sent
+  twice at once (a duplicated request), and every answer to one nonce must be the same;
 - the platform posts signed callbacks; a 5xx or a reset is resent with the same transaction id,
   and some are sent twice on purpose;
 - the coordinator (coord_cs) posts cash payments with one idempotency key each, resent on a 5xx;
@@ -357,19 +358,35 @@ def desk(stack, recorder, slot_id, students, rng, answers, stop):
     browser.login("desk_jst1")
     path = f"/capture/desk/{slot_id}/"
     browser.get(path)
+
+    def send(client, data):
+        status, body = until_answered(client.post, path + "swipe/", data, json_answer=True)
+        if status == 200:
+            answer = json.loads(body)
+            answers["swipes"].append((data["code"], answer["outcome"]))
+            answers["nonces"].append((data["nonce"], answer["outcome"], answer.get("capture_id")))
+        return status
+
     for student_no in students:
         if stop.is_set():
             return
-        nonce = str(uuid.uuid4())
-        data = {"code": student_no, "nonce": nonce}
-        times = 2 if rng.random() < 0.15 else 1  # a resent swipe on purpose
-        for _ in range(times):
-            status, body = until_answered(browser.post, path + "swipe/", data, json_answer=True)
-            if status == 200:
-                answers["swipes"].append((student_no, json.loads(body)["outcome"]))
-            elif status == 403:  # a session lost to a fault: log in again, resend
-                browser.login("desk_jst1")
-                browser.get(path)
+        data = {"code": student_no, "nonce": str(uuid.uuid4())}
+        duplicate = rng.random()
+        if duplicate < 0.1:
+            # Duplicated in flight (a proxy's retry): the same swipe twice at once, two connections.
+            twin = Browser(stack.port, recorder)
+            twin.cookies = dict(browser.cookies)
+            other = threading.Thread(target=send, args=(twin, data))
+            other.start()
+            status = send(browser, data)
+            other.join()
+        else:
+            status = send(browser, data)
+            if duplicate < 0.2:  # resent later, as the desk's queue does after a lost answer
+                status = send(browser, data)
+        if status == 403:  # a session lost to a fault: log in again
+            browser.login("desk_jst1")
+            browser.get(path)
         time.sleep(rng.uniform(0.2, 0.8))
 
 
@@ -442,6 +459,12 @@ def check(stack: Stack, answers, recorder: Recorder, windows) -> list[tuple[str,
         results.append((name, bool(ok), detail))
 
     add("every client ran to its end", not answers["crashes"], "; ".join(answers["crashes"]))
+    by_nonce = defaultdict(set)
+    for nonce, outcome, capture_id in answers["nonces"]:
+        by_nonce[nonce].add((outcome, capture_id))
+    sent_again = [n for n, seen in by_nonce.items() if sum(1 for a in answers["nonces"] if a[0] == n) > 1]
+    differ = [n for n, seen in by_nonce.items() if len(seen) > 1]
+    add("a swipe sent again gets the same answer", not differ, f"{len(sent_again)} sent again, {len(differ)} differ")
     twice = q("SELECT student_id FROM sessions_app_capture WHERE undone_at IS NULL GROUP BY 1 HAVING count(*) > 1")
     add("each student captured at most once", not twice, f"{len(twice)} twice")
     captured = {no for no, outcome in answers["swipes"] if outcome in ("captured", "already_captured")}
