@@ -1,11 +1,12 @@
 """A campaign day on the real stack with seeded faults, then every invariant checked in SQL.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/simulate.py --seed 1
+    .venv/bin/python bench/simulate.py --seed 1 [--faults 10] [--keep]
 
 The stack is the deployed one, started through `deploy/run web|worker|beat` with production
-settings (as tests/integration/test_rehearsal.py does): a database of its own on that PostgreSQL
-server (sim_<seed>_<pid>, created, seeded with `seed_demo --size 0.03 --no-current` and dropped;
---keep leaves it) and a redis-server of its own on a free port, so its faults disturb nobody.
+settings (as tests/integration/test_rehearsal.py does) on a PostgreSQL server of its own (initdb
+in the run's directory, run as the postgres user, on a free port; --database-url uses a shared
+server instead, with a database of its own and no restart), seeded with `seed_demo --size 0.03
+--no-current`, and a redis-server of its own on a free port, so its faults disturb nobody.
 A supervisor restarts what exits (compose's `restart: unless-stopped`).
 
 Load (threads, each a client with its own session, resending as the real client does):
@@ -20,8 +21,8 @@ Load (threads, each a client with its own session, resending as the real client 
 Faults at moments drawn from --seed, each with a declared window (its length + --grace seconds):
 the Celery worker killed with -9 (aimed at a job in mid-run: each holds 2 s,
 JOBS_TEST_RUN_DELAY), Redis stopped for a few seconds, every PostgreSQL backend of
-the database terminated, a gunicorn worker killed with -9. (The server itself is shared with
-other users of the machine: it is not restarted.)
+the database terminated, a gunicorn worker killed with -9, PostgreSQL restarted (pg_ctl restart
+-m fast; only its own server).
 
 Invariants, checked with SQL of its own (not the app's code) once the work has drained:
 each student captured at most once; each ¥ charge once per active capture, net of reversals;
@@ -62,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 PASSWORD = "demo-2021"
 CAMPAIGN = "2021"
-FAULT_KINDS = ("worker_kill", "redis_stop", "db_terminate", "web_worker_kill")
+FAULT_KINDS = ("worker_kill", "redis_stop", "db_terminate", "web_worker_kill", "db_restart")
 
 
 def free_port() -> int:
@@ -148,6 +149,51 @@ def until_answered(send, *args, attempts=40, pause=0.5, **kwargs):
     return status, body
 
 
+class OwnPostgres:
+    """A PostgreSQL server of the run's own (initdb in its directory, run as the postgres user), so
+    a fault may restart it as a real outage does; --database-url instead uses a shared server."""
+
+    def __init__(self, tmp: Path):
+        self.bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+        self.dir = tmp / "pg"
+        self.port = free_port()
+
+    @staticmethod
+    def available() -> bool:
+        return bool(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))) and shutil.which("runuser") is not None
+
+    def run(self, *command):
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        result = subprocess.run([*prefix, *command], capture_output=True, text=True, timeout=120)
+        if result.returncode:
+            raise SystemExit(f"{' '.join(command)}:\n{result.stdout}\n{result.stderr}")
+
+    def start(self):
+        self.dir.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self.run(str(self.bin / "initdb"), "-D", str(self.dir), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.pg_ctl("start")
+
+    def pg_ctl(self, action, *extra):
+        # -l every time: a server started without it keeps pg_ctl's output pipe open, and we would
+        # wait on that pipe for ever.
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
+        log = str(self.dir / "server.log")
+        self.run(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-o", options, "-l", log, *extra, "-w", action)
+
+    def restart(self):
+        """A fast restart: every connection dropped, the server back within a second or two."""
+        self.pg_ctl("restart", "-m", "fast")
+
+    def stop(self):
+        self.pg_ctl("stop", "-m", "immediate")
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+
 class Stack:
     def __init__(self, tmp: Path, admin_url: str, seed: int):
         self.tmp = tmp
@@ -165,6 +211,7 @@ class Stack:
             "password": parts.password or "",
         }
         self.dbname = f"sim_{seed}_{os.getpid()}"
+        self.postgres: OwnPostgres | None = None
         self.callback_secret = secrets.token_hex(16)
         auth = self.db["user"] + (f":{self.db['password']}" if self.db["password"] else "")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "EMAIL_", "SMS_"))}
@@ -320,6 +367,8 @@ def inject(stack: Stack, kind: str, rng: random.Random) -> None:
         stack.stop("redis")
         time.sleep(rng.uniform(2, 5))
         stack.start_redis()
+    elif kind == "db_restart":
+        stack.postgres.restart()
     elif kind == "db_terminate":
         stack.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", stack.dbname)
     elif kind == "web_worker_kill":
@@ -333,8 +382,10 @@ def faults(stack: Stack, plan, started: float, windows: list, grace: float, stop
         if stop.wait(max(0.0, started + at - time.monotonic())):
             return
         begin = time.monotonic()
-        inject(stack, kind, random.Random(f"{at}:{kind}"))  # a str seed is the same in every process
-        windows.append((kind, begin, time.monotonic() + grace))
+        try:
+            inject(stack, kind, random.Random(f"{at}:{kind}"))  # a str seed is the same in every process
+        finally:
+            windows.append((kind, begin, time.monotonic() + grace))
 
 
 # --- load -----------------------------------------------------------------------------------
@@ -561,7 +612,9 @@ def main() -> int:
         "--env", action="append", default=[], metavar="NAME=VALUE", help="a setting of the stack (e.g. to break it)"
     )
     parser.add_argument(
-        "--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        "--database-url",
+        default="",
+        help="a shared PostgreSQL server (an admin URL); by default the run starts one of its own and may restart it",
     )
     args = parser.parse_args()
     if not shutil.which("redis-server"):
@@ -569,7 +622,14 @@ def main() -> int:
     rng = random.Random(args.seed)
     tmp = Path(f"/tmp/simulate-{args.seed}-{os.getpid()}")
     tmp.mkdir(parents=True)
-    stack = Stack(tmp, args.database_url, args.seed)
+    postgres = None
+    if not args.database_url:
+        if not OwnPostgres.available():
+            raise SystemExit("no initdb here: pass --database-url postgres://postgres@HOST:PORT/postgres")
+        postgres = OwnPostgres(tmp)
+        postgres.start()
+    stack = Stack(tmp, args.database_url or postgres.url, args.seed)
+    stack.postgres = postgres
     stack.env |= dict(item.split("=", 1) for item in args.env)
     stack.sql(f'CREATE DATABASE "{stack.dbname}"')
     supervisor = threading.Thread(target=stack.supervise, daemon=True)
@@ -616,7 +676,9 @@ def main() -> int:
         recorder = Recorder()
         answers = defaultdict(list)
         stop = threading.Event()
-        kinds = [FAULT_KINDS[i % len(FAULT_KINDS)] for i in range(args.faults)]
+        # A shared server is not restarted: it has other users.
+        usable = [k for k in FAULT_KINDS if k != "db_restart" or stack.postgres is not None]
+        kinds = [usable[i % len(usable)] for i in range(args.faults)]
         plan = sorted((rng.uniform(3, args.window), kind) for kind in kinds)
         windows: list = []
         started = time.monotonic()
@@ -686,9 +748,12 @@ def main() -> int:
         for name in list(stack.procs):
             stack.stop(name)
         if args.keep:
-            print(f"kept: database {stack.dbname}, logs in {tmp}")
-        else:
+            print(f"kept: database {stack.dbname}, logs in {tmp}" + (" (server stopped)" if postgres else ""))
+        elif postgres is None:
             stack.sql(f'DROP DATABASE IF EXISTS "{stack.dbname}" WITH (FORCE)')
+        if postgres is not None:
+            postgres.stop()
+        if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
