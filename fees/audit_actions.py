@@ -87,3 +87,12 @@ def _service_count(data, names):
         "college": names.get("college_id", ""),
         "count": data.get("count", ""),
     }
+
+
+@register_action("fee.group_payment", gettext_lazy("代缴登记"))
+def _group_payment(data, names):
+    return ngettext(
+        "%(payer)s 代缴 %(count)s 人，共 %(total)s",
+        "%(payer)s 代缴 %(count)s 人，共 %(total)s",
+        int(data.get("count", 0) or 0),
+    ) % {"payer": data.get("payer", ""), "count": data.get("count", ""), "total": data.get("total", "")}

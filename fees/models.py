@@ -366,4 +366,4 @@ class CallbackLog(models.Model):
         return describe(self.error_code, self.error_data)
 
 
-from .models_service import FeeNotice, ServiceCount  # noqa: E402, F401
+from .models_service import FeeNotice, GroupPayment, GroupPaymentItem, ServiceCount  # noqa: E402, F401
