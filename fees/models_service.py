@@ -139,3 +139,25 @@ class GroupPaymentItem(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.group} · {self.entry_id}"
+
+
+class ConfirmationReversal(AppendOnlyModel):
+    """教务处 takes back a confirmation (a wrong amount typed, the wrong slip confirmed): the
+    confirmation stays on record beside this, its remittance is withdrawn with it, and the college
+    remits those entries again on a new slip that 教务处 confirms afresh."""
+
+    confirmation = models.OneToOneField(
+        "fees.RemittanceConfirmation", on_delete=models.PROTECT, related_name="reversal", verbose_name=_("到账确认")
+    )
+    reason = models.CharField(_("原因"), max_length=200)
+    reversed_at = models.DateTimeField(_("撤销时间"), auto_now_add=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("撤销人")
+    )
+
+    class Meta:
+        verbose_name = _("撤销到账确认")
+        verbose_name_plural = _("撤销到账确认")
+
+    def __str__(self):
+        return f"{self.confirmation} · {self.reason}"
