@@ -35,6 +35,7 @@ APPEND_ONLY = {
     "fees_servicecount",
     "fees_grouppayment",
     "fees_grouppaymentitem",
+    "fees_confirmationreversal",
     "verification_reportstep",
     "retakes_retakeevent",
 }
@@ -65,6 +66,7 @@ def one_row_each():
         campaign=campaign, college=college, actor=staff, idempotency_key=uuid.uuid4().hex
     )
     remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount=remittance.amount)
+    remittances.reverse_confirmation(remittance=remittance, actor=staff, reason="填错")
     remittances.record_service_count(campaign=campaign, college=college, count=1, actor=staff)
     classmate = make_student(campaign, college)
     check_in(campaign=campaign, slot=slot, identifier=classmate.student_no, operator=make_desk_operator(slot))
