@@ -35,11 +35,13 @@ COPIED_FIELDS = (
     "photo_backgrounds",
     "unit_per_hour",
     "unit_per_day",
+    "retention_days",
 )
 SHIFTED_DATES = ("remittance_deadline", "retake_deadline")
 # Made new for each campaign (tests/sessions_app/test_cloning.py fails on a Campaign field in none
 # of these three lists, so a field added later is not silently left at its default).
-NOT_COPIED = ("id", "code", "name", "capture_dates", "is_active", "created_at")
+# phase_override: a new campaign's phase follows its own dates until staff say otherwise.
+NOT_COPIED = ("id", "code", "name", "capture_dates", "phase_override", "created_at")
 
 
 class CloneError(CodedError):
@@ -71,7 +73,6 @@ def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datet
                 code=code,
                 name=name,
                 capture_dates=capture_day.isoformat(),
-                is_active=True,
                 **{f: getattr(source, f) for f in COPIED_FIELDS},
                 **{f: _shift(getattr(source, f), days) for f in SHIFTED_DATES},
             )

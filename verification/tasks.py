@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.taskbase import BaseTask
 from sessions_app.models import Campaign
+from sessions_app.phases import open_campaigns
 
 from . import reminders
 
@@ -20,10 +21,10 @@ def _day(value: str | None) -> datetime.date | None:
 
 
 def _fan_out(child, today: str | None) -> int:
-    """One child per active campaign, all told the day the fan-out started: a queue backed up
-    past midnight must not move a reminder to the next day's step."""
+    """One child per campaign that is not closed (a closed one messages nobody), all told the day
+    the fan-out started: a queue backed up past midnight must not move a reminder to the next day's step."""
     day = today or timezone.localdate().isoformat()
-    ids = list(Campaign.objects.filter(is_active=True).values_list("id", flat=True))
+    ids = [c.pk for c in open_campaigns(today=datetime.date.fromisoformat(day))]
     for campaign_id in ids:
         child.delay(campaign_id, day)
     return len(ids)
