@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from sessions_app.models import Campaign, Phase
 
-from .phases import PHASE_RANK, campaign_phases
+from .phases import PHASE_RANK, campaign_phases, with_capture_span
 
 CODE_MAX_LENGTH = Campaign._meta.get_field("code").max_length
 SESSION_KEY = "campaign_choice"
@@ -58,13 +58,23 @@ class CampaignChoice:
     phase: Phase
 
 
-def ranked(campaigns, *, today: datetime.date | None = None) -> list[CampaignChoice]:
+def ranked(campaigns: QuerySet[Campaign], *, today: datetime.date | None = None) -> list[CampaignChoice]:
     """The campaigns in the order a page would choose them: in progress first, closed last;
-    within a phase the newer first."""
-    campaigns = sorted(campaigns, key=lambda c: (c.created_at, c.pk), reverse=True)
+    within a phase the newer first. One query."""
+    campaigns = sorted(with_capture_span(campaigns), key=lambda c: (c.created_at, c.pk), reverse=True)
     phases = campaign_phases(campaigns, today=today or timezone.localdate())
     choices = [CampaignChoice(c, phases[c.pk]) for c in campaigns]
     return sorted(choices, key=lambda choice: PHASE_RANK[choice.phase])
+
+
+def choices_for(request, user) -> list[CampaignChoice]:
+    """`ranked(campaigns_for(user))`, once per request: the page and the header's switcher share it."""
+    cached = getattr(request, "_campaign_choices", None)
+    if cached is None:
+        cached = ranked(campaigns_for(user))
+        if request is not None:
+            request._campaign_choices = cached
+    return cached
 
 
 def default_campaign(user=None, *, today: datetime.date | None = None) -> Campaign | None:
@@ -91,13 +101,14 @@ def current_campaign(request=None, code: str | None = None) -> Campaign:
         if campaign is None:
             raise Http404(_("没有这个采集批次"))
         return campaign
-    staff_view = user is None or not user.is_authenticated or user.is_academic_staff
-    scope = Campaign.objects.all() if staff_view else campaigns_for(user)
-    campaign = None
-    chosen = request.session.get(SESSION_KEY) if request is not None and hasattr(request, "session") else None
-    if isinstance(chosen, int):
-        campaign = scope.filter(pk=chosen).first()
-    campaign = campaign or default_campaign(None if staff_view else user)
+    if user is None or not user.is_authenticated:
+        campaign = default_campaign(None)
+    else:
+        choices = [c.campaign for c in choices_for(request, user)]
+        chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        campaign = next((c for c in choices if c.pk == chosen), None) or (choices[0] if choices else None)
+        # Nothing in the user's scope yet (a new coordinator): the campaign in progress.
+        campaign = campaign or default_campaign(None)
     if campaign is None:
         raise Http404(_("没有这个采集批次"))
     return campaign

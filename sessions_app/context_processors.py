@@ -4,7 +4,7 @@ from django.utils.functional import SimpleLazyObject
 
 from core.registries import collect_open_work
 
-from .campaigns import SESSION_KEY, campaigns_for, ranked
+from .campaigns import SESSION_KEY, choices_for
 
 
 class CampaignSwitcher:
@@ -13,7 +13,7 @@ class CampaignSwitcher:
 
     def __init__(self, request) -> None:
         user = request.user
-        self.choices = ranked(campaigns_for(user)) if not user.is_student else []
+        self.choices = choices_for(request, user) if not user.is_student else []
         ids = [choice.campaign.pk for choice in self.choices]
         chosen = request.session.get(SESSION_KEY)
         if chosen not in ids:

@@ -9,7 +9,7 @@ pick a campaign by phase, never by "the newest".
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Max, Min
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,16 +90,20 @@ def _derived(campaign, days: list[datetime.date], today: datetime.date) -> Phase
 
 
 def campaign_phases(campaigns: Iterable[Campaign], *, today: datetime.date | None = None) -> dict[int, Phase]:
-    """Each campaign's phase by id, in one query whatever their number (the switcher, the beat)."""
+    """Each campaign's phase by id, in one query whatever their number (the switcher, the beat);
+    in none when they come from `with_capture_span`."""
     campaigns = list(campaigns)
     today = today or timezone.localdate()
-    spans = {
-        row["group__campaign_id"]: [row["first"], row["last"]]
-        for row in Slot.objects.filter(group__campaign__in=[c.pk for c in campaigns])
-        .order_by()
-        .values("group__campaign_id")
-        .annotate(first=Min("date"), last=Max("date"))
-    }
+    if all(hasattr(c, "first_day") for c in campaigns):
+        spans = {c.pk: [c.first_day, c.last_day] for c in campaigns if c.first_day is not None}
+    else:
+        spans = {
+            row["group__campaign_id"]: [row["first"], row["last"]]
+            for row in Slot.objects.filter(group__campaign__in=[c.pk for c in campaigns])
+            .order_by()
+            .values("group__campaign_id")
+            .annotate(first=Min("date"), last=Max("date"))
+        }
     phases = {}
     for campaign in campaigns:
         if campaign.phase_override:
@@ -115,9 +119,14 @@ def campaign_phases(campaigns: Iterable[Campaign], *, today: datetime.date | Non
     return phases
 
 
+def with_capture_span(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """The campaigns with their first and last slot day, so `campaign_phases` needs no query."""
+    return campaigns.annotate(first_day=Min("groups__slots__date"), last_day=Max("groups__slots__date"))
+
+
 def open_campaigns(*, today: datetime.date | None = None) -> list[Campaign]:
     """The campaigns that may still message people: every one that is not closed."""
-    campaigns = list(Campaign.objects.order_by("pk"))
+    campaigns = list(with_capture_span(Campaign.objects.order_by("pk")))
     phases = campaign_phases(campaigns, today=today)
     return [c for c in campaigns if phases[c.pk] != Phase.CLOSED]
 
