@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from accounts.decorators import role_required
 from core.web import paginate, parse_pk, query_without_page
+from notifications.bulk import confirmation_page, confirmed
 from sessions_app.campaigns import current_campaign
 from sessions_app.collection_codes import CollectionCodeError, clear_collection_code
 from sessions_app.models import Identification
@@ -51,6 +52,17 @@ def unbound_codes(request):
 def _remind(request, campaign):
     college_id = parse_pk(request.POST.get("college"))
     class_name = request.POST.get("class") if "class" in request.POST else None
+    back = reverse("capture_day:unbound_codes") + "?" + urlencode({"campaign": campaign.code})
+    if not confirmed(request):
+        try:
+            plan = code_reminders.plan_remind_unbound(
+                campaign=campaign, actor=request.user, college_id=college_id, class_name=class_name
+            )
+        except code_reminders.CodeReminderError as exc:
+            messages.error(request, exc.message)
+            return redirect(back)
+        carry = {"college": college_id, "class": class_name}
+        return confirmation_page(request, plan=plan, campaign=campaign, back_url=back, carry=carry)
     try:
         sent = code_reminders.remind_unbound(
             campaign=campaign, actor=request.user, college_id=college_id, class_name=class_name

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.taskbase import BaseTask
 from sessions_app.models import Campaign
-from sessions_app.phases import open_campaigns
+from sessions_app.phases import CampaignClosed, open_campaigns
 
 from . import reminders
 
@@ -33,19 +33,28 @@ def _fan_out(child, today: str | None) -> int:
 @shared_task(base=BaseTask, name="verification.verification_reminders", **_LIMITS)
 def verification_reminders(campaign_id: int, today: str | None = None) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
-    return dict(reminders.send_verification_reminders(campaign=campaign, today=_day(today)).counts)
+    try:
+        return dict(reminders.send_verification_reminders(campaign=campaign, today=_day(today)).counts)
+    except CampaignClosed:  # closed since the fan-out: it messages nobody
+        return {}
 
 
 @shared_task(base=BaseTask, name="verification.slot_reminders", **_LIMITS)
 def slot_reminders(campaign_id: int, today: str | None = None) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
-    return dict(reminders.send_slot_reminders(campaign=campaign, today=_day(today)).counts)
+    try:
+        return dict(reminders.send_slot_reminders(campaign=campaign, today=_day(today)).counts)
+    except CampaignClosed:  # closed since the fan-out: it messages nobody
+        return {}
 
 
 @shared_task(base=BaseTask, name="verification.overdue_digests", **_LIMITS)
 def overdue_digests(campaign_id: int, today: str | None = None) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
-    return dict(reminders.send_overdue_digests(campaign=campaign, today=_day(today)).counts)
+    try:
+        return dict(reminders.send_overdue_digests(campaign=campaign, today=_day(today)).counts)
+    except CampaignClosed:  # closed since the fan-out: it messages nobody
+        return {}
 
 
 @shared_task(base=BaseTask, name="verification.verification_reminders_all", **_LIMITS)
