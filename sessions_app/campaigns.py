@@ -115,8 +115,9 @@ def current_campaign(request=None, code: str | None = None) -> Campaign:
 
 
 def choose_campaign(request, code: str) -> Campaign:
-    """The switcher: remember the user's choice for every page until they choose again."""
-    campaign = current_campaign(request, code=code) if code else None
+    """The switcher: remember the user's choice for every page until they choose again. Only a
+    campaign the switcher offers (one the user's scope touches)."""
+    campaign = next((c.campaign for c in choices_for(request, request.user) if c.campaign.code == code), None)
     if campaign is None:
         raise Http404(_("没有这个采集批次"))
     request.session[SESSION_KEY] = campaign.pk

@@ -95,6 +95,13 @@ def test_the_switcher_is_remembered_for_its_user_only(client, year):
     assert "今年学生" in text(client.get(reverse("sessions_app:college_overview")))
 
 
+def test_the_switcher_offers_only_the_campaigns_of_the_users_scope(client, year):
+    outside = make_campaign(code="x", phase_override="")
+    client.force_login(year["coordinator"])
+    assert client.post(reverse("sessions_app:switch_campaign"), {"campaign": outside.code}).status_code == 404
+    assert client.post(reverse("sessions_app:switch_campaign"), {"campaign": "2026"}).status_code == 302
+
+
 def test_the_switcher_is_not_shown_to_whoever_sees_one_campaign(client, year):
     lone = make_user(Role.COORDINATOR)
     lone.colleges.add(make_college("外国语学院"))
