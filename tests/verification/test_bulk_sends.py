@@ -95,7 +95,8 @@ def test_the_collection_code_reminder_asks_first(client, world):  # noqa: F811
     page = text(client.post(url))
     assert "将向 2 人发送消息" in page and "请在采集前绑定学信网采集码" in page
     assert not Notification.objects.exists()
-    client.post(url, {"confirm": "1"})
+    job = Job.objects.get(pk=start_from_page(client, url, {"confirm": "1"}))
+    assert job.kind == "capture_day.remind_unbound" and job.counts == {"sent": 2}
     assert Notification.objects.filter(kind="collection_code_bind").count() == 2
 
 
