@@ -53,14 +53,14 @@ def _remind(request, campaign):
     college_id = parse_pk(request.POST.get("college"))
     class_name = request.POST.get("class") if "class" in request.POST else None
     back = reverse("capture_day:unbound_codes") + "?" + urlencode({"campaign": campaign.code})
-    if not confirmed(request):
-        try:
-            plan = code_reminders.plan_remind_unbound(
-                campaign=campaign, actor=request.user, college_id=college_id, class_name=class_name
-            )
-        except code_reminders.CodeReminderError as exc:
-            messages.error(request, exc.message)
-            return redirect(back)
+    try:
+        plan = code_reminders.plan_remind_unbound(
+            campaign=campaign, actor=request.user, college_id=college_id, class_name=class_name
+        )
+    except code_reminders.CodeReminderError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    if not confirmed(request) or not plan.count:
         carry = {"college": college_id, "class": class_name}
         return confirmation_page(request, plan=plan, campaign=campaign, back_url=back, carry=carry)
     # Checked again (closed since, out of scope) by the job, which sends and shows its progress.

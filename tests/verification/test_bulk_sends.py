@@ -4,11 +4,13 @@ import datetime
 import re
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from capture_day.code_reminders import CodeReminderError, remind_unbound
+from capture_day.jobkinds import start_remind_unbound
 from jobs.models import Job, JobStatus
 from notifications.models import Notification
 from sessions_app.models import Phase
@@ -138,3 +140,21 @@ def test_a_campaign_past_its_last_deadline_is_closed_by_its_dates(campaign, stud
     with pytest.raises(CampaignClosed):
         reminders.send_verification_reminders(campaign=campaign, today=datetime.date(2021, 1, 6))
     assert reminders.send_verification_reminders(campaign=campaign, today=datetime.date(2021, 1, 5)).total == 0
+
+
+def test_a_code_reminder_confirmed_after_the_campaign_closed_sends_nothing(client, world):  # noqa: F811
+    client.force_login(world.coordinator)
+    url = reverse("capture_day:unbound_codes") + f"?campaign={world.campaign.code}"
+    assert "确认发送给 2 人" in text(client.post(url))
+    world.campaign.phase_override = Phase.CLOSED  # closed while the confirmation was open
+    world.campaign.save(update_fields=["phase_override"])
+    refused = text(client.post(url, {"confirm": "1"}, follow=True))
+    assert "已结束" in refused and not Job.objects.exists()
+    # ... and a job queued just before it closed checks again when it runs.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        job = start_remind_unbound(campaign=world.campaign, user=world.coordinator, college_id=None, class_name=None)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.errors == [{"code": "campaign_closed"}]
+    page = text(client.get(reverse("jobs:detail", args=[job.pk])))
+    assert "本批次已结束" in page
+    assert not Notification.objects.exists()
