@@ -3,6 +3,8 @@
 
 python3 dev.py demo [ADDRESS]  install, migrate, load the demo (2021 and this year), start ADDRESS
                                (default 127.0.0.1:8000)
+python3 dev.py demo --fake-cas the same, with campus single sign-on against a fake CAS server
+                               (tests/fake_cas.py) on 127.0.0.1:8765
 python3 dev.py test            install, check the import layers (lint-imports), then run the whole
                                test suite (extra args go to pytest); .ci/run calls this too
 python3 dev.py install         only install (CI, before its other checks)
@@ -44,16 +46,38 @@ def ensure_environment(requirements: str) -> None:
         stamp.write_text(digest)
 
 
+FAKE_CAS_PORT = 8765
+FAKE_CAS = """
+模拟统一身份认证 (fake CAS server)：{url}
+  登录页的「统一身份认证登录」→ 输入学工号，密码任意 (any password)：
+    jwc, coord_cs, counselor_cs, desk_jst1, 以及上面列出的学生学号 (the students' numbers above)
+    T0000001：不在名单中，会被拒绝 (unknown: refused, with whom to contact)
+"""
+
+
+def start_fake_cas() -> str:
+    """The fake identity service in its own process (runserver replaces this one); it accepts any
+    user name, and the portal matches the name as it would a campus 学工号."""
+    subprocess.Popen([str(PYTHON), "-m", "tests.fake_cas", "--port", str(FAKE_CAS_PORT), "--open"], cwd=ROOT)
+    url = f"http://127.0.0.1:{FAKE_CAS_PORT}/"
+    os.environ.update(CAS_SERVER_URL=url, CAS_VERSION="3", CAS_USERNAME_ATTRIBUTE="employeeNumber")
+    return url
+
+
 def demo(args: list[str]) -> None:
     ensure_environment("requirements.txt")
     # Demo mode: SQLite, eager Celery, console e-mail; production settings would refuse to start.
     os.environ["DJANGO_DEMO"] = "true"
+    fake_cas = "--fake-cas" in args
+    args = [arg for arg in args if arg != "--fake-cas"]
     manage = [str(PYTHON), "manage.py"]
     run(*manage, "migrate", "--verbosity", "0")
     compile_messages()
     run(*manage, "collectstatic", "--noinput", "--verbosity", "0")
     run(*manage, "seed_demo")
     address = args[0] if args else "127.0.0.1:8000"
+    if fake_cas:
+        print(FAKE_CAS.format(url=start_fake_cas()), flush=True)
     print("\n" + STARTED.format(at=address) + "\n", flush=True)
     os.execv(str(PYTHON), [*manage, "runserver", address, "--noreload"])
 

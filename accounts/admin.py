@@ -45,7 +45,10 @@ class PermissionLabels:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name in ("permissions", "user_permissions") and field is not None:
             field.label_from_instance = permission_label
-            field.queryset = field.queryset.select_related("content_type")
+            # django-cas-ng's ticket tables are plumbing of the campus login, never granted to anyone.
+            field.queryset = field.queryset.exclude(content_type__app_label="django_cas_ng").select_related(
+                "content_type"
+            )
         return field
 
 

@@ -1,8 +1,14 @@
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _l
+from django_cas_ng.models import SESSION_KEY_MAXLENGTH, ProxyGrantingTicket, SessionTicket
+from django_cas_ng.utils import get_cas_client
 
 from core.web import client_address
 
@@ -43,3 +49,33 @@ class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Campus single sign-on beside the form (sessions_app.views_cas), when it is configured.
+        if settings.CAS_SERVER_URL:
+            next_page = context.get("next") or ""
+            query = "?" + urlencode({"next": next_page}) if next_page else ""
+            context["cas_login_url"] = reverse("cas:login") + query
+        return context
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logs out here; a session that came from the campus identity service is logged out there too.
+
+    Otherwise the identity service's own session would log the person straight back in, on a
+    shared computer in a library as the next person.
+    """
+
+    def post(self, request, *args, **kwargs):
+        session_key = (request.session.session_key or "")[:SESSION_KEY_MAXLENGTH]
+        from_cas = bool(settings.CAS_SERVER_URL and session_key) and (
+            SessionTicket.objects.filter(session_key=session_key).exists()
+        )
+        if not from_cas:
+            return super().post(request, *args, **kwargs)
+        SessionTicket.objects.filter(session_key=session_key).delete()
+        ProxyGrantingTicket.objects.filter(session_key=session_key).delete()
+        super().post(request, *args, **kwargs)
+        back = request.build_absolute_uri(reverse("accounts:login"))
+        return HttpResponseRedirect(get_cas_client(request=request).get_logout_url(back))

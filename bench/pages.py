@@ -194,9 +194,11 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    port: int, workers: int, database_url: str, *, app: str = "pages_wsgi:application"
+    port: int, workers: int, database_url: str, *, app: str = "pages_wsgi:application", chdir: Path | None = None
 ) -> subprocess.Popen:
-    """gunicorn (sync workers, as deploy/gunicorn.conf.py) serving `app`, a module of bench/."""
+    """gunicorn (sync workers, as deploy/gunicorn.conf.py) serving `app`, a module of bench/
+    (or of `chdir`: bench/api.py serves the project's own app from the root, where its name
+    would otherwise be taken by bench/api.py itself)."""
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "false"}
     process = subprocess.Popen(
         [
@@ -210,7 +212,7 @@ def start_gunicorn(
             "--log-level",
             "warning",
             "--chdir",
-            str(ROOT / "bench"),
+            str(chdir or ROOT / "bench"),
             app,
         ],
         env=env,

@@ -4,7 +4,9 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from sessions_app.activation import open_student_accounts
 from sessions_app.models import Backdrop, Campaign, Identification
 from sessions_app.phases import campaign_phase
 from sessions_app.services import PHASE_REASON_MAX, refresh_slot_assignments, set_campaign_phase
@@ -56,7 +58,7 @@ class CampaignAdmin(admin.ModelAdmin):
     )
     list_filter = ("level", "phase_override")
     search_fields = ("code", "name")
-    actions = ["rematch_slots"]
+    actions = ["rematch_slots", "open_accounts"]
     fieldsets = (
         (
             None,
@@ -120,4 +122,18 @@ class CampaignAdmin(admin.ModelAdmin):
                 request,
                 _("%(c)s：匹配 %(m)d，人工指定 %(o)d，无匹配 %(u)d，多个匹配 %(a)d")
                 % {"c": campaign, "m": s.matched, "o": s.overridden, "u": s.unmatched, "a": s.ambiguous},
+            )
+
+    @admin.action(description=_("为名单学生开通账号（统一身份认证登录）"))
+    def open_accounts(self, request, queryset):
+        for campaign in queryset:
+            opened = open_student_accounts(actor=request.user, campaign=campaign)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(c)s：已开通 %(n)d 个学生账号；学生可用统一身份认证登录，无需自助激活",
+                    "%(c)s：已开通 %(n)d 个学生账号；学生可用统一身份认证登录，无需自助激活",
+                    opened,
+                )
+                % {"c": campaign, "n": opened},
             )

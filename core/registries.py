@@ -27,6 +27,12 @@ In `<app>/panels.py`:
 The home page renders each returned template with its context, in `order`, inside the page's
 own context (`{% student_panel %}`): the header's lazy values (the inbox count) are shared.
 Each panel must cost a constant number of queries.
+
+Staff student panels: what each app shows on the staff's page about one student (the phone call
+from a student answered on one page: capture, fee ledger, CHSI state, reports, retakes). In
+`<app>/panels.py`, `@staff_student_panel(order=20) def fees(student, viewer)`: the viewer is the
+staff member, coordinator or counselor who already may see that student (the page checked it);
+a panel returns None for a viewer its app shows nothing to.
 """
 
 from collections.abc import Callable
@@ -42,7 +48,11 @@ ExportFunc = Callable[..., None]
 # context, or None to show nothing.
 StudentPanel = Callable[[Any], tuple[str, dict[str, Any]] | None]
 
+# A staff panel also takes the viewer (accounts.User).
+StaffStudentPanel = Callable[[Any, Any], tuple[str, dict[str, Any]] | None]
+
 _Export = TypeVar("_Export", bound=ExportFunc)
+_StaffPanel = TypeVar("_StaffPanel", bound=StaffStudentPanel)
 _Panel = TypeVar("_Panel", bound=StudentPanel)
 
 
@@ -94,15 +104,40 @@ def student_panel(*, order: int) -> Callable[[_Panel], _Panel]:
     return decorator
 
 
+_STAFF_PANELS: list[tuple[int, StaffStudentPanel]] = []
+
+
+def staff_student_panel(*, order: int) -> Callable[[_StaffPanel], _StaffPanel]:
+    def decorator(func: _StaffPanel) -> _StaffPanel:
+        _STAFF_PANELS.append((order, func))
+        return func
+
+    return decorator
+
+
 _panels_discovered = False
 
 
-def render_student_panels(student: object) -> list[tuple[str, dict[str, Any]]]:
+def _discover_panels() -> None:
     global _panels_discovered
     if not _panels_discovered:
         # Once per process: for an app without panels.py, each search costs a failed import.
         autodiscover_modules("panels")
         _panels_discovered = True
+
+
+def render_staff_student_panels(student: object, viewer: object) -> list[tuple[str, dict[str, Any]]]:
+    _discover_panels()
+    rendered = []
+    for _order, func in sorted(_STAFF_PANELS, key=lambda pair: pair[0]):
+        result = func(student, viewer)
+        if result is not None:
+            rendered.append(result)
+    return rendered
+
+
+def render_student_panels(student: object) -> list[tuple[str, dict[str, Any]]]:
+    _discover_panels()
     rendered = []
     for _order, func in sorted(_PANELS, key=lambda pair: pair[0]):
         result = func(student)

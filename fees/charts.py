@@ -6,20 +6,17 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.charts import day_epoch, day_span, timeline
 from sessions_app.models import Campaign, College
+from sessions_app.phases import capture_days, last_deadline
 
 from .models import Entry, Kind, balance_delta, cash_delta
 
 
-def _epoch(day: datetime.date) -> int:
-    return int(timezone.make_aware(datetime.datetime.combine(day, datetime.time())).timestamp())
-
-
 def fee_timeline(*, campaign: Campaign, colleges: QuerySet[College]) -> dict:
-    """{"names": [charged, collected], "points": [[epoch, series, fen]], "scale": 100}, one grouped query.
+    """`core.charts.timeline` of charged and collected, in fen (scale 100), one grouped query.
 
     Charged is what captures made due (charges and their reversals); collected is the cash
     the colleges hold (payments less refunds), the same rule as the reconciliation.
@@ -40,9 +37,15 @@ def fee_timeline(*, campaign: Campaign, colleges: QuerySet[College]) -> dict:
     points = []
     for day in sorted(set(charged) | set(collected)):
         # Whole fen on the wire: the chart sums them exactly and divides by `scale` only to draw.
-        points.append([_epoch(day), 0, _fen(charged[day])])
-        points.append([_epoch(day), 1, _fen(collected[day])])
-    return {"names": [_("应收（元）"), _("已收（元）")], "points": points, "scale": FEN_PER_YUAN}
+        points.append([day_epoch(day), 0, _fen(charged[day])])
+        points.append([day_epoch(day), 1, _fen(collected[day])])
+    days = capture_days(campaign)
+    return timeline(
+        names=[_("应收（元）"), _("已收（元）")],
+        points=points,
+        span=day_span(days[0] if days else None, last_deadline(campaign, days=days), points),
+        scale=FEN_PER_YUAN,
+    )
 
 
 FEN_PER_YUAN = 100

@@ -97,6 +97,8 @@ class RemittanceForm(KeyedForm):
 class ConfirmForm(forms.Form):
     received_amount = forms.CharField(label=_("实收金额（元）"), max_length=20)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    # Set only by the check page's button: the first post shows the amount and difference.
+    checked = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class CancelRemittanceForm(forms.Form):

@@ -21,8 +21,8 @@ def remittance_due(data: dict) -> tuple[str, str]:
     }
     lines = [
         ngettext(
-            "%(college)s：%(unpaid)s 人未缴费，待上交 %(amount)s",
-            "%(college)s：%(unpaid)s 人未缴费，待上交 %(amount)s",
+            "%(college)s：%(unpaid)s 人未缴费，可上交 %(amount)s",
+            "%(college)s：%(unpaid)s 人未缴费，可上交 %(amount)s",
             item["unpaid"],
         )
         % {"college": item["college"], "unpaid": item["unpaid"], "amount": formatting.money(item["amount"])}

@@ -1,4 +1,4 @@
-from core.registries import student_panel
+from core.registries import staff_student_panel, student_panel
 
 from . import selectors
 
@@ -12,4 +12,16 @@ def fee_status(student):
         "account": account,
         "fee": student.campaign.fee_per_person,
         "captured": account is not None and account.charged > 0,
+    }
+
+
+@staff_student_panel(order=20)
+def fee_ledger(student, viewer):
+    """Balance and every entry, for staff and the college's coordinators (counselors do not
+    handle money); two queries whatever the ledger's length."""
+    if not (viewer.is_academic_staff or viewer.is_coordinator):
+        return None
+    return "fees/staff_student_panel.html", {
+        "account": selectors.account_for(student),
+        "entries": list(selectors.entries_for(student)),
     }

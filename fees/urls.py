@@ -23,6 +23,7 @@ urlpatterns = [
     path("ledger/", views.ledger, name="ledger"),
     path("entry/", views.entry, name="entry"),
     path("lookup/", views.lookup, name="lookup"),
+    path("entry/cash-box/", views.cash_box_print, name="cash_box"),
     path("mark-paid/", views.mark_paid, name="mark_paid"),
     path("students/<row_id:pk>/", views.student_ledger, name="student"),
     path("students/<row_id:pk>/refund/", views.refund, name="refund"),

@@ -1,5 +1,7 @@
 """Fee pages per role. Thin: scope from sessions_app.scope, rules in services, reads in selectors."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -21,6 +23,7 @@ from sessions_app.services import find_student
 
 from . import jobkinds, selectors, services, views_remittance
 from .callback import handle_callback
+from .cash_box import cash_box, cash_entries
 from .forms import (
     COLLEGE_METHODS,
     ImportForm,
@@ -205,6 +208,7 @@ def _entry_page(request, campaign, identifier, student, card, error):
             "form": form,
             "error": error,
             "methods": COLLEGE_METHODS,
+            "cash_box": cash_box(actor=request.user, campaign=campaign),
             # The words fees.js shows, in the reader's language (no Chinese in the JS itself).
             "labels": {
                 "captured": _("已采集"),
@@ -212,6 +216,9 @@ def _entry_page(request, campaign, identifier, student, card, error):
                 "paid_in_full": _("%(name)s 已缴清，无需再缴"),
                 "network": _("网络错误，请重试"),
                 "network_retry": _("网络错误：可直接再按一次回车重试，不会重复入账"),
+                # Both plural forms: the count is known only in the browser.
+                "entries_one": ngettext("%(n)s 笔", "%(n)s 笔", 1),
+                "entries_many": ngettext("%(n)s 笔", "%(n)s 笔", 2),
             },
         },
     )
@@ -240,7 +247,14 @@ def _post_payment(request, campaign):
         return render(
             request,
             "fees/entry.html",
-            {"campaign": campaign, "card": card, "form": form if card else None, "q": "", "methods": COLLEGE_METHODS},
+            {
+                "campaign": campaign,
+                "card": card,
+                "form": form if card else None,
+                "q": "",
+                "methods": COLLEGE_METHODS,
+                "cash_box": cash_box(actor=request.user, campaign=campaign),
+            },
         )
     message = _payment_message(student, posted)
     if wants_json(request):
@@ -252,6 +266,7 @@ def _post_payment(request, campaign):
                 "message": message,
                 "entry": posted.entry.pk,
                 "student": _student_card(student, account, selectors.is_captured(student)),
+                "cash_box": cash_box(actor=request.user, campaign=campaign).as_dict(),
             }
         )
     messages.success(request, message)
@@ -293,6 +308,31 @@ def _payment_message(student, posted) -> str:
         "name": student.name,
         "amount": services.money(entry.amount),
     }
+
+
+@role_required("coordinator")
+def cash_box_print(request):
+    """The day's cash box check, printable: every entry the user posted, per-method subtotals."""
+    campaign = campaign_from(request)
+    day = _day_param(request)
+    box = cash_box(actor=request.user, campaign=campaign, day=day)
+    entries = (
+        cash_entries(actor=request.user, campaign=campaign, day=box.day)
+        .select_related("account__student")
+        .order_by("posted_at", "id")
+    )
+    return render(
+        request,
+        "fees/cash_box.html",
+        {"campaign": campaign, "box": box, "entries": entries, "query": campaign_query(campaign)},
+    )
+
+
+def _day_param(request):
+    try:
+        return datetime.date.fromisoformat(param(request.GET, "day"))
+    except ValueError:
+        return None
 
 
 @role_required("coordinator")

@@ -22,6 +22,7 @@ from .forms import (
     RemittanceForm,
 )
 from .models import Entry, Remittance
+from .money import AmountError, parse_amount
 from .services import FeeError
 from .view_helpers import campaign_from, campaign_query, college_filter
 
@@ -168,6 +169,7 @@ def remittance_print(request, pk: int):
             "remittance": remittance,
             "campaign": remittance.campaign,
             "confirmation": getattr(remittance, "confirmation", None),
+            "basis_matches": remittance.captured_count * remittance.campaign.fee_per_person == remittance.expected,
             "items": items,
             "total": sum((e.cash_delta for e in items), Decimal("0.00")),
             "students": len({e.account.student_id for e in items}),
@@ -187,6 +189,8 @@ def confirm_remittance(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("请填写实收金额"))
         return redirect("fees:remittance", pk=remittance.pk)
+    if not form.cleaned_data["checked"]:
+        return _confirm_check_page(request, remittance, form)
     try:
         confirmation = remittances.confirm_remittance(
             remittance=remittance,
@@ -209,6 +213,27 @@ def confirm_remittance(request, pk: int):
                 request, _("已确认到账 %(received)s") % {"received": services.money(confirmation.received_amount)}
             )
     return redirect("fees:remittance", pk=remittance.pk)
+
+
+def _confirm_check_page(request, remittance: Remittance, form: ConfirmForm):
+    """确认到账 cannot be undone by the college, so staff see the amount they typed, in 大写, and
+    its difference to the slip before it is recorded."""
+    try:
+        received = parse_amount(form.cleaned_data["received_amount"], allow_zero=True)
+    except AmountError as exc:
+        messages.error(request, exc.message)
+        return redirect("fees:remittance", pk=remittance.pk)
+    return render(
+        request,
+        "fees/remittance_confirm.html",
+        {
+            "remittance": remittance,
+            "campaign": remittance.campaign,
+            "received": received,
+            "difference": received - remittance.amount,
+            "note": form.cleaned_data["note"],
+        },
+    )
 
 
 @role_required("coordinator")

@@ -9,4 +9,4 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         # services enqueue tasks by name (tasks.py imports services, not the other way): the
         # tasks must be registered in every process, the web one too.
-        from . import tasks  # noqa: F401
+        from . import audit_actions, tasks  # noqa: F401

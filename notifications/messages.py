@@ -66,6 +66,11 @@ def is_registered(code: str) -> bool:
     return code in _MESSAGES
 
 
+def registered_codes() -> list[str]:
+    """Every message code the apps registered (each may need an SMS template)."""
+    return sorted(_MESSAGES)
+
+
 def plain_data(data: dict) -> dict:
     """The data as stored: JSON's own types only (a lazy translation or a date here is a bug)."""
     try:

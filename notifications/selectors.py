@@ -3,7 +3,8 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 
-from .models import Notification
+from .messages import registered_codes
+from .models import Delivery, DeliveryStatus, Notification, SmsTemplate
 
 
 def inbox_for(user: User | AnonymousUser) -> QuerySet[Notification]:
@@ -21,3 +22,19 @@ def unread_count_for_user_id(user_id: int | None) -> int:
     if not user_id:
         return 0
     return inbox_for_user_id(user_id).filter(read_at__isnull=True).count()
+
+
+def sms_template_coverage(provider: str) -> list[tuple[str, SmsTemplate | None]]:
+    """Every registered message code with its active template for `provider` (None: no SMS of that
+    kind can be sent through it). Codes of the test suite ("test.") are left out."""
+    templates = {t.code: t for t in SmsTemplate.objects.filter(provider=provider, active=True)}
+    return [(code, templates.get(code)) for code in registered_codes() if not code.startswith("test.")]
+
+
+def unknown_deliveries() -> QuerySet[Delivery]:
+    """Deliveries whose send may have happened before a crash: staff check and settle them."""
+    return (
+        Delivery.objects.filter(status=DeliveryStatus.UNKNOWN)
+        .select_related("notification")
+        .order_by("claimed_at", "id")
+    )

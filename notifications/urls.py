@@ -6,4 +6,6 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("read/", views.mark_all_read, name="mark_all_read"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("deliveries/", views.delivery_health, name="delivery_health"),
 ]

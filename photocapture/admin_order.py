@@ -4,7 +4,7 @@ portal's own machinery (users, audit, messages, jobs) last."""
 
 from django.contrib import admin
 
-APP_ORDER = ["sessions_app", "fees", "verification", "retakes", "notifications", "jobs", "accounts", "auth"]
+APP_ORDER = ["sessions_app", "fees", "verification", "retakes", "notifications", "api", "jobs", "accounts", "auth"]
 # Campaign is registered by capture_day's admin but is a sessions_app model, so it leads that app.
 MODEL_ORDER = {
     "sessions_app": ["Campaign", "Campus", "Location", "CaptureGroup", "Slot", "College", "Student", "Capture"],

@@ -20,6 +20,9 @@ def production_problems(
     sms_backend: str,
     csrf_trusted_origins: list[str],
     proxy_ssl_header: list[str],
+    messaging: dict[str, object] | None = None,
+    cas_server_url: str = "",
+    cas_version: str = "3",
 ) -> list[str]:
     problems = []
     if not secret_key:
@@ -47,6 +50,7 @@ def production_problems(
         problems.append("SMS_BACKEND is not set: name the provider's backend class (see notifications/sms.py)")
     elif sms_backend in CONSOLE_BACKENDS:
         problems.append("SMS_BACKEND is the console backend: text messages would go to the log")
+    problems.extend(messaging_problems(sms_backend, messaging or {}))
     bad_origins = [origin for origin in csrf_trusted_origins if not origin.startswith(("https://", "http://"))]
     if bad_origins:
         problems.append(
@@ -54,6 +58,37 @@ def production_problems(
         )
     if proxy_ssl_header and (len(proxy_ssl_header) != 2 or not proxy_ssl_header[0].startswith("HTTP_")):
         problems.append("DJANGO_SECURE_PROXY_SSL_HEADER is HEADER,VALUE, e.g. HTTP_X_FORWARDED_PROTO,https")
+    if cas_server_url and not cas_server_url.startswith("https://"):
+        problems.append(f"CAS_SERVER_URL must be https:// (tickets are validated over it): {cas_server_url}")
+    if cas_server_url and cas_version not in ("2", "3"):
+        problems.append(f"CAS_VERSION is 2 or 3 (CAS 2.0 or 3.0 protocol): {cas_version!r}")
+    return problems
+
+
+# What each template SMS provider cannot send without (settings names).
+SMS_PROVIDER_SETTINGS = {
+    "notifications.providers.aliyun.AliyunSmsBackend": (
+        "SMS_SIGN_NAME",
+        "ALIYUN_SMS_ACCESS_KEY_ID",
+        "ALIYUN_SMS_ACCESS_KEY_SECRET",
+    ),
+    "notifications.providers.tencent.TencentSmsBackend": (
+        "SMS_SIGN_NAME",
+        "TENCENT_SMS_SECRET_ID",
+        "TENCENT_SMS_SECRET_KEY",
+        "TENCENT_SMS_SDK_APP_ID",
+    ),
+}
+
+
+def messaging_problems(sms_backend: str, values: dict[str, object]) -> list[str]:
+    """A template SMS provider without its keys or sign name, or WeCom half configured."""
+    problems = []
+    missing = [name for name in SMS_PROVIDER_SETTINGS.get(sms_backend, ()) if not values.get(name)]
+    if missing:
+        problems.append(f"SMS_BACKEND {sms_backend.rsplit('.', 1)[-1]} needs {', '.join(missing)}")
+    if values.get("WECOM_CORP_ID") and not (values.get("WECOM_SECRET") and values.get("WECOM_AGENT_ID")):
+        problems.append("WECOM_CORP_ID is set: WeCom app messages also need WECOM_SECRET and WECOM_AGENT_ID")
     return problems
 
 

@@ -10,6 +10,8 @@ English would open the portal in English; here only the remembered choice (the l
 that django.views.i18n.set_language writes) changes the language.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
@@ -29,6 +31,26 @@ def permissions_policy(get_response):
     def middleware(request):
         response = get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+def campus_sign_on_form_action(get_response):
+    """With campus single sign-on, CSP's form-action also allows the identity service's origin.
+
+    Logging out of a CAS session is the header's logout form answered by a redirect to the
+    identity service's /logout, and Chromium checks form-action on a form's redirects too: with
+    'self' alone the logout stopped there, still logged in at the identity service.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        if settings.CAS_SERVER_URL:
+            parts = urlsplit(settings.CAS_SERVER_URL)
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["form-action"] = [*update.get("form-action", []), f"{parts.scheme}://{parts.netloc}"]
+            response._csp_update = update
         return response
 
     return middleware

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "django_cas_ng",  # campus single sign-on: its ticket tables always exist, used when CAS_SERVER_URL is set
     "core",
     "accounts",
     "jobs",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "retakes",
     "notifications",
     "capture_day",
+    "api",
     "demo",
 ]
 
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "photocapture.middleware.BusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "photocapture.middleware.campus_sign_on_form_action",
     "photocapture.middleware.permissions_policy",
     "photocapture.middleware.files_not_stored",
 ]
@@ -108,6 +111,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# The local form (ModelBackend, throttled by accounts.views) and the campus identity service
+# (CAS, sessions_app.campus_login): a ticket never reaches the password backend, nor a password this one.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "sessions_app.campus_login.CampusCasBackend",
+]
+
+# Campus single sign-on (统一身份认证, django-cas-ng's own setting names). Off unless CAS_SERVER_URL
+# is set, e.g. https://cas.example.edu.cn/cas/ (the trailing slash matters: login, serviceValidate
+# and logout are resolved against it). The 学工号 is the CAS user, or the attribute named by
+# CAS_USERNAME_ATTRIBUTE; it is matched to an existing account, never used to create one.
+CAS_SERVER_URL = env("CAS_SERVER_URL", default="") or None
+CAS_VERSION = env("CAS_VERSION", default="3")
+CAS_USERNAME_ATTRIBUTE = env("CAS_USERNAME_ATTRIBUTE", default="cas:user")
+# Behind a proxy that rewrites the host: the public root (https://photo.example.edu.cn) the
+# service URLs are built on, as registered with the identity service.
+CAS_ROOT_PROXIED_AS = env("CAS_ROOT_PROXIED_AS", default="") or None
+CAS_CREATE_USER = False
+CAS_APPLY_ATTRIBUTES_TO_USER = False
+CAS_REDIRECT_URL = "/"
+CAS_IGNORE_REFERER = True  # after login go to ?next= or home, never back to the login page
+CAS_LOGIN_MSG = None  # its messages are English-only; the home page says who is logged in
+CAS_LOGGED_MSG = None
+CAS_VERIFY_SSL_CERTIFICATE = True
 
 # Failed logins within the window: this many per (account, address), more per account from any
 # address, and a ceiling per address far above what one campus NAT address sees (accounts.services).
@@ -181,6 +208,10 @@ JOBS_REQUEUE_QUEUED_AFTER_SECONDS = env.int("JOBS_REQUEUE_QUEUED_AFTER_SECONDS",
 # A finished job's file is deleted this long after the job ended: exports and a rejected import's
 # bad rows (kept whole, for the clerk to fix in Excel and upload again) hold full ID numbers.
 JOBS_FILE_MAX_AGE_SECONDS = env.int("JOBS_FILE_MAX_AGE_SECONDS", default=24 * 60 * 60)
+# The API's change feed serves only rows older than this (api.selectors.change_page): longer than
+# the longest transaction that stamps rows (a CHSI import of a whole cohort), so no row commits
+# behind a consumer's cursor.
+API_CHANGES_SETTLE_SECONDS = env.int("API_CHANGES_SETTLE_SECONDS", default=120)
 # An import (roster, payments, CHSI status) of a file with more rows than this runs as a background job.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
 RETAKES_TEST_CHECK_DELAY = env.float("RETAKES_TEST_CHECK_DELAY", default=0.0)  # widens the window for a kill test
@@ -204,6 +235,32 @@ NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS = env.int("NOTIFICATIONS_REQUEUE_PEN
 NOTIFICATIONS_SEND_CHUNK = env.int("NOTIFICATIONS_SEND_CHUNK", default=50)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="photocapture.local")
 NOTIFICATIONS_TEST_SEND_DELAY = env.float("NOTIFICATIONS_TEST_SEND_DELAY", default=0.0)
+# An unknown outcome (a send cut off by a crash) is asked of its provider this often, for this long;
+# after that it waits for staff (admin: 发送记录, status 结果未知).
+NOTIFICATIONS_RECHECK_SECONDS = env.int("NOTIFICATIONS_RECHECK_SECONDS", default=600)
+NOTIFICATIONS_RECHECK_FOR_SECONDS = env.int("NOTIFICATIONS_RECHECK_FOR_SECONDS", default=2 * 24 * 60 * 60)
+# The portal's public address, for links in WeCom cards.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Template SMS (SMS_BACKEND=notifications.providers.aliyun.AliyunSmsBackend or
+# ...tencent.TencentSmsBackend): the approved sign name; templates are data (admin: 短信模板).
+SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="")
+SMS_CONNECT_TIMEOUT_MS = env.int("SMS_CONNECT_TIMEOUT_MS", default=5000)
+SMS_READ_TIMEOUT_MS = env.int("SMS_READ_TIMEOUT_MS", default=10000)
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+TENCENT_SMS_ENDPOINT = env("TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com")
+TENCENT_SMS_SECRET_ID = env("TENCENT_SMS_SECRET_ID", default="")
+TENCENT_SMS_SECRET_KEY = env("TENCENT_SMS_SECRET_KEY", default="")
+TENCENT_SMS_SDK_APP_ID = env("TENCENT_SMS_SDK_APP_ID", default="")
+TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", default="ap-guangzhou")
+# WeCom (企业微信) app messages: on when WECOM_CORP_ID is set. Group robots need only the base URL.
+WECOM_BASE_URL = env("WECOM_BASE_URL", default="https://qyapi.weixin.qq.com")
+WECOM_CORP_ID = env("WECOM_CORP_ID", default="")
+WECOM_SECRET = env("WECOM_SECRET", default="")
+WECOM_AGENT_ID = env.int("WECOM_AGENT_ID", default=0)
+WECOM_TIMEOUT_SECONDS = env.float("WECOM_TIMEOUT_SECONDS", default=10.0)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
@@ -318,7 +375,23 @@ if not DEMO:
             allowed_hosts=ALLOWED_HOSTS,
             email_backend=EMAIL_BACKEND,
             sms_backend=SMS_BACKEND,
+            messaging={
+                name: globals()[name]
+                for name in (
+                    "SMS_SIGN_NAME",
+                    "ALIYUN_SMS_ACCESS_KEY_ID",
+                    "ALIYUN_SMS_ACCESS_KEY_SECRET",
+                    "TENCENT_SMS_SECRET_ID",
+                    "TENCENT_SMS_SECRET_KEY",
+                    "TENCENT_SMS_SDK_APP_ID",
+                    "WECOM_CORP_ID",
+                    "WECOM_SECRET",
+                    "WECOM_AGENT_ID",
+                )
+            },
             csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
             proxy_ssl_header=_proxy_ssl_header,
+            cas_server_url=CAS_SERVER_URL or "",
+            cas_version=CAS_VERSION,
         )
     )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's language switch
     path("admin/", admin.site.urls),
+    path("accounts/cas/", include("sessions_app.urls_cas")),
     path("accounts/", include("accounts.urls")),
     path("accounts/activate/", include("sessions_app.urls_activation")),
     path("capture/", include("sessions_app.urls")),
@@ -26,4 +27,5 @@ urlpatterns = [
     path("retakes/", include("retakes.urls")),
     path("jobs/", include("jobs.urls")),
     path("exports/<slug:name>/", views_exports.export, name="export"),
+    path("api/", include("api.urls")),
 ]

@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from core.registries import OpenWork, open_work, student_panel
+from core.registries import OpenWork, open_work, staff_student_panel, student_panel
 from sessions_app.scope import visible_students
 from sessions_app.selectors import active_capture
 
@@ -49,3 +49,12 @@ def open_retakes(user, campaign_ids: list[int]) -> list[OpenWork]:
         )
         for row in rows
     ]
+
+
+@staff_student_panel(order=40)
+def retakes(student, viewer):
+    """Every retake request of the student with its photo's verdict: one query."""
+    requests = list(
+        RetakeRequest.objects.filter(student=student).select_related("current_photo").order_by("-created_at", "-id")
+    )
+    return "retakes/staff_student_panel.html", {"retakes": requests}

@@ -13,7 +13,7 @@ from accounts.models import Role
 from core.errors import CodedError
 
 from .idcard import normalize_id_number
-from .models import Student
+from .models import Campaign, Student
 
 
 class ActivationError(CodedError):
@@ -60,4 +60,84 @@ def activate_student_account(*, student_no: str, name: str, id_number: str, pass
             )
     except IntegrityError:
         raise ActivationError(_("该学号的账号已经激活，请直接登录"), "already_active") from None
+    return user
+
+
+def open_student_accounts(*, actor, campaign: Campaign) -> int:
+    """Staff open an account, with no password, for every student of the roster who has none, so
+    that the campus sign-on (which never creates accounts) finds them: nobody then has to
+    self-activate with an ID number. A number that already has an account (an earlier year's, or
+    one the student activated) is linked, not duplicated. Returns how many accounts were opened."""
+    if actor is not None and not actor.is_academic_staff:
+        raise ActivationError(_("只有教务处可以为学生开通账号"), "staff_only")
+    User = get_user_model()
+    with transaction.atomic():
+        waiting = list(
+            Student.objects.filter(campaign=campaign, user__isnull=True)
+            .order_by("student_no")
+            .values_list("student_no", "name")
+        )
+        numbers = [number for number, _name in waiting]
+        existing = set(User.objects.filter(username__in=numbers).values_list("username", flat=True))
+        taken = set(
+            Student.objects.filter(student_no__in=numbers, user__isnull=False).values_list("student_no", flat=True)
+        )
+        fresh = []
+        for number, name in waiting:
+            if number in existing or number in taken:
+                continue
+            user = User(username=number, display_name=name, role=Role.STUDENT)
+            user.set_unusable_password()
+            fresh.append(user)
+            existing.add(number)
+        User.objects.bulk_create(fresh, batch_size=1000)
+        # Student.user is one-to-one: link each new account to this campaign's row only.
+        by_number = dict(User.objects.filter(username__in=[u.username for u in fresh]).values_list("username", "pk"))
+        students = list(Student.objects.filter(campaign=campaign, user__isnull=True, student_no__in=by_number))
+        for student in students:
+            student.user_id = by_number[student.student_no]
+        Student.objects.bulk_update(students, ["user"], batch_size=1000)
+        record_event(
+            actor=actor,
+            action="account.open_for_roster",
+            campaign=campaign,
+            obj=campaign,
+            data={"opened": len(fresh), "already_had_one": len(waiting) - len(fresh)},
+        )
+    return len(fresh)
+
+
+def reset_student_password(*, student_no: str, name: str, id_number: str, password: str):
+    """A graduate who forgot their password proves who they are with the same three facts as at
+    activation and sets a new one. It grants nothing activation would not: anyone holding the
+    facts could have activated the account in the first place. The same single message answers
+    every mismatch, so the form cannot probe the roster or tell which numbers have accounts."""
+    mismatch = _("学号、姓名与身份证号不匹配，或该学号还没有激活账号，请核对后重试")
+    try:
+        normalized_id = normalize_id_number(id_number)
+    except ValueError:
+        raise ActivationError(mismatch, "mismatch") from None
+    student_no = "".join((student_no or "").split())
+    student = (
+        Student.objects.filter(student_no=student_no, name=(name or "").strip(), id_number=normalized_id)
+        .order_by("-campaign__created_at")
+        .first()
+    )
+    if student is None:
+        raise ActivationError(mismatch, "mismatch")
+    User = get_user_model()
+    user = User.objects.filter(role=Role.STUDENT, username=student_no, is_active=True).first()
+    if user is None:
+        raise ActivationError(mismatch, "mismatch")
+    validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record_event(
+            actor=user,
+            action="account.password_reset",
+            campaign=student.campaign,
+            obj=student,
+            data={"student_id": student.pk},
+        )
     return user

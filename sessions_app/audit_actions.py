@@ -211,3 +211,12 @@ def _code_remind(data, names):
 @register_action("collection_code.clear", gettext_lazy("清除采集码绑定"), refs={"student_id": "student"})
 def _code_clear(data, names):
     return _with_reason(_("清除了 %(student)s 的采集码绑定") % {"student": names["student_id"]}, data)
+
+
+@register_action("account.open_for_roster", gettext_lazy("为名单学生开通账号"))
+def _open_for_roster(data, names):
+    return ngettext(
+        "为名单中 %(n)d 名学生开通账号（统一身份认证登录）",
+        "为名单中 %(n)d 名学生开通账号（统一身份认证登录）",
+        data.get("opened", 0),
+    ) % {"n": data.get("opened", 0)}

@@ -40,8 +40,8 @@ COPIED_FIELDS = (
 SHIFTED_DATES = ("remittance_deadline", "retake_deadline")
 # Made new for each campaign (tests/sessions_app/test_cloning.py fails on a Campaign field in none
 # of these three lists, so a field added later is not silently left at its default).
-# phase_override: a new campaign's phase follows its own dates until staff say otherwise.
-NOT_COPIED = ("id", "code", "name", "capture_dates", "phase_override", "created_at")
+# A phase set by hand says where that campaign stood, not where its successor starts.
+NOT_COPIED = ("id", "code", "name", "capture_dates", "created_at", "phase_override")
 
 
 class CloneError(CodedError):

@@ -14,6 +14,8 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
+from core.charts import timeline
+
 from .models import Campaign, Capture, CaptureGroup, College, Slot, Student
 
 PACE_WINDOW = datetime.timedelta(minutes=10)
@@ -199,7 +201,7 @@ def _fold_cells(cells: list[dict], *, slots: dict, recent: dict) -> tuple[dict[i
 def capture_timeline(
     *, campaign: Campaign, students: QuerySet[Student], groups: QuerySet[CaptureGroup] | None = None
 ) -> dict:
-    """Active captures per minute per capture group: {"groups": [...], "points": [[epoch, i, n]]}."""
+    """Active captures per minute per capture group: `core.charts.timeline`, series named in "groups"."""
     captures = Capture.objects.filter(campaign=campaign, undone_at__isnull=True, student__in=students)
     if groups is not None:
         # A student of these groups captured at another group's desk is that desk's business.
@@ -218,4 +220,5 @@ def capture_timeline(
         if name not in names:
             names.append(name)
         points.append([int(row["minute"].timestamp()), names.index(name), row["n"]])
-    return {"groups": names, "points": points}
+    # "groups" names the series (the desks); the labels are the shared chart's (core.charts).
+    return {**timeline(names=names, points=points), "groups": names}

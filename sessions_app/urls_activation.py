@@ -6,4 +6,5 @@ from . import views_activation
 app_name = "activation"
 urlpatterns = [
     path("", views_activation.activate, name="activate"),
+    path("forgot-password/", views_activation.reset_password, name="reset_password"),
 ]

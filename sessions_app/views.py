@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required, staff_required
-from core.registries import exporters, render_student_panels
+from core.registries import exporters, render_staff_student_panels, render_student_panels
 from core.web import paginate, parse_pk, query_without_page
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import get_visible_student_or_404, visible_colleges, visible_students
@@ -139,6 +139,8 @@ def student_detail(request, student_id: int):
             "overrides": selectors.slot_history(student),
             "active": next((c for c in history if c.is_active), None),
             "undo_form": UndoCaptureForm(),
+            # Fees, CHSI and retakes on the same page: a student's phone call needs all of them.
+            "panels": render_staff_student_panels(student, request.user),
         },
     )
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _l
 from accounts.services import login_blocked, record_login_failure
 from core.web import client_address
 
-from .activation import ActivationError, activate_student_account
+from .activation import ActivationError, activate_student_account, reset_student_password
 
 
 class ActivationForm(forms.Form):
@@ -53,3 +53,35 @@ def activate(request):
                 messages.success(request, _("账号已激活，欢迎使用"))
                 return redirect("home")
     return render(request, "accounts/activate.html", {"form": form})
+
+
+def reset_password(request):
+    """忘记密码, for students: the three facts again (throttled like activation), then a new password.
+    Staff and coordinators have no roster row: 教务处 resets theirs in the admin."""
+    form = ActivationForm(request.POST or None)
+    form.fields["password1"].label = _("新密码")
+    if request.method == "POST" and form.is_valid():
+        address = client_address(request)
+        key = form.cleaned_data["student_no"]
+        if login_blocked(username=key, ip_address=address, purpose="activate"):
+            form.add_error(None, _("尝试次数过多，请 15 分钟后再试"))
+        else:
+            try:
+                user = reset_student_password(
+                    student_no=key,
+                    name=form.cleaned_data["name"],
+                    id_number=form.cleaned_data["id_number"],
+                    password=form.cleaned_data["password1"],
+                )
+            except ActivationError as exc:
+                record_login_failure(username=key, ip_address=address, purpose="activate")
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                form.add_error("password1", exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("密码已重新设置"))
+                return redirect("home")
+    response = render(request, "accounts/reset_password.html", {"form": form})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -71,8 +71,9 @@ def _empty_cache():
         cache.clear()
     elif hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):  # RedisCache: only our counters
         client = cache._cache.get_client(write=True)
-        for key in client.scan_iter(match="*fees:callback:unsigned:*"):
-            client.delete(key)
+        for pattern in ("*fees:callback:unsigned:*", "*api:rate:*"):
+            for key in client.scan_iter(match=pattern):
+                client.delete(key)
     yield
 
 

@@ -59,6 +59,8 @@ VOCABULARY = Vocabulary(
                 "是否校对",
                 "是否已确认",
                 "校对结果",
+                "校对结论",
+                "图像校对",
                 "确认结果",
                 "jdzt",
                 "qrzt",
@@ -89,6 +91,23 @@ NOT_CONFIRMED = {"未确认", "未校对", "未核对", "待确认", "待校对"
 WRONG_DATA = {"信息有误", "有误", "学籍信息有误", "信息错误", "数据有误", "错误"}
 WRONG_PHOTO = {"照片有误", "图像有误", "张冠李戴", "照片不是本人", "图像不是本人"}
 MAX_ERRORS_SHOWN = 200
+
+
+def accepted_spellings() -> list[tuple[str, list[str]]]:
+    """What each status may be written as, for the import page (so the page says what the
+    reader reads, not a summary of it)."""
+    return [
+        (_("已确认"), sorted(CONFIRMED)),
+        (_("未确认（恢复提醒）"), sorted(NOT_CONFIRMED)),
+        (_("信息有误（登记“本人学籍信息有误”反馈）"), sorted(WRONG_DATA)),
+        (_("照片不是本人（登记“张冠李戴”反馈）"), sorted(WRONG_PHOTO)),
+    ]
+
+
+def status_headers() -> list[str]:
+    status = next(field for field in VOCABULARY.fields if field.key == "status")
+    return [status.label, *(name for name in status.variants if not name.isascii())]
+
 
 # The file-level refusal callers catch: code + params, like every intake error (words built when shown).
 ChsiFileError = IntakeError
@@ -328,7 +347,7 @@ def apply_import(
         # A handful of distinct status words, so a handful of UPDATEs per chunk.
         for text, ids in by_text.items():
             for chunk in _chunks(ids):
-                records.filter(pk__in=chunk).update(chsi_status=text, chsi_status_at=now)
+                records.filter(pk__in=chunk).update(chsi_status=text, chsi_status_at=now, updated_at=now)
         _open_problem_reports(plan, actor)
         record_event(
             actor=actor,

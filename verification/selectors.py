@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from sessions_app.models import College, Student
 
-from .models import OPEN_STATUSES, ProblemReport, VerificationRecord
+from .models import ESCALATED_TYPES, OPEN_STATUSES, ProblemReport, VerificationRecord
 
 
 @dataclasses.dataclass
@@ -110,4 +110,13 @@ def student_overview(*, student: Student) -> dict[str, Any]:
     reports = list(
         ProblemReport.objects.filter(student=student).prefetch_related("steps__actor").order_by("-created_at", "-id")
     )
-    return {"record": record, "reports": reports}
+    waiting_on = next((r for r in reports if r.problem_type in ESCALATED_TYPES and r.status in OPEN_STATUSES), None)
+    return {"record": record, "reports": reports, "waiting_on": waiting_on}
+
+
+def record_state(*, confirmed_at: datetime.datetime | None, due_date: datetime.date, today: datetime.date) -> str:
+    """One active record's state: confirmed, pending (due date not passed) or overdue; the same
+    split as college_progress's counts, for a reader that shows one student (the API)."""
+    if confirmed_at is not None:
+        return "confirmed"
+    return "pending" if due_date >= today else "overdue"

@@ -89,7 +89,12 @@ def refresh_due_dates(*, campaign: Campaign) -> int:
     changed = 0
     for captured_on in records.order_by().values_list("captured_on", flat=True).distinct():
         due = due_date_for(campaign=campaign, captured_on=captured_on)
-        changed += records.filter(captured_on=captured_on).exclude(due_date=due).update(due_date=due)
+        # updated_at too: the API's change feed (api.selectors) finds changed records by it.
+        changed += (
+            records.filter(captured_on=captured_on)
+            .exclude(due_date=due)
+            .update(due_date=due, updated_at=timezone.now())
+        )
     return changed
 
 
@@ -116,10 +121,22 @@ def open_record_for_capture(*, capture: Capture) -> VerificationRecord:
 
 
 def close_record_for_capture(*, capture: Capture) -> None:
-    VerificationRecord.objects.filter(capture=capture, is_active=True).update(is_active=False)
+    VerificationRecord.objects.filter(capture=capture, is_active=True).update(
+        is_active=False, updated_at=timezone.now()
+    )
 
 
 # --- confirmation ------------------------------------------------------------
+
+
+def open_escalated_report(*, student: Student) -> ProblemReport | None:
+    """A wrong photo or wrong data the student reported and nobody has fixed yet: confirming on
+    CHSI now would confirm the very thing that is wrong."""
+    return (
+        ProblemReport.objects.filter(student=student, problem_type__in=ESCALATED_TYPES, status__in=OPEN_STATUSES)
+        .order_by("created_at")
+        .first()
+    )
 
 
 def confirm_verification(*, student: Student, actor: User, now: datetime.datetime | None = None) -> VerificationRecord:
@@ -132,6 +149,14 @@ def confirm_verification(*, student: Student, actor: User, now: datetime.datetim
             raise VerificationError(_("你还没有有效的采集记录，采集后才需要网上校对"), "not_captured")
         if record.confirmed_at is not None:
             return record
+        waiting_on = open_escalated_report(student=student)
+        if waiting_on is not None:
+            raise VerificationError(
+                _("你反馈的“%(problem)s”还在处理中，请等处理完毕、学信网上的信息改正后再确认")
+                % {"problem": waiting_on.get_problem_type_display()},
+                "report_open",
+                {"report_id": waiting_on.pk},
+            )
         record.confirmed_at = now
         record.confirmed_by = actor
         record.confirmation_source = ConfirmationSource.STUDENT

@@ -151,7 +151,7 @@ def _progress_page(request):
         "forwarded_reports": selectors.reports_for(students=students, status=ReportStatus.FORWARDED).count(),
         "query": urlencode({"campaign": campaign.code}),
         "today": today,
-        "chart": verification_timeline(students=students),
+        "chart": verification_timeline(campaign=campaign, students=students),
     }
     return render(request, "verification/progress.html", context)
 
@@ -400,7 +400,12 @@ STAGING_KIND = "chsi"
 @staff_required
 def import_status(request):
     campaign = current_campaign(request)
-    context = {"campaign": campaign, "query": urlencode({"campaign": campaign.code})}
+    context = {
+        "campaign": campaign,
+        "query": urlencode({"campaign": campaign.code}),
+        "spellings": chsi_import.accepted_spellings(),
+        "status_headers": chsi_import.status_headers(),
+    }
     if request.method != "POST":
         return render(request, "verification/import.html", {**context, "form": ImportUploadForm()})
 

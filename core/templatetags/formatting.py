@@ -3,6 +3,7 @@
 from django import template
 
 from core import formatting
+from core.capital_amounts import capital_amount
 
 register = template.Library()
 
@@ -15,3 +16,4 @@ register.filter("datetime_long", formatting.datetime_long)
 register.filter("datetime_day", formatting.datetime_day)
 register.filter("datetime_short", formatting.datetime_short)
 register.filter("tel_href", formatting.tel_href)
+register.filter("capital_amount", capital_amount)

@@ -94,14 +94,22 @@
         q.select();
         return;
       }
-      // Paid up: still shown (the coordinator may want the detail), but say so before anything is typed.
-      say(data.student.limit === "0.00" ? label("paid_in_full", data.student.name) : "", data.student.limit !== "0.00");
+      // Paid up: the card is shown (the coordinator may want the detail) but offers no payment,
+      // and the next scan goes straight back into the lookup field.
+      var paidUp = data.student.limit === "0.00";
+      say(paidUp ? label("paid_in_full", data.student.name) : "", !paidUp);
       fill(data.student);
       $("#pay-key", root).value = data.key;
       amount.value = data.student.suggested;
       card.hidden = false;
-      amount.focus();
-      amount.select();
+      payForm.hidden = paidUp;
+      $("#paid-up", root).hidden = !paidUp;
+      if (paidUp) {
+        q.select();
+      } else {
+        amount.focus();
+        amount.select();
+      }
     }).catch(function () {
       say(label("network"), false);
     }).then(function () { busy = false; });
@@ -126,6 +134,7 @@
         return;
       }
       say(data.message, true);
+      if (data.cash_box) { showCashBox(data.cash_box); }
       var item = document.createElement("li");
       item.className = "recent-item " + (data.created ? "outcome-captured" : "outcome-already_captured");
       item.textContent = data.message;
@@ -137,6 +146,27 @@
       amount.focus();
     }).then(function () { busy = false; submit.disabled = false; });
   });
+
+  // The day's running total per method, as the server counted it after this payment.
+  function entries(n) { return label(n === 1 ? "entries_one" : "entries_many").replace("%(n)s", n); }
+
+  function showCashBox(box) {
+    var lines = $("#cash-box-lines", root);
+    if (!lines) { return; }
+    lines.textContent = "";
+    box.lines.forEach(function (line) {
+      var row = document.createElement("tr");
+      [line.label, entries(line.count), "¥" + line.amount].forEach(function (text, i) {
+        var cell = document.createElement("td");
+        if (i) { cell.className = "num"; }
+        cell.textContent = text;
+        row.appendChild(cell);
+      });
+      lines.appendChild(row);
+    });
+    $("#cash-box-count", root).textContent = entries(box.count);
+    $("#cash-box-total", root).textContent = "¥" + box.total;
+  }
 
   root.addEventListener("keydown", function (event) {
     if (event.key === "Escape") {

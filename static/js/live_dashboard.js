@@ -55,7 +55,7 @@
     if (window.PortalCharts) {
       window.PortalCharts.draw(
         document.getElementById("live-chart"),
-        window.PortalCharts.cumulative(data.timeline.groups, data.timeline.points)
+        window.PortalCharts.cumulative(data.timeline.groups, data.timeline.points, null, data.timeline)
       );
     }
     status.textContent = labels.updated + " " + data.now;

@@ -52,16 +52,19 @@ def test_keyboard_only_payment_entry(browser, live_server):
     page.keyboard.press("Enter")
     expect(page.locator("#fee-message")).to_contain_text("¥10.00")
 
-    # Paid in full already: the prefilled 0.00 is refused with the reason.
+    # The day's running total per method follows every payment.
+    expect(page.locator("#cash-box-total")).to_have_text("¥27.00")
+    expect(page.locator("#cash-box-lines")).to_contain_text("现金")
+
+    # Paid in full already: shown, but no payment is offered and the next scan goes straight in.
     page.keyboard.type(zhang.student_no)
     page.keyboard.press("Enter")
-    expect(amount).to_have_value("0.00")
     expect(page.locator("#fee-message")).to_contain_text("张三 已缴清，无需再缴")
-    page.keyboard.press("Enter")
-    expect(page.locator("#fee-message")).to_contain_text("金额必须大于 0")
+    expect(page.locator("#pay-form")).to_be_hidden()
+    expect(page.locator("#paid-up")).to_be_visible()
+    expect(lookup).to_be_focused()
 
     # Another college's student: refused, nothing about them shown.
-    page.keyboard.press("Escape")
     page.keyboard.type(outsider.student_no)
     page.keyboard.press("Enter")
     expect(page.locator("#fee-message")).to_contain_text("在你负责的学院中没有找到")

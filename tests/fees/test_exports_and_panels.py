@@ -31,10 +31,10 @@ def test_export_report_command_writes_reconciliation(campaign, college, other_co
     assert set(by_name) == {college.name, other_college.name, "合计"}
     mine = by_name[college.name]
     assert mine["已采集人数"] == 4
-    assert Decimal(str(mine["应收（采集人数×单价）"])) == Decimal("68")
+    assert Decimal(str(mine["应收（已采集人数 × 每人费用）"])) == Decimal("68")
     assert Decimal(str(mine["已收"])) == Decimal("34")
     assert mine["未缴人数"] == 2
-    assert Decimal(str(mine["到账差额（实收−已确认上交）"])) == Decimal("-1")
+    assert Decimal(str(mine["差额（确认实收 − 对应上交单金额）"])) == Decimal("-1")
     assert by_name["合计"]["已采集人数"] == 8
     unpaid = list(workbook["未缴费学生"].iter_rows(values_only=True))
     assert len(unpaid) == 1 + 4

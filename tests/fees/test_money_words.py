@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from fees.glossary import TERMS
 from fees.models import Method
 from fees.remittances import confirm_remittance, create_remittance
 from fees.services import post_payment
@@ -56,3 +57,28 @@ def test_a_paid_up_college_says_so(client, campaign, college, coordinator, stude
     client.force_login(coordinator)
     page = text(client.get(reverse("fees:remittances") + f"?campaign={campaign.code}"))
     assert "已交清" in page and "多交" not in page
+
+
+def test_every_figure_is_named_from_the_glossary_and_defined_on_the_page(client, campaign, coordinator, staff, student):
+    capture(student)
+    client.force_login(coordinator)
+    page = client.get(reverse("fees:remittances") + f"?campaign={campaign.code}").content.decode()
+    for label, meaning in TERMS.values():
+        if label != "差额":  # shown to a coordinator only once 教务处 has confirmed a difference
+            assert f'title="{meaning}">{label}</abbr>' in page and f"<dt>{label}</dt><dd>{meaning}</dd>" in page
+    for retired in ("待上交", "本次可上交", "学院手中现金", "学生欠费"):
+        assert retired not in page
+
+    client.force_login(staff)
+    page = client.get(reverse("fees:reconciliation") + f"?campaign={campaign.code}").content.decode()
+    for label, meaning in TERMS.values():
+        assert f'title="{meaning}">{label}</abbr>' in page
+    for retired in ("待上交", "学院手中现金", "学院待上交"):
+        assert retired not in page
+
+
+def test_a_college_nobody_has_photographed_is_shown_as_such_not_as_paid_up(client, campaign, college, staff):
+    make_student(campaign, college)
+    client.force_login(staff)
+    page = text(client.get(reverse("fees:reconciliation") + f"?campaign={campaign.code}"))
+    assert "尚未采集" in page and "已交清" not in page and "无差额" not in page

@@ -10,7 +10,7 @@ from accounts.models import Role
 from capture_day.services import check_in
 from core.redact import redact
 from fees import remittances, services
-from fees.models import Entry, FeeAccount, Kind, Method, Remittance
+from fees.models import Entry, FeeAccount, Kind, Method, Remittance, RemittanceConfirmation
 from tests.factories import make_college, make_desk_operator, make_slot, make_student, make_user
 from tests.jobs_support import export_bytes
 
@@ -108,16 +108,12 @@ def test_staff_index_is_reconciliation(client, staff, campaign, college, coordin
     # 4 captured × 17 = 68 expected; 2 paid = 34 collected; remitted 34, confirmed 33 → difference -1.
     row = re.search(rf"{college.name}</a></td>(.*?)</tr>", page).group(1)
     cells = re.findall(r'<td class="num">(.*?)</td>', row)
-    assert cells[:7] == [
-        "4",
-        "68.00",
-        "68.00",
-        "0.00",
-        "34.00",
-        "0.00",
-        '<a href="/fees/ledger/?campaign=' + campaign.code + f'&amp;college={college.pk}&amp;unpaid=1">2</a>',
-    ]
-    assert "34.00" in cells[8] and "33.00" in cells[9]
+    assert cells[:7] == ["4", "¥68.00", "¥68.00", "¥0.00", "¥34.00", "¥0.00", cells[6]]
+    # 未收: the two unpaid students' ¥34, linked to the list of them.
+    assert f'college={college.pk}&amp;unpaid=1">¥34.00</a>' in cells[6] and "2 人" in cells[6]
+    assert cells[7].startswith("¥34.00") and cells[8] == "<strong>¥0.00</strong>" and cells[9] == "¥33.00"
+    # 上交情况: ¥34 still to come to 教务处, all of it not yet paid by students.
+    assert "还需上交 ¥34.00" in cells[11] and "其中 ¥34.00 学生未缴" in cells[11]
     assert "少收 ¥1.00" in row and "-1.00" not in row
 
 
@@ -324,10 +320,16 @@ def test_remit_and_confirm_through_pages(client, captured, campaign, college, co
         == 403
     )
     client.force_login(staff)
+    check = text(client.post(reverse("fees:confirm_remittance", args=[remittance.pk]), {"received_amount": "16.50"}))
+    assert "核对到账金额" in check and "¥16.50（壹拾陆元伍角）" in check and "少收 ¥0.50" in check
+    assert "确认实收 ¥16.50" in check and not RemittanceConfirmation.objects.exists()  # only shown, not recorded
     response = client.post(
-        reverse("fees:confirm_remittance", args=[remittance.pk]), {"received_amount": "16.50"}, follow=True
+        reverse("fees:confirm_remittance", args=[remittance.pk]),
+        {"received_amount": "16.50", "checked": "1"},
+        follow=True,
     )
     assert "相差 -¥0.50" in text(response)
+    assert RemittanceConfirmation.objects.get().received_amount == Decimal("16.50")
     page = text(client.get(reverse("fees:remittance", args=[remittance.pk])))
     assert "少收 ¥0.50" in page
 
@@ -459,7 +461,8 @@ def test_remittance_shows_position_and_unpaid_students(client, campaign, college
     services.post_payment(student=paid, amount="17", method=Method.CASH, actor=coordinator, idempotency_key=key())
     client.force_login(coordinator)
     page = text(client.get(reverse("fees:remittances"), {"campaign": campaign.code}))
-    assert "2 × ¥17.00 = ¥34.00" in page and "未缴费学生（1 人）" in page and "未缴乙" in page
+    assert "已采集 2 人 × ¥17.00 = ¥34.00" in page and "未缴费学生（1 人）" in page and "未缴乙" in page
+    assert "还需上交 ¥34.00" in page and "（其中 ¥17.00 学生未缴）" in page  # what the ¥34 owed is made of
     assert "已缴甲" not in page
     remittance, _ = remittances.create_remittance(
         campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
@@ -521,6 +524,9 @@ def test_the_printed_slip_lists_every_student_with_totals_and_signature_lines(
     assert "其中现金：3 笔" in page and "¥51.00" in page and "其中微信：2 笔" in page and "¥34.00" in page
     assert "学院经办人（签字）" in page and "教务处收款人（签字）" in page and "学院负责人（签字、盖章）" in page
     assert "data-print" in page
+    assert "计费依据：已采集 5 人 × ¥17.00 = 应收 ¥85.00；此前已上交 ¥0.00；本次上交后仍未上交 ¥0.00" in page
+    assert "大写：<strong>捌拾伍元整</strong>" in page and "上交金额：¥85.00" in page
+    assert "其中现金：3 笔（大写：伍拾壹元整）" in page and "其中微信：2 笔（大写：叁拾肆元整）" in page
 
 
 def test_slip_queries_do_not_grow_and_other_colleges_cannot_print_it(

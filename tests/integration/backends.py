@@ -12,9 +12,9 @@ from notifications.sms import FileSmsBackend
 
 
 class HangingFileSmsBackend(FileSmsBackend):
-    def send(self, phone: str, text: str) -> None:
+    def send_keyed(self, phone: str, text: str, *, key: str) -> None:
         hang_file = os.environ.get("SMS_TEST_HANG_FILE", "")
         phones = set(filter(None, os.environ.get("SMS_TEST_HANG_PHONES", "").split(",")))
         while hang_file and phone in phones and os.path.exists(hang_file):
             time.sleep(0.05)
-        super().send(phone, text)
+        super().send_keyed(phone, text, key=key)

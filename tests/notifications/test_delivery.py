@@ -1,6 +1,7 @@
 """The send state machine, with time passed in: retries, leases, redelivery, the sweeper."""
 
 import datetime
+import smtplib
 
 import pytest
 from django.utils import timezone
@@ -74,33 +75,93 @@ def test_failure_is_recorded_and_retried_with_backoff_then_given_up(delivery, se
     assert delivery.attempts == 3 and delivery.status == DeliveryStatus.FAILED
 
 
-def test_a_live_claim_is_not_taken_a_stale_one_is(delivery):
+def test_a_live_claim_is_not_taken_a_dead_one_is_never_resent_blindly(delivery):
     now = timezone.now()
-    # A worker claimed it and died before recording the send.
+    # A worker claimed it and died: before the call, during it, or after the provider accepted.
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENDING, claimed_at=now, claim_token="0" * 32, attempts=1
+        status=DeliveryStatus.SENDING, claimed_at=now, claim_token="0" * 32, attempts=1, provider="locmem"
     )
     busy = send_delivery(delivery_id=delivery.pk, now=now + datetime.timedelta(seconds=10))
     assert busy.outcome == Outcome.BUSY and 340 < busy.retry_in <= 351
-    assert LocmemSmsBackend.outbox == []
     later = now + datetime.timedelta(seconds=361)
-    assert send_delivery(delivery_id=delivery.pk, now=later).outcome == Outcome.SENT
-    assert len(LocmemSmsBackend.outbox) == 1
+    # The locmem backend keeps no record to ask: the delivery waits for staff, it is not sent.
+    assert send_delivery(delivery_id=delivery.pk, now=later).outcome == Outcome.UNKNOWN
+    assert send_delivery(delivery_id=delivery.pk, now=later + datetime.timedelta(hours=1)).outcome == Outcome.UNKNOWN
+    assert deliveries_to_requeue(now=later + datetime.timedelta(hours=1)) == []
+    assert LocmemSmsBackend.outbox == []
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.UNKNOWN and delivery.error_code == "unknown_outcome"
+    assert delivery.get_status_display() == "结果未知"
 
 
-def test_sweeper_finds_lost_retry_due_and_abandoned_deliveries(delivery, settings):
+def test_sweeper_finds_lost_and_retry_due_deliveries_and_declares_dead_claims_unknown(delivery, settings):
     now = timezone.now()
     assert deliveries_to_requeue(now=now) == []  # just created: its task is presumably queued
     assert deliveries_to_requeue(now=now + datetime.timedelta(hours=2)) == [delivery.pk]
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.FAILED, attempts=1, next_attempt_at=now + datetime.timedelta(minutes=1)
+        status=DeliveryStatus.FAILED,
+        attempts=1,
+        error_code="transport",
+        next_attempt_at=now + datetime.timedelta(minutes=1),
     )
     assert deliveries_to_requeue(now=now) == []
     assert deliveries_to_requeue(now=now + datetime.timedelta(minutes=2)) == [delivery.pk]
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENDING, attempts=3, claimed_at=now, claim_token="0" * 32
+        status=DeliveryStatus.SENDING, attempts=3, claimed_at=now, claim_token="0" * 32, provider="locmem"
     )
     assert deliveries_to_requeue(now=now + datetime.timedelta(hours=1)) == []
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.FAILED and delivery.error_code == "interrupted"
-    assert delivery.last_error == "" and delivery.error_display == "发送中断次数过多"
+    assert delivery.status == DeliveryStatus.UNKNOWN and delivery.error_code == "unknown_outcome"
+    assert delivery.error_display == "发送结果未知"
+
+
+def test_file_backend_answers_the_lookup_by_key(delivery, settings, tmp_path):
+    """The development file backend keeps each message's key, so a dead claim is settled like a
+    provider's: sent if the key is in the file, sent now if it is not."""
+    settings.SMS_BACKEND = "notifications.sms.FileSmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.log")
+    now = timezone.now()
+    assert send_delivery(delivery_id=delivery.pk, now=now).outcome == Outcome.SENT
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=now, claim_token="0" * 32, provider="file"
+    )
+    later = now + datetime.timedelta(seconds=361)
+    assert deliveries_to_requeue(now=later) == [delivery.pk]
+    assert send_delivery(delivery_id=delivery.pk, now=later).outcome == Outcome.SENT
+    assert len((tmp_path / "sms.log").read_text().splitlines()) == 1
+
+
+class FailingMail:
+    """An e-mail backend that fails the way SMTP does."""
+
+    error: Exception = OSError()
+
+    def __init__(self, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise FailingMail.error
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (smtplib.SMTPRecipientsRefused({"x@example.edu.cn": (550, b"no such user")}), "failed", "invalid_address"),
+        (smtplib.SMTPDataError(451, b"try again later"), "failed", "transport"),
+        (smtplib.SMTPDataError(554, b"rejected"), "failed", "provider"),
+        (ConnectionRefusedError("refused"), "failed", "transport"),
+        # The connection broke after the message may have been handed over: not sent again blindly.
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), "unknown", "unknown_outcome"),
+        (TimeoutError("timed out"), "unknown", "unknown_outcome"),
+    ],
+)
+def test_email_errors_are_refusals_or_unknown_outcomes(settings, error, status, code):
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery.FailingMail"
+    FailingMail.error = error
+    campaign = make_campaign()
+    student = make_student(campaign, email="x@example.edu.cn", phone="")
+    notify(recipient=student, kind="k", subject=campaign, step="s", code="test.plain", data={"title": "T"})
+    delivery = Delivery.objects.get()
+    send_delivery(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == (status, code)

@@ -136,7 +136,15 @@ def _sheets(data: bytes):
 
 
 def test_every_export_sheet_has_a_frozen_filtered_header_and_typed_figures(hostile_campaign):
-    money_columns = {"应收（采集人数×单价）", "已收", "学院待上交", "应缴", "欠费", "上交金额", "实收金额"}
+    money_columns = {
+        "应收（已采集人数 × 每人费用）",
+        "已收",
+        "可上交（已收 − 平台直缴 − 已上交）",
+        "应缴",
+        "欠费",
+        "上交金额",
+        "实收金额",
+    }
     seen_money = seen_rate = 0
     for name, exporter in exporters().items():
         stream = io.BytesIO()

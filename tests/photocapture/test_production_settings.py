@@ -54,6 +54,15 @@ def manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess:
         ({"DJANGO_CSRF_TRUSTED_ORIGINS": "photo.example.edu.cn"}, "DJANGO_CSRF_TRUSTED_ORIGINS needs scheme"),
         ({"BEAT_DAILY_AT": "fees.send_remittance_reminders=9h"}, "is not a time as HH:MM"),
         ({"COLLECTION_CODE_KEY": None}, "COLLECTION_CODE_KEY is not set"),
+        (
+            {"SMS_BACKEND": "notifications.providers.aliyun.AliyunSmsBackend", "ALIYUN_SMS_ACCESS_KEY_ID": "ak"},
+            "AliyunSmsBackend needs SMS_SIGN_NAME, ALIYUN_SMS_ACCESS_KEY_SECRET",
+        ),
+        (
+            {"SMS_BACKEND": "notifications.providers.tencent.TencentSmsBackend", "SMS_SIGN_NAME": "某大学"},
+            "TencentSmsBackend needs TENCENT_SMS_SECRET_ID, TENCENT_SMS_SECRET_KEY, TENCENT_SMS_SDK_APP_ID",
+        ),
+        ({"WECOM_CORP_ID": "wwcorp"}, "WeCom app messages also need WECOM_SECRET and WECOM_AGENT_ID"),
         ({"COLLECTION_CODE_KEY": PRODUCTION["DJANGO_SECRET_KEY"]}, "equal to DJANGO_SECRET_KEY"),
     ],
 )

@@ -66,3 +66,54 @@ def test_spaces_in_a_student_number_do_not_dodge_the_activation_throttle(client,
     response = activate(client, graduate, student_no=no)
     assert "尝试次数过多" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def reset(client, student, **overrides):
+    data = {
+        "student_no": student.student_no,
+        "name": student.name,
+        "id_number": student.id_number,
+        "password1": "New-Graduate-2021!",
+        "password2": "New-Graduate-2021!",
+    }
+    data.update(overrides)
+    return client.post(reverse("activation:reset_password"), data)
+
+
+def test_a_student_who_forgot_the_password_sets_a_new_one_with_the_three_facts(client, graduate):
+    activate(client, graduate)
+    client.logout()
+    assert "忘记密码" in client.get(reverse("accounts:login")).content.decode()
+    page = client.get(reverse("activation:reset_password"))
+    assert page["Cache-Control"] == "no-store" and reverse("accounts:login") in page.content.decode()
+
+    response = reset(client, graduate, id_number=graduate.id_number.lower())
+    assert response.status_code == 302
+    graduate.refresh_from_db()
+    assert graduate.user.check_password("New-Graduate-2021!") and not graduate.user.check_password("Graduate-2021!")
+    assert AuditEvent.objects.filter(action="account.password_reset").exists()
+
+
+def test_resetting_says_the_same_for_a_wrong_fact_and_an_account_never_activated(client, graduate):
+    never = reset(client, graduate).content.decode()  # on the roster, never activated
+    activate(client, graduate)
+    client.logout()
+    wrong = reset(client, graduate, name="别人").content.decode()
+    message = "学号、姓名与身份证号不匹配，或该学号还没有激活账号"
+    assert message in never and message in wrong
+    graduate.refresh_from_db()
+    assert graduate.user.check_password("Graduate-2021!")
+
+
+def test_resetting_is_throttled_like_activation(client, graduate):
+    activate(client, graduate)
+    client.logout()
+    for _ in range(12):
+        page = reset(client, graduate, name="别人").content.decode()
+    assert "尝试次数过多" in page
+    assert "尝试次数过多" in reset(client, graduate).content.decode()  # even with the right facts
+
+
+def test_the_activation_page_leads_back_to_login(client):
+    page = client.get(reverse("activation:activate")).content.decode()
+    assert reverse("accounts:login") in page and reverse("activation:reset_password") in page

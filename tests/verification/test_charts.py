@@ -22,14 +22,15 @@ def test_captured_and_confirmed_per_day(campaign, student_factory, django_assert
     for student in students:
         capture(student, on=DAY)
     confirm_verification(student=students[0], actor=None, now=at(DAY + datetime.timedelta(days=2)))
-    with django_assert_max_num_queries(2):
-        data = verification_timeline(students=Student.objects.all())
+    with django_assert_max_num_queries(3):
+        data = verification_timeline(campaign=campaign, students=Student.objects.all())
     assert data["names"] == ["已采集", "已确认"]
     by_series = {0: [], 1: []}
     for epoch, series, n in data["points"]:
         by_series[series].append((datetime.datetime.fromtimestamp(epoch, at(DAY).tzinfo).date(), n))
     assert by_series == {0: [(DAY, 3)], 1: [(DAY + datetime.timedelta(days=2), 1)]}
-    assert verification_timeline(students=Student.objects.none())["points"] == []
+    assert verification_timeline(campaign=campaign, students=Student.objects.none())["points"] == []
+    assert data["span"][0] == int(at(DAY).replace(hour=0, minute=0, second=0).timestamp())
 
 
 def test_progress_page_has_the_chart(client, campaign, student_factory):

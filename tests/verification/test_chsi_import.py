@@ -191,3 +191,23 @@ def test_chsi_xls_as_chsi_asks_for_it(campaign, captured):
     )
     plan = apply_import(source=io.BytesIO(data), campaign=campaign, actor=None, file_name="chsi.xls")
     assert plan.ok and _confirmed(a) and not _confirmed(b)
+
+
+@pytest.mark.parametrize("header", ["校对状态", "校对结果", "校对结论", "图像校对", "图像校对状态"])
+def test_status_headers_that_chsi_and_schools_use_are_recognised(campaign, captured, header):
+    a = captured[0]
+    plan = apply_import(
+        source=io.BytesIO(xlsx([["学号", header], [a.student_no, "正确"]])), campaign=campaign, actor=None
+    )
+    assert plan.ok and len(plan.to_confirm) == 1 and _confirmed(a)
+
+
+def test_the_page_says_what_the_preview_does_and_lists_every_accepted_spelling(client, campaign):
+    client.force_login(make_user(Role.STAFF))
+    page = client.get(reverse("verification:import") + f"?campaign={campaign.code}").content.decode()
+    assert "找不到本批次已采集学生的行只在预览中列出并跳过，其余行照常导入" in page
+    assert "文件有任何错误行时不导入任何数据" not in page  # the old text contradicted the preview
+    for header in ("校对状态", "校对结论", "图像校对"):
+        assert header in page
+    for spelling in ("正确", "已校对", "未校对", "信息有误", "张冠李戴"):
+        assert spelling in page

@@ -9,6 +9,7 @@ from notifications.models import Notification
 from sessions_app.models import Student
 from tests.factories import make_college, make_slot, make_student, make_user
 from tests.jobs_support import start_from_page
+from verification import services
 from verification.models import ProblemReport, ReportStatus, VerificationRecord
 
 from .conftest import capture
@@ -386,3 +387,25 @@ def test_the_students_own_reports_come_right_after_their_state(client, campaign,
     page = client.get(reverse("verification:index")).content.decode()
     assert page.index("还剩 37 天") < page.index('id="my-reports"') < page.index('id="report"')
     assert page.index("我的反馈") < page.index("照片或信息出错")
+
+
+@pytest.mark.parametrize("problem_type", ["wrong_photo", "wrong_data"])
+def test_a_student_with_an_open_wrong_photo_or_data_report_is_told_to_wait_not_offered_to_confirm(
+    client, campaign, student_factory, problem_type
+):
+    student = student_factory()
+    _captured_today_minus(student, 2)
+    user = _student_user(student)
+    client.force_login(user)
+    client.post(reverse("verification:report_problem"), {"problem_type": problem_type, "description": "照片是别人的"})
+    page = client.get(reverse("verification:index")).content.decode()
+    assert 'data-testid="wait-for-report"' in page and "在此之前请不要在学信网上点确认" in page
+    assert "我已在学信网核对确认" not in page
+
+    response = client.post(reverse("verification:confirm"), {"checked": "1"}, follow=True)
+    assert "还在处理中，请等处理完毕" in response.content.decode()
+    assert VerificationRecord.objects.get(student=student).confirmed_at is None
+
+    services.resolve_report(report=ProblemReport.objects.get(), actor=make_user(Role.STAFF), note="已更正")
+    page = client.get(reverse("verification:index")).content.decode()
+    assert "我已在学信网核对确认" in page and "wait-for-report" not in page
