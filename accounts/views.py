@@ -65,9 +65,21 @@ class LogoutView(auth_views.LogoutView):
 
     Otherwise the identity service's own session would log the person straight back in, on a
     shared computer in a library as the next person.
+
+    Either way the answer also empties the browser of this site's caches and storage: a capture
+    desk runs on a shared PC, its pages sit in the service worker's cache and its offline roster
+    digest and swipe queue in IndexedDB. `Clear-Site-Data` makes the browser drop them (and
+    unregister the service worker) with the session. Cookies are left alone: the session cookie
+    is already ended, and the language choice is not personal. desk.js sends its queued swipes
+    (or warns) before it lets a logout go.
     """
 
     def post(self, request, *args, **kwargs):
+        response = self._log_out(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+    def _log_out(self, request, *args, **kwargs):
         session_key = (request.session.session_key or "")[:SESSION_KEY_MAXLENGTH]
         from_cas = bool(settings.CAS_SERVER_URL and session_key) and (
             SessionTicket.objects.filter(session_key=session_key).exists()

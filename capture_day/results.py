@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import formatting
-from sessions_app.idcard import mask_id_number
+from sessions_app.idcard import mask_code
 from sessions_app.models import Capture, Shot, Slot, Student
 from sessions_app.services import latest_shot
 
@@ -34,16 +34,21 @@ class CaptureResult:
     shot: Shot | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """What the desk shows; the ID number is masked, never whole."""
+        """What the desk shows: no digit of the ID number and the student number masked.
+
+        The person is in front of the desk with their card; the answer names them by name, college
+        and class. Any digit of the ID number shown here would shrink what an operator must guess
+        against the offline digest's tags (capture_day.digest), and the area code, sequence and
+        check character shown before let a few hundred birth dates rebuild the whole number.
+        """
         student = self.student
         data: dict[str, Any] = {"outcome": self.outcome, "message": self.message}
         if student is not None:
             data["student"] = {
                 "name": student.name,
-                "student_no": student.student_no,
+                "student_no": mask_code(student.student_no),
                 "college": student.college.name,
                 "class_name": student.class_name,
-                "masked_id": mask_id_number(student.id_number),
             }
         if self.expected_slot is not None:
             slot = self.expected_slot

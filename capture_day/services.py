@@ -226,13 +226,22 @@ def record_swipe(
     try:
         return _once_more_on_conflict(run)
     except IntegrityError:
-        answer = _answer_of(nonce)
+        answer = _answer_of(nonce, slot=slot, operator=operator)
         if answer is None:
             raise
         return answer
 
 
-def _answer_of(nonce: uuid.UUID) -> CaptureResult | None:
+def _answer_of(nonce: uuid.UUID, *, slot: Slot, operator: User) -> CaptureResult | None:
+    """The first answer to this nonce, for the desk and operator that sent it, and only them.
+
+    A nonce is bound to the desk (slot) and operator that first sent it. Another desk or another
+    operator resending it is refused with a CaptureError ("nonce_reused"), not answered: the
+    first answer names a student, and a nonce is no credential. A browser draws each nonce at
+    random (122 bits), so an honest desk never meets another's; a reused one is a copied request
+    or a probe. It is not treated as a new swipe either: the nonce's unique row already belongs
+    to the first swipe, and a second meaning for one nonce would make a resend ambiguous.
+    """
     swipe = (
         DeskSwipe.objects.select_related(
             "capture", "student__college", "student__assigned_slot__group__location__campus"
@@ -242,6 +251,11 @@ def _answer_of(nonce: uuid.UUID) -> CaptureResult | None:
     )
     if swipe is None:
         return None
+    if swipe.slot_id != slot.pk or swipe.operator_id != operator.pk:
+        raise CaptureError(
+            _("这条刷证记录属于另一个采集台或另一位操作员，本次未记录；请重新刷证"),
+            "nonce_reused",
+        )
     return answer_again(outcome=swipe.outcome, student=swipe.student, capture=swipe.capture, code_hint=swipe.code_hint)
 
 

@@ -20,10 +20,11 @@ from sessions_app.scope import desk_slots, visible_colleges, visible_students
 from sessions_app.services import CaptureError
 
 from . import progress, selectors
-from .digest import slot_digest
+from . import services as desk_services
+from .digest import seconds_left, slot_digest
 from .forms import SwipeForm
 from .selectors import AFTER, BEFORE, RUNNING, DeskTiming, desk_timing, slot_state
-from .services import check_in, record_swipe, undo_check_in, undo_refusal
+from .services import check_in, desk_gate, record_swipe, undo_check_in, undo_refusal
 
 
 def _desk_slot(request, slot_id: int) -> Slot:
@@ -116,9 +117,23 @@ def _desk_labels() -> dict:
             "one": ngettext("离线：已暂存 %(n)s 条，联网后自动上传", "离线：已暂存 %(n)s 条，联网后自动上传", 1),
             "other": ngettext("离线：已暂存 %(n)s 条，联网后自动上传", "离线：已暂存 %(n)s 条，联网后自动上传", 2),
         },
-        "offline_on_roster": _("本时段名单内："),
+        # The digest's tags are short on purpose (capture_day/digest.py): a match is a "maybe".
+        "offline_on_roster": _("可能在本时段名单内（联网后确认）："),
         "offline_not_on_roster": _("不在本时段名单（可能是其他时段或名单外），联网后确认"),
         "offline_no_digest": _("离线，无法核对名单，联网后确认"),
+        "offline_unchecked": _("学号离线无法核对，联网后确认"),
+        "logout_queued": {
+            "one": ngettext(
+                "还有 %(n)s 条刷证没有上传：现在退出会把它们从这台电脑上删除。确定退出吗？",
+                "还有 %(n)s 条刷证没有上传：现在退出会把它们从这台电脑上删除。确定退出吗？",
+                1,
+            ),
+            "other": ngettext(
+                "还有 %(n)s 条刷证没有上传：现在退出会把它们从这台电脑上删除。确定退出吗？",
+                "还有 %(n)s 条刷证没有上传：现在退出会把它们从这台电脑上删除。确定退出吗？",
+                2,
+            ),
+        },
         "waiting": _("正在记录…"),
         "shot": _("拍摄号"),
         "shot_states": {code: str(label) for code, label in SHOT_STATUS_LABELS.items()},
@@ -139,9 +154,11 @@ def desk_swipe(request, slot_id: int):
     try:
         result = _swipe(request, slot, form.cleaned_data)
     except CaptureError as exc:
-        # desk_gate: the operator was taken off this group after the page was opened.
+        # desk_gate: the operator was taken off this group after the page was opened; or a nonce
+        # that another desk or operator sent first (409: this request conflicts with that one).
         if wants_json(request):
-            return JsonResponse({"outcome": "refused", "code": exc.code, "message": exc.message}, status=403)
+            status = 409 if exc.code == "nonce_reused" else 403
+            return JsonResponse({"outcome": "refused", "code": exc.code, "message": exc.message}, status=status)
         messages.error(request, exc.message)
         return redirect("capture_day:desk", slot_id=slot.pk)
     if not wants_json(request):
@@ -153,8 +170,10 @@ def desk_swipe(request, slot_id: int):
         messages.add_message(request, level, who + result.message + shot)
         return redirect("capture_day:desk", slot_id=slot.pk)
     body = result.as_dict()
-    # What the recent-swipe list shows for someone not found: never the whole typed ID number.
-    body["shown_code"] = redact(form.cleaned_data["code"])[:32]
+    # What the recent-swipe list shows for someone not found: never the whole typed ID number. For a
+    # student found, nothing of the typed number: the answer shows no digit of their ID (results.py).
+    if result.student is None:
+        body["shown_code"] = redact(form.cleaned_data["code"])[:32]
     if result.outcome == Outcome.WRONG_SLOT and "expected_slot" not in body:
         body["expected_slot"] = _("未分配时段（请联系教务处）")
     body["counts"] = selectors.slot_counts(slot).as_dict()
@@ -181,8 +200,21 @@ def _swipe(request, slot: Slot, data: dict):
 @require_GET
 @role_required("operator")
 def desk_digest(request, slot_id: int):
-    """Downloaded when the desk opens: the slot's roster as keyed hashes, for offline answers."""
-    response = JsonResponse(slot_digest(_desk_slot(request, slot_id)))
+    """Downloaded when the desk opens: the slot's roster as short keyed tags, for offline answers.
+
+    Only on the days the desk is open (desk_gate's rule, the same as for a swipe): on any other
+    day the answer is 410, and desk.js deletes whatever digest of this slot it still holds.
+    """
+    slot = _desk_slot(request, slot_id)
+    try:
+        closed = desk_gate(slot=slot, operator=request.user)
+    except CaptureError as exc:
+        return JsonResponse({"outcome": "refused", "code": exc.code, "message": exc.message}, status=403)
+    if closed is not None:
+        body = {"outcome": closed.outcome, "code": "desk_closed", "message": closed.message}
+        response = JsonResponse(body, status=410)
+    else:
+        response = JsonResponse(slot_digest(slot, ttl=seconds_left(slot, today=desk_services.desk_today())))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -264,6 +296,7 @@ def signin_sheet(request, slot_id: int):
             "campaign": slot.group.campaign,
             "audiences": list(slot.audiences.select_related("college", "campus")),
             "students": list(students),
+            "mask_numbers": user.is_operator,
         },
     )
 

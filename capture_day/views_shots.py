@@ -41,7 +41,14 @@ def shot_list(request, group_id: int):
     return render(
         request,
         "capture_day/shot_list.html",
-        {"group": group, "campaign": group.campaign, "day": day, "days": days, "rows": rows},
+        {
+            "group": group,
+            "campaign": group.campaign,
+            "day": day,
+            "days": days,
+            "rows": rows,
+            "mask_numbers": request.user.is_operator,
+        },
     )
 
 

@@ -66,6 +66,9 @@ class JobKind:
     render_file: Callable[["Job"], tuple[str, object] | None] | None = None
     # What a finished job's page shows from job.result: show_result(job) -> (template, context) | None.
     show_result: Callable[["Job"], tuple[str, dict[str, Any]] | None] | None = None
+    # Seconds its finished file is kept, when not settings.JOBS_FILE_MAX_AGE_SECONDS (read when
+    # the sweep runs): an erasure's archive is what the school keeps for years.
+    file_max_age: Callable[[], int] | None = None
 
 
 _REGISTRY: dict[str, JobKind] = {}
@@ -81,6 +84,7 @@ def register(
     follow_up: Callable | None = None,
     render_file: Callable | None = None,
     show_result: Callable | None = None,
+    file_max_age: Callable[[], int] | None = None,
 ):
     def decorator(func):
         _REGISTRY[name] = JobKind(
@@ -92,6 +96,7 @@ def register(
             follow_up=follow_up,
             render_file=render_file,
             show_result=show_result,
+            file_max_age=file_max_age,
         )
         return func
 

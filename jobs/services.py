@@ -15,7 +15,7 @@ from accounts.models import User
 from core.errors import Busy
 
 from .models import ACTIVE_STATUSES, Job, JobStatus
-from .registry import JobRejected, Outcome, get_kind
+from .registry import JobRejected, Outcome, get_kind, kinds
 
 # The Celery name of tasks.run_job, which start_job enqueues.
 RUN_JOB_TASK = "jobs.run_job"
@@ -76,9 +76,15 @@ def expire_files(*, now: datetime.datetime | None = None, limit: int = 500) -> i
     since the clerk fixes them in Excel and uploads them again). `file_name` stays, so the job's
     page can say the file was deleted rather than never made.
     """
-    cutoff = (now or timezone.now()) - datetime.timedelta(seconds=settings.JOBS_FILE_MAX_AGE_SECONDS)
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.JOBS_FILE_MAX_AGE_SECONDS)
+    # Kinds that keep their files longer (an erasure's archive) are swept by their own age.
+    own_ages = {name: kind.file_max_age() for name, kind in kinds().items() if kind.file_max_age is not None}
+    expired = Job.objects.filter(finished_at__lt=cutoff).exclude(kind__in=list(own_ages))
+    for name, seconds in own_ages.items():
+        expired = expired | Job.objects.filter(kind=name, finished_at__lt=now - datetime.timedelta(seconds=seconds))
     removed = 0
-    for job in Job.objects.filter(finished_at__lt=cutoff).exclude(file="").only("id", "file")[:limit]:
+    for job in expired.exclude(file="").only("id", "file")[:limit]:
         job.file.delete(save=False)  # a missing file (deleted by hand) is not an error
         Job.objects.filter(pk=job.pk).update(file="")
         removed += 1

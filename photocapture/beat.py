@@ -14,6 +14,8 @@ DAILY_AT = {
     "verification.overdue_digests_all": "09:30",
     "fees.send_remittance_reminders": "09:00",
     "retakes.send_retake_reminders": "09:00",
+    # At night: erase the personal data of campaigns whose retention ended (privacy.services).
+    "privacy.erase_due_campaigns": "03:00",
 }
 # Sweepers: queue again the jobs whose message never reached a worker (broker down when they
 # were asked for) or whose worker died; delete staged uploads and finished jobs' files past their age.

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "notifications",
     "capture_day",
     "api",
+    "privacy",
     "demo",
 ]
 
@@ -319,7 +320,8 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors": {"()": "core.logging.ClientErrorsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 # Demo and tests serve static/ without a collectstatic step; production serves the collected,
@@ -363,6 +365,13 @@ FEES_CALLBACK_SECRET = env("FEES_CALLBACK_SECRET", default="")
 # SECRET_KEY (sessions, signed links) must not orphan every bound code. Changing this key means
 # every student binds again.
 COLLECTION_CODE_KEY = env("COLLECTION_CODE_KEY", default=f"collection-code:{SECRET_KEY}" if DEMO else "")
+# Key of the hashes an erased student's ID number leaves behind (sessions_app.idcard.id_number_hash),
+# derived from the 采集码 key unless set: like it, it must outlive a SECRET_KEY rotation.
+ID_NUMBER_HASH_KEY = env("ID_NUMBER_HASH_KEY", default=f"id-number:{COLLECTION_CODE_KEY}")
+# Personal data of a campaign is erased this long after its last deadline unless the campaign says
+# otherwise (Campaign.retention_days); the archive the erasure writes first is kept far longer.
+PRIVACY_ARCHIVE_KEEP_DAYS = env.int("PRIVACY_ARCHIVE_KEEP_DAYS", default=30 * 365)
+PRIVACY_ERASE_BATCH = env.int("PRIVACY_ERASE_BATCH", default=500)
 
 if not DEMO:
     refuse_to_start(

@@ -26,6 +26,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("retakes/", include("retakes.urls")),
     path("jobs/", include("jobs.urls")),
+    path("privacy/", include("privacy.urls")),
     path("exports/<slug:name>/", views_exports.export, name="export"),
     path("api/", include("api.urls")),
 ]

@@ -8,10 +8,13 @@ registrar can act on.
 """
 
 import datetime
+import hashlib
+import hmac
 import operator
 import re
 import unicodedata
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy
 
 from intake.errors import Messages
@@ -132,6 +135,13 @@ def mask_id_number(number: str) -> str:
     if len(number) <= 10:
         return "*" * len(number)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def id_number_hash(number: str) -> str:
+    """The keyed hash kept in place of an erased ID number (privacy.erasure): the same person in
+    a later roster hashes alike, and nobody without ID_NUMBER_HASH_KEY can test guesses."""
+    key = hmac.new(settings.ID_NUMBER_HASH_KEY.encode(), b"sessions_app.id_number", hashlib.sha256).digest()
+    return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
 
 
 MASK_STARS_MAX = 11

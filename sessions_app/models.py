@@ -308,6 +308,16 @@ class Student(models.Model):
     slot_status = models.CharField(
         _("时段状态"), max_length=16, choices=SlotStatus.choices, default=SlotStatus.UNMATCHED
     )
+    # Left by privacy.erasure when the campaign's retention ends (or on the student's request):
+    # id_number becomes "", a keyed hash stays to recognise a returning student, and the masked
+    # form for display. db_default: the roster's COPY names its columns and does not list these.
+    id_number_hash = models.CharField(
+        _("身份证号（密钥散列）"), max_length=64, blank=True, default="", db_default="", editable=False
+    )
+    id_number_masked = models.CharField(
+        _("身份证号（部分隐藏）"), max_length=18, blank=True, default="", db_default="", editable=False
+    )
+    erased_at = models.DateTimeField(_("个人信息删除时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -325,6 +335,7 @@ class Student(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["campaign", "id_number"],
+                condition=~Q(id_number=""),
                 name="student_id_number_unique_per_campaign",
                 violation_error_message=_("本批次已有这个身份证号的学生"),
             ),
@@ -334,8 +345,9 @@ class Student(models.Model):
                 name="student_code_hash_unique_per_campaign",
                 violation_error_message=_("本批次已有这个采集码的学生"),
             ),
+            # Erased students keep no number (privacy.erasure), and only they.
             models.CheckConstraint(
-                condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"),
+                condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$") | Q(id_number="", erased_at__isnull=False),
                 name="student_id_number_format",
                 violation_error_message=_("身份证号应为 18 位，前 17 位是数字，最后一位是数字或 X"),
             ),
@@ -355,7 +367,7 @@ class Student(models.Model):
     def masked_id(self) -> str:
         from .idcard import mask_id_number
 
-        return mask_id_number(self.id_number)
+        return mask_id_number(self.id_number) if self.id_number else self.id_number_masked
 
 
 class CaptureMethod(models.TextChoices):

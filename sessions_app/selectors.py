@@ -221,6 +221,20 @@ class SlotLoad:
         return self.expected / self.minutes if self.minutes > 0 else 0.0
 
     @property
+    def per_minute_limit(self) -> float:
+        """What the slot's photographers can take a minute: the threshold per_minute is read against."""
+        return self.capacity / self.minutes if self.minutes > 0 else 0.0
+
+    @property
+    def load_percent(self) -> int:
+        return round(100 * self.expected / self.capacity) if self.capacity else 0
+
+    @property
+    def near(self) -> bool:
+        """Within 10 % of capacity: a late group or a slow desk makes it a queue."""
+        return not self.over and self.load_percent >= 90
+
+    @property
     def over(self) -> bool:
         return self.expected > self.capacity
 

@@ -1,4 +1,5 @@
-"""The verification workbook: progress per college and the overdue list (write-only openpyxl).
+"""The verification workbook: progress per college, the overdue list and those not confirmed yet
+with the deadline ahead (write-only openpyxl).
 
 A fixed number of queries: the per-college aggregates, then the overdue rows streamed
 with values() through a server-side iterator.
@@ -15,7 +16,7 @@ from sessions_app.models import Campaign, Student
 from sessions_app.scope import visible_students
 
 from .models import OPEN_STATUSES, ProblemReport
-from .selectors import college_progress, overdue_records, totals
+from .selectors import college_progress, overdue_records, totals, unconfirmed_records
 
 
 def _students(campaign: Campaign, user):
@@ -38,6 +39,7 @@ def verification_report(*, campaign: Campaign, user, stream, today: datetime.dat
     workbook = DataWorkbook()
     _progress_sheet(workbook, students=students, today=today)
     _overdue_sheet(workbook, students=students, today=today)
+    _pending_sheet(workbook, students=students, today=today)
     workbook.save(stream)
 
 
@@ -74,9 +76,30 @@ def _progress_sheet(workbook, *, students, today: datetime.date) -> None:
 
 
 def _overdue_sheet(workbook, *, students, today: datetime.date) -> None:
-    ws = _sheet(
+    _student_sheet(
         workbook,
         _("逾期未确认名单"),
+        records=overdue_records(students=students, today=today),
+        days_header=_("逾期天数"),
+        days=lambda due_date: (today - due_date).days,
+    )
+
+
+def _pending_sheet(workbook, *, students, today: datetime.date) -> None:
+    """Who still has time: the list a coordinator reminds before it becomes the overdue one."""
+    _student_sheet(
+        workbook,
+        _("未确认（截止前）"),
+        records=unconfirmed_records(students=students, today=today),
+        days_header=_("剩余天数"),
+        days=lambda due_date: (due_date - today).days,
+    )
+
+
+def _student_sheet(workbook, title: str, *, records, days_header: str, days) -> None:
+    ws = _sheet(
+        workbook,
+        title,
         [
             _("学院"),
             _("班级"),
@@ -85,14 +108,13 @@ def _overdue_sheet(workbook, *, students, today: datetime.date) -> None:
             _("手机号"),
             _("采集日期"),
             _("截止日期"),
-            _("逾期天数"),
+            days_header,
             _("未解决的问题"),
         ],
         [22, 16, 14, 10, 14, 12, 12, 10, 30],
     )
-    overdue = overdue_records(students=students, today=today)
-    problems = _open_problems(overdue)
-    for values in overdue.values_list(
+    problems = _open_problems(records)
+    for values in records.values_list(
         "student__college__name",
         "student__class_name",
         "student__student_no",
@@ -112,18 +134,18 @@ def _overdue_sheet(workbook, *, students, today: datetime.date) -> None:
                 phone,
                 ws.date(captured_on),
                 ws.date(due_date),
-                (today - due_date).days,
+                days(due_date),
                 "；".join(problems.get(student_id, [])),
             ]
         )
 
 
-def _open_problems(overdue) -> dict[int, list[str]]:
-    """The unresolved problem types of each overdue student, in words (one query)."""
+def _open_problems(records) -> dict[int, list[str]]:
+    """The unresolved problem types of each listed student, in words (one query)."""
     problems: dict[int, list[str]] = {}
     labels = dict(ProblemReport._meta.get_field("problem_type").choices)
     for student_id, problem_type in ProblemReport.objects.filter(
-        status__in=OPEN_STATUSES, student__in=overdue.values("student_id")
+        status__in=OPEN_STATUSES, student__in=records.values("student_id")
     ).values_list("student_id", "problem_type"):
         problems.setdefault(student_id, []).append(str(labels.get(problem_type, problem_type)))
     return problems

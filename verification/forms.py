@@ -7,7 +7,13 @@ from .models import ProblemType
 
 
 class ReportForm(forms.Form):
-    problem_type = forms.ChoiceField(label=_("遇到的问题"), choices=ProblemType.choices, widget=forms.RadioSelect)
+    problem_type = forms.ChoiceField(
+        label=_("遇到的问题"),
+        choices=ProblemType.choices,
+        widget=forms.RadioSelect,
+        # Django's "这个字段是必填项。" says nothing about what to do on this form.
+        error_messages={"required": _("请先选择遇到的是哪一种问题"), "invalid_choice": _("请从列出的问题中选择一种")},
+    )
     description = forms.CharField(
         label=_("说明"),
         required=False,

@@ -244,7 +244,9 @@ def report_problem(*, student: Student, problem_type: str, description: str, act
                 description=description[:2000],
                 status=ReportStatus.SUBMITTED if escalated else ReportStatus.SELF_HELP,
             )
-            ReportStep.objects.create(report=report, action=StepAction.SUBMITTED, actor=actor, note=description[:2000])
+            # The text stays on the report alone: steps are append-only, and what a student typed
+            # must go when the campaign's personal data is erased (privacy.services).
+            ReportStep.objects.create(report=report, action=StepAction.SUBMITTED, actor=actor)
             record_event(
                 actor=actor,
                 action="verification.problem.report",

@@ -59,8 +59,37 @@
     }
   }
 
+  // The chosen photo beside its findings: a student sees what the check saw (a cropped
+  // shoulder, a shadow) without opening the file elsewhere.
+  function preview(form, file) {
+    var img = form.querySelector("[data-preview]");
+    if (!img) {
+      return;
+    }
+    if (img.src && img.src.indexOf("blob:") === 0) {
+      URL.revokeObjectURL(img.src);
+    }
+    if (!file || !/^image\/(jpeg|png)$/.test(file.type)) {
+      img.hidden = true;
+      img.removeAttribute("src");
+      return;
+    }
+    img.src = URL.createObjectURL(file);
+    img.hidden = false;
+  }
+
+  // An oversized file can never be sent: the button says so instead of failing on the server.
+  function blockSubmit(form, blocked) {
+    var submit = form.querySelector("[data-submit]") || form.querySelector("button[type=submit]");
+    if (submit && !form.hasAttribute("data-self-check-only")) {
+      submit.disabled = blocked;
+    }
+  }
+
   function check(form, input, box) {
     var file = input.files && input.files[0];
+    preview(form, file);
+    blockSubmit(form, false);
     if (!file) {
       box.textContent = "";
       return;
@@ -68,6 +97,7 @@
     var limit = parseInt(form.dataset.maxBytes || "0", 10);
     if (limit && file.size > limit) {
       show(box, form.dataset.msgTooLarge, "errors");
+      blockSubmit(form, true);
       return;
     }
     show(box, form.dataset.msgChecking, "muted");

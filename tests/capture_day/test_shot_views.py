@@ -74,7 +74,9 @@ def test_the_list_shows_the_groups_numbers_of_the_day(client, world):  # noqa: F
     html = client.get(shots_url(world)).content.decode()
     assert 'data-shot="1" data-status="live"' in html and 'data-shot="2" data-status="live"' in html
     assert "张三" in html and "赵六" in html and "钱七" not in html
-    assert world.econ_student.student_no in html and world.econ_student.id_number not in html
+    # An operator sees the student number masked (issue 25), and never the ID number.
+    assert masked(world.econ_student.student_no) in html and world.econ_student.id_number not in html
+    assert world.econ_student.student_no not in html
     assert reverse("export", args=["shots"]) in html
     desk = client.get(reverse("capture_day:desk", args=[world.slot_econ.pk])).content.decode()
     assert reverse("capture_day:shot_list", args=[world.slot_econ.group_id]) in desk
@@ -209,9 +211,14 @@ def test_the_signin_sheet_lists_the_numbers(client, world):  # noqa: F811
     client.force_login(world.operator)
     html = client.get(reverse("capture_day:signin_sheet", args=[world.slot_econ.pk])).content.decode()
     assert "拍摄号" in html
+    # The operator's sheet masks the student numbers (issue 25); the coordinator's shows them whole.
+    assert f'<td class="num" data-shot>2</td><td>{masked(world.econ_student.student_no)}</td>' in html
+    assert f'<td class="num" data-shot>1</td><td>{masked(world.econ_student2.student_no)}</td>' in html
+    assert f'<td class="num" data-shot></td><td>{masked(world.x_student.student_no)}</td>' in html
+    assert world.econ_student.student_no not in html
+    client.force_login(world.coordinator)
+    html = client.get(reverse("capture_day:signin_sheet", args=[world.slot_econ.pk])).content.decode()
     assert f'<td class="num" data-shot>2</td><td>{world.econ_student.student_no}</td>' in html
-    assert f'<td class="num" data-shot>1</td><td>{world.econ_student2.student_no}</td>' in html
-    assert f'<td class="num" data-shot></td><td>{world.x_student.student_no}</td>' in html
 
 
 def test_the_student_sees_their_number_on_their_phone(client, world):  # noqa: F811
@@ -225,3 +232,8 @@ def test_the_student_sees_their_number_on_their_phone(client, world):  # noqa: F
     client.post(reverse("capture_day:shot_void", args=[shot.pk]), {"reason": "离开队伍"})
     client.force_login(world.student_user)
     assert "已作废：离开队伍" in client.get("/").content.decode()
+
+
+def masked(student_no: str) -> str:
+    """2017000123 as an operator sees it: 20******23."""
+    return student_no[:2] + "*" * 6 + student_no[-2:]

@@ -63,7 +63,7 @@ def test_the_offline_desk_knows_a_bound_code_from_its_digest(browser, live_serve
     page.keyboard.type(PAYLOAD)
     page.keyboard.press("Enter")
     panel = page.locator("#result")
-    expect(panel).to_contain_text("本时段名单内：张 · 经管1701")
+    expect(panel).to_contain_text("可能在本时段名单内（联网后确认）：张 · 经管1701")
 
     network.restore(page)
     expect(page.locator("#offline-banner")).to_be_hidden(timeout=15000)

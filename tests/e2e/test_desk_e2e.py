@@ -46,7 +46,9 @@ def test_operator_swipes_at_the_desk(browser, live_server, desk_setup):
     page.keyboard.press("Enter")
     expect(panel.locator("[data-field=title]")).to_have_text("采集成功")
     expect(panel.locator("[data-field=name]")).to_have_text("张三")
-    expect(panel).to_contain_text(student.masked_id)
+    # The student number masked; not a digit of the ID number (issue 25).
+    expect(panel).to_contain_text(student.student_no[:2] + "******" + student.student_no[-2:])
+    expect(panel).not_to_contain_text(student.id_number[-4:])
     expect(panel).to_have_class("desk-result outcome-captured")
     expect(page.locator("#count-captured")).to_have_text("1")
     expect(page.locator("#recent li").first).to_contain_text("张三")
@@ -97,7 +99,7 @@ def test_a_failed_send_is_kept_and_sent_again(browser, live_server, desk_setup):
     page.keyboard.press("Enter")
     expect(page.locator("#result [data-field=title]")).to_have_text("已暂存（离线）")
     expect(page.locator("#offline-banner")).to_have_text("离线：已暂存 1 条，联网后自动上传")
-    expect(page.locator("#result")).to_contain_text("本时段名单内：张 · 经管1701")
+    expect(page.locator("#result")).to_contain_text("可能在本时段名单内（联网后确认）：张 · 经管1701")
     assert Capture.objects.count() == 0
     page.unroute("**/swipe/")
     page.evaluate("window.dispatchEvent(new Event('online'))")

@@ -47,6 +47,9 @@ def test_student_checks_photos_then_submits_a_failing_one_with_a_note(
     # The first check in a process loads the landmark model (about 100 MB): seconds on a busy machine.
     expect(result).to_contain_text("照片符合要求", timeout=60_000)
     expect(page.locator("[data-submit]")).to_have_text("提交照片")
+    # The chosen photo is shown beside its findings, from the browser's own copy.
+    page.wait_for_function("() => document.querySelector('[data-preview]').naturalWidth > 0", timeout=10_000)
+    assert page.evaluate("document.querySelector('[data-preview]').src").startswith("blob:")
 
     page.set_input_files("#id_photo", str(high))
     expect(result.locator("li[data-code=head_top]")).to_contain_text("头顶离上边缘太近")
@@ -111,8 +114,9 @@ def test_an_oversized_photo_is_stopped_on_its_own_request_page(
     page.goto(detail)
     page.set_input_files("#id_photo", str(big))
     expect(page.locator("[data-findings]")).to_contain_text("文件太大：上传上限为 8 MB")
+    expect(page.locator("[data-submit]")).to_be_disabled()  # it could only fail: not offered
     page.evaluate("window.__sameDocument = true")
-    page.click("[data-submit]")
+    page.locator("form[data-self-check]").evaluate("form => form.requestSubmit()")  # Enter in a field
     expect(page.locator("[data-findings]")).to_contain_text("文件太大")
     assert page.url == detail and page.evaluate("window.__sameDocument") is True
     assert not RetakePhoto.objects.exists()

@@ -12,7 +12,17 @@ from photocapture.celery import app
 from tests.factories import make_campaign
 from verification import tasks as verification_tasks
 
-PROJECT_APPS = ("accounts", "jobs", "sessions_app", "fees", "verification", "retakes", "notifications", "capture_day")
+PROJECT_APPS = (
+    "accounts",
+    "jobs",
+    "sessions_app",
+    "fees",
+    "verification",
+    "retakes",
+    "notifications",
+    "capture_day",
+    "privacy",
+)
 
 
 def project_tasks():

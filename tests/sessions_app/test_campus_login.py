@@ -248,6 +248,8 @@ def test_logging_out_here_logs_out_at_the_identity_service_too(client, fake_cas,
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
     assert response["Location"] == fake_cas.url + "logout?" + "service=http%3A%2F%2Ftestserver%2Faccounts%2Flogin%2F"
+    # And the browser empties this site's caches and storage, as on any logout (issue 25).
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
     assert not logged_in_user(client).is_authenticated
     assert not SessionTicket.objects.exists()
 

@@ -63,6 +63,22 @@ def test_staff_overview_slot_load_per_minute(client, world):  # noqa: F811
     client.force_login(world.staff)
     html = text(client.get(reverse("sessions_app:staff_overview")))
     assert '<td class="num">160</td>\n        <td class="num">80</td>\n        <td class="num">2.0</td>' in html
+    # The threshold it is read against: 350 an hour is 5.8 a minute; 160 of a capacity of 466 is 34 %.
+    assert '<td class="num">2.0</td>\n        <td class="num">5.8</td>\n        <td class="num">466</td>' in html
+    assert 'data-load="34">34%</td>' in html
+
+
+def test_a_slot_near_its_capacity_is_marked_before_it_is_over(client, world):  # noqa: F811
+    add_students(world.campaign, world.econ, 157)  # 160 in 80 minutes
+    world.campaign.unit_per_hour = 120  # 160 a slot: exactly full
+    world.campaign.save()
+    client.force_login(world.staff)
+    html = text(client.get(reverse("sessions_app:staff_overview")))
+    assert 'data-load="100"><span class="badge warn">100% 接近上限</span>' in html
+    world.campaign.unit_per_hour = 100  # 133 a slot: over
+    world.campaign.save()
+    html = text(client.get(reverse("sessions_app:staff_overview")))
+    assert 'data-load="120"><span class="badge bad">120% 超出</span>' in html
 
 
 @pytest.mark.parametrize("role", ["coordinator", "counselor", "operator", "student_user"])

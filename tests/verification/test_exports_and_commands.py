@@ -49,6 +49,9 @@ def test_export_lists_overdue_students_per_college(campaign, college, student_fa
     overdue = sheets["逾期未确认名单"]
     assert [row[3] for row in overdue[1:]] == ["逾期0", "逾期1"]
     assert overdue[1][7] == 5  # days past 2021-01-05
+    pending = sheets["未确认（截止前）"]
+    assert pending[0][7] == "剩余天数"
+    assert [(row[3], row[7], row[8]) for row in pending[1:]] == [("晚采", 31, "照片“张冠李戴”，不是本人")]  # due 02-10
 
 
 def test_export_is_scoped_to_the_coordinator(client, campaign, college):

@@ -409,3 +409,12 @@ def test_a_student_with_an_open_wrong_photo_or_data_report_is_told_to_wait_not_o
     services.resolve_report(report=ProblemReport.objects.get(), actor=make_user(Role.STAFF), note="已更正")
     page = client.get(reverse("verification:index")).content.decode()
     assert "我已在学信网核对确认" in page and "wait-for-report" not in page
+
+
+def test_an_empty_report_says_what_to_choose_not_that_a_field_is_required(client, campaign, student_factory):
+    student = student_factory()
+    _captured_today_minus(student, 2)
+    client.force_login(_student_user(student))
+    page = client.post(reverse("verification:report_problem"), {"description": ""}).content.decode()
+    assert "请先选择遇到的是哪一种问题" in page and "这个字段是必填项" not in page
+    assert not ProblemReport.objects.exists()

@@ -3,8 +3,11 @@
 //
 // Offline-tolerant: each swipe gets a nonce and is written to IndexedDB before it is sent, so
 // a dropped network, a reload or a sleeping laptop loses nothing; queued swipes are sent again
-// (the server records each nonce once) until they are answered. While offline the per-slot
-// digest (keyed hashes, no identifiers in clear) says whether the card is on this slot's roster.
+// (the server records each nonce once) until they are answered. A server that answers 502/503/504
+// (the database restarting, a proxy without its backend) recorded nothing: the swipe is queued
+// the same way. While offline the per-slot digest (short keyed tags, no identifiers in clear, see
+// capture_day/digest.py) says whether the card may be on this slot's roster; it is kept only for
+// the desk's days, and the logout (which empties the browser's storage) first sends the queue.
 (function () {
   "use strict";
 
@@ -28,6 +31,7 @@
   var POLL_MS = 10000;
   var SYNC_MS = 5000;
   var RECENT_MAX = 10;
+  var UNAVAILABLE = [502, 503, 504];
   var last = { code: "", at: 0 };
   var busyDialog = false;
   var digest = null;
@@ -98,7 +102,7 @@
     var detail = [];
     if (student) {
       detail.push(student.college + " " + student.class_name);
-      detail.push(student.student_no + " · " + student.masked_id);
+      detail.push(student.student_no); // masked by the server, like every number the desk shows
     }
     (data.lines || []).forEach(function (line) { detail.push(line); });
     if (data.expected_slot) detail.push(labels.expected_slot + data.expected_slot);
@@ -259,32 +263,70 @@
     return code.normalize("NFKC").replace(/\s+/g, "").toUpperCase();
   }
 
+  var ID_SHAPE = /^\d{17}[\dX]$/;
+  var UNCHECKED = "unchecked";
+
+  function dropDigest() {
+    digest = null;
+    return store("digest", "readwrite", function (s) { return s.delete(slotId); }).catch(function () {});
+  }
+
+  // Deletes every stored digest whose desk days are over (any slot's: this PC may have run others).
+  function purgeDigests() {
+    return store("digest", "readwrite", function (s) {
+      var request = s.openCursor();
+      request.onsuccess = function () {
+        var cursor = request.result;
+        if (!cursor) return;
+        if (!(cursor.value.expires > Date.now())) cursor.delete();
+        cursor.continue();
+      };
+      return null;
+    });
+  }
+
+  // The hints of the students whose tag the card shares (a short tag is shared by about 1 in 4,096
+  // numbers, so only "maybe"); null if surely not on this slot's roster; UNCHECKED for what the
+  // digest holds nothing of (a student number); undefined without a digest.
   function lookup(code) {
-    if (!digest || !window.DeskHmac) return undefined;
+    if (digest && !(digest.expires > Date.now())) dropDigest(); // the desk's days are over
+    if (!digest || !digest.ids || !window.DeskHmac) return undefined;
     var hmac = window.DeskHmac.hmacHex;
-    var tag = hmac(digest.key, normalize(code)).slice(0, 16);
-    if (!digest.entries[tag] && digest.code_key) {
+    var cut = function (hex) { return hex.slice(0, digest.tag_chars); };
+    var c = normalize(code);
+    if (ID_SHAPE.test(c) && digest.by_id) return digest.ids[cut(hmac(digest.key, c))] || null;
+    if (digest.code_key) {
       // A 采集码 is case-sensitive and stored as its keyed hash (sessions_app/collection_codes.py).
       var scanned = code.normalize("NFKC").replace(/\s+/g, "");
-      tag = hmac(digest.key, normalize(hmac(digest.code_key, scanned))).slice(0, 16);
+      var found = digest.codes[cut(hmac(digest.key, normalize(hmac(digest.code_key, scanned))))];
+      if (found) return found;
     }
-    return digest.entries[tag] || null;
+    return digest.by_student_no ? UNCHECKED : null;
   }
 
   function loadDigest() {
-    return fetch(digestUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    var gone = false;
+    return purgeDigests()
+      .catch(function () {})
+      .then(function () {
+        return fetch(digestUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      })
       .then(function (response) {
+        // 410: not one of the desk's days; 403/404: not this operator's desk (any more).
+        gone = [403, 404, 410].indexOf(response.status) >= 0;
         if (!response.ok) throw new Error(response.status);
         return response.json();
       })
       .then(function (data) {
-        digest = data;
         data.slot = slotId;
+        data.expires = Date.now() + data.ttl * 1000;
+        digest = data;
         return store("digest", "readwrite", function (s) { return s.put(data); });
       })
       .catch(function () {
+        if (gone) return dropDigest();
         return store("digest", "readonly", function (s) { return s.get(slotId); }).then(function (data) {
-          if (data) digest = data;
+          if (data && data.expires > Date.now()) digest = data;
         });
       })
       .catch(function () { /* no digest: the offline answer says it cannot tell */ });
@@ -293,8 +335,10 @@
   function offlineAnswer(item, current) {
     var entry = lookup(item.code);
     var data = { name: maskCode(item.code), lines: [] };
-    if (entry) {
-      data.hint = entry[0] + " · " + entry[1];
+    if (entry === UNCHECKED) {
+      data.lines.push(labels.offline_unchecked);
+    } else if (entry) {
+      data.hint = entry.slice(0, 3).map(function (h) { return h[0] + " · " + h[1]; }).join("；");
       data.lines.push(labels.offline_on_roster + data.hint);
     } else if (entry === null) {
       data.lines.push(labels.offline_not_on_roster);
@@ -344,6 +388,9 @@
       .then(readJson, function () { return null; })
       .then(function (r) {
         if (!r) return "offline"; // no answer at all: the network, not the server
+        // The server could not reach what it needs (502/503/504): nothing was recorded, and the
+        // nonce makes sending it again safe, so it waits in the queue like an offline swipe.
+        if (UNAVAILABLE.indexOf(r.response.status) >= 0) return "offline";
         if (r.data && r.data.outcome) {
           return store("queue", "readwrite", function (s) { return s.delete(item.nonce); }).then(function () {
             if (current) showResult(r.data.outcome, r.data);
@@ -493,6 +540,30 @@
   document.addEventListener("click", function (event) {
     if (!event.target.closest("a, button, input, select, textarea")) focusInput();
   });
+  // Logging out empties the browser's storage (Clear-Site-Data), the queue with it: send the queue
+  // first, and if some swipes are still not answered, say so and let the operator stay.
+  var logoutForm = document.querySelector("form[data-logout]");
+  var leaving = false;
+  if (logoutForm) {
+    logoutForm.addEventListener("submit", function (event) {
+      if (leaving) return;
+      event.preventDefault();
+      flush()
+        .then(queued)
+        .catch(function () { return []; })
+        .then(function (items) {
+          if (items.length) {
+            busyDialog = true;
+            var go = window.confirm(counted(labels.logout_queued, items.length));
+            busyDialog = false;
+            if (!go) return focusInput();
+          }
+          leaving = true;
+          logoutForm.submit();
+        });
+    });
+  }
+
   window.addEventListener("online", flush);
   setInterval(poll, POLL_MS);
   setInterval(flush, SYNC_MS);
