@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sessions_app', '0002_campaign_phase_and_retention'),
+        ('sessions_app', '0003_student_erasure_marks'),
     ]
 
     operations = [
