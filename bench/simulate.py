@@ -487,7 +487,8 @@ def staff(stack, recorder, rng, answers, stop, count):
     # while the faults strike, and nobody may get the same SMS twice.
     for _ in range(2):
         browser.get(f"/verification/?campaign={CAMPAIGN}")
-        status, _ = until_answered(browser.post, f"/verification/reminders/send/?campaign={CAMPAIGN}")
+        # The button asks first (notifications/bulk.py); the confirmed form starts the job.
+        status, _ = until_answered(browser.post, f"/verification/reminders/send/?campaign={CAMPAIGN}", {"confirm": "1"})
         answers["exports"].append(("reminders", status))
     for _ in range(count):
         if stop.is_set():

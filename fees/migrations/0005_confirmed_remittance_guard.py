@@ -83,6 +83,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("fees", "0002_postgres_guards")]
+    dependencies = [("fees", "0004_service_count_guard")]
 
     operations = [migrations.RunPython(forward, backward)]
