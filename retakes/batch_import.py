@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -50,6 +51,9 @@ ATTACHED = (PASSED, FAILED)
 SERVICE_CODES = frozenset({"not_accepting_photos", "out_of_scope", "already_open", "file_too_large"})
 # Files in flight per pool process: enough to keep each busy, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 2
+# Checked photos stored per transaction, and the bytes they may hold in memory meanwhile.
+STORE_EVERY = 20
+STORE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -264,15 +268,33 @@ def import_batch(
     backgrounds = tuple(campaign.photo_backgrounds or ()) or ("blue",)
     wanted = read_entries(path, limits, want=lambda entry: entry.index in matched)
     to_check = (entry for entry in wanted if entry.index in matched)
-    for entry, checked in _check_all(to_check, backgrounds=backgrounds, workers=workers):
-        student = matched[entry.index]
-        outcome = FileOutcome(entry.index, entry.shown_name, "", student.student_no, student.name)
-        outcome.code = _handle(
-            entry, checked, student, outcome, actor=actor, channel=channel, reason=reason, dry_run=dry_run, batch=batch
-        )
-        entry.data = None
-        outcomes[entry.index] = outcome
+    checked_files: list[tuple[Entry, PhotoReport | None]] = []
+
+    def store() -> None:
+        # One commit for several photos (each still in its own savepoint): a commit per photo made
+        # the job's own process, which stores them one after another, the batch's bottleneck.
+        with transaction.atomic():
+            for entry, checked in checked_files:
+                student = matched[entry.index]
+                outcome = FileOutcome(entry.index, entry.shown_name, "", student.student_no, student.name)
+                outcome.code = _handle(
+                    entry, checked, student, outcome, actor=actor, channel=channel, reason=reason,
+                    dry_run=dry_run, batch=batch,
+                )  # fmt: skip
+                outcomes[entry.index] = outcome
+        for entry, _checked in checked_files:
+            entry.data = None
+        checked_files.clear()
         report(len(outcomes), total)
+
+    held = 0
+    for entry, checked in _check_all(to_check, backgrounds=backgrounds, workers=workers):
+        checked_files.append((entry, checked))
+        held += len(entry.data or b"")
+        if len(checked_files) >= STORE_EVERY or held >= STORE_BYTES:
+            store()
+            held = 0
+    store()
     return BatchResult(files=[outcomes[i] for i in sorted(outcomes)], dry_run=dry_run)
 
 

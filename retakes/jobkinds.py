@@ -8,6 +8,8 @@ running lands on that job; sent again later, each photo already attached is repo
 import tempfile
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from jobs import imports
@@ -61,9 +63,7 @@ def outcome_label(code: str) -> str:
     return str(OUTCOMES.get(code, code))
 
 
-def start_import(
-    *, staged: imports.StagedUpload, campaign: Campaign, user, channel: str, reason: str
-) -> Job:
+def start_import(*, staged: imports.StagedUpload, campaign: Campaign, user, channel: str, reason: str) -> Job:
     return imports.start_import(
         kind=IMPORT,
         staged=staged,
@@ -74,7 +74,8 @@ def start_import(
 
 
 def _describe(stored: dict[str, Any]) -> str:
-    return str(FAILURES.get(stored.get("code", ""), stored.get("code", "")))
+    code = stored.get("code", "")
+    return str(FAILURES.get(code) or stored.get("message") or code)
 
 
 def _show_files(job: Job):
@@ -126,7 +127,14 @@ def start_export(*, campaign: Campaign, user, name_by: str, college_id: int | No
         kind=EXPORT,
         key=export_key(campaign=campaign, user=user, name_by=name_by, college_id=college_id, class_name=class_name),
         owner=user,
-        params={"campaign_id": campaign.pk, "name_by": name_by, "college_id": college_id, "class_name": class_name},
+        params={
+            "campaign_id": campaign.pk,
+            "name_by": name_by,
+            "college_id": college_id,
+            "class_name": class_name,
+            # The manifest's headers in the language of whoever asked for it.
+            "language": translation.get_language() or settings.LANGUAGE_CODE,
+        },
     )
 
 

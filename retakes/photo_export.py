@@ -42,7 +42,9 @@ class ExportSummary:
     missing: int
 
 
-def passed_requests(*, campaign: Campaign, college_id: int | None = None, class_name: str = "") -> QuerySet[RetakeRequest]:
+def passed_requests(
+    *, campaign: Campaign, college_id: int | None = None, class_name: str = ""
+) -> QuerySet[RetakeRequest]:
     accepted = Q(current_photo__review=Review.ACCEPTED)
     checked = Q(current_photo__check_status=CheckStatus.PASSED) & ~Q(current_photo__review=Review.RETURNED)
     qs = (

@@ -124,11 +124,18 @@ def test_a_counselors_zip_every_file_gets_its_outcome_and_the_same_zip_lands_on_
 
 def test_checks_run_in_a_process_pool_and_match_id_numbers_for_staff(tmp_path, campaign, college, staff):
     students = [make_student(campaign, college) for _ in range(6)]
-    entries = [(f"{s.id_number.lower()}.jpg" if i % 2 else f"{s.student_no}.jpg", PASSES, {}) for i, s in enumerate(students)]
+    entries = [
+        (f"{s.id_number.lower()}.jpg" if i % 2 else f"{s.student_no}.jpg", PASSES, {}) for i, s in enumerate(students)
+    ]
     path = build_zip(tmp_path / "batch.zip", entries)
     seen = []
     result = batch_import.import_batch(
-        path=path, campaign=campaign, actor=staff, channel=Channel.CENTRAL, workers=2, progress=lambda d, t: seen.append((d, t))
+        path=path,
+        campaign=campaign,
+        actor=staff,
+        channel=Channel.CENTRAL,
+        workers=2,
+        progress=lambda d, t: seen.append((d, t)),
     )
     assert [f.code for f in result.files] == ["passed"] * 6
     assert seen[-1] == (6, 6)
@@ -144,7 +151,9 @@ def test_an_id_number_that_is_also_someones_student_number_is_ambiguous(tmp_path
 
 
 def test_a_request_already_accepted_takes_no_batch_photo(tmp_path, campaign, student, staff, counselor):
-    request = services.create_request(student=student, actor=counselor, reason=Reason.MISSED_SHOOT, channel=Channel.CENTRAL)
+    request = services.create_request(
+        student=student, actor=counselor, reason=Reason.MISSED_SHOOT, channel=Channel.CENTRAL
+    )
     RetakeRequest.objects.filter(pk=request.pk).update(status=Status.ACCEPTED)
     path = build_zip(tmp_path / "b.zip", [(f"{student.student_no}.jpg", PASSES, {})])
     result = batch_import.import_batch(path=path, campaign=campaign, actor=staff, workers=1)
@@ -195,7 +204,9 @@ def test_the_command_prints_every_files_outcome_and_a_dry_run_writes_nothing(cam
     with pytest.raises(CommandError):
         call_command("import_photos", str(mixed_zip), "--campaign", "bk2021")  # writing needs --by
     out = io.StringIO()
-    call_command("import_photos", str(mixed_zip), "--campaign", "bk2021", "--by", staff.username, "--workers", "1", stdout=out)
+    call_command(
+        "import_photos", str(mixed_zip), "--campaign", "bk2021", "--by", staff.username, "--workers", "1", stdout=out
+    )
     # Staff see every student: the other counselor's student is matched too.
     assert RetakePhoto.objects.count() == 5 and "已导入" in out.getvalue()
 
@@ -206,7 +217,10 @@ def test_a_folder_is_read_like_a_zip(tmp_path, campaign, roster, staff):
     (folder / "一班" / f"{roster[0].student_no}.jpg").write_bytes(PASSES)
     (folder / "说明.txt").write_text("readme")
     result = batch_import.import_batch(path=folder, campaign=campaign, actor=staff, workers=1, dry_run=True)
-    assert {f.name: f.code for f in result.files} == {f"一班/{roster[0].student_no}.jpg": "passed", "说明.txt": "not_photo_name"}
+    assert {f.name: f.code for f in result.files} == {
+        f"一班/{roster[0].student_no}.jpg": "passed",
+        "说明.txt": "not_photo_name",
+    }
 
 
 # --- the zip's guards, one by one ----------------------------------------------------------
@@ -246,3 +260,16 @@ def test_too_many_files_and_too_much_in_total_are_refused_past_the_limit(tmp_pat
     limits = Limits(max_entry_bytes=10**7, max_total_bytes=len(PASSES) * 2, max_entries=3, max_ratio=100)
     codes = [entry.refusal for entry in read_entries(path, limits)]
     assert codes == ["", "", "total_too_large", "too_many_files"]
+
+
+def test_a_file_that_is_no_zip_fails_the_job_with_its_reason(campaign, staff, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = logged_in(staff)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            reverse("retakes:batch_import") + "?campaign=bk2021",
+            {"files": SimpleUploadedFile("照片.zip", b"not a zip"), "channel": "central", "reason": "missed_shoot"},
+        )
+    page = client.get(response["Location"]).content.decode()
+    assert "不是 zip 压缩包" in page and not RetakeRequest.objects.exists()

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from accounts.models import AuditEvent
 from jobs.models import Job
 from retakes import photo_export, services
-from retakes.models import Channel, Reason
+from retakes.models import Channel
 from tests.factories import make_college, make_student
 from tests.jobs_support import start_from_page
 
@@ -25,7 +25,9 @@ pytestmark = pytest.mark.django_db
 
 def _with_photo(student, actor, data):
     report = services.check_photo(data)
-    return services.attach_checked_photo(student=student, data=data, report=report, actor=actor, channel=Channel.CENTRAL)
+    return services.attach_checked_photo(
+        student=student, data=data, report=report, actor=actor, channel=Channel.CENTRAL
+    )
 
 
 @pytest.fixture
@@ -53,9 +55,7 @@ def _zip_from_job_page(client, data):
     return job_id, zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 
 
-def test_staff_download_a_colleges_passed_photos_named_by_id_number_with_a_manifest(
-    college, staff, photographed
-):
+def test_staff_download_a_colleges_passed_photos_named_by_id_number_with_a_manifest(college, staff, photographed):
     client = logged_in(staff)
     job_id, archive = _zip_from_job_page(client, {"name_by": "id_number", "college": college.pk})
     p, acc = photographed["passed"], photographed["accepted"]
@@ -63,7 +63,9 @@ def test_staff_download_a_colleges_passed_photos_named_by_id_number_with_a_manif
     assert set(archive.namelist()) == expected | {"manifest.xlsx"}
     assert archive.read(f"{p.id_number}.jpg") == PASSES  # the stored file, byte for byte
     assert archive.read(f"{acc.id_number}.jpg") == FAILS  # accepted by staff with a reason
-    rows = list(load_workbook(io.BytesIO(archive.read("manifest.xlsx")), read_only=True).active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(archive.read("manifest.xlsx")), read_only=True).active.iter_rows(values_only=True)
+    )
     assert rows[0][:4] == ("文件名", "学号", "姓名", "身份证号")
     by_file = {row[0]: row for row in rows[1:]}
     assert set(by_file) == expected
@@ -87,7 +89,9 @@ def test_a_class_by_student_number(campaign, staff, photographed):
 def test_a_counselor_cannot_make_one(campaign, counselor, photographed):
     client = logged_in(counselor)
     assert client.get(reverse("retakes:photo_export") + "?campaign=bk2021").status_code == 403
-    assert client.post(reverse("retakes:photo_export") + "?campaign=bk2021", {"name_by": "id_number"}).status_code == 403
+    assert (
+        client.post(reverse("retakes:photo_export") + "?campaign=bk2021", {"name_by": "id_number"}).status_code == 403
+    )
     with pytest.raises(services.RetakeError) as refused:
         photo_export.export_photos(campaign=campaign, actor=counselor, stream=io.BytesIO())
     assert refused.value.code == "staff_only"
