@@ -12,6 +12,7 @@ in flight, so memory does not grow with the zip; the job's own process stores ea
 comes (retakes.services.attach_checked_photo).
 """
 
+import contextlib
 import multiprocessing
 import re
 import unicodedata
@@ -175,7 +176,7 @@ def _check_all(
         yield entry, _safe_check(entry.data, backgrounds)
         break
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with _may_have_children(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: dict[Future[PhotoReport], Entry] = {}
         for entry in entries:
             if entry.data is None:
@@ -190,6 +191,24 @@ def _check_all(
             done, _rest = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield pending.pop(future), _result(future)
+
+
+@contextlib.contextmanager
+def _may_have_children() -> Iterator[None]:
+    """Celery's prefork workers are daemonic processes, and multiprocessing refuses to start children
+    from one ("daemonic processes are not allowed to have children"). The flag only guards against
+    orphans: the pool is shut down (its processes joined) before this returns, and a pool process
+    whose parent dies reads end-of-file on its queue and exits."""
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]  # no public way to lift it
+    daemon = config.get("daemon")
+    config["daemon"] = False
+    try:
+        yield
+    finally:
+        if daemon is None:
+            config.pop("daemon", None)
+        else:
+            config["daemon"] = daemon
 
 
 def _safe_check(data: bytes, backgrounds: tuple[str, ...]) -> PhotoReport | None:

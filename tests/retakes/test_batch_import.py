@@ -273,3 +273,25 @@ def test_a_file_that_is_no_zip_fails_the_job_with_its_reason(campaign, staff, se
         )
     page = client.get(response["Location"]).content.decode()
     assert "不是 zip 压缩包" in page and not RetakeRequest.objects.exists()
+
+
+def _check_in_a_daemon(queue):
+    from retakes.batch_files import Entry
+    from retakes.batch_import import _check_all
+
+    entries = [Entry(index=i, name=f"{i}.jpg", data=PASSES) for i in range(3)]
+    queue.put(
+        sorted((entry.index, report.ok) for entry, report in _check_all(entries, backgrounds=("blue",), workers=2))
+    )
+
+
+def test_the_pool_starts_inside_a_daemonic_process_as_celerys_prefork_workers_are():
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    worker = context.Process(target=_check_in_a_daemon, args=(queue,), daemon=True)
+    worker.start()
+    assert queue.get(timeout=60) == [(0, True), (1, True), (2, True)]
+    worker.join(timeout=30)
+    assert worker.exitcode == 0
