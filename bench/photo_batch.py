@@ -2,11 +2,12 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pc_NAME python bench/photo_batch.py [--photos 1000] [--workers 2]
 
-Builds a zip of N 480x640 JPEGs (varied people, sizes, positions and backdrops from
-bench/photo_check.py's corpus, named by 学号) for N students of a fresh campaign, then runs the
+Builds zips of 480x640 JPEGs (varied people, sizes, positions and backdrops from
+bench/photo_check.py's corpus, named by 学号) for students of a fresh campaign, then runs the
 import job (jobs.services.start_job, eager Celery: the job runs in this process, as on a worker)
-twice in the same run: with PHOTO_BATCH workers = 1 (checks in the job's own process, the
-single-process rate) and with --workers processes. Prints photos per second of each, the ratio
+with PHOTO_BATCH workers = 1 (checks in the job's own process, the single-process rate) and with
+--workers processes, the two taking turns over --rounds rounds in the same run, N photos each.
+Prints photos per second of each, the ratio
 against workers x the single-process rate (goal: at least 0.8), and the job's peak memory:
 the proportional set size (PSS, shared pages split between the processes that share them) of the
 job's process plus its pool's processes, sampled every 0.5 s (reading smaps costs the kernel
@@ -154,6 +155,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         print("needs eager Celery (no REDIS_URL): the job must run in this process to be measured")
@@ -169,33 +171,51 @@ def main() -> int:
     staff = User.objects.filter(username="bench-photo-staff").first() or User.objects.create_user(
         username="bench-photo-staff", password=None, role=Role.STAFF
     )
-    runs = {}
+    # The two modes take turns, a slice of the photos each round (1, W, 1, W ...), so that a machine
+    # others share slows both alike; each mode checks --photos photos in all, its own students each.
+    per_round = max(1, args.photos // args.rounds)
+    modes = (1, args.workers)
     workdir = Path(tempfile.mkdtemp(prefix="bench-photo-zips-"))
-    for n, workers in enumerate((1, args.workers)):
-        students = make_students(campaign, college, args.photos, start=n * args.photos)
-        for s in students:
-            s.college = college
-        path = workdir / f"run{n}.zip"
-        build_zip(path, students, photos)
-        runs[workers] = (path, path.stat().st_size)
-    print(f"corpus: {args.photos} photos per run ({DISTINCT_PHOTOS} distinct JPEGs 480x640), "
-          f"zip {runs[1][1] / 1024 / 1024:.1f} MB, built in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    zips = []
+    for r in range(args.rounds):
+        for m, workers in enumerate(modes):
+            students = make_students(campaign, college, per_round, start=(r * len(modes) + m) * per_round)
+            for s in students:
+                s.college = college
+            path = workdir / f"round{r}-{workers}.zip"
+            build_zip(path, students, photos)
+            zips.append((workers, path))
+    total = per_round * args.rounds
+    print(f"corpus: {total} photos per mode in {args.rounds} rounds ({DISTINCT_PHOTOS} distinct JPEGs 480x640), "
+          f"zips of {zips[0][1].stat().st_size / 1024 / 1024:.1f} MB, "
+          f"built in {time.perf_counter() - started:.1f} s")  # fmt: skip
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f} (other processes share the cores)")
 
-    results = {}
-    for workers, (path, _size) in runs.items():
+    totals = {w: {"elapsed": 0.0, "own": 0.0, "pool": 0.0, "peak": 0.0, "pool_n": 0, "counts": {}} for w in modes}
+    for workers, path in zips:
         elapsed, peak, pool, job, (own_cpu, pool_cpu) = run_job(path, campaign, staff, workers)
-        counts = {k: v for k, v in job.counts.items() if k != "files"}
-        results[workers] = args.photos / elapsed
+        t = totals[workers]
+        t["elapsed"] += elapsed
+        t["own"] += own_cpu
+        t["pool"] += pool_cpu
+        t["peak"] = max(t["peak"], peak)
+        t["pool_n"] = max(t["pool_n"], pool)
+        for k, v in job.counts.items():
+            if k != "files":
+                t["counts"][k] = t["counts"].get(k, 0) + v
+    results: dict = {}
+    for workers in modes:
+        t = totals[workers]
+        results[workers] = total / t["elapsed"]
         # The rate were each process on a core of its own: the busier side (the job's process storing,
         # or the pool checking) sets the pace. An estimate from CPU time, for a machine others share.
-        busiest = max(own_cpu, pool_cpu / workers) if workers > 1 else own_cpu
-        results[f"cpu{workers}"] = args.photos / busiest
-        print(f"job with {workers} worker process{'es' if workers > 1 else ''}: {job.status}, {elapsed:6.1f} s, "
-              f"{results[workers]:6.1f} photos/s; CPU ms per photo: job {own_cpu * 1000 / args.photos:.1f}, "
-              f"pool {pool_cpu * 1000 / args.photos:.1f}; peak memory {peak:6.1f} MB PSS "
-              f"(job + {pool} pool processes); outcomes {counts}")  # fmt: skip
-        results[f"peak{workers}"] = peak
+        busiest = max(t["own"], t["pool"] / workers) if workers > 1 else t["own"]
+        results[f"cpu{workers}"] = total / busiest
+        results[f"peak{workers}"] = t["peak"]
+        print(f"job with {workers} worker process{'es' if workers > 1 else ''}: {t['elapsed']:6.1f} s, "
+              f"{results[workers]:6.1f} photos/s; CPU ms per photo: job {t['own'] * 1000 / total:.1f}, "
+              f"pool {t['pool'] * 1000 / total:.1f}; peak memory {t['peak']:6.1f} MB PSS "
+              f"(job + {t['pool_n']} pool processes); outcomes {t['counts']}")  # fmt: skip
     single, multi = results[1], results[args.workers]
     scaling = multi / (args.workers * single)
     cpu_scaling = results[f"cpu{args.workers}"] / (args.workers * results["cpu1"])

@@ -140,6 +140,8 @@ class Matcher:
             self.by_no.update((s.student_no, s) for s in students.filter(student_no__in=chunk))
         for chunk in _chunks(ids):
             self.by_id.update((s.id_number, s) for s in students.filter(id_number__in=chunk))
+        for student in (*self.by_no.values(), *self.by_id.values()):
+            student.campaign = campaign  # the one already loaded, not a query per photo stored
 
     def match(self, key: NameKey | None) -> tuple[str, Student | None]:
         if key is None:

@@ -426,8 +426,11 @@ def attach_checked_photo(
             # Filed in the photo's transaction: a photo that cannot be stored leaves no empty request.
             created = request is None
             if request is None:
-                request = create_request(student=student, actor=actor, reason=reason, channel=channel)
-            locked = _locked(request)
+                # Made in this transaction, so nobody else can see it yet: no lock to take.
+                locked = create_request(student=student, actor=actor, reason=reason, channel=channel)
+                locked.campaign, locked.student = student.campaign, student
+            else:
+                locked = _locked(request)
             _move(locked, Status.PHOTO_SUBMITTED, actor=actor, code=EventNote.PHOTO_SUBMITTED)
             photo.request = locked
             photo.save()
