@@ -64,6 +64,10 @@ def test_a_counselors_zip_every_file_gets_its_outcome_and_the_same_zip_lands_on_
     settings.PHOTO_BATCH = {**settings.PHOTO_BATCH, "workers": 1}
     s1, s2, s3, s4, s5, s6, s7, s8, s9 = roster
     client = logged_in(counselor)
+    listing = client.get(reverse("retakes:index") + "?campaign=bk2021").content.decode()
+    assert reverse("retakes:batch_import") in listing and reverse("retakes:photo_export") not in listing
+    form = client.get(reverse("retakes:batch_import") + "?campaign=bk2021").content.decode()
+    assert "文件名为学号、身份证号或“姓名_学号”" in form and "multiple" in form
     with TestCase.captureOnCommitCallbacks() as queued:
         job_id = _post(client, mixed_zip)
     assert Job.objects.get(pk=job_id).status == JobStatus.QUEUED

@@ -57,6 +57,8 @@ def _zip_from_job_page(client, data):
 
 def test_staff_download_a_colleges_passed_photos_named_by_id_number_with_a_manifest(college, staff, photographed):
     client = logged_in(staff)
+    form = client.get(reverse("retakes:photo_export") + "?campaign=bk2021").content.decode()
+    assert "身份证号.jpg" in form and college.name in form
     job_id, archive = _zip_from_job_page(client, {"name_by": "id_number", "college": college.pk})
     p, acc = photographed["passed"], photographed["accepted"]
     expected = {f"{s.id_number}.jpg" for s in (p, photographed["other_class"], acc)}
