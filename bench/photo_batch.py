@@ -156,6 +156,9 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--pool-only", action="store_true", help="only the pool's run (with --rounds 1: memory of one large zip)"
+    )
     args = parser.parse_args()
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         print("needs eager Celery (no REDIS_URL): the job must run in this process to be measured")
@@ -174,7 +177,7 @@ def main() -> int:
     # The two modes take turns, a slice of the photos each round (1, W, 1, W ...), so that a machine
     # others share slows both alike; each mode checks --photos photos in all, its own students each.
     per_round = max(1, args.photos // args.rounds)
-    modes = (1, args.workers)
+    modes = (args.workers,) if args.pool_only else (1, args.workers)
     workdir = Path(tempfile.mkdtemp(prefix="bench-photo-zips-"))
     zips = []
     for r in range(args.rounds):
@@ -216,6 +219,9 @@ def main() -> int:
               f"{results[workers]:6.1f} photos/s; CPU ms per photo: job {t['own'] * 1000 / total:.1f}, "
               f"pool {t['pool'] * 1000 / total:.1f}; peak memory {t['peak']:6.1f} MB PSS "
               f"(job + {t['pool_n']} pool processes); outcomes {t['counts']}")  # fmt: skip
+    if args.pool_only:
+        print(f"peak memory {results[f'peak{args.workers}']:.0f} MB (goal: under {MEMORY_GOAL_MB} MB)")
+        return 0 if results[f"peak{args.workers}"] < MEMORY_GOAL_MB else 1
     single, multi = results[1], results[args.workers]
     scaling = multi / (args.workers * single)
     cpu_scaling = results[f"cpu{args.workers}"] / (args.workers * results["cpu1"])

@@ -13,6 +13,7 @@ comes (retakes.services.attach_checked_photo).
 """
 
 import contextlib
+import gc
 import multiprocessing
 import re
 import unicodedata
@@ -197,16 +198,21 @@ def _check_all(
 
 @contextlib.contextmanager
 def _may_have_children() -> Iterator[None]:
-    """Celery's prefork workers are daemonic processes, and multiprocessing refuses to start children
+    """While the pool lives: the job's heap frozen for the garbage collector, and the process allowed
+    children. Celery's prefork workers are daemonic processes, and multiprocessing refuses to start children
     from one ("daemonic processes are not allowed to have children"). The flag only guards against
     orphans: the pool is shut down (its processes joined) before this returns, and a pool process
     whose parent dies reads end-of-file on its queue and exits."""
+    # Frozen objects are left alone by the pool processes' garbage collector, which would otherwise
+    # write to (and so copy) every page of the job's heap it walks: memory that grew with the run.
+    gc.freeze()
     config = multiprocessing.current_process()._config  # type: ignore[attr-defined]  # no public way to lift it
     daemon = config.get("daemon")
     config["daemon"] = False
     try:
         yield
     finally:
+        gc.unfreeze()
         if daemon is None:
             config.pop("daemon", None)
         else:
