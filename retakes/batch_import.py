@@ -18,13 +18,13 @@ import multiprocessing
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -297,11 +297,11 @@ def import_batch(
     to_check = (entry for entry in wanted if entry.index in matched)
     checked_files: list[tuple[Entry, PhotoReport | None]] = []
 
-    def store() -> None:
+    def store(chunk: list[tuple[Entry, PhotoReport | None]]) -> None:
         # One commit for several photos (each still in its own savepoint): a commit per photo made
         # the job's own process, which stores them one after another, the batch's bottleneck.
         with transaction.atomic():
-            for entry, checked in checked_files:
+            for entry, checked in chunk:
                 student = matched[entry.index]
                 outcome = FileOutcome(entry.index, entry.shown_name, "", student.student_no, student.name)
                 outcome.code = _handle(
@@ -309,19 +309,52 @@ def import_batch(
                     dry_run=dry_run, batch=batch,
                 )  # fmt: skip
                 outcomes[entry.index] = outcome
-        for entry, _checked in checked_files:
+        for entry, _checked in chunk:
             entry.data = None
-        checked_files.clear()
-        report(len(outcomes), total)
 
-    held = 0
-    for entry, checked in _check_all(to_check, backgrounds=backgrounds, workers=workers):
-        checked_files.append((entry, checked))
-        held += len(entry.data or b"")
-        if len(checked_files) >= STORE_EVERY or held >= STORE_BYTES:
-            store()
+    def store_in_thread(chunk: list[tuple[Entry, PhotoReport | None]]) -> None:
+        try:
+            store(chunk)
+        finally:
+            connection.close()  # the thread's own connection; the next chunk opens another
+
+    checks = _check_all(to_check, backgrounds=backgrounds, workers=workers)
+    if workers <= 1:
+        held = 0
+        for entry, checked in checks:
+            checked_files.append((entry, checked))
+            held += len(entry.data or b"")
+            if len(checked_files) >= STORE_EVERY or held >= STORE_BYTES:
+                store(checked_files)
+                checked_files.clear()
+                report(len(outcomes), total)
+                held = 0
+        store(checked_files)
+        report(len(outcomes), total)
+    else:
+        # With a pool, storing is spread over as many threads, each with its own database
+        # connection: a stored photo is a dozen round trips, and one thread waiting on them
+        # one after another held the whole pool back. Different files are different students,
+        # so the threads never wait for each other's rows.
+        with ThreadPoolExecutor(max_workers=workers) as writers:
+            stored: set[Future[None]] = set()
             held = 0
-    store()
+            for entry, checked in checks:
+                checked_files.append((entry, checked))
+                held += len(entry.data or b"")
+                if len(checked_files) >= STORE_EVERY or held >= STORE_BYTES:
+                    stored.add(writers.submit(store_in_thread, list(checked_files)))
+                    checked_files.clear()
+                    held = 0
+                    while len(stored) > workers:  # bounded: photos waiting to be stored hold their bytes
+                        done, stored = wait(stored, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            future.result()
+                        report(len(outcomes), total)
+            stored.add(writers.submit(store_in_thread, list(checked_files)))
+            for future in stored:
+                future.result()
+        report(len(outcomes), total)
     return BatchResult(files=[outcomes[i] for i in sorted(outcomes)], dry_run=dry_run)
 
 
