@@ -7,6 +7,7 @@ that refuses to start, naming every missing setting, rather than run half-config
 (photocapture/configuration.py). README.md lists the variables.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -370,6 +371,15 @@ PHOTO_CHECK = {
     "face_width_px": (180, 300),  # cheek to cheek (两脸颊之间), from the face landmarks
     "face_min_px": 60,  # narrower detections are noise, not a second person
     "centre_max_offset_px": 30,
+}
+# Batches of electronic photos (retakes/batch_import.py): a zip or folder is read entry by entry;
+# its checks run in a pool of this many processes on the worker (1: in the job's own process).
+PHOTO_BATCH = {
+    "workers": env.int("PHOTO_BATCH_WORKERS", default=os.cpu_count() or 1),
+    "max_upload_bytes": env.int("PHOTO_BATCH_MAX_UPLOAD_BYTES", default=1024 * 1024 * 1024),
+    "max_entries": 5000,  # files in one zip; a cohort's college is a few hundred retakes at most
+    "max_total_bytes": 4 * 1024 * 1024 * 1024,  # what the zip may expand to, read entry by entry
+    "max_ratio": 100,  # uncompressed / compressed: photos hardly compress, a bomb does 1000x
 }
 FEES_CALLBACK_SECRET = env("FEES_CALLBACK_SECRET", default="")
 # Key of the 采集码 hashes (sessions_app.collection_codes). Its own setting in production: rotating
