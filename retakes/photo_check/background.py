@@ -18,6 +18,7 @@ from .face import Face
 
 SCALE = 0.5  # the separation runs on a half-size copy: four times fewer pixels, ±1 px at full size
 SEED_STEP = 6  # px between flood-fill seeds along the edges (half size)
+SEED_MAX_LAB = 30  # Lab units (8-bit scale) a seed may differ from the seeds' median colour
 CELL = 16  # px, half size: the backdrop is compared cell by cell (32 px at full size)
 
 
@@ -40,6 +41,7 @@ class Backdrop:
     shadow_depth: float  # how much darker than the backdrop's median its darkest cells are
     noise: float  # median texture of the backdrop's cells
     cells: int
+    shadow_where: str = ""  # for a shadow: "head" (beside the head) or "shoulders" (below the chin)
 
 
 def half_size(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,10 +63,62 @@ def _luma_texture(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def separate(small: np.ndarray, gray: np.ndarray, face: Face, cfg: CheckConfig) -> Separation:
     """`small`, `gray`: the half-size copy and its luminance (half_size)."""
     luma, texture = _luma_texture(gray)
-    envelope = _envelope(small.shape[:2], face, 1.1, 1.4)
+    # Room for hair 0.9 face widths either side of the face's centre (long or full hair reaches
+    # about 0.75): wider, a face 220 px across would leave no backdrop beside the head to measure.
+    envelope = _envelope(small.shape[:2], face, 0.9, 1.4)
     filled = _grow_backdrop(small, texture, face, _envelope(small.shape[:2], face, 0.85, 1.3), cfg)
+    filled |= _shadowed_backdrop(small, texture, filled, face, cfg)
     person = _person(filled, face, envelope)
     return Separation(small, luma, texture, person, _head_top(person, face))
+
+
+# A shadow on the backdrop is the backdrop's own colour, darker: the same chromaticity (each RGB
+# channel scaled alike) at 35-97% of its brightness, and as smooth as the backdrop.
+SHADOW_CHROMA = 0.03
+SHADOW_BRIGHTNESS = (0.35, 0.97)
+
+
+def _shadowed_backdrop(small, texture, filled: np.ndarray, face: Face, cfg: CheckConfig) -> np.ndarray:
+    """Darker, even-coloured parts of the backdrop that the flood fill could not enter (a hard
+    shadow's edge stops it) and that touch the backdrop it reached: backdrop in shadow, not person.
+
+    Looked for beside the head and neck only (down to a quarter face width below the chin): lower
+    down a blue shirt could be the backdrop's colour, darker."""
+    h, w = filled.shape
+    if not filled.any():
+        return np.zeros((h, w), bool)
+    rgb = small.astype(np.float32) + 1.0
+    total = rgb.sum(axis=2)
+    chroma = rgb / total[..., None]
+    reference = np.median(chroma[filled], axis=0)
+    brightness = total / float(np.median(total[filled]))
+    seed_texture = float(np.median(texture[filled]))
+    smooth = texture <= max(cfg.separation_texture_floor, cfg.separation_texture_factor * seed_texture)
+    candidate = (
+        (np.abs(chroma - reference).max(axis=2) <= SHADOW_CHROMA)
+        & (brightness >= SHADOW_BRIGHTNESS[0])
+        & (brightness <= SHADOW_BRIGHTNESS[1])
+        & smooth
+        & ~filled
+    )
+    candidate[min(round((face.chin_y + 0.25 * face.width) * SCALE), h) :] = False
+    hull = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(hull, (face.hull() * SCALE).astype(np.int32), 1)
+    candidate &= ~hull.view(bool)
+    if not candidate.any():
+        return candidate
+    count, labels = cv2.connectedComponents(candidate.view(np.uint8), connectivity=8)
+    # Components that touch the reached backdrop and are larger than a hair's fringe.
+    # The edge of a hard shadow is textured (a step in brightness) and stops the fill a few pixels
+    # before it, so the shadow is looked for across it: within 8 px (half size) of the reached backdrop.
+    near = cv2.dilate(filled.view(np.uint8), np.ones((17, 17), np.uint8)).view(bool)
+    touching = np.unique(labels[near & candidate])
+    sizes = np.bincount(labels.ravel(), minlength=count)
+    least = (0.08 * face.width * SCALE) ** 2
+    keep = [label for label in touching if label != 0 and sizes[label] >= least]
+    if not keep:
+        return np.zeros((h, w), bool)
+    return np.isin(labels, keep)
 
 
 def _seeds(envelope: np.ndarray, face: Face) -> list[tuple[int, int]]:
@@ -90,6 +144,11 @@ def _grow_backdrop(small, texture, face: Face, envelope: np.ndarray, cfg: CheckC
     mask[1:-1, 1:-1] = barrier
     cv2.fillConvexPoly(mask[1:-1, 1:-1], (face.hull() * SCALE).astype(np.int32), 1)  # the face is never backdrop
     lab = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2LAB), (5, 5), 0)
+    # A seed far from the seeds' median colour sits on the person (a shoulder reaching the side
+    # edge above the chin), not on the backdrop: a fill from it would take the clothes for backdrop.
+    colours = lab[ys, xs].astype(np.float32)
+    outlier = np.abs(colours - np.median(colours, axis=0)).max(axis=1) > SEED_MAX_LAB
+    seeds = [seed for seed, bad in zip(seeds, outlier, strict=True) if not bad]
     step = (cfg.separation_step,) * 3
     flags = 8 | cv2.FLOODFILL_MASK_ONLY | (2 << 8)
     for x, y in seeds:
@@ -161,9 +220,19 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
     ys, xs, luma, texture = cells
     low, high = np.percentile(luma, [5, 95])
     spread = float(high - low)
-    kind, direction, side, depth = "", "", "", 0.0
+    kind, direction, side, depth, where = "", "", "", 0.0, ""
     if spread > cfg.background_max_spread:
         kind, direction, side, depth = _shape_of_unevenness(ys, xs, luma, spread, face)
+    if face is not None and kind != "gradient":
+        # Where a shadow falls: on the backdrop right beside the head and shoulders, which the
+        # cells (mostly far from the person) may not see when it is narrow.
+        band = _beside_person(sep, visible, face)
+        if band is not None:
+            band_side, band_depth, where = band
+            if band_depth > cfg.background_max_spread and band_depth >= depth:
+                kind, side, depth = "shadow", band_side, band_depth
+            elif kind == "shadow":
+                where = where if band_side == side else ""
     return Backdrop(
         colour=tuple(int(round(c)) for c in colour),
         spread=spread,
@@ -173,7 +242,38 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
         shadow_depth=depth,
         noise=float(np.median(texture)),
         cells=len(luma),
+        shadow_where=where if kind == "shadow" else "",
     )
+
+
+def _beside_person(sep: Separation, visible: np.ndarray, face: Face):
+    """(side, depth, where) of the darkest side of the backdrop within half a face width of the
+    person, from the top of the frame down to one face width below the chin; None when too little
+    of it is visible. depth: how much darker its darker fifth is than the backdrop's median."""
+    h, w = visible.shape
+    reach = max(int(face.width * SCALE * 0.5), 3)
+    person = (~visible).view(np.uint8)
+    near = cv2.dilate(person, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)).view(bool)
+    band = near & visible
+    bottom = min(int((face.chin_y + face.width) * SCALE), h)
+    band[bottom:] = False
+    least = (0.1 * face.width * SCALE) ** 2
+    reference = float(np.median(sep.luma[visible]))
+    centre = int(face.centre_x * SCALE)
+    best = None
+    for side, columns in (("left", slice(0, max(centre, 0))), ("right", slice(max(centre, 0), w))):
+        part = band[:, columns]
+        if np.count_nonzero(part) < least:
+            continue
+        values = sep.luma[:, columns][part]
+        depth = reference - float(np.percentile(values, 20))
+        if best is None or depth > best[1]:
+            ys = np.nonzero(part)[0][values <= np.percentile(values, 20)]
+            # A shadow cast by the head runs down beside the neck: it is the head's when its upper
+            # part is above the chin.
+            where = "head" if float(np.percentile(ys, 25)) / SCALE < face.chin_y else "shoulders"
+            best = (side, depth, where)
+    return best
 
 
 def _median_rgb(small: np.ndarray, visible: np.ndarray) -> np.ndarray:
