@@ -8,7 +8,7 @@
   (`{% url 'app:detail' 0 as row_url %}`): `{% url %}` per row was a quarter of a row's time.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.template.base import FilterExpression, NodeList, Parser, Token
@@ -25,7 +25,8 @@ class MemoNode(template.Node):
 
     def render(self, context: Context) -> SafeString:
         # render_context lives for one rendering of this template, so nothing outlives the page.
-        memo: dict[Any, SafeString] = context.render_context.setdefault(self, {})
+        # (django-stubs type render_context's values as the loader's own, origins and counters.)
+        memo = cast(dict[Any, SafeString], context.render_context.setdefault(self, cast(Any, {})))
         key = self.key.resolve(context)
         if key not in memo:
             memo[key] = mark_safe(self.nodelist.render(context))
