@@ -340,16 +340,6 @@ def slot_choices(campaign: Campaign) -> QuerySet[Slot]:
     return slot_choices_qs().filter(group__campaign=campaign)
 
 
-def slots_of(students: QuerySet[Student]) -> QuerySet[Slot]:
-    """The slots these students are assigned to (for a coordinator's sign-in sheet links)."""
-    # The ids first: as a subquery, PostgreSQL probed each slot's students through the slot
-    # index and filtered out the other colleges' thousands of rows.
-    ids = set(
-        students.filter(assigned_slot__isnull=False).order_by().values_list("assigned_slot_id", flat=True).distinct()
-    )
-    return slot_choices_qs().filter(pk__in=ids)
-
-
 def slots_by_id(ids: Iterable[int]) -> dict[int, Slot]:
     """The slots of these ids with group, location and campus, in the schedule's order."""
     return {slot.pk: slot for slot in slot_choices_qs().filter(pk__in=list(ids))}
