@@ -25,6 +25,16 @@ def ping(request):
     return JsonResponse({"ok": True})
 
 
+def _admin_pages_of_fifty() -> None:
+    """The peer (the admin's student changelist) shows 50 rows, as the coordinator's page does."""
+    from django.contrib import admin
+
+    from sessions_app.models import Student
+
+    admin.site._registry[Student].list_per_page = 50
+
+
+_admin_pages_of_fifty()
 urlpatterns = [path("bench/ping/", ping), path("", include("photocapture.urls"))]
 settings.ROOT_URLCONF = __name__
 application = get_wsgi_application()

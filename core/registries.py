@@ -97,8 +97,16 @@ def register(
     return decorator
 
 
+_exports_discovered = False
+
+
 def exporters() -> dict[str, Exporter]:
-    autodiscover_modules("exports")
+    global _exports_discovered
+    if not _exports_discovered:
+        # Once per process, as the panels: the search looks for exports.py in every app, and the
+        # coordinator's page (its export links) asked on every request.
+        autodiscover_modules("exports")
+        _exports_discovered = True
     return dict(_REGISTRY)
 
 

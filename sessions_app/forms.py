@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import PlainSelect
+
 from .models import Capture, Slot
 from .selectors import CaptureFilter, slot_label, slot_label_with_audiences
 
@@ -22,8 +24,9 @@ class StudentFilterForm(forms.Form):
         (CaptureFilter.WRONG_SLOT, _("非本人时段采集")),
     ]
     q = forms.CharField(label=_("学号或姓名"), required=False, max_length=64)
-    class_name = forms.ChoiceField(label=_("班级"), required=False)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=STATUS_CHOICES)
+    # Written in Python: the class list is long and the page is the coordinators' busiest.
+    class_name = forms.ChoiceField(label=_("班级"), required=False, widget=PlainSelect)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=STATUS_CHOICES, widget=PlainSelect)
 
     def __init__(self, *args, class_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from accounts.decorators import role_required, staff_required
 from core.registries import exporters, render_staff_student_panels, render_student_panels
 from core.web import paginate, parse_pk, query_without_page
 from sessions_app.campaigns import current_campaign
-from sessions_app.scope import get_visible_student_or_404, visible_colleges, visible_students
+from sessions_app.scope import get_visible_student_or_404, visible_college_list, visible_students
 
 from . import selectors
 from .forms import OverrideSlotForm, StudentFilterForm, UndoCaptureForm
@@ -34,7 +34,7 @@ def _export_links(user, campaign: Campaign) -> list[dict]:
 @staff_required
 def staff_overview(request):
     campaign = current_campaign(request)
-    counts = selectors.college_counts(campaign, visible_colleges(request.user))
+    counts = selectors.college_counts(campaign, visible_college_list(request.user))
     unplaced = selectors.unplaced_students(campaign)
     unplaced_limit = 200
     loads = selectors.slot_loads(campaign)
@@ -65,15 +65,22 @@ def staff_overview(request):
 def college_overview(request):
     campaign = current_campaign(request)
     students = visible_students(request.user, campaign)
-    colleges = list(visible_colleges(request.user))
+    colleges = visible_college_list(request.user)
     college_id = parse_pk(request.GET.get("college"))
     if college_id is not None:
         students = students.filter(college_id=college_id)
     form = StudentFilterForm(request.GET or None, class_names=selectors.class_names(students))
-    filtered = selectors.filter_students(students, **form.filters())
-    rows = selectors.student_rows(filtered, one_college=college_id is not None or len(colleges) == 1)
-    page, query = paginate(request, rows), query_without_page(request)
-    counts = selectors.college_counts(campaign, visible_colleges(request.user))
+    filters = form.filters()
+    filtered = selectors.filter_students(students, **filters)
+    counts, college_slots = selectors.college_figures(campaign, colleges)
+    shown = [c for c in counts if college_id is None or c.college_id == college_id]
+    # The slots of the shown colleges' students (the sign-in sheet links) and of the page's rows.
+    slots = selectors.slots_by_id(set().union(*(college_slots.get(c.college_id, set()) for c in shown)))
+    rows = selectors.student_rows(filtered, one_college=college_id is not None or len(colleges) == 1, slots_known=True)
+    # Unfiltered, the page lists the roster just counted: no second COUNT.
+    known = sum(c.expected for c in shown) if not any(filters.values()) else None
+    page, query = paginate(request, rows, count=known), query_without_page(request)
+    page.object_list = selectors.with_slots(page.object_list, slots)
     return render(
         request,
         "sessions_app/college_overview.html",
@@ -85,7 +92,7 @@ def college_overview(request):
             "college_counts": counts,
             "total": selectors.totals(counts),
             "exports": _export_links(request.user, campaign),
-            "slots": selectors.slots_of(students),
+            "slots": list(slots.values()),
             "colleges": colleges if len(colleges) > 1 else [],
             "college_id": college_id,
         },
@@ -97,7 +104,7 @@ def college_overview(request):
 def college_counts(request):
     """Polled by the coordinator's page so the count stays live during the shoot."""
     campaign = current_campaign(request)
-    counts = selectors.college_counts(campaign, visible_colleges(request.user))
+    counts = selectors.college_counts(campaign, visible_college_list(request.user))
     total = selectors.totals(counts)
     values = {f"college-{c.college_id}-captured": c.captured for c in counts}
     values.update({f"college-{c.college_id}-expected": c.expected for c in counts})

@@ -155,6 +155,37 @@ def test_coordinator_paginates(client, world):  # noqa: F811
     assert "page=2" in html
 
 
+def test_coordinator_paginates_a_filtered_list_by_its_own_count(client, world):  # noqa: F811
+    add_students(world.campaign, world.econ, 150)  # 50 in each of 扩招0, 扩招1, 扩招2
+    client.force_login(world.coordinator)
+    url = reverse("sessions_app:college_overview")
+    assert "第 1 / 4 页，共 153 人" in text(client.get(url))
+    assert "第 1 / 1 页" not in text(client.get(url, {"class_name": "扩招1"}))  # one page: no pager
+    add_students(world.campaign, world.econ, 3)  # one more each
+    assert "第 2 / 2 页，共 51 人" in text(client.get(url, {"class_name": "扩招1", "page": "2"}))
+    assert "第 1 / 4 页，共 156 人" in text(client.get(url, {"page": "1"}))
+
+
+def test_coordinator_of_two_colleges_sees_each_ones_slots_and_rows(client, world):  # noqa: F811
+    world.coordinator.colleges.add(world.cs)
+    capture(world, world.cs_student)
+    client.force_login(world.coordinator)
+    url = reverse("sessions_app:college_overview")
+    html = text(client.get(url))
+    assert f'data-key="college-{world.cs.pk}-captured">1</span>' in html
+    assert '<span data-key="total-expected">4</span>' in html
+    for slot in (world.slot_econ, world.slot_cs):
+        assert reverse("capture_day:signin_sheet", args=[slot.pk]) in html
+    assert "08:30-09:50" in html and "09:50-11:00" in html  # each row's slot
+    html = text(client.get(url, {"college": world.cs.pk}))
+    assert "赵六" in html and "张三" not in html and "09:50-11:00" in html
+    assert reverse("capture_day:signin_sheet", args=[world.slot_cs.pk]) in html
+    assert reverse("capture_day:signin_sheet", args=[world.slot_econ.pk]) not in html
+    # Another college's id in the address shows nobody, and no slot of that college.
+    html = text(client.get(url, {"college": world.civil.pk}))
+    assert "钱七" not in html and reverse("capture_day:signin_sheet", args=[world.slot_civil.pk]) not in html
+
+
 def test_college_counts_endpoint(client, world):  # noqa: F811
     capture(world, world.econ_student)
     client.force_login(world.coordinator)
@@ -192,7 +223,9 @@ def test_college_overview_query_count_does_not_grow(client, world, django_assert
     client.force_login(world.coordinator)
     url = reverse("sessions_app:college_overview")
     add_students(world.campaign, world.econ, 2)
-    with django_assert_max_num_queries(20) as few:
+    # session, user, campaign, colleges, class names, the figures (with the slots' ids), the
+    # slots, the page's rows and the inbox's unread count; the list's total is the figures' own.
+    with django_assert_max_num_queries(9) as few:
         text(client.get(url))
     baseline = len(few)
     add_students(world.campaign, world.econ, 45)
