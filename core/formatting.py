@@ -6,6 +6,7 @@ Times are shown in Asia/Shanghai whatever the language; only the words and order
 
 import datetime
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.utils import dateformat, timezone
@@ -108,3 +109,23 @@ def tel_href(value: object) -> str:
     """The number a phone can dial from a written one: "87188626（5626）" -> "tel:87188626"; "" if none."""
     match = re.search(r"\+?\d[\d\- ]{4,}\d", str(value or ""))
     return "tel:" + re.sub(r"[\- ]", "", match.group(0)) if match else ""
+
+
+def colon() -> str:
+    """After a label: "：" in Chinese, ": " in English (full-width punctuation reads wrong there)."""
+    return ": " if _english() else "："
+
+
+def paren(value: object) -> str:
+    """An aside after a word: "（学生）" in Chinese, " (student)" in English."""
+    return f" ({value})" if _english() else f"（{value}）"
+
+
+_ENGLISH_SEPARATORS = {"；": "; ", "、": ", ", "，": ", "}
+
+
+def joined(values: Iterable[object] | None, separator: str = "；") -> str:
+    """Items of one list in a sentence: "；" (or "、") between them in Chinese, "; " (", ") in English."""
+    if _english():
+        separator = _ENGLISH_SEPARATORS.get(separator, separator)
+    return separator.join(str(v) for v in values or ())

@@ -32,8 +32,11 @@ def recent_jobs(user: User, *, limit: int = 20) -> list[Job]:
 
 
 def kind_title(job: Job) -> str:
+    """What a person calls the job: its own name (which report), else its kind's title; never a code."""
     kind = get_kind(job.kind)
-    return str(kind.title) if kind else job.kind
+    if kind is None:
+        return _("后台任务")
+    return kind.name_of(job) if kind.name_of else str(kind.title)
 
 
 def failure_message(job: Job) -> str:

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.db.models.signals import post_save
 
 
 class SessionsAppConfig(AppConfig):
     name = "sessions_app"
-    verbose_name = "图像采集"
+    verbose_name = _("图像采集")
 
     def ready(self):
         from django.contrib.auth import get_user_model

@@ -17,3 +17,13 @@ register.filter("datetime_day", formatting.datetime_day)
 register.filter("datetime_short", formatting.datetime_short)
 register.filter("tel_href", formatting.tel_href)
 register.filter("capital_amount", capital_amount)
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label in the reader's language: 学院：/ College: (never "College：")."""
+    return formatting.colon()
+
+
+register.filter("paren", formatting.paren)
+register.filter("joined", formatting.joined)
