@@ -32,7 +32,7 @@ def start_export(*, exporter: Exporter, campaign: Campaign, user) -> Job:
 
 
 def export_name(job: Job) -> str:
-    """"导出：学生名单" rather than one "导出报表" for every report (the registry has each title)."""
+    """ "导出：学生名单" rather than one "导出报表" for every report (the registry has each title)."""
     exporter = exporters().get(job.params.get("name", ""))
     if exporter is None:
         return str(_("导出报表"))

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import paren
+
 # Sane bounds for what staff type into a campaign: photo fees are ¥15-¥20 in practice; CHSI windows
 # run from 30 days to about two months of working days.
 FEE_MAX = Decimal("200.00")
@@ -425,7 +427,7 @@ class Audience(models.Model):
         if self.level:
             parts.append(self.get_level_display())
         if self.campus_id:
-            parts.append(f"（{self.campus.name}）")
+            parts.append(paren(self.campus.name))
         return "".join(p for p in parts if p)
 
     @property
@@ -584,7 +586,7 @@ class Student(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name}（{self.student_no}）"
+        return f"{self.name}{paren(self.student_no)}"
 
     @property
     def masked_id(self) -> str:
