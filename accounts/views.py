@@ -4,14 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.cache import never_cache
 from django_cas_ng.models import SESSION_KEY_MAXLENGTH, ProxyGrantingTicket, SessionTicket
 from django_cas_ng.utils import get_cas_client
 
 from core.web import client_address
 
+from .audit import record_event
 from .services import clear_login_failures, login_blocked, record_login_failure
 
 
@@ -91,3 +94,22 @@ class LogoutView(auth_views.LogoutView):
         super().post(request, *args, **kwargs)
         back = request.build_absolute_uri(reverse("accounts:login"))
         return HttpResponseRedirect(get_cas_client(request=request).get_logout_url(back))
+
+
+@method_decorator(never_cache, name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Every role changes its own password here (the header links it); the session stays signed in
+    (Django updates its hash) and the change is on the audit trail. Never cached: the form's
+    page follows a POST of passwords."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_event(actor=self.request.user, action="account.password_change", obj=self.request.user)
+        return response
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"

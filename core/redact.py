@@ -21,6 +21,11 @@ ID_NUMBER = re.compile(
 )
 
 
+# The permission to see whole ID numbers (sessions_app's Student model declares it). Named here, at
+# the bottom, so that a lower layer (a job's download) can ask for it without knowing the roster.
+FULL_ID_PERMISSION = "sessions_app.view_full_id_number"
+
+
 def _mask(match: re.Match[str]) -> str:
     if match.group(1):
         return f"{match.group(1)}{'*' * 8}{match.group(3)}"

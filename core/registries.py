@@ -74,17 +74,26 @@ class Exporter:
     title: "str | Promise"
     func: ExportFunc
     roles: tuple[str, ...] = ()
+    # full_ids(user): the workbook made for `user` holds whole ID numbers. Declared by the exporter
+    # that writes them; its job's file is then downloadable only by its owner and by staff who
+    # hold the full-ID permission (jobs.selectors.may_download).
+    full_ids: Callable[[Any], bool] | None = None
 
     def allowed(self, user: RoleHolder) -> bool:
         return user.is_academic_staff or user.role in self.roles
+
+    def writes_full_ids(self, user: object) -> bool:
+        return self.full_ids is not None and bool(self.full_ids(user))
 
 
 _REGISTRY: dict[str, Exporter] = {}
 
 
-def register(name: str, *, title: "str | Promise", roles: tuple[str, ...] = ()) -> Callable[[_Export], _Export]:
+def register(
+    name: str, *, title: "str | Promise", roles: tuple[str, ...] = (), full_ids: Callable[[Any], bool] | None = None
+) -> Callable[[_Export], _Export]:
     def decorator(func: _Export) -> _Export:
-        _REGISTRY[name] = Exporter(name=name, title=title, func=func, roles=tuple(roles))
+        _REGISTRY[name] = Exporter(name=name, title=title, func=func, roles=tuple(roles), full_ids=full_ids)
         return func
 
     return decorator

@@ -25,8 +25,10 @@ def wants_json(request: HttpRequest) -> bool:
 def next_url(request: HttpRequest, default: str) -> str:
     """The `next` the form or link carries, if it stays on this site; else `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    # A control character (NUL, newline) in a Location header is a 500, not a redirect.
-    if not target.isprintable() or len(target) > 2000:
+    # A control character (NUL, newline) in a Location header is a 500, not a redirect. Only a
+    # path on this site: `redirect("%00")` would take a bare word for a URL name and fail to
+    # reverse it (a 500 after the payment was posted, issue 25).
+    if not target.isprintable() or len(target) > 2000 or not target.startswith("/"):
         return default
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target

@@ -4,7 +4,7 @@ through the admin, because the ledger is append-only."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import CallbackLog, Entry, FeeAccount, Remittance, RemittanceConfirmation
+from .models import CallbackLog, Entry, FeeAccount, FeeNotice, Remittance, RemittanceConfirmation, ServiceCount
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -74,3 +74,18 @@ class CallbackLogAdmin(ReadOnlyAdmin):
         "transaction_id",
         "entry",
     )
+
+
+@admin.register(ServiceCount)
+class ServiceCountAdmin(ReadOnlyAdmin):
+    """Recorded from the reconciliation page (remittances.record_service_count, audited)."""
+
+    list_display = ("recorded_at", "campaign", "college", "count", "recorded_by", "note")
+    list_filter = ("campaign", "college")
+    list_select_related = ("campaign", "college", "recorded_by")
+
+
+@admin.register(FeeNotice)
+class FeeNoticeAdmin(admin.ModelAdmin):
+    list_display = ("campaign", "collected_for")
+    list_select_related = ("campaign",)

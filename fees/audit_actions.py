@@ -79,3 +79,11 @@ def _remit_confirm(data, names):
         "declared": money(data.get("declared")),
         "difference": money(difference),
     }
+
+
+@register_action("fee.service_count", gettext_lazy("登记摄影方收费人数"), refs={"college_id": "college"})
+def _service_count(data, names):
+    return _("登记 %(college)s 摄影方收费人数 %(count)s") % {
+        "college": names.get("college_id", ""),
+        "count": data.get("count", ""),
+    }

@@ -10,6 +10,7 @@ from intake.forms import check_upload, file_field
 
 from .ledger import CLIENT_TOKEN
 from .models import DIRECT_METHODS, Method
+from .models_service import SERVICE_COUNT_MAX
 
 # What a college may record by hand: platform payments arrive only through the platform's notice.
 COLLEGE_METHODS = [(value, label) for value, label in Method.choices if value not in DIRECT_METHODS]
@@ -103,3 +104,20 @@ class ConfirmForm(forms.Form):
 
 class CancelRemittanceForm(forms.Form):
     reason = forms.CharField(label=_("撤回原因"), max_length=200)
+
+
+class ServiceCountForm(forms.Form):
+    """The photo service's per-college count (its 收费条), typed by 教务处."""
+
+    college = forms.ChoiceField(label=_("学院"))
+    count = forms.IntegerField(
+        label=_("摄影方人数"),
+        min_value=0,
+        max_value=SERVICE_COUNT_MAX,
+        error_messages={"invalid": _("人数请填整数"), "required": _("请填写摄影方收费条上的人数")},
+    )
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args, colleges, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["college"].choices = [(str(c.pk), c.name) for c in colleges]

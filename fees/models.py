@@ -364,3 +364,6 @@ class CallbackLog(models.Model):
     @admin.display(description=_("错误"))
     def error(self) -> str:
         return describe(self.error_code, self.error_data)
+
+
+from .models_service import FeeNotice, ServiceCount  # noqa: E402, F401

@@ -1,6 +1,7 @@
 from core.registries import staff_student_panel, student_panel
 
 from . import selectors
+from .models_service import notice_for
 
 
 @student_panel(order=20)
@@ -12,6 +13,7 @@ def fee_status(student):
         "account": account,
         "fee": student.campaign.fee_per_person,
         "captured": account is not None and account.charged > 0,
+        "notice": notice_for(student.campaign_id),
     }
 
 

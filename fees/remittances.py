@@ -22,6 +22,7 @@ from .models import (
     RemittanceItem,
     cash_delta,
 )
+from .models_service import SERVICE_COUNT_MAX, ServiceCount
 from .selectors import college_figures, remittable_entries
 
 
@@ -144,3 +145,24 @@ def confirm_remittance(*, remittance: Remittance, actor, received_amount, note: 
             },
         )
     return confirmation
+
+
+def record_service_count(*, campaign: Campaign, college: College, count: int, actor, note: str = "") -> ServiceCount:
+    """教务处 records the photo service's own count of people it photographed for a college (its
+    收费条), the basis of its bill; the reconciliation shows it beside ours."""
+    if actor is None or not actor.is_academic_staff:
+        raise FeeError(_("只有教务处可以登记摄影方的收费人数"), "staff_only")
+    if count < 0 or count > SERVICE_COUNT_MAX:
+        raise FeeError(_("人数应在 0 到 %(max)s 之间") % {"max": SERVICE_COUNT_MAX}, "count_out_of_range")
+    with transaction.atomic():
+        row = ServiceCount.objects.create(
+            campaign=campaign, college=college, count=count, note=(note or "")[:200], recorded_by=actor
+        )
+        record_event(
+            actor=actor,
+            action="fee.service_count",
+            campaign=campaign,
+            obj=row,
+            data={"college_id": college.pk, "count": count},
+        )
+    return row

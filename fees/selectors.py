@@ -26,6 +26,7 @@ from .models import (
     cash_delta,
     fold_entry,
 )
+from .models_service import ServiceCount
 
 # --- one student -------------------------------------------------------------
 
@@ -140,6 +141,17 @@ class CollegeFigures:
     confirmed_declared: Decimal = ZERO
     confirmed: Decimal = ZERO
     coordinators: list[User] = field(default_factory=list)
+    # The photo service's own count for the college (its 收费条), if staff have recorded one.
+    service_count: int | None = None
+
+    @property
+    def service_difference(self) -> int | None:
+        """The photo service's count − our captures: what its bill will differ by, in people."""
+        return None if self.service_count is None else self.service_count - self.captured
+
+    @property
+    def service_shortfall(self) -> int:
+        return max(-(self.service_difference or 0), 0)
 
     @property
     def held(self) -> Decimal:
@@ -176,7 +188,7 @@ NUMERIC_FIELDS = (
 
 
 def reconciliation(*, campaign: Campaign, colleges: QuerySet[College]) -> tuple[list[CollegeFigures], CollegeFigures]:
-    """Figures per college plus a total row; seven queries whatever the size of the campaign."""
+    """Figures per college plus a total row; eight queries whatever the size of the campaign."""
     coordinators = get_user_model().objects.filter(role=Role.COORDINATOR, is_active=True).order_by("username")
     college_list = list(
         colleges.prefetch_related(Prefetch("coordinators", queryset=coordinators)).order_by("sort_order", "name")
@@ -186,12 +198,27 @@ def reconciliation(*, campaign: Campaign, colleges: QuerySet[College]) -> tuple[
     _add_ledger(rows, campaign=campaign)
     _add_balances(rows, campaign=campaign)
     _add_remittances(rows, campaign=campaign)
+    _add_service_counts(rows, campaign=campaign)
     total = CollegeFigures(college=College(name="合计"))
     for figures in rows.values():
         _quantize(figures)
         for name in NUMERIC_FIELDS:
             setattr(total, name, getattr(total, name) + getattr(figures, name))
+    counted = [f.service_count for f in rows.values() if f.service_count is not None]
+    total.service_count = sum(counted) if counted else None
     return [rows[c.pk] for c in college_list], total
+
+
+def _add_service_counts(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> None:
+    """The latest statement per college; one query (statements are a handful per college)."""
+    statements = (
+        ServiceCount.objects.filter(campaign=campaign, college_id__in=list(rows))
+        .order_by("college_id", "-recorded_at", "-id")
+        .values_list("college_id", "count")
+    )
+    for college_id, count in statements:
+        if rows[college_id].service_count is None:
+            rows[college_id].service_count = count
 
 
 def _add_captures(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> None:

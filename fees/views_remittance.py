@@ -20,6 +20,7 @@ from .forms import (
     CancelRemittanceForm,
     ConfirmForm,
     RemittanceForm,
+    ServiceCountForm,
 )
 from .models import Entry, Remittance
 from .money import AmountError, parse_amount
@@ -277,8 +278,39 @@ def reconciliation(request):
             "rejected_callbacks": selectors.rejected_callbacks_count(),
             "chart": fee_timeline(campaign=campaign, colleges=visible_colleges(request.user)),
             "query": campaign_query(campaign),
+            "service_form": ServiceCountForm(colleges=[f.college for f in figures]),
         },
     )
+
+
+@staff_required
+@require_POST
+def record_service_count(request):
+    campaign = campaign_from(request)
+    colleges = list(visible_colleges(request.user))
+    form = ServiceCountForm(request.POST, colleges=colleges)
+    back = f"{reverse('fees:reconciliation')}?{campaign_query(campaign)}#service-counts"
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    college = next(c for c in colleges if c.pk == int(form.cleaned_data["college"]))
+    try:
+        remittances.record_service_count(
+            campaign=campaign,
+            college=college,
+            count=form.cleaned_data["count"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except FeeError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已登记 %(college)s 摄影方收费人数 %(count)s")
+            % {"college": college.name, "count": form.cleaned_data["count"]},
+        )
+    return redirect(back)
 
 
 @role_required("coordinator")

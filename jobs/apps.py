@@ -10,4 +10,4 @@ class JobsConfig(AppConfig):
     def ready(self):
         # start_job enqueues by name (tasks.py imports services, not the other way): the task
         # must be registered in every process, the web one too.
-        from . import tasks  # noqa: F401
+        from . import audit_actions, tasks  # noqa: F401

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import Busy
+from core.redact import FULL_ID_PERMISSION
 
 from .models import Job, JobStatus
 from .registry import get_kind
@@ -77,6 +78,22 @@ def download(job: Job) -> tuple[str, object] | None:
     if not job.file or kind is None or kind.render_file is None:
         return None
     return kind.render_file(job)
+
+
+def holds_full_ids(job: Job) -> bool:
+    """A job's file may hold whole ID numbers unless the job said it does not: an export records
+    `result["full_ids"]` (photocapture.export_jobs); an import's rejected rows keep them whole."""
+    return job.result.get("full_ids") is not False if isinstance(job.result, dict) else True
+
+
+def may_download(job: Job, user: User) -> bool:
+    """The owner always; other staff (who see every job) only what their own permissions would
+    show them: a file with whole ID numbers needs the full-ID permission."""
+    if job.owner_id == user.pk:
+        return True
+    if not user.is_academic_staff:
+        return False
+    return not holds_full_ids(job) or user.has_perm(FULL_ID_PERMISSION)
 
 
 def file_expired_hours(job: Job) -> int | None:

@@ -4,12 +4,14 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.audit import record_event
 from core.web import parse_pk
 
 from . import selectors
@@ -58,6 +60,7 @@ def job_detail(request, job_id: int):
             "counts": selectors.count_lines(job),
             "follow_up": selectors.follow_up(job, request.user),
             "file_label": selectors.file_label(job) if job.file else "",
+            "may_download": selectors.may_download(job, request.user),
             "file_expired_hours": selectors.file_expired_hours(job),
             "result": selectors.result_block(job),
             "labels": {"failed": _("连接中断，正在重试…")},
@@ -69,7 +72,8 @@ def job_detail(request, job_id: int):
 @login_required
 def job_status(request, job_id: int):
     job = _job_or_404(request, job_id)
-    return JsonResponse(selectors.status_payload(job, file_url=reverse("jobs:file", args=[job.pk])))
+    file_url = reverse("jobs:file", args=[job.pk]) if selectors.may_download(job, request.user) else ""
+    return JsonResponse(selectors.status_payload(job, file_url=file_url))
 
 
 @require_GET
@@ -78,11 +82,26 @@ def job_file(request, job_id: int):
     job = _job_or_404(request, job_id)
     if not job.file:
         raise Http404(_("这个任务没有可下载的文件"))
+    if not selectors.may_download(job, request.user):
+        raise PermissionDenied(_("这个文件含完整身份证号：只有发起人和有权查看完整身份证号的教务处人员可以下载"))
     built = selectors.download(job)
+    name = built[0] if built is not None else job.file_name or job.file.name
+    # Every download is on the audit trail: who took which file, whose job, with whole ID numbers or not.
+    record_event(
+        actor=request.user,
+        action="job.file_download",
+        obj=job,
+        data={
+            "job": job.pk,
+            "kind": job.kind,
+            "file": name,
+            "owner": job.owner_id,
+            "full_ids": selectors.holds_full_ids(job),
+        },
+    )
     if built is not None:
-        name, build = built
-        return FileResponse(io.BytesIO(build()), as_attachment=True, filename=name)
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name or job.file.name)
+        return FileResponse(io.BytesIO(built[1]()), as_attachment=True, filename=name)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
 
 
 @require_GET

@@ -46,4 +46,8 @@ def run_export(job: Job, progress) -> Outcome:
     # A temporary file, not memory: a 20,000-row workbook is written once and stored.
     stream = tempfile.TemporaryFile()
     exporter.func(campaign=campaign, user=job.owner, stream=stream)
-    return Outcome(file=(f"{exporter.title}-{campaign.code}.xlsx", stream))
+    # What the file holds decides who else may download it (jobs.selectors.may_download).
+    return Outcome(
+        file=(f"{exporter.title}-{campaign.code}.xlsx", stream),
+        result={"full_ids": exporter.writes_full_ids(job.owner)},
+    )

@@ -126,7 +126,12 @@ def _roster_import(data, names):
 @register_action("roster.counselors_created", gettext_lazy("为名单中的辅导员创建账号"))
 def _counselors_created(data, names):
     accounts = data.get("accounts") or []
-    people = "、".join(f"{a.get('name', '')}（{a.get('username', '')}）" for a in accounts)
+    people = "、".join(
+        _("%(name)s（%(username)s，%(college)s）") % a
+        if a.get("college")
+        else f"{a.get('name', '')}（{a.get('username', '')}）"
+        for a in accounts
+    )
     return ngettext(
         "为名单中的 %(n)s 位辅导员创建账号：%(people)s", "为名单中的 %(n)s 位辅导员创建账号：%(people)s", len(accounts)
     ) % {"n": len(accounts), "people": people}

@@ -44,6 +44,11 @@ SHIFTED_DATES = ("remittance_deadline", "retake_deadline")
 NOT_COPIED = ("id", "code", "name", "capture_dates", "is_active", "created_at", "phase_override")
 
 
+# A capture day outside these years is a typing slip (0001, 9999-12-31), and moving every date of
+# the schedule by that many days runs past the calendar's end: refused before anything is made.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
 class CloneError(CodedError):
     pass
 
@@ -63,6 +68,13 @@ def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datet
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
         raise CloneError(_("请填写新批次的代码和名称"), "missing")
+    if not EARLIEST_YEAR <= capture_day.year <= LATEST_YEAR:
+        raise CloneError(
+            _("首个采集日应在 %(first)s 年到 %(last)s 年之间，请检查年份")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+            "bad_year",
+            {"year": capture_day.year},
+        )
     if Campaign.objects.filter(code=code).exists():
         raise CloneError(_("批次代码 %(code)s 已被使用，请换一个") % {"code": code}, "code_taken")
     start = first_capture_day(source)

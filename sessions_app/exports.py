@@ -69,7 +69,7 @@ ROSTER_HEADERS = [
 ]
 
 
-@register("roster", title=gettext_lazy("学生名单"), roles=("coordinator",))
+@register("roster", title=gettext_lazy("学生名单"), roles=("coordinator",), full_ids=_shows_full_id)
 def roster(*, campaign: Campaign, user, stream) -> None:
     full_id = _shows_full_id(user)
     slots = _slot_labels(campaign)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import User
+from core import redact
 from core.errors import CodedError
 from core.locking import lock_row
 
@@ -141,7 +142,7 @@ def override_student_slot(*, student: Student, slot: Slot | None, actor: User | 
 
 
 # Full ID numbers on a page or in an export are for staff who hold this; every showing is audited.
-FULL_ID_PERMISSION = "sessions_app.view_full_id_number"
+FULL_ID_PERMISSION = redact.FULL_ID_PERMISSION
 
 
 def shows_full_id(user: User | None) -> bool:

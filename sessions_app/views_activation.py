@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.cache import never_cache
 
 from accounts.services import login_blocked, record_login_failure
 from core.web import client_address
@@ -28,6 +29,7 @@ class ActivationForm(forms.Form):
         return cleaned
 
 
+@never_cache  # a refused form is shown again with the ID number typed into it
 def activate(request):
     form = ActivationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _l
 from accounts.decorators import staff_required
 from sessions_app.campaigns import current_campaign
 
-from .cloning import CloneError, clone_campaign, first_capture_day
+from .cloning import EARLIEST_YEAR, LATEST_YEAR, CloneError, clone_campaign, first_capture_day
 from .models import Campaign
 
 
@@ -25,7 +25,10 @@ class CloneCampaignForm(forms.Form):
     name = forms.CharField(label=_l("新批次名称"), max_length=120)
     capture_day = forms.DateField(
         label=_l("新的首个采集日"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        widget=forms.DateInput(
+            format="%Y-%m-%d",
+            attrs={"type": "date", "min": f"{EARLIEST_YEAR}-01-01", "max": f"{LATEST_YEAR}-12-31"},
+        ),
         help_text=_l("所有时段和截止日期按同样的天数平移"),
     )
 
@@ -39,7 +42,7 @@ def _next_year(source: Campaign) -> dict:
         "code": re.sub(r"\d{4}", bump, source.code, count=1),
         "name": re.sub(r"\d{4}", bump, source.name, count=1),
     }
-    if start is not None:
+    if start is not None and start.year < LATEST_YEAR:
         try:
             initial["capture_day"] = start.replace(year=start.year + 1)
         except ValueError:  # 29 February
@@ -62,7 +65,8 @@ def clone(request):
                     actor=request.user,
                 )
             except CloneError as exc:
-                form.add_error("code" if exc.code == "code_taken" else None, exc.message)
+                field = {"code_taken": "code", "bad_year": "capture_day"}.get(exc.code)
+                form.add_error(field, exc.message)
             else:
                 messages.success(
                     request,

@@ -5,9 +5,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
+from core.web import parse_pk
 from intake.views import stage_errors, staged_errors_response, workbook_response
 from jobs.views import confirm_check
 
@@ -182,13 +184,20 @@ def errors(request, token):
     return staged_errors_response(request, token, kind="roster_errors", filename="名单错误行.xlsx")
 
 
+@never_cache  # its answer shows initial passwords: no browser, proxy or shared PC may keep a copy
 @staff_required
 def counselors(request):
     """Names rosters gave for counselors who have no account; POST creates the chosen ones."""
     created = []
     if request.method == "POST":
-        names = [n for n in request.POST.getlist("name") if isinstance(n, str)][:500]
-        created = create_counselor_accounts(names=names, actor=request.user)
+        # Each ticked box is one (college, name) staff confirmed: "college id:name".
+        pairs = []
+        for value in request.POST.getlist("name")[:500]:
+            college, _sep, name = value.partition(":")
+            college_id = parse_pk(college)
+            if college_id is not None and name.strip():
+                pairs.append((college_id, name))
+        created = create_counselor_accounts(names=pairs, actor=request.user)
         if created:
             messages.success(
                 request,

@@ -71,7 +71,7 @@ def _empty_cache():
         cache.clear()
     elif hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):  # RedisCache: only our counters
         client = cache._cache.get_client(write=True)
-        for pattern in ("*fees:callback:unsigned:*", "*api:rate:*"):
+        for pattern in ("*fees:callback:unsigned:*", "*api:rate:*", "*fees:notice:*"):
             for key in client.scan_iter(match=pattern):
                 client.delete(key)
     yield

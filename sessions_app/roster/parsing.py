@@ -505,6 +505,8 @@ def _parse_rows(table, plan: _Plan, result: ParsedRoster, progress=None) -> None
             continue
         row_errors.extend(clashes)
         if plan.counselor_at is not None and values[-1] and values[plan.columns.index("counselor")] is None:
+            _counselor_of_college(values, plan, result)
+        if plan.counselor_at is not None and values[-1] and values[plan.columns.index("counselor")] is None:
             if not any(e.column == result.title("counselor") for e in row_errors):
                 name = values[-1]
                 result.counselors_without_account[name] = result.counselors_without_account.get(name, 0) + 1
@@ -515,6 +517,16 @@ def _parse_rows(table, plan: _Plan, result: ParsedRoster, progress=None) -> None
     if progress is not None:
         progress(total, total)
     _counselor_notices(result)
+
+
+def _counselor_of_college(values: list, plan: _Plan, result: ParsedRoster) -> None:
+    """A name the roster gives is that college's counselor of the name, never another college's."""
+    if result.counselors is None:
+        return
+    college = values[plan.columns.index("college")]
+    pk = result.counselors.college_names.get((college, selectors.name_key(values[-1])))
+    if pk is not None:
+        values[plan.columns.index("counselor")] = pk
 
 
 def _counselor_notices(result: ParsedRoster) -> None:

@@ -42,6 +42,8 @@ class NameLookup:
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
     _canonical: dict[str, str] = field(default_factory=dict)
     _suggestions: dict[str, str | None] = field(default_factory=dict)
+    # (college id, name key) -> id, for names that hold only within a college (None: two share it).
+    college_names: dict[tuple[int, str], int | None] = field(default_factory=dict)
 
     def add(self, pk: int, display: str, *names: str) -> None:
         self.display[pk] = display
@@ -87,16 +89,28 @@ def campus_lookup() -> NameLookup:
 
 
 def counselor_lookup() -> NameLookup:
-    """Counselors by staff number (username) or by name; a username wins over someone's name."""
+    """Counselors by staff number (username) or by name; a username wins over someone's name.
+
+    A counselor whose account names their colleges answers to their name only in those colleges
+    (`college_names`, read by the import once it knows the row's college): two colleges may each
+    have their own 同名老师.
+    """
     lookup = NameLookup(ambiguous_fix=gettext_lazy("请改填辅导员工号（登录用户名）"))
-    rows = list(
-        get_user_model()
-        .objects.filter(role=Role.COUNSELOR, is_active=True)
-        .order_by("pk")
-        .values_list("pk", "username", "display_name")
-    )
+    users = get_user_model().objects.filter(role=Role.COUNSELOR, is_active=True)
+    rows = list(users.order_by("pk").values_list("pk", "username", "display_name"))
+    bound: dict[int, list[int]] = {}
+    for pk, college_id in users.filter(colleges__isnull=False).values_list("pk", "colleges"):
+        bound.setdefault(pk, []).append(college_id)
     for pk, username, display_name in rows:
-        lookup.add(pk, f"{display_name}（{username}）" if display_name else username, display_name)
+        shown = f"{display_name}（{username}）" if display_name else username
+        if pk in bound:
+            lookup.add(pk, shown)
+            for college_id in bound[pk]:
+                pair = (college_id, name_key(display_name))
+                # Two accounts of one name in one college: neither is picked by name.
+                lookup.college_names[pair] = None if pair in lookup.college_names else pk
+        else:
+            lookup.add(pk, shown, display_name)
     # Usernames are unique, so they override any clash among display names.
     for pk, username, _display_name in rows:
         key = name_key(username)

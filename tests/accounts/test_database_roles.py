@@ -32,6 +32,7 @@ APPEND_ONLY = {
     "fees_entry",
     "accounts_auditevent",
     "fees_remittanceconfirmation",
+    "fees_servicecount",
     "verification_reportstep",
     "retakes_retakeevent",
 }
@@ -62,6 +63,7 @@ def one_row_each():
         campaign=campaign, college=college, actor=staff, idempotency_key=uuid.uuid4().hex
     )
     remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount=remittance.amount)
+    remittances.record_service_count(campaign=campaign, college=college, count=1, actor=staff)
     verification_services.report_problem(
         student=student, problem_type="wrong_data", description="姓名有误", actor=student.user
     )

@@ -34,6 +34,11 @@ def test_one_wants_json_rule(headers, expected):
         ("/fees/\x00\n", "/home/"),
         ("/" + "a" * 2001, "/home/"),
         ("", "/home/"),
+        # A bare word is no path: redirect() would look it up as a URL name and fail (issue 25).
+        ("%00", "/home/"),
+        ("home", "/home/"),
+        ("javascript:alert(1)", "/home/"),
+        ("http://testserver/fees/", "/home/"),
     ],
 )
 def test_next_url_stays_on_this_site(target, expected):

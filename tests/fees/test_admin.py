@@ -21,5 +21,5 @@ def test_ledger_admin_is_read_only(client, captured, coordinator):
     page = client.get(reverse("admin:fees_entry_change", args=[entry.pk])).content.decode()
     assert 'name="amount"' not in page
     assert Entry.objects.filter(pk=entry.pk).exists()
-    for name in ("callbacklog", "feeaccount", "remittance", "remittanceconfirmation"):
+    for name in ("callbacklog", "feeaccount", "remittance", "remittanceconfirmation", "servicecount", "feenotice"):
         assert client.get(reverse(f"admin:fees_{name}_changelist")).status_code == 200

@@ -14,7 +14,7 @@ from fees.models import Entry, FeeAccount, Kind, Method
 from fees.selectors import ledger_totals
 from tests.factories import make_campaign, make_college, make_desk_operator, make_slot, make_student, make_user
 
-from .conftest import key, uncapture
+from .conftest import capture, key, uncapture
 
 D = Decimal
 
@@ -209,3 +209,62 @@ def test_concurrent_coordinators_post_each_payment_once():
         assert acc.balance == totals.balance == D("17.00") - per_student
     total_paid = sum(FeeAccount.objects.filter(campaign=campaign).values_list("paid", flat=True))
     assert total_paid == THREADS * PER_THREAD * AMOUNT
+
+
+def _remit(captured, coordinator, campaign, college):
+    from fees import remittances
+
+    _payment(captured, coordinator)
+    remittance, _created = remittances.create_remittance(
+        campaign=campaign, college=college, actor=coordinator, idempotency_key=key()
+    )
+    return remittance
+
+
+@pytest.mark.postgres
+def test_a_confirmed_remittance_is_append_only_at_the_database(captured, coordinator, campaign, college, staff):
+    """Issue 25: the app's database role could rewrite a confirmed remittance; a trigger refuses
+    it (fees 0003), whatever account or raw SQL tries, like the ledger's."""
+    from fees import remittances
+    from fees.models import Remittance, RemittanceItem
+
+    remittance = _remit(captured, coordinator, campaign, college)
+    remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount="17.00")
+    item = RemittanceItem.objects.get(remittance=remittance)
+    # Another student's cash payment, not remitted: the entry one would smuggle into the slip.
+    other = make_student(campaign, college)
+    capture(other)
+    other_payment = _payment(other, coordinator)
+    for sql, params in (
+        ("UPDATE fees_remittance SET amount = 1 WHERE id = %s", [remittance.pk]),
+        ("UPDATE fees_remittance SET note = 'x' WHERE id = %s", [remittance.pk]),
+        ("UPDATE fees_remittance SET cancelled_at = now() WHERE id = %s", [remittance.pk]),
+        ("DELETE FROM fees_remittance WHERE id = %s", [remittance.pk]),
+        ("DELETE FROM fees_remittanceitem WHERE id = %s", [item.pk]),
+        ("UPDATE fees_remittanceitem SET entry_id = %s WHERE id = %s", [other_payment.pk, item.pk]),
+        (
+            "INSERT INTO fees_remittanceitem (remittance_id, entry_id) VALUES (%s, %s)",
+            [remittance.pk, other_payment.pk],
+        ),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+    remittance.refresh_from_db()
+    assert remittance.amount == D("17.00") and remittance.note == "" and remittance.cancelled_at is None
+    assert list(RemittanceItem.objects.filter(remittance=remittance).values_list("pk", "entry_id")) == [
+        (item.pk, item.entry_id)
+    ]
+    assert Remittance.objects.filter(pk=remittance.pk).exists()
+
+
+@pytest.mark.postgres
+def test_an_unconfirmed_remittance_can_still_be_withdrawn(captured, coordinator, campaign, college):
+    from fees import remittances
+    from fees.models import RemittanceItem
+
+    remittance = _remit(captured, coordinator, campaign, college)
+    remittances.cancel_remittance(remittance=remittance, actor=coordinator, reason="金额点错")
+    remittance.refresh_from_db()
+    assert remittance.cancelled_at is not None
+    assert not RemittanceItem.objects.filter(remittance=remittance).exists()

@@ -133,6 +133,29 @@ def test_staff_page_says_what_to_fix(client, source):
     assert Campaign.objects.count() == 1
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31", "2101-01-01"])
+def test_the_page_takes_only_sensible_years(client, source, day):
+    client.force_login(make_user(Role.STAFF))
+    response = client.post(
+        reverse("sessions_app:campaign_clone"),
+        {"source": source.pk, "code": "2022", "name": "x", "capture_day": day},
+    )
+    assert response.status_code == 400
+    assert "首个采集日应在 2000 年到 2100 年之间，请检查年份" in response.content.decode()
+    assert Campaign.objects.count() == 1
+
+
+def test_the_service_refuses_a_year_with_a_code(source):
+    with pytest.raises(CloneError) as caught:
+        clone_campaign(source=source, code="x", name="x", capture_day=datetime.date(9999, 12, 31), actor=None)
+    assert caught.value.code == "bad_year" and caught.value.params == {"year": 9999}
+    assert Campaign.objects.count() == 1
+    # The edges are fine.
+    clone_campaign(source=source, code="y", name="y", capture_day=datetime.date(2100, 12, 31), actor=None)
+    clone_campaign(source=source, code="z", name="z", capture_day=datetime.date(2000, 1, 1), actor=None)
+    assert Campaign.objects.count() == 3
+
+
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.COUNSELOR, Role.OPERATOR, Role.STUDENT])
 def test_only_staff_may_clone(client, source, role):
     client.force_login(make_user(role))

@@ -113,6 +113,6 @@ def test_only_staff_create_counselor_accounts(schedule, role):
     actor = _actor(role, student)
     before = User.objects.count()
     with pytest.raises(CounselorAccountError) as refused:
-        create_counselor_accounts(names=["王芳"], actor=actor)
+        create_counselor_accounts(names=[(1, "王芳")], actor=actor)
     assert refused.value.code == "staff_only"
     assert User.objects.count() == before
