@@ -129,3 +129,11 @@ def joined(values: Iterable[object] | None, separator: str = "；") -> str:
     if _english():
         separator = _ENGLISH_SEPARATORS.get(separator, separator)
     return separator.join(str(v) for v in values or ())
+
+
+def punctuation(mark: str) -> str:
+    """A full-width mark written in a template outside a translated string, in the reader's language."""
+    return _ENGLISH_PUNCTUATION.get(mark, mark) if _english() else mark
+
+
+_ENGLISH_PUNCTUATION = {"（": " (", "）": ")", "：": ": ", "，": ", ", "；": "; ", "、": ", ", "。": ". "}
