@@ -13,7 +13,9 @@ class KindFilter(admin.SimpleListFilter):
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        return sorted(((name, str(kind.title)) for name, kind in kinds().items()), key=lambda item: item[1])
+        # Only kinds that have run: a registered kind no one started is no choice to offer.
+        ran = set(Job.objects.values_list("kind", flat=True).distinct())
+        return sorted(((name, str(kind.title)) for name, kind in kinds().items() if name in ran), key=lambda i: i[1])
 
     def queryset(self, request, queryset):
         return queryset.filter(kind=self.value()) if self.value() else queryset
