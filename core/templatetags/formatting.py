@@ -1,5 +1,7 @@
 """Template side of core.formatting: {% load formatting %} then {{ amount|money }}."""
 
+from decimal import Decimal
+
 from django import template
 from django.utils.html import format_html
 
@@ -20,7 +22,7 @@ register.filter("tel_href", formatting.tel_href)
 
 
 @register.filter("capital_amount")
-def capital_amount_html(value: object) -> str:
+def capital_amount_html(value: Decimal) -> str:
     """大写 is the Chinese written form of an amount on either language's page: marked as Chinese."""
     return format_html('<span lang="zh-Hans" class="capital-amount">{}</span>', capital_amount(value))
 
