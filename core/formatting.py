@@ -68,11 +68,14 @@ def datetime_long(value: datetime.datetime | None) -> str:
 
 
 def date_short(value: datetime.date | datetime.datetime | None) -> str:
-    """11月26日 / 26 Nov: a day within the campaign's year (slots, desks)."""
+    """11月26日 / 26 Nov: a day of this year (slots, desks); a day of another year carries it
+    (2027年2月10日 / 10 Feb 2027), so a campaign cloned across a new year never shows a bare 2月10日."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         value = _local(value).date()
+    if value.year != timezone.localdate().year:
+        return date(value)
     if _english():
         return f"{value.day} {value:%b}"
     return _("%(m)s月%(d)s日") % {"m": value.month, "d": value.day}
@@ -92,6 +95,13 @@ def date_iso(value: datetime.date | datetime.datetime | None) -> str:
     if isinstance(value, datetime.datetime):
         value = _local(value).date()
     return f"{value:%Y-%m-%d}"
+
+
+def time_of_day(value: datetime.datetime | None) -> str:
+    """08:31:05, local time: when within a day (a desk's recent swipes, how long a job ran)."""
+    if value is None:
+        return ""
+    return f"{_local(value):%H:%M:%S}"
 
 
 def datetime_short(value: datetime.datetime | None) -> str:

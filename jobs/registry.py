@@ -120,3 +120,14 @@ def kinds() -> dict[str, JobKind]:
 
 def get_kind(name: str) -> JobKind | None:
     return kinds().get(name)
+
+
+def job_name(job: "Job") -> str:
+    """What a person calls the job: its own name (which report), else its kind's title; never a
+    code (`export`, `roster:2:1`)."""
+    from django.utils.translation import gettext
+
+    kind = get_kind(job.kind)
+    if kind is None:
+        return gettext("后台任务")
+    return kind.name_of(job) if kind.name_of else str(kind.title)

@@ -11,7 +11,7 @@ from core.errors import Busy
 from core.redact import FULL_ID_PERMISSION
 
 from .models import Job, JobStatus
-from .registry import get_kind
+from .registry import get_kind, job_name
 
 _FAILURES = {
     "crashed": lambda: _("任务出错，未完成：请重试，仍不行请联系教务处"),
@@ -33,11 +33,7 @@ def recent_jobs(user: User, *, limit: int = 20) -> list[Job]:
 
 
 def kind_title(job: Job) -> str:
-    """What a person calls the job: its own name (which report), else its kind's title; never a code."""
-    kind = get_kind(job.kind)
-    if kind is None:
-        return _("后台任务")
-    return kind.name_of(job) if kind.name_of else str(kind.title)
+    return job_name(job)
 
 
 def failure_message(job: Job) -> str:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from core.formatting import paren
+from core.formatting import date_short, datetime_short, paren
 
 # Sane bounds for what staff type into a campaign: photo fees are ¥15-¥20 in practice; CHSI windows
 # run from 30 days to about two months of working days.
@@ -365,7 +365,7 @@ class Slot(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.group.name} {self.date:%m-%d} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        return f"{self.group.name} {date_short(self.date)} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
     @property
     def minutes(self) -> int:
@@ -644,7 +644,7 @@ class Capture(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student} @ {self.captured_at:%Y-%m-%d %H:%M}"
+        return f"{self.student} @ {datetime_short(self.captured_at)}"
 
     @property
     def is_active(self) -> bool:

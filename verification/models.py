@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AppendOnlyModel
 from core import formatting
-from core.formatting import paren
+from core.formatting import datetime_short, paren
 
 
 class ConfirmationSource(models.TextChoices):
@@ -182,7 +182,7 @@ class ReportStep(AppendOnlyModel):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_action_display()} {datetime_short(self.created_at)}"
 
     @property
     def note_display(self) -> str:

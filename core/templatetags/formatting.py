@@ -18,6 +18,7 @@ register.filter("date_weekday", formatting.date_weekday)
 register.filter("datetime_long", formatting.datetime_long)
 register.filter("datetime_day", formatting.datetime_day)
 register.filter("datetime_short", formatting.datetime_short)
+register.filter("time_of_day", formatting.time_of_day)
 register.filter("tel_href", formatting.tel_href)
 
 
