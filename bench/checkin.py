@@ -81,7 +81,7 @@ def build(*, desks: int, students: int):
     from sessions_app.models import Audience, Campaign, Campus, CaptureGroup, College, Location, Slot, Student
     from sessions_app.services import refresh_slot_assignments
 
-    campaign = Campaign.objects.create(code="bench-checkin", name="刷证基准", is_active=True)
+    campaign = Campaign.objects.create(code="bench-checkin", name="刷证基准")
     location = Location.objects.create(campus=Campus.objects.create(name="金石滩校区"), name="大学生活动中心")
     born = datetime.date(1998, 1, 1)
     numbers = (

@@ -8,7 +8,8 @@ from django.utils.translation import ngettext
 
 from sessions_app.activation import open_student_accounts
 from sessions_app.models import Backdrop, Campaign, Identification
-from sessions_app.services import refresh_slot_assignments
+from sessions_app.phases import campaign_phase
+from sessions_app.services import PHASE_REASON_MAX, refresh_slot_assignments, set_campaign_phase
 
 from .services import save_campaign
 
@@ -28,6 +29,19 @@ class CampaignForm(forms.ModelForm):
         help_text=_("采集台可用哪些方式识别学生；选了采集码，学生需在采集前绑定"),
         error_messages={"required": _("请至少选择一种刷证方式")},
     )
+    phase_reason = forms.CharField(
+        label=_("设定阶段的原因"),
+        required=False,
+        max_length=PHASE_REASON_MAX,
+        help_text=_("改动“阶段（人工设定）”时必填，记入操作记录"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A phase set by hand stops or restarts every reminder: it says why, for the audit trail.
+        if self.instance.pk and "phase_override" in self.changed_data and not cleaned.get("phase_reason", "").strip():
+            self.add_error("phase_reason", _("请写明设定阶段的原因"))
+        return cleaned
 
 
 @admin.register(Campaign)
@@ -40,9 +54,9 @@ class CampaignAdmin(admin.ModelAdmin):
         "fee_per_person",
         "remittance_deadline",
         "verification_window",
-        "is_active",
+        "phase",
     )
-    list_filter = ("level", "is_active")
+    list_filter = ("level", "phase_override")
     search_fields = ("code", "name")
     actions = ["rematch_slots", "open_accounts"]
     fieldsets = (
@@ -55,11 +69,11 @@ class CampaignAdmin(admin.ModelAdmin):
                     "level",
                     "capture_dates",
                     "desk_window_days",
-                    "is_active",
                     "identification_methods",
                 )
             },
         ),
+        (_("阶段与个人信息保留"), {"fields": ("phase", "phase_override", "phase_reason", "retention_days")}),
         (_("费用"), {"fields": ("fee_per_person", "remittance_deadline")}),
         (_("拍摄能力"), {"fields": ("unit_per_hour", "unit_per_day")}),
         (
@@ -79,7 +93,21 @@ class CampaignAdmin(admin.ModelAdmin):
         (_("采集须知与联系人"), {"fields": ("rules", "what_to_bring", "contact_name", "contact_phone")}),
     )
 
+    readonly_fields = ("phase",)
+
+    @admin.display(description=_("当前阶段"))
+    def phase(self, obj):
+        return campaign_phase(obj).label if obj.pk else "—"
+
     def save_model(self, request, obj, form, change):
+        if change and "phase_override" in form.changed_data:
+            # The service reads the stored phase, audits the change, then the rest is saved.
+            set_campaign_phase(
+                actor=request.user,
+                campaign=obj,
+                phase=form.cleaned_data["phase_override"],
+                reason=form.cleaned_data["phase_reason"],
+            )
         if change:
             # The service knows what an edit of each field brings along (the CHSI due dates).
             save_campaign(campaign=obj, changed_fields=form.changed_data)

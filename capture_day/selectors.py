@@ -55,8 +55,7 @@ def desk_slot_rows(slots: QuerySet[Slot]) -> QuerySet[Slot]:
     assigned = Student.objects.filter(assigned_slot=OuterRef("pk"))
     captured = assigned.filter(Exists(Capture.objects.filter(ACTIVE, student=OuterRef("pk"))))
     return (
-        slots.filter(group__campaign__is_active=True)
-        .prefetch_related(Prefetch("audiences", queryset=Audience.objects.select_related("college", "campus")))
+        slots.prefetch_related(Prefetch("audiences", queryset=Audience.objects.select_related("college", "campus")))
         .annotate(expected=count_of(assigned, "assigned_slot"), captured=count_of(captured, "assigned_slot"))
         .order_by("group__campaign__created_at", "group__sort_order", "group__name", "date", "start_time")
     )

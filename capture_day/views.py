@@ -34,7 +34,8 @@ def _desk_slot(request, slot_id: int) -> Slot:
 
 @role_required("operator")
 def desk_index(request):
-    slots = list(selectors.desk_slot_rows(desk_slots(request.user)))
+    # The desks of the campaign in progress within the operator's groups (or the one chosen).
+    slots = list(selectors.desk_slot_rows(desk_slots(request.user, current_campaign(request))))
     now = timezone.localtime()
     words = {BEFORE: _("未开始"), RUNNING: _("进行中"), AFTER: _("已结束")}
     for slot in slots:

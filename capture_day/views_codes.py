@@ -6,16 +6,17 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.decorators import role_required
 from core.web import paginate, parse_pk, query_without_page
+from notifications.bulk import confirmation_page, confirmed
 from sessions_app.campaigns import current_campaign
 from sessions_app.collection_codes import CollectionCodeError, clear_collection_code
 from sessions_app.models import Identification
 from sessions_app.scope import get_visible_student_or_404
 
 from . import code_reminders
+from .jobkinds import start_remind_unbound
 
 
 @role_required("coordinator")
@@ -51,18 +52,20 @@ def unbound_codes(request):
 def _remind(request, campaign):
     college_id = parse_pk(request.POST.get("college"))
     class_name = request.POST.get("class") if "class" in request.POST else None
+    back = reverse("capture_day:unbound_codes") + "?" + urlencode({"campaign": campaign.code})
     try:
-        sent = code_reminders.remind_unbound(
+        plan = code_reminders.plan_remind_unbound(
             campaign=campaign, actor=request.user, college_id=college_id, class_name=class_name
         )
     except code_reminders.CodeReminderError as exc:
         messages.error(request, exc.message)
-    else:
-        if sent:
-            messages.success(request, ngettext("已提醒 %(n)s 名学生", "已提醒 %(n)s 名学生", sent) % {"n": sent})
-        else:
-            messages.info(request, _("没有需要提醒的学生：今天已提醒过，或都已绑定"))
-    return redirect(reverse("capture_day:unbound_codes") + "?" + urlencode({"campaign": campaign.code}))
+        return redirect(back)
+    if not confirmed(request) or not plan.count:
+        carry = {"college": college_id, "class": class_name}
+        return confirmation_page(request, plan=plan, campaign=campaign, back_url=back, carry=carry)
+    # Checked again (closed since, out of scope) by the job, which sends and shows its progress.
+    job = start_remind_unbound(campaign=campaign, user=request.user, college_id=college_id, class_name=class_name)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 def _clear(request, campaign):

@@ -155,3 +155,42 @@ def render_student_panels(student: object) -> list[tuple[str, dict[str, Any]]]:
         if result is not None:
             rendered.append(result)
     return rendered
+
+
+# --- what is still open in each campaign --------------------------------------------------------
+# Several campaigns are alive at once: beside this year's work, a coordinator or counselor must
+# still see last year's open retakes. Each app that has such work registers, in its `panels.py`:
+#
+#     @open_work
+#     def open_retakes(user, campaign_ids):
+#         return [OpenWork(campaign_id=..., label="未完成的补拍", count=3, url="/retakes/?campaign=2021"), ...]
+#
+# The header's campaign switcher shows them beside each campaign. One query per function.
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    campaign_id: int
+    label: str
+    count: int
+    url: str
+
+
+OpenWorkFunc = Callable[[Any, list[int]], list[OpenWork]]
+_OPEN_WORK: list[OpenWorkFunc] = []
+
+
+def open_work(func: OpenWorkFunc) -> OpenWorkFunc:
+    _OPEN_WORK.append(func)
+    return func
+
+
+def collect_open_work(user: object, campaign_ids: list[int]) -> list[OpenWork]:
+    global _panels_discovered
+    if not _panels_discovered:
+        autodiscover_modules("panels")
+        _panels_discovered = True
+    found: list[OpenWork] = []
+    for func in _OPEN_WORK:
+        found.extend(func(user, campaign_ids))
+    return found

@@ -103,9 +103,6 @@ def _seed(*, with_captures, with_current, size, today, progress) -> DemoSummary:
         summary.current = live.build(
             source=campaign, accounts=accounts, roles=roles, today=today, size=size, progress=progress
         )
-        if campaign.is_active:
-            # Last year's campaign is over: pages default to this year's.
-            Campaign.objects.filter(pk=campaign.pk).update(is_active=False)
         summary.activation = live.activation_sample(summary.current.campaign)
     summary.logins = [
         ("教务处", "jwc", seed.DEMO_PASSWORD),

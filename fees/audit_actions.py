@@ -87,3 +87,22 @@ def _service_count(data, names):
         "college": names.get("college_id", ""),
         "count": data.get("count", ""),
     }
+
+
+@register_action("fee.group_payment", gettext_lazy("代缴登记"))
+def _group_payment(data, names):
+    return ngettext(
+        "%(payer)s 代缴 %(count)s 人，共 %(total)s",
+        "%(payer)s 代缴 %(count)s 人，共 %(total)s",
+        int(data.get("count", 0) or 0),
+    ) % {"payer": data.get("payer", ""), "count": data.get("count", ""), "total": data.get("total", "")}
+
+
+@register_action("fee.remittance.reverse_confirmation", gettext_lazy("撤销到账确认"), refs={"college_id": "college"})
+def _remit_reverse_confirmation(data, names):
+    return _("%(college)s 撤销到账确认（实收 %(received)s，上交 %(declared)s）：%(reason)s") % {
+        "college": names.get("college_id", ""),
+        "received": data.get("received", ""),
+        "declared": data.get("declared", ""),
+        "reason": data.get("reason", ""),
+    }

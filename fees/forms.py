@@ -51,6 +51,12 @@ class MarkPaidForm(KeyedForm):
     students = forms.TypedMultipleChoiceField(
         coerce=int, choices=(), error_messages={"required": _("请至少选择一名学生")}
     )
+    payer = forms.CharField(
+        label=_("缴款人"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("代缴人（可选，如：班长 张三）")}),
+    )
     method = forms.ChoiceField(label=_("方式"), choices=COLLEGE_METHODS, initial=Method.CASH)
     note = forms.CharField(
         label=_("备注"),

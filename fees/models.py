@@ -367,4 +367,10 @@ class CallbackLog(models.Model):
         return describe(self.error_code, self.error_data)
 
 
-from .models_service import FeeNotice, ServiceCount  # noqa: E402, F401
+from .models_service import (  # noqa: E402, F401
+    ConfirmationReversal,
+    FeeNotice,
+    GroupPayment,
+    GroupPaymentItem,
+    ServiceCount,
+)

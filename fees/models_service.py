@@ -91,3 +91,73 @@ class ServiceCount(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.college} {self.count}"
+
+
+class GroupPayment(AppendOnlyModel):
+    """One handover of cash for several students (a class monitor brings the class's money): one
+    record with who paid and the total, allocated as one payment entry per student."""
+
+    append_only_hint = _("：如有错误，请冲正其中的缴费记录")
+
+    campaign = models.ForeignKey(
+        "sessions_app.Campaign", on_delete=models.PROTECT, related_name="+", verbose_name=_("采集批次")
+    )
+    payer = models.CharField(_("缴款人"), max_length=64, help_text=_("例如：班长 张三"))
+    method = models.CharField(_("方式"), max_length=20)
+    total = models.DecimalField(_("合计"), max_digits=12, decimal_places=2)
+    count = models.PositiveIntegerField(_("人数"))
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
+    )
+    idempotency_key = models.CharField(_("提交编号"), max_length=120, unique=True)
+
+    class Meta:
+        verbose_name = _("代缴记录")
+        verbose_name_plural = _("代缴记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="fee_group_payment_total_positive"),
+            models.CheckConstraint(condition=Q(count__gt=0), name="fee_group_payment_count_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.payer} {self.total}"
+
+
+class GroupPaymentItem(AppendOnlyModel):
+    """Which student's payment entry a group payment was allocated to."""
+
+    group = models.ForeignKey(GroupPayment, on_delete=models.PROTECT, related_name="items", verbose_name=_("代缴记录"))
+    entry = models.OneToOneField(
+        "fees.Entry", on_delete=models.PROTECT, related_name="group_item", verbose_name=_("费用记录")
+    )
+
+    class Meta:
+        verbose_name = _("代缴明细")
+        verbose_name_plural = _("代缴明细")
+
+    def __str__(self):
+        return f"{self.group} · {self.entry_id}"
+
+
+class ConfirmationReversal(AppendOnlyModel):
+    """教务处 takes back a confirmation (a wrong amount typed, the wrong slip confirmed): the
+    confirmation stays on record beside this, its remittance is withdrawn with it, and the college
+    remits those entries again on a new slip that 教务处 confirms afresh."""
+
+    confirmation = models.OneToOneField(
+        "fees.RemittanceConfirmation", on_delete=models.PROTECT, related_name="reversal", verbose_name=_("到账确认")
+    )
+    reason = models.CharField(_("原因"), max_length=200)
+    reversed_at = models.DateTimeField(_("撤销时间"), auto_now_add=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("撤销人")
+    )
+
+    class Meta:
+        verbose_name = _("撤销到账确认")
+        verbose_name_plural = _("撤销到账确认")
+
+    def __str__(self):
+        return f"{self.confirmation} · {self.reason}"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from notifications.services import notify
 from notifications.steps import step_before_deadline
-from sessions_app.models import Campaign
+from sessions_app.phases import open_campaigns
 
 from . import notices
 from .selectors import remittance_reminders
@@ -28,8 +28,10 @@ def send_remittance_reminders(*, today: datetime.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     sent = 0
-    campaigns = Campaign.objects.filter(is_active=True, remittance_deadline__isnull=False)
-    for campaign in campaigns:
+    # A closed campaign messages nobody (sessions_app.phases).
+    for campaign in open_campaigns(today=today):
+        if campaign.remittance_deadline is None:
+            continue
         step = reminder_step(deadline=campaign.remittance_deadline, today=today)
         if step is None:
             continue

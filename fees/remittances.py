@@ -22,7 +22,7 @@ from .models import (
     RemittanceItem,
     cash_delta,
 )
-from .models_service import SERVICE_COUNT_MAX, ServiceCount
+from .models_service import SERVICE_COUNT_MAX, ConfirmationReversal, ServiceCount
 from .selectors import college_figures, remittable_entries
 
 
@@ -92,12 +92,9 @@ def cancel_remittance(*, remittance: Remittance, actor, reason: str) -> Remittan
         remittance = lock_row(Remittance.objects.filter(pk=remittance.pk))
         if remittance.cancelled_at is not None:
             return remittance
-        if RemittanceConfirmation.objects.filter(remittance=remittance).exists():
+        if RemittanceConfirmation.objects.filter(remittance=remittance, reversal__isnull=True).exists():
             raise FeeError(_("教务处已确认到账，不能撤回"), "remittance_confirmed")
-        remittance.cancelled_at = timezone.now()
-        remittance.cancelled_by = actor if getattr(actor, "pk", None) else None
-        remittance.save(update_fields=["cancelled_at", "cancelled_by"])
-        RemittanceItem.objects.filter(remittance=remittance).delete()
+        _withdraw(remittance, actor)
         record_event(
             actor=actor,
             action="fee.remittance.cancel",
@@ -106,6 +103,45 @@ def cancel_remittance(*, remittance: Remittance, actor, reason: str) -> Remittan
             data={"college_id": remittance.college_id, "amount": str(remittance.amount), "reason": reason},
         )
     return remittance
+
+
+def _withdraw(remittance: Remittance, actor) -> None:
+    remittance.cancelled_at = timezone.now()
+    remittance.cancelled_by = actor if getattr(actor, "pk", None) else None
+    remittance.save(update_fields=["cancelled_at", "cancelled_by"])
+    RemittanceItem.objects.filter(remittance=remittance).delete()
+
+
+def reverse_confirmation(*, remittance: Remittance, actor, reason: str) -> ConfirmationReversal:
+    """教务处 takes back a confirmation with a reason (a wrong amount typed, the wrong slip): the
+    confirmation and this reversal both stay on record, the remittance is withdrawn, and its
+    entries are remittable again, so the college hands in a new slip to be confirmed afresh. The
+    ledger is not touched."""
+    if actor is None or not actor.is_academic_staff:
+        raise FeeError(_("只有教务处可以撤销到账确认"), "staff_only")
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        raise FeeError(_("撤销到账确认必须填写原因"), "reason_missing")
+    with transaction.atomic():
+        remittance = lock_row(Remittance.objects.filter(pk=remittance.pk))
+        confirmation = RemittanceConfirmation.objects.filter(remittance=remittance, reversal__isnull=True).first()
+        if confirmation is None:
+            raise FeeError(_("这张上交单没有有效的到账确认，无需撤销"), "not_confirmed")
+        reversal = ConfirmationReversal.objects.create(confirmation=confirmation, reason=reason, reversed_by=actor)
+        _withdraw(remittance, actor)
+        record_event(
+            actor=actor,
+            action="fee.remittance.reverse_confirmation",
+            campaign=Campaign(pk=remittance.campaign_id),
+            obj=remittance,
+            data={
+                "college_id": remittance.college_id,
+                "received": str(confirmation.received_amount),
+                "declared": str(remittance.amount),
+                "reason": reason,
+            },
+        )
+    return reversal
 
 
 def confirm_remittance(*, remittance: Remittance, actor, received_amount, note: str = "") -> RemittanceConfirmation:

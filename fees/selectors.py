@@ -282,7 +282,9 @@ def _add_remittances(rows: dict[int, CollegeFigures], *, campaign: Campaign) -> 
         figures.pending_confirmation = row["unconfirmed"] or ZERO
         figures.confirmed_declared = row["declared"] or ZERO
     confirmed = (
-        RemittanceConfirmation.objects.filter(remittance__campaign=campaign, remittance__college_id__in=list(rows))
+        RemittanceConfirmation.objects.filter(
+            remittance__campaign=campaign, remittance__college_id__in=list(rows), reversal__isnull=True
+        )
         .values("remittance__college_id")
         .annotate(total=Sum("received_amount"))
     )

@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
+from accounts.audit import record_event
 from accounts.models import User
 from core.locking import lock_row
-from sessions_app.models import Capture, Student
+from sessions_app.models import Campaign, Capture, Student
 
 from .adjustments import post_refund, post_waiver, reverse_entry  # noqa: F401 - re-exported
 from .ledger import (  # noqa: F401 - the public ones re-exported: callers use fees.services
@@ -47,6 +48,7 @@ from .models import (
     Method,
     NoteCode,
 )
+from .models_service import GroupPayment, GroupPaymentItem
 
 if TYPE_CHECKING:  # a development dependency: the checker's name for an annotated row
     from django_stubs_ext import WithAnnotations
@@ -202,6 +204,7 @@ class BatchResult:
     created: list[Entry] = field(default_factory=list)
     replayed: list[Entry] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    group: GroupPayment | None = None
 
     @property
     def total(self) -> Decimal:
@@ -213,13 +216,16 @@ class _Rollback(Exception):
 
 
 def mark_paid(
-    *, students: list[Student], method: str, actor: User, idempotency_key: str, note: str = ""
+    *, students: list[Student], method: str, actor: User, idempotency_key: str, note: str = "", payer: str = ""
 ) -> BatchResult:
     """Each selected student pays exactly what they owe; all or nothing.
 
     One key for the whole submission; each student's entry gets `<key>:<student id>`, so
-    resending the form posts nothing new.
+    resending the form posts nothing new. With a `payer` (a class monitor who brings the class's
+    cash) the handover is also one GroupPayment: who paid, the total, and the entries it was
+    allocated to.
     """
+    payer = " ".join((payer or "").split())[:64]
     key = _check_key(idempotency_key)
     method = _check_method(method)
     if method in DIRECT_METHODS:
@@ -254,9 +260,36 @@ def mark_paid(
                 (result.created if posted.created else result.replayed).append(posted.entry)
             if result.errors:
                 raise _Rollback
+            if payer and result.created:
+                result.group = _record_group_payment(
+                    students=students, entries=result.created, payer=payer, method=method, actor=actor, key=key
+                )
     except _Rollback:
         return BatchResult(errors=result.errors)
     return result
+
+
+def _record_group_payment(
+    *, students: list[Student], entries: list[Entry], payer: str, method: str, actor: User, key: str
+) -> GroupPayment:
+    group = GroupPayment.objects.create(
+        campaign_id=students[0].campaign_id,
+        payer=payer,
+        method=method,
+        total=sum((e.amount for e in entries), ZERO),
+        count=len(entries),
+        created_by=actor,
+        idempotency_key=key,
+    )
+    GroupPaymentItem.objects.bulk_create([GroupPaymentItem(group=group, entry=e) for e in entries])
+    record_event(
+        actor=actor,
+        action="fee.group_payment",
+        campaign=Campaign(pk=group.campaign_id),
+        obj=group,
+        data={"payer": payer, "count": group.count, "total": str(group.total)},
+    )
+    return group
 
 
 # --- charges (from captures) ------------------------------------------------

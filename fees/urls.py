@@ -37,6 +37,11 @@ urlpatterns = [
     path("remittances/<row_id:pk>/print/", views_remittance.remittance_print, name="remittance_print"),
     path("remittances/<row_id:pk>/confirm/", views_remittance.confirm_remittance, name="confirm_remittance"),
     path("remittances/<row_id:pk>/cancel/", views_remittance.cancel_remittance, name="cancel_remittance"),
+    path(
+        "remittances/<row_id:pk>/reverse-confirmation/",
+        views_remittance.reverse_confirmation,
+        name="reverse_confirmation",
+    ),
     path("reconciliation/", views_remittance.reconciliation, name="reconciliation"),
     path("reconciliation/service-count/", views_remittance.record_service_count, name="service_count"),
     path("export/", views_remittance.export, name="export"),

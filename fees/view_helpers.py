@@ -13,7 +13,7 @@ def param(data, name: str, max_length: int = 64) -> str:
 def campaign_from(request):
     """The campaign named by the form or the URL, else the current one."""
     code = param(request.POST, "campaign") or param(request.GET, "campaign")
-    return current_campaign(None, code=code or None)
+    return current_campaign(request, code=code or None)
 
 
 def campaign_query(campaign, **extra) -> str:

@@ -318,7 +318,7 @@ def cash_box_print(request):
     box = cash_box(actor=request.user, campaign=campaign, day=day)
     entries = (
         cash_entries(actor=request.user, campaign=campaign, day=box.day)
-        .select_related("account__student")
+        .select_related("account__student", "group_item__group")
         .order_by("posted_at", "id")
     )
     return render(
@@ -355,12 +355,23 @@ def mark_paid(request):
             method=form.cleaned_data["method"],
             **_posted_by(request, form, "mark_paid"),
             note=form.cleaned_data["note"],
+            payer=form.cleaned_data["payer"],
         )
     except FeeError as exc:
         messages.error(request, exc.message)
         return redirect(back)
     if result.errors:
         messages.error(request, _("未登记任何缴费：") + "；".join(result.errors))
+    elif result.group is not None:
+        messages.success(
+            request,
+            ngettext(
+                "已登记 %(payer)s 代缴 %(n)s 人，共 %(total)s，已分到每名学生",
+                "已登记 %(payer)s 代缴 %(n)s 人，共 %(total)s，已分到每名学生",
+                result.group.count,
+            )
+            % {"payer": result.group.payer, "n": result.group.count, "total": services.money(result.group.total)},
+        )
     elif result.created:
         messages.success(
             request,

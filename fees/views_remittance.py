@@ -107,7 +107,14 @@ def _create_remittance(request, campaign):
 def _visible_remittance(request, pk: int) -> Remittance:
     remittance = (
         Remittance.objects.filter(pk=pk, college__in=visible_colleges(request.user))
-        .select_related("campaign", "college", "submitted_by", "cancelled_by", "confirmation__confirmed_by")
+        .select_related(
+            "campaign",
+            "college",
+            "submitted_by",
+            "cancelled_by",
+            "confirmation__confirmed_by",
+            "confirmation__reversal",
+        )
         .first()
     )
     if remittance is None:
@@ -235,6 +242,21 @@ def _confirm_check_page(request, remittance: Remittance, form: ConfirmForm):
             "note": form.cleaned_data["note"],
         },
     )
+
+
+@staff_required
+@require_POST
+def reverse_confirmation(request, pk: int):
+    remittance = _visible_remittance(request, pk)
+    try:
+        remittances.reverse_confirmation(
+            remittance=remittance, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except FeeError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已撤销到账确认，这张上交单作废；其中的款项可由学院重新上交后再确认"))
+    return redirect("fees:remittance", pk=remittance.pk)
 
 
 @role_required("coordinator")

@@ -19,6 +19,7 @@ _FAILURES = {
     "rejected": lambda: _("文件有误，未导入任何数据：请按下列提示改正后重新上传"),
     "file_expired": lambda: _("上传的文件已过期（超过 2 小时）或已导入，未导入任何数据：请重新上传"),
     Busy.CODE: lambda: Busy().message,
+    "campaign_closed": lambda: _("本批次已结束，不再向任何人发送提醒或群发消息：没有发送任何消息"),
 }
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.audit import register_action, register_reference
 
-from .models import College, Slot, Student
+from .models import College, Phase, Slot, Student
 from .roster.messages import import_counts
 
 
@@ -42,6 +42,28 @@ def _campaign_clone(data, names):
         "audiences": ngettext("%(n)s 个拍摄对象", "%(n)s 个拍摄对象", audiences) % {"n": audiences},
         "day": data.get("capture_day", ""),
     }
+
+
+def _phase_label(code: str) -> str:
+    try:
+        return str(Phase(code).label)
+    except ValueError:
+        return code
+
+
+@register_action("campaign.phase", gettext_lazy("设定批次阶段"))
+def _campaign_phase(data, names):
+    if data.get("override_to"):
+        text = _("批次阶段由“%(before)s”设为“%(after)s”") % {
+            "before": _phase_label(data.get("from", "")),
+            "after": _phase_label(data.get("to", "")),
+        }
+    else:
+        text = _("批次阶段改回按日期判断（由“%(before)s”变为“%(after)s”）") % {
+            "before": _phase_label(data.get("from", "")),
+            "after": _phase_label(data.get("to", "")),
+        }
+    return _with_reason(text, data)
 
 
 @register_action("capture.record", gettext_lazy("采集"), refs={"student_id": "student", "slot_id": "slot"})

@@ -41,7 +41,7 @@ SHIFTED_DATES = ("remittance_deadline", "retake_deadline")
 # Made new for each campaign (tests/sessions_app/test_cloning.py fails on a Campaign field in none
 # of these three lists, so a field added later is not silently left at its default).
 # A phase set by hand says where that campaign stood, not where its successor starts.
-NOT_COPIED = ("id", "code", "name", "capture_dates", "is_active", "created_at", "phase_override")
+NOT_COPIED = ("id", "code", "name", "capture_dates", "created_at", "phase_override")
 
 
 # A capture day outside these years is a typing slip (0001, 9999-12-31), and moving every date of
@@ -85,7 +85,6 @@ def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datet
                 code=code,
                 name=name,
                 capture_dates=capture_day.isoformat(),
-                is_active=True,
                 **{f: getattr(source, f) for f in COPIED_FIELDS},
                 **{f: _shift(getattr(source, f), days) for f in SHIFTED_DATES},
             )

@@ -79,7 +79,7 @@ def get_visible_student_or_404(user, pk, campaign: Campaign | None = None) -> St
 
 
 def student_profile(user, campaign: Campaign | None = None) -> Student | None:
-    """The student's own record in a campaign (the newest active one by default)."""
+    """The student's own record in a campaign (by default their newest campaign's: a graduate has one)."""
     if not user.is_authenticated or not user.is_student:
         return None
     qs = Student.objects.filter(user=user).select_related(

@@ -27,6 +27,7 @@ from .models import (
     Capture,
     CaptureGroup,
     Identification,
+    Phase,
     Shot,
     ShotCounter,
     ShotVoid,
@@ -34,6 +35,7 @@ from .models import (
     SlotStatus,
     Student,
 )
+from .phases import campaign_phase
 
 if TYPE_CHECKING:  # a development dependency: the checker's name for an annotated row
     from django_stubs_ext import WithAnnotations
@@ -351,3 +353,51 @@ def requeue_shot(*, shot: Shot, actor: User, reason: str) -> Shot:
             },
         )
     return new
+
+
+# --- the campaign's phase ----------------------------------------------------------------------
+
+
+class PhaseError(CodedError):
+    pass
+
+
+PHASE_REASON_MAX = 200
+
+
+def set_campaign_phase(*, actor: User | None, campaign: Campaign, phase: str, reason: str) -> Campaign:
+    """Staff set (or, with "", clear) the phase the dates cannot tell: closed early, reopened.
+
+    A closed campaign sends nothing and pages stop opening on it, so the change is audited with
+    what it was, what it became and why.
+    """
+    if actor is not None and not actor.is_academic_staff:
+        raise PhaseError(_("只有教务处可以设定批次阶段"), "staff_only")
+    if phase and phase not in Phase.values:
+        raise PhaseError(_("没有这个阶段"), "unknown_phase")
+    reason = " ".join((reason or "").split())[:PHASE_REASON_MAX]
+    if not reason:
+        raise PhaseError(_("请写明设定阶段的原因"), "reason_required")
+    with transaction.atomic():
+        locked = lock_row(Campaign.objects.filter(pk=campaign.pk))
+        before = campaign_phase(locked)
+        previous = locked.phase_override
+        if previous == phase:
+            return locked
+        locked.phase_override = phase
+        locked.save(update_fields=["phase_override"])
+        record_event(
+            actor=actor,
+            action="campaign.phase",
+            campaign=locked,
+            obj=locked,
+            data={
+                "from": before.value,
+                "to": campaign_phase(locked).value,
+                "override_from": previous,
+                "override_to": phase,
+                "reason": reason,
+            },
+        )
+    campaign.phase_override = phase
+    return locked

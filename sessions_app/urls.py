@@ -6,6 +6,7 @@ app_name = "sessions_app"
 urlpatterns = [
     path("staff/", views.staff_overview, name="staff_overview"),
     path("staff/campaigns/new/", views_campaigns.clone, name="campaign_clone"),
+    path("campaign/switch/", views_campaigns.switch, name="switch_campaign"),
     path("college/", views.college_overview, name="college_overview"),
     path("college/counts/", views.college_counts, name="college_counts"),
     path("live/", views_dashboard.live_dashboard, name="live_dashboard"),

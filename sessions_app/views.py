@@ -44,7 +44,6 @@ def staff_overview(request):
         "sessions_app/staff_overview.html",
         {
             "campaign": campaign,
-            "campaigns": Campaign.objects.order_by("-created_at"),
             "college_counts": counts,
             "total": selectors.totals(counts),
             "loads": loads,

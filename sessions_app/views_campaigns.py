@@ -2,16 +2,20 @@
 
 import datetime
 import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
-from sessions_app.campaigns import current_campaign
+from core.web import next_url
+from sessions_app.campaigns import choose_campaign, current_campaign
 
 from .cloning import EARLIEST_YEAR, LATEST_YEAR, CloneError, clone_campaign, first_capture_day
 from .models import Campaign
@@ -79,3 +83,20 @@ def clone(request):
         return render(request, "sessions_app/campaign_clone.html", {"form": form}, status=400)
     source = current_campaign(request)
     return render(request, "sessions_app/campaign_clone.html", {"form": CloneCampaignForm(initial=_next_year(source))})
+
+
+def _without_campaign(url: str) -> str:
+    """The page again, minus the campaign its URL named: the choice just made applies."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("campaign", "page")]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@require_POST
+@login_required
+def switch(request):
+    """The header's campaign switcher: every page of this user shows the chosen campaign until
+    they choose again (kept in their session; nobody else's pages change)."""
+    campaign = choose_campaign(request, (request.POST.get("campaign") or "").strip())
+    messages.info(request, _("现在显示：%(name)s") % {"name": campaign.name})
+    return redirect(_without_campaign(next_url(request, reverse("home"))))

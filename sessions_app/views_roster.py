@@ -14,6 +14,7 @@ from intake.views import stage_errors, staged_errors_response, workbook_response
 from jobs.views import confirm_check
 
 from . import jobkinds
+from .campaigns import default_campaign
 from .models import Campaign
 from .roster import uploads
 from .roster.counselors import create_counselor_accounts, names_without_account
@@ -100,7 +101,7 @@ def upload(request):
     wanted = request.GET.get("campaign") or ""
     usable = wanted and len(wanted) <= 32 and "\x00" not in wanted
     active = Campaign.objects.filter(code=wanted).first() if usable else None
-    active = active or Campaign.objects.filter(is_active=True).order_by("-created_at").first()
+    active = active or default_campaign(request.user)
     if active is not None:
         initial["campaign"] = active.pk
     form = RosterUploadForm(initial=initial)

@@ -6,9 +6,11 @@ from django.utils.translation import ngettext
 
 from jobs import imports
 from jobs.models import Job
-from jobs.registry import Outcome, register
+from jobs.registry import JobRejected, Outcome, register
 from jobs.services import start_job
 from sessions_app.models import Campaign
+from sessions_app.phases import CampaignClosed
+from sessions_app.scope import visible_students
 
 from . import chsi_import, reminders
 from .import_messages import MESSAGES
@@ -35,11 +37,40 @@ class _Labels(dict):
         return _step_labels().get(key, default)
 
 
-@register(REMINDERS, title=_("发送网上校对提醒"), counts=_Labels())
+@register(REMINDERS, title=_("按提醒计划发送网上校对提醒"), counts=_Labels())
 def run_reminders(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
-    summary = reminders.send_verification_reminders(campaign=campaign)
+    try:
+        summary = reminders.send_verification_reminders(campaign=campaign)
+    except CampaignClosed:  # closed between the confirmation and the run
+        raise JobRejected(CampaignClosed.CODE) from None
     return Outcome(counts={"sent": summary.total, **summary.counts})
+
+
+REMIND_NOW = "verification.remind_now"
+
+
+def start_remind_now(*, campaign: Campaign, user, college_id: int | None) -> Job:
+    """ "Remind these now", confirmed: for the owner's students (narrowed to a college) at run time."""
+    return start_job(
+        kind=REMIND_NOW,
+        key=f"campaign:{campaign.pk}:user:{user.pk}:college:{college_id or ''}",
+        owner=user,
+        params={"campaign_id": campaign.pk, "college_id": college_id},
+    )
+
+
+@register(REMIND_NOW, title=_("现在提醒未确认的学生"), counts={"sent": _("已提醒")})
+def run_remind_now(job: Job, progress) -> Outcome:
+    campaign = Campaign.objects.get(pk=job.params["campaign_id"])
+    students = visible_students(job.owner, campaign)
+    if job.params.get("college_id"):
+        students = students.filter(college_id=job.params["college_id"])
+    try:
+        summary = reminders.remind_unconfirmed_now(campaign=campaign, students=students, progress=progress)
+    except CampaignClosed:
+        raise JobRejected(CampaignClosed.CODE) from None
+    return Outcome(counts={"sent": summary.total})
 
 
 # --- a large CHSI status file: checked (the preview), then imported once confirmed ----------------

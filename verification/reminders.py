@@ -12,13 +12,19 @@ from collections import Counter, defaultdict
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Role
+from core import formatting
+from notifications.bulk import SendPlan, describe
+from notifications.messages import step_label
 from notifications.models import Notification
 from notifications.services import Message, notify_many
 from sessions_app.models import Campaign, Capture, College, Slot, Student
+from sessions_app.phases import refuse_messages_if_closed
 
 from . import notices
 from .models import VerificationRecord
@@ -76,6 +82,8 @@ def due_step(
 class FanOutSummary:
     counts: Counter = dataclasses.field(default_factory=Counter)
     dry_run: bool = False
+    sample: Message | None = None  # one message it sent (or would send): the confirmation shows it
+    skipped: int = 0  # left out on purpose (already reminded today)
 
     @property
     def total(self) -> int:
@@ -95,6 +103,8 @@ def _batches(qs, batch_size: int):
 
 def _record(messages_by_step: dict[str, list[Message]], summary: FanOutSummary) -> None:
     for step, messages in messages_by_step.items():
+        if summary.sample is None and messages:
+            summary.sample = messages[0]
         if summary.dry_run:
             summary.counts[step] += len(messages)
         else:
@@ -125,6 +135,7 @@ def send_verification_reminders(
     batch_size: int = 2000,
 ) -> FanOutSummary:
     today = today or timezone.localdate()
+    refuse_messages_if_closed(campaign, today=today)
     steps = reminder_days()
     summary = FanOutSummary(dry_run=dry_run)
     horizon = today + datetime.timedelta(days=max(steps, default=0))
@@ -179,7 +190,13 @@ def reminded_today(*, record_ids: list[int], today: datetime.date) -> set[int]:
 
 
 def remind_unconfirmed_now(
-    *, campaign: Campaign, students, today: datetime.date | None = None, batch_size: int = 2000
+    *,
+    campaign: Campaign,
+    students,
+    today: datetime.date | None = None,
+    batch_size: int = 2000,
+    dry_run: bool = False,
+    progress=None,
 ) -> FanOutSummary:
     """ "Remind these now" from the unconfirmed list: every captured, unconfirmed student of `students`
     whose deadline has not passed gets the countdown reminder, except those already reminded today.
@@ -189,13 +206,19 @@ def remind_unconfirmed_now(
     morning is skipped, so nobody hears the same thing twice in a day.
     """
     today = today or timezone.localdate()
-    summary = FanOutSummary()
+    refuse_messages_if_closed(campaign, today=today)
+    summary = FanOutSummary(dry_run=dry_run)
     step = now_step(today)
     records = VerificationRecord.objects.filter(
         campaign=campaign, is_active=True, confirmed_at__isnull=True, due_date__gte=today, student__in=students
     ).values_list("id", "student_id", "due_date", "captured_on")
+    seen = 0
     for batch in _tuple_batches(records, batch_size):
+        seen += len(batch)
+        if progress is not None:
+            progress(seen, None)
         done = reminded_today(record_ids=[r[0] for r in batch], today=today)
+        summary.skipped += len(done)
         due = [r for r in batch if r[0] not in done]
         if not due:
             continue
@@ -207,6 +230,73 @@ def remind_unconfirmed_now(
             messages.append(dataclasses.replace(message, step=step))
         _record({step: messages}, summary)
     return summary
+
+
+# --- what a send will do, before it is sent (notifications.bulk) ---------------------------------
+
+
+def next_reminder(*, campaign: Campaign, today: datetime.date) -> tuple[datetime.date, str] | None:
+    """The next day a reminder step falls due for some unconfirmed student, and that step; None
+    when no captured student is waiting. One query per configured step."""
+    pending = VerificationRecord.objects.filter(campaign=campaign, is_active=True, confirmed_at__isnull=True)
+    found: list[tuple[datetime.date, str]] = []
+    for days in reminder_days():
+        # The step d-N of a due date D falls on D - N: the first such day after today.
+        first = pending.filter(due_date__gt=today + datetime.timedelta(days=days)).aggregate(d=Min("due_date"))["d"]
+        if first is not None:
+            found.append((first - datetime.timedelta(days=days), step_name(days)))
+    first_due = pending.filter(due_date__gte=today).aggregate(d=Min("due_date"))["d"]
+    if first_due is not None:
+        found.append((first_due + datetime.timedelta(days=1), OVERDUE_STEP))
+    return min(found) if found else None
+
+
+def _schedule_words() -> str:
+    days = _("、").join(str(d) for d in reminder_days())
+    return _("提醒计划：截止前 %(days)s 天各一次，逾期后一次") % {"days": days}
+
+
+def plan_reminder_run(*, campaign: Campaign, today: datetime.date | None = None) -> SendPlan:
+    """What "按提醒计划发送今天到期的提醒" will send today: the steps due, and to how many; when
+    none is due, why and when the next one is. Raises CampaignClosed on a closed campaign."""
+    today = today or timezone.localdate()
+    summary = send_verification_reminders(campaign=campaign, today=today, dry_run=True)
+    plan = SendPlan(
+        action=_("按提醒计划发送今天到期的网上校对提醒"),
+        count=summary.total,
+        steps=[(step_label(step), n) for step, n in sorted(summary.counts.items()) if n],
+    )
+    describe(plan, summary.sample)
+    if plan.count:
+        plan.skipped = _("已收到过同一步提醒的学生不再重复（%(schedule)s）") % {"schedule": _schedule_words()}
+        return plan
+    waiting = VerificationRecord.objects.filter(campaign=campaign, is_active=True, confirmed_at__isnull=True).exists()
+    if not waiting:
+        plan.nothing_because = _("没有已采集而未确认的学生：都已在学信网确认，或还没有人采集。")
+        return plan
+    upcoming = next_reminder(campaign=campaign, today=today)
+    because = _("今天没有到期的提醒步骤，到期的都已发过（%(schedule)s）。") % {"schedule": _schedule_words()}
+    if upcoming is not None:
+        because += _("下一次是 %(day)s 的“%(step)s”提醒。") % {
+            "day": formatting.date(upcoming[0]),
+            "step": step_label(upcoming[1]),
+        }
+    plan.nothing_because = because
+    return plan
+
+
+def plan_remind_now(*, campaign: Campaign, students, today: datetime.date | None = None) -> SendPlan:
+    """What "现在提醒这 N 名学生" will send. Raises CampaignClosed on a closed campaign."""
+    today = today or timezone.localdate()
+    summary = remind_unconfirmed_now(campaign=campaign, students=students, today=today, dry_run=True)
+    plan = describe(SendPlan(action=_("现在提醒未确认的学生"), count=summary.total), summary.sample)
+    if summary.skipped:
+        plan.skipped = ngettext(
+            "今天已收到提醒的 %(n)s 名学生不再重复", "今天已收到提醒的 %(n)s 名学生不再重复", summary.skipped
+        ) % {"n": summary.skipped}
+    if not plan.count:
+        plan.nothing_because = _("名单上的学生今天都已提醒过，或都已确认。")
+    return plan
 
 
 # Everything a message needs from the student and their account, and nothing more.
@@ -249,6 +339,7 @@ def send_slot_reminders(
 ) -> FanOutSummary:
     """The day before a student's slot, to students not captured yet."""
     today = today or timezone.localdate()
+    refuse_messages_if_closed(campaign, today=today)
     summary = FanOutSummary(dry_run=dry_run)
     tomorrow = today + datetime.timedelta(days=1)
     students = (
@@ -278,6 +369,7 @@ def send_overdue_digests(
 ) -> FanOutSummary:
     """One message a day per coordinator whose colleges have overdue students."""
     today = today or timezone.localdate()
+    refuse_messages_if_closed(campaign, today=today)
     summary = FanOutSummary(dry_run=dry_run)
     overdue = VerificationRecord.objects.filter(
         campaign=campaign, is_active=True, confirmed_at__isnull=True, due_date__lt=today

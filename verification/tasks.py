@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.taskbase import BaseTask
 from sessions_app.models import Campaign
+from sessions_app.phases import CampaignClosed, open_campaigns
 
 from . import reminders
 
@@ -20,10 +21,10 @@ def _day(value: str | None) -> datetime.date | None:
 
 
 def _fan_out(child, today: str | None) -> int:
-    """One child per active campaign, all told the day the fan-out started: a queue backed up
-    past midnight must not move a reminder to the next day's step."""
+    """One child per campaign that is not closed (a closed one messages nobody), all told the day
+    the fan-out started: a queue backed up past midnight must not move a reminder to the next day's step."""
     day = today or timezone.localdate().isoformat()
-    ids = list(Campaign.objects.filter(is_active=True).values_list("id", flat=True))
+    ids = [c.pk for c in open_campaigns(today=datetime.date.fromisoformat(day))]
     for campaign_id in ids:
         child.delay(campaign_id, day)
     return len(ids)
@@ -32,19 +33,28 @@ def _fan_out(child, today: str | None) -> int:
 @shared_task(base=BaseTask, name="verification.verification_reminders", **_LIMITS)
 def verification_reminders(campaign_id: int, today: str | None = None) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
-    return dict(reminders.send_verification_reminders(campaign=campaign, today=_day(today)).counts)
+    try:
+        return dict(reminders.send_verification_reminders(campaign=campaign, today=_day(today)).counts)
+    except CampaignClosed:  # closed since the fan-out: it messages nobody
+        return {}
 
 
 @shared_task(base=BaseTask, name="verification.slot_reminders", **_LIMITS)
 def slot_reminders(campaign_id: int, today: str | None = None) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
-    return dict(reminders.send_slot_reminders(campaign=campaign, today=_day(today)).counts)
+    try:
+        return dict(reminders.send_slot_reminders(campaign=campaign, today=_day(today)).counts)
+    except CampaignClosed:  # closed since the fan-out: it messages nobody
+        return {}
 
 
 @shared_task(base=BaseTask, name="verification.overdue_digests", **_LIMITS)
 def overdue_digests(campaign_id: int, today: str | None = None) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
-    return dict(reminders.send_overdue_digests(campaign=campaign, today=_day(today)).counts)
+    try:
+        return dict(reminders.send_overdue_digests(campaign=campaign, today=_day(today)).counts)
+    except CampaignClosed:  # closed since the fan-out: it messages nobody
+        return {}
 
 
 @shared_task(base=BaseTask, name="verification.verification_reminders_all", **_LIMITS)

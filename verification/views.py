@@ -17,14 +17,16 @@ from core.web import WIDE_PAGE_SIZE, filter_query, paginate, parse_pk
 from intake import staging
 from intake.views import stage_errors, staged_errors_response, workbook_response
 from jobs.views import confirm_check
+from notifications.bulk import confirmation_page, confirmed
 from sessions_app.campaigns import current_campaign
+from sessions_app.phases import CampaignClosed
 from sessions_app.scope import student_profile, visible_colleges, visible_students
 
 from . import chsi_import, jobkinds, reminders, selectors, services
 from .charts import verification_timeline
 from .forms import ImportConfirmForm, ImportUploadForm, NoteForm, ReportForm, ResolveForm
 from .import_messages import plan_counts
-from .jobkinds import start_reminder_run
+from .jobkinds import start_remind_now, start_reminder_run
 from .models import ESCALATED_TYPES, INSTRUCTIONS, ProblemReport, ProblemType, ReportStatus
 from .services import VerificationError
 
@@ -158,8 +160,18 @@ def _progress_page(request):
 @require_POST
 @staff_required
 def send_reminders(request):
-    """Staff start today's reminder run now instead of waiting for the daily beat."""
-    job = start_reminder_run(campaign=current_campaign(request), user=request.user)
+    """Staff send today's due reminder steps now instead of waiting for the daily beat: first the
+    steps due and how many people, or why none is and when the next is; the confirmed form starts the job."""
+    campaign = current_campaign(request)
+    back = reverse("verification:index") + "?" + filter_query(campaign=campaign.code)
+    try:
+        plan = reminders.plan_reminder_run(campaign=campaign)
+    except CampaignClosed as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    if not confirmed(request) or not plan.count:
+        return confirmation_page(request, plan=plan, campaign=campaign, back_url=back)
+    job = start_reminder_run(campaign=campaign, user=request.user)
     return redirect("jobs:detail", job_id=job.pk)
 
 
@@ -220,23 +232,18 @@ def unconfirmed(request):
 @require_POST
 @role_required("coordinator", "counselor")
 def remind_unconfirmed(request):
+    """ "Remind these now": first how many, which message and channels; the confirmed form starts the job."""
     campaign, students, college_id, _colleges = _unconfirmed_scope(request)
-    summary = reminders.remind_unconfirmed_now(campaign=campaign, students=students)
-    if summary.total:
-        messages.success(
-            request,
-            ngettext(
-                "已提醒 %(n)s 名学生（站内消息，并按联系方式发短信或邮件）；今天已提醒过的不再重复",
-                "已提醒 %(n)s 名学生（站内消息，并按联系方式发短信或邮件）；今天已提醒过的不再重复",
-                summary.total,
-            )
-            % {"n": summary.total},
-        )
-    else:
-        messages.info(request, _("没有需要提醒的学生：名单上的学生今天都已提醒过"))
-    return redirect(
-        reverse("verification:unconfirmed") + "?" + filter_query(campaign=campaign.code, college=college_id)
-    )
+    back = reverse("verification:unconfirmed") + "?" + filter_query(campaign=campaign.code, college=college_id)
+    try:
+        plan = reminders.plan_remind_now(campaign=campaign, students=students)
+    except CampaignClosed as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    if not confirmed(request) or not plan.count:
+        return confirmation_page(request, plan=plan, campaign=campaign, back_url=back, carry={"college": college_id})
+    job = start_remind_now(campaign=campaign, user=request.user, college_id=college_id)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @role_required("coordinator", "counselor")

@@ -33,6 +33,9 @@ APPEND_ONLY = {
     "accounts_auditevent",
     "fees_remittanceconfirmation",
     "fees_servicecount",
+    "fees_grouppayment",
+    "fees_grouppaymentitem",
+    "fees_confirmationreversal",
     "verification_reportstep",
     "retakes_retakeevent",
 }
@@ -63,7 +66,13 @@ def one_row_each():
         campaign=campaign, college=college, actor=staff, idempotency_key=uuid.uuid4().hex
     )
     remittances.confirm_remittance(remittance=remittance, actor=staff, received_amount=remittance.amount)
+    remittances.reverse_confirmation(remittance=remittance, actor=staff, reason="填错")
     remittances.record_service_count(campaign=campaign, college=college, count=1, actor=staff)
+    classmate = make_student(campaign, college)
+    check_in(campaign=campaign, slot=slot, identifier=classmate.student_no, operator=make_desk_operator(slot))
+    services.mark_paid(
+        students=[classmate], method=Method.CASH, actor=staff, idempotency_key=uuid.uuid4().hex, payer="班长"
+    )
     verification_services.report_problem(
         student=student, problem_type="wrong_data", description="姓名有误", actor=student.user
     )

@@ -78,10 +78,13 @@ def test_the_coordinator_chases_forwards_remits_and_prints(browser, live_server,
 
     page.goto(live_server.url + reverse("verification:unconfirmed") + f"?campaign={campaign.code}")
     expect(page.locator("h1")).to_have_text("截止前未确认名单")
-    page.click("#remind-now button")
-    expect(page.locator(".messages")).to_contain_text("已提醒")
+    page.click("#remind-now button")  # asks first: how many, which message, which channels
+    expect(page.locator("[data-testid=send-message]")).to_have_text("网上校对提醒")
+    page.click("[data-testid=confirm-send-button]")
+    expect(page.locator("main")).to_contain_text("已提醒")
+    page.goto(live_server.url + reverse("verification:unconfirmed") + f"?campaign={campaign.code}")
     page.click("#remind-now button")  # a second click tells nobody twice
-    expect(page.locator(".messages")).to_contain_text("今天都已提醒过")
+    expect(page.locator("[data-testid=send-nothing]")).to_contain_text("今天都已提醒过")
 
     page.goto(live_server.url + reverse("verification:reports") + f"?campaign={campaign.code}&status=submitted")
     waiting = ProblemReport.objects.filter(

@@ -125,6 +125,13 @@ def test_send_reminders_once_per_step(campaign, college, coordinator):
     assert college.name in notes[0].body and "1 人未缴费" in notes[0].body
 
 
+def test_a_closed_campaign_gets_no_remittance_reminder(campaign, college, coordinator):
+    capture(make_student(campaign, college))
+    campaign.phase_override = "closed"
+    campaign.save(update_fields=["phase_override"])
+    assert reminders.send_remittance_reminders(today=datetime.date(2020, 11, 24)) == 0
+
+
 def test_staff_page_lists_reminders(client, staff, campaign, college, coordinator, settings):
     import django.utils.timezone as tz
 

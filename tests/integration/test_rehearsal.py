@@ -303,7 +303,7 @@ def test_production_rehearsal(stack, passing_photo):
     # The demo's first slots were captured in 2020, so their students are long overdue on CHSI:
     # the verification reminder that beat's schedule triggers today has someone to tell.
     # --no-current: 2021 alone, the campaign this rehearsal dates and pays into (the callback says
-    # "2021"); the live demo's this-year campaign would make 2021 inactive.
+    # "2021"); with the live demo's this-year campaign, pages would open on that one instead.
     seeded = stack.manage("seed_demo", "--size", "0.03", "--no-current")
     student_login = re.findall(r"用户名 (\S+)", seeded)[-1]
     stack.start("worker", ["sh", "deploy/run", "worker"])

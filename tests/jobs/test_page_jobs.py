@@ -80,18 +80,20 @@ def test_staff_start_a_reminder_run_from_the_verification_page(client, captured)
     staff = make_user(Role.STAFF)
     client.force_login(staff)
     page = client.get(reverse("verification:index"), {"campaign": campaign.code}).content.decode()
-    assert reverse("verification:send_reminders") in page and "立即发送今天的校对提醒" in page
+    assert reverse("verification:send_reminders") in page and "按提醒计划发送今天到期的提醒" in page
     url = reverse("verification:send_reminders") + f"?campaign={campaign.code}"
-    job_id = start_from_page(client, url)
+    assert "确认发送给 3 人" in client.post(url).content.decode()  # asked first
+    assert not Job.objects.exists()
+    job_id = start_from_page(client, url, {"confirm": "1"})
     job = Job.objects.get(pk=job_id)
     assert job.status == JobStatus.DONE and job.kind == "verification.reminders"
     sent = Notification.objects.filter(student__in=students).count()
     assert sent == 3 and job.counts["sent"] == 3 and job.counts["d-14"] == 3
     html = client.get(reverse("jobs:detail", args=[job_id])).content.decode()
     assert "共发送提醒：<strong>3</strong>" in html and "截止前 14 天提醒：<strong>3</strong>" in html
-    # The next run finds nothing new to send.
-    again = Job.objects.get(pk=start_from_page(client, url))
-    assert again.pk != job.pk and again.counts == {"sent": 0}
+    # The next run finds nothing new to send, and says so instead of starting.
+    again = client.post(url, {"confirm": "1"}).content.decode()
+    assert "今天没有到期的提醒步骤" in again and Job.objects.count() == 1
 
 
 def test_a_reminder_run_is_for_staff_only(client, captured):
@@ -100,5 +102,5 @@ def test_a_reminder_run_is_for_staff_only(client, captured):
     coordinator.colleges.add(college)
     client.force_login(coordinator)
     assert client.post(reverse("verification:send_reminders") + f"?campaign={campaign.code}").status_code == 403
-    assert "立即发送" not in client.get(reverse("verification:index")).content.decode()
+    assert "按提醒计划发送" not in client.get(reverse("verification:index")).content.decode()
     assert Job.objects.count() == 0

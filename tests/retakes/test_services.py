@@ -347,6 +347,15 @@ def test_no_reminder_when_the_next_move_is_not_the_students(
         assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=1)) == 0
 
 
+def test_a_closed_campaign_sends_no_retake_reminder(student, student_user, django_capture_on_commit_callbacks):
+    request = file_request(student, student_user)
+    request.campaign.phase_override = "closed"
+    request.campaign.save(update_fields=["phase_override"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=3)) == 0
+    assert not Notification.objects.filter(kind="retake_due").exists()
+
+
 def test_accepted_but_paper_photo_missing_is_reminded(
     student, student_user, staff, photos, django_capture_on_commit_callbacks
 ):

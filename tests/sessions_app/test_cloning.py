@@ -58,7 +58,7 @@ def test_parameters_schedule_and_audiences_are_copied_with_dates_shifted(source)
     new = clone_campaign(source=source, code="2022", name="2022届本科毕业生图像采集", capture_day=NEW_DAY, actor=staff)
 
     shift = NEW_DAY - datetime.date(2020, 11, 26)
-    assert new.is_active and new.capture_dates == "2021-11-25"
+    assert new.phase_override == "" and new.capture_dates == "2021-11-25"
     for field in ("fee_per_person", "verification_window", "rules", "contact_phone", "retake_centre_address"):
         assert getattr(new, field) == getattr(source, field)
     assert new.remittance_deadline == source.remittance_deadline + shift == datetime.date(2021, 11, 29)

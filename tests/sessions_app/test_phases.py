@@ -22,7 +22,7 @@ D = datetime.date
     ],
 )
 def test_phase_follows_the_campaigns_own_dates(today, phase):
-    campaign = make_campaign(retake_deadline=D(2021, 3, 31))
+    campaign = make_campaign(retake_deadline=D(2021, 3, 31), phase_override="")
     make_slot(campaign)  # on 2020-11-26
 
     assert campaign_phase(campaign, today=today) == phase
@@ -30,7 +30,7 @@ def test_phase_follows_the_campaigns_own_dates(today, phase):
 
 
 def test_a_campaign_without_any_capture_day_is_in_preparation_until_staff_say_otherwise():
-    campaign = make_campaign(capture_dates="")
+    campaign = make_campaign(capture_dates="", phase_override="")
     assert campaign_phase(campaign, today=D(2030, 1, 1)) == Phase.PREPARING
     assert last_deadline(campaign) is None and erase_after(campaign) is None
 
@@ -39,7 +39,7 @@ def test_a_campaign_without_any_capture_day_is_in_preparation_until_staff_say_ot
 
 
 def test_personal_data_is_kept_for_the_retention_period_after_the_last_deadline():
-    campaign = make_campaign(remittance_deadline=D(2021, 2, 1), retention_days=180)
+    campaign = make_campaign(remittance_deadline=D(2021, 2, 1), retention_days=180, phase_override="")
     make_slot(campaign)
 
     assert last_deadline(campaign) == D(2021, 2, 1)  # later than the CHSI window's 2021-01-05
@@ -47,7 +47,9 @@ def test_personal_data_is_kept_for_the_retention_period_after_the_last_deadline(
 
 
 def test_a_working_day_window_skips_weekends():
-    campaign = make_campaign(verification_window=5, verification_window_unit="working_days", remittance_deadline=None)
+    campaign = make_campaign(
+        verification_window=5, verification_window_unit="working_days", remittance_deadline=None, phase_override=""
+    )
     make_slot(campaign)  # Thursday 2020-11-26: five working days later is Thursday 3 December
     assert campaign_phase(campaign, today=D(2020, 12, 3)) == Phase.LIVE
     assert campaign_phase(campaign, today=D(2020, 12, 4)) == Phase.CLOSED

@@ -171,7 +171,7 @@ def test_college_counts_leave_out_undone_captures_and_other_campaigns(client, wo
     capture(world, world.econ_student)
     undone = Student.objects.filter(college=world.econ).exclude(pk=world.econ_student.pk).first()
     undo_check_in(capture=capture(world, undone), actor=world.staff, reason="刷错卡")
-    other = make_campaign(code="2099", is_active=False)
+    other = make_campaign(code="2099", phase_override="closed")
     make_student(other, world.econ, name="别的批次")
     client.force_login(world.coordinator)
     values = client.get(reverse("sessions_app:college_counts")).json()["values"]

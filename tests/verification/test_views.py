@@ -8,6 +8,7 @@ from accounts.models import Role
 from notifications.models import Notification
 from sessions_app.models import Student
 from tests.factories import make_college, make_slot, make_student, make_user
+from tests.jobs_support import start_from_page
 from verification import services
 from verification.models import ProblemReport, ReportStatus, VerificationRecord
 
@@ -340,8 +341,10 @@ def test_remind_these_now_reaches_each_student_once_a_day(client, campaign, coll
     client.force_login(coordinator)
     url = reverse("verification:remind_unconfirmed") + f"?campaign={campaign.code}"
 
-    body = client.post(url, follow=True).content.decode()
-    assert "已提醒 1 名学生" in body
+    asked = client.post(url).content.decode()
+    assert "今天已收到提醒的 1 名学生不再重复" in asked and "确认发送给 1 人" in asked
+    start_from_page(client, url, {"confirm": "1"})
+    body = client.get(reverse("verification:unconfirmed"), {"campaign": campaign.code}).content.decode()
     assert body.count('<span class="badge ok">已提醒</span>') == 2  # both have heard from us today
     notes = Notification.objects.filter(kind=VERIFICATION_KIND)
     assert sorted(notes.values_list("student__name", "step")) == [
@@ -350,8 +353,8 @@ def test_remind_these_now_reaches_each_student_once_a_day(client, campaign, coll
     ]
     assert "还剩 30 天" in notes.get(student__name="还没提醒").title
 
-    again = client.post(url, follow=True).content.decode()
-    assert "没有需要提醒的学生：名单上的学生今天都已提醒过" in again
+    again = client.post(url, {"confirm": "1"}).content.decode()
+    assert "名单上的学生今天都已提醒过" in again and "确认发送" not in again
     assert notes.count() == 2
     # Nor does tomorrow's daily run repeat what was sent now: the next step is the student's own.
     assert send_verification_reminders(campaign=campaign).total == 0
@@ -365,7 +368,11 @@ def test_remind_now_stays_inside_the_coordinators_colleges(client, campaign, col
     coordinator = make_user(Role.COORDINATOR)
     coordinator.colleges.add(college)
     client.force_login(coordinator)
-    client.post(reverse("verification:remind_unconfirmed") + f"?campaign={campaign.code}", {"college": ""})
+    start_from_page(
+        client,
+        reverse("verification:remind_unconfirmed") + f"?campaign={campaign.code}",
+        {"college": "", "confirm": "1"},
+    )
     assert list(Notification.objects.values_list("student__name", flat=True)) == ["本院"]
     client.force_login(make_user(Role.STUDENT))
     assert client.post(reverse("verification:remind_unconfirmed")).status_code == 403

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from core.commands import BaseCommand
 from sessions_app.models import Campaign
+from sessions_app.phases import CampaignClosed, refuse_messages_if_closed
 from verification import reminders
 
 
@@ -36,6 +37,10 @@ class Command(BaseCommand):
             day = datetime.date.fromisoformat(today) if today else None
         except ValueError:
             raise CommandError(_("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": today}) from None
+        try:
+            refuse_messages_if_closed(found, today=day)
+        except CampaignClosed as exc:
+            raise CommandError(exc.message) from None
         runs = [
             (_("采集前一天提醒"), reminders.send_slot_reminders),
             (_("网上校对提醒"), reminders.send_verification_reminders),
