@@ -8,12 +8,12 @@ is not lost: every job's row stays pending and a beat sweeper re-queues what is 
 """
 
 import logging
-from functools import partial
 from typing import Any
 
 from celery import Task
 from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,16 @@ class BaseTask(Task):  # type: ignore[misc]
 
     def enqueue(self, *args: Any, **kwargs: Any) -> None:
         """Send after the current transaction commits (at once outside one)."""
-        transaction.on_commit(partial(self.send_now, *args, **kwargs))
+
+        # Robust outside eager mode: whatever sending raises after the commit is logged, never
+        # turned into an error page for a request whose work is already saved (the row stays
+        # pending for its sweeper). In the demo and tests the job's own errors propagate.
+        # A function, not a partial: Django logs a robust callback's failure by its __qualname__,
+        # which a partial lacks (the logging itself would raise).
+        def send_after_commit() -> None:
+            self.send_now(*args, **kwargs)
+
+        transaction.on_commit(send_after_commit, robust=not self.app.conf.task_always_eager)
 
     def send_now(self, *args: Any, **kwargs: Any) -> bool:
         """Publish now; False when the broker is unreachable (the sweeper sends it later)."""
@@ -44,7 +53,7 @@ class BaseTask(Task):  # type: ignore[misc]
             return True
         try:
             self.apply_async(args, kwargs)
-        except (BrokerError, OSError) as exc:
+        except (BrokerError, OSError, RedisError) as exc:
             logger.warning("broker unreachable, %s(%s) left for the sweeper: %r", self.name, args, exc)
             return False
         return True

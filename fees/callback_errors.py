@@ -89,6 +89,9 @@ _MESSAGES = {
     "bad_paid_at": _paid_at,
     "overpaid": _overpaid,
     "key_reused": lambda data: _("这个提交编号已用于另一笔记录，请刷新页面后重新填写"),
+    # core.unavailable: the database or the queue blinked; nothing was posted, the platform resends.
+    "db_unavailable": lambda data: _("系统暂时不可用，未入账：请稍后重发此通知"),
+    "queue_unavailable": lambda data: _("系统暂时不可用，未入账：请稍后重发此通知"),
 }
 
 

@@ -1,6 +1,7 @@
 """Fee pages per role. Thin: scope from sessions_app.scope, rules in services, reads in selectors."""
 
 import datetime
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
 from core.redact import redact
+from core.unavailable import RETRY_AFTER_SECONDS, drop_broken_connections, unavailable_code
 from core.web import WIDE_PAGE_SIZE, next_url, paginate, parse_pk, wants_json
 from intake import IntakeError
 from intake.views import stage_errors, staged_errors_response, workbook_response
@@ -23,6 +25,7 @@ from sessions_app.services import find_student
 
 from . import jobkinds, selectors, services, views_remittance
 from .callback import handle_callback
+from .callback_errors import describe
 from .cash_box import cash_box, cash_entries
 from .forms import (
     COLLEGE_METHODS,
@@ -39,6 +42,8 @@ from .models import Entry
 from .payment_import import import_payments, payment_template
 from .services import FeeError
 from .view_helpers import campaign_from, campaign_query, college_filter, param
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -548,9 +553,26 @@ def callback(request):
         body = request.body
     except RequestDataTooBig:
         return JsonResponse({"status": "error", "code": "too_large", "error": _("请求内容过大")}, status=413)
-    outcome = handle_callback(
-        body=body,
-        signature=request.headers.get("X-Signature", ""),
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
-    )
+    try:
+        outcome = handle_callback(
+            body=body,
+            signature=request.headers.get("X-Signature", ""),
+            remote_addr=request.META.get("REMOTE_ADDR", ""),
+        )
+    except Exception as exc:
+        code = unavailable_code(exc)
+        if code is None:
+            raise
+        # The database blinked: nothing was posted (the payment's transaction rolled back) and
+        # nothing could be logged. A 503 in the protocol's own shape makes the platform send it
+        # again; the transaction id keeps a resent notice from posting twice.
+        logger.warning("payment callback answered 503 (%s): %r", code, exc)
+        drop_broken_connections()
+        response = JsonResponse(
+            {"status": "error", "code": code, "error": describe(code)},
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse(outcome.body, status=outcome.http_status, json_dumps_params={"ensure_ascii": False})

@@ -43,6 +43,15 @@ class Job(models.Model):
     error_code = models.CharField(_("失败原因代码"), max_length=64, blank=True)
     file = models.FileField(_("结果文件"), upload_to="jobs/%Y/%m/", blank=True)
     file_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    # The lease of whoever runs it: a worker renews it (a heartbeat, and with every progress write);
+    # once it has run out the worker is gone, and the sweeper, a retried task or a new click takes
+    # the job over. Only the token's holder may write progress or the result (a late write of a
+    # runner that lost its lease is dropped, so a result is recorded once).
+    lease_token = models.CharField(_("租约标识"), max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
+    # Why it was taken over: [{"code": "lease_expired", "at": ISO time, "attempt": n, "done": n}].
+    interruptions = models.JSONField(_("中断记录"), default=list, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
@@ -66,7 +75,11 @@ class Job(models.Model):
                 name="job_finished_only_when_over",
             ),
         ]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_recent")]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="job_owner_recent"),
+            # The sweeper's look-up of running jobs whose lease ran out.
+            models.Index(fields=["status", "lease_expires_at"], name="job_status_lease"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.key} ({self.status})"

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from core.errors import Busy
@@ -16,6 +17,11 @@ from .registry import get_kind, job_name
 _FAILURES = {
     "crashed": lambda: _("任务出错，未完成：请重试，仍不行请联系教务处"),
     "stale": lambda: _("任务中断（服务器重启或超时），未完成：请重新开始"),
+    # services.LEASE_EXPIRED: the worker died (or the database went away) on every try.
+    "lease_expired": lambda: _(
+        "任务中断：处理它的服务器停止了，自动重试后仍未完成。"
+        "请回到原来的页面再点一次重新开始（导入请重新上传文件）；仍不行请联系教务处"
+    ),
     "rejected": lambda: _("文件有误，未导入任何数据：请按下列提示改正后重新上传"),
     "file_expired": lambda: _("上传的文件已过期（超过 2 小时）或已导入，未导入任何数据：请重新上传"),
     Busy.CODE: lambda: Busy().message,
@@ -41,7 +47,23 @@ def failure_message(job: Job) -> str:
     if job.status != JobStatus.FAILED:
         return ""
     render = _FAILURES.get(job.error_code)
-    return render() if render else _("任务失败（%(code)s）") % {"code": job.error_code}
+    if render:
+        return render()
+    return _("任务失败（%(code)s）：请回到原来的页面重新开始；仍不行请联系教务处") % {"code": job.error_code}
+
+
+def interruption_note(job: Job) -> str:
+    """'Interrupted N times and resumed' when a worker died under it; '' otherwise."""
+    n = len(job.interruptions)
+    if job.status == JobStatus.FAILED and job.error_code == "lease_expired":
+        n -= 1  # the last one ended it: the failure says so, it was not restarted
+    if n <= 0:
+        return ""
+    return ngettext(
+        "处理这个任务的服务器曾停止 %(n)s 次，任务已自动重新开始",
+        "处理这个任务的服务器曾停止 %(n)s 次，任务已自动重新开始",
+        n,
+    ) % {"n": n}
 
 
 # An import lists every bad row; past this many the page points to the downloadable workbook.

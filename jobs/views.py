@@ -54,6 +54,7 @@ def job_detail(request, job_id: int):
             "job": job,
             "title": selectors.kind_title(job),
             "failure": selectors.failure_message(job),
+            "interrupted": selectors.interruption_note(job),
             "errors": selectors.error_lines(job, limit=selectors.ERRORS_SHOWN),
             "error_count": len(job.errors),
             "errors_hidden": max(0, len(job.errors) - selectors.ERRORS_SHOWN),

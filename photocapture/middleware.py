@@ -2,6 +2,9 @@
 
 BusyMiddleware: a row lock that timed out (core.locking) answers "please retry", never a 500.
 
+UnavailableMiddleware: a dependency that blinked (the database restarting, a connection cut) answers
+a GET again once on a fresh connection, else a 503 with Retry-After, never a 500.
+
 ChosenLanguageMiddleware: the reader's language is Simplified Chinese unless they chose another
 with the header switch.
 
@@ -10,12 +13,15 @@ English would open the portal in English; here only the remembered choice (the l
 that django.views.i18n.set_language writes) changes the language.
 """
 
+import logging
+import sys
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,7 +29,10 @@ from django.utils.translation import gettext as _
 
 from core.errors import Busy
 from core.locking import is_lock_timeout
+from core.unavailable import RETRY_AFTER_SECONDS, drop_broken_connections, unavailable_code, unavailable_message
 from core.web import wants_json
+
+logger = logging.getLogger(__name__)
 
 
 def permissions_policy(get_response):
@@ -154,3 +163,65 @@ class BusyMiddleware:
             messages.error(request, message)
             return HttpResponseRedirect(back)
         return render(request, "busy.html", {"message": message, "back": back}, status=503)
+
+
+def unavailable_response(request, code: str) -> HttpResponse:
+    """503 + Retry-After: JSON {"outcome": "unavailable", "code": ...} for a script (the desk queues
+    it like an offline swipe), else a page that needs no database (no context processors, no user)."""
+    message = unavailable_message()
+    response: HttpResponse
+    if wants_json(request):
+        body = {"ok": False, "outcome": "unavailable", "code": code, "message": message}
+        response = JsonResponse({**body, "retry_after": RETRY_AFTER_SECONDS}, status=503)
+    else:
+        html = render_to_string(
+            "unavailable.html",
+            {"message": message, "retry_after": RETRY_AFTER_SECONDS, "lang": translation.get_language() or "zh-hans"},
+        )
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    patch_cache_control(response, no_store=True)
+    response.unavailable_code = code  # type: ignore[attr-defined]  # read by UnavailableMiddleware
+    return response
+
+
+class UnavailableMiddleware:
+    """The outermost middleware: no 500 when the database (or the broker) blinks.
+
+    A view's exception (process_exception) or one raised anywhere else in the chain (handler500,
+    photocapture.views.server_error) becomes a 503 marked with its code. A GET or HEAD answered so
+    is asked once more through the whole chain on a fresh connection: it changes nothing, so
+    doing it twice is safe. Anything else keeps the 503 (its transaction was rolled back, or its
+    fate is unknown): the client retries after Retry-After, with the same nonce for a swipe.
+    """
+
+    RETRIED_METHODS = frozenset({"GET", "HEAD"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        code = getattr(response, "unavailable_code", None)
+        if code and request.method in self.RETRIED_METHODS:
+            logger.warning("%s %s: %s, asked again on a fresh connection", request.method, request.path, code)
+            drop_broken_connections()
+            response = self.get_response(request)
+        return response
+
+    def process_exception(self, request, exception):
+        code = unavailable_code(exception)
+        if code is None:
+            return None
+        logger.warning("%s %s answered 503 (%s): %r", request.method, request.path, code, exception)
+        drop_broken_connections()
+        return unavailable_response(request, code)
+
+
+def unavailable_or_none(request) -> HttpResponse | None:
+    """For handler500: the 503 when the exception being handled is a dependency's blink."""
+    code = unavailable_code(sys.exc_info()[1])
+    if code is None:
+        return None
+    drop_broken_connections()
+    return unavailable_response(request, code)

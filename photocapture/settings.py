@@ -7,6 +7,7 @@ that refuses to start, naming every missing setting, rather than run half-config
 (photocapture/configuration.py). README.md lists the variables.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a GET answered 503 because the database blinked goes through the whole chain again.
+    "photocapture.middleware.UnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -207,6 +210,14 @@ CELERY_BEAT_SCHEDULE = beat.schedule(
 RETAKES_RECHECK_PENDING_AFTER_SECONDS = env.int("RETAKES_RECHECK_PENDING_AFTER_SECONDS", default=300)
 # Likewise a background job still queued this long after it was asked for.
 JOBS_REQUEUE_QUEUED_AFTER_SECONDS = env.int("JOBS_REQUEUE_QUEUED_AFTER_SECONDS", default=300)
+# A running job's lease: its worker renews it every JOBS_HEARTBEAT_SECONDS (and with its progress);
+# past it the worker is taken for dead and the sweeper resumes the job (queued again) or, after
+# JOBS_MAX_ATTEMPTS runs, fails it with the code "lease_expired". Kinds are idempotent (a re-run
+# records nothing twice), so resuming is safe.
+JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=60)
+JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=15.0)
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+JOBS_TEST_RUN_DELAY = env.float("JOBS_TEST_RUN_DELAY", default=0.0)  # widens the window for a kill test
 # A finished job's file is deleted this long after the job ended: exports and a rejected import's
 # bad rows (kept whole, for the clerk to fix in Excel and upload again) hold full ID numbers.
 JOBS_FILE_MAX_AGE_SECONDS = env.int("JOBS_FILE_MAX_AGE_SECONDS", default=24 * 60 * 60)
@@ -360,6 +371,15 @@ PHOTO_CHECK = {
     "face_width_px": (180, 300),  # cheek to cheek (两脸颊之间), from the face landmarks
     "face_min_px": 60,  # narrower detections are noise, not a second person
     "centre_max_offset_px": 30,
+}
+# Batches of electronic photos (retakes/batch_import.py): a zip or folder is read entry by entry;
+# its checks run in a pool of this many processes on the worker (1: in the job's own process).
+PHOTO_BATCH = {
+    "workers": env.int("PHOTO_BATCH_WORKERS", default=os.cpu_count() or 1),
+    "max_upload_bytes": env.int("PHOTO_BATCH_MAX_UPLOAD_BYTES", default=1024 * 1024 * 1024),
+    "max_entries": 5000,  # files in one zip; a cohort's college is a few hundred retakes at most
+    "max_total_bytes": 4 * 1024 * 1024 * 1024,  # what the zip may expand to, read entry by entry
+    "max_ratio": 100,  # uncompressed / compressed: photos hardly compress, a bomb does 1000x
 }
 FEES_CALLBACK_SECRET = env("FEES_CALLBACK_SECRET", default="")
 # Key of the 采集码 hashes (sessions_app.collection_codes). Its own setting in production: rotating

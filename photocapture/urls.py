@@ -9,6 +9,7 @@ admin.site.site_title = gettext_lazy("图像采集")
 admin.site.index_title = gettext_lazy("教务处管理")
 admin_order.install()
 handler404 = "photocapture.views.not_found"
+handler500 = "photocapture.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

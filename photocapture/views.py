@@ -6,9 +6,12 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404
+from django.views import defaults
 
 from sessions_app.scope import student_profile
 from sessions_app.views import student_home
+
+from .middleware import unavailable_or_none
 
 
 @login_required
@@ -75,3 +78,9 @@ def not_found(request, exception=None):
     if isinstance(exception, Resolver404) or not isinstance(message, str) or _DJANGO_NOT_FOUND.match(message):
         message = ""
     return render(request, "404.html", {"exception": message}, status=404)
+
+
+def server_error(request):
+    """handler500: a database or broker blink raised outside a view (a middleware reading the
+    session or the user) is a 503 like a view's (photocapture.middleware); anything else is a 500."""
+    return unavailable_or_none(request) or defaults.server_error(request)

@@ -8,6 +8,7 @@ COUNT_LABELS = {
     "phones": _("手机号"),
     "emails": _("邮箱"),
     "collection_codes": _("采集码散列"),
+    "accounts_closed": _("停用的学生账号"),
     "photo_files": _("补拍照片文件"),
     "retake_texts": _("补拍申请的说明和备注"),
     "problem_texts": _("问题反馈的文字"),

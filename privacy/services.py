@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Case, F, Field, Q, Value, When
@@ -130,6 +131,7 @@ _BATCH_COUNTS = (
     "phones",
     "emails",
     "collection_codes",
+    "accounts_closed",
     "photo_files",
     "retake_texts",
     "problem_texts",
@@ -152,7 +154,7 @@ def erase_batch(student_ids: list[int], *, erasure_id: int | None = None) -> dic
     with transaction.atomic():
         students = lock_rows(
             Student.objects.filter(pk__in=student_ids, erased_at__isnull=True).only(
-                "pk", "id_number", "phone", "email", "collection_code_hash", "user_id"
+                "pk", "student_no", "id_number", "phone", "email", "collection_code_hash", "user_id"
             )
         )
         if not students:
@@ -174,6 +176,9 @@ def erase_batch(student_ids: list[int], *, erasure_id: int | None = None) -> dic
         )
         if user_ids:
             User.objects.filter(pk__in=user_ids).update(phone="", email="")
+            counts["accounts_closed"] += _close_student_accounts(
+                {s.user_id: s.student_no for s in students if s.user_id is not None}
+            )
         counts.update(_erase_retakes(pks))
         counts.update(_erase_problem_texts(pks))
         counts.update(_erase_notifications(pks, user_ids))
@@ -182,6 +187,21 @@ def erase_batch(student_ids: list[int], *, erasure_id: int | None = None) -> dic
             erasure.counts = _added(erasure.counts, counts)
             erasure.save(update_fields=["counts"])
     return dict(counts)
+
+
+def _close_student_accounts(numbers_by_user: dict[int, str]) -> int:
+    """An erased student's login ends with their data: the account is switched off and its
+    password made unusable (their open sessions end at the next request). Not when the same
+    student number is on a roster whose data is still kept (a returning student logs in by it)."""
+    kept = set(
+        Student.objects.filter(erased_at__isnull=True, student_no__in=set(numbers_by_user.values())).values_list(
+            "student_no", flat=True
+        )
+    )
+    closing = [pk for pk, number in numbers_by_user.items() if number not in kept]
+    return User.objects.filter(pk__in=closing, role=Role.STUDENT, is_active=True).update(
+        is_active=False, password=make_password(None)
+    )
 
 
 def _column(name: str) -> str:

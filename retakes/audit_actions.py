@@ -43,3 +43,11 @@ def _return(data, names):
         "student": names["student_id"],
         "reason": data.get("reason", ""),
     }
+
+
+@register_action("retake.photo_export", gettext_lazy("导出补拍电子照片"))
+def _photo_export(data, names):
+    return _("导出补拍电子照片 %(n)s 张（按%(by)s命名）") % {
+        "n": data.get("photos", 0),
+        "by": _("身份证号") if data.get("name_by") == "id_number" else _("学号"),
+    }

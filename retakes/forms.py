@@ -46,3 +46,47 @@ class ReviewForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("撤销原因"), required=False, max_length=500)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); cleaned as a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+# Reasons a batch may give for the requests it files ("other" needs a sentence per student).
+BATCH_REASONS = [(value, label) for value, label in Reason.choices if value != Reason.OTHER]
+
+
+class BatchImportForm(forms.Form):
+    files = MultipleFileField(
+        label=_("电子照片（一个 zip 压缩包，或多张照片）"),
+        help_text=_("文件名为学号、身份证号或“姓名_学号”，如 2017000123.jpg、张三_2017000123.jpg"),
+    )
+    channel = forms.ChoiceField(
+        label=_("学生还没有补拍申请时，按此方式新建"), choices=Channel.choices, initial=Channel.CENTRAL
+    )
+    reason = forms.ChoiceField(label=_("新建申请的原因"), choices=BATCH_REASONS, initial=Reason.MISSED_SHOOT)
+
+
+class PhotoExportForm(forms.Form):
+    name_by = forms.ChoiceField(
+        label=_("照片文件命名"),
+        choices=[("id_number", _("身份证号.jpg")), ("student_no", _("学号.jpg"))],
+        initial="id_number",
+        widget=forms.RadioSelect,
+    )
+    college = forms.IntegerField(label=_("学院"), required=False)
+    class_name = forms.CharField(label=_("班级"), required=False, max_length=64)

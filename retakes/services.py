@@ -45,7 +45,7 @@ from .models import (
     Review,
     Status,
 )
-from .photo_check import Finding, check_photo
+from .photo_check import Finding, PhotoReport, check_photo
 from .photo_check.config import load_config
 from .photo_check.decode import decode
 from .selectors import requests_due_for_reminder
@@ -353,6 +353,108 @@ def submit_photo(
         raise
     request.status, request.current_photo = locked.status, photo
     return photo
+
+
+@dataclass(frozen=True)
+class Attached:
+    """What a batch did with one student's photo: `outcome` "attached" or "unchanged" (the same
+    file is already the request's current photo), the request, and whether it was created."""
+
+    outcome: str
+    request: RetakeRequest
+    photo: RetakePhoto
+    created: bool
+
+
+def attach_checked_photo(
+    *,
+    student: Student,
+    data: bytes,
+    report: PhotoReport,
+    actor: User,
+    channel: str,
+    reason: str = Reason.MISSED_SHOOT,
+    batch: str = "",
+) -> Attached:
+    """A batch's photo, already checked (by the batch's process pool), attached to the student's
+    open retake request, which is filed with `channel` when the student has none.
+
+    The same rules as one upload (submit_photo): the actor must be allowed to act for the student,
+    only a decodable JPEG or PNG is stored, and only a request still taking photos gets one. The
+    check's result is recorded with the photo, so no second check is queued. A file that is
+    already the request's current photo (the same zip uploaded again) is not stored twice.
+    """
+    _for_student(actor, student, students_too=False)
+    if channel not in Channel.values:
+        raise RetakeError(_("请选择补拍方式"), "channel_missing")
+    if not report.decoded:
+        raise PhotoRejected(report.findings)
+    cfg = load_config()
+    if len(data) > cfg.upload_max_bytes:
+        raise RetakeError(_("文件太大"), "file_too_large")
+    digest = hashlib.sha256(data).hexdigest()
+    request = (
+        RetakeRequest.objects.filter(campaign_id=student.campaign_id, student=student)
+        .exclude(status__in=(Status.DONE, Status.CANCELLED))
+        .select_related("current_photo")
+        .first()
+    )
+    if request is not None and request.current_photo is not None and request.current_photo.sha256 == digest:
+        return Attached("unchanged", request, request.current_photo, created=False)
+    if request is not None and not can_transition(request.status, Status.PHOTO_SUBMITTED):
+        raise RetakeError(
+            _("当前状态为“%(status)s”，不能再提交照片") % {"status": request.get_status_display()},
+            "not_accepting_photos",
+        )
+    extension = "png" if report.format == "PNG" else "jpg"
+    status = CheckStatus.PASSED if report.ok else CheckStatus.FAILED
+    photo = RetakePhoto(
+        sha256=digest,
+        size=len(data),
+        format="PNG" if report.format == "PNG" else "JPEG",
+        width=report.width,
+        height=report.height,
+        uploaded_by=actor,
+        check_status=status,
+        findings=[f.as_dict() for f in report.findings],
+        measurements=report.measurements,
+        checked_at=timezone.now(),
+    )
+    photo.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            # Filed in the photo's transaction: a photo that cannot be stored leaves no empty request.
+            created = request is None
+            if request is None:
+                # Made in this transaction, so nobody else can see it yet: no lock to take.
+                locked = create_request(student=student, actor=actor, reason=reason, channel=channel)
+                locked.campaign, locked.student = student.campaign, student
+            else:
+                locked = _locked(request)
+            _move(locked, Status.PHOTO_SUBMITTED, actor=actor, code=EventNote.PHOTO_SUBMITTED)
+            photo.request = locked
+            photo.save()
+            code = EventNote.CHECK_PASSED if status == CheckStatus.PASSED else EventNote.CHECK_FAILED
+            _move(locked, Status.CHECKED, actor=None, code=code, data={"findings": len(photo.findings)})
+            locked.current_photo = photo
+            locked.save(update_fields=["status", "current_photo", "updated_at"])
+            record_event(
+                actor=actor,
+                action="retake.photo",
+                campaign=locked.campaign,
+                obj=photo,
+                data={
+                    "student_id": locked.student_id,
+                    "request_id": locked.pk,
+                    "sha256": photo.sha256,
+                    "size": photo.size,
+                    "batch": batch,
+                },
+            )
+    except BaseException:
+        photo.file.delete(save=False)
+        raise
+    return Attached("attached", locked, photo, created=created)
 
 
 def _enqueue_check(photo_id: int) -> None:

@@ -106,7 +106,7 @@ def test_a_job_left_running_by_a_dead_worker_does_not_block_forever(settings):
     )
     fresh = run_started(kind="test.count", key="s", owner=owner)
     stale.refresh_from_db()
-    assert stale.status == JobStatus.FAILED and stale.error_code == "stale"
+    assert stale.status == JobStatus.FAILED and stale.error_code == "lease_expired"
     assert fresh.pk != stale.pk and fresh.status == JobStatus.DONE
 
 

@@ -57,6 +57,7 @@ def test_staff_erase_a_student_with_a_reason_and_it_is_audited(client, student, 
     assert (student.id_number, student.phone, student.email, student.collection_code_hash) == ("", "", "", None)
     assert student.masked_id == number[:6] + "********" + number[-4:]
     assert student.user.phone == ""
+    assert not student.user.is_active and not student.user.has_usable_password()  # the login ends too
     assert ProblemReport.objects.get(student=student).description == ""
     event = AuditEvent.objects.get(action="privacy.student_erased")
     assert event.actor == staff and event.data["reason"] == "本人书面申请" and event.data["counts"]["id_numbers"] == 1
@@ -133,3 +134,11 @@ def test_staff_read_every_campaigns_retention_on_the_notice(client, student, sta
     page = text(client.get(reverse("privacy:notice")))
     assert student.campaign.name in page and "90 天" in page
     assert client.get(reverse("privacy:my_data")).status_code == 404
+
+
+def test_a_returning_students_account_stays_open_for_the_roster_that_still_holds_them(student, staff):
+    later = make_campaign()
+    make_student(later, student_no=student.student_no, name=student.name)  # on next year's roster
+    services.erase_student(student=student, actor=staff, reason="本人书面申请")
+    student.user.refresh_from_db()
+    assert student.user.is_active and student.user.phone == ""

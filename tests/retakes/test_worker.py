@@ -3,58 +3,17 @@
 Run with e.g. REDIS_URL=redis://127.0.0.1:6379/3 DATABASE_URL=postgres://postgres@127.0.0.1:5432/pc_retakes
 """
 
-import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from photocapture.celery import app as celery_app
 from retakes import services
 from retakes.models import Channel, CheckStatus, Reason, RetakeEvent, RetakePhoto, Status
 from retakes.tasks import check_retake_photo
-from tests.worker_support import database_url, wait_until
+from tests.worker_support import Worker, wait_until
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(settings.BASE_DIR)
-
-
-class Worker:
-    def __init__(self, log: Path, settings, name: str, **env):
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            **env,
-        }
-        self.log = log
-        self.handle = log.open("w")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "photocapture", "worker", "--pool=solo", "--loglevel=INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h",
-            ],
-            cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        wait_until(lambda: "ready." in self.text(), timeout=60, what=f"{name} to start")
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=30)
-        self.handle.close()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from jobs.models import Job, JobStatus
@@ -113,3 +114,25 @@ def test_a_chsi_check_stores_codes_and_its_page_speaks_the_readers_language(clie
     client.cookies["django_language"] = "en"
     page = client.get(reverse("jobs:detail", args=[check.pk])).content.decode()
     assert "98 is not on this campaign&#x27;s roster; not imported" in page and "不会导入" not in page
+
+
+def test_an_import_whose_worker_died_is_confirmed_by_a_new_click(client, campaign, captured):
+    """The worker was killed during the import: the next "confirm" starts a fresh import, not the dead one."""
+    a, b, c = captured
+    client.force_login(make_user(Role.STAFF))
+    data = xlsx([["学号", "校对状态"], [a.student_no, "正确"], [b.student_no, "已确认"], [c.student_no, "未校对"]])
+    url = reverse("verification:import") + f"?campaign={campaign.code}"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        check = _job(client.post(url, {"file": SimpleUploadedFile("学信网.xlsx", data)}))
+    confirm = reverse("verification:import_confirm_job", args=[check.pk])
+    with TestCase.captureOnCommitCallbacks(execute=False):  # the worker takes it and is killed -9
+        dead = _job(client.post(confirm))
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    Job.objects.filter(pk=dead.pk).update(status=JobStatus.RUNNING, started_at=past, lease_expires_at=past, attempts=1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        fresh = _job(client.post(confirm))
+    dead.refresh_from_db()
+    fresh.refresh_from_db()
+    assert dead.status == JobStatus.FAILED and dead.error_code == "lease_expired"
+    assert fresh.pk != dead.pk and fresh.status == JobStatus.DONE and fresh.counts["confirm"] == 2
+    assert _confirmed(a) and _confirmed(b) and not _confirmed(c)

@@ -1,0 +1,394 @@
+"""A batch of electronic photos: each file matched to a student, checked, attached to a retake request.
+
+Files are named by 学号, by 身份证号 or as 姓名_学号 (folders inside the zip do not matter). A name
+is matched only among the students the uploader may see (sessions_app.scope), and only when
+exactly one student answers to it: no match, two students, a name that is not the number's
+student, or two files for one student are listed with their reason and nothing is guessed.
+
+Two passes over the zip: the names first (matching, duplicates, refusals by name or header),
+then the bytes of the files that matched, one at a time. Their checks (the photo check's public
+`check_photo`) run in a pool of settings.PHOTO_BATCH["workers"] processes with a bounded number
+in flight, so memory does not grow with the zip; the job's own process stores each result as it
+comes (retakes.services.attach_checked_photo).
+"""
+
+import contextlib
+import gc
+import multiprocessing
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from sessions_app.idcard import looks_like_id_number
+from sessions_app.models import Campaign, Student
+from sessions_app.scope import visible_students
+
+from . import services
+from .batch_files import Entry, Limits, read_entries
+from .models import Channel, Reason
+from .photo_check import PhotoReport, check_photo
+
+# What became of one file. Counted by code on the job's page, listed with the file's name.
+PASSED = "passed"
+FAILED = "failed"
+UNCHANGED = "unchanged"
+UNMATCHED = "unmatched"
+AMBIGUOUS = "ambiguous"
+NAME_MISMATCH = "name_mismatch"
+DUPLICATE = "duplicate"
+NOT_AN_IMAGE = "not_an_image"
+CHECK_ERROR = "check_error"
+REFUSED = "refused"
+ATTACHED = (PASSED, FAILED)
+# Refusals the retake rules give for one student (services.RetakeError codes) kept as they are.
+SERVICE_CODES = frozenset({"not_accepting_photos", "out_of_scope", "already_open", "file_too_large"})
+# Files in flight per pool process: enough to keep each busy, few enough to bound memory.
+IN_FLIGHT_PER_WORKER = 2
+# Checked photos stored per transaction, and the bytes they may hold in memory meanwhile.
+STORE_EVERY = 20
+STORE_BYTES = 32 * 1024 * 1024
+
+
+@dataclass
+class FileOutcome:
+    index: int
+    name: str  # as the uploader wrote it, ID numbers masked
+    code: str
+    student_no: str = ""
+    student_name: str = ""
+    request_id: int | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    created_request: bool = False
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "code": self.code,
+            "student_no": self.student_no,
+            "student_name": self.student_name,
+            "request_id": self.request_id,
+            "findings": self.findings,
+        }
+
+
+@dataclass
+class BatchResult:
+    files: list[FileOutcome]
+    dry_run: bool
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {"files": len(self.files)}
+        for outcome in self.files:
+            counts[outcome.code] = counts.get(outcome.code, 0) + 1
+        created = sum(1 for outcome in self.files if outcome.created_request)
+        if created:
+            counts["requests_created"] = created
+        return counts
+
+
+# --- names ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameKey:
+    number: str  # a 学号 or a 身份证号
+    name: str = ""  # the 姓名 of 姓名_学号
+
+
+def parse_stem(stem: str) -> NameKey | None:
+    """The number (and name) a file's name gives; None for a name that gives neither."""
+    text = re.sub(r"[\s\u200b-\u200d\u2060\ufeff]+", "", unicodedata.normalize("NFKC", stem))
+    if "_" in text:
+        name, _sep, number = text.rpartition("_")
+        return NameKey(number=number, name=name) if name and number else None
+    return NameKey(number=text) if text else None
+
+
+def _same_name(a: str, b: str) -> bool:
+    def norm(text: str) -> str:
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+    return norm(a) == norm(b)
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class Matcher:
+    """Students by 学号 and by 身份证号 among those the actor may see (actor None: everyone)."""
+
+    def __init__(self, *, campaign: Campaign, actor: User | None, keys: Iterable[NameKey]):
+        students = visible_students(actor, campaign) if actor is not None else Student.objects.filter(campaign=campaign)
+        students = students.only("id", "campaign_id", "student_no", "name", "id_number", "counselor_id")
+        keys = list(keys)
+        numbers = sorted({key.number for key in keys})
+        ids = sorted({key.number.upper() for key in keys if looks_like_id_number(key.number)})
+        self.by_no: dict[str, Student] = {}
+        self.by_id: dict[str, Student] = {}
+        for chunk in _chunks(numbers):
+            self.by_no.update((s.student_no, s) for s in students.filter(student_no__in=chunk))
+        for chunk in _chunks(ids):
+            self.by_id.update((s.id_number, s) for s in students.filter(id_number__in=chunk))
+        for student in (*self.by_no.values(), *self.by_id.values()):
+            student.campaign = campaign  # the one already loaded, not a query per photo stored
+
+    def match(self, key: NameKey | None) -> tuple[str, Student | None]:
+        if key is None:
+            return UNMATCHED, None
+        found = {s.pk: s for s in (self.by_no.get(key.number), self.by_id.get(key.number.upper())) if s}
+        if not found:
+            return UNMATCHED, None
+        if len(found) > 1:
+            return AMBIGUOUS, None
+        (student,) = found.values()
+        if key.name and not _same_name(key.name, student.name):
+            return NAME_MISMATCH, None
+        return "", student
+
+
+# --- the checks, in parallel --------------------------------------------------------------
+
+
+def _check_all(
+    entries: Iterable[Entry], *, backgrounds: tuple[str, ...], workers: int
+) -> Iterator[tuple[Entry, PhotoReport | None]]:
+    """Each entry with its check (None for an entry refused or unread), in the order they finish."""
+    entries = iter(entries)
+    if workers <= 1:
+        for entry in entries:
+            yield entry, _safe_check(entry.data, backgrounds) if entry.data is not None else None
+        return
+    # The first photo is checked here: the face models load once in this process, and the pool's
+    # processes, forked after, share those pages instead of loading 100 MB each.
+    for entry in entries:
+        if entry.data is None:
+            yield entry, None
+            continue
+        yield entry, _safe_check(entry.data, backgrounds)
+        break
+    context = multiprocessing.get_context("fork")
+    with _may_have_children(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: dict[Future[PhotoReport], Entry] = {}
+        for entry in entries:
+            if entry.data is None:
+                yield entry, None
+                continue
+            pending[pool.submit(check_photo, entry.data, backgrounds=backgrounds)] = entry
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                done, _rest = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield pending.pop(future), _result(future)
+        while pending:
+            done, _rest = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield pending.pop(future), _result(future)
+
+
+@contextlib.contextmanager
+def _may_have_children() -> Iterator[None]:
+    """While the pool lives: the job's heap frozen for the garbage collector, and the process allowed
+    children. Celery's prefork workers are daemonic processes, and multiprocessing refuses to start children
+    from one ("daemonic processes are not allowed to have children"). The flag only guards against
+    orphans: the pool is shut down (its processes joined) before this returns, and a pool process
+    whose parent dies reads end-of-file on its queue and exits."""
+    # Frozen objects are left alone by the pool processes' garbage collector, which would otherwise
+    # write to (and so copy) every page of the job's heap it walks: memory that grew with the run.
+    gc.freeze()
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]  # no public way to lift it
+    daemon = config.get("daemon")
+    config["daemon"] = False
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if daemon is None:
+            config.pop("daemon", None)
+        else:
+            config["daemon"] = daemon
+
+
+def _safe_check(data: bytes, backgrounds: tuple[str, ...]) -> PhotoReport | None:
+    try:
+        return check_photo(data, backgrounds=backgrounds)
+    except Exception:  # one photo the checker chokes on is that file's error, not the batch's
+        return None
+
+
+def _result(future: "Future[PhotoReport]") -> PhotoReport | None:
+    try:
+        return future.result()
+    except Exception:
+        return None
+
+
+# --- the batch ----------------------------------------------------------------------------
+
+
+def import_batch(
+    *,
+    path: Path,
+    campaign: Campaign,
+    actor: User | None,
+    channel: str = Channel.CENTRAL,
+    reason: str = Reason.MISSED_SHOOT,
+    dry_run: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+    workers: int | None = None,
+    batch: str = "",
+    limits: Limits | None = None,
+) -> BatchResult:
+    """Match, check and (unless dry_run) attach every file of the zip or folder at `path`.
+
+    Raises batch_files.BatchFileError for an upload that is no zip at all, and
+    services.RetakeError when the actor may not import photos (only staff and counselors may).
+    """
+    if actor is not None and not (actor.is_academic_staff or actor.is_counselor):
+        raise services.RetakeError(_("只有教务处和辅导员可以批量导入电子照片"), "role_forbidden")
+    if actor is None and not dry_run:
+        raise services.RetakeError(_("导入照片需要指明操作人（教务处账号）"), "actor_required")
+    limits = limits or Limits.from_settings()
+    workers = workers if workers is not None else int(settings.PHOTO_BATCH["workers"])
+    report = progress or (lambda done, total=None: None)
+
+    # Pass 1: names only.
+    entries = list(read_entries(path, limits, want=lambda entry: False))
+    total = len(entries)
+    keys = {e.index: parse_stem(e.stem) for e in entries if not e.refusal}
+    matcher = Matcher(campaign=campaign, actor=actor, keys=[k for k in keys.values() if k is not None])
+    outcomes: dict[int, FileOutcome] = {}
+    matched: dict[int, Student] = {}
+    for entry in entries:
+        if entry.refusal:
+            outcomes[entry.index] = FileOutcome(entry.index, entry.shown_name, entry.refusal)
+            continue
+        code, student = matcher.match(keys[entry.index])
+        if student is None:
+            outcomes[entry.index] = FileOutcome(entry.index, entry.shown_name, code)
+        else:
+            matched[entry.index] = student
+    by_student: dict[int, list[int]] = {}
+    for index, student in matched.items():
+        by_student.setdefault(student.pk, []).append(index)
+    for indexes in by_student.values():
+        if len(indexes) > 1:  # two files for one student: which is the photo is the uploader's call
+            for index in indexes:
+                student = matched.pop(index)
+                outcomes[index] = FileOutcome(
+                    index, entries[index].shown_name, DUPLICATE, student.student_no, student.name
+                )
+    del entries
+    report(len(outcomes), total)
+
+    # Pass 2: the matched files' bytes, one at a time, checked in the pool.
+    backgrounds = tuple(campaign.photo_backgrounds or ()) or ("blue",)
+    wanted = read_entries(path, limits, want=lambda entry: entry.index in matched)
+    to_check = (entry for entry in wanted if entry.index in matched)
+    checked_files: list[tuple[Entry, PhotoReport | None]] = []
+
+    def store(chunk: list[tuple[Entry, PhotoReport | None]]) -> None:
+        # One commit for several photos (each still in its own savepoint): a commit per photo made
+        # the job's own process, which stores them one after another, the batch's bottleneck.
+        with transaction.atomic():
+            for entry, checked in chunk:
+                student = matched[entry.index]
+                outcome = FileOutcome(entry.index, entry.shown_name, "", student.student_no, student.name)
+                outcome.code = _handle(
+                    entry, checked, student, outcome, actor=actor, channel=channel, reason=reason,
+                    dry_run=dry_run, batch=batch,
+                )  # fmt: skip
+                outcomes[entry.index] = outcome
+        for entry, _checked in chunk:
+            entry.data = None
+
+    def store_in_thread(chunk: list[tuple[Entry, PhotoReport | None]]) -> None:
+        try:
+            store(chunk)
+        finally:
+            connection.close()  # the thread's own connection; the next chunk opens another
+
+    checks = _check_all(to_check, backgrounds=backgrounds, workers=workers)
+    if workers <= 1:
+        held = 0
+        for entry, checked in checks:
+            checked_files.append((entry, checked))
+            held += len(entry.data or b"")
+            if len(checked_files) >= STORE_EVERY or held >= STORE_BYTES:
+                store(checked_files)
+                checked_files.clear()
+                report(len(outcomes), total)
+                held = 0
+        store(checked_files)
+        report(len(outcomes), total)
+    else:
+        # With a pool, storing is spread over as many threads, each with its own database
+        # connection: a stored photo is a dozen round trips, and one thread waiting on them
+        # one after another held the whole pool back. Different files are different students,
+        # so the threads never wait for each other's rows.
+        with ThreadPoolExecutor(max_workers=workers) as writers:
+            stored: set[Future[None]] = set()
+            held = 0
+            for entry, checked in checks:
+                checked_files.append((entry, checked))
+                held += len(entry.data or b"")
+                if len(checked_files) >= STORE_EVERY or held >= STORE_BYTES:
+                    stored.add(writers.submit(store_in_thread, list(checked_files)))
+                    checked_files.clear()
+                    held = 0
+                    while len(stored) > workers:  # bounded: photos waiting to be stored hold their bytes
+                        done, stored = wait(stored, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            future.result()
+                        report(len(outcomes), total)
+            stored.add(writers.submit(store_in_thread, list(checked_files)))
+            for future in stored:
+                future.result()
+        report(len(outcomes), total)
+    return BatchResult(files=[outcomes[i] for i in sorted(outcomes)], dry_run=dry_run)
+
+
+def _handle(
+    entry: Entry,
+    checked: PhotoReport | None,
+    student: Student,
+    outcome: FileOutcome,
+    *,
+    actor: User | None,
+    channel: str,
+    reason: str,
+    dry_run: bool,
+    batch: str,
+) -> str:
+    if entry.refusal:
+        return entry.refusal
+    if checked is None or entry.data is None:
+        return CHECK_ERROR
+    outcome.findings = [f.as_dict() for f in checked.findings]
+    if not checked.decoded:
+        return NOT_AN_IMAGE
+    if dry_run or actor is None:
+        return PASSED if checked.ok else FAILED
+    try:
+        attached = services.attach_checked_photo(
+            student=student, data=entry.data, report=checked, actor=actor, channel=channel, reason=reason, batch=batch
+        )
+    except services.PhotoRejected:
+        return NOT_AN_IMAGE
+    except services.RetakeError as exc:
+        return exc.code if exc.code in SERVICE_CODES else REFUSED
+    outcome.request_id = attached.request.pk
+    outcome.created_request = attached.created
+    if attached.outcome == "unchanged":
+        return UNCHANGED
+    return PASSED if checked.ok else FAILED
