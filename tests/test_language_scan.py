@@ -188,7 +188,7 @@ def chinese_leaks(text: str, data: re.Pattern | None) -> list[str]:
         text = data.sub(" ", text)
     # A Chinese term quoted in an English sentence (“学号”: the column title a file must carry,
     # the status CHSI prints) is named on purpose.
-    text = QUOTED.sub(" ", HASH_SUMMARY.sub(" ", text))
+    text = QUOTED.sub(" ", CODE_LIKE_DATA.sub(" ", HASH_SUMMARY.sub(" ", text)))
     return CHINESE.findall(text)
 
 
