@@ -179,6 +179,9 @@ def raw_codes(text: str, allowed: set[str]) -> list[str]:
 
 
 QUOTED = re.compile(r"“[^”]*”")
+# In Chinese text a colon, question mark or exclamation after a Chinese character is full-width
+# (学院：, 确定吗？); "08:30" and "http://" have digits or letters before the colon.
+ASCII_MARK = re.compile(r"[\u3400-\u9fff）][:?!;](?!\d)")
 CHINESE = re.compile(r"[\u3400-\u9fff]+|[：，；？！、。（）]")
 
 
@@ -263,7 +266,13 @@ def crawl(client, start: list[str], allowed: set[str], *, english: bool = False,
         parser.feed(response.content.decode())
         text = " ".join(parser.parts)
         words = raw_codes(text, allowed)
-        words += chinese_leaks(text, data) if english else english_words(text, allowed)
+        if english:
+            words += chinese_leaks(text, data)
+        else:
+            words += english_words(text, allowed)
+            # The admin's delete confirmation lists "模型: 对象" with a colon Django hard-codes.
+            if not (url.startswith("/admin/") and "/delete/" in url):
+                words += ASCII_MARK.findall(text)
         if words:
             leaks[url] = sorted(set(words))
         if depth < MAX_DEPTH and response.status_code == 200:
@@ -339,3 +348,4 @@ def test_the_scan_sees_a_code_and_chinese_on_an_english_page():
     assert chinese_leaks("Name 张三 College：（1 unread）", data) == ["：", "（", "）"]
     assert chinese_leaks("Name 张三 学院", data) == ["学院"]
     assert chinese_leaks("Columns “学号”, “金额”", data) == []
+    assert ASCII_MARK.findall("学院: 机械 确定吗? 08:30 学院：") == ["院:", "吗?"]
