@@ -136,6 +136,7 @@ class Meter:
     def __init__(self):
         self.n = 0
         self.sql = 0.0
+        self.statements: list[tuple[str, float]] = []
 
     def __call__(self, execute, sql, params, many, context):
         self.n += 1
@@ -143,12 +144,22 @@ class Meter:
         try:
             return execute(sql, params, many, context)
         finally:
-            self.sql += time.perf_counter() - start
+            took = time.perf_counter() - start
+            self.sql += took
+            self.statements.append((" ".join(sql.split())[:90], took))
+            if sql.startswith("SELECT") and os.environ.get("BENCH_EXPLAIN") and len(EXPLAIN) < 6:
+                EXPLAIN.append((sql, params))
+
+
+# Each statement of the in-process first swipes: (its first words, seconds), for --statements.
+STATEMENTS: list[list[tuple[str, float]]] = []
+EXPLAIN: list = []
 
 
 def measured(client, method: str, url: str, body: str = "") -> tuple[dict, int, float, float]:
     """One request in-process: (its JSON, statements, ms, of which SQL ms)."""
     meter = Meter()
+    STATEMENTS.append(meter.statements)
     start = time.perf_counter()
     with connection.execute_wrapper(meter):
         response = client.generic(
@@ -188,7 +199,13 @@ def in_process(groups: dict, campaign, staff, *, profile: int) -> dict:
     floor_codes = [floor["codes"].pop() for _ in range(IN_PROCESS_SWIPES + 1)]
     report = {"sent": list(codes), "floor_sent": list(floor_codes)}
     again = codes[-5:]
+    STATEMENTS.clear()
     report["swipe"] = series(client, "POST", url, codes[profile:], expect="captured")
+    # The measured first swipes' statements, position by position (the warm-up's left out).
+    first = STATEMENTS[1:]
+    report["statements"] = [
+        (first[0][i][0], statistics.median(s[i][1] for s in first if len(s) > i) * 1000) for i in range(len(first[0]))
+    ]
     # A repeat writes a desk row too (its nonce is new): the record check counts them.
     report["repeat"] = [measured(client, "POST", url, swipe_body(code))[1] for code in again]
     if profile:
@@ -198,7 +215,9 @@ def in_process(groups: dict, campaign, staff, *, profile: int) -> dict:
             measured(client, "POST", url, swipe_body(code))
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
+        if os.environ.get("BENCH_CALLERS"):
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_callers(os.environ["BENCH_CALLERS"])
         report["profile"] = out.getvalue()
     floor_client = logged_in(floor["operators"][0])
     report["floor"] = series(floor_client, "POST", f"/bench/floor/{floor['slot'].pk}/swipe/", floor_codes)
@@ -374,6 +393,9 @@ def report(args, counts: dict, load: dict, failures: list[str]) -> None:
         raw = " + raw (not timed apart)" if kind == "floor" else ""
         print(f"    {kind:16}{queries:>10} queries {total:7.1f} ms  SQL {sql:5.1f} ms{raw}")
     print(f"  queries per first swipe: {max(n for n, _, _ in counts['swipe'])}; per repeat: {max(counts['repeat'])}")
+    print("  a first swipe's statements, median ms each:")
+    for sql, took in counts["statements"]:
+        print(f"    {took:6.2f}  {sql}")
     print(
         f"  gunicorn {args.workers} sync workers, {args.desks} concurrent keep-alive clients, "
         f"{args.rounds} rounds taking turns, dashboard polled every {args.poll_interval:g} s by 1 more client"
@@ -405,9 +427,30 @@ def run(args, database_url: str) -> None:
     # Autovacuum would have analysed a real database long ago; a fresh bulk load has no statistics.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    if os.environ.get("BENCH_GC_FREEZE"):
+        import gc
+
+        gc.collect()
+        gc.freeze()
     counts = in_process(groups, campaign, staff, profile=args.profile)
+    if os.environ.get("BENCH_EXPLAIN"):
+        for sql, params in EXPLAIN:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN ANALYZE " + sql, params)
+                print(sql % tuple(repr(p) for p in params))
+                print("\n".join(r[0] for r in cursor.fetchall()))
+    if args.in_process_only:
+        rows = counts["swipe"]
+        median = statistics.median(t for _, t, _ in rows)
+        print(f"in-process only: {max(n for n, _, _ in rows)} queries, median {median:.1f} ms")
+        for sql, took in counts["statements"]:
+            print(f"    {took:6.2f}  {sql}")
+        print(counts.get("profile", ""))
+        return
     port = pages.free_port()
-    server = pages.start_gunicorn(port, args.workers, database_url, app="checkin_wsgi:application")
+    # From the root, not bench/: celery's Django fixup puts the working directory first on sys.path,
+    # where bench/api.py would shadow the project's `api` app.
+    server = pages.start_gunicorn(port, args.workers, database_url, app="bench.checkin_wsgi:application", chdir=ROOT)
     try:
         load = under_load(args, port, groups, campaign, staff)
     finally:
@@ -427,6 +470,7 @@ def main() -> None:
     parser.add_argument("--poll-interval", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=120.0, help="at most this long per round and kind")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile N in-process first swipes")
+    parser.add_argument("--in-process-only", action="store_true", help="stop after the in-process figures")
     args = parser.parse_args()
     # gunicorn's workers import the project again; whitenoise's note about collectstatic is noise.
     os.environ["PYTHONWARNINGS"] = "ignore:No directory at"

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from accounts.audit import record_event
 from accounts.models import User
-from core.locking import lock_row
+from core.locking import bound_lock_waits, lock_row
 from fees import services as fees_services
 from sessions_app import services as capture_services
 from sessions_app.models import Campaign, Capture, Slot
@@ -30,6 +30,7 @@ from verification import services as verification_services
 
 from .models import DeskSwipe
 from .results import CaptureResult, Outcome, already_answer, answer_again, captured_answer, not_found_answer
+from .selectors import GateFacts
 
 # Campaign fields the stored verification due dates are computed from.
 VERIFICATION_WINDOW_FIELDS = frozenset({"verification_window", "verification_window_unit"})
@@ -57,21 +58,31 @@ def desk_gate(*, slot: Slot, operator: User | None, today: datetime.date | None 
     """None if `operator` may swipe at this slot's desk `today`; the DESK_CLOSED answer if the desk
     is closed that day; a CaptureError if it is not theirs. Staff run any desk, an operator their
     groups' desks; operator=None is the server itself (the demo's replay), bound only by the days.
-    One query: the desk's reach and the operator's group are asked together on every swipe."""
+    One query: the desk's reach and the operator's group are asked together on every swipe; none
+    when the slot was read by `selectors.gated_desk_slot` for this operator and day (the desk's
+    swipe view reads it so: through scope.desk_slots, the same rule of whose desk it is) and its
+    own day is within the desk's window."""
     today = today or desk_today()
+    facts: GateFacts | None = vars(slot).get("gate_facts")
+    if facts is not None and (facts.today != today or facts.operator_id != getattr(operator, "pk", None)):
+        facts = None  # read for someone else or another day: ask again
     if operator is None or operator.is_academic_staff:
-        return None if desk_open(slot=slot, today=today) else desk_closed_answer(slot=slot)
+        is_open = _open_by_facts(slot, facts) if facts is not None else desk_open(slot=slot, today=today)
+        return None if is_open else desk_closed_answer(slot=slot)
     if not operator.is_operator:
         raise CaptureError(_("你的角色不能在采集台刷证"), "role_forbidden")
-    mine, is_open = (
-        Slot.objects.filter(pk=slot.pk)
-        .annotate(
-            mine=Exists(operator.capture_groups.filter(pk=OuterRef("group_id"))),
-            open=Exists(_open_slots(slot=slot, today=today)),
+    if facts is not None:
+        mine, is_open = facts.mine, _open_by_facts(slot, facts)
+    else:
+        mine, is_open = (
+            Slot.objects.filter(pk=slot.pk)
+            .annotate(
+                mine=Exists(operator.capture_groups.filter(pk=OuterRef("group_id"))),
+                open=Exists(_open_slots(slot=slot, today=today)),
+            )
+            .values_list("mine", "open")
+            .get()
         )
-        .values_list("mine", "open")
-        .get()
-    )
     if not mine:
         raise CaptureError(
             _("你不负责 %(group)s 的采集台，本次未记录；请到自己负责的采集台刷证") % {"group": slot.group.name},
@@ -79,6 +90,13 @@ def desk_gate(*, slot: Slot, operator: User | None, today: datetime.date | None 
             {"group": slot.group.name},
         )
     return None if is_open else desk_closed_answer(slot=slot)
+
+
+def _open_by_facts(slot: Slot, facts: GateFacts) -> bool:
+    """desk_open without a query when the slot's own day is within the window (the slot is one of
+    its group's capture days), as on every swipe of a desk opened on its day; else desk_open."""
+    window = datetime.timedelta(days=slot.group.campaign.desk_window_days)
+    return abs(slot.date - facts.today) <= window or desk_open(slot=slot, today=facts.today)
 
 
 def _check_in(
@@ -89,9 +107,28 @@ def _check_in(
     with transaction.atomic(savepoint=False):
         result = _record_capture(campaign=campaign, slot=slot, identifier=identifier, operator=operator, now=now)
         if result.created:
-            assert result.capture is not None  # a created result carries its capture
-            fees_services.post_charge(capture=result.capture, actor=operator)
-            verification_services.open_record_for_capture(capture=result.capture)
+            capture = result.capture
+            assert capture is not None  # a created result carries its capture
+            fees_services.post_charge(capture=capture, actor=operator)
+            verification_services.open_record_for_capture(capture=capture)
+            # The 拍摄号 last: its counter row is locked until commit and every desk of the group
+            # queues on it, so the swipe holds it for as short a time as it can.
+            result.shot = capture_services.take_shot_number(
+                capture=capture, group=slot.group, day=timezone.localdate(capture.captured_at)
+            )
+            record_event(
+                actor=operator,
+                action="capture.record",
+                campaign=campaign,
+                obj=capture,
+                data={
+                    "student_id": capture.student_id,
+                    "slot_id": slot.pk,
+                    "wrong_slot": capture.wrong_slot,
+                    "method": capture.method,
+                    "shot": result.shot.number,
+                },
+            )
     return result
 
 
@@ -100,8 +137,8 @@ def _record_capture(
 ) -> CaptureResult:
     """The capture row of one swipe. Idempotent: a second swipe of the same student adds nothing.
 
-    Only the row and its audit event: what a capture sets off (charge, verification clock) is
-    called by `_check_in`, which wraps this in its transaction. Private to this module: the one
+    Only the row: what a capture sets off (charge, verification clock, 拍摄号) and its audit
+    event are written by `_check_in`, which wraps this in its transaction. Private to this module: the one
     door to a capture row is `check_in`/`record_swipe`, behind `desk_gate`.
     Two desks swiping one student at the same instant: the partial unique constraint
     `capture_one_active_per_student` lets one insert through and the other raises
@@ -109,9 +146,10 @@ def _record_capture(
     it answers "already captured". No row lock: the constraint is the authority, and the
     swipe stays a handful of queries (issue 14, item 4).
 
-    A new capture takes the next 拍摄号 of the slot's group and day in the same transaction.
-    Undoing the capture later keeps its number, shown as undone: the photographer has already
-    called it, and the gap in their sequence must stay explained, not be filled by someone else.
+    A new capture takes the next 拍摄号 of the slot's group and day in the same transaction
+    (`_check_in`, after the charge and the clock). Undoing the capture later keeps its number,
+    shown as undone: the photographer has already called it, and the gap in their sequence must
+    stay explained, not be filled by someone else.
     """
     if slot.group.campaign_id != campaign.pk:
         raise CaptureError(_("该时段不属于本批次"), "slot_other_campaign")
@@ -122,33 +160,22 @@ def _record_capture(
     if active is not None:
         return already_answer(student, active)
     wrong_slot = student.assigned_slot_id != slot.pk
-    with transaction.atomic(savepoint=False):
-        capture = Capture.objects.create(
-            campaign=campaign,
-            student=student,
-            slot=slot,
-            captured_at=now or timezone.now(),
-            captured_by=operator,
-            method=method,
-            wrong_slot=wrong_slot,
-        )
-        shot = capture_services.take_shot_number(
-            capture=capture, group=slot.group, day=timezone.localdate(capture.captured_at)
-        )
-        record_event(
-            actor=operator,
-            action="capture.record",
-            campaign=campaign,
-            obj=capture,
-            data={
-                "student_id": student.pk,
-                "slot_id": slot.pk,
-                "wrong_slot": wrong_slot,
-                "method": method,
-                "shot": shot.number,
-            },
-        )
-    return captured_answer(student, capture, created=True, shot=shot)
+    if wrong_slot and student.assigned_slot_id is not None:
+        # The slot the answer names (find_student leaves it out: the common swipe needs none of it).
+        student.assigned_slot = Slot.objects.select_related("group__location__campus").get(pk=student.assigned_slot_id)
+    # The swipe's writes lock rows until commit (the 拍摄号 counter, the fee account, unique
+    # index entries): each wait is bounded, a busy row answers "please retry" (BusyMiddleware).
+    bound_lock_waits()
+    capture = Capture.objects.create(
+        campaign=campaign,
+        student=student,
+        slot=slot,
+        captured_at=now or timezone.now(),
+        captured_by=operator,
+        method=method,
+        wrong_slot=wrong_slot,
+    )
+    return captured_answer(student, capture, created=True)
 
 
 _T = TypeVar("_T")
@@ -164,9 +191,15 @@ def _once_more_on_conflict(run: Callable[[], _T]) -> _T:
     try:
         with transaction.atomic():
             return run()
+    except _NonceTaken:
+        raise  # the same swipe again: nothing to run twice, record_swipe answers it
     except IntegrityError:
         with transaction.atomic():
             return run()
+
+
+class _NonceTaken(IntegrityError):
+    """The desk's nonce row is already there: a resent swipe, answered from the first one."""
 
 
 # How far back a queued swipe's own time is believed: a desk offline all morning, not a wrong clock.
@@ -211,16 +244,19 @@ def record_swipe(
             operator=operator,
             now=swipe_time(swiped_at, now=timezone.now()),
         )
-        DeskSwipe.objects.create(
-            nonce=nonce,
-            slot=slot,
-            operator=operator,
-            outcome=result.outcome,
-            student=result.student,
-            capture=result.capture,
-            swiped_at=swiped_at,
-            code_hint=capture_services.mask_identifier(identifier) if result.student is None else "",
-        )
+        try:
+            DeskSwipe.objects.create(
+                nonce=nonce,
+                slot=slot,
+                operator=operator,
+                outcome=result.outcome,
+                student=result.student,
+                capture=result.capture,
+                swiped_at=swiped_at,
+                code_hint=capture_services.mask_identifier(identifier) if result.student is None else "",
+            )
+        except IntegrityError as exc:
+            raise _NonceTaken(*exc.args) from exc
         return result
 
     try:

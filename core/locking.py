@@ -58,6 +58,21 @@ def lock_row(queryset: QuerySet[M], *, of: Sequence[str] = (), required: bool = 
     return rows[0]
 
 
+def bound_lock_waits(using: str = "default") -> None:
+    """Bound every lock wait of the rest of this transaction, without locking anything yet.
+
+    For a transaction whose locks are taken by its writes (an upsert locks its row until commit)
+    rather than by `lock_row`: one `SET LOCAL lock_timeout` at its start, and a wait past it raises
+    the driver's lock_not_available, which `is_lock_timeout` recognises (BusyMiddleware answers it).
+    """
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("a lock timeout outside transaction.atomic() would end at once")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {int(settings.LOCK_TIMEOUT_MS)}")
+
+
 def is_lock_timeout(exc: BaseException) -> bool:
     """Whether `exc` is PostgreSQL giving up on a lock (a Busy, or the driver's own error)."""
     if isinstance(exc, Busy):

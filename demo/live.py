@@ -51,7 +51,6 @@ CS = "计算机科学与工程学院"
 # Slots shot so far on the capture day: the first two of each group; the third runs now.
 SHOT_PER_GROUP = 2
 DAY_END = 24 * 3600 - 1  # a slot may not cross midnight (its end must follow its start)
-EDGE = 120  # seconds kept free at either end of the day
 PAID_SHARE = 0.65
 CONFIRMED_SHARE = 0.35
 METHODS = [(Method.CASH, 0.45), (Method.WECHAT, 0.25), (Method.ALIPAY, 0.12), (Method.CAMPUS_PLATFORM, 0.18)]
@@ -103,7 +102,7 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
         ngettext("本届名单 %(n)s 人，已按日程分配时段", "本届名单 %(n)s 人，已按日程分配时段", created) % {"n": created}
     )
 
-    people = _people(campaign, accounts)
+    people = _people(campaign, accounts, today)
     send_slot_reminders(campaign=campaign, today=today - datetime.timedelta(days=1))
     progress(_("昨天的采集提醒已发到学生的消息中心"))
 
@@ -146,17 +145,17 @@ def build(*, source: Campaign, accounts: seed.Accounts, roles: dict, today=None,
     keep = {people["captured"].pk, people["waiting"].pk} | ({spare.pk} if spare else set())
     _retakes(campaign, roles, accounts, keep=keep)
     progress(_("补拍申请：各个状态都有，含通过和未通过自动检查的照片"))
-    summary.logins = _logins(campaign)
+    summary.logins = _logins(campaign, today)
     return summary
 
 
-def _people(campaign, accounts) -> dict:
+def _people(campaign, accounts, today: datetime.date) -> dict:
     """The students the README prints: one who will have been captured (fee due, countdown running),
     one whose slot runs now (not yet captured), one without an account (to try activation)."""
     cs_slot = Slot.objects.filter(group__campaign=campaign, audiences__college__name=CS).first()
     cs_students = Student.objects.filter(assigned_slot=cs_slot).order_by("student_no")
     captured = cs_students.first()
-    later = Slot.objects.filter(group__campaign=campaign, group__name="金石滩第一组").order_by("start_time").last()
+    later = _waiting_slot(campaign, today)
     waiting = Student.objects.filter(assigned_slot=later).order_by("student_no").first()
     for student in (captured, waiting):
         accounts.student(student)
@@ -176,16 +175,17 @@ def running_index(count: int) -> int:
 
 
 def place_around(*, campaign: Campaign, day: datetime.date, at: datetime.time) -> None:
-    """Move each group's slots on `day` so that `at` falls in the middle of its running slot.
+    """Move each group's slots of `day` so that `at` falls in its running slot, every slot keeping
+    its real length (and the gaps between them where it can).
 
-    The slots keep their lengths and gaps when the day has room for them. Late in the evening or
-    early in the morning it has not: rather than letting a slot cross midnight (it cannot) or
-    dropping the later slots, the group's schedule is compressed around `at` until it fits
-    between 00:00 and 23:59:59 (at 23:30 the later slots share the last half hour). In the first
-    and last two minutes of the day the schedule is placed as if at 00:02 or 23:57:59, so the
-    running slot may not have begun or may have ended: a demo loaded then waits a minute.
+    The running slot is centred on `at`, held inside the day (at 00:05 it begins at 00:00, at
+    23:55 it ends at 23:59:59). The slots before it keep their lengths and gaps backwards from
+    it; when the day has too little room before it (just after midnight), those that do not fit
+    go to the previous day, already shot. Likewise the later ones go to the next day when too
+    little of the day is left. A slot never crosses midnight: one that would is moved whole to
+    the side of it its neighbours are on.
     """
-    now = min(max(_seconds(at), EDGE), DAY_END - EDGE)
+    now = _seconds(at)
     for group in CaptureGroup.objects.filter(campaign=campaign):
         slots = list(group.slots.filter(date=day).order_by("start_time"))
         if not slots:
@@ -196,21 +196,40 @@ def place_around(*, campaign: Campaign, day: datetime.date, at: datetime.time) -
             slot.start_time = datetime.time(0, 0, i)
             slot.save(update_fields=["start_time"])
         for slot, (start, end) in zip(slots, bounds, strict=True):
-            slot.start_time, slot.end_time = _time(start), _time(end)
-            slot.save(update_fields=["start_time", "end_time"])
+            slot.date = day + datetime.timedelta(days=start // DAY)
+            slot.start_time, slot.end_time = _time(start % DAY), _time(end % DAY)
+            slot.save(update_fields=["date", "start_time", "end_time"])
+
+
+DAY = 24 * 3600
 
 
 def _placed(bounds: list[tuple[int, int]], now: int) -> list[tuple[int, int]]:
-    running = bounds[running_index(len(bounds))]
-    middle = (running[0] + running[1]) // 2
-    before, after = middle - bounds[0][0], bounds[-1][1] - middle
-    # From 00:01 on: place_around parks the slots at 00:00:0n while it moves them.
-    factor = min(1.0, (now - 60) / before if before else 1.0, (DAY_END - now) / after if after else 1.0)
-    if factor >= 1.0:
-        shift = round((now - middle) / 60) * 60  # whole minutes, as a schedule is written
-        if bounds[0][0] + shift >= 0 and bounds[-1][1] + shift <= DAY_END:
-            return [(start + shift, end + shift) for start, end in bounds]
-    return [(round(now + (start - middle) * factor), round(now + (end - middle) * factor)) for start, end in bounds]
+    """The slots' new (start, end) in seconds from `day`'s midnight: below 0 the previous day,
+    from DAY on the next one. Lengths are kept; the running slot holds `now` and stays on the day."""
+    running = running_index(len(bounds))
+    first, last = bounds[running]
+    length = last - first
+    start = round((now - length / 2) / 60) * 60  # whole minutes, as a schedule is written
+    start = min(max(start, 0), DAY_END - length, now)
+    placed = {running: (start, start + length)}
+    for i in range(running - 1, -1, -1):  # earlier slots, backwards from the running one
+        gap = bounds[i + 1][0] - bounds[i][1]
+        end = placed[i + 1][0] - gap
+        begin = end - (bounds[i][1] - bounds[i][0])
+        if end - begin // DAY * DAY > DAY_END:  # it would cross midnight: wholly before it
+            end = (begin // DAY + 1) * DAY - 1
+            begin = end - (bounds[i][1] - bounds[i][0])
+        placed[i] = (begin, end)
+    for i in range(running + 1, len(bounds)):  # later slots, forwards
+        gap = bounds[i][0] - bounds[i - 1][1]
+        begin = placed[i - 1][1] + gap
+        end = begin + (bounds[i][1] - bounds[i][0])
+        if end - begin // DAY * DAY > DAY_END:  # it would cross midnight: wholly after it
+            begin = (begin // DAY + 1) * DAY
+            end = begin + (bounds[i][1] - bounds[i][0])
+        placed[i] = (begin, end)
+    return [placed[i] for i in range(len(bounds))]
 
 
 def _seconds(value: datetime.time) -> int:
@@ -428,10 +447,18 @@ def _submit_unchecked(*, request, data: bytes, actor) -> None:
         submit_photo(request=request, data=data, actor=actor)
 
 
-def _logins(campaign) -> list[tuple[str, str, str]]:
+def _waiting_slot(campaign, today: datetime.date | None) -> Slot | None:
+    """金石滩第一组's last slot of the capture day: late in the evening the later ones are on
+    the next day (place_around), and the printed student must be waiting today."""
+    slots = Slot.objects.filter(group__campaign=campaign, group__name="金石滩第一组")
+    today_slots = slots.filter(date=today or timezone.localdate())
+    return (today_slots if today_slots.exists() else slots).order_by("date", "start_time").last()
+
+
+def _logins(campaign, today: datetime.date | None = None) -> list[tuple[str, str, str]]:
     cs_slot = Slot.objects.filter(group__campaign=campaign, audiences__college__name=CS).first()
     captured = Student.objects.filter(assigned_slot=cs_slot, user__isnull=False).order_by("student_no").first()
-    later = Slot.objects.filter(group__campaign=campaign, group__name="金石滩第一组").order_by("start_time").last()
+    later = _waiting_slot(campaign, today)
     waiting = Student.objects.filter(assigned_slot=later, user__isnull=False).order_by("student_no").first()
     rows = []
     if captured is not None:

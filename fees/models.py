@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import admin
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -128,6 +128,56 @@ class FeeAccount(models.Model):
 
     def __str__(self):
         return f"{self.student} {self.balance}"
+
+    @classmethod
+    def charge_if_uncharged(
+        cls, *, campaign_id: int, student_id: int, amount: Decimal, key: str, now
+    ) -> tuple[int, int | None] | None:
+        """Add a first (or next) charge of `amount` to the student's totals, making the account if
+        missing, unless it already holds an active charge or an entry under `key`: then None.
+
+        One statement (INSERT .. ON CONFLICT DO UPDATE .. WHERE .. RETURNING, PostgreSQL and SQLite
+        3.35+) instead of make-if-missing, lock-and-read and save: a capture's charge is on the desk
+        swipe's hot path (bench/checkin.py). The row stays locked until the caller's transaction
+        ends, as select_for_update would hold it, also when the WHERE refuses the update (then
+        the caller takes the slow path under that lock). Returns (the account's pk, the charge
+        reversal the new charge must follow, or None): the caller appends the entry itself.
+        Column names come from the models, so a renamed field cannot leave this behind.
+        """
+        quote = connection.ops.quote_name
+
+        def column(model, name: str) -> str:
+            return quote(model._meta.get_field(name).column)
+
+        table, entries = quote(cls._meta.db_table), quote(Entry._meta.db_table)
+        account = f"{table}.{quote(cls._meta.pk.column)}"
+        fields = ("campaign", "student", "charged", "paid", "waived", "balance", "updated_at")
+        e_id, e_account, e_kind = column(Entry, "id"), column(Entry, "account"), column(Entry, "kind")
+        e_reverses, e_follows = column(Entry, "reverses"), column(Entry, "follows")
+        e_key, e_reversed_kind = column(Entry, "idempotency_key"), column(Entry, "reversed_kind")
+        charged, balance, updated = column(cls, "charged"), column(cls, "balance"), column(cls, "updated_at")
+        sql = (
+            f"INSERT INTO {table} ({', '.join(column(cls, f) for f in fields)}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            f"ON CONFLICT ({column(cls, 'student')}) DO UPDATE SET "
+            f"{charged} = {table}.{charged} + EXCLUDED.{charged}, {balance} = {table}.{balance} + EXCLUDED.{balance}, "
+            f"{updated} = EXCLUDED.{updated} "
+            # No active charge (one not reversed), and nothing posted under this key yet.
+            f"WHERE NOT EXISTS (SELECT 1 FROM {entries} e WHERE e.{e_account} = {account} "
+            f"AND e.{e_kind} = %s AND NOT EXISTS (SELECT 1 FROM {entries} r WHERE r.{e_reverses} = e.{e_id})) "
+            f"AND NOT EXISTS (SELECT 1 FROM {entries} k WHERE k.{e_key} = %s) "
+            # The chain of charges (see Entry): a new charge follows the last charge reversal not yet followed.
+            f"RETURNING {account}, (SELECT v.{e_id} FROM {entries} v WHERE v.{e_account} = {account} "
+            f"AND v.{e_kind} = %s AND v.{e_reversed_kind} = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {entries} n WHERE n.{e_follows} = v.{e_id}) ORDER BY v.{e_id} DESC LIMIT 1)"
+        )
+        money = cls._meta.get_field("charged")
+        fee, zero = (money.get_db_prep_value(v, connection) for v in (amount, ZERO))
+        when = cls._meta.get_field("updated_at").get_db_prep_value(now, connection)
+        params = [campaign_id, student_id, fee, zero, zero, fee, when, Kind.CHARGE, key, Kind.REVERSAL, Kind.CHARGE]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        return None if row is None else (row[0], row[1])
 
     @property
     def owed(self) -> Decimal:

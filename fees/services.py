@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
@@ -303,9 +304,10 @@ def post_charge(*, capture: Capture, actor: User | None) -> Entry | None:
 
     Called inside the capture's transaction (no savepoint of its own: a failure here rolls the
     whole swipe back). A student who already has an active charge keeps it (and nothing is
-    posted); a free campaign (fee 0) posts nothing. Four queries on a swipe: the account made
-    if missing, the account locked together with what the ledger must say about it, the
-    entry, the account's totals.
+    posted); a free campaign (fee 0) posts nothing. Two queries on a swipe: one upsert that makes
+    the account if missing, locks it and adds the charge to its totals unless it already holds
+    an active charge or this key (`FeeAccount.charge_if_uncharged`), then the entry. Only when
+    it declines does the charge take the longer road below, under the lock it already holds.
     """
     if capture.undone_at is not None:
         raise FeeError(_("这次采集已撤销，不再计费"), "capture_undone")
@@ -315,6 +317,22 @@ def post_charge(*, capture: Capture, actor: User | None) -> Entry | None:
         return None
     key = f"charge:capture:{capture.pk}"
     with transaction.atomic(savepoint=False):
+        charged = FeeAccount.charge_if_uncharged(
+            campaign_id=student.campaign_id, student_id=student.pk, amount=fee, key=key, now=timezone.now()
+        )
+        if charged is not None:
+            account_id, follows_id = charged
+            return Entry.objects.create(
+                account_id=account_id,
+                college_id=student.college_id,
+                kind=Kind.CHARGE,
+                amount=fee,
+                note_code=NoteCode.CAPTURE_CHARGE,
+                posted_by=actor if getattr(actor, "pk", None) else None,
+                occurred_at=capture.captured_at,
+                idempotency_key=key,
+                follows_id=follows_id,
+            )
         FeeAccount.objects.bulk_create(
             [FeeAccount(student_id=student.pk, campaign_id=student.campaign_id)], ignore_conflicts=True
         )

@@ -15,7 +15,7 @@ from core.registries import register
 from core.spreadsheets import DataWorkbook
 from sessions_app.scope import desk_groups, visible_students
 
-from .idcard import mask_id_number
+from .idcard import mask_code, mask_id_number
 from .models import SHOT_STATUS_LABELS, Campaign, Capture, CaptureGroup, Level, Shot, SlotStatus, Student
 from .selectors import ACTIVE, slot_choices, slot_label
 from .services import record_full_id_shown, shows_full_id
@@ -287,9 +287,12 @@ def shots(*, campaign: Campaign, user, stream) -> None:
     """拍摄号 ↔ 学号 ↔ 姓名, one sheet per capture group and day, in the photographer's order.
 
     Voided numbers stay in their place with why, so the photographer's sequence reconciles row
-    by row. An operator gets their own groups only.
+    by row. An operator gets their own groups only, and student numbers masked as the desk pages
+    show them (`capture_day`'s `desk_number`): the number and the name are enough to call a
+    student, and a desk holds no whole student number. Staff get them whole.
     """
     groups = CaptureGroup.objects.filter(campaign=campaign) if user is None else desk_groups(user)
+    masked = user is not None and user.is_operator
     rows = (
         Shot.objects.filter(group__in=groups.filter(campaign=campaign))
         .order_by("group__sort_order", "group__name", "day", "number")
@@ -320,7 +323,8 @@ def shots(*, campaign: Campaign, user, stream) -> None:
             ws = wb.create_sheet(_shot_sheet_title(day, group_name, taken))
             ws.write_header(headers, widths=[8, 14, 10, 22, 14, 18, 24, 18])
         status = _shot_status(voided_at, code, undone_at)
-        ws.append([number, no, name, college, klass, status, reason, ws.moment(_local(at))])
+        shown_no = mask_code(no) if masked else no
+        ws.append([number, shown_no, name, college, klass, status, reason, ws.moment(_local(at))])
     if ws is None:
         ws = wb.create_sheet(_("拍摄号"))
         ws.write_header(headers, widths=[8, 14, 10, 22, 14, 18, 24, 18])

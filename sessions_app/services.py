@@ -169,14 +169,16 @@ def normalize_identifier(raw: str) -> str:
 def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None, str]:
     """By ID number, student number or CHSI collection code; returns (student, method).
 
-    The student comes with their active capture, if any, as `student.active_capture` (read in
-    the same query: a repeat swipe is answered from this one row).
+    The student comes with their college and their active capture, if any, as
+    `student.active_capture` (read in the same query: a repeat swipe is answered from this one
+    row). Their assigned slot is not joined: the desk needs it only for a wrong-slot answer,
+    and reads it then (a swipe's lookup is on its hot path, and four more joins cost every swipe).
     """
     code = normalize_identifier(identifier)
     if not code:
         return None, ""
     base = (
-        Student.objects.select_related("college", "assigned_slot__group__location__campus")
+        Student.objects.select_related("college")
         .filter(campaign=campaign)
         .annotate(
             active=FilteredRelation("captures", condition=Q(captures__undone_at__isnull=True)),

@@ -18,6 +18,7 @@ from .face import Face
 
 SCALE = 0.5  # the separation runs on a half-size copy: four times fewer pixels, ±1 px at full size
 SEED_STEP = 6  # px between flood-fill seeds along the edges (half size)
+SEED_MAX_LAB = 30  # Lab units (8-bit scale) a seed may differ from the seeds' median colour
 CELL = 16  # px, half size: the backdrop is compared cell by cell (32 px at full size)
 
 
@@ -40,6 +41,7 @@ class Backdrop:
     shadow_depth: float  # how much darker than the backdrop's median its darkest cells are
     noise: float  # median texture of the backdrop's cells
     cells: int
+    shadow_where: str = ""  # for a shadow: "head" (beside the head) or "shoulders" (below the chin)
 
 
 def half_size(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,10 +63,67 @@ def _luma_texture(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def separate(small: np.ndarray, gray: np.ndarray, face: Face, cfg: CheckConfig) -> Separation:
     """`small`, `gray`: the half-size copy and its luminance (half_size)."""
     luma, texture = _luma_texture(gray)
-    envelope = _envelope(small.shape[:2], face, 1.1, 1.4)
-    filled = _grow_backdrop(small, texture, face, _envelope(small.shape[:2], face, 0.85, 1.3), cfg)
+    # Room for hair 0.9 face widths either side of the face's centre (long or full hair reaches
+    # about 0.75): wider, a face 220 px across would leave no backdrop beside the head to measure.
+    envelope = _envelope(small.shape[:2], face, 0.9, 1.4)
+    filled, smooth_below = _grow_backdrop(small, texture, face, _envelope(small.shape[:2], face, 0.85, 1.3), cfg)
+    filled |= _shadowed_backdrop(small, texture, filled, smooth_below, face)
     person = _person(filled, face, envelope)
     return Separation(small, luma, texture, person, _head_top(person, face))
+
+
+# A shadow on the backdrop is the backdrop's own colour, darker: the same chromaticity (each RGB
+# channel scaled alike) at 35-97% of its brightness, and as smooth as the backdrop.
+SHADOW_CHROMA = 0.03
+SHADOW_BRIGHTNESS = (0.35, 0.97)
+
+
+def _shadowed_backdrop(small, texture, filled: np.ndarray, smooth_below: float, face: Face) -> np.ndarray:
+    """Darker, even-coloured parts of the backdrop that the flood fill could not enter (a hard
+    shadow's edge stops it) and that touch the backdrop it reached: backdrop in shadow, not person.
+
+    Looked for beside the head and neck only (down to a quarter face width below the chin): lower
+    down a blue shirt could be the backdrop's colour, darker. `smooth_below`: the fill's texture
+    barrier (a shadow is as smooth as the backdrop)."""
+    h, w = filled.shape
+    out = np.zeros((h, w), bool)
+    rows = min(round((face.chin_y + 0.25 * face.width) * SCALE), h)
+    if rows <= 0:
+        return out
+    reached = np.ascontiguousarray(filled[:rows]).view(np.uint8)
+    # Not the face, the forehead or the neck (smooth skin): a shadow beside the head lies further
+    # out than half a face width from its centre.
+    core = np.zeros((rows, w), np.uint8)
+    centre = (round(face.centre_x * SCALE), round(face.eye_line * SCALE))
+    cv2.ellipse(core, centre, (round(face.width * SCALE * 0.5), round(face.width * SCALE)), 0, 0, 360, 1, -1)
+    cv2.fillConvexPoly(core, (face.hull() * SCALE).astype(np.int32), 1)
+    # All on every other pixel (a shadow is broad; four times fewer pixels).
+    reached_coarse = np.ascontiguousarray(reached[::2, ::2])
+    coarse = ~reached_coarse.view(bool) & (texture[:rows:2, ::2] <= smooth_below) & ~core[::2, ::2].view(bool)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(coarse.view(np.uint8), connectivity=8)
+    # Larger than a hair's fringe, and touching the reached backdrop. The edge of a hard shadow is
+    # textured (a step in brightness) and stops the fill a few pixels before it, so the shadow is
+    # looked for across it: within 8 px (half size) of the reached backdrop.
+    large = stats[:, cv2.CC_STAT_AREA] >= (0.04 * face.width * SCALE) ** 2
+    large[0] = False
+    if not large.any():
+        return out
+    near = cv2.dilate(reached_coarse, np.ones((9, 9), np.uint8)).view(bool)
+    touching = [label for label in np.unique(labels[near & coarse]) if large[label]]
+    if not touching:
+        return out
+    part = np.ascontiguousarray(small[:rows:2, ::2])
+    reference = np.array(cv2.mean(part, mask=reached_coarse)[:3]) + 1.0
+    keep = np.zeros(count, np.uint8)
+    for label in touching:
+        colour = np.array(cv2.mean(part, mask=(labels == label).view(np.uint8))[:3]) + 1.0
+        chroma_off = np.abs(colour / colour.sum() - reference / reference.sum()).max()
+        brightness = colour.sum() / reference.sum()
+        keep[label] = chroma_off <= SHADOW_CHROMA and SHADOW_BRIGHTNESS[0] <= brightness <= SHADOW_BRIGHTNESS[1]
+    if keep.any():
+        back = cv2.resize(keep[labels], (w, rows), interpolation=cv2.INTER_NEAREST)
+        out[:rows] = back.view(bool) & ~reached.view(bool)
+    return out
 
 
 def _seeds(envelope: np.ndarray, face: Face) -> list[tuple[int, int]]:
@@ -77,25 +136,32 @@ def _seeds(envelope: np.ndarray, face: Face) -> list[tuple[int, int]]:
     return [(x, y) for x, y in seeds if not envelope[y, x]]
 
 
-def _grow_backdrop(small, texture, face: Face, envelope: np.ndarray, cfg: CheckConfig) -> np.ndarray:
+def _grow_backdrop(small, texture, face: Face, envelope: np.ndarray, cfg: CheckConfig) -> tuple[np.ndarray, float]:
+    """The backdrop the flood fill reaches, and the texture above which it stops."""
     h, w = small.shape[:2]
     seeds = _seeds(envelope, face)
     if not seeds:
-        return np.zeros((h, w), bool)
+        return np.zeros((h, w), bool), 0.0
     xs, ys = np.array(seeds).T
     seed_texture = float(np.median(texture[ys, xs]))
     # Texture well above the backdrop's own (its noise, its weave) is not backdrop.
-    barrier = texture > max(cfg.separation_texture_floor, cfg.separation_texture_factor * seed_texture)
+    smooth_below = max(cfg.separation_texture_floor, cfg.separation_texture_factor * seed_texture)
+    barrier = texture > smooth_below
     mask = np.zeros((h + 2, w + 2), np.uint8)
     mask[1:-1, 1:-1] = barrier
     cv2.fillConvexPoly(mask[1:-1, 1:-1], (face.hull() * SCALE).astype(np.int32), 1)  # the face is never backdrop
     lab = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2LAB), (5, 5), 0)
+    # A seed far from the seeds' median colour sits on the person (a shoulder reaching the side
+    # edge above the chin), not on the backdrop: a fill from it would take the clothes for backdrop.
+    colours = lab[ys, xs].astype(np.float32)
+    outlier = np.abs(colours - np.median(colours, axis=0)).max(axis=1) > SEED_MAX_LAB
+    seeds = [seed for seed, bad in zip(seeds, outlier, strict=True) if not bad]
     step = (cfg.separation_step,) * 3
     flags = 8 | cv2.FLOODFILL_MASK_ONLY | (2 << 8)
     for x, y in seeds:
         if mask[y + 1, x + 1] == 0:
             cv2.floodFill(lab, mask, (x, y), 0, step, step, flags)
-    return mask[1:-1, 1:-1] == 2
+    return mask[1:-1, 1:-1] == 2, smooth_below
 
 
 def _envelope(shape, face: Face, across: float, down: float) -> np.ndarray:
@@ -161,9 +227,19 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
     ys, xs, luma, texture = cells
     low, high = np.percentile(luma, [5, 95])
     spread = float(high - low)
-    kind, direction, side, depth = "", "", "", 0.0
+    kind, direction, side, depth, where = "", "", "", 0.0, ""
     if spread > cfg.background_max_spread:
         kind, direction, side, depth = _shape_of_unevenness(ys, xs, luma, spread, face)
+    if face is not None and kind != "gradient":
+        # Where a shadow falls: on the backdrop right beside the head and shoulders, which the
+        # cells (mostly far from the person) may not see when it is narrow.
+        band = _beside_person(sep, visible, face, float(np.median(luma)))
+        if band is not None:
+            band_side, band_depth, where = band
+            if band_depth > cfg.background_max_spread and band_depth >= depth:
+                kind, side, depth = "shadow", band_side, band_depth
+            elif kind == "shadow":
+                where = where if band_side == side else ""
     return Backdrop(
         colour=tuple(int(round(c)) for c in colour),
         spread=spread,
@@ -173,7 +249,44 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
         shadow_depth=depth,
         noise=float(np.median(texture)),
         cells=len(luma),
+        shadow_where=where if kind == "shadow" else "",
     )
+
+
+def _beside_person(sep: Separation, visible: np.ndarray, face: Face, reference: float):
+    """(side, depth, where) of the darker side of the backdrop within half a face width of the
+    person, from the top of the frame down to one face width below the chin; None when too little
+    of it is visible. depth: how much darker its darker fifth is than `reference` (the backdrop's
+    median luminance). Read on every fourth pixel of the half-size copy: a shadow is broad."""
+    step = 4
+    scale = SCALE / step
+    h, w = visible.shape
+    rows = min(int((face.chin_y + face.width) * SCALE), h)
+    if rows <= 0:
+        return None
+    near = np.ascontiguousarray(visible[:rows:step, ::step])
+    luma = sep.luma[:rows:step, ::step]
+    # Distance of each backdrop pixel to the person, in linear time (a dilation by a disc half a
+    # face width across would cost more than the rest of the check).
+    distance = cv2.distanceTransform(near.view(np.uint8), cv2.DIST_L2, 3)
+    band = near & (distance <= face.width * scale * 0.5)
+    least = (0.1 * face.width * scale) ** 2
+    centre = min(max(int(face.centre_x * scale), 0), near.shape[1])
+    best = None
+    for side, columns in (("left", slice(0, centre)), ("right", slice(centre, near.shape[1]))):
+        part = band[:, columns]
+        if np.count_nonzero(part) < least:
+            continue
+        values = luma[:, columns][part]
+        dark = float(np.percentile(values, 20))
+        depth = reference - dark
+        if best is None or depth > best[1]:
+            ys = np.nonzero(part)[0][values <= dark]
+            # A shadow cast by the head runs down beside the neck: it is the head's when its upper
+            # part is above the chin.
+            where = "head" if float(np.percentile(ys, 25)) / scale < face.chin_y else "shoulders"
+            best = (side, depth, where)
+    return best
 
 
 def _median_rgb(small: np.ndarray, visible: np.ndarray) -> np.ndarray:

@@ -151,7 +151,7 @@ def _unevenness_finding(backdrop: Backdrop, cfg: CheckConfig) -> Finding | None:
             kind="shadow",
             measured=round(max(backdrop.shadow_depth, backdrop.spread)),
             allowed=cfg.background_max_spread,
-            data={"side": backdrop.shadow_side},
+            data={"side": backdrop.shadow_side, "where": backdrop.shadow_where},
         )
     if backdrop.noise > cfg.background_max_noise:
         return Finding(

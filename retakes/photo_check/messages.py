@@ -155,14 +155,16 @@ def _background_uneven(f) -> str:
     d = f.data
     values = {"v": f.measured, "max": f.allowed}
     if f.kind == "shadow":
-        values["side"] = {"left": _("左侧"), "right": _("右侧")}.get(d.get("side"), _("一侧"))
-        return (
-            _(
-                "背景上有阴影：人像%(side)s的背景比其余部分暗 %(v)s（应不超过 %(max)s），"
-                "请让人离背景远一些，或从两侧均匀补光"
-            )
-            % values
-        )
+        side, where = d.get("side"), d.get("where")
+        places = {
+            ("head", "left"): _("头部左侧背景有阴影"),
+            ("head", "right"): _("头部右侧背景有阴影"),
+            ("shoulders", "left"): _("肩部左侧背景有阴影"),
+            ("shoulders", "right"): _("肩部右侧背景有阴影"),
+        }
+        sides = {"left": _("人像左侧背景有阴影"), "right": _("人像右侧背景有阴影")}
+        values["what"] = places.get((where, side)) or sides.get(side) or _("背景上有阴影")
+        return _("%(what)s，请调整灯光或离背景远一些（阴影处比其余背景暗 %(v)s，应不超过 %(max)s）") % values
     if f.kind == "gradient":
         values["dir"] = _("左右") if d.get("direction") == "horizontal" else _("上下")
         return _("背景有渐变：%(dir)s深浅相差 %(v)s（应不超过 %(max)s），请使用颜色均匀的纯色背景") % values

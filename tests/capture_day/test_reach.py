@@ -75,3 +75,16 @@ def test_the_refusal_writes_nothing_even_for_a_queued_swipe(client, world, monke
     )
     assert response.json()["outcome"] == Outcome.DESK_CLOSED
     assert not Capture.objects.exists()
+
+
+def test_at_the_desk_a_second_day_of_the_group_opens_the_first_days_slot(client, world, monkeypatch):  # noqa: F811
+    """The swipe view reads the slot with what desk_gate asks (selectors.gated_desk_slot); a slot
+    of another day is still judged by the group's days, not only its own."""
+    later = CAPTURE_DAY + 7 * DAY
+    set_today(monkeypatch, later)
+    client.force_login(world.operator)
+    assert swipe(client, world.slot_econ, world.econ_student.id_number).json()["outcome"] == Outcome.DESK_CLOSED
+    make_slot(world.campaign, group="金石滩第一组", start="13:00", end="14:00", date=later)
+    assert swipe(client, world.slot_econ, world.econ_student.id_number).json()["outcome"] == Outcome.CAPTURED
+    client.force_login(world.other_operator)  # 金石滩第二组's operator: not their desk
+    assert swipe(client, world.slot_econ, world.econ_student2.id_number).status_code == 404

