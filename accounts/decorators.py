@@ -2,6 +2,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 
 def role_required(*roles: str):
@@ -14,7 +15,7 @@ def role_required(*roles: str):
             user = request.user
             if user.is_academic_staff or user.role in roles:
                 return view(request, *args, **kwargs)
-            raise PermissionDenied("你的角色不能访问此页面")
+            raise PermissionDenied(_("你的角色不能访问此页面"))
 
         return wrapped
 

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import datetime_short
+
 
 class Role(models.TextChoices):
     STAFF = "staff", _("教务处")
@@ -119,7 +121,7 @@ class AuditEvent(AppendOnlyModel):
         indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object")]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action_label}"
+        return f"{datetime_short(self.created_at)} {self.action_label}"
 
     def _described(self) -> tuple[str, str]:
         if not hasattr(self, "_display"):

@@ -7,7 +7,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_cas_ng.models import SESSION_KEY_MAXLENGTH, ProxyGrantingTicket, SessionTicket
 from django_cas_ng.utils import get_cas_client
@@ -21,7 +21,7 @@ from .services import clear_login_failures, login_blocked, record_login_failure
 class ThrottleMixin:
     """Counts and refuses failed logins; used by our login page and the admin site's."""
 
-    throttled_message = _l("登录失败次数过多，请 15 分钟后再试")
+    throttled_message = gettext_lazy("登录失败次数过多，请 15 分钟后再试")
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
@@ -39,8 +39,8 @@ class ThrottleMixin:
 
 class ThrottledAuthenticationForm(ThrottleMixin, AuthenticationForm):
     error_messages = {
-        "invalid_login": _l("用户名或密码不正确。学生首次使用请先激活账号。"),
-        "inactive": _l("该账号已停用"),
+        "invalid_login": gettext_lazy("用户名或密码不正确。学生首次使用请先激活账号。"),
+        "inactive": gettext_lazy("该账号已停用"),
     }
 
 

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import paren
+
 RATE_MAX = 6000
 
 
@@ -78,7 +80,7 @@ class ApiToken(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name}（{self.prefix}）"
+        return f"{self.name}{paren(self.prefix)}"
 
     @property
     def is_active(self) -> bool:

@@ -6,6 +6,7 @@ Times are shown in Asia/Shanghai whatever the language; only the words and order
 
 import datetime
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.utils import dateformat, timezone
@@ -67,11 +68,14 @@ def datetime_long(value: datetime.datetime | None) -> str:
 
 
 def date_short(value: datetime.date | datetime.datetime | None) -> str:
-    """11月26日 / 26 Nov: a day within the campaign's year (slots, desks)."""
+    """11月26日 / 26 Nov: a day of this year (slots, desks); a day of another year carries it
+    (2027年2月10日 / 10 Feb 2027), so a campaign cloned across a new year never shows a bare 2月10日."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         value = _local(value).date()
+    if value.year != timezone.localdate().year:
+        return date(value)
     if _english():
         return f"{value.day} {value:%b}"
     return _("%(m)s月%(d)s日") % {"m": value.month, "d": value.day}
@@ -93,6 +97,13 @@ def date_iso(value: datetime.date | datetime.datetime | None) -> str:
     return f"{value:%Y-%m-%d}"
 
 
+def time_of_day(value: datetime.datetime | None) -> str:
+    """08:31:05, local time: when within a day (a desk's recent swipes, how long a job ran)."""
+    if value is None:
+        return ""
+    return f"{_local(value):%H:%M:%S}"
+
+
 def datetime_short(value: datetime.datetime | None) -> str:
     """2020-11-26 08:31, local time: lists and histories."""
     if value is None:
@@ -108,3 +119,31 @@ def tel_href(value: object) -> str:
     """The number a phone can dial from a written one: "87188626（5626）" -> "tel:87188626"; "" if none."""
     match = re.search(r"\+?\d[\d\- ]{4,}\d", str(value or ""))
     return "tel:" + re.sub(r"[\- ]", "", match.group(0)) if match else ""
+
+
+def colon() -> str:
+    """After a label: "：" in Chinese, ": " in English (full-width punctuation reads wrong there)."""
+    return ": " if _english() else "："
+
+
+def paren(value: object) -> str:
+    """An aside after a word: "（学生）" in Chinese, " (student)" in English."""
+    return f" ({value})" if _english() else f"（{value}）"
+
+
+_ENGLISH_SEPARATORS = {"；": "; ", "、": ", ", "，": ", "}
+
+
+def joined(values: Iterable[object] | None, separator: str = "；") -> str:
+    """Items of one list in a sentence: "；" (or "、") between them in Chinese, "; " (", ") in English."""
+    if _english():
+        separator = _ENGLISH_SEPARATORS.get(separator, separator)
+    return separator.join(str(v) for v in values or ())
+
+
+def punctuation(mark: str) -> str:
+    """A full-width mark written in a template outside a translated string, in the reader's language."""
+    return _ENGLISH_PUNCTUATION.get(mark, mark) if _english() else mark
+
+
+_ENGLISH_PUNCTUATION = {"（": " (", "）": ")", "：": ": ", "，": ", ", "；": "; ", "、": ", ", "。": ". "}

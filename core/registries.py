@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 
 # An exporter is called as func(*, campaign, user, stream); the campaign and user are models of
@@ -69,7 +70,8 @@ class RoleHolder(Protocol):
 @dataclass(frozen=True)
 class Exporter:
     name: str
-    title: str
+    # Lazy: shown in the reader's language (page links, job names, the file's name).
+    title: "str | Promise"
     func: ExportFunc
     roles: tuple[str, ...] = ()
     # full_ids(user): the workbook made for `user` holds whole ID numbers. Declared by the exporter
@@ -88,7 +90,7 @@ _REGISTRY: dict[str, Exporter] = {}
 
 
 def register(
-    name: str, *, title: str, roles: tuple[str, ...] = (), full_ids: Callable[[Any], bool] | None = None
+    name: str, *, title: "str | Promise", roles: tuple[str, ...] = (), full_ids: Callable[[Any], bool] | None = None
 ) -> Callable[[_Export], _Export]:
     def decorator(func: _Export) -> _Export:
         _REGISTRY[name] = Exporter(name=name, title=title, func=func, roles=tuple(roles), full_ids=full_ids)

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.registries import register
 from core.spreadsheets import DataWorkbook
@@ -55,7 +56,7 @@ def _reconciliation_row(sheet, row, *, name: str) -> list:
     ]
 
 
-@register("fees", title="费用对账", roles=("coordinator",))
+@register("fees", title=gettext_lazy("费用对账"), roles=("coordinator",))
 def write_fee_report(*, campaign, user, stream) -> None:
     """user=None is the command line and sees every college; otherwise sessions_app.scope decides."""
     colleges = visible_colleges(user) if user is not None else College.objects.all()

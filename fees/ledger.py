@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_event
 from core import formatting
 from core.errors import CodedError
+from core.formatting import joined
 from core.locking import lock_row
 from sessions_app.models import Campaign, Slot, Student
 from sessions_app.scope import visible_students
@@ -112,7 +113,7 @@ def _check_key(key) -> str:
 def _check_method(method) -> str:
     if method not in Method.values:
         raise FeeError(
-            _("请选择缴费方式：%(choices)s") % {"choices": "、".join(str(label) for label in Method.labels)},
+            _("请选择缴费方式：%(choices)s") % {"choices": joined(Method.labels, "、")},
             "method_invalid",
         )
     return method

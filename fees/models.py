@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AppendOnlyModel
+from core.formatting import datetime_short
 
 from .callback_errors import describe
 
@@ -408,7 +409,7 @@ class CallbackLog(models.Model):
         ordering = ["-received_at", "-id"]
 
     def __str__(self):
-        return f"{self.received_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+        return f"{datetime_short(self.received_at)} {self.get_status_display()}"
 
     @property
     @admin.display(description=_("错误"))

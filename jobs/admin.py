@@ -1,16 +1,40 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Job
+from .registry import kinds
+from .selectors import kind_title
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The kinds by their titles: the stored code (export, verification.reminders) is not a word."""
+
+    title = _("任务类型")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        # Only kinds that have run: a registered kind no one started is no choice to offer.
+        ran = set(Job.objects.values_list("kind", flat=True).distinct())
+        return sorted(((name, str(kind.title)) for name, kind in kinds().items() if name in ran), key=lambda i: i[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    """Read-only: a job's row is written by the job itself."""
+    """Read-only: a job's row is written by the job itself. Shown by name (which report), not by
+    its kind and key (`export`, `verification:2:1`)."""
 
-    list_display = ("id", "kind", "key", "owner", "status", "done", "total", "created_at", "finished_at")
-    list_filter = ("status", "kind")
-    search_fields = ("key",)
+    list_display = ("id", "name", "owner", "status", "done", "total", "created_at", "finished_at")
+    list_filter = ("status", KindFilter)
     list_select_related = ("owner",)
+    exclude = ("kind", "key")
+    readonly_fields = ("name",)
+
+    @admin.display(description=_("任务"))
+    def name(self, obj: Job) -> str:
+        return kind_title(obj)
 
     def has_add_permission(self, request):
         return False

@@ -69,6 +69,9 @@ class JobKind:
     # Seconds its finished file is kept, when not settings.JOBS_FILE_MAX_AGE_SECONDS (read when
     # the sweep runs): an erasure's archive is what the school keeps for years.
     file_max_age: Callable[[], int] | None = None
+    # The job's own name in the reader's language when the kind's title says too little (every
+    # export is one kind: "导出：学生名单"): name_of(job) -> str, or None to show the title.
+    name_of: Callable[["Job"], str] | None = None
 
 
 _REGISTRY: dict[str, JobKind] = {}
@@ -85,6 +88,7 @@ def register(
     render_file: Callable | None = None,
     show_result: Callable | None = None,
     file_max_age: Callable[[], int] | None = None,
+    name_of: Callable | None = None,
 ):
     def decorator(func):
         _REGISTRY[name] = JobKind(
@@ -97,6 +101,7 @@ def register(
             render_file=render_file,
             show_result=show_result,
             file_max_age=file_max_age,
+            name_of=name_of,
         )
         return func
 
@@ -115,3 +120,14 @@ def kinds() -> dict[str, JobKind]:
 
 def get_kind(name: str) -> JobKind | None:
     return kinds().get(name)
+
+
+def job_name(job: "Job") -> str:
+    """What a person calls the job: its own name (which report), else its kind's title; never a
+    code (`export`, `roster:2:1`)."""
+    from django.utils.translation import gettext
+
+    kind = get_kind(job.kind)
+    if kind is None:
+        return gettext("后台任务")
+    return kind.name_of(job) if kind.name_of else str(kind.title)

@@ -12,7 +12,7 @@ from core.errors import Busy
 from core.redact import FULL_ID_PERMISSION
 
 from .models import Job, JobStatus
-from .registry import get_kind
+from .registry import get_kind, job_name
 
 _FAILURES = {
     "crashed": lambda: _("任务出错，未完成：请重试，仍不行请联系教务处"),
@@ -40,8 +40,7 @@ def recent_jobs(user: User, *, limit: int = 20) -> list[Job]:
 
 
 def kind_title(job: Job) -> str:
-    kind = get_kind(job.kind)
-    return str(kind.title) if kind else job.kind
+    return job_name(job)
 
 
 def failure_message(job: Job) -> str:

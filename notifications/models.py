@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import paren
+
 from .messages import render
 
 
@@ -191,7 +193,7 @@ class Delivery(models.Model):
         if not self.error_code:
             return ""
         label = self.get_error_code_display()
-        return f"{label}（{self.last_error}）" if self.last_error else str(label)
+        return f"{label}{paren(self.last_error)}" if self.last_error else str(label)
 
 
 class SmsProvider(models.TextChoices):

@@ -31,7 +31,15 @@ def start_export(*, exporter: Exporter, campaign: Campaign, user) -> Job:
     )
 
 
-@register(KIND, title=_("导出报表"))
+def export_name(job: Job) -> str:
+    """ "导出：学生名单" rather than one "导出报表" for every report (the registry has each title)."""
+    exporter = exporters().get(job.params.get("name", ""))
+    if exporter is None:
+        return str(_("导出报表"))
+    return str(_("导出：%(report)s")) % {"report": exporter.title}
+
+
+@register(KIND, title=_("导出报表"), name_of=export_name)
 def run_export(job: Job, progress) -> Outcome:
     exporter = exporters()[job.params["name"]]
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import RetakeEvent, RetakePhoto, RetakeRequest
 
@@ -38,13 +39,15 @@ class RetakeRequestAdmin(ReadOnlyAdmin):
     inlines = [EventInline]
     readonly_fields = ("page_link",)
 
-    @admin.display(description="学院")
+    @admin.display(description=gettext_lazy("学院"))
     def college(self, obj):
         return obj.student.college.name
 
-    @admin.display(description="办理页面")
+    @admin.display(description=gettext_lazy("办理页面"))
     def page_link(self, obj):
-        return format_html('<a href="{}">审核与办理</a>', reverse("retakes:detail", kwargs={"pk": obj.pk}))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("retakes:detail", kwargs={"pk": obj.pk}), gettext("审核与办理")
+        )
 
 
 @admin.register(RetakePhoto)
@@ -56,9 +59,9 @@ class RetakePhotoAdmin(ReadOnlyAdmin):
     exclude = ("file",)
     readonly_fields = ("view_link",)
 
-    @admin.display(description="照片")
+    @admin.display(description=gettext_lazy("照片"))
     def view_link(self, obj):
-        return format_html('<a href="{}">查看</a>', reverse("retakes:photo", kwargs={"pk": obj.pk}))
+        return format_html('<a href="{}">{}</a>', reverse("retakes:photo", kwargs={"pk": obj.pk}), gettext("查看"))
 
 
 @admin.register(RetakeEvent)

@@ -1,5 +1,6 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.registries import register
 from core.spreadsheets import DataWorkbook
@@ -13,7 +14,7 @@ def _local(value):
     return timezone.localtime(value).replace(tzinfo=None, second=0, microsecond=0) if value else None
 
 
-@register("retakes", title="补拍名单")
+@register("retakes", title=gettext_lazy("补拍名单"))
 def retakes_export(*, campaign, user, stream) -> None:
     """Every retake request of the campaign the user may see (user=None: the command line, all)."""
     workbook = DataWorkbook()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import AppendOnlyModel
+from core.formatting import datetime_short
 
 
 class Reason(models.TextChoices):
@@ -187,7 +188,7 @@ class RetakePhoto(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.request.student} {self.uploaded_at:%Y-%m-%d %H:%M}"
+        return f"{self.request.student} {datetime_short(self.uploaded_at)}"
 
     @property
     def content_type(self) -> str:

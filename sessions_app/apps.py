@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class SessionsAppConfig(AppConfig):
     name = "sessions_app"
-    verbose_name = "图像采集"
+    verbose_name = _("图像采集")
 
     def ready(self):
         from django.contrib.auth import get_user_model

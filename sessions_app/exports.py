@@ -9,6 +9,7 @@ from collections import defaultdict
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.registries import register
 from core.spreadsheets import DataWorkbook
@@ -68,7 +69,7 @@ ROSTER_HEADERS = [
 ]
 
 
-@register("roster", title="学生名单", roles=("coordinator",), full_ids=_shows_full_id)
+@register("roster", title=gettext_lazy("学生名单"), roles=("coordinator",), full_ids=_shows_full_id)
 def roster(*, campaign: Campaign, user, stream) -> None:
     full_id = _shows_full_id(user)
     slots = _slot_labels(campaign)
@@ -159,7 +160,7 @@ ATTENDANCE_HEADERS = [
 SUMMARY_HEADERS = ["学院", "应采集人数", "已采集人数", "未采集人数", "采集率", "其中非本人时段"]
 
 
-@register("attendance", title="采集考勤", roles=("coordinator",))
+@register("attendance", title=gettext_lazy("采集考勤"), roles=("coordinator",))
 def attendance(*, campaign: Campaign, user, stream) -> None:
     slots = _slot_labels(campaign)
     wb = DataWorkbook()
@@ -281,7 +282,7 @@ def _shot_status(voided_at, void_code: str, undone_at) -> str:
     return str(SHOT_STATUS_LABELS["undone" if undone_at is not None else "live"])
 
 
-@register("shots", title="拍摄号对照表", roles=("operator",))
+@register("shots", title=gettext_lazy("拍摄号对照表"), roles=("operator",))
 def shots(*, campaign: Campaign, user, stream) -> None:
     """拍摄号 ↔ 学号 ↔ 姓名, one sheet per capture group and day, in the photographer's order.
 

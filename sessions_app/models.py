@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import date_short, datetime_short, paren
+
 from .models_campaign import (  # noqa: F401 (re-exported: the campaign's names stay importable from here)
     DEFAULT_RETENTION_DAYS,
     DESK_WINDOW_MAX_DAYS,
@@ -140,7 +142,7 @@ class Slot(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.group.name} {self.date:%m-%d} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        return f"{self.group.name} {date_short(self.date)} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
     @property
     def minutes(self) -> int:
@@ -202,7 +204,7 @@ class Audience(models.Model):
         if self.level:
             parts.append(self.get_level_display())
         if self.campus_id:
-            parts.append(f"（{self.campus.name}）")
+            parts.append(paren(self.campus.name))
         return "".join(p for p in parts if p)
 
     @property
@@ -361,7 +363,7 @@ class Student(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name}（{self.student_no}）"
+        return f"{self.name}{paren(self.student_no)}"
 
     @property
     def masked_id(self) -> str:
@@ -419,7 +421,7 @@ class Capture(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student} @ {self.captured_at:%Y-%m-%d %H:%M}"
+        return f"{self.student} @ {datetime_short(self.captured_at)}"
 
     @property
     def is_active(self) -> bool:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import describe
 from accounts.models import AuditEvent
 from core import formatting
+from core.formatting import joined
 
 from .models import Audience, Campaign, Capture, CaptureGroup, College, Shot, Slot, SlotStatus, Student
 
@@ -359,7 +360,7 @@ def slot_choices_with_audiences(campaign: Campaign) -> QuerySet[Slot]:
 def slot_label_with_audiences(slot: Slot) -> str:
     """ "金石滩第一组 11月26日 08:30–09:50 … · 经济管理学院、国际商学院"; audiences in their set order."""
     audiences = sorted(slot.audiences.all(), key=lambda audience: (audience.sequence, audience.pk))
-    served = "、".join(audience.display_name() for audience in audiences) or _("未指定拍摄对象")
+    served = joined((audience.display_name() for audience in audiences), "、") or _("未指定拍摄对象")
     return f"{slot_label(slot)} · {served}"
 
 

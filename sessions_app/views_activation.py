@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from accounts.services import login_blocked, record_login_failure
@@ -16,11 +16,11 @@ from .activation import ActivationError, activate_student_account, reset_student
 
 
 class ActivationForm(forms.Form):
-    student_no = forms.CharField(label=_l("学号"), max_length=32)
-    name = forms.CharField(label=_l("姓名"), max_length=64)
-    id_number = forms.CharField(label=_l("身份证号"), max_length=24)
-    password1 = forms.CharField(label=_l("设置密码"), widget=forms.PasswordInput, min_length=8)
-    password2 = forms.CharField(label=_l("再次输入密码"), widget=forms.PasswordInput)
+    student_no = forms.CharField(label=gettext_lazy("学号"), max_length=32)
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=64)
+    id_number = forms.CharField(label=gettext_lazy("身份证号"), max_length=24)
+    password1 = forms.CharField(label=gettext_lazy("设置密码"), widget=forms.PasswordInput, min_length=8)
+    password2 = forms.CharField(label=gettext_lazy("再次输入密码"), widget=forms.PasswordInput)
 
     def clean(self):
         cleaned = super().clean()

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
@@ -23,17 +23,19 @@ from .models import Campaign
 
 class CloneCampaignForm(forms.Form):
     source = forms.ModelChoiceField(
-        label=_l("以哪个批次为模板"), queryset=Campaign.objects.order_by("-created_at"), empty_label=None
+        label=gettext_lazy("以哪个批次为模板"), queryset=Campaign.objects.order_by("-created_at"), empty_label=None
     )
-    code = forms.SlugField(label=_l("新批次代码"), max_length=32, help_text=_l("如 2028，只能用字母、数字和短横线"))
-    name = forms.CharField(label=_l("新批次名称"), max_length=120)
+    code = forms.SlugField(
+        label=gettext_lazy("新批次代码"), max_length=32, help_text=gettext_lazy("如 2028，只能用字母、数字和短横线")
+    )
+    name = forms.CharField(label=gettext_lazy("新批次名称"), max_length=120)
     capture_day = forms.DateField(
-        label=_l("新的首个采集日"),
+        label=gettext_lazy("新的首个采集日"),
         widget=forms.DateInput(
             format="%Y-%m-%d",
             attrs={"type": "date", "min": f"{EARLIEST_YEAR}-01-01", "max": f"{LATEST_YEAR}-12-31"},
         ),
-        help_text=_l("所有时段和截止日期按同样的天数平移"),
+        help_text=gettext_lazy("所有时段和截止日期按同样的天数平移"),
     )
 
 

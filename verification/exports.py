@@ -9,6 +9,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.registries import register
 from core.spreadsheets import DataWorkbook
@@ -32,7 +33,7 @@ def _sheet(workbook, title: str, headers: list[str], widths: list[int]):
     return ws
 
 
-@register("verification", title="网上校对进度与逾期名单", roles=("coordinator", "counselor"))
+@register("verification", title=gettext_lazy("网上校对进度与逾期名单"), roles=("coordinator", "counselor"))
 def verification_report(*, campaign: Campaign, user, stream, today: datetime.date | None = None) -> None:
     today = today or timezone.localdate()
     students = _students(campaign, user)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AppendOnlyModel
 from core import formatting
+from core.formatting import datetime_short, paren
 
 
 class ConfirmationSource(models.TextChoices):
@@ -134,7 +135,7 @@ class ProblemReport(models.Model):
         indexes = [models.Index(fields=["campaign", "status"], name="problem_campaign_status")]
 
     def __str__(self):
-        return f"{self.get_problem_type_display()}（{self.get_status_display()}）"
+        return f"{self.get_problem_type_display()}{paren(self.get_status_display())}"
 
     @property
     def forwardable(self) -> bool:
@@ -181,7 +182,7 @@ class ReportStep(AppendOnlyModel):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_action_display()} {datetime_short(self.created_at)}"
 
     @property
     def note_display(self) -> str:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core import formatting
+from core.formatting import joined
 from notifications.messages import register_kind, register_message
 
 from .models import ProblemType, ReportStatus
@@ -94,7 +95,7 @@ def slot_tomorrow(data: dict) -> tuple[str, str]:
         "group": data["group"],
         # Staff's own words when they wrote some; the defaults are ours, so they are translated.
         "bring": data.get("bring") or _("二代身份证"),
-        "rules": "；".join(data.get("rules") or []) or _("服从摄影师安排"),
+        "rules": joined(data.get("rules") or []) or _("服从摄影师安排"),
     }
     if data.get("contact_name") or data.get("contact_phone"):
         body += _("联系人：%(who)s %(phone)s") % {

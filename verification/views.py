@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
@@ -30,7 +30,8 @@ from .jobkinds import start_remind_now, start_reminder_run
 from .models import ESCALATED_TYPES, INSTRUCTIONS, ProblemReport, ProblemType, ReportStatus
 from .services import VerificationError
 
-REPORT_FILTERS = [("open", _("未处理完")), *ReportStatus.choices, ("all", _("全部"))]
+# Lazy: built once at import, shown in each reader's language.
+REPORT_FILTERS = [("open", gettext_lazy("未处理完")), *ReportStatus.choices, ("all", gettext_lazy("全部"))]
 
 
 @login_required

@@ -8,7 +8,7 @@ language of whoever reads them (a job's stored errors hold no sentence).
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from core.formatting import clauses
+from core.formatting import clauses, joined
 from intake.errors import Messages
 from intake.messages import INTAKE
 
@@ -75,7 +75,7 @@ def _too_long(p) -> str:
 def _ambiguous(p) -> str:
     return _("“%(value)s”同时对应 %(names)s，无法确定是哪一个：%(fix)s") % {
         "value": p["value"],
-        "names": "、".join(f"“{n}”" for n in p["names"]),
+        "names": joined((f"“{n}”" for n in p["names"]), "、"),
         "fix": _AMBIGUOUS_FIX.get(p["field"], gettext_lazy("请写全称")),
     }
 

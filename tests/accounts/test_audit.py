@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy
 from accounts.audit import CODE_PATTERN, action_choices, describe, record_event
 from accounts.models import AppendOnlyError, AuditEvent, Role
 from capture_day.services import check_in, undo_check_in
+from core.formatting import date_short
 from sessions_app.models import Student
 from sessions_app.services import override_student_slot
-from tests.factories import make_audience, make_campaign, make_college, make_slot, make_student, make_user
+from tests.factories import CAPTURE_DAY, make_audience, make_campaign, make_college, make_slot, make_student, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -77,17 +78,18 @@ def test_rows_store_codes_and_data_and_render_chinese(day):
         "to_slot": other.pk,
         "reason": "与考试冲突",
     }
+    # A slot is named with its day as date_short writes it (with the year when not this year's).
+    d = date_short(CAPTURE_DAY)
     assert [(e.action_label, e.summary) for e in events] == [
         (
             "调整时段",
-            "张三（20170001） 的时段：金石滩第一组 11-26 09:50-11:00 → 金石滩第二组 11-26 08:30-09:50，"
-            "原因：与考试冲突",
+            f"张三（20170001） 的时段：金石滩第一组 {d} 09:50-11:00 → 金石滩第二组 {d} 08:30-09:50，原因：与考试冲突",
         ),
         (
             "取消时段调整",
-            "张三（20170001） 恢复按规则分配的时段：金石滩第二组 11-26 08:30-09:50 → 金石滩第一组 11-26 09:50-11:00",
+            f"张三（20170001） 恢复按规则分配的时段：金石滩第二组 {d} 08:30-09:50 → 金石滩第一组 {d} 09:50-11:00",
         ),
-        ("采集", "张三（20170001） 在 金石滩第一组 11-26 09:50-11:00 采集"),
+        ("采集", f"张三（20170001） 在 金石滩第一组 {d} 09:50-11:00 采集"),
         ("撤销采集", "撤销 张三（20170001） 的采集，原因：刷错了人"),
     ]
 
@@ -96,7 +98,8 @@ def test_rows_render_english_for_an_english_reader(day):
     _day_events(day)
     with translation.override("en"):
         rendered = [(e.action_label, e.summary) for e in describe(AuditEvent.objects.order_by("id"))]
-    first, second = "金石滩第一组 11-26 09:50-11:00", "金石滩第二组 11-26 08:30-09:50"
+        d = date_short(CAPTURE_DAY)
+    first, second = f"金石滩第一组 {d} 09:50-11:00", f"金石滩第二组 {d} 08:30-09:50"
     assert rendered == [
         ("Slot override", f"张三 (20170001): slot {first} → {second}, reason: 与考试冲突"),
         ("Slot override cleared", f"张三 (20170001) back to the slot the rules give: {second} → {first}"),
@@ -113,7 +116,7 @@ def test_admin_lists_readable_actions_and_summaries(client, day):
     client.force_login(staff)
     page = client.get(reverse("admin:accounts_auditevent_changelist")).content.decode()
     assert "撤销采集" in page and "撤销 张三（20170001） 的采集，原因：刷错了人" in page
-    assert "金石滩第二组 11-26 08:30-09:50" in page
+    assert f"金石滩第二组 {date_short(CAPTURE_DAY)} 08:30-09:50" in page
     table = page.split('id="result_list"')[1].split("</table>")[0]
     for raw in ("capture.undo", "capture.record", "slot.override", "None", "→ 1", "#"):
         assert raw not in table

@@ -321,7 +321,11 @@ def test_remit_and_confirm_through_pages(client, captured, campaign, college, co
     )
     client.force_login(staff)
     check = text(client.post(reverse("fees:confirm_remittance", args=[remittance.pk]), {"received_amount": "16.50"}))
-    assert "核对到账金额" in check and "¥16.50（壹拾陆元伍角）" in check and "少收 ¥0.50" in check
+    assert (
+        "核对到账金额" in check
+        and '¥16.50（<span lang="zh-Hans" class="capital-amount">壹拾陆元伍角</span>）' in check
+        and "少收 ¥0.50" in check
+    )
     assert "确认实收 ¥16.50" in check and not RemittanceConfirmation.objects.exists()  # only shown, not recorded
     response = client.post(
         reverse("fees:confirm_remittance", args=[remittance.pk]),
@@ -533,8 +537,12 @@ def test_the_printed_slip_lists_every_student_with_totals_and_signature_lines(
     assert "学院经办人（签字）" in page and "教务处收款人（签字）" in page and "学院负责人（签字、盖章）" in page
     assert "data-print" in page
     assert "计费依据：已采集 5 人 × ¥17.00 = 应收 ¥85.00；此前已上交 ¥0.00；本次上交后仍未上交 ¥0.00" in page
-    assert "大写：<strong>捌拾伍元整</strong>" in page and "上交金额：¥85.00" in page
-    assert "其中现金：3 笔（大写：伍拾壹元整）" in page and "其中微信：2 笔（大写：叁拾肆元整）" in page
+    assert (
+        '大写：<strong><span lang="zh-Hans" class="capital-amount">捌拾伍元整</span></strong>' in page
+        and "上交金额：¥85.00" in page
+    )
+    words = re.sub(r"<[^>]+>", "", page)  # the words as read: 大写 is marked lang="zh-Hans" in the markup
+    assert "其中现金：3 笔（大写：伍拾壹元整）" in words and "其中微信：2 笔（大写：叁拾肆元整）" in words
 
 
 def test_slip_queries_do_not_grow_and_other_colleges_cannot_print_it(

@@ -71,19 +71,39 @@ def test_errors_carry_the_same_code_and_read_in_both_languages(db):
 def test_dates_and_money_through_one_set_of_helpers():
     import datetime
 
+    import time_machine
+
     day = datetime.date(2020, 11, 26)
-    with translation.override("zh-hans"):
-        assert (formatting.date(day), formatting.date_short(day), formatting.money("17")) == (
-            "2020年11月26日",
-            "11月26日",
-            "¥17.00",
-        )
-    with translation.override("en"):
-        assert (formatting.date(day), formatting.date_short(day), formatting.money("-2.5")) == (
-            "26 Nov 2020",
-            "26 Nov",
-            "-¥2.50",
-        )
+    with time_machine.travel(datetime.datetime(2020, 10, 1, 12, tzinfo=datetime.UTC), tick=False):
+        with translation.override("zh-hans"):
+            assert (formatting.date(day), formatting.date_short(day), formatting.money("17")) == (
+                "2020年11月26日",
+                "11月26日",
+                "¥17.00",
+            )
+            # A campaign cloned across the new year: a day of another year carries its year.
+            assert formatting.date_short(datetime.date(2021, 2, 10)) == "2021年2月10日"
+            assert formatting.datetime_day(datetime.datetime(2021, 2, 10, 1, 30, tzinfo=datetime.UTC)) == (
+                "2021年2月10日 09:30"
+            )
+        with translation.override("en"):
+            assert (formatting.date(day), formatting.date_short(day), formatting.money("-2.5")) == (
+                "26 Nov 2020",
+                "26 Nov",
+                "-¥2.50",
+            )
+            assert formatting.date_short(datetime.date(2021, 2, 10)) == "10 Feb 2021"
+            assert (formatting.colon(), formatting.paren("student"), formatting.joined(["a", "b"], "、")) == (
+                ": ",
+                " (student)",
+                "a, b",
+            )
+        with translation.override("zh-hans"):
+            assert (formatting.colon(), formatting.paren("学生"), formatting.joined(["a", "b"], "、")) == (
+                "：",
+                "（学生）",
+                "a、b",
+            )
 
 
 def test_the_english_catalogue_is_complete():
