@@ -29,61 +29,49 @@ class ActivationForm(forms.Form):
         return cleaned
 
 
+def _three_facts_then(request, form, service, welcome: str):
+    """Both pages ask for the three facts from the roster and a password, throttled alike: the user,
+    logged in, when the service accepted them; None, with the reason on the form, otherwise."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    address = client_address(request)
+    key = form.cleaned_data["student_no"]
+    if login_blocked(username=key, ip_address=address, purpose="activate"):
+        form.add_error(None, _("尝试次数过多，请 15 分钟后再试"))
+        return None
+    try:
+        user = service(
+            student_no=key,
+            name=form.cleaned_data["name"],
+            id_number=form.cleaned_data["id_number"],
+            password=form.cleaned_data["password1"],
+        )
+    except ActivationError as exc:
+        record_login_failure(username=key, ip_address=address, purpose="activate")
+        form.add_error(None, str(exc))
+        return None
+    except ValidationError as exc:
+        form.add_error("password1", exc)
+        return None
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, welcome)
+    return user
+
+
 @never_cache  # a refused form is shown again with the ID number typed into it
 def activate(request):
     form = ActivationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        address = client_address(request)
-        key = form.cleaned_data["student_no"]
-        if login_blocked(username=key, ip_address=address, purpose="activate"):
-            form.add_error(None, _("尝试次数过多，请 15 分钟后再试"))
-        else:
-            try:
-                user = activate_student_account(
-                    student_no=form.cleaned_data["student_no"],
-                    name=form.cleaned_data["name"],
-                    id_number=form.cleaned_data["id_number"],
-                    password=form.cleaned_data["password1"],
-                )
-            except ActivationError as exc:
-                record_login_failure(username=key, ip_address=address, purpose="activate")
-                form.add_error(None, str(exc))
-            except ValidationError as exc:
-                form.add_error("password1", exc)
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("账号已激活，欢迎使用"))
-                return redirect("home")
+    if _three_facts_then(request, form, activate_student_account, _("账号已激活，欢迎使用")):
+        return redirect("home")
     return render(request, "accounts/activate.html", {"form": form})
 
 
+@never_cache
 def reset_password(request):
     """忘记密码, for students: the three facts again (throttled like activation), then a new password.
     Staff and coordinators have no roster row: 教务处 resets theirs in the admin."""
     form = ActivationForm(request.POST or None)
     form.fields["password1"].label = _("新密码")
-    if request.method == "POST" and form.is_valid():
-        address = client_address(request)
-        key = form.cleaned_data["student_no"]
-        if login_blocked(username=key, ip_address=address, purpose="activate"):
-            form.add_error(None, _("尝试次数过多，请 15 分钟后再试"))
-        else:
-            try:
-                user = reset_student_password(
-                    student_no=key,
-                    name=form.cleaned_data["name"],
-                    id_number=form.cleaned_data["id_number"],
-                    password=form.cleaned_data["password1"],
-                )
-            except ActivationError as exc:
-                record_login_failure(username=key, ip_address=address, purpose="activate")
-                form.add_error(None, str(exc))
-            except ValidationError as exc:
-                form.add_error("password1", exc)
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("密码已重新设置"))
-                return redirect("home")
-    response = render(request, "accounts/reset_password.html", {"form": form})
-    response["Cache-Control"] = "no-store"
-    return response
+    if _three_facts_then(request, form, reset_student_password, _("密码已重新设置")):
+        return redirect("home")
+    return render(request, "accounts/reset_password.html", {"form": form})
