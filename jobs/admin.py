@@ -36,6 +36,13 @@ class JobAdmin(admin.ModelAdmin):
     def name(self, obj: Job) -> str:
         return kind_title(obj)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The page's title would be the model's __str__ (kind and key): the job's name instead.
+        job = self.get_object(request, object_id)
+        if job is not None:
+            extra_context = {**(extra_context or {}), "title": kind_title(job), "subtitle": None}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_add_permission(self, request):
         return False
 

@@ -29,3 +29,16 @@ def test_an_export_job_says_which_report_in_both_languages(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(reverse("jobs:list")).content.decode()
     assert "Export: Roster" in english and "Export: Retake list" in english
+
+
+def test_the_admins_page_of_one_job_is_titled_by_its_name_not_its_key(client):
+    from jobs.models import Job
+
+    campaign = make_campaign()
+    client.force_login(make_user(Role.STAFF, is_superuser=True, is_staff=True))
+    client.post(reverse("export", args=["roster"]) + f"?campaign={campaign.code}")
+    page = client.get(reverse("admin:jobs_job_change", args=[Job.objects.get().pk])).content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert "导出：学生名单" in title and "导出：学生名单" in heading
+    assert "roster:" not in title + heading and "export" not in title + heading
