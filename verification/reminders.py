@@ -31,7 +31,7 @@ from notifications.bulk import SendPlan, describe
 from notifications.messages import step_label
 from notifications.models import Notification
 from notifications.reminders import Candidate, FanOutSummary, ReminderRule, register
-from notifications.schedules import OVERDUE_STEP, StepSchedule, step_name
+from notifications.schedules import OVERDUE_STEP, StepSchedule
 from notifications.services import Message
 from sessions_app.models import Campaign, Capture, College, Slot, Student
 from sessions_app.phases import refuse_messages_if_closed
@@ -43,8 +43,6 @@ from .services import days_left
 VERIFICATION_KIND = "verification_due"
 SLOT_KIND = "slot_reminder"
 DIGEST_KIND = "verification_overdue_list"
-
-__all__ = ["OVERDUE_STEP", "FanOutSummary", "step_name"]
 
 
 def reminder_days() -> tuple[int, ...]:
