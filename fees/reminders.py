@@ -23,7 +23,8 @@ from .selectors import remittance_reminders
 KIND = "remittance_due"
 
 
-def _candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...]):
+def _candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int):
+    # One batch: a message per coordinator of the campaign's colleges.
     by_coordinator: dict[int, tuple] = {}
     for item in remittance_reminders(campaign=campaign, today=today):
         for coordinator in item.coordinators:

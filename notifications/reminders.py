@@ -44,7 +44,8 @@ class Candidate:
     item: Any = None  # whatever the rule's `messages` needs (a loaded row, figures)
 
 
-# (campaign, today, days) -> batches of candidates; (campaign, today, [(candidate, step)]) -> messages.
+# (campaign, today, days, batch_size) -> batches of candidates;
+# (campaign, today, due=[(candidate, step)]) -> messages.
 Candidates = Callable[..., Iterable[list[Candidate]]]
 Messages = Callable[..., list[Message]]
 
@@ -127,7 +128,12 @@ def _sent_steps(
 
 
 def run_rule(
-    rule: ReminderRule, *, campaign: Campaign, today: datetime.date | None = None, dry_run: bool = False
+    rule: ReminderRule,
+    *,
+    campaign: Campaign,
+    today: datetime.date | None = None,
+    dry_run: bool = False,
+    batch_size: int = 2000,
 ) -> FanOutSummary:
     """Send (or, dry, count) the steps of `rule` due today for `campaign`. Raises CampaignClosed."""
     today = today or timezone.localdate()
@@ -139,7 +145,7 @@ def run_rule(
         if rule.schedule.due_step(deadline=deadline, today=today, days=days) is None:
             return summary
     subject_type = ContentType.objects.get_for_model(rule.subject)
-    for batch in rule.candidates(campaign=campaign, today=today, days=days):
+    for batch in rule.candidates(campaign=campaign, today=today, days=days, batch_size=batch_size):
         if not batch:
             continue
         sent = _sent_steps(rule.kind, subject_type, batch)

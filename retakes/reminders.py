@@ -24,7 +24,8 @@ from .selectors import requests_due_for_reminder
 KIND = "retake_due"
 
 
-def _candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...]):
+def _candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int):
+    # One batch: the requests of one campaign within days of its deadline (their rows are loaded anyway).
     batch = []
     for request in requests_due_for_reminder(campaign=campaign, today=today, horizon_days=max(days, default=0)):
         if request.status == Status.ACCEPTED and request.paper_photo_received_at is not None:

@@ -85,7 +85,7 @@ def _verification_message(
     return Message(recipient=student, kind=VERIFICATION_KIND, subject=record, step=step, code=code, data=data)
 
 
-def _deadline_candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int = 2000):
+def _deadline_candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int):
     horizon = today + datetime.timedelta(days=max(days, default=0))
     # Light tuples first: most students on most days need nothing, and a rerun needs nothing at all.
     records = VerificationRecord.objects.filter(
@@ -137,10 +137,7 @@ def send_verification_reminders(
     dry_run: bool = False,
     batch_size: int = 2000,
 ) -> FanOutSummary:
-    rule = DEADLINE
-    if batch_size != 2000:
-        rule = dataclasses.replace(DEADLINE, candidates=lambda **kw: _deadline_candidates(**kw, batch_size=batch_size))
-    return mechanism.run_rule(rule, campaign=campaign, today=today, dry_run=dry_run)
+    return mechanism.run_rule(DEADLINE, campaign=campaign, today=today, dry_run=dry_run, batch_size=batch_size)
 
 
 NOW_STEP_PREFIX = "now-"
@@ -286,7 +283,7 @@ def _slot_message(student: Student, campaign: Campaign) -> Message:
     return Message(recipient=student, kind=SLOT_KIND, subject=slot, step="d-1", code=notices.SLOT_TOMORROW, data=data)
 
 
-def _slot_candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int = 2000):
+def _slot_candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int):
     """Students not captured yet whose slot is within the schedule's days (tomorrow, by default)."""
     students = (
         Student.objects.filter(
@@ -326,10 +323,7 @@ def send_slot_reminders(
     *, campaign: Campaign, today: datetime.date | None = None, dry_run: bool = False, batch_size: int = 2000
 ) -> FanOutSummary:
     """The day before a student's slot, to students not captured yet."""
-    rule = SLOT
-    if batch_size != 2000:
-        rule = dataclasses.replace(SLOT, candidates=lambda **kw: _slot_candidates(**kw, batch_size=batch_size))
-    return mechanism.run_rule(rule, campaign=campaign, today=today, dry_run=dry_run)
+    return mechanism.run_rule(SLOT, campaign=campaign, today=today, dry_run=dry_run, batch_size=batch_size)
 
 
 # --- overdue lists to coordinators ---------------------------------------------
@@ -337,7 +331,8 @@ def send_slot_reminders(
 DIGEST_LIST_LIMIT = 50
 
 
-def _digest_candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...]):
+def _digest_candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int):
+    # One batch: a message per coordinator, a few dozen at most.
     """Each coordinator whose colleges have overdue students, with the figures of the message."""
     overdue = VerificationRecord.objects.filter(
         campaign=campaign, is_active=True, confirmed_at__isnull=True, due_date__lt=today

@@ -60,7 +60,7 @@ def test_a_daily_schedule_names_each_day_once():
 # --- a rule whose days are campaign data, on the machine's clock -------------------------------
 
 
-def _students(*, campaign, today, days):
+def _students(*, campaign, today, days, batch_size):
     yield [
         Candidate(subject_id=campaign.pk, deadline=campaign.retake_deadline, student_id=s.pk, item=s)
         for s in Student.objects.filter(campaign=campaign).select_related("user")
