@@ -1,19 +1,19 @@
 """Celery beat's whole schedule, in one place. Keys are the task names (`<app>.<function>`).
 
 Daily jobs run at Asia/Shanghai wall-clock times; `BEAT_DAILY_AT` in the environment moves
-any of them (`verification.slot_reminders_all=17:30,fees.send_remittance_reminders=08:00`).
+any of them (`privacy.erase_due_campaigns=02:30`).
+
+Every scheduled reminder (verification, fees, retakes, the slot reminder) goes through one entry,
+`notifications.send_reminders_all`, every hour at minute `REMINDER_BEAT_MINUTE`: it sends the rules
+whose hour it is (each rule declares its hour; `REMINDER_HOURS` moves one), one task per campaign
+that is not closed (notifications/reminders.py).
 """
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+REMINDERS = "notifications.send_reminders_all"
 DAILY_AT = {
-    # The day before a slot, the evening: students are told where and when to come.
-    "verification.slot_reminders_all": "18:00",
-    "verification.verification_reminders_all": "09:00",
-    "verification.overdue_digests_all": "09:30",
-    "fees.send_remittance_reminders": "09:00",
-    "retakes.send_retake_reminders": "09:00",
     # At night: erase the personal data of campaigns whose retention ended (privacy.services).
     "privacy.erase_due_campaigns": "03:00",
 }
@@ -38,7 +38,7 @@ def _time(name: str, value: str) -> crontab:
     return crontab(hour=hour, minute=minute)
 
 
-def schedule(*, daily_at_overrides: list[str], sweep_every_seconds: float) -> dict:
+def schedule(*, daily_at_overrides: list[str], sweep_every_seconds: float, reminders_minute: int = 0) -> dict:
     times = dict(DAILY_AT)
     for item in daily_at_overrides:
         name, _, value = item.partition("=")
@@ -47,4 +47,7 @@ def schedule(*, daily_at_overrides: list[str], sweep_every_seconds: float) -> di
         times[name.strip()] = value.strip()
     entries = {name: {"task": name, "schedule": _time(name, value)} for name, value in times.items()}
     entries.update({name: {"task": name, "schedule": sweep_every_seconds} for name in SWEEPERS})
+    if not 0 <= reminders_minute < 60:
+        raise ImproperlyConfigured(f"REMINDER_BEAT_MINUTE: {reminders_minute} is not a minute (0-59)")
+    entries[REMINDERS] = {"task": REMINDERS, "schedule": crontab(minute=reminders_minute)}
     return entries

@@ -205,6 +205,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = beat.schedule(
     daily_at_overrides=env.list("BEAT_DAILY_AT", default=[]),
     sweep_every_seconds=env.float("BEAT_SWEEP_EVERY_SECONDS", default=300.0),
+    reminders_minute=env.int("REMINDER_BEAT_MINUTE", default=0),
 )
 # A photo still pending this long after its upload had its check job lost; the sweeper queues it again.
 RETAKES_RECHECK_PENDING_AFTER_SECONDS = env.int("RETAKES_RECHECK_PENDING_AFTER_SECONDS", default=300)
@@ -230,6 +231,15 @@ IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
 RETAKES_TEST_CHECK_DELAY = env.float("RETAKES_TEST_CHECK_DELAY", default=0.0)  # widens the window for a kill test
 # Days before the verification due date on which unverified students are reminded (plus once when overdue).
 VERIFICATION_REMINDER_DAYS = env.list("VERIFICATION_REMINDER_DAYS", cast=int, default=[14, 7, 3, 1])
+# Every scheduled reminder's steps, in days before its deadline (notifications/reminders.py and each
+# app's reminders.py): fees to coordinators before the remittance deadline, retakes before the retake
+# deadline, the slot reminder before the capture day.
+FEES_REMINDER_DAYS = env.list("FEES_REMINDER_DAYS", cast=int, default=[7, 3, 1])
+RETAKE_REMINDER_DAYS = env.list("RETAKE_REMINDER_DAYS", cast=int, default=[7, 3, 1])
+SLOT_REMINDER_DAYS = env.list("SLOT_REMINDER_DAYS", cast=int, default=[1])
+# The Asia/Shanghai hour a rule goes out, by rule name ("verification.slot=17,fees.remittance=8");
+# a rule not named keeps the hour it declares.
+REMINDER_HOURS = env.dict("REMINDER_HOURS", cast={"value": int}, default={})
 
 # Notifications: SMS provider and delivery retry policy (notifications/services.py).
 SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend" if DEMO else "")

@@ -12,5 +12,6 @@ class RetakesConfig(AppConfig):
         from . import (
             audit_actions,  # noqa: F401  (registers this app's audit actions)
             notices,  # noqa: F401  (and its notification messages)
+            reminders,  # noqa: F401  (and its reminder rule)
             tasks,  # noqa: F401
         )

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from sessions_app.models import Campaign, Phase, Student
+from sessions_app.models import Campaign, Student
 from sessions_app.scope import visible_students
 
 from .models import AWAITING_STUDENT, CLOSED_STATUSES, CheckStatus, RetakePhoto, RetakeRequest, Status
@@ -82,14 +82,16 @@ def find_visible_student(user: User, campaign: Campaign, student_no: str) -> Stu
     return visible_students(user, campaign).select_related("campaign").filter(student_no=student_no).first()
 
 
-def requests_due_for_reminder(*, today: datetime.date, horizon_days: int) -> QuerySet[RetakeRequest]:
-    """Open requests whose next move is the student's and whose deadline is within the horizon."""
+def requests_due_for_reminder(
+    *, campaign: Campaign, today: datetime.date, horizon_days: int
+) -> QuerySet[RetakeRequest]:
+    """The campaign's open requests whose next move is the student's and whose deadline is within
+    the horizon (the reminder rule has already refused a closed campaign)."""
     return (
         RetakeRequest.objects.filter(
+            campaign=campaign,
             status__in=AWAITING_STUDENT,
             campaign__retake_deadline__gte=today,
-            # Before its retake deadline a campaign is closed only if staff closed it: then it sends nothing.
-            campaign__phase_override__in=[p for p in Phase.values if p != Phase.CLOSED] + [""],
             campaign__retake_deadline__lte=today + datetime.timedelta(days=horizon_days),
         )
         .select_related("campaign", "student__counselor", "student__user")

@@ -1,4 +1,4 @@
-"""Retake requests: filing, photos, the automatic check, review, paper photos, reminders.
+"""Retake requests: filing, photos, the automatic check, review, paper photos (reminders: reminders.py).
 
 Every function that acts for a person takes `actor` and refuses, with a coded RetakeError and
 nothing written, what that person may not do, whoever calls it: a student acts only on their own
@@ -27,8 +27,7 @@ from core import formatting
 from core.errors import CodedError
 from core.locking import lock_row
 from notifications.models import Channel as NotifyChannel
-from notifications.services import Message, notify, notify_many
-from notifications.steps import step_before_deadline
+from notifications.services import notify
 from sessions_app.models import Campaign, Student
 from sessions_app.scope import visible_students
 
@@ -48,7 +47,6 @@ from .models import (
 from .photo_check import Finding, PhotoReport, check_photo
 from .photo_check.config import load_config
 from .photo_check.decode import decode
-from .selectors import requests_due_for_reminder
 
 if TYPE_CHECKING:  # a development dependency: the checker's name for a lazy translation
     from django_stubs_ext import StrPromise
@@ -618,50 +616,3 @@ def _finish_if_complete(request: RetakeRequest, *, actor: User) -> None:
     paper_done = request.channel not in PAPER_PHOTO_CHANNELS or request.paper_photo_received_at is not None
     if request.status == Status.ACCEPTED and paper_done:
         _move(request, Status.DONE, actor=actor, code=EventNote.DONE)
-
-
-# --- reminders ------------------------------------------------------------------------
-
-# Days before the deadline at which the student and the counselor hear from us.
-REMINDER_DAYS = (7, 3, 1)
-
-
-def reminder_step(*, deadline: datetime.date, today: datetime.date) -> str | None:
-    return step_before_deadline(deadline=deadline, today=today, days=REMINDER_DAYS)
-
-
-def send_retake_reminders(*, today: datetime.date | None = None) -> int:
-    """Remind each open request's student (and counselor) before the deadline; returns how many were new."""
-    today = today or timezone.localdate()
-    messages = []
-    for request in requests_due_for_reminder(today=today, horizon_days=max(REMINDER_DAYS)):
-        if request.status == Status.ACCEPTED and request.paper_photo_received_at is not None:
-            continue
-        step = reminder_step(deadline=request.deadline, today=today)
-        if step is None:
-            continue
-        data = {
-            "deadline": request.deadline.isoformat(),
-            "left": (request.deadline - today).days,
-            "status": request.status,
-            "channel": request.channel,
-        }
-        messages.append(
-            Message(
-                recipient=request.student, kind="retake_due", subject=request, step=step, code=notices.DUE, data=data
-            )
-        )
-        counselor = request.student.counselor if request.student.counselor_id else None
-        if counselor is not None:
-            messages.append(
-                Message(
-                    recipient=counselor,
-                    kind="retake_due",
-                    subject=request,
-                    step=step,
-                    code=notices.DUE_TO_COUNSELOR,
-                    data={**data, "name": request.student.name, "no": request.student.student_no},
-                    channels=("inbox", "email"),
-                )
-            )
-    return notify_many(messages=messages) if messages else 0

@@ -1,5 +1,3 @@
-import datetime
-
 from celery import shared_task
 
 from core.taskbase import BaseTask
@@ -11,11 +9,6 @@ from . import selectors, services
 def check_retake_photo(photo_id: int) -> str | None:
     photo = services.run_photo_check(photo_id=photo_id)
     return photo.check_status if photo else None
-
-
-@shared_task(base=BaseTask, name="retakes.send_retake_reminders")
-def send_retake_reminders(today: str | None = None) -> int:
-    return services.send_retake_reminders(today=datetime.date.fromisoformat(today) if today else None)
 
 
 @shared_task(base=BaseTask, name="retakes.sweep_pending_checks")

@@ -7,7 +7,8 @@ class VerificationConfig(AppConfig):
     verbose_name = _("网上校对")
 
     def ready(self):
-        from . import (  # noqa: F401  (register this app's audit actions and notification messages)
+        from . import (  # noqa: F401  (register this app's audit actions, notification messages and reminder rules)
             audit_actions,
             notices,
+            reminders,
         )

@@ -1,28 +1,38 @@
-"""Reminder fan-outs run daily by Celery beat and by `send_reminders`.
+"""The verification app's reminders: the rules (declared here, run by notifications.reminders),
+"remind these now", and what a send will do before it is sent.
 
-Each fan-out selects its recipients in batches (a constant number of queries per batch),
-works out with pure functions which step is due, and records the messages through
-notifications.services.notify_many, whose unique key makes every rerun send nothing new.
+Rules (one step schedule each, all through `notifications.reminders.run_rule`, one beat entry):
+- `DEADLINE` ("verification.deadline", 09:00): to each captured, unconfirmed student, the steps of
+  `VERIFICATION_REMINDER_DAYS` before their CHSI due date (steps on or before the capture day are
+  skipped), then one "overdue" message.
+- `SLOT` ("verification.slot", 18:00): `SLOT_REMINDER_DAYS` before a student's slot (the evening
+  before), to students not captured yet.
+- `OVERDUE_LIST` ("verification.overdue_list", 09:00): one message a day to each coordinator whose
+  colleges have overdue students.
 """
 
 import dataclasses
 import datetime
-from collections import Counter, defaultdict
+from collections import defaultdict
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role
 from core import formatting
+from notifications import reminders as mechanism
 from notifications.bulk import SendPlan, describe
 from notifications.messages import step_label
 from notifications.models import Notification
-from notifications.services import Message, notify_many
+from notifications.reminders import Candidate, FanOutSummary, ReminderRule, register
+from notifications.schedules import OVERDUE_STEP, StepSchedule
+from notifications.services import Message
 from sessions_app.models import Campaign, Capture, College, Slot, Student
 from sessions_app.phases import refuse_messages_if_closed
 
@@ -33,15 +43,10 @@ from .services import days_left
 VERIFICATION_KIND = "verification_due"
 SLOT_KIND = "slot_reminder"
 DIGEST_KIND = "verification_overdue_list"
-OVERDUE_STEP = "overdue"
-
-
-def step_name(days: int) -> str:
-    return f"d-{days}"
 
 
 def reminder_days() -> tuple[int, ...]:
-    return tuple(sorted({int(d) for d in settings.VERIFICATION_REMINDER_DAYS}, reverse=True))
+    return DEADLINE.schedule.days_for(None)
 
 
 def due_step(
@@ -52,63 +57,16 @@ def due_step(
     sent: set[str] | frozenset[str] = frozenset(),
     captured_on: datetime.date | None = None,
 ) -> str | None:
-    """The reminder step to send today, or None. Pure.
-
-    Steps are days before the due date. Only the latest step whose day has come is
-    sent, so a missed run never sends a burst of stale reminders; steps that fall on or
-    before the capture date were never ahead of the student and are skipped; once the
-    due date has passed, one "overdue" message and nothing more.
-    """
-    if today > due_date:
-        return OVERDUE_STEP if OVERDUE_STEP not in sent else None
-    current = None
-    for days in sorted(steps, reverse=True):
-        step_day = due_date - datetime.timedelta(days=days)
-        if step_day > today:
-            break
-        if captured_on is not None and step_day <= captured_on:
-            continue
-        current = days
-    if current is None:
-        return None
-    # A step already sent at or after this point (e.g. steps reconfigured) ends it too.
-    for name in sent:
-        if name.startswith("d-") and name[2:].isdigit() and int(name[2:]) <= current:
-            return None
-    return step_name(current)
+    """The deadline rule's step for one record (see notifications.schedules.StepSchedule.due_step)."""
+    return DEADLINE.schedule.due_step(deadline=due_date, today=today, days=steps, sent=sent, not_before=captured_on)
 
 
-@dataclasses.dataclass
-class FanOutSummary:
-    counts: Counter = dataclasses.field(default_factory=Counter)
-    dry_run: bool = False
-    sample: Message | None = None  # one message it sent (or would send): the confirmation shows it
-    skipped: int = 0  # left out on purpose (already reminded today)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
+# Everything a message needs from the student and their account, and nothing more.
+_CONTACT_FIELDS = ("id", "name", "email", "phone", "user__id", "user__email", "user__phone", "user__role")
 
 
-def _batches(qs, batch_size: int):
-    """Keyset pagination on id: each batch is one query however large the table."""
-    last_id = 0
-    while True:
-        batch = list(qs.filter(id__gt=last_id).order_by("id")[:batch_size])
-        if not batch:
-            return
-        last_id = batch[-1].id
-        yield batch
-
-
-def _record(messages_by_step: dict[str, list[Message]], summary: FanOutSummary) -> None:
-    for step, messages in messages_by_step.items():
-        if summary.sample is None and messages:
-            summary.sample = messages[0]
-        if summary.dry_run:
-            summary.counts[step] += len(messages)
-        else:
-            summary.counts[step] += notify_many(messages=messages)
+def _tuple_batches(qs, batch_size: int):
+    return mechanism.batches(qs, batch_size, key=lambda row: row[0])
 
 
 # --- verification deadline ---------------------------------------------------
@@ -127,6 +85,51 @@ def _verification_message(
     return Message(recipient=student, kind=VERIFICATION_KIND, subject=record, step=step, code=code, data=data)
 
 
+def _deadline_candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int):
+    horizon = today + datetime.timedelta(days=max(days, default=0))
+    # Light tuples first: most students on most days need nothing, and a rerun needs nothing at all.
+    records = VerificationRecord.objects.filter(
+        campaign=campaign, is_active=True, confirmed_at__isnull=True, due_date__lte=horizon
+    ).values_list("id", "student_id", "due_date", "captured_on")
+    for batch in _tuple_batches(records, batch_size):
+        yield [
+            Candidate(subject_id=record_id, deadline=due_date, student_id=student_id, not_before=captured_on)
+            for record_id, student_id, due_date, captured_on in batch
+        ]
+
+
+def _deadline_messages(*, campaign: Campaign, today: datetime.date, due: list[tuple[Candidate, str]]) -> list[Message]:
+    students = Student.objects.select_related("user").only(*_CONTACT_FIELDS).in_bulk([c.student_id for c, _ in due])
+    return [
+        _verification_message(
+            VerificationRecord(id=c.subject_id, due_date=c.deadline, captured_on=c.not_before),
+            students[c.student_id],
+            campaign,
+            step,
+            today,
+        )
+        for c, step in due
+    ]
+
+
+def _pending_records(campaign: Campaign) -> tuple[Any, str]:
+    return VerificationRecord.objects.filter(campaign=campaign, is_active=True, confirmed_at__isnull=True), "due_date"
+
+
+DEADLINE = register(
+    ReminderRule(
+        name="verification.deadline",
+        kind=VERIFICATION_KIND,
+        subject=VerificationRecord,
+        schedule=StepSchedule(days=lambda campaign: settings.VERIFICATION_REMINDER_DAYS, overdue=True),
+        candidates=_deadline_candidates,
+        messages=_deadline_messages,
+        hour=9,
+        pending=_pending_records,
+    )
+)
+
+
 def send_verification_reminders(
     *,
     campaign: Campaign,
@@ -134,37 +137,7 @@ def send_verification_reminders(
     dry_run: bool = False,
     batch_size: int = 2000,
 ) -> FanOutSummary:
-    today = today or timezone.localdate()
-    refuse_messages_if_closed(campaign, today=today)
-    steps = reminder_days()
-    summary = FanOutSummary(dry_run=dry_run)
-    horizon = today + datetime.timedelta(days=max(steps, default=0))
-    # Light tuples first: most students on most days need nothing, and a rerun needs nothing at all.
-    records = VerificationRecord.objects.filter(
-        campaign=campaign, is_active=True, confirmed_at__isnull=True, due_date__lte=horizon
-    ).values_list("id", "student_id", "due_date", "captured_on")
-    record_type = ContentType.objects.get_for_model(VerificationRecord)
-    for batch in _tuple_batches(records, batch_size):
-        sent: dict[int, set[str]] = defaultdict(set)
-        for subject_id, step in Notification.objects.filter(
-            student_id__in=[r[1] for r in batch], kind=VERIFICATION_KIND, subject_type=record_type
-        ).values_list("subject_id", "step"):
-            sent[subject_id].add(step)
-        due = []
-        for record_id, student_id, due_date, captured_on in batch:
-            step = due_step(due_date=due_date, today=today, steps=steps, sent=sent[record_id], captured_on=captured_on)
-            if step:
-                due.append(
-                    (VerificationRecord(id=record_id, due_date=due_date, captured_on=captured_on), student_id, step)
-                )
-        if not due:
-            continue
-        students = Student.objects.select_related("user").only(*_CONTACT_FIELDS).in_bulk([d[1] for d in due])
-        by_step: dict[str, list[Message]] = defaultdict(list)
-        for record, student_id, step in due:
-            by_step[step].append(_verification_message(record, students[student_id], campaign, step, today))
-        _record(by_step, summary)
-    return summary
+    return mechanism.run_rule(DEADLINE, campaign=campaign, today=today, dry_run=dry_run, batch_size=batch_size)
 
 
 NOW_STEP_PREFIX = "now-"
@@ -228,7 +201,7 @@ def remind_unconfirmed_now(
             record = VerificationRecord(id=record_id, due_date=due_date, captured_on=captured_on)
             message = _verification_message(record, people[student_id], campaign, "d-0", today)
             messages.append(dataclasses.replace(message, step=step))
-        _record({step: messages}, summary)
+        mechanism.record({step: messages}, summary)
     return summary
 
 
@@ -238,17 +211,7 @@ def remind_unconfirmed_now(
 def next_reminder(*, campaign: Campaign, today: datetime.date) -> tuple[datetime.date, str] | None:
     """The next day a reminder step falls due for some unconfirmed student, and that step; None
     when no captured student is waiting. One query per configured step."""
-    pending = VerificationRecord.objects.filter(campaign=campaign, is_active=True, confirmed_at__isnull=True)
-    found: list[tuple[datetime.date, str]] = []
-    for days in reminder_days():
-        # The step d-N of a due date D falls on D - N: the first such day after today.
-        first = pending.filter(due_date__gt=today + datetime.timedelta(days=days)).aggregate(d=Min("due_date"))["d"]
-        if first is not None:
-            found.append((first - datetime.timedelta(days=days), step_name(days)))
-    first_due = pending.filter(due_date__gte=today).aggregate(d=Min("due_date"))["d"]
-    if first_due is not None:
-        found.append((first_due + datetime.timedelta(days=1), OVERDUE_STEP))
-    return min(found) if found else None
+    return mechanism.next_step(DEADLINE, campaign=campaign, today=today)
 
 
 def _schedule_words() -> str:
@@ -299,20 +262,6 @@ def plan_remind_now(*, campaign: Campaign, students, today: datetime.date | None
     return plan
 
 
-# Everything a message needs from the student and their account, and nothing more.
-_CONTACT_FIELDS = ("id", "name", "email", "phone", "user__id", "user__email", "user__phone", "user__role")
-
-
-def _tuple_batches(qs, batch_size: int):
-    last_id = 0
-    while True:
-        batch = list(qs.filter(id__gt=last_id).order_by("id")[:batch_size])
-        if not batch:
-            return
-        last_id = batch[-1][0]
-        yield batch
-
-
 # --- the day before the slot ---------------------------------------------------
 
 
@@ -334,29 +283,47 @@ def _slot_message(student: Student, campaign: Campaign) -> Message:
     return Message(recipient=student, kind=SLOT_KIND, subject=slot, step="d-1", code=notices.SLOT_TOMORROW, data=data)
 
 
+def _slot_candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int):
+    """Students not captured yet whose slot is within the schedule's days (tomorrow, by default)."""
+    students = (
+        Student.objects.filter(
+            campaign=campaign,
+            assigned_slot__date__gt=today,
+            assigned_slot__date__lte=today + datetime.timedelta(days=max(days, default=0)),
+        )
+        .filter(~Exists(Capture.objects.filter(student=OuterRef("pk"), undone_at__isnull=True)))
+        .select_related("user", "assigned_slot__group__location__campus")
+    )
+    for batch in mechanism.batches(students, batch_size, key=lambda s: s.pk):
+        yield [
+            Candidate(subject_id=s.assigned_slot_id, deadline=s.assigned_slot.date, student_id=s.pk, item=s)
+            for s in batch
+        ]
+
+
+def _slot_messages(*, campaign: Campaign, today: datetime.date, due: list[tuple[Candidate, str]]) -> list[Message]:
+    return [dataclasses.replace(_slot_message(c.item, campaign), step=step) for c, step in due]
+
+
+SLOT = register(
+    ReminderRule(
+        name="verification.slot",
+        kind=SLOT_KIND,
+        subject=Slot,
+        schedule=StepSchedule(days=lambda campaign: settings.SLOT_REMINDER_DAYS),
+        candidates=_slot_candidates,
+        messages=_slot_messages,
+        # The evening before: students are told where and when to come.
+        hour=18,
+    )
+)
+
+
 def send_slot_reminders(
     *, campaign: Campaign, today: datetime.date | None = None, dry_run: bool = False, batch_size: int = 2000
 ) -> FanOutSummary:
     """The day before a student's slot, to students not captured yet."""
-    today = today or timezone.localdate()
-    refuse_messages_if_closed(campaign, today=today)
-    summary = FanOutSummary(dry_run=dry_run)
-    tomorrow = today + datetime.timedelta(days=1)
-    students = (
-        Student.objects.filter(campaign=campaign, assigned_slot__date=tomorrow)
-        .filter(~Exists(Capture.objects.filter(student=OuterRef("pk"), undone_at__isnull=True)))
-        .select_related("user", "assigned_slot__group__location__campus")
-    )
-    slot_type = ContentType.objects.get_for_model(Slot)
-    for batch in _batches(students, batch_size):
-        already = set(
-            Notification.objects.filter(
-                student_id__in=[s.pk for s in batch], kind=SLOT_KIND, subject_type=slot_type, step="d-1"
-            ).values_list("student_id", "subject_id")
-        )
-        messages = [_slot_message(s, campaign) for s in batch if (s.pk, s.assigned_slot_id) not in already]
-        _record({"d-1": messages} if messages else {}, summary)
-    return summary
+    return mechanism.run_rule(SLOT, campaign=campaign, today=today, dry_run=dry_run, batch_size=batch_size)
 
 
 # --- overdue lists to coordinators ---------------------------------------------
@@ -364,13 +331,9 @@ def send_slot_reminders(
 DIGEST_LIST_LIMIT = 50
 
 
-def send_overdue_digests(
-    *, campaign: Campaign, today: datetime.date | None = None, dry_run: bool = False
-) -> FanOutSummary:
-    """One message a day per coordinator whose colleges have overdue students."""
-    today = today or timezone.localdate()
-    refuse_messages_if_closed(campaign, today=today)
-    summary = FanOutSummary(dry_run=dry_run)
+def _digest_candidates(*, campaign: Campaign, today: datetime.date, days: tuple[int, ...], batch_size: int):
+    # One batch: a message per coordinator, a few dozen at most.
+    """Each coordinator whose colleges have overdue students, with the figures of the message."""
     overdue = VerificationRecord.objects.filter(
         campaign=campaign, is_active=True, confirmed_at__isnull=True, due_date__lt=today
     )
@@ -381,7 +344,7 @@ def send_overdue_digests(
         .values_list("student__college_id", "n")
     )
     if not counts:
-        return summary
+        return
     User = get_user_model()
     coordinators = (
         User.objects.filter(role=Role.COORDINATOR, is_active=True, colleges__in=list(counts))
@@ -389,13 +352,36 @@ def send_overdue_digests(
         .prefetch_related(Prefetch("colleges", queryset=College.objects.filter(pk__in=list(counts))))
     )
     sample = _overdue_sample(overdue)
-    step = f"{today:%Y-%m-%d}"
-    messages = [
-        _digest_message(coordinator, campaign=campaign, counts=counts, sample=sample, step=step)
-        for coordinator in coordinators
+    yield [
+        Candidate(subject_id=campaign.pk, deadline=None, user_id=c.pk, item=(c, counts, sample)) for c in coordinators
     ]
-    _record({step: messages}, summary)
-    return summary
+
+
+def _digest_messages(*, campaign: Campaign, today: datetime.date, due: list[tuple[Candidate, str]]) -> list[Message]:
+    return [
+        _digest_message(c.item[0], campaign=campaign, counts=c.item[1], sample=c.item[2], step=step) for c, step in due
+    ]
+
+
+OVERDUE_LIST = register(
+    ReminderRule(
+        name="verification.overdue_list",
+        kind=DIGEST_KIND,
+        subject=Campaign,
+        schedule=StepSchedule(daily=True),
+        candidates=_digest_candidates,
+        messages=_digest_messages,
+        # After the deadline reminders of the same run (the rules run in the order declared here).
+        hour=9,
+    )
+)
+
+
+def send_overdue_digests(
+    *, campaign: Campaign, today: datetime.date | None = None, dry_run: bool = False
+) -> FanOutSummary:
+    """One message a day per coordinator whose colleges have overdue students."""
+    return mechanism.run_rule(OVERDUE_LIST, campaign=campaign, today=today, dry_run=dry_run)
 
 
 def _overdue_sample(overdue) -> dict[int, list[VerificationRecord]]:

@@ -145,13 +145,16 @@ def test_staff_page_lists_reminders(client, staff, campaign, college, coordinato
 
 
 def test_beat_schedule_and_task(settings, campaign, college, coordinator):
-    from fees.tasks import send_remittance_reminders
+    from notifications.reminders import rules
+    from notifications.tasks import send_reminders
 
-    entry = settings.CELERY_BEAT_SCHEDULE["fees.send_remittance_reminders"]
-    assert entry["task"] == "fees.send_remittance_reminders"
+    # The remittance rule goes out through the one reminder entry, per campaign, at 09:00.
+    entry = settings.CELERY_BEAT_SCHEDULE["notifications.send_reminders_all"]
+    assert entry["task"] == "notifications.send_reminders_all"
+    assert reminders.REMITTANCE in rules(hour=9)
     # Eager run: the campaign's deadline (2020-11-30) is long past today, so nothing is due.
     capture(make_student(campaign, college))
-    assert send_remittance_reminders.delay().get() == 0
+    assert send_reminders.delay(campaign.pk, None, 9).get() == {}
 
 
 def test_student_fee_page_constant_queries(client, campaign, college, coordinator, django_assert_max_num_queries):

@@ -311,7 +311,8 @@ def test_production_rehearsal(stack, passing_photo):
     stack.start(
         "beat",
         ["sh", "deploy/run", "beat"],
-        BEAT_DAILY_AT=f"verification.verification_reminders_all={reminder_at:%H:%M}",
+        REMINDER_HOURS=f"verification.deadline={reminder_at:%H}",
+        REMINDER_BEAT_MINUTE=f"{reminder_at:%M}",
     )
     wait_for(
         lambda: "ready." in stack.log("worker").read_text(errors="replace"),
@@ -434,7 +435,7 @@ def test_production_rehearsal(stack, passing_photo):
         what=f"beat's reminder due at {reminder_at:%H:%M}",
         logs=stack.logs(),
     )
-    assert "verification.verification_reminders_all" in stack.log("beat").read_text()
+    assert "notifications.send_reminders_all" in stack.log("beat").read_text()
 
     # --- the database drops every connection (a restart): the next requests recover ------
     stack.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", stack.dbname)

@@ -16,13 +16,13 @@ from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryStatus, Notification
+from notifications.tasks import send_reminders
 from photocapture.celery import app as celery_app
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Student
 from tests.factories import bulk_captures, make_campaign, make_college, make_slot
 from tests.worker_support import database_url, wait_until
 from verification.reminders import send_verification_reminders
-from verification.tasks import verification_reminders
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -126,7 +126,7 @@ def test_killed_worker_reminds_everyone_exactly_once(broker, tmp_path):
     first = Worker("verif-first", env, tmp_path / "worker1.log")
     second = None
     try:
-        verification_reminders.delay(campaign.pk, TODAY.isoformat())
+        send_reminders.delay(campaign.pk, TODAY.isoformat(), 9)  # the 09:00 rules: the CHSI deadline reminder
         # Both pool processes end up blocked on a hung phone, each holding a claimed delivery.
         wait_until(
             lambda: Delivery.objects.filter(status=DeliveryStatus.SENDING, address__in=hang_phones).count() == 2,

@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-import notifications.services as services
+import notifications.recording as recording
+import notifications.sending as sending
 from accounts.models import Role
 from notifications.models import ChannelPreference, Delivery, DeliveryStatus, SmsTemplate
 from notifications.services import Outcome, deliveries_to_requeue, notify, send_delivery
@@ -73,7 +74,7 @@ def wecom(settings, fake):
 @pytest.fixture(autouse=True)
 def _no_eager_send(monkeypatch):
     """Each test sends by hand (with autocommit, notify's on-commit hook would send at once)."""
-    monkeypatch.setattr(services, "enqueue_deliveries", lambda ids: None)
+    monkeypatch.setattr(recording, "enqueue_deliveries", lambda ids: None)
 
 
 def _sms(phone="13800000001", code="test.plain"):
@@ -159,14 +160,14 @@ class _DatabaseGoesDownAfterTheSend:
 
     def __init__(self, monkeypatch):
         self.sent = False
-        real = services._transmit
+        real = sending._transmit
 
         def transmit(*args, **kwargs):
             receipt = real(*args, **kwargs)
             self.sent = True
             return receipt
 
-        monkeypatch.setattr(services, "_transmit", transmit)
+        monkeypatch.setattr(sending, "_transmit", transmit)
 
     def __call__(self, execute, sql, params, many, context):
         if self.sent and sql.lstrip().upper().startswith("UPDATE"):

@@ -7,10 +7,10 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from core.taskbase import BaseTask
+from notifications import tasks as notification_tasks
 from photocapture.beat import DAILY_AT, schedule
 from photocapture.celery import app
 from tests.factories import make_campaign
-from verification import tasks as verification_tasks
 
 PROJECT_APPS = (
     "accounts",
@@ -49,15 +49,13 @@ def test_beat_schedule_names_registered_tasks_only(settings):
 
 
 def test_beat_times_move_from_the_environment():
-    entries = schedule(daily_at_overrides=["fees.send_remittance_reminders=07:45"], sweep_every_seconds=5)
-    cron = entries["fees.send_remittance_reminders"]["schedule"]
+    entries = schedule(daily_at_overrides=["privacy.erase_due_campaigns=07:45"], sweep_every_seconds=5)
+    cron = entries["privacy.erase_due_campaigns"]["schedule"]
     assert cron.hour == {7} and cron.minute == {45}
     assert entries["retakes.sweep_pending_checks"]["schedule"] == 5
 
 
-@pytest.mark.parametrize(
-    "item", ["fees.send_remittance_reminders=25:00", "nope.job=09:00", "fees.send_remittance_reminders"]
-)
+@pytest.mark.parametrize("item", ["privacy.erase_due_campaigns=25:00", "nope.job=09:00", "privacy.erase_due_campaigns"])
 def test_bad_beat_time_is_a_configuration_error(item):
     from django.core.exceptions import ImproperlyConfigured
 
@@ -92,19 +90,19 @@ def test_only_transient_errors_are_retried(error, runs, monkeypatch):
 def test_fan_out_tells_every_child_the_day_it_started(monkeypatch):
     first, second = make_campaign(code="2021"), make_campaign(code="2022")
     sent = []
-    monkeypatch.setattr(verification_tasks.verification_reminders, "delay", lambda *args: sent.append(args))
-    assert verification_tasks.verification_reminders_all.apply().get() == 2
+    monkeypatch.setattr(notification_tasks.send_reminders, "enqueue", lambda *args: sent.append(args))
+    assert notification_tasks.send_reminders_all.apply(kwargs={"hour": 9}).get() == 2
     today = timezone.localdate().isoformat()
-    assert sorted(sent) == sorted([(first.pk, today), (second.pk, today)])
+    assert sorted(sent) == sorted([(first.pk, today, 9), (second.pk, today, 9)])
 
 
 @pytest.mark.django_db
 def test_fan_out_rerun_for_a_given_day(monkeypatch):
     campaign = make_campaign(code="2021")
     sent = []
-    monkeypatch.setattr(verification_tasks.slot_reminders, "delay", lambda *args: sent.append(args))
-    verification_tasks.slot_reminders_all.apply(kwargs={"today": "2020-11-25"})
-    assert sent == [(campaign.pk, "2020-11-25")]
+    monkeypatch.setattr(notification_tasks.send_reminders, "enqueue", lambda *args: sent.append(args))
+    notification_tasks.send_reminders_all.apply(kwargs={"today": "2020-11-25"})
+    assert sent == [(campaign.pk, "2020-11-25", None)]
 
 
 def test_enqueue_with_the_broker_down_is_logged_not_raised(monkeypatch, caplog):

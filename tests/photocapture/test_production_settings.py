@@ -52,7 +52,7 @@ def manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess:
         ({"SMS_BACKEND": None}, "SMS_BACKEND is not set"),
         ({"SMS_BACKEND": "notifications.sms.ConsoleSmsBackend"}, "SMS_BACKEND is the console backend"),
         ({"DJANGO_CSRF_TRUSTED_ORIGINS": "photo.example.edu.cn"}, "DJANGO_CSRF_TRUSTED_ORIGINS needs scheme"),
-        ({"BEAT_DAILY_AT": "fees.send_remittance_reminders=9h"}, "is not a time as HH:MM"),
+        ({"BEAT_DAILY_AT": "privacy.erase_due_campaigns=9h"}, "is not a time as HH:MM"),
         ({"COLLECTION_CODE_KEY": None}, "COLLECTION_CODE_KEY is not set"),
         (
             {"SMS_BACKEND": "notifications.providers.aliyun.AliyunSmsBackend", "ALIYUN_SMS_ACCESS_KEY_ID": "ak"},

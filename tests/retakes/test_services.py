@@ -10,7 +10,7 @@ from django.utils import translation
 from accounts.models import AuditEvent
 from notifications.messages import render
 from notifications.models import Notification
-from retakes import services
+from retakes import reminders, services
 from retakes.models import Channel, CheckStatus, Reason, RetakeEvent, RetakePhoto, RetakeRequest, Review, Status
 from tests.factories import make_student
 
@@ -307,7 +307,7 @@ def test_a_done_request_takes_no_more_photos(student, student_user, staff, photo
 )
 def test_reminder_step_by_days_left(days_left, step):
     today = DEADLINE - datetime.timedelta(days=days_left)
-    assert services.reminder_step(deadline=DEADLINE, today=today) == step
+    assert reminders.reminder_step(deadline=DEADLINE, today=today) == step
 
 
 def test_reminders_go_to_the_student_and_counselor_once_per_step(
@@ -315,10 +315,10 @@ def test_reminders_go_to_the_student_and_counselor_once_per_step(
 ):
     request = file_request(student, student_user)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=10)) == 0
-        assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=6)) == 2
-        assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=5)) == 0
-        assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=3)) == 2
+        assert reminders.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=10)) == 0
+        assert reminders.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=6)) == 2
+        assert reminders.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=5)) == 0
+        assert reminders.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=3)) == 2
     notes = Notification.objects.filter(kind="retake_due", subject_id=request.pk)
     assert sorted(notes.filter(student=student).values_list("step", flat=True)) == ["d-3", "d-7"]
     assert sorted(notes.filter(user=counselor).values_list("step", flat=True)) == ["d-3", "d-7"]
@@ -344,7 +344,7 @@ def test_no_reminder_when_the_next_move_is_not_the_students(
     submit(django_capture_on_commit_callbacks, done, photos["pass"], staff)
     services.review_photo(request=done, actor=staff, accept=True)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=1)) == 0
+        assert reminders.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=1)) == 0
 
 
 def test_a_closed_campaign_sends_no_retake_reminder(student, student_user, django_capture_on_commit_callbacks):
@@ -352,7 +352,7 @@ def test_a_closed_campaign_sends_no_retake_reminder(student, student_user, djang
     request.campaign.phase_override = "closed"
     request.campaign.save(update_fields=["phase_override"])
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=3)) == 0
+        assert reminders.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=3)) == 0
     assert not Notification.objects.filter(kind="retake_due").exists()
 
 
@@ -363,7 +363,7 @@ def test_accepted_but_paper_photo_missing_is_reminded(
     submit(django_capture_on_commit_callbacks, request, photos["pass"], student_user)
     services.review_photo(request=request, actor=staff, accept=True)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=1)) == 2
+        assert reminders.send_retake_reminders(today=DEADLINE - datetime.timedelta(days=1)) == 2
     assert "纸质照片" in Notification.objects.filter(student=student, kind="retake_due").get().body
 
 
@@ -374,7 +374,7 @@ def test_reminder_queries_do_not_grow_with_requests(
         for _ in range(n):
             file_request(make_student(campaign, college, counselor=counselor), staff)
         with django_capture_on_commit_callbacks(execute=False), django_assert_max_num_queries(8):
-            return services.send_retake_reminders(today=today)
+            return reminders.send_retake_reminders(today=today)
 
     assert run(3, DEADLINE - datetime.timedelta(days=7)) == 6
     assert run(30, DEADLINE - datetime.timedelta(days=3)) == 66
