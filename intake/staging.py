@@ -1,9 +1,9 @@
-"""Uploads waiting between their preview and the clerk's confirmation.
+"""Uploads waiting between their check (the preview) and the clerk's confirmation.
 
 Kept under MEDIA_ROOT/intake/<kind>/ (never served statically), named by a random token the
-staff member's session holds. They hold ID numbers, so they expire: a file older than
-MAX_AGE_SECONDS is not handed out any more; every new upload and beat's
-`jobs.sweep_staged_uploads` delete the expired ones.
+import's job holds in its params (jobs.imports: the job row is the only place a preview is
+kept). They hold ID numbers, so they expire: a file older than MAX_AGE_SECONDS is not handed
+out any more; every new upload and beat's `jobs.sweep_staged_uploads` delete the expired ones.
 """
 
 import os

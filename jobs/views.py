@@ -18,17 +18,17 @@ from . import selectors
 from .models import Job
 
 
-def confirm_check(request, job_id, *, kind: str, start, expired: str, upload_url: str):
+def confirm_check(request, job_id, *, flow, expired: str, upload_url: str):
     """An import page's "confirm": start the import of what the user's own check job previewed.
 
-    `start(check=, user=)` returns the import job, or None when the preview can no longer be
-    imported (already imported, cancelled, its file expired): the user is sent back to upload.
+    `flow` is the import's jobs.imports.ImportFlow. When the preview can no longer be imported
+    (already imported, refused, its file expired) the user is sent back to upload, with `expired`.
     """
     pk = parse_pk(job_id)
-    check = Job.objects.filter(pk=pk, owner=request.user, kind=kind).first() if pk else None
+    check = Job.objects.filter(pk=pk, owner=request.user, kind=flow.check).first() if pk else None
     if check is None:
         raise Http404
-    job = start(check=check, user=request.user)
+    job = flow.confirm(check=check, user=request.user)
     if job is None:
         messages.error(request, expired)
         return redirect(upload_url)
