@@ -62,6 +62,7 @@ FLOW = imports.ImportFlow(
     staging=STAGING,
     limits=_limits,
     confirm_url="fees:import_confirm_job",
+    upload_url="fees:import",
     confirm_label=_confirm_label,
 )
 

@@ -519,8 +519,7 @@ def import_confirm_job(request, job_id):
         request,
         job_id,
         flow=jobkinds.FLOW,
-        expired=_("这次预览已失效（已导入或超过 2 小时）：请重新上传文件"),
-        upload_url="fees:import",
+        expired=_("这次预览已失效（已导入、已取消或超过 2 小时）：请重新上传文件"),
     )
 
 

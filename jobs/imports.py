@@ -74,6 +74,7 @@ class ImportFlow:
     staging: str  # the intake.staging kind
     limits: Callable[[], Limits]
     confirm_url: str  # URL name taking the check's job_id (a POST)
+    upload_url: str  # URL name of the import's upload page (where "cancel" and a stale preview go)
     # The confirm button's words from the finished check (what it will do), else "确认导入".
     confirm_label: Callable[[Job], str] | None = None
 
@@ -119,12 +120,32 @@ class ImportFlow:
         )
         return run_inline(job)
 
+    def __post_init__(self) -> None:
+        _FLOWS[self.check] = self
+
     def follow_up(self, job: Job) -> dict | None:
-        """The check's page offers "confirm" while its file can still be imported."""
+        """The check's page offers "confirm" (and "cancel") while its file can still be imported."""
         if not follow_up_pending(job):
             return None
         label = self.confirm_label(job) if self.confirm_label else _("确认导入")
-        return {"url": reverse(self.confirm_url, args=[job.pk]), "label": label}
+        return {
+            "url": reverse(self.confirm_url, args=[job.pk]),
+            "label": label,
+            "cancel_url": reverse("jobs:cancel_import", args=[job.pk]),
+        }
+
+    def cancel(self, *, check: Job) -> None:
+        """Preview → cancel: the staged file goes now (not at the sweep); the preview cannot be confirmed."""
+        if check.kind == self.check:
+            discard(check)
+
+
+# The flows by their check's job kind (jobs.views.cancel_import finds a check's flow here).
+_FLOWS: dict[str, ImportFlow] = {}
+
+
+def flow_of(job: Job) -> ImportFlow | None:
+    return _FLOWS.get(job.kind)
 
 
 def run_inline(job: Job) -> Job:

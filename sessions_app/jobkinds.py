@@ -44,6 +44,7 @@ FLOW = imports.ImportFlow(
     staging=uploads.KIND,
     limits=limits,
     confirm_url="roster:confirm_job",
+    upload_url="roster:upload",
     confirm_label=_confirm_label,
 )
 

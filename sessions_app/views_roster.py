@@ -67,7 +67,7 @@ def upload(request):
 @require_POST
 def confirm_job(request, job_id):
     """Confirm what the check previewed: the import runs as a job of its own (inline for a small file)."""
-    return confirm_check(request, job_id, flow=jobkinds.FLOW, expired=str(EXPIRED), upload_url="roster:upload")
+    return confirm_check(request, job_id, flow=jobkinds.FLOW, expired=str(EXPIRED))
 
 
 @staff_required

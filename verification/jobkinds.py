@@ -87,6 +87,13 @@ CHSI_COUNTS = {
     "unchanged": _("未变"),
     "unmatched": _("未匹配（不会导入）"),
 }
+# The check's counts say what the import will do.
+CHSI_CHECK_COUNTS = {
+    **CHSI_COUNTS,
+    "confirm": _("将标记为已确认"),
+    "unconfirm": _("将撤销确认"),
+    "report": _("将登记“信息有误”问题反馈"),
+}
 
 
 def _chsi_confirm_label(job: Job) -> str:
@@ -108,6 +115,7 @@ CHSI_FLOW = imports.ImportFlow(
     staging=CHSI_STAGING,
     limits=chsi_import.limits,
     confirm_url="verification:import_confirm_job",
+    upload_url="verification:import",
     confirm_label=_chsi_confirm_label,
 )
 
@@ -163,7 +171,7 @@ _CHSI_WORDS = {
 @register(
     CHSI_CHECK,
     title=_("检查学信网校对状态表（导入前预览）"),
-    counts=CHSI_COUNTS,
+    counts=CHSI_CHECK_COUNTS,
     follow_up=CHSI_FLOW.follow_up,
     **_CHSI_WORDS,
 )

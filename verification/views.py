@@ -426,7 +426,6 @@ def import_confirm_job(request, job_id):
         job_id,
         flow=jobkinds.CHSI_FLOW,
         expired=_("预览已过期或文件不存在，请重新上传"),
-        upload_url="verification:import",
     )
 
 
