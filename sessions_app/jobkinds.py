@@ -85,7 +85,7 @@ def _run(job: Job, progress, *, dry_run: bool) -> Outcome:
         counts["counselors_without_account"] = len(report.counselors_without_account)
     # The check's page is the preview: its first rows (ID numbers masked) and the counselors
     # who have no account yet, by name.
-    result = {}
+    result: dict = {"written": True}
     if dry_run:
         result = {
             "preview": [row.as_data() for row in report.preview],
@@ -100,6 +100,18 @@ def _show_preview(job: Job):
     if not rows and not counselors:
         return None
     return ("sessions_app/_roster_check.html", {"preview": rows, "counselors": counselors})
+
+
+def _show_imported(job: Job):
+    """The import's page says what was imported where, in one line (as the page did before it was a job)."""
+    campaign = Campaign.objects.filter(pk=job.params.get("campaign_id")).only("name").first()
+    counts = {name: int(job.counts.get(name, 0)) for name in ("created", "updated", "unchanged")}
+    text = gettext("已导入“%(file)s”到%(campaign)s：%(counts)s") % {
+        "file": job.params.get("filename", ""),
+        "campaign": campaign.name if campaign else "",
+        "counts": import_counts(**counts),
+    }
+    return ("sessions_app/_roster_imported.html", {"text": text})
 
 
 # Row errors in the reader's language, the error workbook built when downloaded (roster/messages.py).
@@ -118,6 +130,6 @@ def run_check(job: Job, progress) -> Outcome:
     return _run(job, progress, dry_run=True)
 
 
-@register(IMPORT, title=_("导入学生名单"), counts=COUNTS, **_WORDS)
+@register(IMPORT, title=_("导入学生名单"), counts=COUNTS, show_result=_show_imported, **_WORDS)
 def run_import(job: Job, progress) -> Outcome:
     return _run(job, progress, dry_run=False)

@@ -87,3 +87,18 @@ def test_the_same_large_file_sent_twice_lands_on_the_same_check(client, world, t
         first, _ = _send(client, world, tmp_path, rows)
         second, queued = _send(client, world, tmp_path, rows)
     assert first.pk == second.pk and queued == 0 and len(staged("roster")) == 1
+
+
+def test_the_preview_page_costs_the_same_queries_for_2_rows_and_for_40(client, world, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(rows) -> int:
+        check, _ = _send(client, world, tmp_path, rows)
+        assert check.status == JobStatus.DONE and check.counts["created"] == len(rows)
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("jobs:detail", args=[check.pk])).content.decode()
+        assert "确认导入" in page
+        return len(captured)
+
+    assert queries([student_row(n) for n in range(1, 3)]) == queries([student_row(n) for n in range(1, 41)])

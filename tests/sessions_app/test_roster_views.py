@@ -73,6 +73,7 @@ def test_preview_then_confirm_imports_the_previewed_file(staff_client, world, tm
     response = staff_client.post(confirm, follow=True)
     page = response.content.decode()
     assert "导入学生名单" in page and "已完成" in page and "新增：<strong>2</strong>" in page
+    assert "已导入“名单.xlsx”到" in page and "新增 2 人，更新 0 人，未变 0 人" in page
     assert Student.objects.count() == 2
     assert not stored.exists()
     event = AuditEvent.objects.get(action="roster.import")
