@@ -39,7 +39,7 @@ from intake.workbooks import error_workbook
 
 from . import services
 from .models import Job, JobStatus
-from .registry import JobRejected
+from .registry import JobRejected, kinds
 from .selectors import where
 from .services import start_job
 
@@ -145,6 +145,7 @@ _FLOWS: dict[str, ImportFlow] = {}
 
 
 def flow_of(job: Job) -> ImportFlow | None:
+    kinds()  # the apps' jobkinds modules define the flows: loaded before the first look-up
     return _FLOWS.get(job.kind)
 
 
