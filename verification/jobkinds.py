@@ -1,4 +1,5 @@
-"""Background job kinds of the verification app: a reminder run started from a page."""
+"""Background job kinds of the verification app: reminder runs started from a page, and the CHSI status
+import's check and import (jobs.imports' one flow)."""
 
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
