@@ -64,13 +64,17 @@ def payment_error(row: int, column: str, exc):
     return MESSAGES.error(row, column, "payment_refused", refusal=exc.code)
 
 
+def payment_counts(*, created: int, total, replayed: int) -> str:
+    """'新登记 2 笔，共 ¥27.50，已登记过的 0 笔未重复入账', plural per count (a summary, a confirm button)."""
+    return clauses(
+        ngettext("新登记 %(n)s 笔，共 %(total)s", "新登记 %(n)s 笔，共 %(total)s", created)
+        % {"n": created, "total": money(total)},
+        ngettext("已登记过的 %(n)s 笔未重复入账", "已登记过的 %(n)s 笔未重复入账", replayed) % {"n": replayed},
+    )
+
+
 def import_summary(result) -> str:
-    """A finished import in one line (the page's message, the command's output), plural per count."""
-    created, replayed = result.created, result.replayed
+    """A finished import in one line (the command's output), plural per count."""
     return _("导入完成：%(counts)s") % {
-        "counts": clauses(
-            ngettext("新登记 %(n)s 笔，共 %(total)s", "新登记 %(n)s 笔，共 %(total)s", created)
-            % {"n": created, "total": money(result.total)},
-            ngettext("已登记过的 %(n)s 笔未重复入账", "已登记过的 %(n)s 笔未重复入账", replayed) % {"n": replayed},
-        )
+        "counts": payment_counts(created=result.created, total=result.total, replayed=result.replayed)
     }

@@ -182,12 +182,21 @@ def _read_rows(data: bytes, filename: str = "", progress=None):
 
 
 def import_payments(
-    *, campaign: Campaign, data: bytes | None = None, source=None, actor, filename: str = "", progress=None
+    *,
+    campaign: Campaign,
+    data: bytes | None = None,
+    source=None,
+    actor,
+    filename: str = "",
+    progress=None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Check every row, then post them all in one transaction; any refusal posts nothing.
 
-    data (bytes) or source (a path or file object, as a background job passes it). progress,
-    if given, is called as progress(done, total) while rows are checked.
+    data (bytes) or source (a path or file object, as a job passes it). progress, if given, is
+    called as progress(done, total) while rows are checked. dry_run (the import's check, its
+    preview) posts every row as the import would, so the fee rules refuse what they would
+    refuse (an overpayment across rows), then rolls all of it back: the counts are the import's.
     """
     check_poster_role(actor)
     if data is None:
@@ -242,8 +251,10 @@ def import_payments(
                     result.total += posted.entry.amount
                 else:
                     result.replayed += 1
-            if errors:
+            if errors or dry_run:
                 raise _Rollback
     except _Rollback:
+        if not errors:
+            return result  # the dry run's counts, nothing kept
         return ImportResult(rows=count, errors=sorted_errors(errors), table=table)
     return result

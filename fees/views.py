@@ -19,7 +19,8 @@ from core.redact import redact
 from core.unavailable import RETRY_AFTER_SECONDS, drop_broken_connections, unavailable_code
 from core.web import WIDE_PAGE_SIZE, next_url, paginate, parse_pk, wants_json
 from intake import IntakeError
-from intake.views import stage_errors, staged_errors_response, workbook_response
+from intake.views import workbook_response
+from jobs.views import confirm_check
 from sessions_app.scope import get_visible_student_or_404, student_profile, visible_colleges, visible_students
 from sessions_app.services import find_student
 
@@ -37,9 +38,8 @@ from .forms import (
     WaiverForm,
     new_key,
 )
-from .import_messages import import_summary
 from .models import Entry
-from .payment_import import import_payments, payment_template
+from .payment_import import payment_template
 from .services import FeeError
 from .view_helpers import campaign_from, campaign_query, college_filter, param
 
@@ -492,8 +492,6 @@ def reverse_entry(request, pk: int):
 @role_required("coordinator")
 def import_view(request):
     campaign = campaign_from(request)
-    result = None
-    error_token = None
     form = ImportForm()
     if request.method == "POST":
         try:
@@ -503,43 +501,31 @@ def import_view(request):
             valid = False
             messages.error(request, _("文件过大"))
         if valid:
-            upload = form.cleaned_data["file"]
             try:
-                if jobkinds.in_background(upload):
-                    # Hundreds of rows and more: a worker posts them, the job's page shows progress.
-                    job = jobkinds.start_import(upload=upload, campaign=campaign, user=request.user)
-                    return redirect("jobs:detail", job_id=job.pk)
-                result = import_payments(
-                    campaign=campaign, data=upload.read(), actor=request.user, filename=upload.name[:200]
-                )
+                # Checked within this request when small, by a worker when not: the same job page.
+                job = jobkinds.start_check(upload=form.cleaned_data["file"], campaign=campaign, user=request.user)
             except (FeeError, IntakeError) as exc:
                 messages.error(request, exc.message)
             else:
-                if result.ok:
-                    messages.success(request, import_summary(result))
-                else:
-                    messages.error(
-                        request,
-                        ngettext(
-                            "有 %(n)s 处错误，未导入任何记录，请改正后重新上传",
-                            "有 %(n)s 处错误，未导入任何记录，请改正后重新上传",
-                            len(result.errors),
-                        )
-                        % {"n": len(result.errors)},
-                    )
-                    error_token = stage_errors(request, result.table, result.errors, kind="payment_errors")
-    context = {"campaign": campaign, "form": form, "result": result, "error_token": error_token}
-    return render(request, "fees/import.html", context)
+                return redirect("jobs:detail", job_id=job.pk)
+    return render(request, "fees/import.html", {"campaign": campaign, "form": form})
+
+
+@role_required("coordinator")
+@require_POST
+def import_confirm_job(request, job_id):
+    """Confirm what the check previewed: the import runs as a job of its own (inline for a small file)."""
+    return confirm_check(
+        request,
+        job_id,
+        flow=jobkinds.FLOW,
+        expired=_("这次预览已失效（已导入、已取消或超过 2 小时）：请重新上传文件"),
+    )
 
 
 @role_required("coordinator")
 def import_template(request):
     return workbook_response(payment_template(), "缴费导入模板.xlsx")
-
-
-@role_required("coordinator")
-def import_errors(request, token):
-    return staged_errors_response(request, token, kind="payment_errors", filename="缴费导入错误行.xlsx")
 
 
 # --- payment platform callback ----------------------------------------------------

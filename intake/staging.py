@@ -1,9 +1,9 @@
-"""Uploads waiting between their preview and the clerk's confirmation.
+"""Uploads waiting between their check (the preview) and the clerk's confirmation.
 
 Kept under MEDIA_ROOT/intake/<kind>/ (never served statically), named by a random token the
-staff member's session holds. They hold ID numbers, so they expire: a file older than
-MAX_AGE_SECONDS is not handed out any more; every new upload and beat's
-`jobs.sweep_staged_uploads` delete the expired ones.
+import's job holds in its params (jobs.imports: the job row is the only place a preview is
+kept). They hold ID numbers, so they expire: a file older than MAX_AGE_SECONDS is not handed
+out any more; every new upload and beat's `jobs.sweep_staged_uploads` delete the expired ones.
 """
 
 import os
@@ -29,12 +29,12 @@ def _expired(path: Path, now: float) -> bool:
     return path.stat().st_mtime < now - MAX_AGE_SECONDS
 
 
-def store(kind: str, data: bytes | None = None, *, upload=None, suffix: str = "") -> str:
+def store(kind: str, data: bytes | None = None, *, upload=None) -> str:
     directory = _directory(kind)
     directory.mkdir(parents=True, exist_ok=True)
     sweep(kind)
     token = secrets.token_hex(16)
-    with open(directory / (token + suffix), "wb") as out:
+    with open(directory / token, "wb") as out:
         if upload is not None:
             upload.seek(0)
             for chunk in upload.chunks():
@@ -44,15 +44,15 @@ def store(kind: str, data: bytes | None = None, *, upload=None, suffix: str = ""
     # Expiry compares the file's age with the app's clock (time.time()); stamped from that same
     # clock, the age stays right where the two differ (a test that travels in time).
     stamp = time.time()
-    os.utime(directory / (token + suffix), (stamp, stamp))
+    os.utime(directory / token, (stamp, stamp))
     return token
 
 
-def path_for(kind: str, token, *, suffix: str = "", now: float | None = None) -> Path | None:
+def path_for(kind: str, token, *, now: float | None = None) -> Path | None:
     """The stored file for token, or None when the token is malformed, the file gone or expired."""
     if not isinstance(token, str) or not _TOKEN.match(token):
         return None
-    path = _directory(kind) / (token + suffix)
+    path = _directory(kind) / token
     try:
         if _expired(path, now or time.time()):
             path.unlink(missing_ok=True)
@@ -62,9 +62,9 @@ def path_for(kind: str, token, *, suffix: str = "", now: float | None = None) ->
     return path
 
 
-def discard(kind: str, token, *, suffix: str = "") -> None:
+def discard(kind: str, token) -> None:
     if isinstance(token, str) and _TOKEN.match(token):
-        (_directory(kind) / (token + suffix)).unlink(missing_ok=True)
+        (_directory(kind) / token).unlink(missing_ok=True)
 
 
 def sweep(kind: str | None = None, now: float | None = None) -> int:

@@ -1,7 +1,16 @@
-"""What every import run as a background job shares: the staged file, its key, its result.
+"""The one import flow: upload → check → preview → confirm, as jobs, whatever the file's size.
 
-An import page stages the upload under MEDIA_ROOT/intake/<kind>/ (intake.staging: never in
-the request, readable by a worker, expiring), and starts a job whose params name that file.
+An import page stages the upload under MEDIA_ROOT/intake/<kind>/ (intake.staging: readable by a
+worker, expiring) and starts a *check* job whose params name that file (ImportFlow.start). The
+check is the preview: it writes nothing, and its job page shows what the import would do, or
+every bad row. Its "confirm" starts the *import* job from the same params (ImportFlow.confirm).
+The job row is the only place a preview is kept between its two steps; the session holds nothing.
+
+Size decides only *where* the jobs run. A file estimated at no more than
+settings.IMPORT_BACKGROUND_ROWS rows is run inline, in the request, by the same run_job a worker
+calls, and the page redirects to the same job page a big file gets (already finished). A bigger
+file is enqueued and its page follows the progress.
+
 The job's key is (campaign, user, the file's SHA-256): the same file sent again by the same
 person into the same campaign while the first job is queued or running lands on that job.
 The job removes the file when nothing needs it any more (after the import, or when its check
@@ -11,21 +20,26 @@ refused it); a check whose "confirm" is never clicked leaves it to the staging s
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from intake import staging
 from intake.errors import Messages, RowError
 from intake.estimate import estimate_rows
+from intake.guards import Limits
 from intake.workbooks import error_workbook
 
-from .models import Job
-from .registry import JobRejected
+from . import services
+from .models import Job, JobStatus
+from .registry import JobRejected, kinds
 from .selectors import where
 from .services import start_job
 
@@ -51,19 +65,108 @@ def stage(upload, *, kind: str) -> StagedUpload:
     return StagedUpload(kind=kind, token=token, digest=digest.hexdigest(), filename=(upload.name or "")[:200])
 
 
-def in_background(path, limits) -> bool:
-    """True when the file has more rows than settings.IMPORT_BACKGROUND_ROWS (a cheap estimate).
+@dataclass(frozen=True)
+class ImportFlow:
+    """One import's two job kinds, where its uploads wait, and the URL name of its "confirm"."""
 
-    Raises intake.IntakeError for a file the import's cheap guards refuse (a bomb never reaches a worker).
+    check: str  # the job kind that previews (writes nothing)
+    write: str  # the job kind that imports what the check previewed
+    staging: str  # the intake.staging kind
+    limits: Callable[[], Limits]
+    confirm_url: str  # URL name taking the check's job_id (a POST)
+    upload_url: str  # URL name of the import's upload page (where "cancel" and a stale preview go)
+    # The confirm button's words from the finished check (what it will do), else "确认导入".
+    confirm_label: Callable[[Job], str] | None = None
+
+    def start(self, *, upload, campaign_id: int, user, params: dict | None = None) -> Job:
+        """Upload → check: the check job of this file (new, or the one already queued or running).
+
+        A small file is checked before this returns. Raises intake.IntakeError (code + params) for a
+        file the cheap guards refuse: a bomb reaches neither a worker nor the check; nothing is kept.
+        """
+        staged = stage(upload, kind=self.staging)
+        try:
+            rows = estimate_rows(staged.path, self.limits())
+        except Exception:
+            staging.discard(staged.kind, staged.token)
+            raise
+        inline = rows <= settings.IMPORT_BACKGROUND_ROWS
+        job = start_import(
+            kind=self.check,
+            staged=staged,
+            campaign_id=campaign_id,
+            user=user,
+            params={"inline": inline, **(params or {})},
+            enqueue=not inline,
+        )
+        return run_inline(job)
+
+    def confirm(self, *, check: Job, user) -> Job | None:
+        """Preview → confirm: the import of what `check` previewed, run where the check ran.
+
+        None when that preview can no longer be imported (imported already, refused, its file
+        expired): the page sends the user back to upload. A second click while the import is
+        queued or running lands on it; after it, the file is gone, so nothing is imported twice.
+        """
+        if check.kind != self.check or check.status != JobStatus.DONE or not follow_up_pending(check):
+            return None
+        inline = bool(check.params.get("inline"))
+        job = start_job(
+            kind=self.write,
+            key=check.key,
+            owner=user,
+            params={**check.params, "check_job_id": check.pk},
+            enqueue=not inline,
+        )
+        return run_inline(job)
+
+    def __post_init__(self) -> None:
+        _FLOWS[self.check] = self
+
+    def follow_up(self, job: Job) -> dict | None:
+        """The check's page offers "confirm" (and "cancel") while its file can still be imported."""
+        if not follow_up_pending(job):
+            return None
+        label = self.confirm_label(job) if self.confirm_label else _("确认导入")
+        return {
+            "url": reverse(self.confirm_url, args=[job.pk]),
+            "label": label,
+            "cancel_url": reverse("jobs:cancel_import", args=[job.pk]),
+        }
+
+    def cancel(self, *, check: Job) -> None:
+        """Preview → cancel: the staged file goes now (not at the sweep); the preview cannot be confirmed."""
+        if check.kind == self.check:
+            discard(check)
+
+
+# The flows by their check's job kind (jobs.views.cancel_import finds a check's flow here).
+_FLOWS: dict[str, ImportFlow] = {}
+
+
+def flow_of(job: Job) -> ImportFlow | None:
+    kinds()  # the apps' jobkinds modules define the flows: loaded before the first look-up
+    return _FLOWS.get(job.kind)
+
+
+def run_inline(job: Job) -> Job:
+    """Run a job that was started to run in this request (params "inline") now, as a worker would.
+
+    A job already taken (a second click, a worker) is left alone; the page shows where it is.
     """
-    return estimate_rows(path, limits) > settings.IMPORT_BACKGROUND_ROWS
+    if job.params.get("inline") and job.status == JobStatus.QUEUED:
+        services.run_job(job_id=job.pk)
+        job.refresh_from_db()
+    return job
 
 
 def import_key(*, campaign_id: int, user, digest: str) -> str:
     return f"{campaign_id}:{user.pk}:{digest[:40]}"
 
 
-def start_import(*, kind: str, staged: StagedUpload, campaign_id: int, user, params: dict | None = None) -> Job:
+def start_import(
+    *, kind: str, staged: StagedUpload, campaign_id: int, user, params: dict | None = None, enqueue: bool = True
+) -> Job:
     """The job for this file, user and campaign: a new one, or the one already queued or running."""
     job = start_job(
         kind=kind,
@@ -78,23 +181,11 @@ def start_import(*, kind: str, staged: StagedUpload, campaign_id: int, user, par
             "language": translation.get_language() or settings.LANGUAGE_CODE,
             **(params or {}),
         },
+        enqueue=enqueue,
     )
     if job.params.get("token") != staged.token:
         staging.discard(staged.kind, staged.token)  # a second click: the first job has its own copy
     return job
-
-
-def continue_import(*, kind: str, check: Job, user) -> Job | None:
-    """The job that writes what the finished check `check` found; None when its file is gone."""
-    staged = staged_of(check)
-    if staged is None or staged.path is None:
-        return None
-    return start_job(
-        kind=kind,
-        key=check.key,
-        owner=user,
-        params={**check.params, "check_job_id": check.pk},
-    )
 
 
 def staged_of(job: Job) -> StagedUpload | None:

@@ -63,8 +63,11 @@ def _lease_expired(now: datetime.datetime) -> Q:
     )
 
 
-def start_job(*, kind: str, key: str, owner: User, params: dict[str, Any] | None = None) -> Job:
+def start_job(*, kind: str, key: str, owner: User, params: dict[str, Any] | None = None, enqueue: bool = True) -> Job:
     """The job already queued or running for (kind, key), or a new one enqueued after commit.
+
+    `enqueue=False` leaves a new job queued for the caller to run in its own request (a small
+    import, jobs.imports): should that request die first, jobs.sweep_queued sends it later.
 
     A running job whose worker is gone (its lease ran out) is not landed on: it is failed with
     the code "lease_expired" and the click starts a fresh run.
@@ -91,7 +94,8 @@ def start_job(*, kind: str, key: str, owner: User, params: dict[str, Any] | None
         return existing
     # By name: tasks.py calls this module, so importing it here would close a cycle. Sent after
     # commit; with the broker down the job stays queued and jobs.sweep_queued sends it later.
-    current_app.tasks[RUN_JOB_TASK].enqueue(job.pk)
+    if enqueue:
+        current_app.tasks[RUN_JOB_TASK].enqueue(job.pk)
     return job
 
 

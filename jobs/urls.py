@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:job_id>/", views.job_detail, name="detail"),
     path("<int:job_id>/status/", views.job_status, name="status"),
     path("<int:job_id>/file/", views.job_file, name="file"),
+    path("<int:job_id>/cancel/", views.cancel_import, name="cancel_import"),
 ]

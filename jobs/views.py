@@ -9,30 +9,44 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import record_event
 from core.web import parse_pk
 
-from . import selectors
+from . import imports, selectors
 from .models import Job
 
 
-def confirm_check(request, job_id, *, kind: str, start, expired: str, upload_url: str):
+def confirm_check(request, job_id, *, flow, expired: str):
     """An import page's "confirm": start the import of what the user's own check job previewed.
 
-    `start(check=, user=)` returns the import job, or None when the preview can no longer be
-    imported (already imported, cancelled, its file expired): the user is sent back to upload.
+    `flow` is the import's jobs.imports.ImportFlow. When the preview can no longer be imported
+    (already imported, cancelled, its file expired) the user is sent back to upload, with `expired`.
     """
     pk = parse_pk(job_id)
-    check = Job.objects.filter(pk=pk, owner=request.user, kind=kind).first() if pk else None
+    check = Job.objects.filter(pk=pk, owner=request.user, kind=flow.check).first() if pk else None
     if check is None:
         raise Http404
-    job = start(check=check, user=request.user)
+    job = flow.confirm(check=check, user=request.user)
     if job is None:
         messages.error(request, expired)
-        return redirect(upload_url)
+        return redirect(flow.upload_url)
     return redirect("jobs:detail", job_id=job.pk)
+
+
+@require_POST
+@login_required
+def cancel_import(request, job_id):
+    """A check's "cancel": its staged file is removed at once; nothing was imported."""
+    pk = parse_pk(job_id)
+    check = Job.objects.filter(pk=pk, owner=request.user).first() if pk else None
+    flow = imports.flow_of(check) if check is not None else None
+    if flow is None:
+        raise Http404
+    flow.cancel(check=check)
+    messages.info(request, _("已取消，未导入任何数据"))
+    return redirect(flow.upload_url)
 
 
 def _job_or_404(request, job_id) -> Job:

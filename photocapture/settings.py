@@ -226,7 +226,8 @@ JOBS_FILE_MAX_AGE_SECONDS = env.int("JOBS_FILE_MAX_AGE_SECONDS", default=24 * 60
 # the longest transaction that stamps rows (a CHSI import of a whole cohort), so no row commits
 # behind a consumer's cursor.
 API_CHANGES_SETTLE_SECONDS = env.int("API_CHANGES_SETTLE_SECONDS", default=120)
-# An import (roster, payments, CHSI status) of a file with more rows than this runs as a background job.
+# An import (roster, payments, CHSI status) of a file with more rows than this (a cheap estimate) has its
+# check and import jobs run by a worker; a smaller one's run within the request (jobs.imports).
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
 RETAKES_TEST_CHECK_DELAY = env.float("RETAKES_TEST_CHECK_DELAY", default=0.0)  # widens the window for a kill test
 # Days before the verification due date on which unverified students are reminded (plus once when overdue).

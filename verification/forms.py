@@ -45,8 +45,3 @@ class ImportUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         check_upload(upload, limits())
         return upload
-
-
-class ImportConfirmForm(forms.Form):
-    token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
-    name = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)

@@ -1,8 +1,8 @@
-"""Background job kinds of the verification app: a reminder run started from a page."""
+"""Background job kinds of the verification app: reminder runs started from a page, and the CHSI status
+import's check and import (jobs.imports' one flow)."""
 
-from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from jobs import imports
 from jobs.models import Job
@@ -13,7 +13,7 @@ from sessions_app.phases import CampaignClosed
 from sessions_app.scope import visible_students
 
 from . import chsi_import, reminders
-from .import_messages import MESSAGES
+from .import_messages import MESSAGES, plan_counts
 
 REMINDERS = "verification.reminders"
 
@@ -73,7 +73,7 @@ def run_remind_now(job: Job, progress) -> Outcome:
     return Outcome(counts={"sent": summary.total})
 
 
-# --- a large CHSI status file: checked (the preview), then imported once confirmed ----------------
+# --- a CHSI status file (jobs.imports' one flow): checked (the preview), then imported once confirmed --
 
 CHSI_CHECK = "verification.chsi_check"
 CHSI_IMPORT = "verification.chsi_import"
@@ -88,31 +88,42 @@ CHSI_COUNTS = {
     "unchanged": _("未变"),
     "unmatched": _("未匹配（不会导入）"),
 }
+# The check's counts say what the import will do.
+CHSI_CHECK_COUNTS = {
+    **CHSI_COUNTS,
+    "confirm": _("将标记为已确认"),
+    "unconfirm": _("将撤销确认"),
+    "report": _("将登记“信息有误”问题反馈"),
+}
 
 
-def stage_chsi(upload) -> imports.StagedUpload:
-    return imports.stage(upload, kind=CHSI_STAGING)
+def _chsi_confirm_label(job: Job) -> str:
+    c = job.counts
+    counts = plan_counts(
+        confirm=int(c.get("confirm", 0)),
+        unconfirm=int(c.get("unconfirm", 0)),
+        report=int(c.get("report", 0)),
+        unchanged=int(c.get("unchanged", 0)),
+        unmatched=int(c.get("unmatched", 0)),
+        done=False,
+    )
+    return gettext("确认导入（%(counts)s）") % {"counts": counts}
 
 
-def chsi_in_background(staged: imports.StagedUpload) -> bool:
+CHSI_FLOW = imports.ImportFlow(
+    check=CHSI_CHECK,
+    write=CHSI_IMPORT,
+    staging=CHSI_STAGING,
+    limits=chsi_import.limits,
+    confirm_url="verification:import_confirm_job",
+    upload_url="verification:import",
+    confirm_label=_chsi_confirm_label,
+)
+
+
+def start_chsi_check(*, upload, campaign: Campaign, user) -> Job:
     """Raises chsi_import.ChsiFileError for a file the cheap guards refuse."""
-    return imports.in_background(staged.path, chsi_import.limits())
-
-
-def start_chsi_check(*, staged: imports.StagedUpload, campaign: Campaign, user) -> Job:
-    return imports.start_import(kind=CHSI_CHECK, staged=staged, campaign_id=campaign.pk, user=user)
-
-
-def start_chsi_import(*, check: Job, user) -> Job | None:
-    if check.kind != CHSI_CHECK:
-        return None
-    return imports.continue_import(kind=CHSI_IMPORT, check=check, user=user)
-
-
-def _chsi_confirm(job: Job) -> dict | None:
-    if not imports.follow_up_pending(job):
-        return None
-    return {"url": reverse("verification:import_confirm_job", args=[job.pk]), "label": _("确认导入")}
+    return CHSI_FLOW.start(upload=upload, campaign_id=campaign.pk, user=user)
 
 
 def _chsi_outcome(plan) -> Outcome:
@@ -161,8 +172,8 @@ _CHSI_WORDS = {
 @register(
     CHSI_CHECK,
     title=_("检查学信网校对状态表（导入前预览）"),
-    counts=CHSI_COUNTS,
-    follow_up=_chsi_confirm,
+    counts=CHSI_CHECK_COUNTS,
+    follow_up=CHSI_FLOW.follow_up,
     **_CHSI_WORDS,
 )
 def run_chsi_check(job: Job, progress) -> Outcome:

@@ -22,5 +22,4 @@ urlpatterns = [
     path("import/", views.import_status, name="import"),
     path("import/confirm/<int:job_id>/", views.import_confirm_job, name="import_confirm_job"),
     path("import/template.xlsx", views.import_template, name="import_template"),
-    path("import/errors/<str:token>.xlsx", views.import_errors, name="import_errors"),
 ]

@@ -14,8 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
 from core.web import WIDE_PAGE_SIZE, filter_query, paginate, parse_pk
-from intake import staging
-from intake.views import stage_errors, staged_errors_response, workbook_response
+from intake.views import workbook_response
 from jobs.views import confirm_check
 from notifications.bulk import confirmation_page, confirmed
 from sessions_app.campaigns import current_campaign
@@ -24,8 +23,7 @@ from sessions_app.scope import student_profile, visible_colleges, visible_studen
 
 from . import chsi_import, jobkinds, reminders, selectors, services
 from .charts import verification_timeline
-from .forms import ImportConfirmForm, ImportUploadForm, NoteForm, ReportForm, ResolveForm
-from .import_messages import plan_counts
+from .forms import ImportUploadForm, NoteForm, ReportForm, ResolveForm
 from .jobkinds import start_remind_now, start_reminder_run
 from .models import ESCALATED_TYPES, INSTRUCTIONS, ProblemReport, ProblemType, ReportStatus
 from .services import VerificationError
@@ -395,9 +393,6 @@ def export(request):
 # --- CHSI status import (staff) ------------------------------------------------------
 
 
-STAGING_KIND = "chsi"
-
-
 @staff_required
 def import_status(request):
     campaign = current_campaign(request)
@@ -410,91 +405,27 @@ def import_status(request):
     if request.method != "POST":
         return render(request, "verification/import.html", {**context, "form": ImportUploadForm()})
 
-    if "token" in request.POST:
-        return _confirm_import(request, campaign, context)
-
     form = ImportUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(request, "verification/import.html", {**context, "form": form}, status=400)
-    upload = form.cleaned_data["file"]
-    # The staged file holds ID numbers: it expires and is swept (intake.staging).
-    staged = jobkinds.stage_chsi(upload)
-    token, path = staged.token, staged.path
-    try:
-        if jobkinds.chsi_in_background(staged):
-            # Hundreds of rows and more: checked by a worker, the page follows its progress.
-            job = jobkinds.start_chsi_check(staged=staged, campaign=campaign, user=request.user)
+    if form.is_valid():
+        try:
+            # Checked within this request when small, by a worker when not: the same job page.
+            job = jobkinds.start_chsi_check(upload=form.cleaned_data["file"], campaign=campaign, user=request.user)
+        except chsi_import.ChsiFileError as exc:
+            form.add_error("file", str(exc))
+        else:
             return redirect("jobs:detail", job_id=job.pk)
-        plan = chsi_import.plan_import(source=str(path), campaign=campaign, filename=upload.name[:200])
-    except chsi_import.ChsiFileError as exc:
-        staging.discard(STAGING_KIND, token)
-        form.add_error("file", str(exc))
-        return render(request, "verification/import.html", {**context, "form": form}, status=400)
-    error_token = None
-    if not plan.ok:
-        staging.discard(STAGING_KIND, token)
-        error_token = stage_errors(request, plan.table, plan.errors, kind="chsi_errors")
-        return render(
-            request,
-            "verification/import.html",
-            {**context, "form": ImportUploadForm(), "plan": plan, "file_name": upload.name, "error_token": error_token},
-        )
-    confirm_form = ImportConfirmForm(initial={"token": token, "name": upload.name[:200]})
-    return render(
-        request,
-        "verification/import.html",
-        {**context, "form": ImportUploadForm(), "plan": plan, "confirm_form": confirm_form, "file_name": upload.name},
-    )
-
-
-def _confirm_import(request, campaign, context):
-    form = ImportConfirmForm(request.POST)
-    token = form.data.get("token") if form.is_valid() else None
-    path = staging.path_for(STAGING_KIND, token) if token else None
-    if path is None:
-        messages.error(request, _("预览已过期或文件不存在，请重新上传"))
-        return redirect(f"{request.path}?{context['query']}")
-    try:
-        plan = chsi_import.apply_import(
-            source=str(path), campaign=campaign, actor=request.user, file_name=form.cleaned_data["name"]
-        )
-    except chsi_import.ChsiFileError as exc:
-        plan, error = None, str(exc)
-    else:
-        error = None
-    finally:
-        staging.discard(STAGING_KIND, token)
-    if error or not plan.ok:
-        messages.error(request, error or _("文件有错误，没有导入任何数据"))
-        return render(request, "verification/import.html", {**context, "form": ImportUploadForm(), "plan": plan})
-    messages.success(
-        request,
-        _("已导入：%(counts)s")
-        % {
-            "counts": plan_counts(
-                confirm=len(plan.to_confirm),
-                unconfirm=len(plan.to_unconfirm),
-                report=len(plan.to_report),
-                unchanged=plan.unchanged,
-                unmatched=len(plan.unmatched),
-                done=True,
-            )
-        },
-    )
-    return redirect(f"{reverse('verification:index')}?{context['query']}")
+    return render(request, "verification/import.html", {**context, "form": form}, status=400)
 
 
 @staff_required
 @require_POST
 def import_confirm_job(request, job_id):
-    """Confirm what a background check of a CHSI file previewed: the import is a job of its own."""
+    """Confirm what the check of a CHSI file previewed: the import is a job of its own (inline when small)."""
     return confirm_check(
         request,
         job_id,
-        kind=jobkinds.CHSI_CHECK,
-        start=jobkinds.start_chsi_import,
+        flow=jobkinds.CHSI_FLOW,
         expired=_("预览已过期或文件不存在，请重新上传"),
-        upload_url="verification:import",
     )
 
 
@@ -508,8 +439,3 @@ def import_template(request):
         notes=[_("校对状态可填：正确、信息有误、未校对（或 已确认、未确认）；“信息有误”会登记问题反馈")],
     )
     return workbook_response(data, "学信网校对状态导入模板.xlsx")
-
-
-@staff_required
-def import_errors(request, token):
-    return staged_errors_response(request, token, kind="chsi_errors", filename="学信网状态导入错误行.xlsx")

@@ -3,11 +3,14 @@
 import datetime
 import decimal
 import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from accounts.audit import record_event
+from accounts.models import User
 from core.locking import lock_row
 from intake.errors import sorted_errors
 
@@ -26,15 +29,35 @@ WRITE_BATCH = 1000
 # Characters per read() of the COPY stream (psycopg2's default is 8 KB): a few hundred rows per read.
 COPY_CHUNK = 64 * 1024
 
+# One row's values as the database takes them (str, int, date, None, …), aligned with the columns.
+Record = tuple[Any, ...]
+Progress = Callable[[int, int | None], None]
+
+
+class _Cursor(Protocol):
+    def execute(self, sql: str, params: list[Any]) -> Any: ...
+
+
+class _RawCursor(Protocol):
+    """psycopg2's cursor, below Django's wrapper: what COPY needs of it."""
+
+    def copy_expert(self, sql: str, file: "_CopySource", size: int = ...) -> Any: ...
+
+
+def _column(name: str) -> str:
+    field = Student._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a name from the roster's own columns, never a relation's reverse
+    return str(field.column)
+
 
 def import_roster(
     *,
     campaign: Campaign,
     source: Source,
-    actor,
+    actor: User | None,
     dry_run: bool = False,
     filename: str = "",
-    progress=None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import source into campaign; with any error (or dry_run) nothing is written.
 
@@ -153,10 +176,12 @@ def _compare(
     return creates, updates, moved
 
 
-def _write(parsed: ParsedRoster, campaign: Campaign, creates: list[ParsedRow], updates) -> None:
+def _write(
+    parsed: ParsedRoster, campaign: Campaign, creates: list[ParsedRow], updates: list[tuple[int, ParsedRow]]
+) -> None:
     fields = parsed.fields
     # The campaign's level stands in for a missing 层次 column, so a graduate campaign's students are graduates.
-    extra = {} if "level" in fields else {"level": campaign.level or Level.UNDERGRADUATE}
+    extra: dict[str, Any] = {} if "level" in fields else {"level": campaign.level or Level.UNDERGRADUATE}
     if creates:
         _insert_rows(campaign, fields, creates, extra)
     now = timezone.now()
@@ -179,14 +204,16 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 _SLOT_FIELDS = ("derived_slot_id", "assigned_slot_id", "slot_status")
 
 
-def _slot_values(campaign: Campaign, fields: list[str], rows: list[ParsedRow], extra: dict) -> list[tuple]:
+def _slot_values(
+    campaign: Campaign, fields: list[str], rows: list[ParsedRow], extra: dict[str, Any]
+) -> list[tuple[int | None, int | None, str]]:
     """Per row (derived slot, assigned slot, status): computed once per (college, campus, level)."""
     audiences = campaign_audiences(campaign)
     college_at = fields.index("college_id")
     campus_at = fields.index("campus_id") if "campus_id" in fields else None
     level_at = fields.index("level") if "level" in fields else None
-    by_kind: dict[tuple, tuple] = {}
-    out = []
+    by_kind: dict[tuple[Any, Any, Any], tuple[int | None, int | None, str]] = {}
+    out: list[tuple[int | None, int | None, str]] = []
     for row in rows:
         values = row.values
         kind = (
@@ -202,7 +229,7 @@ def _slot_values(campaign: Campaign, fields: list[str], rows: list[ParsedRow], e
     return out
 
 
-def _insert_rows(campaign: Campaign, fields: list[str], rows: list[ParsedRow], extra: dict) -> None:
+def _insert_rows(campaign: Campaign, fields: list[str], rows: list[ParsedRow], extra: dict[str, Any]) -> None:
     """New students: COPY on PostgreSQL, multi-row INSERTs elsewhere, their slot already derived.
 
     bulk_create() spends about a second of Python per 20,000 students preparing each field
@@ -212,10 +239,10 @@ def _insert_rows(campaign: Campaign, fields: list[str], rows: list[ParsedRow], e
     refresh_slot_assignments() pass over the campaign (one UPDATE per kind of student).
     """
     slots = _slot_values(campaign, fields, rows, extra)
-    records = [(r.student_no, *r.values, *slot) for r, slot in zip(rows, slots, strict=True)]
+    records: list[Record] = [(r.student_no, *r.values, *slot) for r, slot in zip(rows, slots, strict=True)]
     template = Student(campaign_id=campaign.pk, **extra)
     varying = ["student_no", *fields, *_SLOT_FIELDS]
-    constant = []
+    constant: list[tuple[str, Any]] = []
     for field in Student._meta.concrete_fields:
         if field.primary_key or field.attname in varying:
             continue
@@ -230,19 +257,19 @@ def _insert_rows(campaign: Campaign, fields: list[str], rows: list[ParsedRow], e
                     ]
                 )
             return
-        constant.append((field.column, value))
-    columns = [Student._meta.get_field(f).column for f in varying] + [c for c, _v in constant]
+        constant.append((str(field.column), value))
+    columns = [_column(f) for f in varying] + [c for c, _v in constant]
     constant_values = [v for _c, v in constant]
     with connection.cursor() as cursor:
         raw = getattr(cursor, "cursor", None)
-        if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
+        if connection.vendor == "postgresql" and raw is not None and hasattr(raw, "copy_expert"):
             if all(v is None or isinstance(v, _COPYABLE) for v in constant_values):
                 _copy_rows(raw, columns, records, constant_values)
                 return
         _insert_batches(cursor, columns, records, constant_values)
 
 
-def _copy_text(value) -> str:
+def _copy_text(value: Any) -> str:
     if value is None:
         return "\\N"
     text = value if value.__class__ is str else str(value)
@@ -252,7 +279,7 @@ def _copy_text(value) -> str:
     return text.translate(_COPY_ESCAPES)
 
 
-def _copy_line(record: tuple, tail: str) -> str:
+def _copy_line(record: Record, tail: str) -> str:
     """One COPY line: _copy_text of each value, with one escape test per row instead of per value."""
     texts = ["\\N" if v is None else v if v.__class__ is str else str(v) for v in record]
     probe = "".join(texts)
@@ -270,7 +297,7 @@ class _CopySource:
     next is built here, and no list of 20,000 lines nor their joined copy is held in memory.
     """
 
-    def __init__(self, records: list[tuple], tail: str):
+    def __init__(self, records: list[Record], tail: str):
         self._lines = (_copy_line(record, tail) for record in records)
 
     def read(self, size: int = -1) -> str:
@@ -284,7 +311,7 @@ class _CopySource:
         return "\n".join(chunk) + "\n" if chunk else ""  # "" ends the COPY
 
 
-def _copy_rows(raw_cursor, columns: list[str], records: list[tuple], constant_values: list) -> None:
+def _copy_rows(raw_cursor: _RawCursor, columns: list[str], records: list[Record], constant_values: list[Any]) -> None:
     """COPY ... FROM STDIN (text format): about twice as fast as INSERT for 20,000 students."""
     tail = "\t".join(_copy_text(v) for v in constant_values)
     quote = connection.ops.quote_name
@@ -294,7 +321,7 @@ def _copy_rows(raw_cursor, columns: list[str], records: list[tuple], constant_va
         raw_cursor.copy_expert(sql, _CopySource(records, tail), size=COPY_CHUNK)
 
 
-def _insert_batches(cursor, columns: list[str], records: list[tuple], constant_values: list) -> None:
+def _insert_batches(cursor: _Cursor, columns: list[str], records: list[Record], constant_values: list[Any]) -> None:
     quote = connection.ops.quote_name
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
     table = quote(Student._meta.db_table)
@@ -302,14 +329,14 @@ def _insert_batches(cursor, columns: list[str], records: list[tuple], constant_v
     size = _batch_size(len(columns))
     for start in range(0, len(records), size):
         batch = records[start : start + size]
-        params: list = []
+        params: list[Any] = []
         for record in batch:
             params.extend(record)
             params.extend(constant_values)
         cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholder] * len(batch))}", params)
 
 
-def _update_rows(fields: list[str], updates: list[tuple[int, ParsedRow]], now) -> None:
+def _update_rows(fields: list[str], updates: list[tuple[int, ParsedRow]], now: datetime.datetime) -> None:
     """UPDATE ... FROM (VALUES ...): one statement per batch.
 
     QuerySet.bulk_update() writes a CASE with one WHEN per row for every column, which
@@ -319,9 +346,10 @@ def _update_rows(fields: list[str], updates: list[tuple[int, ParsedRow]], now) -
     """
     meta = Student._meta
     quote = connection.ops.quote_name
-    columns = [meta.get_field(f).column for f in fields]
-    types = [meta.get_field(f).db_type(connection) for f in fields]
-    pk = meta.pk.column
+    columns = [_column(f) for f in fields]
+    types = [str(meta.get_field(f).db_type(connection)) for f in fields]
+    assert meta.pk is not None
+    pk = str(meta.pk.column)
     placeholder = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
     assignments = ", ".join(
         f"{quote(column)} = CAST(v.{quote(column)} AS {db_type})"
@@ -333,7 +361,7 @@ def _update_rows(fields: list[str], updates: list[tuple[int, ParsedRow]], now) -
         f"UPDATE {quote(meta.db_table)} SET {assignments}, {quote('updated_at')} = %s "
         f"FROM v WHERE {quote(meta.db_table)}.{quote(pk)} = CAST(v.{quote(pk)} AS {meta.pk.db_type(connection)})"
     )
-    params: list = []
+    params: list[Any] = []
     for pk_value, row in updates:
         params.append(pk_value)
         params.extend(row.values)
@@ -342,13 +370,13 @@ def _update_rows(fields: list[str], updates: list[tuple[int, ParsedRow]], now) -
         cursor.execute(sql, params)
 
 
-def _display(parsed: ParsedRoster, field: str, value) -> str:
+def _display(parsed: ParsedRoster, field: str, value: Any) -> str:
     if value is None or value == "":
         return ""
     if field == "college_id":
-        return parsed.colleges.display.get(value, "")
+        return parsed.colleges.display.get(value, "") if parsed.colleges else str(value)
     if field == "campus_id":
-        return parsed.campuses.display.get(value, "")
+        return parsed.campuses.display.get(value, "") if parsed.campuses else str(value)
     if field == "counselor_id":
         return parsed.counselors.display.get(value, "") if parsed.counselors else str(value)
     if field == "level":
@@ -360,7 +388,7 @@ def _display(parsed: ParsedRoster, field: str, value) -> str:
     return str(value)
 
 
-def _preview(parsed: ParsedRoster, row: ParsedRow, action: str, old: tuple | None = None) -> PreviewRow:
+def _preview(parsed: ParsedRoster, row: ParsedRow, action: str, old: Record | None = None) -> PreviewRow:
     fields = parsed.fields
     values = dict(zip(fields, row.values, strict=True))
     changes: tuple[Change, ...] = ()

@@ -1,26 +1,6 @@
-"""Where an uploaded roster waits between its preview and the staff member's confirmation (intake.staging)."""
+"""Where an uploaded roster waits between its check and its import: its intake.staging kind.
 
-from intake import staging
+The staged file's token is kept in the check job's params (jobs.imports), nowhere else.
+"""
 
 KIND = "roster"
-MAX_AGE_SECONDS = staging.MAX_AGE_SECONDS
-
-
-def path_for(token: str):
-    return staging.path_for(KIND, token)
-
-
-def store(upload) -> str:
-    return staging.store(KIND, upload=upload)
-
-
-def store_bytes(data: bytes) -> str:
-    return staging.store(KIND, data)
-
-
-def discard(token: str) -> None:
-    staging.discard(KIND, token)
-
-
-def sweep(now: float | None = None) -> int:
-    return staging.sweep(KIND, now=now)

@@ -131,30 +131,38 @@ def test_upload_page_lists_errors(client, campaign, two_captured, coordinator, o
     a, _b = two_captured
     client.force_login(coordinator)
     upload = SimpleUploadedFile("pay.xlsx", xlsx([(a.student_no, 18, "现金", "")]))
-    response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload})
+    response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload}, follow=True)
     assert response.status_code == 200
-    assert "第 2 行，金额 列：超出应缴金额" in response.content.decode()
-    # The bad rows come back as a workbook with the reason beside them, for this session only.
-    token = response.context["error_token"]
-    download = client.get(reverse("fees:import_errors", args=[token]))
+    page = response.content.decode()
+    assert "第 2 行，金额 列：超出应缴金额" in page and "未导入任何数据" in page and "确认导入" not in page
+    # The bad rows come back as a workbook with the reason beside them, for this user only.
+    job = response.context["job"]
+    file_url = reverse("jobs:file", args=[job.pk])
+    assert file_url in page
+    download = client.get(file_url)
     from openpyxl import load_workbook
 
-    rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("原行号", "错误原因", "学号")
     assert rows[1][0] == 2 and rows[1][1].startswith("金额：超出应缴金额") and rows[1][2] == a.student_no
     client.logout()
     client.force_login(other_coordinator)
-    assert client.get(reverse("fees:import_errors", args=[token])).status_code == 404
+    assert client.get(file_url).status_code == 404
     client.force_login(coordinator)
     template = client.get(reverse("fees:import_template"))
     header = next(load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
     assert header == ("学号", "金额", "方式", "备注", "日期")
     upload = SimpleUploadedFile("pay.xlsx", xlsx([(a.student_no, 17, "现金", "")]))
     response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload}, follow=True)
-    assert "新登记 1 笔" in response.content.decode()
+    confirm = reverse("fees:import_confirm_job", args=[response.context["job"].pk])
+    assert "确认导入（新登记 1 笔，共 ¥17.00" in response.content.decode()
+    assert not Entry.objects.filter(kind=Kind.PAYMENT).exists()  # nothing before the confirm
+    response = client.post(confirm, follow=True)
+    assert "新登记（笔）：<strong>1</strong>" in response.content.decode()
+    assert Entry.objects.filter(kind=Kind.PAYMENT).count() == 1
     upload = SimpleUploadedFile("pay.csv", b"x")
-    response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload})
+    response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload}, follow=True)
     assert "没有找到表头" in response.content.decode()
     upload = SimpleUploadedFile("pay.xlsx", b"\x00\x01binary")
-    response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload})
+    response = client.post(reverse("fees:import"), {"campaign": campaign.code, "file": upload}, follow=True)
     assert "文件内容不是表格" in response.content.decode()

@@ -1,4 +1,4 @@
-"""A payment import above IMPORT_BACKGROUND_ROWS runs as a background job from the coordinator's page."""
+"""A payment import above IMPORT_BACKGROUND_ROWS is checked, then posted, by background jobs."""
 
 import io
 from decimal import Decimal
@@ -39,29 +39,42 @@ def _post(client, campaign, data):
     )
 
 
-def test_a_large_payment_file_is_posted_by_a_job_once(client, campaign, students, coordinator, settings):
+def test_a_large_payment_file_is_checked_then_posted_by_jobs_once(client, campaign, students, coordinator, settings):
     client.force_login(coordinator)
     data = xlsx([(s.student_no, 17, "微信", "") for s in students])
-    # Queued (a busy worker): the same file sent again lands on the same job.
+    # Queued (a busy worker): the same file sent again lands on the same check.
     with TestCase.captureOnCommitCallbacks() as queued:
         first = _post(client, campaign, data)
         second = _post(client, campaign, data)
     assert first.status_code == 302 and first["Location"] == second["Location"]
-    job = Job.objects.get()
-    assert job.kind == "fees.payment_import" and job.status == JobStatus.QUEUED and len(_staged(settings)) == 1
-    assert FeeAccount.objects.filter(paid__gt=0).count() == 0
+    check = Job.objects.get()
+    assert check.kind == "fees.payment_check" and check.status == JobStatus.QUEUED and len(_staged(settings)) == 1
     assert len(queued) == 1
     for callback in queued:
         callback()
-    job.refresh_from_db()
+    check.refresh_from_db()
+    assert check.status == JobStatus.DONE and check.counts == {"rows": 3, "created": 3, "replayed": 0, "total": "51.00"}
+    assert FeeAccount.objects.filter(paid__gt=0).count() == 0  # the check is a dry run
+    page = client.get(first["Location"]).content.decode()
+    assert "将新登记（笔）：<strong>3</strong>" in page and "将新登记金额合计（元）：<strong>51.00</strong>" in page
+    confirm = reverse("fees:import_confirm_job", args=[check.pk])
+    assert confirm in page and "确认导入（新登记 3 笔，共 ¥51.00，已登记过的 0 笔未重复入账）" in page
+
+    with TestCase.captureOnCommitCallbacks() as queued:
+        imported = client.post(confirm)
+        assert client.post(confirm)["Location"] == imported["Location"]  # a second click lands on it
+    assert len(queued) == 1
+    for callback in queued:
+        callback()
+    job = Job.objects.get(kind="fees.payment_import")
     assert job.status == JobStatus.DONE and job.counts == {"rows": 3, "created": 3, "replayed": 0, "total": "51.00"}
     assert all(FeeAccount.objects.get(student=s).paid == Decimal("17.00") for s in students)
-    page = client.get(first["Location"]).content.decode()
+    page = client.get(imported["Location"]).content.decode()
     assert "新登记（笔）：<strong>3</strong>" in page and "新登记金额合计（元）：<strong>51.00</strong>" in page
     assert _staged(settings) == []
-    # Once it is over the same file may be sent again: a new job, which posts nothing new.
+    # Once it is over the same file may be sent again: a new check, which would post nothing new.
     again = Job.objects.get(pk=_rerun(client, campaign, data))
-    assert again.pk != job.pk and again.counts["created"] == 0 and again.counts["replayed"] == 3
+    assert again.pk != check.pk and again.counts["created"] == 0 and again.counts["replayed"] == 3
 
 
 def _rerun(client, campaign, data) -> int:

@@ -133,7 +133,7 @@ def test_no_other_role_imports_payments(captured, campaign, role):
     _refused("role_forbidden", import_payments, campaign=campaign, data=data, actor=actor, filename="p.xlsx")
     upload = io.BytesIO(data)
     upload.name = "p.xlsx"
-    _refused("role_forbidden", jobkinds.start_import, upload=upload, campaign=campaign, user=actor)
+    _refused("role_forbidden", jobkinds.start_check, upload=upload, campaign=campaign, user=actor)
 
 
 # --- remittances --------------------------------------------------------------------

@@ -95,13 +95,14 @@ def test_chsi_previews_expire_and_are_swept(staff_client, world, captured, setti
 
     url = reverse("verification:import") + f"?campaign={world.campaign.code}"
     data = shapes.xlsx([["学号", "校对状态"], [captured[0].student_no, "正确"]])
-    preview = staff_client.post(url, {"file": SimpleUploadedFile("chsi.xlsx", data)})
-    token = preview.context["confirm_form"].initial["token"]
+    preview = staff_client.post(url, {"file": SimpleUploadedFile("chsi.xlsx", data)}, follow=True)
+    confirm = reverse("verification:import_confirm_job", args=[preview.context["job"].pk])
+    assert confirm in preview.content.decode()
     [staged] = list((settings.MEDIA_ROOT / "intake" / "chsi").iterdir())
     old = time.time() - staging.MAX_AGE_SECONDS - 1
     os.utime(staged, (old, old))
     # Expired: not handed out any more, and gone from the disk with the next sweep.
-    done = staff_client.post(url, {"token": token, "name": "chsi.xlsx"}, follow=True)
+    done = staff_client.post(confirm, follow=True)
     assert "预览已过期" in done.content.decode()
     assert not staged.exists()
     assert VerificationRecord.objects.filter(confirmed_at__isnull=False).count() == 0

@@ -182,11 +182,11 @@ def test_bad_rows_download_as_a_workbook_with_the_reason_beside_them(staff_clien
     bad = [*ROW2[:3], "123", *ROW2[4:]]
     data = shapes.xlsx([shapes.HEADER, ROW1, bad], before=[["2021届毕业生名单"]])
     upload = SimpleUploadedFile("名单.xlsx", data)
-    response = staff_client.post(reverse("roster:upload"), {"campaign": world.campaign.pk, "file": upload})
-    token = response.context["error_token"]
-    assert reverse("roster:errors", args=[token]) in response.content.decode()
-    download = staff_client.get(reverse("roster:errors", args=[token]))
-    rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
+    response = staff_client.post(reverse("roster:upload"), {"campaign": world.campaign.pk, "file": upload}, follow=True)
+    file_url = reverse("jobs:file", args=[response.context["job"].pk])
+    assert file_url in response.content.decode()
+    download = staff_client.get(file_url)
+    rows = list(load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.iter_rows(values_only=True))
     assert rows[0] == ("原行号", "错误原因", *shapes.HEADER)
     [(number, reason, *cells)] = rows[1:]
     assert number == 4 and reason.startswith("身份证号：") and cells[0] == "2017000002" and cells[3] == "123"

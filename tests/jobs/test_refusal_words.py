@@ -144,7 +144,7 @@ def test_a_payment_file_without_its_method_column_is_refused_in_the_readers_lang
     data = _xlsx(["学号", "金额"], [["2017000001", 17], ["2017000002", 17], ["2017000003", 17]])
     upload = SimpleUploadedFile("缴费.xlsx", data)
     job = _start(client, reverse("fees:import"), {"campaign": payments.code, "file": upload}, language="en")
-    assert job.kind == "fees.payment_import" and job.status == JobStatus.FAILED
+    assert job.kind == "fees.payment_check" and job.status == JobStatus.FAILED
     (error,) = job.errors
     assert error["code"] == "header_incomplete" and error["params"]["missing"]["fields"] == ["方式"]
     assert_stored_as_codes(job)

@@ -189,11 +189,15 @@ def test_a_large_roster_with_bad_rows_is_refused_whole_with_every_row_listed(cli
     assert Student.objects.count() == 0 and _staged(settings) == []
 
 
-def test_a_small_roster_stays_on_the_page(client, world, tmp_path):
+def test_a_small_roster_is_checked_within_the_request_on_the_same_job_page(client, world, tmp_path):
     client.force_login(world.staff)
-    response = _upload(client, world, _write(tmp_path / "small.xlsx", _rows(20)).read_bytes())
-    assert response.status_code == 200 and "确认导入" in response.content.decode()
-    assert Job.objects.count() == 0
+    with TestCase.captureOnCommitCallbacks() as queued:
+        job_id = _job_id(_upload(client, world, _write(tmp_path / "small.xlsx", _rows(20)).read_bytes()))
+    assert queued == []  # no worker: the check ran in the request
+    job = Job.objects.get(pk=job_id)
+    assert job.kind == "roster.check" and job.status == JobStatus.DONE and job.counts["created"] == 20
+    page = client.get(reverse("jobs:detail", args=[job_id])).content.decode()
+    assert reverse("roster:confirm_job", args=[job_id]) in page and "确认导入（新增 20 人" in page
 
 
 def _download(client, job_id):

@@ -1,4 +1,7 @@
-"""The staff page: upload, preview, confirm exactly the previewed file."""
+"""The staff page: upload, preview (the check job's page), confirm exactly the previewed file.
+
+A small roster's jobs run within the request (jobs.imports): no worker is involved here.
+"""
 
 import io
 import zipfile
@@ -8,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Role
+from intake import staging
+from jobs.models import Job
 from sessions_app.models import Student
-from sessions_app.roster import uploads
 from tests.factories import make_user
 from tests.roster_world import build_world, id_for, student_row, write_xlsx
 
@@ -34,7 +38,11 @@ def roster_upload(tmp_path, rows, name="名单.xlsx"):
 
 
 def post(client, world, upload):
-    return client.post(reverse("roster:upload"), {"campaign": world.campaign.pk, "file": upload})
+    return client.post(reverse("roster:upload"), {"campaign": world.campaign.pk, "file": upload}, follow=True)
+
+
+def confirm_url(response) -> str:
+    return reverse("roster:confirm_job", args=[response.context["job"].pk])
 
 
 def pending_files(settings):
@@ -53,17 +61,18 @@ def test_preview_then_confirm_imports_the_previewed_file(staff_client, world, tm
     response = post(staff_client, world, roster_upload(tmp_path, [student_row(1), student_row(2)]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "名单导入预览" in page
-    assert 'id="roster-created">2<' in page
+    assert "检查学生名单（导入前预览）" in page
+    assert "新增：<strong>2</strong>" in page
     assert "确认导入（新增 2 人，更新 0 人，未变 0 人）" in page
     # The whole ID number never reaches the page; the preview masks it.
     assert id_for(1) not in page and id_for(1)[:6] + "********" + id_for(1)[-4:] in page
     assert Student.objects.count() == 0
     [stored] = pending_files(settings)
 
-    token = response.context["token"]
-    response = staff_client.post(reverse("roster:confirm"), {"token": token}, follow=True)
+    confirm = confirm_url(response)
+    response = staff_client.post(confirm, follow=True)
     page = response.content.decode()
+    assert "导入学生名单" in page and "已完成" in page and "新增：<strong>2</strong>" in page
     assert "已导入“名单.xlsx”到" in page and "新增 2 人，更新 0 人，未变 0 人" in page
     assert Student.objects.count() == 2
     assert not stored.exists()
@@ -71,9 +80,10 @@ def test_preview_then_confirm_imports_the_previewed_file(staff_client, world, tm
     assert event.actor == world.staff
 
     # Confirming twice (double click, back button) imports nothing more.
-    response = staff_client.post(reverse("roster:confirm"), {"token": token}, follow=True)
+    response = staff_client.post(confirm, follow=True)
     assert "这次预览已失效" in response.content.decode()
     assert AuditEvent.objects.filter(action="roster.import").count() == 1
+    assert Job.objects.filter(kind="roster.import").count() == 1
 
 
 def test_preview_of_a_bad_file_lists_every_error_and_offers_no_confirm(staff_client, world, tmp_path, settings):
@@ -81,7 +91,7 @@ def test_preview_of_a_bad_file_lists_every_error_and_offers_no_confirm(staff_cli
     response = post(staff_client, world, roster_upload(tmp_path, rows))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "有 2 处错误，未导入任何数据" in page
+    assert "未导入任何数据" in page and "2 处错误" in page
     assert "第 3 行，身份证号 列：身份证号校验位错误：最后一位应为 X，这里是 1" in page
     assert "是不是“机电工程学院”？" in page
     assert "确认导入" not in page
@@ -90,38 +100,41 @@ def test_preview_of_a_bad_file_lists_every_error_and_offers_no_confirm(staff_cli
 
 
 def test_preview_shows_updates_with_before_and_after(staff_client, world, tmp_path):
-    post(staff_client, world, roster_upload(tmp_path, [student_row(1)]))
-    staff_client.post(reverse("roster:confirm"), {"token": staff_client.session["roster_pending"].popitem()[0]})
+    staff_client.post(confirm_url(post(staff_client, world, roster_upload(tmp_path, [student_row(1)]))))
+    assert Student.objects.count() == 1
     response = post(staff_client, world, roster_upload(tmp_path, [student_row(1, 班级="机械1799"), student_row(2)]))
     page = response.content.decode()
-    assert 'id="roster-updated">1<' in page and 'id="roster-created">1<' in page
+    assert "更新：<strong>1</strong>" in page and "新增：<strong>1</strong>" in page
     assert "班级：机械1701 → 机械1799" in page
 
 
 def test_cancel_discards_the_stored_file(staff_client, world, tmp_path, settings):
     response = post(staff_client, world, roster_upload(tmp_path, [student_row(1)]))
-    token = response.context["token"]
-    response = staff_client.post(reverse("roster:cancel"), {"token": token}, follow=True)
+    cancel = reverse("jobs:cancel_import", args=[response.context["job"].pk])
+    assert cancel in response.content.decode() and "取消" in response.content.decode()
+    response = staff_client.post(cancel, follow=True)
     assert "已取消，未导入任何数据" in response.content.decode()
     assert pending_files(settings) == []
-    response = staff_client.post(reverse("roster:confirm"), {"token": token}, follow=True)
+    job = Job.objects.get()
+    response = staff_client.post(reverse("roster:confirm_job", args=[job.pk]), follow=True)
+    assert "这次预览已失效" in response.content.decode()
     assert Student.objects.count() == 0
 
 
-def test_another_users_token_cannot_be_confirmed(client, staff_client, world, tmp_path):
-    token = post(staff_client, world, roster_upload(tmp_path, [student_row(1)])).context["token"]
+def test_another_users_preview_cannot_be_confirmed(client, staff_client, world, tmp_path):
+    confirm = confirm_url(post(staff_client, world, roster_upload(tmp_path, [student_row(1)])))
     other = make_user(Role.STAFF)
     client.force_login(other)
-    response = client.post(reverse("roster:confirm"), {"token": token}, follow=True)
-    assert "这次预览已失效" in response.content.decode()
+    assert client.post(confirm).status_code == 404
+    job_id = confirm.rstrip("/").split("/")[-1]
+    assert client.post(reverse("jobs:cancel_import", args=[job_id])).status_code == 404
     assert Student.objects.count() == 0
 
 
-@pytest.mark.parametrize("token", ["", "../../etc/passwd", "0" * 32, "x" * 5000])
-def test_made_up_tokens_are_refused_politely(staff_client, token):
-    response = staff_client.post(reverse("roster:confirm"), {"token": token}, follow=True)
-    assert response.status_code == 200
-    assert "这次预览已失效" in response.content.decode()
+@pytest.mark.parametrize("job_id", ["0", "999999", "99999999999999999999"])
+def test_made_up_previews_are_refused_politely(staff_client, job_id):
+    response = staff_client.post(f"/roster/import/confirm/{job_id}/", follow=True)
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.COUNSELOR, Role.OPERATOR, Role.STUDENT])
@@ -129,8 +142,8 @@ def test_only_staff_may_import(client, world, tmp_path, role):
     client.force_login(make_user(role))
     assert client.get(reverse("roster:upload")).status_code == 403
     assert post(client, world, roster_upload(tmp_path, [student_row(1)])).status_code == 403
-    assert client.post(reverse("roster:confirm"), {"token": "0" * 32}).status_code == 403
-    assert Student.objects.count() == 0
+    assert client.post(reverse("roster:confirm_job", args=[1])).status_code == 403
+    assert Student.objects.count() == 0 and Job.objects.count() == 0
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -202,19 +215,28 @@ def test_unknown_campaign_in_the_form(staff_client, world, tmp_path):
 
 def test_abandoned_previews_are_swept(settings, tmp_path):
     upload = SimpleUploadedFile("a.xlsx", b"PK..", content_type=XLSX)
-    token = uploads.store(upload)
-    assert uploads.path_for(token) is not None
-    uploads.sweep(now=__import__("time").time() + uploads.MAX_AGE_SECONDS + 1)
-    assert uploads.path_for(token) is None
+    token = staging.store("roster", upload=upload)
+    assert staging.path_for("roster", token) is not None
+    staging.sweep("roster", now=__import__("time").time() + staging.MAX_AGE_SECONDS + 1)
+    assert staging.path_for("roster", token) is None
 
 
-def test_only_the_latest_previews_stay_pending(staff_client, world, tmp_path, settings):
-    from sessions_app.views_roster import PENDING_KEPT
-
-    tokens = [post(staff_client, world, roster_upload(tmp_path, [student_row(1)])).context["token"] for _ in range(7)]
-    assert list(staff_client.session["roster_pending"]) == tokens[-PENDING_KEPT:]
-    assert len(pending_files(settings)) == PENDING_KEPT
-    response = staff_client.post(reverse("roster:confirm"), {"token": tokens[0]}, follow=True)
+def test_an_expired_preview_cannot_be_confirmed(staff_client, world, tmp_path, settings):
+    response = post(staff_client, world, roster_upload(tmp_path, [student_row(1)]))
+    [stored] = pending_files(settings)
+    old = __import__("time").time() - staging.MAX_AGE_SECONDS - 1
+    __import__("os").utime(stored, (old, old))
+    assert confirm_url(response) not in staff_client.get(response.request["PATH_INFO"]).content.decode()
+    response = staff_client.post(confirm_url(response), follow=True)
     assert "这次预览已失效" in response.content.decode()
-    staff_client.post(reverse("roster:confirm"), {"token": tokens[-1]})
-    assert Student.objects.count() == 1
+    assert Student.objects.count() == 0
+
+
+def test_every_preview_stays_confirmable_on_its_own_page(staff_client, world, tmp_path, settings):
+    """Previews opened in other tabs: each is its own job, and confirming one imports that file."""
+    first = confirm_url(post(staff_client, world, roster_upload(tmp_path, [student_row(1)])))
+    second = confirm_url(post(staff_client, world, roster_upload(tmp_path, [student_row(1), student_row(2)])))
+    assert first != second and len(pending_files(settings)) == 2
+    staff_client.post(second)
+    assert Student.objects.count() == 2
+    assert "roster_pending" not in staff_client.session  # the session keeps no preview

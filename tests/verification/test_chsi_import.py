@@ -8,6 +8,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts.models import Role
+from jobs.models import Job
 from tests.factories import make_user
 from verification.chsi_import import apply_import, plan_import
 from verification.models import VerificationRecord
@@ -128,18 +129,21 @@ def test_staff_page_preview_then_confirm(client, campaign, captured):
     client.force_login(make_user(Role.STAFF))
     url = reverse("verification:import") + f"?campaign={campaign.code}"
     upload = SimpleUploadedFile("chsi.xlsx", xlsx([["学号", "校对状态"], [a.student_no, "已确认"], ["x1", "已确认"]]))
-    preview = client.post(url, {"file": upload})
+    preview = client.post(url, {"file": upload}, follow=True)
     page = preview.content.decode()
-    assert "将标记为已确认：1 人" in page and "x1 不在本批次名单中" in page
+    assert "将标记为已确认：<strong>1</strong>" in page and "x1 不在本批次名单中" in page
+    assert "确认导入（将标记已确认 1 人" in page
     assert not _confirmed(a)
-    token = preview.context["confirm_form"].initial["token"]
-    done = client.post(url, {"token": token, "name": "chsi.xlsx"}, follow=True)
-    assert "已导入：1 人标记为已确认" in done.content.decode()
+    confirm = reverse("verification:import_confirm_job", args=[preview.context["job"].pk])
+    done = client.post(confirm, follow=True)
+    page = done.content.decode()
+    assert "导入学信网校对状态" in page and "已完成" in page and "标记为已确认：<strong>1</strong>" in page
     assert _confirmed(a)
     # The stored upload is gone: confirming twice cannot apply it again.
-    again = client.post(url, {"token": token, "name": "chsi.xlsx"}, follow=True)
+    again = client.post(confirm, follow=True)
     assert "预览已过期" in again.content.decode()
-    assert client.post(url, {"token": "../../etc/passwd"}, follow=True).status_code == 200
+    assert Job.objects.filter(kind="verification.chsi_import").count() == 1
+    assert client.post("/verification/import/confirm/999999/").status_code == 404
 
 
 def test_staff_page_rejects_bad_files_with_a_message(client, campaign):
@@ -147,8 +151,10 @@ def test_staff_page_rejects_bad_files_with_a_message(client, campaign):
     url = reverse("verification:import") + f"?campaign={campaign.code}"
     response = client.post(url, {"file": SimpleUploadedFile("chsi.xlsx", b"\x00\x01 not a workbook")})
     assert response.status_code == 400 and "文件内容不是表格" in response.content.decode()
-    response = client.post(url, {"file": SimpleUploadedFile("chsi.csv", b"a,b")})
-    assert response.status_code == 400 and "没有找到表头" in response.content.decode()
+    # A file the cheap guards pass is refused by its check, on its job page: nothing imported.
+    response = client.post(url, {"file": SimpleUploadedFile("chsi.csv", b"a,b")}, follow=True)
+    page = response.content.decode()
+    assert "没有找到表头" in page and "未导入任何数据" in page and "确认导入" not in page
 
 
 def test_import_page_is_staff_only(client, campaign):
