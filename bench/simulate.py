@@ -9,35 +9,52 @@ server instead, with a database of its own and no restart), seeded with `seed_de
 --no-current`, and a redis-server of its own on a free port, so its faults disturb nobody.
 A supervisor restarts what exits (compose's `restart: unless-stopped`).
 
-Load (threads, each a client with its own session, resending as the real client does):
+Load (threads, each a client with its own session, resending as the real client does; the
+parts are in bench/sim/: stack.py, faults.py, load.py, money.py, photos.py, invariants.py):
 - --desks desks (the demo's operator desk_jst1, one session each) swipe students of the group's
   slots, moved to today; a failed swipe (503, a reset connection) is resent with the same nonce
-  until answered, as desk.js's queue does; some are resent later on purpose and some are sent
-  twice at once (a duplicated request), and every answer to one nonce must be the same;
+  until answered, as desk.js's queue does; some are resent later on purpose, some are sent twice
+  at once (a duplicated request), and some are undone by the operator before their resend
+  arrives (reordered); every answer to one nonce must be the same, and the resend after the
+  undo captures nobody again;
 - the platform posts signed callbacks; a 5xx or a reset is resent with the same transaction id,
-  and some are sent twice on purpose;
+  some are sent twice at once or twice in a row, and some earlier ones arrive again after later
+  ones (reordered);
 - the coordinator (coord_cs) posts cash payments with one idempotency key each, resent on a 5xx;
-- staff (jwc) click exports (background jobs).
+  some are reversed (the reversal sent twice at once, then the payment's own resend arriving
+  after its reversal), some refunded (sent twice at once); then two remittances of the college,
+  which 教务处 (jwc) confirms around their reversal in both orders: confirm (twice at once),
+  reverse, the confirm's resend; and the reversal arriving before the confirm (twice at once);
+- counselor_cs and students with an account open retake requests and upload electronic photos
+  built from the face corpus (tests/retakes/data), some twice at once, some replaced by another;
+- staff (jwc) click today's reminder run and exports (background jobs).
 Faults at moments drawn from --seed, each with a declared window (its length + --grace seconds):
-the Celery worker killed with -9 (aimed at a job in mid-run: each holds 2 s,
-JOBS_TEST_RUN_DELAY), Redis stopped for a few seconds, every PostgreSQL backend of
-the database terminated, a gunicorn worker killed with -9, PostgreSQL restarted (pg_ctl restart
--m fast; only its own server).
+the Celery worker killed with -9 (aimed at a job or a photo check in mid-run: each job holds
+2 s, JOBS_TEST_RUN_DELAY, each check 1 s, RETAKES_TEST_CHECK_DELAY), Redis stopped for a few
+seconds, every PostgreSQL backend of the database terminated, a gunicorn worker killed with -9,
+PostgreSQL restarted (pg_ctl restart -m fast; only its own server).
 
 Invariants, checked with SQL of its own (not the app's code) once the work has drained:
-each student captured at most once; each ¥ charge once per active capture, net of reversals;
-each callback transaction id posted once and every acknowledged one posted; each cash payment
-key once; every account's cached totals equal to the sums of its entries; each SMS sent at most
-once per delivery (lines in the file SMS backend per number <= deliveries to it); every job
-ended; every photo checked; no 500 at all and no 5xx outside a fault window.
-Prints the figures; exits 1 when an invariant broke. Not yet: refunds/waivers/reversals in the
-load, reminders sent during faults, photo uploads, duplicated and reordered requests at the proxy.
+each student captured at most once, every swipe answered "captured" recorded (but those undone
+on purpose), no swipe resent after its undo capturing again; each ¥ charge once per active
+capture, net of reversals; each callback transaction id posted once and every acknowledged one
+posted; each cash payment key once, each form key once, each entry reversed at most once, a
+payment's resend after its reversal posting nothing, a refund sent twice posted once, no account
+refunded above what it paid; every account's cached totals equal to the sums of its entries;
+each remittance key one remittance, each live remittance's amount and count equal to its
+entries (a withdrawn one holding none), each remittance confirmed once and reversed once in the
+order its requests were meant; each SMS sent at most once per delivery (lines in the file SMS
+backend per number <= deliveries to it); every job ended; every photo checked, its check
+recorded once, its file there and no photo file without its row; no 500 at all and no 5xx
+outside a fault window.
+Prints the figures; exits 1 when an invariant broke. Not yet: reminders sent during faults.
 """
 
 import argparse
 import datetime
 import os
 import random
+import re
 import shutil
 import sys
 import threading
@@ -100,8 +117,9 @@ def main() -> int:
         stack.start("web", ["sh", "deploy/run", "web"])
         wait_for(lambda: stack.healthz() == 200, timeout=300, what=f"gunicorn; see {stack.log('web')}")
         seeded = stack.manage("seed_demo", "--size", "0.03", "--no-current")
-        # Each job holds 2 s before it runs: a worker killed at a seeded moment often holds one.
-        stack.start("worker", ["sh", "deploy/run", "worker"], JOBS_TEST_RUN_DELAY="2")
+        # Each job holds 2 s before it runs, and each photo check 1 s between measuring and
+        # recording: a worker killed at a seeded moment often holds one.
+        stack.start("worker", ["sh", "deploy/run", "worker"], JOBS_TEST_RUN_DELAY="2", RETAKES_TEST_CHECK_DELAY="1")
         stack.start("beat", ["sh", "deploy/run", "beat"])
         wait_for(lambda: "ready." in stack.log("worker").read_text(errors="replace"), timeout=120, what="the worker")
         print(f"stack up in {time.monotonic() - clock:.0f}s ({len(seeded.splitlines())} lines of seed output)")
@@ -212,6 +230,12 @@ def main() -> int:
         statuses = Counter(status for *_, status in recorder.rows)
         print(f"seed {args.seed}: {len(recorder.rows)} requests in {load_seconds:.0f}s, drained in {drained:.0f}s")
         print("  answers: " + ", ".join(f"{s or 'reset'}: {n}" for s, n in sorted(statuses.items())))
+        refused = Counter(
+            (method, re.sub(r"\d+", "N", path.split("?")[0]), status)
+            for _, method, path, status in recorder.rows
+            if status == 0 or status >= 400
+        )
+        print("  not 2xx/3xx: " + ", ".join(f"{m} {p} {s or 'reset'} ×{n}" for (m, p, s), n in sorted(refused.items())))
         print(f"  swipes {len(answers['swipes'])} (undone then resent {len(answers['undone'])}), "
               f"callbacks {len(answers['callbacks'])}, payments {len(answers['payments'])} "
               f"(reversed {len(answers['reversals'])}, refunded {len(answers['refunds'])}), "

@@ -18,7 +18,11 @@ def inject(stack: Stack, kind: str, rng: random.Random) -> None:
     if kind == "worker_kill":
         # Aimed at a job in mid-run (each holds JOBS_TEST_RUN_DELAY seconds), the case that stuck.
         deadline = time.monotonic() + 6
-        while time.monotonic() < deadline and not stack.q("SELECT 1 FROM jobs_job WHERE status = 'running'"):
+        busy = (
+            "SELECT 1 FROM jobs_job WHERE status = 'running'"
+            " UNION ALL SELECT 1 FROM retakes_retakephoto WHERE check_status = 'pending'"
+        )
+        while time.monotonic() < deadline and not stack.q(busy):
             time.sleep(0.2)
         with stack.lock:
             proc = stack.procs["worker"][0]

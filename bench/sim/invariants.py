@@ -51,12 +51,21 @@ def check(stack: Stack, answers, recorder: Recorder, windows) -> list[tuple[str,
             "platform_payment",
         )  # fmt: skip
     )
-    acknowledged = {tid for tid, status, outcome in answers["callbacks"] if outcome in ("posted", "duplicate")}
+    acknowledged = {tid for tid, status, outcome, _ in answers["callbacks"] if outcome in ("posted", "duplicate")}
     add(
         "each callback id posted once, every acknowledged one posted",
         all(n == 1 for n in posted.values()) and acknowledged <= set(posted),
         f"{sum(n > 1 for n in posted.values())} twice, {len(acknowledged - set(posted))} lost",
     )
+    # Every answer to one transaction id names the same entry, and says "posted" at most once.
+    entries, posted_answers = defaultdict(set), Counter()
+    for tid, status, outcome, entry in answers["callbacks"]:
+        if status == 200:
+            entries[tid].add(entry)
+            posted_answers[tid] += outcome == "posted"
+    split = [tid for tid, seen in entries.items() if len(seen) > 1 or posted_answers[tid] > 1]
+    resent = sum(1 for n in Counter(tid for tid, *_ in answers["callbacks"]).values() if n > 1)
+    add("a callback sent again gets the same answer", not split, f"{resent} sent again, {len(split)} differ")
     keys = [key for key, status in answers["payments"] if status == 200]
     # Stored in the form's namespace ("client:<user>:payment:<key>"): matched by the key's tail.
     form_keys = q("SELECT idempotency_key FROM fees_entry WHERE idempotency_key LIKE 'client:%%'")
@@ -124,7 +133,11 @@ def money(stack: Stack, answers) -> list[tuple[str, bool, str]]:
         f"{len(keys)} keys twice, {len(reversed_twice)} entries reversed twice",
     )
     replays = answers["replays"]
-    fresh = [key for key, status, created in replays if status == 200 and created is not False]
+    fresh = [
+        key
+        for key, status, created, first, again in replays
+        if status == 200 and (created is not False or first != again)
+    ]
     add("a payment's resend after its reversal posts nothing", not fresh, f"{len(replays)} resent, {len(fresh)} posted")
     reversed_ok = q(
         "SELECT count(*) FROM fees_entry r JOIN fees_entry e ON e.id = r.reverses_id"

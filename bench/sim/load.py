@@ -84,7 +84,8 @@ def platform(stack, recorder, student_nos, rng, answers, stop, count):
 
     def notify(tid, payload, headers):
         status, body = until_answered(browser.request, "POST", "/fees/callback/", body=payload, headers=headers)
-        answers["callbacks"].append((tid, status, json.loads(body).get("status") if body else None))
+        answer = json.loads(body) if body else {}
+        answers["callbacks"].append((tid, status, answer.get("status"), answer.get("entry")))
 
     for _ in range(count):
         if stop.is_set():

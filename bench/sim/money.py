@@ -60,7 +60,8 @@ def coordinator(stack, recorder, student_nos, rng, answers, stop, count):
             # The payment's own resend, queued behind the reversal: a replay, never a new payment.
             status, body = until_answered(browser.post, "/fees/entry/", data, json_answer=True)
             answers["payments"].append((card["key"], status))
-            answers["replays"].append((card["key"], status, json.loads(body).get("created") if status == 200 else None))
+            replay = json.loads(body) if status == 200 else {}
+            answers["replays"].append((card["key"], status, replay.get("created"), entry, replay.get("entry")))
         elif entry and draw < 0.5:
             key = uuid.uuid4().hex
             form = {"amount": "17.00", "method": "cash", "note": "重复缴费退回（模拟）", "idempotency_key": key}
