@@ -370,4 +370,4 @@ def _store(job: Job, filename: str, stream: IO[bytes]) -> str:
     target = job.file.field.generate_filename(job, filename)
     if storage.exists(target):
         storage.delete(target)
-    return storage.save(target, File(stream))
+    return storage.save(target, File(stream), max_length=job.file.field.max_length)
