@@ -102,6 +102,11 @@ def check(stack: Stack, answers, recorder: Recorder, windows) -> list[tuple[str,
     results += photos(stack, answers)
     active = q("SELECT status, count(*) FROM jobs_job WHERE status IN ('queued', 'running') GROUP BY 1")
     add("every job ended", not active, str(dict(active)))
+    # A job's file is written once: no file that no job names (an export's ID numbers, never expired).
+    media = Path(stack.env["MEDIA_ROOT"])
+    named = {r[0] for r in q("SELECT file FROM jobs_job WHERE file <> ''")}
+    stray = [p for p in (media / "jobs").rglob("*") if p.is_file() and str(p.relative_to(media)) not in named]
+    add("no job file that no job names", not stray, f"{len(named)} job files, {len(stray)} stray")
     statuses = Counter(status for *_, status in recorder.rows)
     add("no 500 at all", statuses[500] == 0, f"{statuses[500]} × 500")
     outside = [
