@@ -241,6 +241,8 @@ def main() -> int:
               f"(reversed {len(answers['reversals'])}, refunded {len(answers['refunds'])}), "
               f"remittances {len(answers['remittances'])}, photo uploads {len(answers['uploads'])}, "
               f"exports {len(answers['exports'])}")  # fmt: skip
+        if refusals := Counter(answers["payment_refusals"]):
+            print("  payments refused: " + "; ".join(f"{m} ×{n}" for m, n in refusals.items()))
         for kind, begin, end in windows:
             print(f"  fault {kind} at {begin - started:.1f}s, window {end - begin:.1f}s")
         print(f"  restarted by the supervisor: {dict(stack.restarts) or 'none'}")

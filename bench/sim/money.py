@@ -50,6 +50,8 @@ def coordinator(stack, recorder, student_nos, rng, answers, stop, count):
         data = {"student": student_id, "amount": "17.00", "method": "cash", "idempotency_key": card["key"], "note": ""}
         status, body = until_answered(browser.post, "/fees/entry/", data, json_answer=True)
         answers["payments"].append((card["key"], status))
+        if status == 400:  # refused: told why (already paid in full, most often)
+            answers["payment_refusals"].append(json.loads(body).get("error", "")[:40])
         entry = json.loads(body).get("entry") if status == 200 else None
         draw = rng.random()
         if entry and draw < 0.3:
