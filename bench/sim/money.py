@@ -51,7 +51,7 @@ def coordinator(stack, recorder, student_nos, rng, answers, stop, count):
         status, body = until_answered(browser.post, "/fees/entry/", data, json_answer=True)
         answers["payments"].append((card["key"], status))
         if status == 400:  # refused: told why (already paid in full, most often)
-            answers["payment_refusals"].append(json.loads(body).get("error", "")[:40])
+            answers["payment_refusals"].append(json.loads(body).get("error", "").split("：")[0])
         entry = json.loads(body).get("entry") if status == 200 else None
         draw = rng.random()
         if entry and draw < 0.3:
