@@ -48,22 +48,24 @@ def start_import(*, upload, campaign: Campaign, user) -> Job:
 )
 def run_import(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
+    path = imports.staged_path(job)
+    # The file is discarded once the import has said its last word (done, or refused), never on the
+    # way out of an error that ends the run without ending the job (the database gone mid-import):
+    # the run that resumes the job needs the file. The staging sweep takes what is left behind.
     try:
-        path = imports.staged_path(job)
-        try:
-            result = import_payments(
-                campaign=campaign,
-                source=path,
-                actor=job.owner,
-                filename=job.params.get("filename", ""),
-                progress=progress,
-            )
-        except FeeError as exc:
-            raise imports.file_error(exc) from None
-        if not result.ok:
-            raise imports.rejected("rejected", result.errors, table=result.table)
-    finally:
+        result = import_payments(
+            campaign=campaign,
+            source=path,
+            actor=job.owner,
+            filename=job.params.get("filename", ""),
+            progress=progress,
+        )
+    except FeeError as exc:
         imports.discard(job)
+        raise imports.file_error(exc) from None
+    imports.discard(job)
+    if not result.ok:
+        raise imports.rejected("rejected", result.errors, table=result.table)
     counts = {"rows": result.rows, "created": result.created, "replayed": result.replayed}
     # Money as its decimal text: a count is an int, a sum of yuan is not.
     counts["total"] = f"{result.total:.2f}"
