@@ -76,6 +76,9 @@ def start_check(*, upload, campaign: Campaign, user) -> Job:
 def _run(job: Job, progress, *, dry_run: bool) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
     path = imports.staged_path(job)
+    # The file is discarded once the import has said its last word (done, or refused), never on the
+    # way out of an error that ends the run without ending the job (the database gone mid-import):
+    # the run that resumes the job needs the file. The staging sweep takes what is left behind.
     try:
         result = import_payments(
             campaign=campaign,

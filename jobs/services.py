@@ -322,7 +322,14 @@ def _finish(
     errors: list[dict[str, Any]] | None = None,
     file: tuple[str, IO[bytes]] | None = None,
 ) -> bool:
-    """Record the end, only while this runner holds the lease; False (nothing written) otherwise."""
+    """Record the end, only while this runner holds the lease; False (nothing written) otherwise.
+
+    The file is written inside the transaction that records it. A failure before the commit (the
+    database gone while the row is saved) deletes it again. A process that dies before the commit,
+    or a commit whose answer is lost, leaves it under the job's own name: the run that resumes the
+    job writes over it, or it is the job's file after all. No second copy is left that no job
+    names, which nothing would ever expire.
+    """
     with transaction.atomic():
         held = lock_row(_held(job.pk, token).only("id", "done", "total"), required=False)
         if held is None:
@@ -343,12 +350,28 @@ def _finish(
             if job.total is not None:
                 job.done = job.total
             file = outcome.file
-        if file is not None:
-            name, stream = file
-            stream.seek(0)
-            suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
-            job.file.save(f"job-{job.pk}.{suffix}", File(stream), save=False)
-            job.file_name = name
-            fields += ["file", "file_name"]
-        job.save(update_fields=fields)
+        written = ""
+        try:
+            if file is not None:
+                name, stream = file
+                stream.seek(0)
+                suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
+                job.file.name = written = _store(job, f"job-{job.pk}.{suffix}", stream)
+                job.file_name = name
+                fields += ["file", "file_name"]
+            job.save(update_fields=fields)
+        except BaseException:
+            if written:
+                job.file.storage.delete(written)
+            raise
     return True
+
+
+def _store(job: Job, filename: str, stream: IO[bytes]) -> str:
+    """Write the job's file under its own name, replacing what an earlier run of this job wrote
+    before it died unrecorded (only the lease holder gets here, under the job's row lock)."""
+    storage = job.file.storage
+    target = job.file.field.generate_filename(job, filename)
+    if storage.exists(target):
+        storage.delete(target)
+    return storage.save(target, File(stream), max_length=job.file.field.max_length)

@@ -25,11 +25,14 @@ def run_erasure(job: Job, progress) -> Outcome:
         services.check_erasable(campaign)
     except services.PrivacyError as exc:
         raise JobRejected(exc.code) from None
-    # The archive first, stored on the job at once: a run killed during the erasure leaves it.
-    name, stream = write_archive(campaign)
-    stream.seek(0)
-    job.file.save(f"job-{job.pk}.xlsx", File(stream), save=False)
-    job.file_name = name
-    job.save(update_fields=["file", "file_name"])
+    # The archive first, stored on the job at once: a run killed during the erasure leaves it, and
+    # the run that resumes the job keeps it (written before any row was erased) rather than
+    # writing a second one beside it that nothing would ever expire.
+    if not job.file:
+        name, stream = write_archive(campaign)
+        stream.seek(0)
+        job.file.save(f"job-{job.pk}.xlsx", File(stream), save=False)
+        job.file_name = name
+        job.save(update_fields=["file", "file_name"])
     report = services.erase_campaign(campaign=campaign, actor=None, progress=progress)
     return Outcome(counts={k: v for k, v in report.counts.items() if v})

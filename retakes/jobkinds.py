@@ -96,6 +96,8 @@ def _show_files(job: Job):
 def run_import(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
     path = imports.staged_path(job)
+    # Discarded once the import has said its last word (done, or refused), not when an error ends
+    # the run without ending the job (the database gone mid-batch): the resumed run needs the file.
     try:
         result = batch_import.import_batch(
             path=path,
@@ -107,11 +109,12 @@ def run_import(job: Job, progress) -> Outcome:
             batch=f"job:{job.pk}",
         )
     except BatchFileError as exc:
+        imports.discard(job)
         raise JobRejected("rejected", [{"code": exc.code}]) from None
     except RetakeError as exc:
-        raise JobRejected("rejected", [{"code": exc.code, "message": str(exc)}]) from None
-    finally:
         imports.discard(job)
+        raise JobRejected("rejected", [{"code": exc.code, "message": str(exc)}]) from None
+    imports.discard(job)
     return Outcome(counts=result.counts, result={"files": [f.as_data() for f in result.files]})
 
 

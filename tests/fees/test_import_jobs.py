@@ -1,17 +1,22 @@
 """A payment import above IMPORT_BACKGROUND_ROWS is checked, then posted, by background jobs."""
 
+import datetime
 import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from fees import jobkinds
 from fees.models import FeeAccount
 from jobs.models import Job, JobStatus
+from jobs.services import run_job
 from tests.factories import make_student
 
 from .conftest import capture, xlsx
@@ -127,3 +132,31 @@ def test_a_rejected_payment_job_stores_codes_and_shows_them_in_the_readers_langu
     workbook = load_workbook(io.BytesIO(b"".join(client.get(reverse("jobs:file", args=[job.pk])).streaming_content)))
     reasons = [r[1] for r in workbook.active.iter_rows(min_row=2, values_only=True)]
     assert any("No student number 99" in r for r in reasons) and any("not a valid number" in r for r in reasons)
+
+
+def test_a_database_gone_mid_import_keeps_the_file_for_the_resumed_run_which_posts_once(
+    client, campaign, students, coordinator, settings, monkeypatch
+):
+    """The file was deleted on the way out of any error, so the run that resumed the job found
+    nothing to import and the job failed as "file expired" after a database blink."""
+    client.force_login(coordinator)
+    data = xlsx([(s.student_no, 17, "微信", "") for s in students])
+    with TestCase.captureOnCommitCallbacks():
+        response = _post(client, campaign, data)
+    job = Job.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
+    real_import = jobkinds.import_payments
+
+    def database_gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(jobkinds, "import_payments", database_gone)
+    with pytest.raises(OperationalError):
+        run_job(job_id=job.pk)
+    assert len(_staged(settings)) == 1  # kept for the resumed run
+    monkeypatch.setattr(jobkinds, "import_payments", real_import)
+    Job.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert run_job(job_id=job.pk) == JobStatus.DONE
+    job.refresh_from_db()
+    assert job.counts == {"rows": 3, "created": 3, "replayed": 0, "total": "51.00"} and job.attempts == 2
+    assert all(FeeAccount.objects.get(student=s).paid == Decimal("17.00") for s in students)
+    assert _staged(settings) == []  # gone once the import said its last word

@@ -258,3 +258,36 @@ def test_beat_starts_the_erasure_only_after_the_retention_date(demo):
     assert services.start_due_erasures(today=TODAY) == [job]  # the one already queued, not a second
     Campaign.objects.filter(pk=old.pk).update(retention_days=3650)
     assert services.due_campaigns(today=TODAY) == []
+
+
+class _Killed(BaseException):
+    """kill -9 mid-run: no handler of the job's runs; the row stays running under its lease."""
+
+
+def test_an_erasure_resumed_after_its_worker_died_keeps_its_first_archive_and_writes_no_second(
+    demo, monkeypatch, settings
+):
+    campaign = demo.current.campaign
+    Campaign.objects.filter(pk=campaign.pk).update(phase_override="closed")
+    campaign.refresh_from_db()
+    real_erase = services.erase_campaign
+
+    def killed(**kwargs):
+        raise _Killed
+
+    monkeypatch.setattr(services, "erase_campaign", killed)
+    job = services.start_erasure(campaign=campaign, owner=services.system_owner(), via="test")
+    with pytest.raises(_Killed):
+        run_job(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING and job.file
+    first_name, first_bytes = job.file.name, Path(job.file.path).read_bytes()
+
+    monkeypatch.setattr(services, "erase_campaign", real_erase)
+    Job.objects.filter(pk=job.pk).update(lease_expires_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(1))
+    assert run_job(job_id=job.pk) == JobStatus.DONE
+    job.refresh_from_db()
+    assert job.attempts == 2 and job.file.name == first_name
+    assert Path(job.file.path).read_bytes() == first_bytes
+    archives = [p for p in (Path(settings.MEDIA_ROOT) / "jobs").rglob("*") if p.is_file()]
+    assert archives == [Path(job.file.path)]

@@ -1,17 +1,22 @@
 """Batches of electronic photos: one zip with every kind of file, matched, checked and attached."""
 
+import datetime
 import io
 import re
 import zipfile
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent, Role
+from jobs import tasks as job_tasks
 from jobs.models import Job, JobStatus
-from retakes import batch_import, services
+from jobs.services import run_job
+from retakes import batch_import, jobkinds, services
 from retakes.batch_files import Limits, decoded_name, read_entries, unsafe
 from retakes.models import Channel, CheckStatus, Reason, RetakePhoto, RetakeRequest, Status
 from tests.factories import make_student, make_user
@@ -300,3 +305,29 @@ def test_the_pool_starts_inside_a_daemonic_process_as_celerys_prefork_workers_ar
     assert queue.get(timeout=60) == [(0, True), (1, True), (2, True)]
     worker.join(timeout=30)
     assert worker.exitcode == 0
+
+
+@pytest.mark.django_db(transaction=True)  # the pool's writer threads have connections of their own
+def test_a_database_gone_mid_batch_keeps_the_zip_for_the_resumed_run(tmp_path, campaign, roster, staff, monkeypatch):
+    """The zip was deleted on the way out of any error: the resumed run found nothing to import."""
+    s1, s2, *_ = roster
+    entries = [(f"{s1.student_no}.jpg", PASSES, {}), (f"{s2.student_no}.jpg", PASSES, {})]
+    path = build_zip(tmp_path / "照片.zip", entries)
+    client = logged_in(staff)
+    real_import = jobkinds.batch_import.import_batch
+
+    def database_gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as busy_worker:  # queued, not run at once
+        busy_worker.setattr(job_tasks.run_job, "enqueue", lambda *args, **kwargs: None)
+        job_id = _post(client, path)
+    monkeypatch.setattr(jobkinds.batch_import, "import_batch", database_gone)
+    with pytest.raises(OperationalError):
+        run_job(job_id=job_id)
+    monkeypatch.setattr(jobkinds.batch_import, "import_batch", real_import)
+    Job.objects.filter(pk=job_id).update(lease_expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert run_job(job_id=job_id) == JobStatus.DONE
+    job = Job.objects.get(pk=job_id)
+    assert job.attempts == 2 and job.counts == {"files": 2, "passed": 2, "requests_created": 2}
+    assert RetakePhoto.objects.filter(request__student__in=[s1, s2]).count() == 2

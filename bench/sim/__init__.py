@@ -1,0 +1,1 @@
+"""bench/simulate.py in parts: the stack, its faults, the load, the invariants."""
