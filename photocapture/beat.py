@@ -16,6 +16,8 @@ REMINDERS = "notifications.send_reminders_all"
 DAILY_AT = {
     # At night: erase the personal data of campaigns whose retention ended (privacy.services).
     "privacy.erase_due_campaigns": "03:00",
+    # Photo files a killed worker wrote without their row (retakes.orphans).
+    "retakes.sweep_orphan_photo_files": "03:30",
 }
 # Sweepers: queue again the jobs whose message never reached a worker (broker down when they
 # were asked for) or whose worker died; delete staged uploads and finished jobs' files past their age.

@@ -2,7 +2,7 @@ from celery import shared_task
 
 from core.taskbase import BaseTask
 
-from . import selectors, services
+from . import orphans, selectors, services
 
 
 @shared_task(base=BaseTask, name=services.CHECK_PHOTO_TASK, soft_time_limit=60, time_limit=90)
@@ -18,3 +18,9 @@ def sweep_pending_checks() -> int:
     for photo_id in ids:
         check_retake_photo.send_now(photo_id)
     return len(ids)
+
+
+@shared_task(base=BaseTask, name="retakes.sweep_orphan_photo_files")
+def sweep_orphan_photo_files() -> int:
+    """Beat, nightly: photo files whose row never committed (a worker killed mid-upload) are deleted."""
+    return orphans.sweep_orphan_photo_files()
