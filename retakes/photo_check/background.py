@@ -220,6 +220,14 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
     visible = ~person
     if visible.mean() < cfg.backdrop_min_fraction:
         return None  # the person fills the frame; nothing trustworthy to measure
+    if face is not None:
+        # Far darker than a shadow makes the backdrop (SHADOW_BRIGHTNESS) is not backdrop: black
+        # clothes or hair the fill ran into where they meet a dark backdrop by degrees.
+        # Their fringe, as the person's, is left out too.
+        reference = float(np.median(sep.luma[::2, ::2][visible[::2, ::2]]))
+        too_dark = (sep.luma < SHADOW_BRIGHTNESS[0] * reference).view(np.uint8)
+        if too_dark.any():
+            visible = visible & ~cv2.dilate(too_dark, np.ones((7, 7), np.uint8)).view(bool)
     colour = _median_rgb(sep.small, visible)
     cells = _cells(sep, visible)
     if cells is None:
@@ -253,11 +261,18 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
     )
 
 
+# The least area of a shadow worth naming, in square face widths (a patch a third of a face width
+# across): a shadow falling mostly behind a cap or wide hair shows only a sliver of the band
+# beside the head. Half of it and the hair's fringe on a white backdrop would pass for one.
+SHADOW_AREA = 0.1
+
+
 def _beside_person(sep: Separation, visible: np.ndarray, face: Face, reference: float):
     """(side, depth, where) of the darker side of the backdrop within half a face width of the
     person, from the top of the frame down to one face width below the chin; None when too little
-    of it is visible. depth: how much darker its darker fifth is than `reference` (the backdrop's
-    median luminance). Read on every fourth pixel of the half-size copy: a shadow is broad."""
+    of it is visible. depth: how much darker its darker fifth (or darkest SHADOW_AREA) is than
+    `reference` (the backdrop's median luminance). Read on every fourth pixel of the half-size
+    copy: a shadow is broad."""
     step = 4
     scale = SCALE / step
     h, w = visible.shape
@@ -278,10 +293,12 @@ def _beside_person(sep: Separation, visible: np.ndarray, face: Face, reference: 
         if np.count_nonzero(part) < least:
             continue
         values = luma[:, columns][part]
-        dark = float(np.percentile(values, 20))
+        # Its darker fifth, or its darkest SHADOW_AREA where a fifth of the band is larger.
+        fraction = min(0.2, SHADOW_AREA * (face.width * scale) ** 2 / values.size)
+        fifth, dark = (float(v) for v in np.percentile(values, [20, 100 * fraction]))
         depth = reference - dark
         if best is None or depth > best[1]:
-            ys = np.nonzero(part)[0][values <= dark]
+            ys = np.nonzero(part)[0][values <= fifth]
             # A shadow cast by the head runs down beside the neck: it is the head's when its upper
             # part is above the chin.
             where = "head" if float(np.percentile(ys, 25)) / scale < face.chin_y else "shoulders"
