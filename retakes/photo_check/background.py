@@ -20,6 +20,7 @@ SCALE = 0.5  # the separation runs on a half-size copy: four times fewer pixels,
 SEED_STEP = 6  # px between flood-fill seeds along the edges (half size)
 SEED_MAX_LAB = 30  # Lab units (8-bit scale) a seed may differ from the seeds' median colour
 CELL = 16  # px, half size: the backdrop is compared cell by cell (32 px at full size)
+TEXTURE_REACH = 2  # px, half size: how far past an edge the 5x5 texture window sees it
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,9 @@ def _head_top(person: np.ndarray, face: Face) -> int | None:
     rows = np.flatnonzero(np.count_nonzero(person[:, x0:x1], axis=1) / (x1 - x0) >= 0.3)
     if rows.size == 0:
         return None
-    top = int(rows[0] / SCALE)
+    # The texture that stops the fill is read over 5x5: it rises two pixels (half size) before the
+    # hair does, so the mask's top sits that far above the hair's (measured 4-7 px on the corpus).
+    top = 0 if rows[0] == 0 else int((rows[0] + TEXTURE_REACH) / SCALE)
     # Nothing above the eyebrows: the hair was not told apart from the backdrop.
     if top > face.brow_y - face.width * 0.1:
         return None

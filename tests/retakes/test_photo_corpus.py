@@ -20,7 +20,6 @@ KNOWN_OFF_FIGURES = {
     ("hopper-dark_blue", "face_width"),
     ("hopper-white-allowed", "face_width"),
     ("biden_glasses-dark_blue", "face_width"),  # 11 px narrow
-    ("feat_m-white-allowed", "head_top"),  # 11 px high: black hair's fringe on white
 }
 
 
