@@ -16,6 +16,7 @@ import contextlib
 import gc
 import itertools
 import multiprocessing
+import multiprocessing.util
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -56,6 +57,7 @@ SERVICE_CODES = frozenset({"not_accepting_photos", "out_of_scope", "already_open
 IN_FLIGHT_PER_WORKER = 2
 # Checked photos stored per transaction, and the bytes they may hold in memory meanwhile.
 STORE_EVERY = 20
+CHUNKS_PER_WORKER = 10  # at least, in a pool, when the batch is small
 STORE_BYTES = 32 * 1024 * 1024
 
 
@@ -192,14 +194,14 @@ def _check_and_store(entries: list[Entry], job: _Batch) -> list[FileOutcome]:
     return outcomes
 
 
-def _chunks_of(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
-    """STORE_EVERY files at a time, fewer when their bytes reach STORE_BYTES."""
+def _chunks_of(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    """`size` files at a time, fewer when their bytes reach STORE_BYTES."""
     chunk: list[Entry] = []
     held = 0
     for entry in entries:
         chunk.append(entry)
         held += len(entry.data or b"")
-        if len(chunk) >= STORE_EVERY or held >= STORE_BYTES:
+        if len(chunk) >= size or held >= STORE_BYTES:
             yield chunk
             chunk, held = [], 0
     if chunk:
@@ -251,15 +253,14 @@ def _start_worker(job: _Batch) -> None:
     for alias in connections:
         _INHERITED.append(connections[alias])
         connections[alias] = connections.create_connection(alias)
+    # Closed when the pool ends the process (multiprocessing runs its finalizers then), not left
+    # for the server to log as lost; kept open meanwhile, from chunk to chunk.
+    multiprocessing.util.Finalize(None, connections.close_all, exitpriority=0)
 
 
 def _store_in_worker(chunk: list[Entry]) -> list[FileOutcome]:
     assert _JOB is not None, "called in a process the pool did not start"
-    try:
-        return _check_and_store(chunk, _JOB)
-    finally:
-        # Not left open when the pool ends its processes (the server would log each as lost).
-        connections.close_all()
+    return _check_and_store(chunk, _JOB)
 
 
 @contextlib.contextmanager
@@ -364,7 +365,10 @@ def import_batch(
     )
     wanted = read_entries(path, limits, want=lambda entry: entry.index in matched)
     to_check = (entry for entry in wanted if entry.index in matched)
-    for stored in _run_chunks(_chunks_of(to_check), job=job, workers=workers):
+    # Smaller chunks for a small batch in a pool: the processes finish within one chunk of each
+    # other, and a chunk of twenty is half a second of one process's work.
+    size = STORE_EVERY if workers <= 1 else max(1, min(STORE_EVERY, len(matched) // (workers * CHUNKS_PER_WORKER)))
+    for stored in _run_chunks(_chunks_of(to_check, size), job=job, workers=workers):
         outcomes.update((outcome.index, outcome) for outcome in stored)
         report(len(outcomes), total)
     return BatchResult(files=[outcomes[i] for i in sorted(outcomes)], dry_run=dry_run)

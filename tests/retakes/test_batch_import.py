@@ -127,7 +127,7 @@ def test_a_counselors_zip_every_file_gets_its_outcome_and_the_same_zip_lands_on_
     assert Job.objects.get(pk=second).counts["unchanged"] == 4 and RetakePhoto.objects.count() == 4
 
 
-@pytest.mark.django_db(transaction=True)  # the pool's writer threads have connections of their own
+@pytest.mark.django_db(transaction=True)  # the pool's processes have connections of their own
 def test_checks_run_in_a_process_pool_and_match_id_numbers_for_staff(tmp_path, campaign, college, staff):
     students = [make_student(campaign, college) for _ in range(6)]
     entries = [
