@@ -10,16 +10,19 @@ from . import cases, corpus
 
 BACKDROP = {"background_color", "background_uneven"}
 
-# Known off today, each with why; the test fails as soon as one is fixed or another goes off,
-# so this list only shrinks.
+# Known off today, each with why; the test fails as soon as one is fixed or another goes off, so
+# this list only shrinks. dlib's 68 points are all the cheek width is measured from: edges in the
+# image do not tell a cheek from an ear (Obama's ears would widen him 15 px) nor from long hair.
 KNOWN_OFF_FIGURES = {
-    # dlib puts Hopper's cheek points on her ears behind the glasses' temples: +12..19 px.
+    # dlib puts Hopper's cheek points on her ears behind the glasses' temples: +12..19 px (the
+    # white backdrop's +9 is within).
     ("hopper-pass", "face_width"),
     ("hopper-slightly_left", "face_width"),
     ("hopper-light_blue", "face_width"),
     ("hopper-dark_blue", "face_width"),
-    ("hopper-white-allowed", "face_width"),
-    ("biden_glasses-dark_blue", "face_width"),  # 11 px narrow
+    # Biden's head is tilted 12 degrees; with the drawn glasses dlib's right cheek point sits inside
+    # his cheek: 11 px narrow on the darker blue, 4-9 px on the other backdrops.
+    ("biden_glasses-dark_blue", "face_width"),
 }
 
 
@@ -76,10 +79,10 @@ def test_compliant_photos_are_measured_within_10_px_of_the_placed_truth(matrix):
             ("face_width", truth.face_width),
             ("centre_offset", truth.centre_offset),
         ):
-            if abs(m[key] - placed) > 10 and (case.name, key) not in KNOWN_OFF_FIGURES:
+            if abs(m[key] - placed) > 10:
                 off.append((case.name, key, m[key], round(placed)))
         assert m["head_top_obtained"] == "measured", case.name
-    assert not off, off
+    assert {(name, key) for name, key, *_ in off} == KNOWN_OFF_FIGURES, off
 
 
 def test_a_wide_face_still_has_its_backdrop_measured():
