@@ -6,25 +6,27 @@ exactly one student answers to it: no match, two students, a name that is not th
 student, or two files for one student are listed with their reason and nothing is guessed.
 
 Two passes over the zip: the names first (matching, duplicates, refusals by name or header),
-then the bytes of the files that matched, one at a time. Their checks (the photo check's public
-`check_photo`) run in a pool of settings.PHOTO_BATCH["workers"] processes with a bounded number
-in flight, so memory does not grow with the zip; the job's own process stores each result as it
-comes (retakes.services.attach_checked_photo).
+then the bytes of the files that matched, one at a time, in chunks. Each chunk is checked (the
+photo check's public `check_photo`) and stored (retakes.services.attach_checked_photo) by one of
+a pool of settings.PHOTO_BATCH["workers"] processes, with a bounded number of chunks in flight
+so memory does not grow with the zip; the job's own process only reads the zip.
 """
 
 import contextlib
 import gc
+import itertools
 import multiprocessing
+import multiprocessing.util
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -55,6 +57,7 @@ SERVICE_CODES = frozenset({"not_accepting_photos", "out_of_scope", "already_open
 IN_FLIGHT_PER_WORKER = 2
 # Checked photos stored per transaction, and the bytes they may hold in memory meanwhile.
 STORE_EVERY = 20
+CHUNKS_PER_WORKER = 10  # at least, in a pool, when the batch is small
 STORE_BYTES = 32 * 1024 * 1024
 
 
@@ -158,42 +161,106 @@ class Matcher:
         return "", student
 
 
-# --- the checks, in parallel --------------------------------------------------------------
+# --- the checks and the storing, in parallel ----------------------------------------------
 
 
-def _check_all(
-    entries: Iterable[Entry], *, backgrounds: tuple[str, ...], workers: int
-) -> Iterator[tuple[Entry, PhotoReport | None]]:
-    """Each entry with its check (None for an entry refused or unread), in the order they finish."""
-    entries = iter(entries)
-    if workers <= 1:
-        for entry in entries:
-            yield entry, _safe_check(entry.data, backgrounds) if entry.data is not None else None
-        return
-    # The first photo is checked here: the face models load once in this process, and the pool's
-    # processes, forked after, share those pages instead of loading 100 MB each.
+@dataclass(frozen=True)
+class _Batch:
+    """What checking and storing a file needs besides its bytes. A pool's processes get it through
+    fork (the initializer's arguments are not pickled), so the students are never sent again."""
+
+    matched: dict[int, Student]  # by entry index
+    actor: User | None
+    channel: str
+    reason: str
+    dry_run: bool
+    batch: str
+    backgrounds: tuple[str, ...]
+
+
+def _check_and_store(entries: list[Entry], job: _Batch) -> list[FileOutcome]:
+    """A chunk of files checked, then stored in one transaction (each in its own savepoint): one
+    commit per photo made storing cost as much as checking."""
+    checked = [(entry, _safe_check(entry.data, job.backgrounds)) for entry in entries]
+    outcomes = []
+    # A dry run writes nothing, so it takes no transaction (SQLite's would lock the database).
+    with contextlib.nullcontext() if job.dry_run else transaction.atomic():
+        for entry, report in checked:
+            student = job.matched[entry.index]
+            outcome = FileOutcome(entry.index, entry.shown_name, "", student.student_no, student.name)
+            outcome.code = _handle(entry, report, student, outcome, job)
+            outcomes.append(outcome)
+            entry.data = None
+    return outcomes
+
+
+def _chunks_of(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    """`size` files at a time, fewer when their bytes reach STORE_BYTES."""
+    chunk: list[Entry] = []
+    held = 0
     for entry in entries:
-        if entry.data is None:
-            yield entry, None
-            continue
-        yield entry, _safe_check(entry.data, backgrounds)
-        break
+        chunk.append(entry)
+        held += len(entry.data or b"")
+        if len(chunk) >= size or held >= STORE_BYTES:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
+        yield chunk
+
+
+def _run_chunks(chunks: Iterable[list[Entry]], *, job: _Batch, workers: int) -> Iterator[list[FileOutcome]]:
+    """Each chunk checked and stored, in the order they finish: here when workers <= 1, else in a pool
+    of `workers` processes that each check and store their own chunks with their own database
+    connection (the job's process only reads the zip). Storing in the job's process, behind the
+    pool, left it the bottleneck: a stored photo costs about as much CPU as its check."""
+    chunks = iter(chunks)
+    if workers <= 1:
+        for chunk in chunks:
+            yield _check_and_store(chunk, job)
+        return
+    # The first file is checked here: the face models load once in this process, and the pool's
+    # processes, forked after, share those pages instead of loading 100 MB each.
+    first = next(chunks, None)
+    if first is None:
+        return
+    yield _check_and_store(first[:1], job)
+    rest = itertools.chain([first[1:]] if len(first) > 1 else [], chunks)
     context = multiprocessing.get_context("fork")
-    with _may_have_children(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: dict[Future[PhotoReport], Entry] = {}
-        for entry in entries:
-            if entry.data is None:
-                yield entry, None
-                continue
-            pending[pool.submit(check_photo, entry.data, backgrounds=backgrounds)] = entry
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                done, _rest = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield pending.pop(future), _result(future)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(job,))
+    with _may_have_children(), pool:
+        pending: set[Future[list[FileOutcome]]] = set()
+        for chunk in rest:
+            pending.add(pool.submit(_store_in_worker, chunk))
+            # Bounded: chunks waiting for a process hold their bytes.
+            while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
         while pending:
-            done, _rest = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield pending.pop(future), _result(future)
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield from (future.result() for future in done)
+
+
+_JOB: _Batch | None = None  # in a pool's process: the batch it works for
+_INHERITED: list[Any] = []  # the job's database connections as forked: never used, never closed
+
+
+def _start_worker(job: _Batch) -> None:
+    """A pool process's start: the batch, and database connections of its own. The forked copies
+    of the job's connections share its sockets: closing one (or letting it be garbage-collected)
+    would end the job's own session, so they are kept aside untouched."""
+    global _JOB
+    _JOB = job
+    for alias in connections:
+        _INHERITED.append(connections[alias])
+        connections[alias] = connections.create_connection(alias)
+    # Closed when the pool ends the process (multiprocessing runs its finalizers then), not left
+    # for the server to log as lost; kept open meanwhile, from chunk to chunk.
+    multiprocessing.util.Finalize(None, connections.close_all, exitpriority=0)
+
+
+def _store_in_worker(chunk: list[Entry]) -> list[FileOutcome]:
+    assert _JOB is not None, "called in a process the pool did not start"
+    return _check_and_store(chunk, _JOB)
 
 
 @contextlib.contextmanager
@@ -219,17 +286,12 @@ def _may_have_children() -> Iterator[None]:
             config["daemon"] = daemon
 
 
-def _safe_check(data: bytes, backgrounds: tuple[str, ...]) -> PhotoReport | None:
+def _safe_check(data: bytes | None, backgrounds: tuple[str, ...]) -> PhotoReport | None:
+    if data is None:  # refused while read
+        return None
     try:
         return check_photo(data, backgrounds=backgrounds)
     except Exception:  # one photo the checker chokes on is that file's error, not the batch's
-        return None
-
-
-def _result(future: "Future[PhotoReport]") -> PhotoReport | None:
-    try:
-        return future.result()
-    except Exception:
         return None
 
 
@@ -291,85 +353,28 @@ def import_batch(
     del entries
     report(len(outcomes), total)
 
-    # Pass 2: the matched files' bytes, one at a time, checked in the pool.
-    backgrounds = tuple(campaign.photo_backgrounds or ()) or ("blue",)
+    # Pass 2: the matched files' bytes, one at a time, checked and stored chunk by chunk.
+    job = _Batch(
+        matched=matched,
+        actor=actor,
+        channel=channel,
+        reason=reason,
+        dry_run=dry_run,
+        batch=batch,
+        backgrounds=tuple(campaign.photo_backgrounds or ()) or ("blue",),
+    )
     wanted = read_entries(path, limits, want=lambda entry: entry.index in matched)
     to_check = (entry for entry in wanted if entry.index in matched)
-    checked_files: list[tuple[Entry, PhotoReport | None]] = []
-
-    def store(chunk: list[tuple[Entry, PhotoReport | None]]) -> None:
-        # One commit for several photos (each still in its own savepoint): a commit per photo made
-        # the job's own process, which stores them one after another, the batch's bottleneck.
-        with transaction.atomic():
-            for entry, checked in chunk:
-                student = matched[entry.index]
-                outcome = FileOutcome(entry.index, entry.shown_name, "", student.student_no, student.name)
-                outcome.code = _handle(
-                    entry, checked, student, outcome, actor=actor, channel=channel, reason=reason,
-                    dry_run=dry_run, batch=batch,
-                )  # fmt: skip
-                outcomes[entry.index] = outcome
-        for entry, _checked in chunk:
-            entry.data = None
-
-    def store_in_thread(chunk: list[tuple[Entry, PhotoReport | None]]) -> None:
-        try:
-            store(chunk)
-        finally:
-            connection.close()  # the thread's own connection; the next chunk opens another
-
-    checks = _check_all(to_check, backgrounds=backgrounds, workers=workers)
-    if workers <= 1:
-        held = 0
-        for entry, checked in checks:
-            checked_files.append((entry, checked))
-            held += len(entry.data or b"")
-            if len(checked_files) >= STORE_EVERY or held >= STORE_BYTES:
-                store(checked_files)
-                checked_files.clear()
-                report(len(outcomes), total)
-                held = 0
-        store(checked_files)
-        report(len(outcomes), total)
-    else:
-        # With a pool, storing is spread over as many threads, each with its own database
-        # connection: a stored photo is a dozen round trips, and one thread waiting on them
-        # one after another held the whole pool back. Different files are different students,
-        # so the threads never wait for each other's rows.
-        with ThreadPoolExecutor(max_workers=workers) as writers:
-            stored: set[Future[None]] = set()
-            held = 0
-            for entry, checked in checks:
-                checked_files.append((entry, checked))
-                held += len(entry.data or b"")
-                if len(checked_files) >= STORE_EVERY or held >= STORE_BYTES:
-                    stored.add(writers.submit(store_in_thread, list(checked_files)))
-                    checked_files.clear()
-                    held = 0
-                    while len(stored) > workers:  # bounded: photos waiting to be stored hold their bytes
-                        done, stored = wait(stored, return_when=FIRST_COMPLETED)
-                        for future in done:
-                            future.result()
-                        report(len(outcomes), total)
-            stored.add(writers.submit(store_in_thread, list(checked_files)))
-            for future in stored:
-                future.result()
+    # Smaller chunks for a small batch in a pool: the processes finish within one chunk of each
+    # other, and a chunk of twenty is half a second of one process's work.
+    size = STORE_EVERY if workers <= 1 else max(1, min(STORE_EVERY, len(matched) // (workers * CHUNKS_PER_WORKER)))
+    for stored in _run_chunks(_chunks_of(to_check, size), job=job, workers=workers):
+        outcomes.update((outcome.index, outcome) for outcome in stored)
         report(len(outcomes), total)
     return BatchResult(files=[outcomes[i] for i in sorted(outcomes)], dry_run=dry_run)
 
 
-def _handle(
-    entry: Entry,
-    checked: PhotoReport | None,
-    student: Student,
-    outcome: FileOutcome,
-    *,
-    actor: User | None,
-    channel: str,
-    reason: str,
-    dry_run: bool,
-    batch: str,
-) -> str:
+def _handle(entry: Entry, checked: PhotoReport | None, student: Student, outcome: FileOutcome, job: _Batch) -> str:
     if entry.refusal:
         return entry.refusal
     if checked is None or entry.data is None:
@@ -377,11 +382,17 @@ def _handle(
     outcome.findings = [f.as_dict() for f in checked.findings]
     if not checked.decoded:
         return NOT_AN_IMAGE
-    if dry_run or actor is None:
+    if job.dry_run or job.actor is None:
         return PASSED if checked.ok else FAILED
     try:
         attached = services.attach_checked_photo(
-            student=student, data=entry.data, report=checked, actor=actor, channel=channel, reason=reason, batch=batch
+            student=student,
+            data=entry.data,
+            report=checked,
+            actor=job.actor,
+            channel=job.channel,
+            reason=job.reason,
+            batch=job.batch,
         )
     except services.PhotoRejected:
         return NOT_AN_IMAGE

@@ -20,6 +20,7 @@ SCALE = 0.5  # the separation runs on a half-size copy: four times fewer pixels,
 SEED_STEP = 6  # px between flood-fill seeds along the edges (half size)
 SEED_MAX_LAB = 30  # Lab units (8-bit scale) a seed may differ from the seeds' median colour
 CELL = 16  # px, half size: the backdrop is compared cell by cell (32 px at full size)
+TEXTURE_REACH = 2  # px, half size: how far past an edge the 5x5 texture window sees it
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,9 @@ def _head_top(person: np.ndarray, face: Face) -> int | None:
     rows = np.flatnonzero(np.count_nonzero(person[:, x0:x1], axis=1) / (x1 - x0) >= 0.3)
     if rows.size == 0:
         return None
-    top = int(rows[0] / SCALE)
+    # The texture that stops the fill is read over 5x5: it rises two pixels (half size) before the
+    # hair does, so the mask's top sits that far above the hair's (measured 4-7 px on the corpus).
+    top = 0 if rows[0] == 0 else int((rows[0] + TEXTURE_REACH) / SCALE)
     # Nothing above the eyebrows: the hair was not told apart from the backdrop.
     if top > face.brow_y - face.width * 0.1:
         return None
@@ -220,6 +223,14 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
     visible = ~person
     if visible.mean() < cfg.backdrop_min_fraction:
         return None  # the person fills the frame; nothing trustworthy to measure
+    if face is not None:
+        # Far darker than a shadow makes the backdrop (SHADOW_BRIGHTNESS) is not backdrop: black
+        # clothes or hair the fill ran into where they meet a dark backdrop by degrees.
+        # Their fringe, as the person's, is left out too.
+        reference = float(np.median(sep.luma[::2, ::2][visible[::2, ::2]]))
+        too_dark = (sep.luma < SHADOW_BRIGHTNESS[0] * reference).view(np.uint8)
+        if too_dark.any():
+            visible = visible & ~cv2.dilate(too_dark, np.ones((7, 7), np.uint8)).view(bool)
     colour = _median_rgb(sep.small, visible)
     cells = _cells(sep, visible)
     if cells is None:
@@ -253,11 +264,18 @@ def measure_backdrop(sep: Separation, cfg: CheckConfig, face: Face | None) -> Ba
     )
 
 
+# The least area of a shadow worth naming, in square face widths (a patch a third of a face width
+# across): a shadow falling mostly behind a cap or wide hair shows only a sliver of the band
+# beside the head. Half of it and the hair's fringe on a white backdrop would pass for one.
+SHADOW_AREA = 0.1
+
+
 def _beside_person(sep: Separation, visible: np.ndarray, face: Face, reference: float):
     """(side, depth, where) of the darker side of the backdrop within half a face width of the
     person, from the top of the frame down to one face width below the chin; None when too little
-    of it is visible. depth: how much darker its darker fifth is than `reference` (the backdrop's
-    median luminance). Read on every fourth pixel of the half-size copy: a shadow is broad."""
+    of it is visible. depth: how much darker its darker fifth (or darkest SHADOW_AREA) is than
+    `reference` (the backdrop's median luminance). Read on every fourth pixel of the half-size
+    copy: a shadow is broad."""
     step = 4
     scale = SCALE / step
     h, w = visible.shape
@@ -278,10 +296,12 @@ def _beside_person(sep: Separation, visible: np.ndarray, face: Face, reference: 
         if np.count_nonzero(part) < least:
             continue
         values = luma[:, columns][part]
-        dark = float(np.percentile(values, 20))
+        # Its darker fifth, or its darkest SHADOW_AREA where a fifth of the band is larger.
+        fraction = min(0.2, SHADOW_AREA * (face.width * scale) ** 2 / values.size)
+        fifth, dark = (float(v) for v in np.percentile(values, [20, 100 * fraction]))
         depth = reference - dark
         if best is None or depth > best[1]:
-            ys = np.nonzero(part)[0][values <= dark]
+            ys = np.nonzero(part)[0][values <= fifth]
             # A shadow cast by the head runs down beside the neck: it is the head's when its upper
             # part is above the chin.
             where = "head" if float(np.percentile(ys, 25)) / scale < face.chin_y else "shoulders"

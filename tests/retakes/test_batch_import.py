@@ -19,6 +19,7 @@ from jobs.services import run_job
 from retakes import batch_import, jobkinds, services
 from retakes.batch_files import Limits, decoded_name, read_entries, unsafe
 from retakes.models import Channel, CheckStatus, Reason, RetakePhoto, RetakeRequest, Status
+from sessions_app.models import Student
 from tests.factories import make_student, make_user
 
 from .batch_support import FAILS, PASSES, TEXT_AS_JPG, build_zip, inner_zip
@@ -131,7 +132,7 @@ def test_a_counselors_zip_every_file_gets_its_outcome_and_the_same_zip_lands_on_
     assert Job.objects.get(pk=second).counts["unchanged"] == 4 and RetakePhoto.objects.count() == 4
 
 
-@pytest.mark.django_db(transaction=True)  # the pool's writer threads have connections of their own
+@pytest.mark.django_db(transaction=True)  # the pool's processes have connections of their own
 def test_checks_run_in_a_process_pool_and_match_id_numbers_for_staff(tmp_path, campaign, college, staff):
     students = [make_student(campaign, college) for _ in range(6)]
     entries = [
@@ -287,12 +288,13 @@ def test_a_file_that_is_no_zip_fails_the_job_with_its_reason(campaign, staff, se
 
 def _check_in_a_daemon(queue):
     from retakes.batch_files import Entry
-    from retakes.batch_import import _check_all
+    from retakes.batch_import import _Batch, _run_chunks
 
-    entries = [Entry(index=i, name=f"{i}.jpg", data=PASSES) for i in range(3)]
-    queue.put(
-        sorted((entry.index, report.ok) for entry, report in _check_all(entries, backgrounds=("blue",), workers=2))
-    )
+    # A dry run stores nothing: no database in this process.
+    students = {i: Student(student_no=f"S{i}", name=f"学生{i}") for i in range(3)}
+    job = _Batch(students, actor=None, channel="", reason="", dry_run=True, batch="", backgrounds=("blue",))
+    chunks = [[Entry(index=i, name=f"{i}.jpg", data=PASSES)] for i in range(3)]
+    queue.put(sorted((f.index, f.code) for chunk in _run_chunks(chunks, job=job, workers=2) for f in chunk))
 
 
 def test_the_pool_starts_inside_a_daemonic_process_as_celerys_prefork_workers_are():
@@ -302,7 +304,7 @@ def test_the_pool_starts_inside_a_daemonic_process_as_celerys_prefork_workers_ar
     queue = context.Queue()
     worker = context.Process(target=_check_in_a_daemon, args=(queue,), daemon=True)
     worker.start()
-    assert queue.get(timeout=60) == [(0, True), (1, True), (2, True)]
+    assert queue.get(timeout=60) == [(0, "passed"), (1, "passed"), (2, "passed")]
     worker.join(timeout=30)
     assert worker.exitcode == 0
 
