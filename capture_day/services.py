@@ -44,7 +44,8 @@ def check_in(
 
     The whole rule of who may swipe where and when (`desk_gate`): `operator` must run this
     slot's desk (else a CaptureError), and the desk must be open on the swipe's day (`now`'s,
-    else the desk's today): a closed desk answers DESK_CLOSED with nothing looked up or written.
+    else the desk's today): a closed desk answers DESK_CLOSED with nothing written (and nothing
+    looked up here; the desk's swipe view reads the student with the slot, and drops it).
     """
     today = timezone.localdate(now) if now is not None else None
     closed = desk_gate(slot=slot, operator=operator, today=today)
@@ -60,8 +61,8 @@ def desk_gate(*, slot: Slot, operator: User | None, today: datetime.date | None 
     is closed that day; a CaptureError if it is not theirs. Staff run any desk, an operator their
     groups' desks; operator=None is the server itself (the demo's replay), bound only by the days.
     One query: the desk's reach and the operator's group are asked together on every swipe; none
-    when the slot was read by `selectors.gated_desk_slot` for this operator and day (the desk's
-    swipe view reads it so: through scope.desk_slots, the same rule of whose desk it is) and its
+    when the slot was read by `selectors.gated_desk_slot` or `desk_swipe_slot` for this operator
+    and day (the desk's swipe view reads it so: the same rule of whose desk it is) and its
     own day is within the desk's window."""
     today = today or desk_today()
     facts: GateFacts | None = vars(slot).get("gate_facts")

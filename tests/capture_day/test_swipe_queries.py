@@ -1,4 +1,4 @@
-"""A swipe is a handful of queries (issue 14, item 4; issue 19): 7 round trips on PostgreSQL.
+"""A swipe is a handful of queries (issue 14, item 4; issue 19): 9 on PostgreSQL, BEGIN and COMMIT included.
 
 Counted with transaction=True, as in production: a swipe is its own transaction there, so the
 test's wrapping transaction would add savepoints no real request pays for.
