@@ -80,6 +80,15 @@ def convert(field: Field[Any, Any], value: Any, alias: str = "x", using: str = "
     return value
 
 
+def one_round_trip(using: str = "default") -> bool:
+    """Whether several statements may go in one execute: PostgreSQL with parameters bound in the
+    client (psycopg2; psycopg 3 unless OPTIONS turn on server-side binding)."""
+    connection = connections[using]
+    return connection.vendor == "postgresql" and not connection.settings_dict.get("OPTIONS", {}).get(
+        "server_side_binding"
+    )
+
+
 def insert_sql(model: type[Model], names: tuple[str, ...], *, returning: str = "", using: str = "default") -> str:
     """INSERT INTO model's table (the fields' columns) VALUES (%s, ...) [RETURNING ...], built once."""
     key = (using, model, names, returning)
@@ -127,13 +136,14 @@ def insert_row(model: type[Model], values: dict[str, Any], *, before: str | None
     connection = connections[using]
     pk = quote(str(model._meta.pk.column), using)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if before and not one_round_trip(using):
+            cursor.execute(before)
+            before = None
+        if connection.features.can_return_columns_from_insert:
             sql = insert_sql(model, names, returning=pk, using=using)
-            # psycopg2 binds in the client: the literal % of `before` must be doubled.
+            # Bound in the client: the literal % of `before` must be doubled.
             cursor.execute(f"{before.replace('%', '%%')}; {sql}" if before else sql, params)
             return int(cursor.fetchone()[0])
-        if before:
-            cursor.execute(before)
         cursor.execute(insert_sql(model, names, using=using), params)
         return int(cursor.lastrowid)
 
@@ -141,8 +151,8 @@ def insert_row(model: type[Model], values: dict[str, Any], *, before: str | None
 class RowBatch:
     """INSERTs that need nothing back, written together by `flush`, in the order added.
 
-    On PostgreSQL (psycopg2 binds parameters in the client) the statements go in one round trip;
-    elsewhere one by one. A constraint that says no raises IntegrityError with `.model` set to
+    On PostgreSQL (parameters bound in the client: `one_round_trip`) the statements go in one
+    round trip; elsewhere one by one. A constraint that says no raises IntegrityError with `.model` set to
     the model whose row it refused (found by the constraint's name on PostgreSQL), so a caller
     can tell a resent nonce from a race on another row.
     """
@@ -161,7 +171,7 @@ class RowBatch:
             return
         connection = connections[self.using]
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and len(rows) > 1:
+            if len(rows) > 1 and one_round_trip(self.using):
                 try:
                     cursor.execute("; ".join(sql for _, sql, _ in rows), [p for _, _, params in rows for p in params])
                 except IntegrityError as exc:
