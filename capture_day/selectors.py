@@ -3,6 +3,7 @@ its sign-in sheet and its group's 拍摄号, where a slot stands against the clo
 its group runs now. Each costs a fixed number of queries whatever the number of rows."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,7 +120,9 @@ class _DeskRead:
         )
 
 
-_desk_read: _DeskRead | None = None
+@functools.cache
+def _desk_read() -> _DeskRead:
+    return _DeskRead()
 
 
 def desk_swipe_slot(*, pk: int, operator: Any, today: datetime.date, identifier: str) -> Slot | None:
@@ -131,11 +134,10 @@ def desk_swipe_slot(*, pk: int, operator: Any, today: datetime.date, identifier:
     an operator their capture groups); whom the code names is `choose_student`, the rule
     find_student applies too.
     """
-    global _desk_read
     parsed = Identifier.parse(identifier)
     if parsed is None or not (operator.is_academic_staff or operator.is_operator):
         return gated_desk_slot(pk=pk, operator=operator, today=today)
-    read = _desk_read = _desk_read or _DeskRead()
+    read = _desk_read()
     numbers = sorted(parsed.numbers)
     params = [operator.pk, parsed.code, numbers[0], numbers[-1], parsed.code_hash, pk]
     with connection.cursor() as cursor:
