@@ -102,19 +102,43 @@ def insert_sql(model: type[Model], names: tuple[str, ...], *, returning: str = "
     return sql
 
 
+_NO_DEFAULT = object()
+# Per (database, model): each concrete field with its default already prepared for the database
+# when that default is a constant (most are: "", 0, False, None), else _NO_DEFAULT.
+_FIELDS: dict[tuple[str, type[Model]], list[tuple[Field[Any, Any], Any]]] = {}
+
+
+def _fields(model: type[Model], using: str) -> list[tuple[Field[Any, Any], Any]]:
+    key = (using, model)
+    found = _FIELDS.get(key)
+    if found is None:
+        connection = connections[using]
+        found = []
+        for f in model._meta.concrete_fields:
+            constant = not callable(f.default) and not getattr(f, "auto_now", False)
+            constant = constant and not getattr(f, "auto_now_add", False) and not f.primary_key
+            found.append((f, f.get_db_prep_save(f.get_default(), connection) if constant else _NO_DEFAULT))
+        _FIELDS[key] = found
+    return found
+
+
 def _values(model: type[Model], values: dict[str, Any], using: str) -> tuple[tuple[str, ...], list[Any]]:
     """Every concrete field but an auto pk, with the given value or the field's default, prepared for the database."""
     connection = connections[using]
     names, params = [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key and f.name not in values and f.attname not in values:
-            continue
+    for f, default in _fields(model, using):
         if f.name in values:
             value = values[f.name]
             if isinstance(value, Model):
                 value = value.pk
         elif f.attname in values:
             value = values[f.attname]
+        elif f.primary_key:
+            continue
+        elif default is not _NO_DEFAULT:
+            names.append(f.attname)
+            params.append(default)
+            continue
         elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             if not isinstance(f, DateTimeField):
                 raise TypeError(f"{model.__name__}.{f.name}: give it a value")
