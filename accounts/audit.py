@@ -13,6 +13,8 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 
+from core.rows import RowBatch
+
 from .audit_registry import (  # noqa: F401  (the public names of the audit trail, in one place)
     _ACTIONS,
     CODE_PATTERN,
@@ -41,15 +43,22 @@ def _plain(value):
     raise TypeError(f"not a plain JSON value: {value!r} ({type(value).__name__})")
 
 
-def record_event(*, actor, action: str, campaign=None, obj: Any = None, data: dict | None = None) -> AuditEvent:
+def record_event(
+    *, actor, action: str, campaign=None, obj: Any = None, data: dict | None = None, batch: RowBatch | None = None
+) -> AuditEvent | None:
+    """The event, written now; or with `batch` (the desk swipe's), added to it: written when the
+    batch is flushed in the same transaction, and None returned."""
     if action not in _ACTIONS:
         raise ValueError(f"unregistered audit action {action!r}: register it with accounts.audit.register_action")
-    data = _plain(data or {})
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        campaign=campaign,
-        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
-        object_id=str(obj.pk) if obj is not None else "",
-        data=data,
-    )
+    values = {
+        "actor": actor if getattr(actor, "pk", None) else None,
+        "action": action,
+        "campaign": campaign,
+        "content_type": ContentType.objects.get_for_model(obj) if obj is not None else None,
+        "object_id": str(obj.pk) if obj is not None else "",
+        "data": _plain(data or {}),
+    }
+    if batch is not None:
+        batch.add(AuditEvent, **values)
+        return None
+    return AuditEvent.objects.create(**values)

@@ -3,16 +3,21 @@ its sign-in sheet and its group's 拍摄号, where a slot stands against the clo
 its group runs now. Each costs a fixed number of queries whatever the number of rows."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sessions_app.models import Audience, Capture, Shot, Slot, Student
+from accounts.models import User
+from core import rows
+from sessions_app.models import Audience, Campaign, Capture, CaptureGroup, College, Shot, Slot, Student
 from sessions_app.scope import desk_slots
 from sessions_app.selectors import ACTIVE, CollegeCount, count_of
+from sessions_app.services import Identifier, choose_student, with_active_capture
 
 BEFORE, RUNNING, AFTER = "before", "running", "after"
 
@@ -68,6 +73,109 @@ def gated_desk_slot(*, pk: int, operator: Any, today: datetime.date) -> Slot | N
     slot = desk_slots(operator).select_related(None).select_related("group__campaign").filter(pk=pk).first()
     if slot is not None:
         vars(slot)["gate_facts"] = GateFacts(operator_id=operator.pk, today=today, mine=True)
+    return slot
+
+
+@dataclass(frozen=True)
+class DeskFound:
+    """Whom `identifier` names in the slot's campaign (`sessions_app.services.choose_student`'s
+    answer), read with the slot by `desk_swipe_slot`: `services._record_capture` takes it once
+    instead of asking `find_student` again."""
+
+    identifier: str
+    student: Student | None
+    method: str
+
+
+class _DeskRead:
+    """The desk swipe's one read (see desk_swipe_slot), its text built once per process."""
+
+    def __init__(self) -> None:
+        self.slot = rows.ModelColumns(Slot, "s")
+        self.group = rows.ModelColumns(CaptureGroup, "g")
+        self.campaign = rows.ModelColumns(Campaign, "c")
+        self.student = rows.ModelColumns(Student, "st")
+        self.college = rows.ModelColumns(College, "co")
+        self.active: list[Any] = [Capture._meta.get_field(f) for f in ("id", "captured_at", "wrong_slot", "slot")]
+        members: Any = User._meta.get_field("capture_groups")
+        through = members.remote_field.through
+        col, t = rows.column, rows.table
+        m_user, m_group = rows.quote(members.m2m_column_name()), rows.quote(members.m2m_reverse_name())
+        active = ", ".join(f"a.{rows.quote(f.column)}" for f in self.active)
+        self.sql = (
+            f"SELECT {self.slot.sql}, {self.group.sql}, {self.campaign.sql}, "
+            f"EXISTS (SELECT 1 FROM {t(through)} m "
+            f"WHERE m.{m_user} = %s AND m.{m_group} = g.{col(CaptureGroup, 'id')}), "
+            f"{self.student.sql}, {self.college.sql}, {active} "
+            f"FROM {t(Slot)} s JOIN {t(CaptureGroup)} g ON g.{col(CaptureGroup, 'id')} = s.{col(Slot, 'group')} "
+            f"JOIN {t(Campaign)} c ON c.{col(Campaign, 'id')} = g.{col(CaptureGroup, 'campaign')} "
+            # Every student the code may name, whatever ways the campaign accepts: choose_student decides.
+            f"LEFT JOIN {t(Student)} st ON st.{col(Student, 'campaign')} = c.{col(Campaign, 'id')} "
+            f"AND (st.{col(Student, 'id_number')} = %s OR st.{col(Student, 'student_no')} IN (%s, %s) "
+            f"OR st.{col(Student, 'collection_code_hash')} = %s) "
+            f"LEFT JOIN {t(College)} co ON co.{col(College, 'id')} = st.{col(Student, 'college')} "
+            f"LEFT JOIN {t(Capture)} a ON a.{col(Capture, 'student')} = st.{col(Student, 'id')} "
+            f"AND a.{col(Capture, 'undone_at')} IS NULL "
+            f"WHERE s.{col(Slot, 'id')} = %s"
+        )
+
+
+@functools.cache
+def _desk_read() -> _DeskRead:
+    return _DeskRead()
+
+
+def desk_swipe_slot(*, pk: int, operator: Any, today: datetime.date, identifier: str) -> Slot | None:
+    """`gated_desk_slot` and the student the swipe names, in one query: the slot `pk` if `operator`
+    may run its desk (None otherwise), with its group and campaign, its GateFacts and a DeskFound.
+
+    The swipe's hot path (bench/checkin.py): one statement instead of the slot's and the
+    student's, and no ORM query to compile. Whose desk it is follows scope.desk_slots (staff any,
+    an operator their capture groups); whom the code names is `choose_student`, the rule
+    find_student applies too.
+    """
+    parsed = Identifier.parse(identifier)
+    if parsed is None or not (operator.is_academic_staff or operator.is_operator):
+        return gated_desk_slot(pk=pk, operator=operator, today=today)
+    read = _desk_read()
+    numbers = sorted(parsed.numbers)
+    params = [operator.pk, parsed.code, numbers[0], numbers[-1], parsed.code_hash, pk]
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, params)
+        found = cursor.fetchall()
+    if not found:
+        return None
+    first = found[0]
+    at = len(read.slot) + len(read.group) + len(read.campaign)
+    if not (operator.is_academic_staff or first[at]):
+        return None  # an operator's, not theirs: not there, as scope.desk_slots has it
+    slot: Slot
+    slot, group, campaign = (
+        read.slot.read(first, 0),
+        read.group.read(first, len(read.slot)),
+        read.campaign.read(first, len(read.slot) + len(read.group)),
+    )
+    group.campaign = campaign
+    slot.group = group
+    candidates = []
+    at += 1
+    for row in found:
+        student = read.student.read(row, at)
+        if student is None:
+            continue
+        student.college = read.college.read(row, at + len(read.student))
+        capture_id, captured_at, wrong_slot, slot_id = (
+            rows.convert(f, v)
+            for f, v in zip(read.active, row[at + len(read.student) + len(read.college) :], strict=True)
+        )
+        candidates.append(
+            with_active_capture(
+                student, capture_id=capture_id, captured_at=captured_at, wrong_slot=wrong_slot, slot_id=slot_id
+            )
+        )
+    student, method = choose_student(campaign=campaign, identifier=parsed, candidates=candidates)
+    vars(slot)["gate_facts"] = GateFacts(operator_id=operator.pk, today=today, mine=True)
+    vars(slot)["desk_found"] = DeskFound(identifier=identifier, student=student, method=method)
     return slot
 
 

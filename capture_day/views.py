@@ -143,11 +143,17 @@ def _desk_labels() -> dict:
 @require_POST
 @role_required("operator")
 def desk_swipe(request, slot_id: int):
-    # The slot read with what desk_gate asks of it (one query for both on every swipe).
-    slot = selectors.gated_desk_slot(pk=slot_id, operator=request.user, today=desk_services.desk_today())
+    form = SwipeForm(request.POST)
+    today = desk_services.desk_today()
+    if form.is_valid():
+        # The slot read with what desk_gate asks of it and the student the code names: one query.
+        slot = selectors.desk_swipe_slot(
+            pk=slot_id, operator=request.user, today=today, identifier=form.cleaned_data["code"]
+        )
+    else:
+        slot = selectors.gated_desk_slot(pk=slot_id, operator=request.user, today=today)
     if slot is None:
         raise Http404
-    form = SwipeForm(request.POST)
     if not form.is_valid():
         body = {"outcome": Outcome.INVALID, "message": next(iter(form.errors.values()))[0]}
         if wants_json(request):

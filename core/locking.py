@@ -65,12 +65,21 @@ def bound_lock_waits(using: str = "default") -> None:
     rather than by `lock_row`: one `SET LOCAL lock_timeout` at its start, and a wait past it raises
     the driver's lock_not_available, which `is_lock_timeout` recognises (BusyMiddleware answers it).
     """
+    statement = lock_waits_bound_sql(using)
+    if statement is not None:
+        with connections[using].cursor() as cursor:
+            cursor.execute(statement)
+
+
+def lock_waits_bound_sql(using: str = "default") -> str | None:
+    """The statement `bound_lock_waits` sends (None where there is none to send), for a caller
+    that sends it in the same round trip as its first write (core.rows.insert_row's `before`)."""
     connection = connections[using]
     if not connection.in_atomic_block:
         raise TransactionManagementError("a lock timeout outside transaction.atomic() would end at once")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {int(settings.LOCK_TIMEOUT_MS)}")
+    if connection.vendor != "postgresql":
+        return None
+    return f"SET LOCAL lock_timeout = {int(settings.LOCK_TIMEOUT_MS)}"
 
 
 def is_lock_timeout(exc: BaseException) -> bool:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_event
 from accounts.models import User
 from core.locking import lock_row
+from core.rows import RowBatch
 from sessions_app.models import Campaign, Capture, Student
 
 from .adjustments import post_refund, post_waiver, reverse_entry  # noqa: F401 - re-exported
@@ -296,7 +297,7 @@ def _record_group_payment(
 # --- charges (from captures) ------------------------------------------------
 
 
-def post_charge(*, capture: Capture, actor: User | None) -> Entry | None:
+def post_charge(*, capture: Capture, actor: User | None, batch: RowBatch | None = None) -> Entry | None:
     """The fee falls due when a student is captured, at the campaign's fee at that moment.
 
     Called by `capture_day.services.check_in` (whose rule says who may swipe where), for the
@@ -308,6 +309,8 @@ def post_charge(*, capture: Capture, actor: User | None) -> Entry | None:
     the account if missing, locks it and adds the charge to its totals unless it already holds
     an active charge or this key (`FeeAccount.charge_if_uncharged`), then the entry. Only when
     it declines does the charge take the longer road below, under the lock it already holds.
+    With `batch` (the desk swipe's), the common charge's entry is added to it, written when the
+    batch is flushed in the same transaction, and None is returned.
     """
     if capture.undone_at is not None:
         raise FeeError(_("这次采集已撤销，不再计费"), "capture_undone")
@@ -322,17 +325,21 @@ def post_charge(*, capture: Capture, actor: User | None) -> Entry | None:
         )
         if charged is not None:
             account_id, follows_id = charged
-            return Entry.objects.create(
-                account_id=account_id,
-                college_id=student.college_id,
-                kind=Kind.CHARGE,
-                amount=fee,
-                note_code=NoteCode.CAPTURE_CHARGE,
-                posted_by=actor if getattr(actor, "pk", None) else None,
-                occurred_at=capture.captured_at,
-                idempotency_key=key,
-                follows_id=follows_id,
-            )
+            values = {
+                "account_id": account_id,
+                "college_id": student.college_id,
+                "kind": Kind.CHARGE,
+                "amount": fee,
+                "note_code": NoteCode.CAPTURE_CHARGE,
+                "posted_by": actor if getattr(actor, "pk", None) else None,
+                "occurred_at": capture.captured_at,
+                "idempotency_key": key,
+                "follows_id": follows_id,
+            }
+            if batch is not None:
+                batch.add(Entry, **values)
+                return None
+            return Entry.objects.create(**values)
         FeeAccount.objects.bulk_create(
             [FeeAccount(student_id=student.pk, campaign_id=student.campaign_id)], ignore_conflicts=True
         )

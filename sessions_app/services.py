@@ -5,6 +5,7 @@ The capture row itself is written only by `capture_day.services.check_in`, behin
 import datetime
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
@@ -18,6 +19,7 @@ from accounts.models import User
 from core import redact
 from core.errors import CodedError
 from core.locking import lock_row
+from core.rows import RowBatch
 
 from .collection_codes import code_hash as collection_code_hash
 from .idcard import looks_like_id_number, mask_code
@@ -166,6 +168,65 @@ def normalize_identifier(raw: str) -> str:
     return "".join(unicodedata.normalize("NFKC", raw or "").split()).upper()
 
 
+@dataclass(frozen=True)
+class Identifier:
+    """What a typed or scanned code may match, before its campaign's ways are known: the code
+    normalised (an ID number is matched so), the student number as typed or upper-cased, and
+    the keyed hash of a scanned 采集码 (case kept: a QR payload is not an ID)."""
+
+    raw: str
+    code: str
+    numbers: frozenset[str]
+    code_hash: str | None
+
+    @classmethod
+    def parse(cls, identifier: str) -> "Identifier | None":
+        code = normalize_identifier(identifier)
+        if not code:
+            return None
+        numbers = frozenset({code, "".join((identifier or "").split())})
+        return cls(raw=identifier, code=code, numbers=numbers, code_hash=collection_code_hash(identifier) or None)
+
+    def matches(self, campaign: Campaign) -> Q | None:
+        """The students this code can be in `campaign` (its ways of identifying), as one filter."""
+        terms = []
+        if looks_like_id_number(self.code) and campaign.identifies_by(Identification.ID_CARD):
+            terms.append(Q(id_number=self.code))
+        if campaign.identifies_by(Identification.STUDENT_NO):
+            terms.append(Q(student_no__in=self.numbers))
+        if self.code_hash and campaign.identifies_by(Identification.COLLECTION_CODE):
+            terms.append(Q(collection_code_hash=self.code_hash))
+        match = None
+        for term in terms:
+            match = term if match is None else match | term
+        return match
+
+
+def choose_student(
+    *, campaign: Campaign, identifier: Identifier, candidates: Iterable[Student]
+) -> tuple[Student | None, str]:
+    """The student `identifier` names in `campaign`, among students it may match; (student, method).
+
+    The rule of the desk's lookup, whatever read the candidates: an ID number first (when it
+    looks like one and the campaign identifies by ID card), then the student number, then the
+    采集码's hash, each only if the campaign identifies students that way.
+    """
+    candidates = list(candidates)
+    if looks_like_id_number(identifier.code) and campaign.identifies_by(Identification.ID_CARD):
+        for student in candidates:
+            if student.id_number == identifier.code:
+                return student, "id_card"
+    if campaign.identifies_by(Identification.STUDENT_NO):
+        for student in candidates:
+            if student.student_no in identifier.numbers:
+                return student, "student_no"
+    if identifier.code_hash and campaign.identifies_by(Identification.COLLECTION_CODE):
+        for student in candidates:
+            if student.collection_code_hash == identifier.code_hash:
+                return student, "collection_code"
+    return None, ""
+
+
 def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None, str]:
     """By ID number, student number or CHSI collection code; returns (student, method).
 
@@ -173,13 +234,15 @@ def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None
     `student.active_capture` (read in the same query: a repeat swipe is answered from this one
     row). Their assigned slot is not joined: the desk needs it only for a wrong-slot answer,
     and reads it then (a swipe's lookup is on its hot path, and four more joins cost every swipe).
+    One query for every way the campaign accepts; `choose_student` picks among what it found.
     """
-    code = normalize_identifier(identifier)
-    if not code:
+    parsed = Identifier.parse(identifier)
+    match = parsed.matches(campaign) if parsed is not None else None
+    if parsed is None or match is None:
         return None, ""
-    base = (
+    candidates = list(
         Student.objects.select_related("college")
-        .filter(campaign=campaign)
+        .filter(match, campaign=campaign)
         .annotate(
             active=FilteredRelation("captures", condition=Q(captures__undone_at__isnull=True)),
             active_capture_id=F("active__id"),
@@ -187,24 +250,11 @@ def find_student(*, campaign: Campaign, identifier: str) -> tuple[Student | None
             active_wrong_slot=F("active__wrong_slot"),
             active_slot_id=F("active__slot_id"),
         )
+        .order_by("pk")
     )
-    if looks_like_id_number(code) and campaign.identifies_by(Identification.ID_CARD):
-        student = base.filter(id_number=code).first()
-        if student:
-            return _with_active_capture(student), "id_card"
-    # One query for the other ways this campaign accepts: the student number as typed or
-    # upper-cased, and the keyed hash of a scanned 采集码 (case kept: a QR payload is not an ID).
-    by_no = campaign.identifies_by(Identification.STUDENT_NO)
-    numbers = {code, "".join((identifier or "").split())} if by_no else set()
-    code_hash = collection_code_hash(identifier) if campaign.identifies_by(Identification.COLLECTION_CODE) else None
-    match = Q(student_no__in=numbers) if numbers else None
-    if code_hash:
-        match = Q(collection_code_hash=code_hash) if match is None else match | Q(collection_code_hash=code_hash)
-    student = base.filter(match).first() if match is not None else None
-    if student is None:
-        return None, ""
-    method = "student_no" if student.student_no in numbers else "collection_code"
-    return _with_active_capture(student), method
+    chosen, method = choose_student(campaign=campaign, identifier=parsed, candidates=candidates)
+    student = next((s for s in candidates if s is chosen), None)  # the same object, with its annotations
+    return (_with_active_capture(student), method) if student is not None else (None, "")
 
 
 class _ActiveCapture(TypedDict):
@@ -216,17 +266,30 @@ class _ActiveCapture(TypedDict):
 
 
 def _with_active_capture(student: "WithAnnotations[Student, _ActiveCapture]") -> Student:
+    return with_active_capture(
+        student,
+        capture_id=student.active_capture_id,
+        captured_at=student.active_captured_at,
+        wrong_slot=student.active_wrong_slot,
+        slot_id=student.active_slot_id,
+    )
+
+
+def with_active_capture(
+    student: Student, *, capture_id: int | None, captured_at: datetime.datetime, wrong_slot: bool, slot_id: int | None
+) -> Student:
+    """`student.active_capture`: the capture read with the student (None if they have none active)."""
     # `active_capture` is an attribute the model does not declare, kept on this one object.
     memo = vars(student)
     memo["active_capture"] = None
-    if student.active_capture_id is not None:
+    if capture_id is not None:
         memo["active_capture"] = Capture(
-            pk=student.active_capture_id,
+            pk=capture_id,
             campaign_id=student.campaign_id,
             student=student,
-            slot_id=student.active_slot_id,
-            captured_at=student.active_captured_at,
-            wrong_slot=student.active_wrong_slot,
+            slot_id=slot_id,
+            captured_at=captured_at,
+            wrong_slot=wrong_slot,
         )
     return student
 
@@ -247,7 +310,9 @@ class ShotError(CodedError):
     """A 拍摄号 rule refused the action."""
 
 
-def take_shot_number(*, capture: Capture, group: CaptureGroup, day: datetime.date) -> Shot:
+def take_shot_number(
+    *, capture: Capture, group: CaptureGroup, day: datetime.date, batch: RowBatch | None = None
+) -> Shot:
     """The next number of the group's day, in the caller's transaction.
 
     The counter row is locked (by its increment) until that transaction ends: desks of one
@@ -255,10 +320,15 @@ def take_shot_number(*, capture: Capture, group: CaptureGroup, day: datetime.dat
     a race on the student) gives its number back, so numbers stay 1..N without gaps. The unique
     constraint on (group, day, number) is the last word should anything else write numbers.
     The day is the capture's Shanghai date: a swipe queued offline counts on the day it was made,
-    in the order it arrives.
+    in the order it arrives. With `batch` (the desk swipe's) the number's row is added to it and
+    written when the batch is flushed in the same transaction (the Shot returned has no pk).
     """
     number = ShotCounter.take_next(group_id=group.pk, day=day)
-    shot = Shot.objects.create(group=group, day=day, number=number, capture=capture, assigned_at=timezone.now())
+    values = {"group": group, "day": day, "number": number, "capture": capture, "assigned_at": timezone.now()}
+    if batch is not None:
+        batch.add(Shot, **values)
+        return Shot(**values)
+    shot = Shot.objects.create(**values)
     shot.capture = capture
     return shot
 

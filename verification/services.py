@@ -16,6 +16,7 @@ from accounts.models import Role, User
 from core.calendar import add_working_days
 from core.errors import CodedError
 from core.locking import lock_row, lock_rows
+from core.rows import RowBatch
 from notifications.services import notify
 from sessions_app.models import Campaign, Capture, Student, WindowUnit
 from sessions_app.scope import visible_colleges
@@ -102,22 +103,27 @@ def days_left(*, due_date: datetime.date, today: datetime.date) -> int:
     return (due_date - today).days
 
 
-def open_record_for_capture(*, capture: Capture) -> VerificationRecord:
+def open_record_for_capture(*, capture: Capture, batch: RowBatch | None = None) -> VerificationRecord | None:
     """Start the student's clock; called by capture_day.services.check_in inside the capture's transaction.
 
     One INSERT: an undo closes the old clock (close_record_for_capture), so a new capture finds
     none open, and the constraint verification_one_active_per_student refuses a second open
-    one rather than letting two clocks run.
+    one rather than letting two clocks run. With `batch` (the desk swipe's) the row is added to
+    it, written when the batch is flushed in the same transaction, and None is returned.
     """
     captured_on = timezone.localdate(capture.captured_at)
     campaign = capture.campaign
-    return VerificationRecord.objects.create(
-        capture=capture,
-        campaign=campaign,
-        student_id=capture.student_id,
-        captured_on=captured_on,
-        due_date=due_date_for(campaign=campaign, captured_on=captured_on),
-    )
+    values = {
+        "capture": capture,
+        "campaign": campaign,
+        "student_id": capture.student_id,
+        "captured_on": captured_on,
+        "due_date": due_date_for(campaign=campaign, captured_on=captured_on),
+    }
+    if batch is not None:
+        batch.add(VerificationRecord, **values)
+        return None
+    return VerificationRecord.objects.create(**values)
 
 
 def close_record_for_capture(*, capture: Capture) -> None:

@@ -5,6 +5,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from capture_day import services
 from capture_day.results import Outcome
@@ -65,8 +67,6 @@ def test_a_repeat_swipe_posts_no_second_charge_or_clock(day):
 
 def test_steps_run_in_one_transaction_in_the_written_order(day, monkeypatch, django_assert_max_num_queries):
     calls = []
-    from django.db import connection
-
     real_charge, real_clock = services.fees_services.post_charge, services.verification_services.open_record_for_capture
 
     def charge(**kwargs):
@@ -74,14 +74,21 @@ def test_steps_run_in_one_transaction_in_the_written_order(day, monkeypatch, dja
         return real_charge(**kwargs)
 
     def clock(**kwargs):
-        calls.append(("clock", connection.in_atomic_block, Entry.objects.filter(kind=Kind.CHARGE).exists()))
+        calls.append(("clock", connection.in_atomic_block, Capture.objects.filter(pk=kwargs["capture"].pk).exists()))
         return real_clock(**kwargs)
 
     monkeypatch.setattr(services.fees_services, "post_charge", charge)
     monkeypatch.setattr(services.verification_services, "open_record_for_capture", clock)
-    swipe(day)
-    # The charge sees the capture row, the clock sees the charge: both inside the capture's transaction.
+    with CaptureQueriesContext(connection) as written:
+        swipe(day)
+    # Both see the capture row, inside the capture's transaction, the charge first.
     assert calls == [("charge", True, True), ("clock", True, True)]
+    # Their rows are written in that order too (the entry and the clock go out in the swipe's
+    # batch, after the 拍摄号 is taken: one round trip on PostgreSQL), and both are there.
+    sql = " ".join(q["sql"] for q in written.captured_queries)
+    entry, clock = (f'INSERT INTO "{model._meta.db_table}"' for model in (Entry, VerificationRecord))
+    assert 0 < sql.index(entry) < sql.index(clock)
+    assert Entry.objects.filter(kind=Kind.CHARGE).count() == 1 and VerificationRecord.objects.count() == 1
 
 
 def test_a_failing_fee_step_rolls_the_capture_back(day, monkeypatch):
