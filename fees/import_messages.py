@@ -53,6 +53,7 @@ MESSAGES = Messages(
         # A refusal of post_payment this table does not know by code: say so rather than guess.
         "payment_refused": gettext_lazy("这笔缴费无法登记（%(refusal)s）"),
     },
+    name="fees.import_messages",
     base=INTAKE,
 )
 

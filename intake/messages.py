@@ -32,6 +32,7 @@ INTAKE = Messages(
         ),
         "header_repeated": lambda p: _("第 %(rows)s 行重复了表头，已跳过") % {"rows": _rows(p)},
     },
+    name="intake.messages",
     base=REFUSALS,
 )
 

@@ -141,5 +141,6 @@ MESSAGES = Messages(
         "collection_code_taken": gettext_lazy("该采集码已属于本批次中学号为 %(no)s 的学生"),
         "not_in_file": _not_in_file,
     },
+    name="sessions_app.roster.messages",
     base=INTAKE,
 )
