@@ -34,6 +34,7 @@ INTAKE = Messages(
     },
     name="intake.messages",
     base=REFUSALS,
+    examples={"format_mismatch": {"ext": "xls", "kind": formats.CSV}},
 )
 
 

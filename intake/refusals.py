@@ -74,7 +74,10 @@ def expected_text(expected: dict) -> str:
 def missing_text(missing: dict) -> str:
     """The required headers a table lacks: {"fields": [...], "one_of": [[...], ...]}."""
     names = list(missing.get("fields", ()))
-    names += [_("“%(names)s”之一") % {"names": "”或“".join(group)} for group in missing.get("one_of", ())]
+    names += [
+        _("“%(names)s”之一") % {"names": pgettext("between alternatives", "”或“").join(group)}
+        for group in missing.get("one_of", ())
+    ]
     return _listed(names)
 
 

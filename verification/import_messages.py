@@ -26,6 +26,7 @@ MESSAGES = Messages(
     },
     name="verification.import_messages",
     base=INTAKE,
+    examples={"id_number_invalid": {"reason": "id_length", "n": 17}},
 )
 
 

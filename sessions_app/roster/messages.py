@@ -143,4 +143,12 @@ MESSAGES = Messages(
     },
     name="sessions_app.roster.messages",
     base=INTAKE,
+    examples={
+        "too_long": {"field": "name", "limit": 30, "n": 31},
+        "required_empty": {"field": "name"},
+        "name_unknown": {"field": "college", "value": "X", "suggestion": "Y"},
+        "counselor_without_account": {"name": "Wang", "n": 3, "suggestion": "Wang Li"},
+        "not_in_file": {"n": 2},
+        "id_number_invalid": {"reason": "id_length", "n": 17},
+    },
 )
