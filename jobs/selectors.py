@@ -60,7 +60,9 @@ def failure_message(job: Job) -> str:
         return ""
     kind = get_kind(job.kind)
     if kind is not None and kind.errors is not None and job.error_code in kind.errors:
-        return kind.errors.text(job.error_code)
+        # A refusal of the kind's own (a rule's CodedError): worded with the params it stored.
+        stored = next((e for e in job.errors if isinstance(e, dict) and e.get("code") == job.error_code), {})
+        return kind.errors.text(job.error_code, stored.get("params"))
     return FAILURES.text(job.error_code)
 
 
