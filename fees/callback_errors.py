@@ -6,15 +6,13 @@ passes on (amounts, payment time, overpayment) are the rules' own messages, made
 error's params.
 """
 
-import datetime
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import formatting
 from core.words import Words
 
-from .amount_words import WORDS as AMOUNT_WORDS
+from .refusals import AMOUNT
+from .refusals import WORDS as RULES
 
 
 def _malformed(data: dict) -> str:
@@ -40,26 +38,7 @@ def _malformed(data: dict) -> str:
 
 def _amount(data: dict) -> str:
     # The money parser's own words, from the refusal's reason and params.
-    return AMOUNT_WORDS.text(data.get("reason") or "amount_invalid", data)
-
-
-def _paid_at(data: dict) -> str:
-    if "when" in data:
-        return _("缴费时间 %(when)s 早于本采集批次开始前 %(days)s 天，请核对") % {
-            "when": formatting.datetime_short(datetime.datetime.fromisoformat(data["when"])),
-            "days": data.get("days", ""),
-        }
-    return _("缴费时间晚于当前时间，请核对")
-
-
-def _overpaid(data: dict) -> str:
-    values = {"name": data.get("name", ""), "no": data.get("no", ""), "amount": formatting.money(data.get("amount"))}
-    if "limit" in data:
-        return _("超出应缴金额：%(name)s（%(no)s）目前最多应缴 %(limit)s，本次 %(amount)s") % {
-            **values,
-            "limit": formatting.money(data["limit"]),
-        }
-    return _("超出应缴金额：%(name)s（%(no)s）已缴清，无需再缴（本次 %(amount)s）") % values
+    return AMOUNT.text(data.get("reason") or "amount_invalid", data)
 
 
 WORDS = Words(
@@ -76,18 +55,15 @@ WORDS = Words(
             _("批次 %(code)s 中没有学号 %(no)s") % {"code": data.get("campaign", ""), "no": data.get("student_no", "")}
         ),
         "duplicate_mismatch": gettext_lazy("重复的交易号，但学号或金额与首次通知不同；未入账，请核对"),
-        "bad_paid_at": _paid_at,
-        "overpaid": _overpaid,
-        "key_reused": gettext_lazy("这个提交编号已用于另一笔记录，请刷新页面后重新填写"),
+        # bad_paid_at, overpaid, key_reused: the fee rules' own refusals, passed on (base=RULES)
         # core.unavailable: the database or the queue blinked; nothing was posted, the platform resends.
         "db_unavailable": gettext_lazy("系统暂时不可用，未入账：请稍后重发此通知"),
         "queue_unavailable": gettext_lazy("系统暂时不可用，未入账：请稍后重发此通知"),
     },
     name="fees.callback_errors",
+    base=RULES,
     fallback=gettext_lazy("未入账：原因无法显示，请联系教务处核对"),
     examples={
-        "bad_paid_at": {"when": "2026-09-01T10:00:00+08:00", "days": 90},
-        "overpaid": {"name": "Li", "no": "2020001", "amount": "17.00", "limit": "0.00"},
         "bad_amount": {"reason": "amount_too_large", "max": "99999.99"},
     },
 )

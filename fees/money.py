@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 from core.errors import CodedError
 
-from .amount_words import WORDS
 from .models import CENT
+from .refusals import AMOUNT
 
 MAX_AMOUNT = Decimal("99999.99")
 
@@ -27,7 +27,7 @@ _MAX_TEXT = 32
 class AmountError(CodedError, ValueError):
     """An amount that cannot be read as CNY: a code and params, worded by WORDS when shown."""
 
-    words = WORDS
+    words = AMOUNT
 
     def __init__(self, code: str, /, **params):
         super().__init__(None, code, params)

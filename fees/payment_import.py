@@ -158,8 +158,9 @@ def _check_row(table, number: int, cells: list) -> tuple[_Row | None, list[RowEr
 
 
 def _file_error(code: str, **params) -> FeeError:
-    """The whole file refused: code + params (a background job keeps those), words for this request."""
-    return FeeError(MESSAGES.text(code, params), code=code, params=params)
+    """The whole file refused: code + params (a background job keeps those), worded by the import's
+    MESSAGES for this request."""
+    return FeeError(MESSAGES.lazy(code, params), code=code, params=params)
 
 
 def _read_rows(data: bytes, filename: str = "", progress=None):
