@@ -55,9 +55,8 @@ PAID_AT_BEFORE_CAMPAIGN = datetime.timedelta(days=90)
 
 
 class FeeError(CodedError):
-    """A rule refused the request: `code` to branch on, `params` for its words. Posting a payment
-    (here and fees.services) raises `FeeError.of(code, **params)`, worded by fees.refusals; the
-    adjustments and remittances still pass their message, already translated."""
+    """A rule refused the request: `code` to branch on, `params` for its words (fees.refusals),
+    raised as `FeeError.of(code, **params)`."""
 
     words = RULES
 

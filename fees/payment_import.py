@@ -157,10 +157,15 @@ def _check_row(table, number: int, cells: list) -> tuple[_Row | None, list[RowEr
     return _Row(number, student_no, amount, method, note, occurred_at), errors
 
 
-def _file_error(code: str, **params) -> FeeError:
+class PaymentFileError(FeeError):
     """The whole file refused: code + params (a background job keeps those), worded by the import's
-    MESSAGES for this request."""
-    return FeeError(MESSAGES.lazy(code, params), code=code, params=params)
+    MESSAGES (the intake's refusals and the import's own)."""
+
+    words = MESSAGES
+
+
+def _file_error(code: str, **params) -> FeeError:
+    return PaymentFileError.of(code, **params)
 
 
 def _read_rows(data: bytes, filename: str = "", progress=None):
