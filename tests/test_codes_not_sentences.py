@@ -138,7 +138,7 @@ def test_code_fields_hold_codes_and_payloads_hold_no_system_words(a_day):
     assert step.note == "" and step.note_display == "学生已在学信网核对确认"
 
 
-ERRORS = {"FeeError", "VerificationError", "ActivationError"}
+ERRORS = {"FeeError", "VerificationError", "ActivationError"}  # any left raised by a ready message
 # Errors raised by their code and params (core.errors.CodedError with a words registry).
 CODE_FIRST = {"AmountError", "IntakeError", "InvalidIdNumber", "CodeReminderError", "CampaignClosed"}
 
