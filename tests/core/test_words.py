@@ -137,10 +137,11 @@ def test_every_code_of_every_registry_has_words_in_both_languages():
     _import_every_module()
     walked, problems = set(), []
     for registry in registries():
-        if registry.name.startswith("tests."):
+        # Registries and codes the tests make ("tests.…", the job kinds "test.…") are not the portal's.
+        if registry.name.startswith("test"):
             continue
         walked.add(registry.name)
-        for code in registry.codes():
+        for code in (code for code in registry.codes() if not code.startswith("test.")):
             params = registry.examples.get(code)
             for language in ("zh-hans", "en"):
                 with translation.override(language):
