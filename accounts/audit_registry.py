@@ -11,6 +11,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.words import Words
+
 CODE_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 
 # (data, names) -> the summary; names[key] is the looked-up name of the reference under data[key].
@@ -28,15 +30,30 @@ class AuditAction:
 
 _ACTIONS: dict[str, AuditAction] = {}
 _LOADERS: dict[str, Loader] = {}
+# The words of the actions (core.words): what each is called, and its summary made from
+# {"data": the row's data, "names": the looked-up names of its references}.
+LABELS = Words(name="accounts.audit labels")
+SUMMARIES = Words(name="accounts.audit summaries", fallback="")
 
 
-def register_action(code: str, label, *, refs: dict[str, str] | None = None) -> Callable[[Display], Display]:
-    """Decorator: `@register_action("capture.undo", _("撤销采集"), refs={"student_id": "student"})`."""
+def register_action(
+    code: str, label, *, refs: dict[str, str] | None = None, example: dict | None = None
+) -> Callable[[Display], Display]:
+    """Decorator: `@register_action("capture.undo", _("撤销采集"), refs={"student_id": "student"})`.
+
+    `example`: the data the test that walks every registry renders the summary with.
+    """
     if not CODE_PATTERN.match(code):
         raise ValueError(f"audit action code must be dotted lowercase: {code!r}")
 
     def decorate(display: Display) -> Display:
         _ACTIONS[code] = AuditAction(code, label, display, refs or {})
+        LABELS.add(code, label)
+        SUMMARIES.add(
+            code,
+            lambda p: display(p["data"], p["names"]),
+            example={"data": example or {}, "names": {key: "#1" for key in refs or {}}},
+        )
         return display
 
     return decorate
@@ -74,15 +91,11 @@ def describe(events: Iterable) -> list:
 def _render(event, names: dict[str, dict[int, str]]) -> tuple[str, str]:
     action = _ACTIONS.get(event.action)
     if action is None:
-        # An action whose app is gone: show the code rather than fail the whole page.
-        return event.action, ""
+        # An action whose app is gone: a plain sentence (the code is logged), not a failed page.
+        return LABELS.text(event.action), ""
     data = event.data or {}
     resolved = {}
     for key, kind in action.refs.items():
         value = data.get(key)
         resolved[key] = names.get(kind, {}).get(value) or (_("（无）") if value is None else f"#{value}")
-    try:
-        summary = action.display(data, resolved)
-    except (KeyError, TypeError, ValueError):
-        summary = ""
-    return str(action.label), summary
+    return LABELS.text(event.action), SUMMARIES.text(event.action, {"data": data, "names": resolved})

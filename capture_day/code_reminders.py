@@ -13,13 +13,15 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.audit import record_event
 from core.errors import CodedError
+from core.words import Words
 from notifications.bulk import SendPlan, describe
 from notifications.models import Notification
 from notifications.services import Message, notify_many
+from sessions_app import phases
 from sessions_app.models import Campaign, CollectionCodeClash, Identification, Student
 from sessions_app.phases import CampaignClosed, refuse_messages_if_closed
 from sessions_app.scope import visible_colleges, visible_students
@@ -29,8 +31,22 @@ from . import notices
 CLASHES_SHOWN = 50
 
 
+REFUSALS = Words(
+    {
+        "not_enabled": gettext_lazy("本批次不使用学信网采集码，无需提醒"),
+        "not_allowed": gettext_lazy("只有教务处和学院负责老师可以发送提醒"),
+        "college_out_of_scope": gettext_lazy("只能提醒本学院的学生"),
+    },
+    name="capture_day.code_reminders",
+    base=phases.WORDS,
+)
+
+
 class CodeReminderError(CodedError):
-    """A reminder refused: `message` for staff, `code` for callers."""
+    """A reminder refused: a code for callers and the params of its words (REFUSALS); a job keeps
+    (code, params) and its page words them for the reader."""
+
+    words = REFUSALS
 
 
 @dataclass
@@ -102,13 +118,13 @@ def _check(*, campaign: Campaign, actor, college_id: int | None, class_name: str
     try:
         refuse_messages_if_closed(campaign, today=today)
     except CampaignClosed as exc:
-        raise CodeReminderError(exc.message, CampaignClosed.CODE) from None
+        raise CodeReminderError.of(CampaignClosed.CODE, **exc.params) from None
     if not campaign.identifies_by(Identification.COLLECTION_CODE):
-        raise CodeReminderError(_("本批次不使用学信网采集码，无需提醒"), "not_enabled")
+        raise CodeReminderError.of("not_enabled")
     if actor is None or not (actor.is_academic_staff or actor.is_coordinator):
-        raise CodeReminderError(_("只有教务处和学院负责老师可以发送提醒"), "not_allowed")
+        raise CodeReminderError.of("not_allowed")
     if college_id is not None and not visible_colleges(actor).filter(pk=college_id).exists():
-        raise CodeReminderError(_("只能提醒本学院的学生"), "college_out_of_scope")
+        raise CodeReminderError.of("college_out_of_scope")
     students = unbound_students(user=actor, campaign=campaign, college_id=college_id, class_name=class_name)
     return today.isoformat(), students
 

@@ -22,24 +22,14 @@ def start_remind_unbound(*, campaign: Campaign, user, college_id: int | None, cl
 
 
 # A refusal found when the job runs (the campaign closed, the coordinator moved) is stored as its
-# code and put into words when the job page is read.
-REFUSALS = {
-    "campaign_closed": _("本批次已结束，不再发送提醒"),
-    "not_enabled": _("本批次不使用学信网采集码，无需提醒"),
-    "not_allowed": _("只有教务处和学院负责老师可以发送提醒"),
-    "college_out_of_scope": _("只能提醒本学院的学生"),
-}
-
-
-def _describe(error: dict) -> str:
-    return str(REFUSALS.get(error.get("code", ""), error.get("code", "")))
+# code and params and put into words (code_reminders.REFUSALS) when the job page is read.
 
 
 @register(
     REMIND_UNBOUND,
     title=_("提醒学生绑定学信网采集码"),
     counts={"sent": _("已提醒")},
-    describe_error=_describe,
+    errors=code_reminders.REFUSALS,
 )
 def run_remind_unbound(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
@@ -51,5 +41,5 @@ def run_remind_unbound(job: Job, progress) -> Outcome:
             class_name=job.params.get("class_name"),
         )
     except code_reminders.CodeReminderError as exc:  # closed or out of scope since it was confirmed
-        raise JobRejected(exc.code, [{"code": exc.code}]) from None
+        raise JobRejected(exc.code, [exc.stored()]) from None
     return Outcome(counts={"sent": sent})

@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.audit import record_event
 from accounts.models import User
@@ -72,7 +71,7 @@ def desk_gate(*, slot: Slot, operator: User | None, today: datetime.date | None 
         is_open = _open_by_facts(slot, facts) if facts is not None else desk_open(slot=slot, today=today)
         return None if is_open else desk_closed_answer(slot=slot)
     if not operator.is_operator:
-        raise CaptureError(_("你的角色不能在采集台刷证"), "role_forbidden")
+        raise CaptureError.of("role_forbidden")
     if facts is not None:
         mine, is_open = facts.mine, _open_by_facts(slot, facts)
     else:
@@ -86,11 +85,7 @@ def desk_gate(*, slot: Slot, operator: User | None, today: datetime.date | None 
             .get()
         )
     if not mine:
-        raise CaptureError(
-            _("你不负责 %(group)s 的采集台，本次未记录；请到自己负责的采集台刷证") % {"group": slot.group.name},
-            "desk_not_yours",
-            {"group": slot.group.name},
-        )
+        raise CaptureError.of("desk_not_yours", group=slot.group.name)
     return None if is_open else desk_closed_answer(slot=slot)
 
 
@@ -166,7 +161,7 @@ def _record_capture(
     stay explained, not be filled by someone else.
     """
     if slot.group.campaign_id != campaign.pk:
-        raise CaptureError(_("该时段不属于本批次"), "slot_other_campaign")
+        raise CaptureError.of("slot_other_campaign")
     # Read with the slot by selectors.desk_swipe_slot (the desk's swipe view), once: a second
     # run (a race on the student) asks again and sees the winner's capture.
     found: DeskFound | None = vars(slot).pop("desk_found", None)
@@ -318,10 +313,7 @@ def _answer_of(nonce: uuid.UUID, *, slot: Slot, operator: User) -> CaptureResult
     if swipe is None:
         return None
     if swipe.slot_id != slot.pk or swipe.operator_id != operator.pk:
-        raise CaptureError(
-            _("这条刷证记录属于另一个采集台或另一位操作员，本次未记录；请重新刷证"),
-            "nonce_reused",
-        )
+        raise CaptureError.of("nonce_reused")
     return answer_again(outcome=swipe.outcome, student=swipe.student, capture=swipe.capture, code_hint=swipe.code_hint)
 
 
@@ -363,25 +355,16 @@ def undo_refusal(*, capture: Capture, user: User, now: datetime.datetime | None 
     every line of its recent list; `undo_check_in` adds the check that needs a query.
     """
     if capture.undone_at is not None:
-        return CaptureError(_("这条采集记录已经撤销过了"), "already_undone")
+        return CaptureError.of("already_undone")
     if user is None or user.is_academic_staff:
         return None
     if not user.is_operator:
-        return CaptureError(_("你的角色不能撤销采集记录"), "role_forbidden")
+        return CaptureError.of("role_forbidden", what="undo")
     if capture.captured_by_id != user.pk:
-        return CaptureError(_("只能撤销自己刚刷的采集记录；其他记录请联系教务处撤销"), "undo_not_own")
+        return CaptureError.of("undo_not_own")
     minutes = settings.DESK_UNDO_MINUTES
     if (now or timezone.now()) - capture.captured_at > datetime.timedelta(minutes=minutes):
-        return CaptureError(
-            ngettext(
-                "已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销",
-                "已超过 %(n)s 分钟，采集台不能再撤销；请联系教务处说明原因后撤销",
-                minutes,
-            )
-            % {"n": minutes},
-            "undo_too_late",
-            {"n": minutes},
-        )
+        return CaptureError.of("undo_too_late", n=minutes)
     return None
 
 
@@ -405,15 +388,11 @@ def undo_check_in(*, capture: Capture | int, actor: User, reason: str, now: date
         refusal = undo_refusal(capture=capture, user=actor, now=now)
         if refusal is None and actor is not None and actor.is_operator:
             if capture.slot is None or not actor.capture_groups.filter(pk=capture.slot.group_id).exists():
-                refusal = CaptureError(_("这条采集记录不是你负责的采集台刷的；请联系教务处撤销"), "undo_other_desk")
+                refusal = CaptureError.of("undo_other_desk")
         if refusal is None and not reason:
-            refusal = CaptureError(_("撤销采集必须填写原因"), "reason_missing")
+            refusal = CaptureError.of("reason_missing")
         if refusal is None and len(reason) > UNDO_REASON_MAX_LENGTH:
-            refusal = CaptureError(
-                _("撤销原因最多 %(n)s 个字，请缩短后重试") % {"n": UNDO_REASON_MAX_LENGTH},
-                "reason_too_long",
-                {"n": UNDO_REASON_MAX_LENGTH},
-            )
+            refusal = CaptureError.of("reason_too_long", n=UNDO_REASON_MAX_LENGTH)
         if refusal is not None:
             raise refusal
         _undo_capture_row(capture, actor=actor, reason=reason)

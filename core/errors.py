@@ -1,28 +1,58 @@
-"""The base of the errors a rule raises (FeeError, RetakeError, ...): a message and a code.
+"""The one error class a rule raises (FeeError, RetakeError, IntakeError, ...): a code and params.
 
-The message is for the person (already translated); `code` is for the program. Callers that
-need to tell errors apart branch on `code`, never on the words (pretix's CheckInError(msg, code)).
-`params` (plain JSON values) are what the message was made from, for a caller that keeps the error
-and puts it into words again later (the payment platform's callback log).
+`code` is for the program: callers that need to tell errors apart branch on it, never on the
+words (pretix's CheckInError(msg, code)). `params` (plain JSON values) are what the words are made
+from: a class that declares its `words` registry (core.words) is raised as `Error(None, code,
+params)` (or its own shorter signature) and its `message` is built from (code, params) when asked,
+in the language of that moment, so a caller can store (code, params) — a background job, the
+payment platform's callback log — and put it into words again later for another reader.
+A class without a registry passes its message, already translated, as the first argument.
 """
 
-from django.utils.translation import gettext
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+from django.utils.translation import gettext_lazy
+
+from .words import Words, unknown
 
 
 class CodedError(Exception):
-    def __init__(self, message: object, code: str, params: dict[str, object] | None = None) -> None:
+    words: ClassVar[Words | None] = None
+
+    def __init__(self, message: object = None, code: str = "", params: Mapping[str, Any] | None = None) -> None:
         if not code or not code.replace("_", "").isalnum() or not code.islower():
             raise ValueError(f"error code must be a lowercase identifier: {code!r}")
-        super().__init__(message)
+        super().__init__(message if message is not None else code)
+        self._message = message
         self.code = code
-        self.params = params or {}
+        self.params: dict[str, Any] = dict(params or {})
+
+    @classmethod
+    def of(cls, code: str, /, **params: Any) -> Self:
+        """The error by its code and params, worded by the class's registry."""
+        return cls(None, code, params)
 
     @property
     def message(self) -> str:
-        return str(self.args[0]) if self.args else ""
+        if self._message is not None:
+            return str(self._message)
+        if self.words is not None:
+            return self.words.text(self.code, self.params)
+        return unknown(self.code, type(self).__name__)
+
+    def stored(self) -> dict[str, Any]:
+        """What a job or a log keeps of the error: the words are made again when it is shown."""
+        return {"code": self.code, "params": dict(self.params)}
 
     def __str__(self) -> str:
         return self.message
+
+
+CORE_ERRORS = Words(
+    {"lock_timeout": gettext_lazy("其他人正在处理同一条记录，请稍后重试")},
+    name="core.errors",
+)
 
 
 class Busy(CodedError):
@@ -32,6 +62,7 @@ class Busy(CodedError):
     """
 
     CODE = "lock_timeout"
+    words = CORE_ERRORS
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or gettext("其他人正在处理同一条记录，请稍后重试"), self.CODE)
+        super().__init__(message, self.CODE)

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from core.locking import lock_row
 from sessions_app.models import Student
@@ -20,7 +19,6 @@ from .ledger import (
     _lock_account,
     _overpay_error,
     _replay,
-    money,
     parse_amount,
     payable_limit,
 )
@@ -44,15 +42,11 @@ def post_refund(*, student: Student, amount, method: str, actor, idempotency_key
     _check_poster(actor, student)
     if method in DIRECT_METHODS and actor is not None and not actor.is_academic_staff:
         # A platform refund is paid back by 教务处 and would lower what the college must remit.
-        raise FeeError(_("通过校园统一支付平台退费只能由教务处登记"), "staff_only")
+        raise FeeError.of("staff_only", what="refund_platform")
 
     def refuse_above_paid(account: FeeAccount) -> None:
         if amount > account.paid:
-            raise FeeError(
-                _("退费不能超过已缴金额：%(name)s 已缴 %(paid)s，本次退 %(amount)s")
-                % {"name": student.name, "paid": money(account.paid), "amount": money(amount)},
-                "refund_exceeds_paid",
-            )
+            raise FeeError.of("refund_exceeds_paid", name=student.name, paid=str(account.paid), amount=str(amount))
 
     return _post_adjustment(
         student=student,
@@ -72,9 +66,9 @@ def post_waiver(*, student: Student, amount, actor, idempotency_key: str, note: 
     amount = parse_amount(amount)
     note = (note or "").strip()
     if actor is not None and not actor.is_academic_staff:
-        raise FeeError(_("只有教务处可以减免费用"), "staff_only")
+        raise FeeError.of("staff_only", what="waive")
     if not note:
-        raise FeeError(_("减免必须填写原因"), "reason_missing")
+        raise FeeError.of("reason_missing", what="waive")
 
     def refuse_above_payable(account: FeeAccount) -> None:
         limit = payable_limit(account)
@@ -117,7 +111,7 @@ def _check_entry_college(actor, entry: Entry, student: Student) -> None:
     if actor is None or actor.is_academic_staff or entry.college_id == student.college_id:
         return
     if not visible_colleges(actor).filter(pk=entry.college_id).exists():
-        raise FeeError(_("这笔记录记在其他学院的账上，只有该学院的负责老师或教务处可以冲正"), "out_of_scope")
+        raise FeeError.of("out_of_scope")
 
 
 def reverse_entry(*, entry: Entry, actor, reason: str, idempotency_key: str) -> PostResult:
@@ -130,30 +124,30 @@ def reverse_entry(*, entry: Entry, actor, reason: str, idempotency_key: str) -> 
     key = _check_key(idempotency_key)
     reason = (reason or "").strip()
     if not reason:
-        raise FeeError(_("冲正必须填写原因"), "reason_missing")
+        raise FeeError.of("reason_missing", what="reverse")
     student = entry.account.student
     _check_poster(actor, student)
     _check_entry_college(actor, entry, student)
     if entry.kind == Kind.REVERSAL:
-        raise FeeError(_("冲正记录不能再冲正；如需恢复，请重新登记一笔"), "reversal_of_reversal")
+        raise FeeError.of("reversal_of_reversal")
     if entry.kind == Kind.CHARGE:
-        raise FeeError(_("计费随采集自动生成，不能手工冲正；如采集有误，请撤销采集"), "charge_not_reversible")
+        raise FeeError.of("charge_not_reversible")
     if entry.kind == Kind.WAIVER and actor is not None and not actor.is_academic_staff:
-        raise FeeError(_("只有教务处可以冲正减免"), "staff_only")
+        raise FeeError.of("staff_only", what="reverse_waiver")
     with transaction.atomic():
         account = _lock_account(student)
         replay = _replay(key, account=account, kind=Kind.REVERSAL, amount=entry.amount)
         if replay is not None:
             return replay
         if Entry.objects.filter(reverses=entry).exists():
-            raise FeeError(_("这笔记录已经冲正过了"), "already_reversed")
+            raise FeeError.of("already_reversed")
         # Lock the covering remittance, so 教务处 cannot confirm it between this check and the reversal.
         lock_row(Remittance.objects.filter(items__entry=entry), required=False)
         confirmed = RemittanceItem.objects.filter(entry=entry, remittance__confirmation__isnull=False).exists()
         if confirmed and actor is not None and not actor.is_academic_staff:
-            raise FeeError(_("这笔款项已上交并经教务处确认到账，只有教务处可以冲正"), "remittance_confirmed")
+            raise FeeError.of("remittance_confirmed")
         if entry.kind == Kind.PAYMENT and account.paid - entry.amount < 0:
-            raise FeeError(_("冲正后已缴金额会小于 0：请先冲正其后的退费"), "paid_below_zero")
+            raise FeeError.of("paid_below_zero")
         reversal = _insert(
             account=account,
             college_id=entry.college_id,

@@ -23,9 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.errors import CodedError
 from sessions_app.models import Campaign, Student
 
-from .callback_errors import describe
+from .callback_errors import WORDS, describe
 from .models import CallbackLog, CallbackStatus, Entry
 from .services import FeeError, parse_amount, platform_key, post_platform_payment
 
@@ -45,12 +46,18 @@ class CallbackOutcome:
     body: dict
 
 
-class _Reject(Exception):
+class _Reject(CodedError):
     """A refusal as a code and data (fees.callback_errors puts it into words)."""
 
+    words = WORDS
+
     def __init__(self, http_status: int, code: str, data: dict | None = None):
-        super().__init__(code)
-        self.http_status, self.code, self.data = http_status, code, data or {}
+        super().__init__(None, code, data)
+        self.http_status = http_status
+
+    @property
+    def data(self) -> dict:
+        return self.params
 
 
 def _error(code: str, data: dict | None = None) -> dict:

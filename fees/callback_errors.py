@@ -6,11 +6,13 @@ passes on (amounts, payment time, overpayment) are the rules' own messages, made
 error's params.
 """
 
-import datetime
-
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core import formatting
+from core.words import Words
+
+from .refusals import AMOUNT
+from .refusals import WORDS as RULES
 
 
 def _malformed(data: dict) -> str:
@@ -35,74 +37,38 @@ def _malformed(data: dict) -> str:
 
 
 def _amount(data: dict) -> str:
-    reason = data.get("reason")
-    value = data.get("value", "")
-    if reason == "amount_empty":
-        return _("金额不能为空")
-    if reason == "amount_not_positive":
-        return _("金额必须大于 0")
-    if reason == "amount_too_large":
-        return _("金额过大：不能超过 ¥%(max)s") % {"max": data["max"]}
-    if reason == "amount_precision":
-        return _("金额最多两位小数（元、角、分）")
-    if reason == "amount_separator":
-        return _(
-            "金额“%(value)s”中的逗号无法确定含义：小数请用小数点（如 0.50），千位分隔只能三位一组（如 1,234.50）"
-        ) % {"value": value}
-    if value:
-        return _("金额“%(value)s”不是有效的数字") % {"value": value}
-    return _("金额不是有效的数字")
+    # The money parser's own words, from the refusal's reason and params.
+    return AMOUNT.text(data.get("reason") or "amount_invalid", data)
 
 
-def _paid_at(data: dict) -> str:
-    if "when" in data:
-        return _("缴费时间 %(when)s 早于本采集批次开始前 %(days)s 天，请核对") % {
-            "when": formatting.datetime_short(datetime.datetime.fromisoformat(data["when"])),
-            "days": data.get("days", ""),
-        }
-    return _("缴费时间晚于当前时间，请核对")
-
-
-def _overpaid(data: dict) -> str:
-    values = {"name": data.get("name", ""), "no": data.get("no", ""), "amount": formatting.money(data.get("amount"))}
-    if "limit" in data:
-        return _("超出应缴金额：%(name)s（%(no)s）目前最多应缴 %(limit)s，本次 %(amount)s") % {
-            **values,
-            "limit": formatting.money(data["limit"]),
-        }
-    return _("超出应缴金额：%(name)s（%(no)s）已缴清，无需再缴（本次 %(amount)s）") % values
-
-
-_MESSAGES = {
-    "rate_limited": lambda data: _("请求过于频繁，请稍后再试"),
-    "bad_signature": lambda data: (
-        _("未配置回调密钥，拒绝所有回调") if data.get("unconfigured") else _("签名缺失或错误")
-    ),
-    "too_large": lambda data: _("请求内容过大"),
-    "malformed": _malformed,
-    "bad_amount": _amount,
-    "unknown_campaign": lambda data: _("没有采集批次 %(code)s") % {"code": data.get("campaign", "")},
-    "unknown_student": lambda data: (
-        _("批次 %(code)s 中没有学号 %(no)s") % {"code": data.get("campaign", ""), "no": data.get("student_no", "")}
-    ),
-    "duplicate_mismatch": lambda data: _("重复的交易号，但学号或金额与首次通知不同；未入账，请核对"),
-    "bad_paid_at": _paid_at,
-    "overpaid": _overpaid,
-    "key_reused": lambda data: _("这个提交编号已用于另一笔记录，请刷新页面后重新填写"),
-    # core.unavailable: the database or the queue blinked; nothing was posted, the platform resends.
-    "db_unavailable": lambda data: _("系统暂时不可用，未入账：请稍后重发此通知"),
-    "queue_unavailable": lambda data: _("系统暂时不可用，未入账：请稍后重发此通知"),
-}
+WORDS = Words(
+    {
+        "rate_limited": gettext_lazy("请求过于频繁，请稍后再试"),
+        "bad_signature": lambda data: (
+            _("未配置回调密钥，拒绝所有回调") if data.get("unconfigured") else _("签名缺失或错误")
+        ),
+        "too_large": gettext_lazy("请求内容过大"),
+        "malformed": _malformed,
+        "bad_amount": _amount,
+        "unknown_campaign": lambda data: _("没有采集批次 %(code)s") % {"code": data.get("campaign", "")},
+        "unknown_student": lambda data: (
+            _("批次 %(code)s 中没有学号 %(no)s") % {"code": data.get("campaign", ""), "no": data.get("student_no", "")}
+        ),
+        "duplicate_mismatch": gettext_lazy("重复的交易号，但学号或金额与首次通知不同；未入账，请核对"),
+        # bad_paid_at, overpaid, key_reused: the fee rules' own refusals, passed on (base=RULES)
+        # core.unavailable: the database or the queue blinked; nothing was posted, the platform resends.
+        "db_unavailable": gettext_lazy("系统暂时不可用，未入账：请稍后重发此通知"),
+        "queue_unavailable": gettext_lazy("系统暂时不可用，未入账：请稍后重发此通知"),
+    },
+    name="fees.callback_errors",
+    base=RULES,
+    fallback=gettext_lazy("未入账：原因无法显示，请联系教务处核对"),
+    examples={
+        "bad_amount": {"reason": "amount_too_large", "max": "99999.99"},
+    },
+)
 
 
 def describe(code: str, data: dict | None = None) -> str:
-    """The refusal in the active language; a code this version no longer knows is shown as is."""
-    if not code:
-        return ""
-    render = _MESSAGES.get(code)
-    if render is None:
-        return _("未入账（%(code)s）") % {"code": code}
-    try:
-        return str(render(data or {}))
-    except (KeyError, TypeError, ValueError):
-        return _("未入账（%(code)s）") % {"code": code}
+    """The refusal in the active language (a code this version no longer knows: a plain sentence)."""
+    return WORDS.text(code, data) if code else ""

@@ -11,14 +11,7 @@ from core.formatting import clauses, money
 from intake.errors import Messages
 from intake.messages import INTAKE
 
-from .callback_errors import _overpaid, _paid_at  # the fee rules' words, made from their params
-
-
-def _amount_invalid(p) -> str:
-    if "value" in p:
-        return _("金额“%(value)s”不是有效的数字") % {"value": p["value"]}
-    return _("金额不是有效的数字")
-
+from .refusals import WORDS as RULES  # the fee rules' words (amounts, posting a payment)
 
 MESSAGES = Messages(
     {
@@ -27,15 +20,6 @@ MESSAGES = Messages(
         # max is payment_import.MAX_ROWS (50,000): never one, so no plural forms
         "too_many_rows": gettext_lazy("文件超过 %(max)s 行，请分批导入"),
         "no_rows": gettext_lazy("文件中没有缴费记录"),
-        # fees.money.parse_amount's refusals, with the params it raises them with
-        "amount_empty": gettext_lazy("金额不能为空"),
-        "amount_invalid": _amount_invalid,
-        "amount_separator": gettext_lazy(
-            "金额“%(value)s”中的逗号无法确定含义：小数请用小数点（如 0.50），千位分隔只能三位一组（如 1,234.50）"
-        ),
-        "amount_not_positive": gettext_lazy("金额必须大于 0"),
-        "amount_too_large": gettext_lazy("金额过大：不能超过 ¥%(max)s"),
-        "amount_precision": gettext_lazy("金额最多两位小数（元、角、分）"),
         "method_unknown": gettext_lazy(
             "“%(value)s”不是可用的方式，应为 现金、微信、支付宝、银行转账 或 校园统一支付平台"
         ),
@@ -43,17 +27,12 @@ MESSAGES = Messages(
         "date_unknown": gettext_lazy("日期“%(value)s”无法识别，请写成 2020-11-20"),
         "date_future": gettext_lazy("日期 %(value)s 在未来"),
         "student_unknown": gettext_lazy("在你负责的学院中没有学号 %(no)s"),
-        # post_payment's refusals of one row
-        "platform_only": gettext_lazy("校园统一支付平台的缴费由平台自动通知入账，不能手工登记；请选择实际收款方式"),
-        "key_reused": gettext_lazy("这个提交编号已用于另一笔记录，请刷新页面后重新填写"),
-        "bad_paid_at": _paid_at,
-        "overpaid": _overpaid,
-        "role_forbidden": gettext_lazy("你的角色不能登记费用"),
-        "out_of_scope": gettext_lazy("学号 %(no)s 不属于你负责的学院，不能为其登记费用"),
         # A refusal of post_payment this table does not know by code: say so rather than guess.
         "payment_refused": gettext_lazy("这笔缴费无法登记（%(refusal)s）"),
     },
-    base=INTAKE,
+    name="fees.import_messages",
+    # post_payment's refusals of one row and the amount parser's come from RULES
+    base=(INTAKE, RULES),
 )
 
 

@@ -43,6 +43,7 @@ from .models import (
     fold_entry,
 )
 from .money import AmountError
+from .refusals import WORDS as RULES
 
 KEY_MAX_LENGTH = 120
 # What `forms.new_key()` mints; anything else from a browser is not one of our forms.
@@ -54,7 +55,10 @@ PAID_AT_BEFORE_CAMPAIGN = datetime.timedelta(days=90)
 
 
 class FeeError(CodedError):
-    """A rule refused the request: `message` for the person who sent it, `code` to branch on."""
+    """A rule refused the request: `code` to branch on, `params` for its words (fees.refusals),
+    raised as `FeeError.of(code, **params)`."""
+
+    words = RULES
 
 
 @dataclass(frozen=True)
@@ -71,14 +75,14 @@ def parse_amount(value, *, allow_zero: bool = False) -> Decimal:
     try:
         return money_parser.parse_amount(value, allow_zero=allow_zero)
     except AmountError as exc:
-        raise FeeError(exc.message, code=exc.code, params=exc.params) from None
+        raise FeeError.of(exc.code, **exc.params) from None
 
 
 def client_key(*, user, form: str, token) -> str:
     """The idempotency key of one form submission, bound to the user who sends it and the form."""
     token = token.strip() if isinstance(token, str) else ""
     if not CLIENT_TOKEN.fullmatch(token):
-        raise FeeError(_("提交编号无效，请刷新页面后重新提交"), code="bad_key")
+        raise FeeError.of("bad_key")
     return f"client:{user.pk}:{form}:{token}"
 
 
@@ -86,43 +90,42 @@ def check_paid_at(*, campaign_id: int, moment: datetime.datetime) -> datetime.da
     """When money was paid: not in the future, not long before the campaign began."""
     now = timezone.now()
     if moment > now + PAID_AT_CLOCK_SKEW:
-        raise FeeError(_("缴费时间晚于当前时间，请核对"), code="bad_paid_at")
+        raise FeeError.of("bad_paid_at")
     start = Campaign.objects.values_list("created_at", flat=True).get(pk=campaign_id)
     first_day = Slot.objects.filter(group__campaign_id=campaign_id).aggregate(first=Min("date"))["first"]
     if first_day is not None:
         start = min(start, timezone.make_aware(datetime.datetime.combine(first_day, datetime.time.min)))
     if moment < start - PAID_AT_BEFORE_CAMPAIGN:
-        raise FeeError(
-            _("缴费时间 %(when)s 早于本采集批次开始前 %(days)s 天，请核对")
-            % {"when": formatting.datetime_short(moment), "days": PAID_AT_BEFORE_CAMPAIGN.days},
-            code="bad_paid_at",
-            params={"when": moment.isoformat(), "days": PAID_AT_BEFORE_CAMPAIGN.days},
-        )
+        raise FeeError.of("bad_paid_at", when=moment.isoformat(), days=PAID_AT_BEFORE_CAMPAIGN.days)
     return moment
 
 
 def _check_key(key) -> str:
     key = (key or "").strip() if isinstance(key, str) else ""
     if not key:
-        raise FeeError(_("缺少提交编号，请刷新页面后重新提交"), "key_missing")
+        raise FeeError.of("key_missing")
     if len(key) > KEY_MAX_LENGTH:
-        raise FeeError(_("提交编号过长，请刷新页面后重新提交"), "key_too_long")
+        raise FeeError.of("key_too_long")
     return key
+
+
+def _method_invalid(params) -> str:
+    return _("请选择缴费方式：%(choices)s") % {"choices": joined(Method.labels, "、")}
+
+
+RULES.add("method_invalid", _method_invalid)
 
 
 def _check_method(method) -> str:
     if method not in Method.values:
-        raise FeeError(
-            _("请选择缴费方式：%(choices)s") % {"choices": joined(Method.labels, "、")},
-            "method_invalid",
-        )
+        raise FeeError.of("method_invalid")
     return method
 
 
 def check_poster_role(actor) -> None:
     """Money is posted by staff and coordinators only (never a student, counselor or desk operator)."""
     if actor is not None and not (actor.is_academic_staff or actor.is_coordinator):
-        raise FeeError(_("你的角色不能登记费用"), "role_forbidden")
+        raise FeeError.of("role_forbidden")
 
 
 def _check_poster(actor, student: Student) -> None:
@@ -131,11 +134,7 @@ def _check_poster(actor, student: Student) -> None:
         return
     check_poster_role(actor)
     if not visible_students(actor).filter(pk=student.pk).exists():
-        raise FeeError(
-            _("学号 %(no)s 不属于你负责的学院，不能为其登记费用") % {"no": student.student_no},
-            "out_of_scope",
-            {"no": student.student_no},
-        )
+        raise FeeError.of("out_of_scope", no=student.student_no)
 
 
 def _lock_account(student: Student) -> FeeAccount:
@@ -155,7 +154,7 @@ def _replay(key: str, *, account: FeeAccount, kind: str, amount: Decimal | None)
     if existing is None:
         return None
     if existing.account_id != account.pk or existing.kind != kind or (amount is not None and existing.amount != amount):
-        raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"), "key_reused")
+        raise FeeError.of("key_reused")
     return PostResult(existing, False)
 
 
@@ -219,18 +218,8 @@ def payable_limit(account: FeeAccount, *, fee: Decimal | None = None) -> Decimal
 
 def _overpay_error(student: Student, limit: Decimal, amount: Decimal) -> FeeError:
     if limit <= 0:
-        return FeeError(
-            _("超出应缴金额：%(name)s（%(no)s）已缴清，无需再缴（本次 %(amount)s）")
-            % {"name": student.name, "no": student.student_no, "amount": money(amount)},
-            "overpaid",
-            {"name": student.name, "no": student.student_no, "amount": str(amount)},
-        )
-    return FeeError(
-        _("超出应缴金额：%(name)s（%(no)s）目前最多应缴 %(limit)s，本次 %(amount)s")
-        % {"name": student.name, "no": student.student_no, "limit": money(limit), "amount": money(amount)},
-        "overpaid",
-        {"name": student.name, "no": student.student_no, "limit": str(limit), "amount": str(amount)},
-    )
+        return FeeError.of("overpaid", name=student.name, no=student.student_no, amount=str(amount))
+    return FeeError.of("overpaid", name=student.name, no=student.student_no, limit=str(limit), amount=str(amount))
 
 
 def _audit(actor, action: str, student: Student, entry: Entry, data: dict | None = None) -> None:

@@ -9,9 +9,10 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext as _
+from core.errors import CodedError
 
 from .models import CENT
+from .refusals import AMOUNT
 
 MAX_AMOUNT = Decimal("99999.99")
 
@@ -23,14 +24,13 @@ _CURRENCY = ("¥", "元", "RMB", "CNY")
 _MAX_TEXT = 32
 
 
-class AmountError(ValueError):
-    """An amount that cannot be read as CNY; `code` is for programs, `message` for people."""
+class AmountError(CodedError, ValueError):
+    """An amount that cannot be read as CNY: a code and params, worded by WORDS when shown."""
 
-    def __init__(self, code: str, message: str, params: dict | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.params = params or {}
+    words = AMOUNT
+
+    def __init__(self, code: str, /, **params):
+        super().__init__(None, code, params)
 
 
 def _text(value) -> str:
@@ -48,43 +48,34 @@ def _decimal_text(text: str) -> str:
     if _GROUPED.match(text):
         return text.replace(",", "")
     if "," in text:
-        raise AmountError(
-            "amount_separator",
-            _("金额“%(value)s”中的逗号无法确定含义：小数请用小数点（如 0.50），千位分隔只能三位一组（如 1,234.50）")
-            % {"value": text},
-            {"value": text},
-        )
-    raise AmountError("amount_invalid", _("金额“%(value)s”不是有效的数字") % {"value": text}, {"value": text})
+        raise AmountError("amount_separator", value=text)
+    raise AmountError("amount_invalid", value=text)
 
 
 def parse_amount(value, *, allow_zero: bool = False) -> Decimal:
     """A CNY amount from a form, a spreadsheet cell or JSON: non-negative, at most 2 decimals."""
     if value is None or isinstance(value, bool):
-        raise AmountError("amount_empty", _("金额不能为空"))
+        raise AmountError("amount_empty")
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, int | Decimal):
         value = str(value)
     text = _text(value)
     if not text:
-        raise AmountError("amount_empty", _("金额不能为空"))
+        raise AmountError("amount_empty")
     if len(text) > _MAX_TEXT:
-        raise AmountError("amount_invalid", _("金额不是有效的数字"))
+        raise AmountError("amount_invalid")
     if text.startswith("-"):
-        raise AmountError("amount_not_positive", _("金额必须大于 0"))
+        raise AmountError("amount_not_positive")
     text = text.removeprefix("+")
     try:
         amount = Decimal(_decimal_text(text))
     except InvalidOperation:
-        raise AmountError(
-            "amount_invalid", _("金额“%(value)s”不是有效的数字") % {"value": text}, {"value": text}
-        ) from None
+        raise AmountError("amount_invalid", value=text) from None
     if amount == 0 and not allow_zero:
-        raise AmountError("amount_not_positive", _("金额必须大于 0"))
+        raise AmountError("amount_not_positive")
     if amount > MAX_AMOUNT:
-        raise AmountError(
-            "amount_too_large", _("金额过大：不能超过 ¥%(max)s") % {"max": MAX_AMOUNT}, {"max": str(MAX_AMOUNT)}
-        )
+        raise AmountError("amount_too_large", max=str(MAX_AMOUNT))
     if amount != amount.quantize(CENT):
-        raise AmountError("amount_precision", _("金额最多两位小数（元、角、分）"))
+        raise AmountError("amount_precision")
     return amount.quantize(CENT)

@@ -13,7 +13,14 @@ REMITTANCE_DUE = "fee.remittance_due"
 register_kind("remittance_due", gettext_lazy("上交采集费提醒"))
 
 
-@register_message(REMITTANCE_DUE)
+@register_message(
+    REMITTANCE_DUE,
+    example={
+        "campaign": "2026",
+        "deadline": "2026-09-01",
+        "colleges": [{"college": "CS", "unpaid": 2, "amount": "34.00"}],
+    },
+)
 def remittance_due(data: dict) -> tuple[str, str]:
     title = _("%(campaign)s：请于 %(deadline)s 前收齐并上交采集费") % {
         "campaign": data["campaign"],

@@ -157,9 +157,15 @@ def _check_row(table, number: int, cells: list) -> tuple[_Row | None, list[RowEr
     return _Row(number, student_no, amount, method, note, occurred_at), errors
 
 
+class PaymentFileError(FeeError):
+    """The whole file refused: code + params (a background job keeps those), worded by the import's
+    MESSAGES (the intake's refusals and the import's own)."""
+
+    words = MESSAGES
+
+
 def _file_error(code: str, **params) -> FeeError:
-    """The whole file refused: code + params (a background job keeps those), words for this request."""
-    return FeeError(MESSAGES.text(code, params), code=code, params=params)
+    return PaymentFileError.of(code, **params)
 
 
 def _read_rows(data: bytes, filename: str = "", progress=None):

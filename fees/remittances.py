@@ -6,15 +6,13 @@ college cannot cover the same entries; the Remittance row is locked for its conf
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from core import formatting
 from core.locking import lock_row
 from sessions_app.models import Campaign, College
 from sessions_app.scope import visible_colleges
 
-from .ledger import FeeError, _check_key, money, parse_amount
+from .ledger import FeeError, _check_key, parse_amount
 from .models import (
     ZERO,
     Remittance,
@@ -30,9 +28,9 @@ def _check_college(actor, college: College) -> None:
     if actor is None:
         return
     if not (actor.is_academic_staff or actor.is_coordinator):
-        raise FeeError(_("你的角色不能上交费用"), "role_forbidden")
+        raise FeeError.of("role_forbidden", what="remit")
     if not visible_colleges(actor).filter(pk=college.pk).exists():
-        raise FeeError(_("你不负责%(college)s") % {"college": college.name}, "out_of_scope")
+        raise FeeError.of("out_of_scope", college=college.name)
 
 
 def create_remittance(
@@ -47,14 +45,14 @@ def create_remittance(
         existing = Remittance.objects.filter(idempotency_key=key).first()
         if existing is not None:
             if existing.college_id != college.pk or existing.campaign_id != campaign.pk:
-                raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"), "key_reused")
+                raise FeeError.of("key_reused")
             return existing, False
         entries = list(
             remittable_entries(campaign=campaign, college=college).only("id", "kind", "reversed_kind", "amount")
         )
         amount = sum((cash_delta(e.kind, e.reversed_kind, e.amount) for e in entries), ZERO)
         if not entries or amount <= 0:
-            raise FeeError(_("%(college)s目前没有待上交的款项") % {"college": college.name}, "nothing_to_remit")
+            raise FeeError.of("nothing_to_remit", college=college.name)
         figures = college_figures(campaign=campaign, college=college)
         remittance = Remittance.objects.create(
             campaign=campaign,
@@ -86,14 +84,14 @@ def cancel_remittance(*, remittance: Remittance, actor, reason: str) -> Remittan
     """Withdraw a remittance 教务处 has not confirmed; its entries become remittable again."""
     reason = (reason or "").strip()
     if not reason:
-        raise FeeError(_("撤回上交必须填写原因"), "reason_missing")
+        raise FeeError.of("reason_missing", what="withdraw")
     _check_college(actor, remittance.college)
     with transaction.atomic():
         remittance = lock_row(Remittance.objects.filter(pk=remittance.pk))
         if remittance.cancelled_at is not None:
             return remittance
         if RemittanceConfirmation.objects.filter(remittance=remittance, reversal__isnull=True).exists():
-            raise FeeError(_("教务处已确认到账，不能撤回"), "remittance_confirmed")
+            raise FeeError.of("remittance_confirmed", what="withdraw")
         _withdraw(remittance, actor)
         record_event(
             actor=actor,
@@ -118,15 +116,15 @@ def reverse_confirmation(*, remittance: Remittance, actor, reason: str) -> Confi
     entries are remittable again, so the college hands in a new slip to be confirmed afresh. The
     ledger is not touched."""
     if actor is None or not actor.is_academic_staff:
-        raise FeeError(_("只有教务处可以撤销到账确认"), "staff_only")
+        raise FeeError.of("staff_only", what="reverse_confirmation")
     reason = " ".join((reason or "").split())[:200]
     if not reason:
-        raise FeeError(_("撤销到账确认必须填写原因"), "reason_missing")
+        raise FeeError.of("reason_missing", what="reverse_confirmation")
     with transaction.atomic():
         remittance = lock_row(Remittance.objects.filter(pk=remittance.pk))
         confirmation = RemittanceConfirmation.objects.filter(remittance=remittance, reversal__isnull=True).first()
         if confirmation is None:
-            raise FeeError(_("这张上交单没有有效的到账确认，无需撤销"), "not_confirmed")
+            raise FeeError.of("not_confirmed")
         reversal = ConfirmationReversal.objects.create(confirmation=confirmation, reason=reason, reversed_by=actor)
         _withdraw(remittance, actor)
         record_event(
@@ -147,23 +145,18 @@ def reverse_confirmation(*, remittance: Remittance, actor, reason: str) -> Confi
 def confirm_remittance(*, remittance: Remittance, actor, received_amount, note: str = "") -> RemittanceConfirmation:
     """教务处 records what actually arrived; any difference to the remittance stays visible."""
     if actor is None or not actor.is_academic_staff:
-        raise FeeError(_("只有教务处可以确认到账"), "staff_only")
+        raise FeeError.of("staff_only", what="confirm")
     received = parse_amount(received_amount, allow_zero=True)
     with transaction.atomic():
         remittance = lock_row(Remittance.objects.filter(pk=remittance.pk))
         if remittance.cancelled_at is not None:
-            raise FeeError(_("这张上交单已撤回，不能确认"), "remittance_cancelled")
+            raise FeeError.of("remittance_cancelled")
         existing = RemittanceConfirmation.objects.filter(remittance=remittance).first()
         if existing is not None:
             if existing.received_amount == received:
                 return existing
-            raise FeeError(
-                _("这张上交单已于 %(when)s 确认实收 %(amount)s，不能再改")
-                % {
-                    "when": formatting.datetime_short(existing.confirmed_at),
-                    "amount": money(existing.received_amount),
-                },
-                "already_confirmed",
+            raise FeeError.of(
+                "already_confirmed", when=existing.confirmed_at.isoformat(), amount=str(existing.received_amount)
             )
         confirmation = RemittanceConfirmation.objects.create(
             remittance=remittance, received_amount=received, confirmed_by=actor, note=(note or "")[:200]
@@ -187,9 +180,9 @@ def record_service_count(*, campaign: Campaign, college: College, count: int, ac
     """教务处 records the photo service's own count of people it photographed for a college (its
     收费条), the basis of its bill; the reconciliation shows it beside ours."""
     if actor is None or not actor.is_academic_staff:
-        raise FeeError(_("只有教务处可以登记摄影方的收费人数"), "staff_only")
+        raise FeeError.of("staff_only", what="service_count")
     if count < 0 or count > SERVICE_COUNT_MAX:
-        raise FeeError(_("人数应在 0 到 %(max)s 之间") % {"max": SERVICE_COUNT_MAX}, "count_out_of_range")
+        raise FeeError.of("count_out_of_range", max=SERVICE_COUNT_MAX)
     with transaction.atomic():
         row = ServiceCount.objects.create(
             campaign=campaign, college=college, count=count, note=(note or "")[:200], recorded_by=actor

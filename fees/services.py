@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import User
@@ -76,9 +75,7 @@ def post_payment(
     """
     method = _check_method(method)
     if method in DIRECT_METHODS:
-        raise FeeError(
-            _("校园统一支付平台的缴费由平台自动通知入账，不能手工登记；请选择实际收款方式"), code="platform_only"
-        )
+        raise FeeError.of("platform_only")
     return _post_payment(
         student=student,
         amount=amount,
@@ -152,7 +149,7 @@ def _post_payment(
         if existing is None:
             raise
         if existing.account.student_id != student.pk or existing.kind != Kind.PAYMENT or existing.amount != amount:
-            raise FeeError(_("这个提交编号已用于另一笔记录，请刷新页面后重新填写"), "key_reused")
+            raise FeeError.of("key_reused")
         return PostResult(existing, False)
 
 
@@ -176,10 +173,7 @@ def _post_payment_locked(
     limit = payable_limit(account)
     if amount is None:
         if account.charged <= 0:
-            raise FeeError(
-                _("%(name)s（%(no)s）尚未采集，没有应缴费用") % {"name": student.name, "no": student.student_no},
-                "not_charged",
-            )
+            raise FeeError.of("not_charged", name=student.name, no=student.student_no)
         amount = limit
         if amount <= 0:
             raise _overpay_error(student, limit, amount)
@@ -231,13 +225,11 @@ def mark_paid(
     key = _check_key(idempotency_key)
     method = _check_method(method)
     if method in DIRECT_METHODS:
-        raise FeeError(
-            _("校园统一支付平台的缴费由平台自动通知入账，不能手工登记；请选择实际收款方式"), code="platform_only"
-        )
+        raise FeeError.of("platform_only")
     if not students:
-        raise FeeError(_("请至少选择一名学生"), "no_students")
+        raise FeeError.of("no_students")
     if len(key) > KEY_MAX_LENGTH - 12:
-        raise FeeError(_("提交编号过长，请刷新页面后重新提交"), "key_too_long")
+        raise FeeError.of("key_too_long")
     for student in students:
         _check_poster(actor, student)
     result = BatchResult()
@@ -313,7 +305,7 @@ def post_charge(*, capture: Capture, actor: User | None, batch: RowBatch | None 
     batch is flushed in the same transaction, and None is returned.
     """
     if capture.undone_at is not None:
-        raise FeeError(_("这次采集已撤销，不再计费"), "capture_undone")
+        raise FeeError.of("capture_undone")
     student = capture.student
     fee = capture.campaign.fee_per_person
     if fee <= 0:
@@ -401,7 +393,7 @@ def reverse_charge_for_capture(*, capture: Capture, actor: User | None, reason: 
     rule, which calls this in its transaction; a capture still standing keeps its charge.
     """
     if capture.undone_at is None:
-        raise FeeError(_("这次采集没有撤销，计费不能取消；请先撤销采集"), "capture_not_undone")
+        raise FeeError.of("capture_not_undone")
     key = f"uncharge:capture:{capture.pk}"
     with transaction.atomic():
         account = lock_row(FeeAccount.objects.filter(student_id=capture.student_id), required=False)

@@ -32,7 +32,9 @@ INTAKE = Messages(
         ),
         "header_repeated": lambda p: _("第 %(rows)s 行重复了表头，已跳过") % {"rows": _rows(p)},
     },
+    name="intake.messages",
     base=REFUSALS,
+    examples={"format_mismatch": {"ext": "xls", "kind": formats.CSV}},
 )
 
 

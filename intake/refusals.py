@@ -74,7 +74,10 @@ def expected_text(expected: dict) -> str:
 def missing_text(missing: dict) -> str:
     """The required headers a table lacks: {"fields": [...], "one_of": [[...], ...]}."""
     names = list(missing.get("fields", ()))
-    names += [_("“%(names)s”之一") % {"names": "”或“".join(group)} for group in missing.get("one_of", ())]
+    names += [
+        _("“%(names)s”之一") % {"names": pgettext("between alternatives", "”或“").join(group)}
+        for group in missing.get("one_of", ())
+    ]
     return _listed(names)
 
 
@@ -146,4 +149,19 @@ WORDS = {
     ),
     "header_missing": _header_missing,
     "header_incomplete": _header_incomplete,
+}
+
+_EXPECTED = {"required": ["No"], "one_of": [["ID", "Passport"]], "optional": ["Note"]}
+
+# Params for the codes whose words need more than "any key answers 1" (tests/core/test_words.py).
+EXAMPLES = {
+    "file_too_large": {"size": 30_000_000, "limit": 20_000_000},
+    "header_missing": {"n": 20, "titles": ["A", "B"], "row": 1, "expected": _EXPECTED},
+    "header_incomplete": {
+        "sheet": "Sheet1",
+        "row": 2,
+        "missing": {"fields": ["Name"], "one_of": [["ID", "No"]]},
+        "found": ["A"],
+        "expected": _EXPECTED,
+    },
 }

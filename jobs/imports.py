@@ -225,11 +225,10 @@ def error_dict(error: RowError) -> dict:
 
 def describer(messages: Messages):
     """The kind's describe_error: a stored error in the reader's language (importer's Messages);
-    a code this version no longer words is shown as the code."""
+    a code this version no longer words is a plain sentence (the code is logged)."""
 
     def describe(stored: dict) -> str:
-        text = messages.render(stored.get("code", ""), stored.get("params") or {})
-        return where(stored) + (text or str(stored.get("code", "")))
+        return where(stored) + messages.text(stored.get("code", ""), stored.get("params") or {})
 
     return describe
 

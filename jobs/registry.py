@@ -18,6 +18,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy
+
+from core.words import Words
 
 if TYPE_CHECKING:  # the models need the app registry; the types only the checker
     from .models import Job
@@ -55,9 +58,13 @@ class JobKind:
     name: str
     title: object
     run: Callable[["Job", Progress], Outcome | None]
-    count_labels: dict[str, object] = field(default_factory=dict)
-    # Turns one stored error into words at display time; the default knows the shared codes.
+    # What each of its counts is called (Job.counts is code -> number).
+    count_labels: Words = field(default_factory=Words)
+    # Turns one stored error into words at display time (a custom describer, e.g. an import's row
+    # errors); else `errors`, the kind's words for the (code, params) its errors store; else the
+    # shared codes (selectors.JOB_ERRORS).
     describe_error: Callable[[dict[str, Any]], str] | None = None
+    errors: Words | None = None
     # What the finished job's page offers next (an import's "confirm" after its check), or None:
     # follow_up(job) -> {"url": POST target, "label": button text} | None.
     follow_up: Callable[["Job"], dict[str, Any] | None] | None = None
@@ -75,6 +82,8 @@ class JobKind:
 
 
 _REGISTRY: dict[str, JobKind] = {}
+# What each kind is called (Job.kind is stored): its title, in the reader's language.
+KIND_TITLES = Words(name="jobs.registry", fallback=gettext_lazy("后台任务"))
 _discovered = False
 
 
@@ -89,19 +98,22 @@ def register(
     show_result: Callable | None = None,
     file_max_age: Callable[[], int] | None = None,
     name_of: Callable | None = None,
+    errors: Words | None = None,
 ):
     def decorator(func):
+        KIND_TITLES.add(name, title)
         _REGISTRY[name] = JobKind(
             name=name,
             title=title,
             run=func,
-            count_labels=counts if counts is not None else {},
+            count_labels=counts if isinstance(counts, Words) else Words(counts, name=f"{name} counts"),
             describe_error=describe_error,
             follow_up=follow_up,
             render_file=render_file,
             show_result=show_result,
             file_max_age=file_max_age,
             name_of=name_of,
+            errors=errors,
         )
         return func
 
@@ -125,9 +137,7 @@ def get_kind(name: str) -> JobKind | None:
 def job_name(job: "Job") -> str:
     """What a person calls the job: its own name (which report), else its kind's title; never a
     code (`export`, `roster:2:1`)."""
-    from django.utils.translation import gettext
-
     kind = get_kind(job.kind)
-    if kind is None:
-        return gettext("后台任务")
-    return kind.name_of(job) if kind.name_of else str(kind.title)
+    if kind is not None and kind.name_of:
+        return kind.name_of(job)
+    return KIND_TITLES.text(job.kind)

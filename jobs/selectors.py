@@ -5,28 +5,40 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
-from core.errors import Busy
+from core.errors import CORE_ERRORS, Busy
 from core.redact import FULL_ID_PERMISSION
+from core.words import Words
 
 from .models import Job, JobStatus
 from .registry import get_kind, job_name
 
-_FAILURES = {
-    "crashed": lambda: _("任务出错，未完成：请重试，仍不行请联系教务处"),
-    "stale": lambda: _("任务中断（服务器重启或超时），未完成：请重新开始"),
-    # services.LEASE_EXPIRED: the worker died (or the database went away) on every try.
-    "lease_expired": lambda: _(
-        "任务中断：处理它的服务器停止了，自动重试后仍未完成。"
-        "请回到原来的页面再点一次重新开始（导入请重新上传文件）；仍不行请联系教务处"
-    ),
-    "rejected": lambda: _("文件有误，未导入任何数据：请按下列提示改正后重新上传"),
-    "file_expired": lambda: _("上传的文件已过期（超过 2 小时）或已导入，未导入任何数据：请重新上传"),
-    Busy.CODE: lambda: Busy().message,
-    "campaign_closed": lambda: _("本批次已结束，不再向任何人发送提醒或群发消息：没有发送任何消息"),
-}
+# Why a job failed (Job.error_code), in the reader's language.
+FAILURES = Words(
+    {
+        "crashed": gettext_lazy("任务出错，未完成：请重试，仍不行请联系教务处"),
+        "stale": gettext_lazy("任务中断（服务器重启或超时），未完成：请重新开始"),
+        # services.LEASE_EXPIRED: the worker died (or the database went away) on every try.
+        "lease_expired": gettext_lazy(
+            "任务中断：处理它的服务器停止了，自动重试后仍未完成。"
+            "请回到原来的页面再点一次重新开始（导入请重新上传文件）；仍不行请联系教务处"
+        ),
+        "rejected": gettext_lazy("文件有误，未导入任何数据：请按下列提示改正后重新上传"),
+        "file_expired": gettext_lazy("上传的文件已过期（超过 2 小时）或已导入，未导入任何数据：请重新上传"),
+        Busy.CODE: CORE_ERRORS.templates[Busy.CODE],
+        "campaign_closed": gettext_lazy("本批次已结束，不再向任何人发送提醒或群发消息：没有发送任何消息"),
+    },
+    name="jobs.failures",
+    fallback=gettext_lazy("任务失败：请回到原来的页面重新开始；仍不行请联系教务处"),
+)
+
+# The counts of a job whose kind this version no longer has.
+_NO_KIND = Words(name="jobs.no kind")
+
+# The words of a stored error (code + params) of a kind that declares no words of its own.
+JOB_ERRORS = Words(base=(FAILURES, CORE_ERRORS), name="jobs.errors")
 
 
 def visible_jobs(user: User) -> QuerySet[Job]:
@@ -46,10 +58,12 @@ def kind_title(job: Job) -> str:
 def failure_message(job: Job) -> str:
     if job.status != JobStatus.FAILED:
         return ""
-    render = _FAILURES.get(job.error_code)
-    if render:
-        return render()
-    return _("任务失败（%(code)s）：请回到原来的页面重新开始；仍不行请联系教务处") % {"code": job.error_code}
+    kind = get_kind(job.kind)
+    if kind is not None and kind.errors is not None and job.error_code in kind.errors:
+        # A refusal of the kind's own (a rule's CodedError): worded with the params it stored.
+        stored = next((e for e in job.errors if isinstance(e, dict) and e.get("code") == job.error_code), {})
+        return kind.errors.text(job.error_code, stored.get("params"))
+    return FAILURES.text(job.error_code)
 
 
 def interruption_note(job: Job) -> str:
@@ -72,13 +86,10 @@ ERRORS_SHOWN = 1000
 
 def error_lines(job: Job, *, limit: int = ERRORS_SHOWN) -> list[str]:
     kind = get_kind(job.kind)
-    describe = (kind.describe_error if kind else None) or _describe
-    return [describe(error) for error in job.errors[:limit]]
-
-
-def _describe(error: dict[str, Any]) -> str:
-    # A kind without its own describe_error: its error's stored words, else its code.
-    return where(error) + str(error.get("message") or error.get("code", ""))
+    if kind is not None and kind.describe_error is not None:
+        return [kind.describe_error(error) for error in job.errors[:limit]]
+    words = kind.errors if kind is not None and kind.errors is not None else JOB_ERRORS
+    return [where(error) + words.text(error.get("code", ""), error.get("params")) for error in job.errors[:limit]]
 
 
 def where(stored: dict[str, Any]) -> str:
@@ -150,8 +161,8 @@ def follow_up(job: Job, user: User) -> dict[str, Any] | None:
 
 def count_lines(job: Job) -> list[tuple[str, int]]:
     kind = get_kind(job.kind)
-    labels = kind.count_labels if kind else {}
-    return [(str(labels.get(code, code)), n) for code, n in job.counts.items()]
+    labels = kind.count_labels if kind else _NO_KIND
+    return [(labels.text(code), n) for code, n in job.counts.items()]
 
 
 def status_payload(job: Job, *, file_url: str) -> dict[str, Any]:

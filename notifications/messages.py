@@ -7,43 +7,44 @@ that a second language or a rename would leave behind. Nothing here imports a mo
 """
 
 import json
-import logging
 import re
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from core.words import Words
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 
 # data -> (title, body)
 Render = Callable[[dict], tuple[str, str]]
 
-_MESSAGES: dict[str, Render] = {}
+# code -> render(data) -> (title, body): one core.words registry whose words have two parts.
+MESSAGES = Words(name="notifications.messages")
 # What a notification's kind and step are called (the admin shows these, not the codes).
-_KINDS: dict[str, object] = {}
-_STEPS: dict[str, object] = {}
+KINDS = Words(name="notifications.kinds")
+STEPS = Words(name="notifications.steps")
 
 
 def register_kind(kind: str, label, *, steps: dict | None = None) -> None:
     """`register_kind("retake_due", _("补拍截止提醒"), steps={"submitted": _("已提交")})`."""
-    _KINDS[kind] = label
-    _STEPS.update(steps or {})
+    KINDS.add(kind, label)
+    for step, step_words in (steps or {}).items():
+        STEPS.add(step, step_words)
 
 
 def kind_label(kind: str) -> str:
-    return str(_KINDS.get(kind, kind))
+    return KINDS.text(kind)
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    return sorted(((k, str(v)) for k, v in _KINDS.items()), key=lambda pair: pair[1])
+    return sorted(((k, KINDS.text(k)) for k in KINDS.codes()), key=lambda pair: pair[1])
 
 
 def step_label(step: str) -> str:
     """d-7 (days before a deadline) and dates read as they are; the named steps by their label."""
-    if step in _STEPS:
-        return str(_STEPS[step])
+    if step in STEPS:
+        return STEPS.text(step)
     if step.startswith("d-") and step[2:].isdigit():
         return _("截止前 %(n)s 天") % {"n": step[2:]}
     if step == "overdue":
@@ -51,24 +52,25 @@ def step_label(step: str) -> str:
     return step
 
 
-def register_message(code: str) -> Callable[[Render], Render]:
+def register_message(code: str, *, example: dict | None = None) -> Callable[[Render], Render]:
+    """`example`: the data the test that walks every registry renders the message with."""
     if not CODE_PATTERN.match(code):
         raise ValueError(f"message code must be dotted lowercase: {code!r}")
 
     def decorate(render: Render) -> Render:
-        _MESSAGES[code] = render
+        MESSAGES.add(code, render, example=example)
         return render
 
     return decorate
 
 
 def is_registered(code: str) -> bool:
-    return code in _MESSAGES
+    return code in MESSAGES
 
 
 def registered_codes() -> list[str]:
     """Every message code the apps registered (each may need an SMS template)."""
-    return sorted(_MESSAGES)
+    return MESSAGES.codes()
 
 
 def plain_data(data: dict) -> dict:
@@ -81,13 +83,9 @@ def plain_data(data: dict) -> dict:
 
 def render(code: str, data: dict | None) -> tuple[str, str]:
     """(title, body) in the active language; a message whose code or data no longer fits is shown
-    by its code rather than failing the page."""
-    renderer = _MESSAGES.get(code)
-    if renderer is None:
-        return code, ""
-    try:
-        title, body = renderer(data or {})
-    except (KeyError, TypeError, ValueError):
-        logger.warning("notification %s: data does not fit its message", code)
-        return code, ""
+    as the registry's plain sentence (the code is logged) rather than failing the page."""
+    parts = MESSAGES.words(code, data or {})
+    if parts is None:
+        return MESSAGES.fallback_text(), ""
+    title, body = parts
     return str(title), str(body)

@@ -27,7 +27,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 from sessions_app.idcard import looks_like_id_number
@@ -317,9 +316,9 @@ def import_batch(
     services.RetakeError when the actor may not import photos (only staff and counselors may).
     """
     if actor is not None and not (actor.is_academic_staff or actor.is_counselor):
-        raise services.RetakeError(_("只有教务处和辅导员可以批量导入电子照片"), "role_forbidden")
+        raise services.RetakeError.of("role_forbidden", what="batch")
     if actor is None and not dry_run:
-        raise services.RetakeError(_("导入照片需要指明操作人（教务处账号）"), "actor_required")
+        raise services.RetakeError.of("actor_required")
     limits = limits or Limits.from_settings()
     workers = workers if workers is not None else int(settings.PHOTO_BATCH["workers"])
     report = progress or (lambda done, total=None: None)

@@ -6,12 +6,12 @@ running lands on that job; sent again later, each photo already attached is repo
 """
 
 import tempfile
-from typing import Any
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.words import Words
 from jobs import imports
 from jobs.models import Job
 from jobs.registry import JobRejected, Outcome, register
@@ -21,6 +21,7 @@ from sessions_app.models import Campaign
 from . import batch_import, photo_export
 from .batch_files import BatchFileError
 from .photo_check import findings_from_stored
+from .refusals import WORDS as REFUSALS
 from .services import RetakeError
 
 IMPORT = "retakes.photo_import"
@@ -28,39 +29,47 @@ EXPORT = "retakes.photo_export"
 STAGING = "retake_photos"
 
 # Each file's outcome in words (batch_import's codes and batch_files' refusals).
-OUTCOMES = {
-    "files": _("文件"),
-    batch_import.PASSED: _("已提交，自动检查通过"),
-    batch_import.FAILED: _("已提交，未通过自动检查"),
-    batch_import.UNCHANGED: _("已提交过同一张照片，未重复提交"),
-    "requests_created": _("新建补拍申请"),
-    batch_import.UNMATCHED: _("没有匹配的学生（或不是你负责的学生）"),
-    batch_import.AMBIGUOUS: _("匹配到多名学生，未提交"),
-    batch_import.NAME_MISMATCH: _("文件名中的姓名与学号不符，未提交"),
-    batch_import.DUPLICATE: _("同一学生有多个文件，均未提交"),
-    batch_import.NOT_AN_IMAGE: _("不是 JPEG 或 PNG 照片"),
-    batch_import.CHECK_ERROR: _("自动检查出错"),
-    batch_import.REFUSED: _("未提交"),
-    "not_accepting_photos": _("补拍申请已通过或已完成，不能再提交照片"),
-    "out_of_scope": _("不是你负责的学生"),
-    "already_open": _("已有未完成的补拍申请"),
-    "file_too_large": _("文件太大"),
-    "unsafe_name": _("文件名含有不安全的路径（如 ../），已拒绝"),
-    "system_file": _("系统文件，已跳过"),
-    "nested_archive": _("压缩包中的压缩包，不读取"),
-    "not_photo_name": _("不是照片文件（扩展名应为 .jpg 或 .png）"),
-    "too_large": _("文件超过单张照片的上限"),
-    "bomb": _("压缩比异常（疑似压缩炸弹），已拒绝"),
-    "encrypted": _("文件已加密，无法读取"),
-    "total_too_large": _("压缩包解压后总大小超过上限，其余文件未读取"),
-    "too_many_files": _("压缩包文件数超过上限，其余文件未读取"),
-    "unreadable": _("文件损坏，无法读取"),
-}
-FAILURES = {"not_a_zip": _("上传的文件不是 zip 压缩包，也不是照片")}
+OUTCOMES = Words(
+    {
+        "files": _("文件"),
+        batch_import.PASSED: _("已提交，自动检查通过"),
+        batch_import.FAILED: _("已提交，未通过自动检查"),
+        batch_import.UNCHANGED: _("已提交过同一张照片，未重复提交"),
+        "requests_created": _("新建补拍申请"),
+        batch_import.UNMATCHED: _("没有匹配的学生（或不是你负责的学生）"),
+        batch_import.AMBIGUOUS: _("匹配到多名学生，未提交"),
+        batch_import.NAME_MISMATCH: _("文件名中的姓名与学号不符，未提交"),
+        batch_import.DUPLICATE: _("同一学生有多个文件，均未提交"),
+        batch_import.NOT_AN_IMAGE: _("不是 JPEG 或 PNG 照片"),
+        batch_import.CHECK_ERROR: _("自动检查出错"),
+        batch_import.REFUSED: _("未提交"),
+        "not_accepting_photos": _("补拍申请已通过或已完成，不能再提交照片"),
+        "out_of_scope": _("不是你负责的学生"),
+        "already_open": _("已有未完成的补拍申请"),
+        "file_too_large": _("文件太大"),
+        "unsafe_name": _("文件名含有不安全的路径（如 ../），已拒绝"),
+        "system_file": _("系统文件，已跳过"),
+        "nested_archive": _("压缩包中的压缩包，不读取"),
+        "not_photo_name": _("不是照片文件（扩展名应为 .jpg 或 .png）"),
+        "too_large": _("文件超过单张照片的上限"),
+        "bomb": _("压缩比异常（疑似压缩炸弹），已拒绝"),
+        "encrypted": _("文件已加密，无法读取"),
+        "total_too_large": _("压缩包解压后总大小超过上限，其余文件未读取"),
+        "too_many_files": _("压缩包文件数超过上限，其余文件未读取"),
+        "unreadable": _("文件损坏，无法读取"),
+    },
+    name="retakes.jobkinds outcomes",
+)
+# A refused batch or export: the upload itself (batch_files) or a rule (RetakeError), as code + params.
+ERRORS = Words(
+    {"not_a_zip": _("上传的文件不是 zip 压缩包，也不是照片")},
+    name="retakes.jobkinds errors",
+    base=REFUSALS,
+)
 
 
 def outcome_label(code: str) -> str:
-    return str(OUTCOMES.get(code, code))
+    return OUTCOMES.text(code)
 
 
 def start_import(*, staged: imports.StagedUpload, campaign: Campaign, user, channel: str, reason: str) -> Job:
@@ -71,11 +80,6 @@ def start_import(*, staged: imports.StagedUpload, campaign: Campaign, user, chan
         user=user,
         params={"channel": channel, "reason": reason},
     )
-
-
-def _describe(stored: dict[str, Any]) -> str:
-    code = stored.get("code", "")
-    return str(FAILURES.get(code) or stored.get("message") or code)
 
 
 def _show_files(job: Job):
@@ -92,7 +96,7 @@ def _show_files(job: Job):
     return ("retakes/_batch_result.html", {"files": rows, "dry_run": job.result.get("dry_run", False)})
 
 
-@register(IMPORT, title=_("批量导入补拍电子照片"), counts=OUTCOMES, describe_error=_describe, show_result=_show_files)
+@register(IMPORT, title=_("批量导入补拍电子照片"), counts=OUTCOMES, errors=ERRORS, show_result=_show_files)
 def run_import(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
     path = imports.staged_path(job)
@@ -113,7 +117,7 @@ def run_import(job: Job, progress) -> Outcome:
         raise JobRejected("rejected", [{"code": exc.code}]) from None
     except RetakeError as exc:
         imports.discard(job)
-        raise JobRejected("rejected", [{"code": exc.code, "message": str(exc)}]) from None
+        raise JobRejected("rejected", [exc.stored()]) from None
     imports.discard(job)
     return Outcome(counts=result.counts, result={"files": [f.as_data() for f in result.files]})
 
@@ -145,7 +149,7 @@ def start_export(*, campaign: Campaign, user, name_by: str, college_id: int | No
     EXPORT,
     title=_("导出补拍电子照片（zip）"),
     counts={"photos": _("照片"), "missing": _("照片文件缺失")},
-    describe_error=lambda stored: str(stored.get("message") or stored.get("code", "")),
+    errors=ERRORS,
 )
 def run_export(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
@@ -163,7 +167,7 @@ def run_export(job: Job, progress) -> Outcome:
         )
     except RetakeError as exc:
         stream.close()
-        raise JobRejected("rejected", [{"code": exc.code, "message": str(exc)}]) from None
+        raise JobRejected("rejected", [exc.stored()]) from None
     counts = {"photos": summary.photos}
     if summary.missing:
         counts["missing"] = summary.missing

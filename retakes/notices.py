@@ -40,12 +40,15 @@ def _text(data: dict) -> tuple[str, str]:
     return title, todo + _("未按时补拍导致学历证书电子注册延迟的，由学生本人负责。")
 
 
-@register_message(DUE)
+@register_message(DUE, example={"left": 3, "deadline": "2026-09-01", "status": "requested", "channel": "photo"})
 def due(data: dict) -> tuple[str, str]:
     return _text(data)
 
 
-@register_message(DUE_TO_COUNSELOR)
+@register_message(
+    DUE_TO_COUNSELOR,
+    example={"left": 3, "deadline": "2026-09-01", "status": "returned", "channel": "", "name": "Li", "no": "2020"},
+)
 def due_to_counselor(data: dict) -> tuple[str, str]:
     title, body = _text(data)
     return title, _("%(name)s（%(no)s）：%(body)s") % {"name": data["name"], "no": data["no"], "body": body}

@@ -73,9 +73,9 @@ def export_photos(
 ) -> ExportSummary:
     """Write the zip to `stream`. Staff only (RetakeError "staff_only"): the names are full ID numbers."""
     if not actor.is_academic_staff:
-        raise RetakeError(_("只有教务处可以导出电子照片（文件名含完整身份证号）"), "staff_only")
+        raise RetakeError.of("staff_only", what="export")
     if name_by not in NAME_CHOICES:
-        raise RetakeError(_("请选择照片文件的命名方式"), "name_by_missing")
+        raise RetakeError.of("name_by_missing")
     class_name = (class_name or "").strip()
     requests = passed_requests(campaign=campaign, college_id=college_id, class_name=class_name)
     total = requests.count()

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import User
-from core import formatting
 from core.errors import CodedError
 from core.locking import lock_row
 from notifications.models import Channel as NotifyChannel
@@ -47,6 +46,7 @@ from .models import (
 from .photo_check import Finding, PhotoReport, check_photo
 from .photo_check.config import load_config
 from .photo_check.decode import decode
+from .refusals import WORDS as REFUSALS
 
 if TYPE_CHECKING:  # a development dependency: the checker's name for a lazy translation
     from django_stubs_ext import StrPromise
@@ -58,7 +58,12 @@ logger = logging.getLogger(__name__)
 
 
 class RetakeError(CodedError):
-    """A rule of the flow was broken: `message` is shown to the user as is, `code` is for callers."""
+    """A rule of the flow was broken: a code for callers and the params of its words (refusals.py).
+
+    Raised as `RetakeError.of(code, **params)`; the photo's own refusals below carry their findings.
+    """
+
+    words = REFUSALS
 
 
 class PhotoRejected(RetakeError):
@@ -66,7 +71,7 @@ class PhotoRejected(RetakeError):
 
     def __init__(self, findings: list[Finding]):
         self.findings = findings
-        super().__init__("；".join(f.message for f in findings), "photo_rejected")
+        super().__init__(None, "photo_rejected", {"findings": [f.as_dict() for f in findings]})
 
 
 class NoteRequired(RetakeError):
@@ -74,7 +79,7 @@ class NoteRequired(RetakeError):
 
     def __init__(self, findings: list[Finding]):
         self.findings = findings
-        super().__init__("；".join(f.message for f in findings), "note_required")
+        super().__init__(None, "note_required", {"findings": [f.as_dict() for f in findings]})
 
 
 # --- who may act ----------------------------------------------------------------------
@@ -85,20 +90,17 @@ def _for_student(actor: User | None, student: Student, *, students_too: bool = T
     if actor is None or actor.is_academic_staff:
         return
     if not (actor.is_counselor or (students_too and actor.is_student)):
-        message = _("只有辅导员或教务处可以登记纸质照片") if actor.is_student else _("你的角色不能办理补拍")
-        raise RetakeError(message, "role_forbidden")
+        raise RetakeError.of("role_forbidden", what="paper" if actor.is_student else "")
     if visible_students(actor).filter(pk=student.pk).exists():
         return
     if actor.is_student:
-        raise RetakeError(_("只能办理你本人的补拍申请"), "not_own_request")
-    raise RetakeError(
-        _("%(name)s 不是你负责的学生，不能办理其补拍") % {"name": student.name}, "out_of_scope", {"name": student.name}
-    )
+        raise RetakeError.of("not_own_request")
+    raise RetakeError.of("out_of_scope", name=student.name)
 
 
 def _for_staff(actor: User | None) -> None:
     if actor is not None and not actor.is_academic_staff:
-        raise RetakeError(_("只有教务处可以审核补拍照片"), "staff_only")
+        raise RetakeError.of("staff_only", what="review")
 
 
 # Which status may follow which. Submitting a new photo is allowed until a reviewer has
@@ -132,11 +134,7 @@ def _move(
     `note` is what a person typed; `code` + `data` is a note of the system's own (EventNote).
     """
     if not can_transition(request.status, target):
-        raise RetakeError(
-            _("当前状态为“%(current)s”，不能变为“%(target)s”")
-            % {"current": Status(request.status).label, "target": Status(target).label},
-            "bad_transition",
-        )
+        raise RetakeError.of("bad_transition", current=str(request.status), target=str(target))
     RetakeEvent.objects.create(
         request=request,
         actor=actor,
@@ -232,11 +230,11 @@ def create_request(
     _for_student(actor, student)
     reason_detail = (reason_detail or "").strip()
     if reason not in Reason.values:
-        raise RetakeError(_("请选择补拍原因"), "reason_missing")
+        raise RetakeError.of("reason_missing")
     if channel not in Channel.values:
-        raise RetakeError(_("请选择补拍方式"), "channel_missing")
+        raise RetakeError.of("channel_missing")
     if reason == Reason.OTHER and not reason_detail:
-        raise RetakeError(_("原因选择“其他”时，请说明具体原因"), "other_reason_missing")
+        raise RetakeError.of("other_reason_missing")
     try:
         with transaction.atomic():
             request = RetakeRequest.objects.create(
@@ -258,9 +256,7 @@ def create_request(
                 data={"student_id": student.pk, "reason": reason, "channel": channel},
             )
     except IntegrityError:
-        raise RetakeError(
-            _("%(name)s 已有一个未完成的补拍申请，请在原申请中继续办理") % {"name": student.name}, "already_open"
-        )
+        raise RetakeError.of("already_open", name=student.name) from None
     return request
 
 
@@ -290,19 +286,14 @@ def submit_photo(
     _for_student(actor, request.student)
     cfg = load_config()
     if len(data) > cfg.upload_max_bytes:
-        raise RetakeError(
-            _("文件太大：%(size)s MB，上传上限为 %(max)s MB")
-            % {"size": f"{len(data) / 1024 / 1024:.1f}", "max": f"{cfg.upload_max_bytes / 1024 / 1024:.0f}"},
-            "file_too_large",
+        raise RetakeError.of(
+            "file_too_large", size=f"{len(data) / 1024 / 1024:.1f}", max=f"{cfg.upload_max_bytes / 1024 / 1024:.0f}"
         )
     decoded = decode(data, cfg)
     if decoded.rgb is None:
         raise PhotoRejected(decoded.findings)
     if not can_transition(request.status, Status.PHOTO_SUBMITTED):
-        raise RetakeError(
-            _("当前状态为“%(status)s”，不能再提交照片") % {"status": request.get_status_display()},
-            "not_accepting_photos",
-        )
+        raise RetakeError.of("not_accepting_photos", status=str(request.status))
     if note_if_failing and not (note or "").strip():
         # Tens of milliseconds of CPU, as the page's own self-check costs.
         report = check_photo(data, backgrounds=request.campaign.photo_backgrounds)
@@ -384,12 +375,12 @@ def attach_checked_photo(
     """
     _for_student(actor, student, students_too=False)
     if channel not in Channel.values:
-        raise RetakeError(_("请选择补拍方式"), "channel_missing")
+        raise RetakeError.of("channel_missing")
     if not report.decoded:
         raise PhotoRejected(report.findings)
     cfg = load_config()
     if len(data) > cfg.upload_max_bytes:
-        raise RetakeError(_("文件太大"), "file_too_large")
+        raise RetakeError.of("file_too_large")
     digest = hashlib.sha256(data).hexdigest()
     request = (
         RetakeRequest.objects.filter(campaign_id=student.campaign_id, student=student)
@@ -400,10 +391,7 @@ def attach_checked_photo(
     if request is not None and request.current_photo is not None and request.current_photo.sha256 == digest:
         return Attached("unchanged", request, request.current_photo, created=False)
     if request is not None and not can_transition(request.status, Status.PHOTO_SUBMITTED):
-        raise RetakeError(
-            _("当前状态为“%(status)s”，不能再提交照片") % {"status": request.get_status_display()},
-            "not_accepting_photos",
-        )
+        raise RetakeError.of("not_accepting_photos", status=str(request.status))
     extension = "png" if report.format == "PNG" else "jpg"
     status = CheckStatus.PASSED if report.ok else CheckStatus.FAILED
     photo = RetakePhoto(
@@ -516,12 +504,12 @@ def review_photo(*, request: RetakeRequest, actor: User, accept: bool, reason: s
         request = _locked(request)
         photo = request.current_photo
         if request.status != Status.CHECKED or photo is None:
-            raise RetakeError(_("只有已自动检查、待审核的申请才能审核"), "not_reviewable")
+            raise RetakeError.of("not_reviewable")
         photo = lock_row(RetakePhoto.objects.filter(pk=photo.pk))
         if accept and photo.check_status != CheckStatus.PASSED and not reason:
-            raise RetakeError(_("这张照片没有通过自动检查：如仍要通过，请填写理由"), "override_reason_missing")
+            raise RetakeError.of("override_reason_missing")
         if not accept and not reason:
-            raise RetakeError(_("退回照片时请写明原因，学生会看到"), "return_reason_missing")
+            raise RetakeError.of("return_reason_missing")
         photo.review = Review.ACCEPTED if accept else Review.RETURNED
         photo.reviewed_by = actor
         photo.reviewed_at = timezone.now()
@@ -561,13 +549,9 @@ def record_paper_photo(*, request: RetakeRequest, actor: User, now: datetime.dat
         request = _locked(request)
         _for_student(actor, request.student, students_too=False)
         if request.status == Status.CANCELLED:
-            raise RetakeError(_("申请已撤销"), "cancelled")
+            raise RetakeError.of("cancelled")
         if request.paper_photo_received_at is not None:
-            raise RetakeError(
-                _("已于 %(when)s 登记过收到纸质照片")
-                % {"when": formatting.datetime_short(request.paper_photo_received_at)},
-                "paper_already_received",
-            )
+            raise RetakeError.of("paper_already_received", when=request.paper_photo_received_at.isoformat())
         request.paper_photo_received_at = now or timezone.now()
         request.paper_photo_received_by = actor
         RetakeEvent.objects.create(
@@ -592,9 +576,9 @@ def undo_paper_photo(*, request: RetakeRequest, actor: User, reason: str = "") -
         request = _locked(request)
         _for_student(actor, request.student, students_too=False)
         if request.paper_photo_received_at is None:
-            raise RetakeError(_("还没有登记收到纸质照片，无需撤销"), "paper_not_received")
+            raise RetakeError.of("paper_not_received")
         if actor is not None and not actor.is_academic_staff and request.paper_photo_received_by_id != actor.pk:
-            raise RetakeError(_("只能撤销自己登记的纸质照片；其他请联系教务处"), "paper_not_yours")
+            raise RetakeError.of("paper_not_yours")
         before = request.status
         if request.status == Status.DONE and request.channel in PAPER_PHOTO_CHANNELS:
             request.status = Status.ACCEPTED

@@ -7,17 +7,34 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import record_event
 from accounts.models import Role
 from core.errors import CodedError
+from core.words import Words
 
 from .idcard import normalize_id_number
 from .models import Campaign, Student
 
+WORDS = Words(
+    {
+        "mismatch": lambda p: (
+            _("学号、姓名与身份证号不匹配，或该学号还没有激活账号，请核对后重试")
+            if p.get("what") == "reset"
+            else _("学号、姓名与身份证号不匹配，请核对后重试；如确认无误请联系学院负责老师")
+        ),
+        "already_active": gettext_lazy("该学号的账号已经激活，请直接登录；忘记密码请联系学院负责老师"),
+        "staff_only": gettext_lazy("只有教务处可以为学生开通账号"),
+    },
+    name="sessions_app.activation",
+)
+
 
 class ActivationError(CodedError):
-    """Activation refused: `message` for the student, `code` for callers."""
+    """Activation refused: a code for callers and the params of its words (WORDS)."""
+
+    words = WORDS
 
 
 def activate_student_account(*, student_no: str, name: str, id_number: str, password: str):
@@ -25,24 +42,24 @@ def activate_student_account(*, student_no: str, name: str, id_number: str, pass
 
     The same message answers every mismatch so the form cannot be used to probe the roster.
     """
-    mismatch = _("学号、姓名与身份证号不匹配，请核对后重试；如确认无误请联系学院负责老师")
+    mismatch = ActivationError.of("mismatch")
     try:
         normalized_id = normalize_id_number(id_number)
     except ValueError:
-        raise ActivationError(mismatch, "mismatch") from None
+        raise mismatch from None
     student_no = "".join((student_no or "").split())
     candidates = Student.objects.filter(
         student_no=student_no, name=(name or "").strip(), id_number=normalized_id
     ).order_by("-campaign__created_at")
     student = candidates.first()
     if student is None:
-        raise ActivationError(mismatch, "mismatch")
+        raise mismatch
     User = get_user_model()
     existing = Student.objects.filter(student_no=student_no, user__isnull=False).select_related("user").first()
     if existing is not None:
-        raise ActivationError(_("该学号的账号已经激活，请直接登录；忘记密码请联系学院负责老师"), "already_active")
+        raise ActivationError.of("already_active")
     if User.objects.filter(username=student_no).exists():
-        raise ActivationError(_("该学号的账号已经激活，请直接登录；忘记密码请联系学院负责老师"), "already_active")
+        raise ActivationError.of("already_active")
     provisional = User(username=student_no, display_name=student.name, role=Role.STUDENT)
     validate_password(password, provisional)
     try:
@@ -59,7 +76,7 @@ def activate_student_account(*, student_no: str, name: str, id_number: str, pass
                 data={"student_id": student.pk},
             )
     except IntegrityError:
-        raise ActivationError(_("该学号的账号已经激活，请直接登录"), "already_active") from None
+        raise ActivationError.of("already_active") from None
     return user
 
 
@@ -69,7 +86,7 @@ def open_student_accounts(*, actor, campaign: Campaign) -> int:
     self-activate with an ID number. A number that already has an account (an earlier year's, or
     one the student activated) is linked, not duplicated. Returns how many accounts were opened."""
     if actor is not None and not actor.is_academic_staff:
-        raise ActivationError(_("只有教务处可以为学生开通账号"), "staff_only")
+        raise ActivationError.of("staff_only")
     User = get_user_model()
     with transaction.atomic():
         waiting = list(
@@ -112,11 +129,11 @@ def reset_student_password(*, student_no: str, name: str, id_number: str, passwo
     activation and sets a new one. It grants nothing activation would not: anyone holding the
     facts could have activated the account in the first place. The same single message answers
     every mismatch, so the form cannot probe the roster or tell which numbers have accounts."""
-    mismatch = _("学号、姓名与身份证号不匹配，或该学号还没有激活账号，请核对后重试")
+    mismatch = ActivationError.of("mismatch", what="reset")
     try:
         normalized_id = normalize_id_number(id_number)
     except ValueError:
-        raise ActivationError(mismatch, "mismatch") from None
+        raise mismatch from None
     student_no = "".join((student_no or "").split())
     student = (
         Student.objects.filter(student_no=student_no, name=(name or "").strip(), id_number=normalized_id)
@@ -124,11 +141,11 @@ def reset_student_password(*, student_no: str, name: str, id_number: str, passwo
         .first()
     )
     if student is None:
-        raise ActivationError(mismatch, "mismatch")
+        raise mismatch
     User = get_user_model()
     user = User.objects.filter(role=Role.STUDENT, username=student_no, is_active=True).first()
     if user is None:
-        raise ActivationError(mismatch, "mismatch")
+        raise mismatch
     validate_password(password, user)
     with transaction.atomic():
         user.set_password(password)

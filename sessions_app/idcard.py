@@ -17,24 +17,13 @@ import unicodedata
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
+from core.errors import CodedError
 from intake.errors import Messages
 
 ID_LENGTH = 18
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
 _FLOAT_SHAPE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
-
-
-class InvalidIdNumber(ValueError):
-    """Why a value is no ID number: a code and params; the words come from MESSAGES when shown."""
-
-    def __init__(self, code: str, **params):
-        self.code = code
-        self.params = params
-        super().__init__(code)
-
-    def __str__(self) -> str:
-        return MESSAGES.text(self.code, self.params)
 
 
 MESSAGES = Messages(
@@ -56,8 +45,21 @@ MESSAGES = Messages(
         "id_birth_missing": gettext_lazy("身份证号中的出生日期 %(date)s 不存在"),
         "id_birth_unlikely": gettext_lazy("身份证号中的出生日期 %(date)s 不合理"),
         "id_check": gettext_lazy("身份证号校验位错误：最后一位应为 %(expected)s，这里是 %(given)s，请核对是否录错"),
-    }
+    },
+    name="sessions_app.idcard",
 )
+
+
+class InvalidIdNumber(CodedError, ValueError):
+    """Why a value is no ID number: a code and params; the words come from MESSAGES when shown.
+
+    Also a ValueError, for the callers that treat it as any bad value.
+    """
+
+    words = MESSAGES
+
+    def __init__(self, code: str, /, **params):
+        super().__init__(None, code, params)
 
 
 def normalize_id_number(raw) -> str:

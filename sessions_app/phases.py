@@ -11,10 +11,11 @@ from collections.abc import Iterable
 
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.calendar import add_working_days
 from core.errors import CodedError
+from core.words import Words
 
 from .models import Campaign, Phase, Slot, WindowUnit, parse_capture_dates
 
@@ -131,20 +132,26 @@ def open_campaigns(*, today: datetime.date | None = None) -> list[Campaign]:
     return [c for c in campaigns if phases[c.pk] != Phase.CLOSED]
 
 
+WORDS = Words(
+    {
+        "campaign_closed": gettext_lazy(
+            "“%(name)s”已结束（已过最后一个截止日期，或由教务处设为已结束），不再向任何人发送提醒或群发消息"
+        ),
+    },
+    name="sessions_app.phases",
+)
+
+
 class CampaignClosed(CodedError):
     CODE = "campaign_closed"
+    words = WORDS
 
 
 def refuse_messages_if_closed(campaign, *, today: datetime.date | None = None) -> None:
     """A closed campaign messages nobody: its graduates left years ago, and what they were told
     to do can no longer be done. Every reminder, bulk message and "remind now" asks here first."""
     if is_closed(campaign, today=today):
-        raise CampaignClosed(
-            _("“%(name)s”已结束（已过最后一个截止日期，或由教务处设为已结束），不再向任何人发送提醒或群发消息")
-            % {"name": campaign.name},
-            CampaignClosed.CODE,
-            {"campaign": campaign.code},
-        )
+        raise CampaignClosed.of(CampaignClosed.CODE, name=campaign.name, campaign=campaign.code)
 
 
 def is_closed(campaign, *, today: datetime.date | None = None) -> bool:

@@ -21,6 +21,7 @@ from core.errors import CodedError
 from core.locking import lock_row
 from core.rows import RowBatch
 
+from .capture_refusals import WORDS as CAPTURE_REFUSALS
 from .collection_codes import code_hash as collection_code_hash
 from .idcard import looks_like_id_number, mask_code
 from .models import (
@@ -44,7 +45,10 @@ if TYPE_CHECKING:  # a development dependency: the checker's name for an annotat
 
 
 class CaptureError(CodedError):
-    """A capture-day rule refused the action: `message` for the operator, `code` for callers."""
+    """A capture-day rule refused the action: a code for callers and the params of its words
+    (capture_refusals.py), raised as `CaptureError.of(code, **params)`."""
+
+    words = CAPTURE_REFUSALS
 
 
 # --- slot assignment -------------------------------------------------------
@@ -119,9 +123,9 @@ def refresh_slot_assignments(*, campaign: Campaign) -> SlotAssignmentSummary:
 def override_student_slot(*, student: Student, slot: Slot | None, actor: User | None, reason: str = "") -> Student:
     """Put one student in a given slot (or back to the rules with slot=None): 教务处's call only."""
     if actor is not None and not actor.is_academic_staff:
-        raise CaptureError(_("只有教务处可以调整学生的采集时段"), "staff_only")
+        raise CaptureError.of("staff_only")
     if slot is not None and slot.group.campaign_id != student.campaign_id:
-        raise CaptureError(_("该时段不属于学生所在的采集批次"), "slot_other_campaign")
+        raise CaptureError.of("slot_other_campaign", what="student")
     with transaction.atomic():
         student = lock_row(Student.objects.filter(pk=student.pk))
         before = student.assigned_slot_id

@@ -24,7 +24,9 @@ MESSAGES = Messages(
         "not_captured": gettext_lazy("%(who)s 没有有效的采集记录，不会导入"),
         "student_repeated": gettext_lazy("与前面某行是同一名学生"),
     },
+    name="verification.import_messages",
     base=INTAKE,
+    examples={"id_number_invalid": {"reason": "id_length", "n": 17}},
 )
 
 

@@ -4,6 +4,7 @@ import's check and import (jobs.imports' one flow)."""
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.words import Words
 from jobs import imports
 from jobs.models import Job
 from jobs.registry import JobRejected, Outcome, register
@@ -23,21 +24,24 @@ def start_reminder_run(*, campaign: Campaign, user) -> Job:
     return start_job(kind=REMINDERS, key=f"campaign:{campaign.pk}", owner=user, params={"campaign_id": campaign.pk})
 
 
-def _step_labels() -> dict:
-    labels = {"sent": _("共发送提醒"), reminders.OVERDUE_STEP: _("逾期提醒")}
-    for days in reminders.reminder_days():
-        labels[f"d-{days}"] = ngettext("截止前 %(days)s 天提醒", "截止前 %(days)s 天提醒", days) % {"days": days}
-    return labels
+class _StepLabels(Words):
+    """The run's counts: "sent", the overdue step and one "d-N" per reminder day, whatever days the
+    settings name at display time."""
+
+    def words(self, code: str, params=None):
+        if code.startswith("d-") and code[2:].isdigit():
+            days = int(code[2:])
+            return ngettext("截止前 %(days)s 天提醒", "截止前 %(days)s 天提醒", days) % {"days": days}
+        return super().words(code, params)
 
 
-class _Labels(dict):
-    """Step labels follow the settings at display time, not at import time."""
+STEP_LABELS = _StepLabels(
+    {"sent": _("共发送提醒"), reminders.OVERDUE_STEP: _("逾期提醒")},
+    name="verification.reminders counts",
+)
 
-    def get(self, key, default=None):
-        return _step_labels().get(key, default)
 
-
-@register(REMINDERS, title=_("按提醒计划发送网上校对提醒"), counts=_Labels())
+@register(REMINDERS, title=_("按提醒计划发送网上校对提醒"), counts=STEP_LABELS)
 def run_reminders(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
     try:

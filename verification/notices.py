@@ -48,7 +48,9 @@ def _label(choices, code: str) -> str:
         return code
 
 
-@register_message(DUE)
+@register_message(
+    DUE, example={"due": "2026-09-01", "left": 3, "name": "Li", "captured": "2026-06-01", "url": "https://chsi.example"}
+)
 def due(data: dict) -> tuple[str, str]:
     values = {"due": formatting.date(_day(data["due"])), "left": data["left"]}
     title = (
@@ -72,7 +74,7 @@ def due(data: dict) -> tuple[str, str]:
     return title, body
 
 
-@register_message(OVERDUE)
+@register_message(OVERDUE, example={"name": "Li", "due": "2026-09-01", "url": "https://chsi.example"})
 def overdue(data: dict) -> tuple[str, str]:
     title = _("网上校对已逾期：请立即登录学信网核对图像信息")
     body = _(
@@ -82,7 +84,10 @@ def overdue(data: dict) -> tuple[str, str]:
     return title, body
 
 
-@register_message(SLOT_TOMORROW)
+@register_message(
+    SLOT_TOMORROW,
+    example={"name": "Li", "date": "2026-06-01", "time": "09:00", "campus": "East", "location": "Gym", "group": "A"},
+)
 def slot_tomorrow(data: dict) -> tuple[str, str]:
     body = _(
         "%(name)s同学：你的毕业生图像采集安排在 %(date)s %(time)s，地点：%(place)s（%(group)s）。"
@@ -106,7 +111,15 @@ def slot_tomorrow(data: dict) -> tuple[str, str]:
     return title, body
 
 
-@register_message(OVERDUE_LIST)
+@register_message(
+    OVERDUE_LIST,
+    example={
+        "total": 1,
+        "colleges": [
+            {"name": "CS", "n": 1, "students": [{"no": "1", "name": "Li", "class": "C1", "due": "2026-09-01"}]}
+        ],
+    },
+)
 def overdue_list(data: dict) -> tuple[str, str]:
     lines = []
     for college in data["colleges"]:

@@ -9,7 +9,6 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import Role, User
@@ -34,10 +33,14 @@ from .models import (
     StepNote,
     VerificationRecord,
 )
+from .refusals import WORDS as REFUSALS
 
 
 class VerificationError(CodedError):
-    """A rule refused the action: `message` is shown to the user as is, `code` is for callers."""
+    """A rule refused the action: a code for callers and the params of its words (refusals.py),
+    raised as `VerificationError.of(code, **params)`."""
+
+    words = REFUSALS
 
 
 # --- who may act ---------------------------------------------------------------
@@ -51,7 +54,7 @@ def _for_student_only(*, student: Student, actor: User | None) -> None:
     if actor is None or actor.is_academic_staff:
         return
     if not actor.is_student or student.user_id != actor.pk:
-        raise VerificationError(_("只能处理你本人的网上校对和反馈"), "not_own_record")
+        raise VerificationError.of("not_own_record")
 
 
 def _for_college(*, student: Student, actor: User | None) -> None:
@@ -59,18 +62,14 @@ def _for_college(*, student: Student, actor: User | None) -> None:
     if actor is None or actor.is_academic_staff:
         return
     if not actor.is_coordinator:
-        raise VerificationError(_("只有学院负责老师和教务处可以上报问题"), "role_forbidden")
+        raise VerificationError.of("role_forbidden")
     if not visible_colleges(actor).filter(pk=student.college_id).exists():
-        raise VerificationError(
-            _("%(name)s 不属于你负责的学院，不能处理其反馈") % {"name": student.name},
-            "out_of_scope",
-            {"name": student.name},
-        )
+        raise VerificationError.of("out_of_scope", name=student.name)
 
 
 def _for_staff(actor: User | None) -> None:
     if actor is not None and not actor.is_academic_staff:
-        raise VerificationError(_("只有教务处可以标记问题处理完毕"), "staff_only")
+        raise VerificationError.of("staff_only")
 
 
 # --- the clock ---------------------------------------------------------------
@@ -152,17 +151,12 @@ def confirm_verification(*, student: Student, actor: User, now: datetime.datetim
     with transaction.atomic():
         record = lock_row(VerificationRecord.objects.filter(student=student, is_active=True), required=False)
         if record is None:
-            raise VerificationError(_("你还没有有效的采集记录，采集后才需要网上校对"), "not_captured")
+            raise VerificationError.of("not_captured")
         if record.confirmed_at is not None:
             return record
         waiting_on = open_escalated_report(student=student)
         if waiting_on is not None:
-            raise VerificationError(
-                _("你反馈的“%(problem)s”还在处理中，请等处理完毕、学信网上的信息改正后再确认")
-                % {"problem": waiting_on.get_problem_type_display()},
-                "report_open",
-                {"report_id": waiting_on.pk},
-            )
+            raise VerificationError.of("report_open", report_id=waiting_on.pk, problem=waiting_on.problem_type)
         record.confirmed_at = now
         record.confirmed_by = actor
         record.confirmation_source = ConfirmationSource.STUDENT
@@ -185,13 +179,11 @@ def confirm_verification(*, student: Student, actor: User, now: datetime.datetim
 def withdrawable(record: VerificationRecord | None, now: datetime.datetime | None = None) -> VerificationError | None:
     """None if the student may take back this confirmation now, else the VerificationError saying why not."""
     if record is None or record.confirmed_at is None:
-        return VerificationError(_("你还没有确认过，无需撤回"), "not_confirmed")
+        return VerificationError.of("not_confirmed")
     if record.confirmation_source != ConfirmationSource.STUDENT:
-        return VerificationError(
-            _("这条确认来自学信网导入或教务处，不能由你撤回；如有问题请反馈"), "confirmation_not_students"
-        )
+        return VerificationError.of("confirmation_not_students")
     if timezone.localdate(record.confirmed_at) != timezone.localdate(now or timezone.now()):
-        return VerificationError(_("确认只能在当天撤回；如照片或信息有问题，请在下方反馈"), "withdraw_too_late")
+        return VerificationError.of("withdraw_too_late")
     return None
 
 
@@ -234,13 +226,11 @@ def report_problem(*, student: Student, problem_type: str, description: str, act
     """The student (or 教务处's CHSI import, as staff or the server) opens a report."""
     _for_student_only(student=student, actor=actor)
     if problem_type not in ProblemType.values:
-        raise VerificationError(_("请选择问题类型"), "problem_type_missing")
+        raise VerificationError.of("problem_type_missing")
     description = (description or "").strip()
     escalated = problem_type in ESCALATED_TYPES
     if escalated and not description:
-        raise VerificationError(
-            _("请写明哪一项信息有误或照片有什么问题，学院负责老师需要据此上报"), "description_missing"
-        )
+        raise VerificationError.of("description_missing")
     try:
         with transaction.atomic():
             report = ProblemReport.objects.create(
@@ -263,9 +253,7 @@ def report_problem(*, student: Student, problem_type: str, description: str, act
             if escalated:
                 _tell_coordinators(report)
     except IntegrityError:
-        raise VerificationError(
-            _("这个问题你已经反馈过，正在处理中，请查看下方的处理进度"), "already_reported"
-        ) from None
+        raise VerificationError.of("already_reported") from None
     return report
 
 
@@ -311,12 +299,9 @@ def forward_report(*, report: ProblemReport, actor: User, note: str = "") -> Pro
         report = _locked_report(report.pk)
         _for_college(student=report.student, actor=actor)
         if report.problem_type not in ESCALATED_TYPES:
-            raise VerificationError(_("这类问题由学生在学信网自行处理，不需要上报"), "not_escalated_type")
+            raise VerificationError.of("not_escalated_type")
         if report.status != ReportStatus.SUBMITTED:
-            raise VerificationError(
-                _("只有待学院处理的问题可以上报，当前状态：%(s)s") % {"s": report.get_status_display()},
-                "not_forwardable",
-            )
+            raise VerificationError.of("not_forwardable", status=report.status)
         note = (note or "").strip()[:2000]
         _move(report, ReportStatus.FORWARDED, StepAction.FORWARDED, actor, note)
         record_event(
@@ -338,7 +323,7 @@ def forward_reports(*, reports: list[ProblemReport], actor: User, note: str = ""
     outside the actor's colleges: forward_report refuses it). Returns (forwarded, skipped).
     """
     if actor is not None and not (actor.is_academic_staff or actor.is_coordinator):
-        raise VerificationError(_("只有学院负责老师和教务处可以上报问题"), "role_forbidden")
+        raise VerificationError.of("role_forbidden")
     forwarded = skipped = 0
     with transaction.atomic():
         for report in reports:
@@ -355,11 +340,11 @@ def resolve_report(*, report: ProblemReport, actor: User, note: str) -> ProblemR
     _for_staff(actor)
     note = (note or "").strip()[:2000]
     if not note:
-        raise VerificationError(_("请填写处理结果，学生会看到这段说明"), "resolution_missing")
+        raise VerificationError.of("resolution_missing")
     with transaction.atomic():
         report = _locked_report(report.pk)
         if report.status == ReportStatus.RESOLVED:
-            raise VerificationError(_("这个问题已经处理完毕"), "already_resolved")
+            raise VerificationError.of("already_resolved")
         _move(report, ReportStatus.RESOLVED, StepAction.RESOLVED, actor, note)
         record_event(
             actor=actor,
@@ -377,6 +362,6 @@ def close_report_by_student(*, report: ProblemReport, actor: User, note: str = "
         report = _locked_report(report.pk)
         _for_student_only(student=report.student, actor=actor)
         if report.status not in OPEN_STATUSES:
-            raise VerificationError(_("这个问题已经处理完毕"), "already_resolved")
+            raise VerificationError.of("already_resolved")
         _move(report, ReportStatus.RESOLVED, StepAction.CLOSED_BY_STUDENT, actor, (note or "").strip()[:2000])
     return report

@@ -7,6 +7,8 @@ take a report.Finding (not imported here: report imports this module lazily, for
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from core.words import Words
+
 
 def colour_name(name: str) -> str:
     names = {
@@ -228,29 +230,52 @@ _MESSAGES = {
 }
 
 
+class _Stored:
+    """A stored finding (report.Finding.as_dict) read the way the functions above read a Finding
+    (report imports this module, so not the class itself)."""
+
+    def __init__(self, stored) -> None:
+        self.code = stored["code"]
+        self.kind = stored.get("kind", "")
+        self.measured = stored.get("measured")
+        self.allowed = stored.get("allowed")
+        self.estimated = stored.get("obtained") == "estimated"
+        self.data = stored.get("data") or {}
+
+
+def _from_stored(render):
+    # A finding's words from what is stored of it: code, kind and figures.
+    return lambda stored: render(_Stored(stored))
+
+
+def _example(code: str, kind: str = "", measured=None, allowed=None, **data) -> dict:
+    return {"code": code, "kind": kind, "measured": measured, "allowed": allowed, "obtained": "measured", "data": data}
+
+
+FINDINGS = Words(
+    {code: _from_stored(render) for code, render in _MESSAGES.items()},
+    name="retakes.photo_check findings",
+    examples={
+        "not_an_image": _example("not_an_image", "truncated"),
+        "format": _example("format", "problems", problems=["not_jpeg", "cmyk"], format="PNG"),
+        "dimensions": _example("dimensions", "wrong", [500, 600], [480, 640]),
+        "file_size": _example("file_size", "small", 10_000, [20_000, 60_000]),
+        "background_color": _example(
+            "background_color", "colour", [200, 10, 10], ["blue", "white"], name="red", reference=[67, 142, 219]
+        ),
+        "background_uneven": _example("background_uneven", "gradient", 30, 20, direction="horizontal"),
+        "no_face": _example("no_face", "", 0, 1),
+        "multiple_faces": _example("multiple_faces", "", 2, 1),
+        "head_top": _example("head_top", "high", 10, [40, 90]),
+        "eye_line": _example("eye_line", "low", 400, [250, 330]),
+        "face_width": _example("face_width", "small", 120, [180, 260]),
+        "off_centre": _example("off_centre", "left", 40, 20),
+    },
+)
+
+
 def message(finding) -> str:
-    try:
-        return _MESSAGES[finding.code](finding)
-    except (KeyError, TypeError, ValueError, IndexError):
-        # A stored finding whose figures are missing (rows older than the figures): say what it is about.
-        return generic_message(finding.code)
-
-
-def generic_message(code: str) -> str:
-    return {
-        "not_an_image": _("不是可以识别的图片文件，请上传 JPEG 照片"),
-        "format": _("照片格式不符合要求，应为 24 位 RGB 彩色 JPEG"),
-        "dimensions": _("照片尺寸不符合要求，应为宽 480 × 高 640 像素"),
-        "file_size": _("文件大小不符合要求"),
-        "background_color": _("背景颜色不符合要求"),
-        "background_uneven": _("背景不均匀（有渐变、阴影或花纹）"),
-        "no_face": _("没有检测到人脸"),
-        "multiple_faces": _("照片中只能有本人一人"),
-        "head_top": _("头顶位置不符合要求"),
-        "eye_line": _("眼睛位置不符合要求"),
-        "face_width": _("脸部大小不符合要求"),
-        "off_centre": _("人像没有居中"),
-    }[code]
+    return FINDINGS.text(finding.code, finding.as_dict())
 
 
 # --- the figures, as the list pages show them -----------------------------------------------

@@ -141,5 +141,14 @@ MESSAGES = Messages(
         "collection_code_taken": gettext_lazy("该采集码已属于本批次中学号为 %(no)s 的学生"),
         "not_in_file": _not_in_file,
     },
+    name="sessions_app.roster.messages",
     base=INTAKE,
+    examples={
+        "too_long": {"field": "name", "limit": 30, "n": 31},
+        "required_empty": {"field": "name"},
+        "name_unknown": {"field": "college", "value": "X", "suggestion": "Y"},
+        "counselor_without_account": {"name": "Wang", "n": 3, "suggestion": "Wang Li"},
+        "not_in_file": {"n": 2},
+        "id_number_invalid": {"reason": "id_length", "n": 17},
+    },
 )

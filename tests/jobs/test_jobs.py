@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.errors import Busy
+from core.words import Words
 from jobs import services
 from jobs.models import Job, JobStatus
 from jobs.registry import JobRejected, Outcome, register
@@ -32,9 +33,9 @@ def _count_kind(job, progress):
     return Outcome(counts={"rows": total})
 
 
-@register("test.reject", title="测试拒绝")
+@register("test.reject", title="测试拒绝", errors=Words({"student_no_empty": "学号为空"}, name="test.reject"))
 def _reject_kind(job, progress):
-    raise JobRejected("rejected", [{"code": "学号为空", "row": 3, "column": "学号"}])
+    raise JobRejected("rejected", [{"code": "student_no_empty", "row": 3, "column": "学号"}])
 
 
 @register("test.crash", title="测试出错")

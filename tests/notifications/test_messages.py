@@ -111,7 +111,7 @@ def test_a_problem_report_stores_the_type_code_not_its_label(student):
     assert "张三" in title and not CJK.search(title.replace("张三", ""))
 
 
-def test_an_unknown_code_or_broken_data_shows_the_code_not_an_error(student):
+def test_an_unknown_code_or_broken_data_shows_a_plain_sentence_not_the_code_nor_an_error(student):
     notify(
         recipient=student,
         kind="k",
@@ -124,7 +124,7 @@ def test_an_unknown_code_or_broken_data_shows_the_code_not_an_error(student):
     assert row.title == "网上校对已逾期：请立即登录学信网核对图像信息" and "张三同学" in row.body
     Notification.objects.filter(pk=row.pk).update(code="verification.due", data={"name": "x"})
     row = Notification.objects.get()
-    assert (row.title, row.body) == ("verification.due", "")
+    assert (row.title, row.body) == ("这条内容暂时无法显示：请联系教务处", "")
     with pytest.raises(ValueError):
         notify(recipient=student, kind="k", subject=student.campaign, step="2", code="no.such", data={})
     with pytest.raises(TypeError):

@@ -154,7 +154,9 @@ def test_a_code_reminder_confirmed_after_the_campaign_closed_sends_nothing(clien
     with TestCase.captureOnCommitCallbacks(execute=True):
         job = start_remind_unbound(campaign=world.campaign, user=world.coordinator, college_id=None, class_name=None)
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and job.errors == [{"code": "campaign_closed"}]
+    assert job.status == JobStatus.FAILED and job.errors == [
+        {"code": "campaign_closed", "params": {"name": world.campaign.name, "campaign": world.campaign.code}}
+    ]
     page = text(client.get(reverse("jobs:detail", args=[job.pk])))
-    assert "本批次已结束" in page
+    assert "已结束（已过最后一个截止日期" in page
     assert not Notification.objects.exists()
