@@ -26,11 +26,16 @@ class JobAdmin(admin.ModelAdmin):
     """Read-only: a job's row is written by the job itself. Shown by name (which report), not by
     its kind and key (`export`, `verification:2:1`)."""
 
-    list_display = ("id", "name", "owner", "status", "done", "total", "created_at", "finished_at")
+    list_display = ("number", "name", "owner", "status", "done", "total", "created_at", "finished_at")
+    list_display_links = ("number",)
     list_filter = ("status", KindFilter)
     list_select_related = ("owner",)
     exclude = ("kind", "key")
     readonly_fields = ("name",)
+
+    @admin.display(description=_("编号"), ordering="id")
+    def number(self, obj: Job) -> int:
+        return obj.pk
 
     @admin.display(description=_("任务"))
     def name(self, obj: Job) -> str:

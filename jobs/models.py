@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from .registry import job_name
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
@@ -82,7 +84,9 @@ class Job(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.key} ({self.status})"
+        # What the admin's checkboxes and delete page call the row: its name (which report) and
+        # status in the reader's language, not its kind and key (`export roster:2:1 (done)`).
+        return _("%(name)s（%(status)s）") % {"name": job_name(self), "status": self.get_status_display()}
 
     @property
     def is_active(self) -> bool:
