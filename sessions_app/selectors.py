@@ -78,7 +78,9 @@ def student_rows(
             captured_wrong_slot=Subquery(active.values("wrong_slot")[:1]),
         )
     )
-    return rows.order_by("class_name", "student_no") if one_college else rows
+    if one_college:
+        return rows.order_by("class_name", "student_no")
+    return rows.order_by("college__sort_order", "class_name", "student_no")
 
 
 def with_slots(rows: Iterable[Student], slots: dict[int, Slot]) -> list[Student]:
@@ -138,12 +140,14 @@ def active_capture(student: Student) -> Capture | None:
 
 def student_home_profile(user: Any) -> Student | None:
     """scope.student_profile and, in the same query, what the student's home page reads beside
-    it: the active capture with its slot and newest 拍摄号 (as `active_capture` and `student_shot`
-    give them) and the rows the panels declared (core.registries.student_panel). One query
+    it: the active capture and its newest 拍摄号 (as `active_capture` and `student_shot` give
+    them) and the rows the panels declared (core.registries.student_panel). One query
     instead of one per panel: on this page each query costs more than all its template."""
     relations, related = student_panel_reads()
-    # A list, not literals: the type checker's plugin does not know FilteredRelation names.
-    joined = ["home_capture__slot", *related]
+    # Only what the page shows (not the college, nor the capture's slot): PostgreSQL's planning
+    # time grows with each table joined. A list, not literals: the type checker's plugin does
+    # not know FilteredRelation names.
+    joined = ["campaign", "assigned_slot__group__location__campus", "home_capture", *related]
     newest = Shot.objects.filter(capture__student=OuterRef("pk"), capture__undone_at__isnull=True).order_by("-pk")
     student = (
         student_profiles(user)
@@ -151,6 +155,7 @@ def student_home_profile(user: Any) -> Student | None:
         .annotate(home_capture=FilteredRelation("captures", condition=Q(captures__undone_at__isnull=True)), **relations)
         # One subquery for the six fields: each Subquery costs its own compilation.
         .annotate(home_shot=Subquery(newest.values(shot=JSONObject(**_SHOT_FIELDS))[:1]))
+        .select_related(None)
         .select_related(*joined)
         .first()
     )
