@@ -5,8 +5,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .registry import job_name
-
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
@@ -84,9 +82,7 @@ class Job(models.Model):
         ]
 
     def __str__(self):
-        # What the admin's checkboxes and delete page call the row: its name (which report) and
-        # status in the reader's language, not its kind and key (`export roster:2:1 (done)`).
-        return _("%(name)s（%(status)s）") % {"name": job_name(self), "status": self.get_status_display()}
+        return f"{self.kind} {self.key} ({self.status})"
 
     @property
     def is_active(self) -> bool:
