@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import Resolver404
 from django.views import defaults
 
-from sessions_app.scope import student_profile
+from sessions_app.selectors import student_home_profile
 from sessions_app.views import student_home
 
 from .middleware import unavailable_or_none
@@ -26,7 +26,7 @@ def home(request):
         return redirect("capture_day:desk_index")
     if user.is_counselor:
         return redirect("sessions_app:counselor_students")
-    return student_home(request, student_profile(user))
+    return student_home(request, student_home_profile(user))
 
 
 def _database_ok() -> tuple[bool, str]:

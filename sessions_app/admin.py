@@ -149,6 +149,7 @@ class StudentAdmin(admin.ModelAdmin):
         "slot_status",
     )
     list_filter = ("campaign", "slot_status", "level", "college", "campus")
+    ordering = ("college__sort_order", "class_name", "student_no")
     search_fields = ("student_no", "name", "class_name")
     list_select_related = ("college", "campus", "assigned_slot__group")
     raw_id_fields = ("counselor", "user")

@@ -326,7 +326,8 @@ class Student(models.Model):
     class Meta:
         verbose_name = _("毕业生")
         verbose_name_plural = _("毕业生")
-        ordering = ["college__sort_order", "class_name", "student_no"]
+        # No default ordering: it joined the college into every query of a student (a look-up
+        # by user or pk too). Each list orders itself (selectors.student_rows, the exports, the admin).
         # Full ID numbers on a page or in an export: staff who hold this, each showing audited.
         permissions = [("view_full_id_number", _("可查看完整身份证号"))]
         constraints = [

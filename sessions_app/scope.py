@@ -89,13 +89,20 @@ def get_visible_student_or_404(user, pk, campaign: Campaign | None = None) -> St
     return student
 
 
+def student_profiles(user) -> QuerySet[Student]:
+    """The student's own records, newest campaign first (none for anyone who is not a student)."""
+    if not user.is_authenticated or not user.is_student:
+        return Student.objects.none()
+    return (
+        Student.objects.filter(user=user)
+        .select_related("campaign", "college", "assigned_slot__group__location__campus")
+        .order_by("-campaign__created_at")
+    )
+
+
 def student_profile(user, campaign: Campaign | None = None) -> Student | None:
     """The student's own record in a campaign (by default their newest campaign's: a graduate has one)."""
-    if not user.is_authenticated or not user.is_student:
-        return None
-    qs = Student.objects.filter(user=user).select_related(
-        "campaign", "college", "assigned_slot__group__location__campus"
-    )
+    qs = student_profiles(user)
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
-    return qs.order_by("-campaign__created_at").first()
+    return qs.first()

@@ -1,15 +1,28 @@
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
-from core.registries import staff_student_panel, student_panel
+from core.registries import preloaded, staff_student_panel, student_panel
 
 from .chsi_import import status_shows_photo
 from .models import ProblemReport, VerificationRecord
 
 
-@student_panel(order=30)
+@student_panel(
+    order=30,
+    # At most one active record per student (verification_one_active_per_student).
+    relations={
+        "active_verification": FilteredRelation(
+            "verification_records", condition=Q(verification_records__is_active=True)
+        )
+    },
+    select_related=("active_verification",),
+)
 def verification_status(student):
-    """Due date and countdown (one query); the unread count is the page header's own."""
-    record = VerificationRecord.objects.filter(student=student, is_active=True).first()
+    """Due date and countdown: the record comes with the home page's student (one query
+    otherwise); the unread count is the page header's own."""
+    found, record = preloaded(student, "active_verification")
+    if not found:
+        record = VerificationRecord.objects.filter(student=student, is_active=True).first()
     left = (record.due_date - timezone.localdate()).days if record else None
     return "verification/student_panel.html", {
         "record": record,

@@ -42,3 +42,27 @@ def test_the_admins_page_of_one_job_is_titled_by_its_name_not_its_key(client):
     heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
     assert "导出：学生名单" in title and "导出：学生名单" in heading
     assert "roster:" not in title + heading and "export" not in title + heading
+
+
+def test_the_admins_list_labels_are_words_in_both_languages(client, settings):
+    """Its checkboxes (screen readers read them, the delete page lists them) name the job and its
+    status; its headers and filters are words, in the reader's language."""
+    campaign = make_campaign()
+    client.force_login(make_user(Role.STAFF, is_superuser=True, is_staff=True))
+    client.post(reverse("export", args=["roster"]) + f"?campaign={campaign.code}")
+    page = client.get(reverse("admin:jobs_job_changelist")).content.decode()
+    labels = re.findall(r'class="action-select" aria-label="([^"]*)"', page)
+    assert labels == ["选择此对象执行操作 - 导出：学生名单（排队中）"], labels
+    headers = re.findall(r'<div class="text">(?:<a [^>]*>|<span>)([^<]*)<', page)
+    headers = [h for h in headers if h]  # the select-all checkbox column has no words
+    assert headers == ["编号", "任务", "发起人", "状态", "已处理", "总数", "创建时间", "结束时间"], headers
+    assert re.findall(r'data-filter-title="([^"]*)"', page) == ["状态", "任务类型"]
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("admin:jobs_job_changelist")).content.decode()
+    labels = re.findall(r'class="action-select" aria-label="([^"]*)"', page)
+    assert labels == ["Select this object for an action - Export: Roster (Queued)"], labels
+    headers = re.findall(r'<div class="text">(?:<a [^>]*>|<span>)([^<]*)<', page)
+    headers = [h for h in headers if h]  # the select-all checkbox column has no words
+    assert headers == ["No.", "Job", "Started by", "Status", "Processed", "Total", "Created at", "Finished at"], headers
+    assert re.findall(r'data-filter-title="([^"]*)"', page) == ["Status", "Job type"]

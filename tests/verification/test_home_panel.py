@@ -40,5 +40,24 @@ def test_student_home_shows_due_date_and_unread_messages(client, campaign, stude
     # The panel shows the header's own unread count: counted once for the page, not per panel.
     counts = [q["sql"] for q in queries.captured_queries if 'FROM "notifications_notification"' in q["sql"]]
     assert len(counts) == 1, counts
-    # Session, user, student, active capture, fee account, verification record, retake, unread.
-    assert len(queries) <= 8, [q["sql"][:80] for q in queries.captured_queries]
+    # Session, user, the student with what the page and its panels read beside it (active capture
+    # and 拍摄号, fee account, verification record: one query), retake, unread.
+    assert len(queries) <= 5, [q["sql"][:80] for q in queries.captured_queries]
+    students = [q["sql"] for q in queries.captured_queries if 'FROM "sessions_app_student"' in q["sql"]]
+    assert len(students) == 1, students
+
+
+def test_student_home_before_capture_reads_no_row_per_panel(client, campaign, student_factory):
+    """The rows the panels read come with the student's one query, and a row that is not there
+    yet (no capture, no fee account, no verification record) shows as such, not as a second query."""
+    student = student_factory()
+    user = make_user(Role.STUDENT)
+    Student.objects.filter(pk=student.pk).update(user=user)
+    client.force_login(user)
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/").content.decode()
+    assert "采集后会显示你的网上校对截止日期" in page
+    assert "采集后需缴采集费" in page
+    assert "已采集" not in page
+    assert len(queries) <= 5, [q["sql"][:80] for q in queries.captured_queries]
