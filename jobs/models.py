@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from .registry import job_name
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
@@ -81,8 +83,9 @@ class Job(models.Model):
             models.Index(fields=["status", "lease_expires_at"], name="job_status_lease"),
         ]
 
-    def __str__(self):
-        return f"{self.kind} {self.key} ({self.status})"
+    def __str__(self) -> str:
+        # What the admin's delete page and its lists call a job: its name, never `export roster:2:1`.
+        return str(job_name(self))
 
     @property
     def is_active(self) -> bool:

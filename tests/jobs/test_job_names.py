@@ -66,3 +66,17 @@ def test_the_admins_list_labels_are_words_in_both_languages(client, settings):
     headers = [h for h in headers if h]  # the select-all checkbox column has no words
     assert headers == ["No.", "Job", "Started by", "Status", "Processed", "Total", "Created at", "Finished at"], headers
     assert re.findall(r'data-filter-title="([^"]*)"', page) == ["Status", "Job type"]
+
+
+def test_the_admins_delete_page_names_the_job_not_its_kind_and_key(client):
+    from jobs.models import Job
+
+    campaign = make_campaign()
+    client.force_login(make_user(Role.STAFF, is_superuser=True, is_staff=True))
+    client.post(reverse("export", args=["roster"]) + f"?campaign={campaign.code}")
+    job = Job.objects.get()
+    response = client.get(reverse("admin:jobs_job_delete", args=[job.pk]))
+    assert response.status_code == 200
+    page = re.sub(r"<[^>]+>", " ", response.content.decode())
+    assert "导出：学生名单" in page and "roster:" not in page and "export " not in page
+    assert str(job) == "导出：学生名单"
