@@ -9,6 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from notifications import reminders as mechanism
 from notifications.reminders import Candidate, ReminderRule, register
@@ -63,6 +64,8 @@ def _messages(*, campaign: Campaign, today: datetime.date, due: list[tuple[Candi
 REMITTANCE = register(
     ReminderRule(
         name="fees.remittance",
+        title=gettext_lazy("学院上交提醒"),
+        audience=gettext_lazy("（给学院负责老师）"),
         kind=KIND,
         subject=Campaign,
         schedule=StepSchedule(days=lambda campaign: settings.FEES_REMINDER_DAYS),

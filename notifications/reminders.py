@@ -64,6 +64,12 @@ class ReminderRule:
     campaign_deadline: Callable[[Campaign], datetime.date | None] | None = None
     # The deadlines still waiting (queryset, field), for "when is the next step" on the staff page.
     pending: Callable[[Campaign], tuple[QuerySet[Any], str]] | None = None
+    # What `send_reminders` prints for it (a lazy translation), and to whom it goes when that is
+    # not the student.
+    title: Any = ""
+    audience: Any = ""
+    # False when a step is a day (one message a day), not a step of a schedule worth counting apart.
+    itemize_steps: bool = True
 
     def send_hour(self) -> int:
         return int(settings.REMINDER_HOURS.get(self.name, self.hour))

@@ -9,6 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from notifications import reminders as mechanism
 from notifications.reminders import Candidate, ReminderRule, register
@@ -74,6 +75,7 @@ def _messages(*, campaign: Campaign, today: datetime.date, due: list[tuple[Candi
 DEADLINE = register(
     ReminderRule(
         name="retakes.deadline",
+        title=gettext_lazy("补拍截止提醒"),
         kind=KIND,
         subject=RetakeRequest,
         schedule=StepSchedule(days=lambda campaign: settings.RETAKE_REMINDER_DAYS),

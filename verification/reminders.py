@@ -22,7 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Role
 from core import formatting
@@ -119,6 +119,7 @@ def _pending_records(campaign: Campaign) -> tuple[Any, str]:
 DEADLINE = register(
     ReminderRule(
         name="verification.deadline",
+        title=gettext_lazy("网上校对提醒"),
         kind=VERIFICATION_KIND,
         subject=VerificationRecord,
         schedule=StepSchedule(days=lambda campaign: settings.VERIFICATION_REMINDER_DAYS, overdue=True),
@@ -308,6 +309,7 @@ def _slot_messages(*, campaign: Campaign, today: datetime.date, due: list[tuple[
 SLOT = register(
     ReminderRule(
         name="verification.slot",
+        title=gettext_lazy("采集前一天提醒"),
         kind=SLOT_KIND,
         subject=Slot,
         schedule=StepSchedule(days=lambda campaign: settings.SLOT_REMINDER_DAYS),
@@ -366,6 +368,9 @@ def _digest_messages(*, campaign: Campaign, today: datetime.date, due: list[tupl
 OVERDUE_LIST = register(
     ReminderRule(
         name="verification.overdue_list",
+        title=gettext_lazy("学院逾期名单"),
+        audience=gettext_lazy("（给学院负责老师）"),
+        itemize_steps=False,
         kind=DIGEST_KIND,
         subject=Campaign,
         schedule=StepSchedule(daily=True),

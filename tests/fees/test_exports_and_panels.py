@@ -125,6 +125,21 @@ def test_send_reminders_once_per_step(campaign, college, coordinator):
     assert college.name in notes[0].body and "1 人未缴费" in notes[0].body
 
 
+def test_the_send_reminders_command_sends_the_remittance_reminder_beat_would(campaign, college, coordinator, capsys):
+    """The command ran only verification's rules, so with beat down no college was told to remit."""
+    from notifications.models import Notification
+
+    capture(make_student(campaign, college))
+    call_command("send_reminders", "--campaign", campaign.code, "--today", "2020-11-24", "--dry-run")
+    assert "学院上交提醒：将发送 1 条（截止前 7 天 1 人）（给学院负责老师）" in capsys.readouterr().out
+    assert not Notification.objects.filter(kind="remittance_due").exists()
+    call_command("send_reminders", "--campaign", campaign.code, "--today", "2020-11-24")
+    assert "学院上交提醒：已发送 1 条" in capsys.readouterr().out
+    call_command("send_reminders", "--campaign", campaign.code, "--today", "2020-11-24")
+    assert "学院上交提醒：已发送 0 条" in capsys.readouterr().out
+    assert Notification.objects.filter(kind="remittance_due", user=coordinator).count() == 1
+
+
 def test_a_closed_campaign_gets_no_remittance_reminder(campaign, college, coordinator):
     capture(make_student(campaign, college))
     campaign.phase_override = "closed"

@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.commands import BaseCommand
+from notifications import reminders as mechanism
 from sessions_app.models import Campaign
 from sessions_app.phases import CampaignClosed, refuse_messages_if_closed
-from verification import reminders
 
 
 def _label(step: str) -> str:
@@ -19,9 +19,33 @@ def _label(step: str) -> str:
     return step
 
 
+def _line(rule: mechanism.ReminderRule, summary: mechanism.FanOutSummary, *, dry_run: bool) -> str:
+    values = {"title": rule.title or rule.name, "n": summary.total}
+    if not rule.itemize_steps or summary.total == 0:
+        if dry_run:
+            line = ngettext("%(title)s：将发送 %(n)s 条", "%(title)s：将发送 %(n)s 条", summary.total)
+        else:
+            line = ngettext("%(title)s：已发送 %(n)s 条", "%(title)s：已发送 %(n)s 条", summary.total)
+        return line % values + (str(rule.audience) if summary.total and rule.audience else "")
+    values["parts"] = _("，").join(
+        ngettext("%(step)s %(n)s 人", "%(step)s %(n)s 人", n) % {"step": _label(step), "n": n}
+        for step, n in sorted(summary.counts.items())
+    )
+    if dry_run:
+        line = ngettext(
+            "%(title)s：将发送 %(n)s 条（%(parts)s）", "%(title)s：将发送 %(n)s 条（%(parts)s）", summary.total
+        )
+    else:
+        line = ngettext(
+            "%(title)s：已发送 %(n)s 条（%(parts)s）", "%(title)s：已发送 %(n)s 条（%(parts)s）", summary.total
+        )
+    return line % values + (str(rule.audience) if rule.audience else "")
+
+
 class Command(BaseCommand):
     help = gettext_lazy(
-        "按批次发送提醒（与 Celery beat 每日任务相同）：send_reminders --campaign 代码 [--dry-run] [--today YYYY-MM-DD]"
+        "按批次发送今天到期的全部提醒（校对、采集前一天、学院逾期名单、上交、补拍；与 Celery beat 发送的相同）："
+        "send_reminders --campaign 代码 [--dry-run] [--today YYYY-MM-DD]"
     )
 
     def add_arguments(self, parser):
@@ -41,35 +65,8 @@ class Command(BaseCommand):
             refuse_messages_if_closed(found, today=day)
         except CampaignClosed as exc:
             raise CommandError(exc.message) from None
-        runs = [
-            (_("采集前一天提醒"), reminders.send_slot_reminders),
-            (_("网上校对提醒"), reminders.send_verification_reminders),
-            (_("学院逾期名单"), reminders.send_overdue_digests),
-        ]
-        for title, func in runs:
-            summary = func(campaign=found, today=day, dry_run=dry_run)
-            values = {"title": title, "n": summary.total}
-            if func is reminders.send_overdue_digests or summary.total == 0:
-                if dry_run:
-                    line = ngettext("%(title)s：将发送 %(n)s 条", "%(title)s：将发送 %(n)s 条", summary.total)
-                else:
-                    line = ngettext("%(title)s：已发送 %(n)s 条", "%(title)s：已发送 %(n)s 条", summary.total)
-                if summary.total and func is reminders.send_overdue_digests:
-                    line += _("（给学院负责老师）")
-                self.stdout.write(line % values)
-                continue
-            values["parts"] = _("，").join(
-                ngettext("%(step)s %(n)s 人", "%(step)s %(n)s 人", n) % {"step": _label(step), "n": n}
-                for step, n in sorted(summary.counts.items())
-            )
-            if dry_run:
-                line = ngettext(
-                    "%(title)s：将发送 %(n)s 条（%(parts)s）", "%(title)s：将发送 %(n)s 条（%(parts)s）", summary.total
-                )
-            else:
-                line = ngettext(
-                    "%(title)s：已发送 %(n)s 条（%(parts)s）", "%(title)s：已发送 %(n)s 条（%(parts)s）", summary.total
-                )
-            self.stdout.write(line % values)
+        for rule in mechanism.rules():  # every app's rules: the same ones beat sends
+            summary = mechanism.run_rule(rule, campaign=found, today=day, dry_run=dry_run)
+            self.stdout.write(_line(rule, summary, dry_run=dry_run))
         if dry_run:
             self.stdout.write(_("预览模式：没有记录或发送任何消息"))
