@@ -174,5 +174,13 @@ def test_every_code_of_every_registry_has_words_in_both_languages():
         "retakes.refusals",
         "retakes.photo_check findings",
         "capture_day.code_reminders",
+        "sessions_app.refusals clone",
+        "sessions_app.refusals counselor accounts",
+        "sessions_app.refusals shots",
+        "sessions_app.refusals phases",
+        "sessions_app.refusals collection codes",
+        "api.refusals",
+        "notifications.refusals",
+        "privacy.refusals",
     ):
         assert name in walked, name
