@@ -24,10 +24,10 @@ class CodedError(Exception):
     # The first argument is always None: the place a ready-made message once went, kept so that
     # the subclasses calling `super().__init__(None, code, params)` need not all change at once.
     def __init__(self, message: None = None, code: str = "", params: Mapping[str, Any] | None = None) -> None:
-        if message is not None:
-            raise TypeError(f"{type(self).__name__} is worded by its registry: raise it with .of(code, **params)")
         if not code or not code.replace("_", "").isalnum() or not code.islower():
             raise ValueError(f"error code must be a lowercase identifier: {code!r}")
+        if message is not None:
+            raise TypeError(f"{type(self).__name__} is worded by its registry: raise it with .of(code, **params)")
         super().__init__(code)
         self.code = code
         self.params: dict[str, Any] = dict(params or {})
