@@ -8,7 +8,6 @@ The campaign is inside, so a cursor cannot be carried over to another campaign's
 from typing import Any
 
 from django.core import signing
-from django.utils.translation import gettext as _
 
 from .errors import ApiError
 
@@ -28,8 +27,8 @@ def decode(cursor: str | None, *, kind: str, campaign_id: int) -> list[Any] | No
     except signing.BadSignature:
         value = None
     if not isinstance(value, dict) or value.get("k") != kind or value.get("c") != campaign_id:
-        raise ApiError(_("游标无效：请使用上一页返回的 next 原样传回"), "bad_cursor")
+        raise ApiError.of("bad_cursor")
     position = value.get("p")
     if not isinstance(position, list):
-        raise ApiError(_("游标无效：请使用上一页返回的 next 原样传回"), "bad_cursor")
+        raise ApiError.of("bad_cursor")
     return position

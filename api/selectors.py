@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from fees.models import FeeAccount
 from fees.selectors import reconciliation
@@ -32,7 +31,7 @@ DEFAULT_LIMIT = 100
 
 def clamp_limit(limit: int) -> int:
     if limit < 1 or limit > MAX_LIMIT:
-        raise ApiError(_("limit 应在 1 到 %(max)s 之间") % {"max": MAX_LIMIT}, "bad_limit")
+        raise ApiError.of("bad_limit", max=MAX_LIMIT)
     return limit
 
 
@@ -48,7 +47,7 @@ def token_campaign(token: ApiToken, code: str) -> Campaign:
     as a campaign that does not exist: a token learns nothing about what it was not given."""
     campaign = token_campaigns(token).filter(code=code).first()
     if campaign is None:
-        raise ApiError(_("没有这个采集批次，或令牌无权读取"), "campaign_not_found", status=404)
+        raise ApiError.of("campaign_not_found")
     return campaign
 
 
@@ -349,7 +348,7 @@ def change_page(
     upto = now - datetime.timedelta(seconds=settings.API_CHANGES_SETTLE_SECONDS)
     position = cursors.decode(cursor, kind="changes", campaign_id=campaign.pk)
     if position is not None and not _valid_position(position):
-        raise ApiError(_("游标无效：请使用上一页返回的 next 原样传回"), "bad_cursor")
+        raise ApiError.of("bad_cursor")
     found: list[tuple[datetime.datetime, int, int, Source, Any]] = []
     for rank, source in enumerate(SOURCES):
         if not token.allows(source.scope):

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import User
@@ -35,10 +34,10 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """A new token and its key. The key is returned this once and never stored."""
     if not actor.is_academic_staff:
-        raise ApiError(_("只有教务处可以创建接口令牌"), "staff_only", status=403)
+        raise ApiError.of("staff_only")
     scope_list = sorted(set(scopes))
     if any(s not in Scope.values for s in scope_list):
-        raise ApiError(_("未知的数据范围"), "unknown_scope")
+        raise ApiError.of("unknown_scope")
     campaign_list = list(campaigns)
     prefix = secrets.token_hex(4)
     key = f"{TOKEN_TAG}_{prefix}.{secrets.token_urlsafe(32)}"
@@ -70,11 +69,11 @@ def create_token(
 def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
     """From now on the token is refused (401, code token_revoked). Revoking twice is refused."""
     if not actor.is_academic_staff:
-        raise ApiError(_("只有教务处可以吊销接口令牌"), "staff_only", status=403)
+        raise ApiError.of("staff_only", what="revoke")
     with transaction.atomic():
         locked = lock_row(ApiToken.objects.filter(pk=token.pk), required=True)
         if locked.revoked_at is not None:
-            raise ApiError(_("这个令牌已经吊销"), "already_revoked", status=409)
+            raise ApiError.of("already_revoked")
         locked.revoked_at = timezone.now()
         locked.revoked_by = actor
         locked.save(update_fields=["revoked_at", "revoked_by"])
@@ -92,16 +91,16 @@ def authenticate(header: str) -> ApiToken:
     scheme, _sep, key = (header or "").strip().partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
-        raise ApiError(_("请在请求头 Authorization: Bearer <令牌> 中提供接口令牌"), "missing_token", status=401)
+        raise ApiError.of("missing_token")
     tag, _sep, rest = key.partition("_")
     prefix = rest.partition(".")[0]
     token = None
     if tag == TOKEN_TAG and prefix:
         token = ApiToken.objects.filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.key_hash, _hash(key)):
-        raise ApiError(_("接口令牌无效"), "invalid_token", status=401)
+        raise ApiError.of("invalid_token")
     if token.revoked_at is not None:
-        raise ApiError(_("接口令牌已被吊销"), "token_revoked", status=401)
+        raise ApiError.of("token_revoked")
     return token
 
 
@@ -123,12 +122,7 @@ def throttle(*, token: ApiToken, now: float | None = None) -> None:
         count = 1
     if count and count > token.rate_per_minute:
         retry_after = max(1, math.ceil((window + 1) * 60 - now))
-        raise ApiError(
-            _("请求过于频繁，请 %(seconds)s 秒后重试") % {"seconds": retry_after},
-            "throttled",
-            status=429,
-            retry_after=retry_after,
-        )
+        raise ApiError.of("throttled", seconds=retry_after)
 
 
 def record_use(

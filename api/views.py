@@ -72,7 +72,7 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response("missing_token", _("请在请求头 Authorization: Bearer <令牌> 中提供接口令牌"), 401)
+    return _api_error(request, ApiError.of("missing_token"))
 
 
 @api.exception_handler(Http404)
@@ -184,7 +184,7 @@ def college(request: HttpRequest, code: str, college_id: int) -> Any:
     campaign = selectors.token_campaign(token, code)
     page = selectors.college_page(token, campaign, cursor=None, limit=1, college_id=college_id)
     if not page["results"]:
-        raise ApiError(_("本批次名单中没有这个学院"), "college_not_found", status=404)
+        raise ApiError.of("college_not_found")
     services.record_use(token=token, endpoint="college", campaign=campaign, rows=1)
     return respond(CollegeSummary, page["results"][0], exclude_unset=True)
 

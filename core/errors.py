@@ -2,11 +2,12 @@
 
 `code` is for the program: callers that need to tell errors apart branch on it, never on the
 words (pretix's CheckInError(msg, code)). `params` (plain JSON values) are what the words are made
-from: a class that declares its `words` registry (core.words) is raised as `Error(None, code,
-params)` (or its own shorter signature) and its `message` is built from (code, params) when asked,
-in the language of that moment, so a caller can store (code, params) — a background job, the
-payment platform's callback log — and put it into words again later for another reader.
-A class without a registry passes its message, already translated, as the first argument.
+from: each class declares its `words` registry (core.words), is raised as `Error.of(code,
+**params)` (or its own shorter signature) and its `message` is built from (code, params) when
+asked, in the language of that moment, so a caller can store (code, params) — a background job,
+the payment platform's callback log — and put it into words again later for another reader.
+There is no way to hand it a sentence made beforehand: that sentence would be in the language of
+the moment it was raised, and lost once only the code is stored.
 """
 
 from collections.abc import Mapping
@@ -20,11 +21,14 @@ from .words import Words, unknown
 class CodedError(Exception):
     words: ClassVar[Words | None] = None
 
-    def __init__(self, message: object = None, code: str = "", params: Mapping[str, Any] | None = None) -> None:
+    # The first argument is always None: the place a ready-made message once went, kept so that
+    # the subclasses calling `super().__init__(None, code, params)` need not all change at once.
+    def __init__(self, message: None = None, code: str = "", params: Mapping[str, Any] | None = None) -> None:
         if not code or not code.replace("_", "").isalnum() or not code.islower():
             raise ValueError(f"error code must be a lowercase identifier: {code!r}")
-        super().__init__(message if message is not None else code)
-        self._message = message
+        if message is not None:
+            raise TypeError(f"{type(self).__name__} is worded by its registry: raise it with .of(code, **params)")
+        super().__init__(code)
         self.code = code
         self.params: dict[str, Any] = dict(params or {})
 
@@ -35,8 +39,6 @@ class CodedError(Exception):
 
     @property
     def message(self) -> str:
-        if self._message is not None:
-            return str(self._message)
         if self.words is not None:
             return self.words.text(self.code, self.params)
         return unknown(self.code, type(self).__name__)
@@ -64,5 +66,5 @@ class Busy(CodedError):
     CODE = "lock_timeout"
     words = CORE_ERRORS
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message, self.CODE)
+    def __init__(self) -> None:
+        super().__init__(None, self.CODE)

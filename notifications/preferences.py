@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -38,7 +37,7 @@ def channel_preference_for(*, user: User) -> ChannelPreference:
 def save_channel_preference(*, actor: User, preference: ChannelPreference) -> ChannelPreference:
     """Each person sets their own channels (staff change others' in the admin)."""
     if preference.user_id != actor.pk:
-        raise DeliveryResolutionError(_("只能修改自己的接收方式。"), "not_own_preference")
+        raise DeliveryResolutionError.of("not_own_preference")
     preference.save()
     return preference
 

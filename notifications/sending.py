@@ -26,7 +26,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import Role, User
@@ -44,6 +43,7 @@ from .models import (
     SmsTemplate,
 )
 from .providers.wecom import RobotBackend, WeComBackend
+from .refusals import WORDS as REFUSALS
 from .sms import get_sms_backend
 from .transport import Found, Lookup, OutcomeUnknown, Outgoing, Receipt, SendFailed, TemplateCall
 
@@ -51,7 +51,9 @@ logger = logging.getLogger(__name__)
 
 
 class DeliveryResolutionError(CodedError):
-    pass
+    """Raised as `DeliveryResolutionError.of(code)`; its words are in refusals.py."""
+
+    words = REFUSALS
 
 
 class Outcome(Enum):
@@ -400,11 +402,11 @@ def resolve_unknown_delivery(*, actor: User, delivery_id: int, delivered: bool) 
     """Staff settle an unknown outcome they have checked (with the recipient, or the provider's
     console): delivered is recorded as sent; not delivered is sent again, once, through the claim."""
     if not (actor.is_superuser or actor.role == Role.STAFF):
-        raise DeliveryResolutionError(_("只有教务处可以处理发送结果未知的消息。"), "staff_only")
+        raise DeliveryResolutionError.of("staff_only")
     with transaction.atomic():
         delivery = lock_row(Delivery.objects.filter(pk=delivery_id), required=True)
         if delivery.status != DeliveryStatus.UNKNOWN:
-            raise DeliveryResolutionError(_("这条消息的发送结果已经确定，无需处理。"), "not_unknown")
+            raise DeliveryResolutionError.of("not_unknown")
         now = timezone.now()
         if delivered:
             delivery.status = DeliveryStatus.SENT

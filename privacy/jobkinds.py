@@ -18,13 +18,19 @@ def _archive_max_age() -> int:
     return settings.PRIVACY_ARCHIVE_KEEP_DAYS * 24 * 60 * 60
 
 
-@register(ERASE_KIND, title=_("删除个人信息（先写归档）"), counts=COUNT_LABELS, file_max_age=_archive_max_age)
+@register(
+    ERASE_KIND,
+    title=_("删除个人信息（先写归档）"),
+    counts=COUNT_LABELS,
+    errors=services.PrivacyError.words,
+    file_max_age=_archive_max_age,
+)
 def run_erasure(job: Job, progress) -> Outcome:
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
     try:
         services.check_erasable(campaign)
     except services.PrivacyError as exc:
-        raise JobRejected(exc.code) from None
+        raise JobRejected(exc.code, [exc.stored()]) from None
     # The archive first, stored on the job at once: a run killed during the erasure leaves it, and
     # the run that resumes the job keeps it (written before any row was erased) rather than
     # writing a second one beside it that nothing would ever expire.

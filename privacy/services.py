@@ -30,11 +30,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Case, F, Field, Q, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import Role, User
-from core import formatting
 from core.errors import CodedError
 from core.locking import lock_row, lock_rows
 from fees.models import FeeAccount
@@ -49,6 +47,7 @@ from sessions_app.phases import erase_after, is_closed
 from verification.models import ProblemReport
 
 from .models import ERASE_KIND, CampaignErasure
+from .refusals import WORDS as REFUSALS
 
 # A retake with reason "other" must keep a detail (retake_other_reason_explained): this stands in.
 ERASED_DETAIL = "-"
@@ -59,7 +58,10 @@ Progress = Callable[[int, int | None], None]
 
 
 class PrivacyError(CodedError):
-    pass
+    """Raised as `PrivacyError.of(code, **params)`; its words are in refusals.py (the erasure job
+    stores the code and params, and its page words them)."""
+
+    words = REFUSALS
 
 
 @dataclass
@@ -76,11 +78,7 @@ def _no_progress(done: int, total: int | None) -> None:
 def check_erasable(campaign: Campaign) -> None:
     """A campaign is erased only once it is closed (已结束): before that its data is still in use."""
     if not is_closed(campaign):
-        raise PrivacyError(
-            _("采集批次“%(name)s”尚未结束，不能删除其个人信息") % {"name": campaign.name},
-            "campaign_not_closed",
-            {"campaign": campaign.code},
-        )
+        raise PrivacyError.of("campaign_not_closed", campaign=campaign.code, name=campaign.name)
 
 
 def erase_campaign(
@@ -329,38 +327,22 @@ def erase_student(*, student: Student, actor: User, reason: str) -> dict[str, in
     """Erase one student's personal data now, for the reason staff give; refused while the
     student still has money to settle or a retake in progress (say which)."""
     if not actor.is_academic_staff:
-        raise PrivacyError(_("只有教务处可以删除学生的个人信息"), "staff_only")
+        raise PrivacyError.of("staff_only")
     reason = (reason or "").strip()
     if not reason:
-        raise PrivacyError(_("请写明删除的原因，例如“学生本人书面申请”"), "reason_missing")
+        raise PrivacyError.of("reason_missing")
     with transaction.atomic():
         student = lock_row(Student.objects.filter(pk=student.pk))
         if student.erased_at is not None:
-            raise PrivacyError(
-                _("该学生的个人信息已于 %(when)s 删除") % {"when": formatting.datetime_long(student.erased_at)},
-                "already_erased",
-            )
+            raise PrivacyError.of("already_erased", when=student.erased_at.isoformat())
         balance = FeeAccount.objects.filter(student=student).values_list("balance", flat=True).first()
         if balance is not None and balance > 0:
-            raise PrivacyError(
-                _("该学生还欠费 %(amount)s，结清或减免后才能删除") % {"amount": formatting.money(balance)},
-                "open_fee_balance",
-                {"balance": str(balance)},
-            )
+            raise PrivacyError.of("open_fee_balance", balance=str(balance))
         if balance is not None and balance < 0:
-            raise PrivacyError(
-                _("学校还应退还该学生 %(amount)s，退费后才能删除") % {"amount": formatting.money(-balance)},
-                "open_fee_credit",
-                {"balance": str(balance)},
-            )
+            raise PrivacyError.of("open_fee_credit", balance=str(balance))
         retake = RetakeRequest.objects.filter(student=student).exclude(status__in=CLOSED_STATUSES).first()
         if retake is not None:
-            raise PrivacyError(
-                _("该学生的补拍申请尚未结束（%(status)s），完成或撤销后才能删除")
-                % {"status": retake.get_status_display()},
-                "open_retake",
-                {"status": retake.status},
-            )
+            raise PrivacyError.of("open_retake", status=retake.status)
         counts = erase_batch([student.pk])
         record_event(
             actor=actor,

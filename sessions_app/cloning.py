@@ -10,12 +10,12 @@ deadline stays four days after the shoot). The roster is not copied: a new cohor
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from core.errors import CodedError
 
 from .models import Audience, Campaign, CaptureGroup, Slot
+from .refusals import CLONE
 
 # Parameters copied as they are; dates are shifted separately, the rest is new per campaign.
 COPIED_FIELDS = (
@@ -50,7 +50,9 @@ EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
 class CloneError(CodedError):
-    pass
+    """Raised as `CloneError.of(code, **params)`; its words are in refusals.CLONE."""
+
+    words = CLONE
 
 
 def first_capture_day(campaign: Campaign) -> datetime.date | None:
@@ -64,19 +66,14 @@ def _shift(value: datetime.date | None, days: int) -> datetime.date | None:
 def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datetime.date, actor) -> Campaign:
     """A new campaign with `source`'s parameters and schedule, its first capture day on `capture_day`."""
     if actor is not None and not actor.is_academic_staff:
-        raise CloneError(_("只有教务处可以新建采集批次"), "staff_only")
+        raise CloneError.of("staff_only")
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
-        raise CloneError(_("请填写新批次的代码和名称"), "missing")
+        raise CloneError.of("missing")
     if not EARLIEST_YEAR <= capture_day.year <= LATEST_YEAR:
-        raise CloneError(
-            _("首个采集日应在 %(first)s 年到 %(last)s 年之间，请检查年份")
-            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
-            "bad_year",
-            {"year": capture_day.year},
-        )
+        raise CloneError.of("bad_year", year=capture_day.year, first=EARLIEST_YEAR, last=LATEST_YEAR)
     if Campaign.objects.filter(code=code).exists():
-        raise CloneError(_("批次代码 %(code)s 已被使用，请换一个") % {"code": code}, "code_taken")
+        raise CloneError.of("code_taken", code=code)
     start = first_capture_day(source)
     days = (capture_day - start).days if start is not None else 0
     try:
@@ -97,7 +94,7 @@ def clone_campaign(*, source: Campaign, code: str, name: str, capture_day: datet
                 data={"source": source.code, "code": code, "capture_day": capture_day.isoformat(), **counts},
             )
     except IntegrityError:
-        raise CloneError(_("批次代码 %(code)s 已被使用，请换一个") % {"code": code}, "code_taken") from None
+        raise CloneError.of("code_taken", code=code) from None
     return campaign
 
 

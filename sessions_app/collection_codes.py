@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from core.errors import CodedError
 from core.locking import lock_row
 
 from .models import Campaign, CollectionCodeClash, Identification, Student
+from .refusals import COLLECTION_CODES
 
 # Phone photos of a screen and saved originals are a few MB; a QR needs far fewer pixels.
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
@@ -30,7 +30,9 @@ IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
 
 
 class CollectionCodeError(CodedError):
-    """A 采集码 action refused: `message` for the person, `code` for callers."""
+    """A 采集码 action refused: `code` for callers, its words (refusals.COLLECTION_CODES) for the person."""
+
+    words = COLLECTION_CODES
 
 
 def normalize_code(raw: str) -> str:
@@ -59,7 +61,7 @@ def code_hash(raw: str) -> str | None:
 
 
 def _unreadable() -> CollectionCodeError:
-    return CollectionCodeError(_("未能识别二维码：请在学信网长按保存原图（不要截图），再上传保存的图片"), "not_decoded")
+    return CollectionCodeError.of("not_decoded")
 
 
 def decode_image(data: bytes) -> str:
@@ -67,22 +69,19 @@ def decode_image(data: bytes) -> str:
     from PIL import Image
 
     if not data:
-        raise CollectionCodeError(_("没有收到图片：请选择在学信网保存的采集码图片"), "empty")
+        raise CollectionCodeError.of("empty")
     if len(data) > UPLOAD_MAX_BYTES:
-        raise CollectionCodeError(
-            _("图片太大（超过 %(mb)s MB）：请上传在学信网保存的采集码原图") % {"mb": UPLOAD_MAX_BYTES // 1024 // 1024},
-            "too_large",
-        )
+        raise CollectionCodeError.of("too_large", mb=UPLOAD_MAX_BYTES // 1024 // 1024)
     try:
         image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
         if image.width * image.height > MAX_PIXELS:
-            raise CollectionCodeError(_("图片尺寸过大：请上传在学信网保存的采集码原图"), "too_many_pixels")
+            raise CollectionCodeError.of("too_many_pixels")
         image.load()
         gray = image.convert("L")
     except CollectionCodeError:
         raise
     except Exception:  # any parser failure on untrusted bytes (bombs included) is "not an image"
-        raise CollectionCodeError(_("无法读取这张图片：请上传 JPG 或 PNG 格式的采集码图片"), "not_an_image") from None
+        raise CollectionCodeError.of("not_an_image") from None
     return _read_qr(gray)
 
 
@@ -96,12 +95,12 @@ def _read_qr(image) -> str:
     texts = {normalize_code(result.text) for result in found if result.valid and result.text}
     texts.discard("")
     if len(texts) > 1:
-        raise CollectionCodeError(_("图片中有多个二维码：请只上传本人的采集码"), "several_codes")
+        raise CollectionCodeError.of("several_codes")
     if not texts:
         raise _unreadable()
     payload = texts.pop()
     if len(payload) > MAX_PAYLOAD_CHARS:
-        raise CollectionCodeError(_("这不是学信网采集码：请上传在学信网下载的采集码"), "not_a_code")
+        raise CollectionCodeError.of("not_a_code")
     return payload
 
 
@@ -131,18 +130,18 @@ def bind_collection_code(*, student: Student, payload: str, actor, source: str =
         result = None
     if holder is not None:
         _record_clash(student=student, holder=holder, actor=actor)
-        raise CollectionCodeError(_("该采集码已被其他学生绑定，请联系辅导员或教务处"), "taken")
+        raise CollectionCodeError.of("taken")
     if result is None:  # the other binding was undone again before we looked: nothing was written
-        raise CollectionCodeError(_("绑定时与其他操作冲突，未保存：请重新上传"), "conflict")
+        raise CollectionCodeError.of("conflict")
     return result
 
 
 def _check_may_bind(*, student: Student, actor) -> None:
     if actor is None or not actor.is_authenticated or student.user_id != actor.pk:
-        raise CollectionCodeError(_("只能绑定本人的采集码"), "not_own_record")
+        raise CollectionCodeError.of("not_own_record")
     campaign = Campaign.objects.only("identification_methods").get(pk=student.campaign_id)
     if not campaign.identifies_by(Identification.COLLECTION_CODE):
-        raise CollectionCodeError(_("本批次不使用学信网采集码，无需绑定"), "not_enabled")
+        raise CollectionCodeError.of("not_enabled")
 
 
 def _bind_locked(*, student: Student, digest: str, actor, source: str) -> tuple[BindResult | None, Student | None]:
@@ -189,15 +188,15 @@ def clear_collection_code(*, student: Student, actor, reason: str) -> Student:
 
     reason = (reason or "").strip()[:200]
     if actor is None or not (actor.is_academic_staff or actor.is_coordinator):
-        raise CollectionCodeError(_("只有教务处和学院负责老师可以清除采集码绑定"), "not_allowed")
+        raise CollectionCodeError.of("not_allowed")
     if not visible_students(actor).filter(pk=student.pk).exists():
-        raise CollectionCodeError(_("只能处理本学院的学生"), "out_of_scope")
+        raise CollectionCodeError.of("out_of_scope")
     if not reason:
-        raise CollectionCodeError(_("清除绑定必须填写原因"), "reason_missing")
+        raise CollectionCodeError.of("reason_missing")
     with transaction.atomic():
         locked = lock_row(Student.objects.select_related("campaign").filter(pk=student.pk), of=("self",))
         if locked.collection_code_hash is None:
-            raise CollectionCodeError(_("这名学生没有绑定采集码"), "not_bound")
+            raise CollectionCodeError.of("not_bound")
         locked.collection_code_hash = None
         locked.save(update_fields=["collection_code_hash", "updated_at"])
         record_event(

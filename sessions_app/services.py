@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, TypedDict
 from django.db import transaction
 from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import User
@@ -39,6 +38,7 @@ from .models import (
     Student,
 )
 from .phases import campaign_phase
+from .refusals import PHASES, SHOTS
 
 if TYPE_CHECKING:  # a development dependency: the checker's name for an annotated row
     from django_stubs_ext import WithAnnotations
@@ -311,7 +311,9 @@ def _mask_identifier(identifier: str) -> str:
 
 
 class ShotError(CodedError):
-    """A 拍摄号 rule refused the action."""
+    """A 拍摄号 rule refused the action: `ShotError.of(code, **params)`, worded by refusals.SHOTS."""
+
+    words = SHOTS
 
 
 def take_shot_number(
@@ -350,9 +352,9 @@ def shot_refusal(*, user: User, group_id: int) -> ShotError | None:
     if user.is_academic_staff:
         return None
     if not user.is_operator:
-        return ShotError(_("只有教务处或采集台操作员可以处理拍摄号"), "shot_role_refused")
+        return ShotError.of("shot_role_refused")
     if not user.capture_groups.filter(pk=group_id).exists():
-        return ShotError(_("这个拍摄号不属于你负责的采集组"), "shot_other_group")
+        return ShotError.of("shot_other_group")
     return None
 
 
@@ -363,12 +365,12 @@ def _locked_shot(*, shot: Shot, actor: User, reason: str) -> tuple[Shot, str]:
         raise refusal
     reason = (reason or "").strip()
     if not reason:
-        raise ShotError(_("请填写原因"), "reason_missing")
+        raise ShotError.of("reason_missing")
     capture = lock_row(Capture.objects.select_related("campaign", "student").filter(pk=shot.capture_id), of=("self",))
     shot = Shot.objects.select_related("group").get(pk=shot.pk)
     shot.capture = capture
     if capture.undone_at is not None:
-        raise ShotError(_("这次采集已撤销，拍摄号随之作废，无需再处理"), "capture_undone")
+        raise ShotError.of("capture_undone")
     return shot, reason[: Shot._meta.get_field("void_reason").max_length]
 
 
@@ -382,7 +384,7 @@ def void_shot(*, shot: Shot, actor: User, reason: str) -> Shot:
     with transaction.atomic():
         shot, reason = _locked_shot(shot=shot, actor=actor, reason=reason)
         if shot.voided_at is not None:
-            raise ShotError(_("这个拍摄号已经作废了"), "shot_already_voided")
+            raise ShotError.of("shot_already_voided")
         _void(shot, actor=actor, code=ShotVoid.LEFT, reason=reason)
         record_event(
             actor=actor,
@@ -408,9 +410,7 @@ def requeue_shot(*, shot: Shot, actor: User, reason: str) -> Shot:
         shot, reason = _locked_shot(shot=shot, actor=actor, reason=reason)
         live = Shot.objects.filter(capture_id=shot.capture_id, voided_at__isnull=True).first()
         if live is not None and live.pk != shot.pk:
-            raise ShotError(
-                _("这名学生已有新的拍摄号 %(number)s，请处理那个号") % {"number": live.number}, "shot_superseded"
-            )
+            raise ShotError.of("shot_superseded", number=live.number)
         if live is not None:
             _void(shot, actor=actor, code=ShotVoid.REQUEUED, reason=reason)
         new = take_shot_number(capture=shot.capture, group=shot.group, day=shot.day)
@@ -435,7 +435,9 @@ def requeue_shot(*, shot: Shot, actor: User, reason: str) -> Shot:
 
 
 class PhaseError(CodedError):
-    pass
+    """Raised as `PhaseError.of(code)`; its words are in refusals.PHASES."""
+
+    words = PHASES
 
 
 PHASE_REASON_MAX = 200
@@ -448,12 +450,12 @@ def set_campaign_phase(*, actor: User | None, campaign: Campaign, phase: str, re
     what it was, what it became and why.
     """
     if actor is not None and not actor.is_academic_staff:
-        raise PhaseError(_("只有教务处可以设定批次阶段"), "staff_only")
+        raise PhaseError.of("staff_only")
     if phase and phase not in Phase.values:
-        raise PhaseError(_("没有这个阶段"), "unknown_phase")
+        raise PhaseError.of("unknown_phase")
     reason = " ".join((reason or "").split())[:PHASE_REASON_MAX]
     if not reason:
-        raise PhaseError(_("请写明设定阶段的原因"), "reason_required")
+        raise PhaseError.of("reason_required")
     with transaction.atomic():
         locked = lock_row(Campaign.objects.filter(pk=campaign.pk))
         before = campaign_phase(locked)

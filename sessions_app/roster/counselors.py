@@ -11,18 +11,20 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
-from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import Role
 from core.errors import CodedError
 
 from ..models import Campaign, College, Student
+from ..refusals import COUNSELOR_ACCOUNTS
 from .selectors import name_key
 
 
 class CounselorAccountError(CodedError):
-    pass
+    """Raised as `CounselorAccountError.of(code)`; its words are in refusals.COUNSELOR_ACCOUNTS."""
+
+    words = COUNSELOR_ACCOUNTS
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def create_counselor_accounts(*, names: list[tuple[int, str]], actor) -> list[Cr
     Staff only: each new account comes with its password, shown to the one who created it.
     """
     if actor is not None and not actor.is_academic_staff:
-        raise CounselorAccountError(_("只有教务处可以创建辅导员账号"), "staff_only")
+        raise CounselorAccountError.of("staff_only")
     User = get_user_model()
     wanted = list(dict.fromkeys((college_id, n.strip()[:64]) for college_id, n in names if n and n.strip()))
     colleges = College.objects.in_bulk({college_id for college_id, _name in wanted})

@@ -89,8 +89,10 @@ def test_a_coded_error_without_a_registry_never_shows_its_code():
         assert error.message == str(UNKNOWN)
 
 
-def test_a_message_passed_as_words_is_kept():
-    assert CodedError("已结束", "closed").message == "已结束"
+def test_a_coded_error_takes_no_ready_made_sentence():
+    # Words made when raised would be in that moment's language and lost once the code is stored.
+    with pytest.raises(TypeError):
+        CodedError("已结束", "closed")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("code", ["", "Bad", "has space", "dotted.code"])
@@ -174,5 +176,13 @@ def test_every_code_of_every_registry_has_words_in_both_languages():
         "retakes.refusals",
         "retakes.photo_check findings",
         "capture_day.code_reminders",
+        "sessions_app.refusals clone",
+        "sessions_app.refusals counselor accounts",
+        "sessions_app.refusals shots",
+        "sessions_app.refusals phases",
+        "sessions_app.refusals collection codes",
+        "api.refusals",
+        "notifications.refusals",
+        "privacy.refusals",
     ):
         assert name in walked, name

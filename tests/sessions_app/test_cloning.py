@@ -148,7 +148,8 @@ def test_the_page_takes_only_sensible_years(client, source, day):
 def test_the_service_refuses_a_year_with_a_code(source):
     with pytest.raises(CloneError) as caught:
         clone_campaign(source=source, code="x", name="x", capture_day=datetime.date(9999, 12, 31), actor=None)
-    assert caught.value.code == "bad_year" and caught.value.params == {"year": 9999}
+    # The bounds travel with the refusal: its words are made from its params alone.
+    assert caught.value.code == "bad_year" and caught.value.params == {"year": 9999, "first": 2000, "last": 2100}
     assert Campaign.objects.count() == 1
     # The edges are fine.
     clone_campaign(source=source, code="y", name="y", capture_day=datetime.date(2100, 12, 31), actor=None)
