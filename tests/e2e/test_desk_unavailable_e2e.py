@@ -105,6 +105,22 @@ def test_a_503_swipe_is_queued_and_synced_once(browser, live_server, desk_setup)
     assert Capture.objects.filter(student=student).count() == 1 and DeskSwipe.objects.count() == 1
 
 
+def _dismissed_question(page) -> str:
+    """Click 退出 and answer the browser's question with "stay"; returns its words.
+
+    The handler is in place before the click: a confirm() that opens while the click is still
+    settling blocks the page, and `expect_event` around the click then waits for ever (it did,
+    on a loaded machine)."""
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: asked.append(dialog.message) or dialog.dismiss())
+    page.locator("form[data-logout] button").click()
+    for _ in range(100):
+        if asked:
+            return asked[0]
+        page.wait_for_timeout(100)
+    raise AssertionError("no question before logout")
+
+
 def test_logout_with_queued_swipes_warns_and_lets_the_operator_stay(browser, live_server, desk_setup):
     from playwright.sync_api import expect
 
@@ -119,22 +135,15 @@ def test_logout_with_queued_swipes_warns_and_lets_the_operator_stay(browser, liv
 
     assert page.evaluate("indexedDB.databases().then((d) => d.map((x) => x.name))") == ["photocapture-desk"]
     # The swipe cannot be sent: the operator is asked, and says "stay".
-    with page.expect_event("dialog") as asked:
-        page.locator("form[data-logout] button").click()
-    assert asked.value.message == "还有 1 条刷证没有上传：现在退出会把它们从这台电脑上删除。确定退出吗？"
-    asked.value.dismiss()
+    assert _dismissed_question(page) == "还有 1 条刷证没有上传：现在退出会把它们从这台电脑上删除。确定退出吗？"
     expect(page.locator("#offline-banner")).to_have_text("离线：已暂存 1 条，联网后自动上传")
     assert page.url.endswith(reverse("capture_day:desk", args=[slot.pk]))  # still at the desk
     dialogs = []
 
     # On any other page the same question (the swipe waits in this browser's storage).
     page.goto(live_server.url + reverse("capture_day:desk_index"))
-    with page.expect_event("dialog") as asked:
-        page.locator("form[data-logout] button").click()
-    assert (
-        asked.value.message == "这台电脑上还有未上传的刷证：现在退出会把它们删除。请先回到采集台联网上传。确定退出吗？"
-    )
-    asked.value.dismiss()
+    question = _dismissed_question(page)
+    assert question == "这台电脑上还有未上传的刷证：现在退出会把它们删除。请先回到采集台联网上传。确定退出吗？"
     page.wait_for_timeout(500)
     assert page.url.endswith(reverse("capture_day:desk_index"))
     assert Capture.objects.count() == 0
