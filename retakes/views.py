@@ -18,7 +18,7 @@ from core.web import LONG_PAGE_SIZE, filter_query, paginate, parse_pk
 from sessions_app.campaigns import current_campaign
 from sessions_app.scope import student_profile, visible_colleges
 
-from . import selectors, services
+from . import instructions, selectors, services
 from .forms import CancelForm, PhotoForm, RequestForm, ReviewForm
 from .models import Channel, CheckStatus, Status
 from .photo_check import check_photo
@@ -118,11 +118,11 @@ def new_request(request):
             else:
                 messages.success(request, _("补拍申请已提交，请按下方说明办理"))
                 return redirect("retakes:detail", pk=retake.pk)
-    instructions = [services.channel_instructions(channel=value, campaign=campaign) for value in Channel.values]
+    by_channel = [instructions.channel_instructions(channel=value, campaign=campaign) for value in Channel.values]
     return render(
         request,
         "retakes/request_form.html",
-        {"form": form, "campaign": campaign, "student": profile, "instructions": instructions},
+        {"form": form, "campaign": campaign, "student": profile, "instructions": by_channel},
     )
 
 
@@ -142,7 +142,7 @@ def detail(request, pk):
             "student": retake.student,
             "photos": photos,
             "events": events,
-            "instructions": services.channel_instructions(channel=retake.channel, campaign=retake.campaign),
+            "instructions": instructions.channel_instructions(channel=retake.channel, campaign=retake.campaign),
             "can_upload": services.can_transition(retake.status, Status.PHOTO_SUBMITTED),
             "can_review": user.is_academic_staff and retake.status == Status.CHECKED,
             "can_record_paper": is_handler

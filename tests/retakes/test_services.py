@@ -10,7 +10,7 @@ from django.utils import translation
 from accounts.models import AuditEvent
 from notifications.messages import render
 from notifications.models import Notification
-from retakes import reminders, services
+from retakes import instructions, reminders, services
 from retakes.models import Channel, CheckStatus, Reason, RetakeEvent, RetakePhoto, RetakeRequest, Review, Status
 from tests.factories import make_student
 
@@ -86,15 +86,15 @@ def test_other_reason_needs_an_explanation(student, student_user):
 
 
 def test_instructions_use_the_campaigns_address_and_channel_name(campaign):
-    central = services.channel_instructions(channel=Channel.CENTRAL, campaign=campaign)
+    central = instructions.channel_instructions(channel=Channel.CENTRAL, campaign=campaign)
     assert any("沈阳市浑南区浑南二路1号" in step for step in central.steps)
-    online = services.channel_instructions(channel=Channel.ONLINE, campaign=campaign)
+    online = instructions.channel_instructions(channel=Channel.ONLINE, campaign=campaign)
     assert any("“新华社辽宁图像采集中心”" in step for step in online.steps)
     assert any("纸质照片" in item for item in online.hand_in)
-    proxy = services.channel_instructions(channel=Channel.PROXY, campaign=campaign)
+    proxy = instructions.channel_instructions(channel=Channel.PROXY, campaign=campaign)
     assert any("480" in step and "640" in step for step in proxy.steps)
     campaign.retake_centre_address = ""
-    central = services.channel_instructions(channel=Channel.CENTRAL, campaign=campaign)
+    central = instructions.channel_instructions(channel=Channel.CENTRAL, campaign=campaign)
     assert any("待教务处公布" in step for step in central.steps)
 
 
