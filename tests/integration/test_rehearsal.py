@@ -306,14 +306,12 @@ def test_production_rehearsal(stack, passing_photo):
     # "2021"); with the live demo's this-year campaign, pages would open on that one instead.
     seeded = stack.manage("seed_demo", "--size", "0.03", "--no-current")
     student_login = re.findall(r"用户名 (\S+)", seeded)[-1]
-    stack.start("worker", ["sh", "deploy/run", "worker"])
     reminder_at = soon_in_shanghai()
-    stack.start(
-        "beat",
-        ["sh", "deploy/run", "beat"],
-        REMINDER_HOURS=f"verification.deadline={reminder_at:%H}",
-        REMINDER_BEAT_MINUTE=f"{reminder_at:%M}",
-    )
+    # Beat names the hourly entry; the worker that runs it picks that hour's rules, so both read
+    # the same REMINDER_HOURS, as every process of a deployment shares one environment.
+    hours = {"REMINDER_HOURS": f"verification.deadline={reminder_at:%H}"}
+    stack.start("worker", ["sh", "deploy/run", "worker"], **hours)
+    stack.start("beat", ["sh", "deploy/run", "beat"], REMINDER_BEAT_MINUTE=f"{reminder_at:%M}", **hours)
     wait_for(
         lambda: "ready." in stack.log("worker").read_text(errors="replace"),
         timeout=120,
