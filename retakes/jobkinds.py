@@ -27,6 +27,8 @@ from .services import RetakeError
 IMPORT = "retakes.photo_import"
 EXPORT = "retakes.photo_export"
 STAGING = "retake_photos"
+# The zip's download name, in the language of whoever asked for the export.
+PHOTOS_ZIP = _("电子照片-%(campaign)s.zip")
 
 # Each file's outcome in words (batch_import's codes and batch_files' refusals).
 OUTCOMES = Words(
@@ -171,4 +173,4 @@ def run_export(job: Job, progress) -> Outcome:
     counts = {"photos": summary.photos}
     if summary.missing:
         counts["missing"] = summary.missing
-    return Outcome(counts=counts, file=(f"电子照片-{campaign.code}.zip", stream))
+    return Outcome(counts=counts, file=(str(PHOTOS_ZIP) % {"campaign": campaign.code}, stream))

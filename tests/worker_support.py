@@ -4,12 +4,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
 from django.conf import settings
+
+from tests.deployed_stack import wait_for
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -24,14 +24,7 @@ def database_url() -> str:
 
 
 def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.2):
-    """Bounded polling: another OS process does the work, so the test's clock cannot be faked."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+    return wait_for(predicate, timeout=timeout, what=what, interval=interval)
 
 
 class Worker:

@@ -1,31 +1,29 @@
 """The stack under test: its own PostgreSQL and Redis, the deployed processes under a supervisor,
-and the HTTP client every simulated user drives it with."""
+and the HTTP client every simulated user drives it with (tests/deployed_stack.py, which the
+production rehearsal shares, with what only the simulator needs: a recorder of every answer, a
+PostgreSQL server it may restart, short job leases)."""
 
 import os
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections import Counter
-from http.client import HTTPConnection
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
-
-import psycopg2
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "demo-2021"
+sys.path.insert(0, str(ROOT))
+
+from tests import deployed_stack  # noqa: E402
+from tests.deployed_stack import PASSWORD, DeployedStack, free_port  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def wait_for(predicate, *, timeout: float, what: str):
+    try:
+        return deployed_stack.wait_for(predicate, timeout=timeout, what=what)
+    except deployed_stack.StackTimeout as timeout_error:
+        raise SystemExit(str(timeout_error)) from None
 
 
 class Recorder:
@@ -40,49 +38,12 @@ class Recorder:
             self.rows.append((time.monotonic(), method, path, status))
 
 
-class Browser:
-    """One user's cookies over plain HTTP, as a TLS proxy in front of gunicorn passes them on."""
+class Browser(deployed_stack.Browser):
+    """One user's cookies; every answer recorded, a reset connection recorded as status 0."""
 
     def __init__(self, port: int, recorder: Recorder):
-        self.port, self.recorder = port, recorder
-        self.origin = f"https://127.0.0.1:{port}"
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method, path, *, data=None, body=None, headers=None, json_answer=False):
-        head = {"Host": f"127.0.0.1:{self.port}", "X-Forwarded-Proto": "https", **(headers or {})}
-        if self.cookies:
-            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if method == "POST":
-            head.setdefault("Origin", self.origin)
-            head.setdefault("Referer", self.origin + path)
-            if "csrftoken" in self.cookies:
-                head.setdefault("X-CSRFToken", self.cookies["csrftoken"])
-        if data is not None:
-            body = urlencode(data)
-            head["Content-Type"] = "application/x-www-form-urlencoded"
-        if json_answer:
-            head["Accept"] = "application/json"
-            head["X-Requested-With"] = "fetch"
-        try:
-            conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
-            conn.request(method, path, body=body, headers=head)
-            response = conn.getresponse()
-            content = response.read()
-            conn.close()
-        except OSError:  # reset or refused: a killed gunicorn worker, a restart
-            self.recorder.add(method, path, 0)
-            return 0, {}, ""
-        self.recorder.add(method, path, response.status)
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        return response.status, response.headers, content.decode("utf-8", errors="replace")
-
-    def get(self, path, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path, data=None, **kwargs):
-        return self.request("POST", path, data=data, **kwargs)
+        super().__init__(port, on_answer=recorder.add, tolerate_resets=True)
+        self.recorder = recorder
 
     def login(self, username):
         for _ in range(20):
@@ -150,138 +111,24 @@ class OwnPostgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
 
-class Stack:
+class Stack(DeployedStack):
+    """The deployment on a database of its own (sim_<seed>_<pid>) of the server `admin_url` names,
+    Redis supervised too (a fault may kill it), and jobs with short leases so a killed worker's
+    job comes back within the run."""
+
+    SUPERVISED = ("web", "worker", "beat", "redis")
+
     def __init__(self, tmp: Path, admin_url: str, seed: int):
-        self.tmp = tmp
-        self.procs: dict[str, tuple[subprocess.Popen, object]] = {}
-        self.commands: dict[str, tuple[list[str], dict]] = {}
-        self.restarts: Counter = Counter()
-        self.stopping = threading.Event()
-        self.lock = threading.Lock()
-        self.port, self.redis_port = free_port(), free_port()
         parts = urlsplit(admin_url)
-        self.db = {
+        db = {
             "host": parts.hostname or "127.0.0.1",
             "port": parts.port or 5432,
             "user": parts.username or "postgres",
             "password": parts.password or "",
         }
-        self.dbname = f"sim_{seed}_{os.getpid()}"
+        env = {"JOBS_LEASE_SECONDS": "6", "JOBS_HEARTBEAT_SECONDS": "1", "CELERY_VISIBILITY_TIMEOUT": "30"}
+        super().__init__(tmp, db=db, dbname=f"sim_{seed}_{os.getpid()}", env=env)
         self.postgres: OwnPostgres | None = None
-        self.callback_secret = secrets.token_hex(16)
-        auth = self.db["user"] + (f":{self.db['password']}" if self.db["password"] else "")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "EMAIL_", "SMS_"))}
-        env.pop("REDIS_URL", None)
-        self.env = env | {
-            "DJANGO_SETTINGS_MODULE": "photocapture.settings",
-            "PYTHON": sys.executable,
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DATABASE_URL": f"postgres://{auth}@{self.db['host']}:{self.db['port']}/{self.dbname}",
-            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{self.port}",
-            "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(tmp / "mail"),
-            "SMS_BACKEND": "notifications.sms.FileSmsBackend",
-            "SMS_FILE_PATH": str(tmp / "sms.log"),
-            "FEES_CALLBACK_SECRET": self.callback_secret,
-            "COLLECTION_CODE_KEY": secrets.token_urlsafe(32),
-            "MEDIA_ROOT": str(tmp / "media"),
-            "STATIC_ROOT": str(tmp / "static"),
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "GUNICORN_WORKERS": "2",
-            "CELERY_WORKER_CONCURRENCY": "1",
-            "CELERY_BEAT_SCHEDULE_FILE": str(tmp / "beat-schedule"),
-            # Sweepers every few seconds and short leases, so work lost to a fault comes back in the run.
-            "BEAT_SWEEP_EVERY_SECONDS": "3",
-            "RETAKES_RECHECK_PENDING_AFTER_SECONDS": "3",
-            "NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS": "3",
-            "JOBS_REQUEUE_QUEUED_AFTER_SECONDS": "3",
-            "JOBS_LEASE_SECONDS": "6",
-            "JOBS_HEARTBEAT_SECONDS": "1",
-            "CELERY_VISIBILITY_TIMEOUT": "30",
-        }
-
-    def log(self, name) -> Path:
-        return self.tmp / f"{name}.log"
-
-    def start(self, name, command, **env):
-        handle = self.log(name).open("a")
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env={**self.env, **env}, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        with self.lock:
-            self.procs[name] = (proc, handle)
-            self.commands[name] = (command, env)
-        return proc
-
-    def supervise(self):
-        while not self.stopping.wait(1.0):
-            for name in ("web", "worker", "beat", "redis"):
-                with self.lock:
-                    entry = self.procs.get(name)
-                if entry and entry[0].poll() is not None and not self.stopping.is_set():
-                    entry[1].close()
-                    self.restarts[name] += 1
-                    command, env = self.commands[name]
-                    self.start(name, command, **env)
-
-    def stop(self, name, sig=signal.SIGTERM):
-        with self.lock:
-            proc, handle = self.procs.pop(name)
-        if proc.poll() is None:
-            os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
-        handle.close()
-
-    def manage(self, *args) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=900
-        )
-        if result.returncode:
-            raise SystemExit(f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}")
-        return result.stdout
-
-    def sql(self, statement, *params, dbname=None):
-        conn = psycopg2.connect(dbname=dbname or "postgres", **self.db)
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute(statement, params)
-                return cursor.fetchall() if cursor.description else None
-        finally:
-            conn.close()
-
-    def q(self, statement, *params):
-        return self.sql(statement, *params, dbname=self.dbname)
-
-    def redis_up(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(64).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def start_redis(self):
-        (self.tmp / "redis").mkdir(exist_ok=True)
-        command = [shutil.which("redis-server"), "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                   "--dir", str(self.tmp / "redis"), "--appendonly", "yes", "--save", ""]  # fmt: skip
-        self.start("redis", command)
-        wait_for(self.redis_up, timeout=30, what="redis-server")
-
-    def healthz(self) -> int:
-        try:
-            conn = HTTPConnection("127.0.0.1", self.port, timeout=5)
-            conn.request("GET", "/healthz", headers={"Host": f"127.0.0.1:{self.port}", "X-Forwarded-Proto": "https"})
-            return conn.getresponse().status
-        except OSError:
-            return 0
 
     def web_workers(self) -> list[int]:
         """gunicorn's worker processes: the children of its master."""
@@ -296,12 +143,3 @@ class Stack:
             if int(fields[1]) == master:
                 children.append(int(stat.parent.name))
         return children
-
-
-def wait_for(predicate, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    raise SystemExit(f"timed out after {timeout}s waiting for {what}")

@@ -12,99 +12,40 @@ import datetime
 import hashlib
 import hmac
 import json
-import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 import zoneinfo
-from http.client import HTTPConnection
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
-import psycopg2
 import pytest
 from django.conf import settings
 
 from photocapture.beat import SWEEPERS
+from tests import deployed_stack
+from tests.deployed_stack import PASSWORD, DeployedStack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rehearsal]
 
 ROOT = Path(settings.BASE_DIR)
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-PASSWORD = "demo-2021"
 STUDENT_NO = re.compile(r"\b2017\d{7}\b")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _without_sweeps(log: Path) -> str:
+def _without_sweeps(log_text: str) -> str:
     """A log without the sweepers' every-3-seconds lines, which would push what matters out of the tail
     (all of beat's SWEEPERS: `jobs.expire_files` alone filled the tails of a failed CI run)."""
-    return "\n".join(
-        line for line in log.read_text(errors="replace").splitlines() if not any(name in line for name in SWEEPERS)
-    )
+    return "\n".join(line for line in log_text.splitlines() if not any(name in line for name in SWEEPERS))
 
 
 def wait_for(predicate, *, timeout: float, what: str, logs=()):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    tails = "\n".join(f"--- {log.name} ---\n{_without_sweeps(log)[-4000:]}" for log in logs if log.exists())
-    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{tails}")
+    return deployed_stack.wait_for(predicate, timeout=timeout, what=what, logs=logs, quiet=_without_sweeps)
 
 
-class Browser:
-    """One user's cookies over plain HTTP, as a TLS proxy in front of gunicorn would pass them on."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.origin = f"https://127.0.0.1:{port}"
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method, path, *, data=None, body=None, headers=None, json_answer=False):
-        conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
-        head = {"Host": f"127.0.0.1:{self.port}", "X-Forwarded-Proto": "https", **(headers or {})}
-        if self.cookies:
-            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if method == "POST":
-            head.setdefault("Origin", self.origin)
-            head.setdefault("Referer", self.origin + path)
-            if "csrftoken" in self.cookies:
-                head.setdefault("X-CSRFToken", self.cookies["csrftoken"])
-        if data is not None:
-            body = urlencode(data)
-            head["Content-Type"] = "application/x-www-form-urlencoded"
-        if json_answer:
-            head["Accept"] = "application/json"
-        conn.request(method, path, body=body, headers=head)
-        response = conn.getresponse()
-        content = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        conn.close()
-        return response.status, response.headers, content.decode("utf-8", errors="replace")
-
-    def get(self, path, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path, data=None, **kwargs):
-        return self.request("POST", path, data=data, **kwargs)
+class Browser(deployed_stack.Browser):
+    """One user of the rehearsal: a reset connection fails the test."""
 
     def follow(self, path):
         for _ in range(5):
@@ -137,139 +78,23 @@ class Browser:
         )
 
 
-class Stack:
-    def __init__(self, tmp: Path):
-        self.tmp = tmp
-        self.procs: dict[str, tuple[subprocess.Popen, object]] = {}
-        self.commands: dict[str, tuple[list[str], dict]] = {}
-        self.restarts: dict[str, int] = {}
-        self.stopping = threading.Event()
-        self.port, self.redis_port = free_port(), free_port()
-        base = settings.DATABASES["default"]
-        self.db = {
-            "host": base.get("HOST") or "127.0.0.1",
-            "port": base.get("PORT") or 5432,
-            "user": base.get("USER") or "postgres",
-            "password": base.get("PASSWORD") or "",
-        }
-        self.dbname = f"{base['NAME'].removeprefix('test_')}_rehearsal"
-        self.callback_secret = secrets.token_hex(16)
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "EMAIL_", "SMS_"))}
-        self.env.pop("REDIS_URL", None)
-        auth = self.db["user"] + (f":{self.db['password']}" if self.db["password"] else "")
-        self.env |= {
-            "DJANGO_SETTINGS_MODULE": "photocapture.settings",
-            "PYTHON": sys.executable,
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DATABASE_URL": f"postgres://{auth}@{self.db['host']}:{self.db['port']}/{self.dbname}",
-            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{self.port}",
-            "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(tmp / "mail"),
-            "SMS_BACKEND": "notifications.sms.FileSmsBackend",
-            "SMS_FILE_PATH": str(tmp / "sms.log"),
-            "FEES_CALLBACK_SECRET": self.callback_secret,
-            "COLLECTION_CODE_KEY": secrets.token_urlsafe(32),
-            "MEDIA_ROOT": str(tmp / "media"),
-            "STATIC_ROOT": str(tmp / "static"),
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "GUNICORN_WORKERS": "2",
-            "CELERY_WORKER_CONCURRENCY": "1",
-            "CELERY_BEAT_SCHEDULE_FILE": str(tmp / "beat-schedule"),
-            # Sweepers every few seconds, so the rehearsal sees a lost job come back within a minute.
-            "BEAT_SWEEP_EVERY_SECONDS": "3",
-            "RETAKES_RECHECK_PENDING_AFTER_SECONDS": "3",
-            "NOTIFICATIONS_REQUEUE_PENDING_AFTER_SECONDS": "3",
-            "JOBS_REQUEUE_QUEUED_AFTER_SECONDS": "3",
-        }
-
-    def log(self, name) -> Path:
-        return self.tmp / f"{name}.log"
-
-    def logs(self):
-        return [self.log(name) for name in ("redis", "web", "worker", "beat")]
-
-    def start(self, name, command, **env):
-        handle = self.log(name).open("a")
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env={**self.env, **env}, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.procs[name] = (proc, handle)
-        self.commands[name] = (command, env)
-        return proc
-
-    def supervise(self):
-        """compose's `restart: unless-stopped`: a process that exits is started again. (A Celery
-        worker exits when the broker vanishes while it holds an unacknowledged message: kombu
-        cannot restore the message to a broker that is gone.)"""
-        while not self.stopping.wait(1.0):
-            for name in ("web", "worker", "beat"):
-                entry = self.procs.get(name)
-                if entry and entry[0].poll() is not None and not self.stopping.is_set():
-                    entry[1].close()
-                    self.restarts[name] = self.restarts.get(name, 0) + 1
-                    command, env = self.commands[name]
-                    self.start(name, command, **env)
-
-    def stop(self, name, sig=signal.SIGTERM):
-        proc, handle = self.procs.pop(name)
-        if proc.poll() is None:
-            os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
-        handle.close()
-
-    def manage(self, *args) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=600
-        )
-        assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-        return result.stdout
-
-    def sql(self, statement, *params, dbname="postgres"):
-        conn = psycopg2.connect(dbname=dbname, **self.db)
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute(statement, params)
-                return cursor.fetchall() if cursor.description else None
-        finally:
-            conn.close()
-
-    # --- Redis of the rehearsal's own ------------------------------------------------------
-    def redis_up(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(64).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def start_redis(self):
-        (self.tmp / "redis").mkdir(exist_ok=True)
-        # As compose runs it (append-only file), on a port of its own.
-        command = [shutil.which("redis-server"), "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                   "--dir", str(self.tmp / "redis"), "--appendonly", "yes", "--save", ""]  # fmt: skip
-        self.start("redis", command)
-        wait_for(self.redis_up, timeout=30, what="redis-server", logs=self.logs())
-
-    def healthz(self) -> int:
-        try:
-            return Browser(self.port).get("/healthz")[0]
-        except OSError:
-            return 0
+def rehearsal_stack(tmp: Path) -> DeployedStack:
+    """On the test database's server, in a database of the rehearsal's own."""
+    base = settings.DATABASES["default"]
+    db = {
+        "host": base.get("HOST") or "127.0.0.1",
+        "port": base.get("PORT") or 5432,
+        "user": base.get("USER") or "postgres",
+        "password": base.get("PASSWORD") or "",
+    }
+    return DeployedStack(tmp, db=db, dbname=f"{base['NAME'].removeprefix('test_')}_rehearsal")
 
 
 @pytest.fixture
 def stack(tmp_path):
     if not shutil.which("redis-server"):
         pytest.fail("the rehearsal needs redis-server (apt-get install redis-server)")
-    stack = Stack(tmp_path)
+    stack = rehearsal_stack(tmp_path)
     stack.sql(f'DROP DATABASE IF EXISTS "{stack.dbname}" WITH (FORCE)')
     stack.sql(f'CREATE DATABASE "{stack.dbname}"')
     supervisor = threading.Thread(target=stack.supervise, daemon=True)
@@ -281,8 +106,7 @@ def stack(tmp_path):
         stack.stopping.set()
         if supervisor.is_alive():
             supervisor.join(timeout=5)
-        for name in list(stack.procs):
-            stack.stop(name)
+        stack.stop_all()
         stack.sql(f'DROP DATABASE IF EXISTS "{stack.dbname}" WITH (FORCE)')
 
 
