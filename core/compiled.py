@@ -78,6 +78,9 @@ class _Compiled:
         # The stubs name a later Django's signature.
         self.related_populators = get_related_populators(klass_info, select, alias)  # type: ignore[call-arg]
         self.annotation_col_map = dict(compiler.annotation_col_map or {})
+        # The columns' converters (JSON, dates on SQLite...), found once: for a row of a hundred
+        # columns, finding them cost more than the rest of turning it into objects.
+        self.converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
         if getattr(queryset, "_known_related_objects", None):  # would need ModelIterable's extra step
             raise ValueError("CompiledQuery does not support known related objects")
 
@@ -93,7 +96,8 @@ class _Compiled:
 
     def objects(self, rows: list[Any]) -> list[Model]:
         found = []
-        for row in self.compiler.results_iter(results=[rows]):
+        converted = self.compiler.apply_converters(rows, self.converters) if self.converters else rows
+        for row in converted:
             obj = self.model.from_db(self.alias, self.init_list, row[self.model_slice])
             for populator in self.related_populators:
                 populator.populate(row, obj)
