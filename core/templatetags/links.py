@@ -19,6 +19,7 @@ from django.utils.html import conditional_escape
 from django.utils.translation import get_language
 
 register = template.Library()
+_WHERE = object()  # the render context's key for the rest of the address's key
 
 
 @functools.lru_cache(maxsize=1024)
@@ -37,11 +38,15 @@ class CachedURLNode(defaulttags.URLNode):
         name = self.view_name
         if self.args or self.kwargs or self.asvar or name.is_var or name.filters or not isinstance(name.var, str):
             return super().render(context)  # arguments, a name from a variable, or `as`: Django's own
-        request = getattr(context, "request", None)
-        current_app = getattr(request, "current_app", None)
-        if current_app is None:
-            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
-        url = _address(str(name.var), get_urlconf(), get_script_prefix(), current_app, get_language())
+        # What else the address depends on is the same for every tag of one rendering: found once.
+        where = context.render_context.get(_WHERE)
+        if where is None:
+            request = getattr(context, "request", None)
+            current_app = getattr(request, "current_app", None)
+            if current_app is None:
+                current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+            where = context.render_context[_WHERE] = (get_urlconf(), get_script_prefix(), current_app, get_language())
+        url = _address(str(name.var), *where)
         return str(conditional_escape(url)) if context.autoescape else url
 
 
