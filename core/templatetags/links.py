@@ -19,7 +19,7 @@ from django.utils.html import conditional_escape
 from django.utils.translation import get_language
 
 register = template.Library()
-_WHERE = object()  # the render context's key for the rest of the address's key
+_WHERE = "core.links.where"  # the render context's key for the rest of the address's key
 
 
 @functools.lru_cache(maxsize=1024)
