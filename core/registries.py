@@ -35,7 +35,10 @@ one query per panel (each is most of the page's time):
                    select_related=("active_record",))
 
 The panel then reads the row through `preloaded(student, name)` and queries it itself when the
-student came from elsewhere (a test, another page).
+student came from elsewhere (a test, another page). A value that is no row (the newest of many, a
+count) is an annotation: `annotations={"home_retake": lambda: Subquery(...OuterRef("pk")...)}`.
+A value of the page itself (the header's unread count) is `@student_page_value("inbox_unread")`:
+the page's context gets it under that name instead of the context processor's own query.
 
 Staff student panels: what each app shows on the staff's page about one student (the phone call
 from a student answered on one page: capture, fee ledger, CHSI state, reports, retakes). In
