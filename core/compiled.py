@@ -130,10 +130,11 @@ class CompiledQuery:
                 found = self._compiled.get(alias)
                 if found is None:
                     queryset = self.build(**{name: Param(name, field) for name, field in self.param_fields.items()})
-                    found = self._compiled[alias] = _Compiled(queryset, alias)
+                    found = _Compiled(queryset, alias)
                     given = {param.name for param in found.params if isinstance(param, Param)}
                     if given != set(self.param_fields):
                         raise ValueError(f"{self.statement}: the query uses {sorted(given)}, not every parameter")
+                    self._compiled[alias] = found
         return found
 
     def first(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> Any:
