@@ -35,7 +35,10 @@ one query per panel (each is most of the page's time):
                    select_related=("active_record",))
 
 The panel then reads the row through `preloaded(student, name)` and queries it itself when the
-student came from elsewhere (a test, another page).
+student came from elsewhere (a test, another page). A value that is no row (the newest of many, a
+count) is an annotation: `annotations={"home_retake": lambda: Subquery(...OuterRef("pk")...)}`.
+A value of the page itself (the header's unread count) is `@student_page_value("inbox_unread")`:
+the page's context gets it under that name instead of the context processor's own query.
 
 Staff student panels: what each app shows on the staff's page about one student (the phone call
 from a student answered on one page: capture, fee ledger, CHSI state, reports, retakes). In
@@ -126,26 +129,68 @@ def exporters() -> dict[str, Exporter]:
 _PANELS: list[tuple[int, StudentPanel]] = []
 _PANEL_RELATIONS: dict[str, FilteredRelation] = {}
 _PANEL_SELECT_RELATED: list[str] = []
+_PANEL_ANNOTATIONS: dict[str, Callable[[], Any]] = {}
+_PAGE_VALUES: dict[str, Callable[[], Any]] = {}
 
 
 def student_panel(
-    *, order: int, select_related: tuple[str, ...] = (), relations: dict[str, FilteredRelation] | None = None
+    *,
+    order: int,
+    select_related: tuple[str, ...] = (),
+    relations: dict[str, FilteredRelation] | None = None,
+    annotations: dict[str, Callable[[], Any]] | None = None,
 ) -> Callable[[_Panel], _Panel]:
+    """annotations: name -> a function giving an expression over the student (a Subquery with
+    OuterRef("pk")), read in the home page's query of the student as an attribute of that name."""
+
     def decorator(func: _Panel) -> _Panel:
         _PANELS.append((order, func))
         _PANEL_RELATIONS.update(relations or {})
         _PANEL_SELECT_RELATED.extend(name for name in select_related if name not in _PANEL_SELECT_RELATED)
+        _PANEL_ANNOTATIONS.update(annotations or {})
         return func
 
     return decorator
 
 
-def student_panel_reads() -> tuple[dict[str, FilteredRelation], tuple[str, ...]]:
-    """What the panels read beside the student: the FilteredRelations to annotate the student's
-    query with, and the relations to select_related (sessions_app.selectors.student_home_profile)."""
+def student_page_value(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """A value of the student home page's own context (the header's unread count), read as an
+    expression over the student in the page's query of the student instead of a query of its
+    own: the decorated function gives the expression; the page's context gets its value as `name`
+    (in place of a context processor's lazy value of that name)."""
+
+    def decorator(func: Callable[[], Any]) -> Callable[[], Any]:
+        _PAGE_VALUES[name] = func
+        return func
+
+    return decorator
+
+
+@dataclass(frozen=True)
+class PanelReads:
+    """What the student's home page reads beside the student, declared by the panels."""
+
+    relations: dict[str, FilteredRelation]
+    select_related: tuple[str, ...]
+    # name -> expression: the panels' annotations and the page's values.
+    annotations: dict[str, Any]
+    page_values: tuple[str, ...]
+
+
+def student_panel_reads() -> PanelReads:
+    """What the panels read beside the student: the FilteredRelations and annotations to annotate
+    the student's query with, and the relations to select_related
+    (sessions_app.selectors.student_home_profile)."""
     _discover_panels()
-    # Copies: a query that takes a FilteredRelation writes its own state into it.
-    return {name: copy.deepcopy(relation) for name, relation in _PANEL_RELATIONS.items()}, tuple(_PANEL_SELECT_RELATED)
+    annotations = {name: make() for name, make in _PANEL_ANNOTATIONS.items()}
+    annotations.update({name: make() for name, make in _PAGE_VALUES.items()})
+    return PanelReads(
+        # Copies: a query that takes a FilteredRelation writes its own state into it.
+        relations={name: copy.deepcopy(relation) for name, relation in _PANEL_RELATIONS.items()},
+        select_related=tuple(_PANEL_SELECT_RELATED),
+        annotations=annotations,
+        page_values=tuple(_PAGE_VALUES),
+    )
 
 
 def preloaded(student: Any, name: str) -> tuple[bool, Any]:

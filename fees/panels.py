@@ -4,19 +4,21 @@ from . import selectors
 from .models_service import notice_for
 
 
-@student_panel(order=20, select_related=("fee_account",))
+@student_panel(order=20, select_related=("fee_account", "campaign__fee_notice"))
 def fee_status(student):
-    """What the student owes and has paid: the account comes with the home page's student (one
-    query otherwise); the notice is cached."""
+    """What the student owes and has paid: the account and the campaign's notice come with the
+    home page's student (otherwise one query, and the notice's cache)."""
     found, account = preloaded(student, "fee_account")
     if not found:
         account = selectors.account_for(student)
+    found, row = preloaded(student.campaign, "fee_notice")
+    notice = ((row.collected_for, row.text) if row else None) if found else notice_for(student.campaign_id)
     return "fees/student_panel.html", {
         "student": student,
         "account": account,
         "fee": student.campaign.fee_per_person,
         "captured": account is not None and account.charged > 0,
-        "notice": notice_for(student.campaign_id),
+        "notice": notice,
     }
 
 

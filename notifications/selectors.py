@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 
@@ -22,6 +25,14 @@ def unread_count_for_user_id(user_id: int | None) -> int:
     if not user_id:
         return 0
     return inbox_for_user_id(user_id).filter(read_at__isnull=True).count()
+
+
+def unread_count_of(user_id: Any) -> Coalesce:
+    """unread_count_for_user_id as an expression over `user_id` (OuterRef("user_id")): a scalar
+    COUNT subquery, grouped by a constant so that it has no GROUP BY."""
+    unread = inbox_for_user_id(user_id).filter(read_at__isnull=True).order_by()
+    counted = unread.annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def sms_template_coverage(provider: str) -> list[tuple[str, SmsTemplate | None]]:

@@ -88,6 +88,8 @@ TEMPLATES = [
                 "notifications.context_processors.inbox",
                 "sessions_app.context_processors.campaign_switcher",
             ],
+            # {% url %} of a name without arguments reversed once per process (core/templatetags/links.py).
+            "builtins": ["core.templatetags.links"],
         },
     },
 ]

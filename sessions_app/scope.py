@@ -1,6 +1,8 @@
 """Who may see which students, colleges and desks. Every view, export and admin page asks here;
 nowhere else decides. (Here, not in accounts: the rules are about this app's rows.)"""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -93,8 +95,14 @@ def student_profiles(user) -> QuerySet[Student]:
     """The student's own records, newest campaign first (none for anyone who is not a student)."""
     if not user.is_authenticated or not user.is_student:
         return Student.objects.none()
+    return student_profiles_of(user.pk)
+
+
+def student_profiles_of(user_id: Any) -> QuerySet[Student]:
+    """student_profiles of a student's account by its id (or an expression: a query compiled once
+    takes the id as a parameter, sessions_app.selectors.student_home_profile)."""
     return (
-        Student.objects.filter(user=user)
+        Student.objects.filter(user_id=user_id)
         .select_related("campaign", "college", "assigned_slot__group__location__campus")
         .order_by("-campaign__created_at")
     )

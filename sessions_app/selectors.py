@@ -5,6 +5,7 @@ counts come from correlated subqueries, not from one query per row.
 """
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,11 +31,12 @@ from django.utils.translation import gettext as _
 from accounts.audit import describe
 from accounts.models import AuditEvent
 from core import formatting
+from core.compiled import CompiledQuery, Param
 from core.formatting import joined
 from core.registries import student_panel_reads
 
 from .models import Audience, Campaign, Capture, CaptureGroup, College, Shot, Slot, SlotStatus, Student
-from .scope import student_profiles
+from .scope import student_profiles_of
 
 ACTIVE = Q(undone_at__isnull=True)
 
@@ -138,28 +140,51 @@ def active_capture(student: Student) -> Capture | None:
     return found
 
 
-def student_home_profile(user: Any) -> Student | None:
-    """scope.student_profile and, in the same query, what the student's home page reads beside
+@functools.cache
+def _home_reads() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of the panels' FilteredRelations and of the page's values (registered once)."""
+    reads = student_panel_reads()
+    return tuple(reads.relations), reads.page_values
+
+
+def _home_query(user_id: Param) -> QuerySet[Student]:
+    """scope.student_profiles and, in the same query, what the student's home page reads beside
     it: the active capture and its newest 拍摄号 (as `active_capture` and `student_shot` give
-    them) and the rows the panels declared (core.registries.student_panel). One query
-    instead of one per panel: on this page each query costs more than all its template."""
-    relations, related = student_panel_reads()
-    # Only what the page shows (not the college, nor the capture's slot): PostgreSQL's planning
-    # time grows with each table joined. A list, not literals: the type checker's plugin does
-    # not know FilteredRelation names.
-    joined = ["campaign", "assigned_slot__group__location__campus", "home_capture", *related]
+    them), the rows and values the panels declared and the page's own values
+    (core.registries.student_panel, student_page_value)."""
+    reads = student_panel_reads()
+    # Only what the page shows (not the college, nor the capture's slot). A list, not literals: the
+    # type checker's plugin does not know FilteredRelation names.
+    related = ["campaign", "assigned_slot__group__location__campus", "home_capture", *reads.select_related]
     newest = Shot.objects.filter(capture__student=OuterRef("pk"), capture__undone_at__isnull=True).order_by("-pk")
-    student = (
-        student_profiles(user)
+    return (
+        student_profiles_of(user_id)
         # At most one active capture per student (capture_one_active_per_student).
-        .annotate(home_capture=FilteredRelation("captures", condition=Q(captures__undone_at__isnull=True)), **relations)
-        # One subquery for the six fields: each Subquery costs its own compilation.
-        .annotate(home_shot=Subquery(newest.values(shot=JSONObject(**_SHOT_FIELDS))[:1]))
+        .annotate(
+            home_capture=FilteredRelation("captures", condition=Q(captures__undone_at__isnull=True)),
+            **reads.relations,
+        )
+        # One subquery for the six fields.
+        .annotate(home_shot=Subquery(newest.values(shot=JSONObject(**_SHOT_FIELDS))[:1]), **reads.annotations)
         .select_related(None)
-        .select_related(*joined)
-        .first()
+        .select_related(*related)[:1]
     )
+
+
+# Served on every request of every student: compiled once per process and, on PostgreSQL, prepared
+# once per connection. Compiling it took more Python than the rest of the page, planning it six
+# times the database's time to run it (bench/pages.py).
+_HOME_PROFILE = CompiledQuery("student_home_profile", _home_query, user_id=IntegerField())
+
+
+def student_home_profile(user: Any) -> Student | None:
+    """scope.student_profile and, in the same query, everything the home page shows beside it:
+    one query instead of one per panel (on this page each query costs more than its template)."""
+    if not user.is_authenticated or not user.is_student:  # as scope.student_profiles
+        return None
+    student: Student | None = _HOME_PROFILE.first(user_id=user.pk)
     if student is not None:
+        relations, _values = _home_reads()
         memo = vars(student)
         # A FilteredRelation that found no row sets no attribute: the panel must see None, not "not read".
         for name in relations:
@@ -171,6 +196,14 @@ def student_home_profile(user: Any) -> Student | None:
                 setattr(capture, f"shot_{name}", _json_value(name, shot.get(name)))
         memo["_active_capture"] = capture
     return student
+
+
+def student_page_values(student: Student) -> dict[str, Any]:
+    """The page's own values read with the student by student_home_profile (the header's unread
+    count), for the page's context; none for a student read elsewhere."""
+    _relations, names = _home_reads()
+    memo = vars(student)
+    return {name: memo[name] for name in names if name in memo}
 
 
 def _json_value(name: str, value: Any) -> Any:

@@ -205,6 +205,8 @@ def student_home(request, student):
                 "rules": campaign.rule_lines(),
                 "bring": [line.strip() for line in campaign.what_to_bring.splitlines() if line.strip()],
                 "panels": render_student_panels(student),
+                # The header's unread count, read with the student: no COUNT of its own.
+                **selectors.student_page_values(student),
             }
         )
     return render(request, "sessions_app/student_home.html", context)

@@ -2,6 +2,8 @@
 student's fee card saying the fee is collected on its behalf (代收费)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent
@@ -88,6 +90,9 @@ def test_the_students_fee_card_says_it_is_collected_on_the_services_behalf(clien
     FeeNotice.objects.create(
         campaign=campaign, collected_for="新华社辽宁分社图片采集中心", text="每人 17 元，由学院统一收取。"
     )
-    page = client.get(reverse("home"), follow=True).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("home"), follow=True).content.decode()
     assert "代收费：本费用由学校代新华社辽宁分社图片采集中心收取。 每人 17 元，由学院统一收取。" in page
+    # The notice comes with the home page's query of the student, not from a query of its own.
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "fees_feenotice"')]
     assert Student.objects.get(pk=student.pk)  # untouched

@@ -2,7 +2,9 @@ import io
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
@@ -167,6 +169,21 @@ def test_student_panel_is_hidden_for_a_captured_student_without_request(campaign
 def test_student_home_page_shows_the_panel(student, student_user):
     body = text(logged_in(student_user).get(reverse("home")))
     assert "申请补拍" in body and reverse("retakes:new") in body
+
+
+def test_student_home_page_shows_the_newest_request_it_read_with_the_student(student, student_user):
+    """The newest request comes in the page's one query of the student (no query of its own)."""
+    first = new_request(student, student_user, channel=Channel.CENTRAL)
+    services.cancel_request(request=first, actor=student_user, reason="改为线上")
+    newest = new_request(student, student_user, channel=Channel.ONLINE)
+    client = logged_in(student_user)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as queries:
+        body = text(client.get(reverse("home")))
+    assert "补拍方式：微信公众号线上采集" in body and '状态：<span class="badge warn">已申请</span>' in body
+    assert reverse("retakes:detail", args=[newest.pk]) in body
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "retakes_retakerequest"')]
+    assert len(queries) <= 3
 
 
 def test_cancel_from_the_page(student, student_user):

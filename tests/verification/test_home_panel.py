@@ -37,14 +37,13 @@ def test_student_home_shows_due_date_and_unread_messages(client, campaign, stude
     assert "还剩 3 天" in page
     assert "1 条未读" in page
     assert "https://xjxl.chsi.com.cn" in page
-    # The panel shows the header's own unread count: counted once for the page, not per panel.
-    counts = [q["sql"] for q in queries.captured_queries if 'FROM "notifications_notification"' in q["sql"]]
-    assert len(counts) == 1, counts
-    # Session, user, the student with what the page and its panels read beside it (active capture
-    # and 拍摄号, fee account, verification record: one query), retake, unread.
-    assert len(queries) <= 5, [q["sql"][:80] for q in queries.captured_queries]
-    students = [q["sql"] for q in queries.captured_queries if 'FROM "sessions_app_student"' in q["sql"]]
-    assert len(students) == 1, students
+    assert 'data-testid="inbox-unread">1</span>' in page
+    # Session, user, and the student with everything the page, its panels and its header read beside
+    # it (active capture and 拍摄号, fee account, verification record, newest retake, the unread
+    # count the header and the panel both show): one query, prepared once on PostgreSQL.
+    assert len(queries) <= 3, [q["sql"][:80] for q in queries.captured_queries]
+    alone = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT COUNT(*) AS "__count"')]
+    assert alone == []
 
 
 def test_student_home_before_capture_reads_no_row_per_panel(client, campaign, student_factory):
@@ -60,4 +59,4 @@ def test_student_home_before_capture_reads_no_row_per_panel(client, campaign, st
     assert "采集后会显示你的网上校对截止日期" in page
     assert "采集后需缴采集费" in page
     assert "已采集" not in page
-    assert len(queries) <= 5, [q["sql"][:80] for q in queries.captured_queries]
+    assert len(queries) <= 3, [q["sql"][:80] for q in queries.captured_queries]
