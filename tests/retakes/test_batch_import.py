@@ -19,7 +19,7 @@ from jobs.services import run_job
 from retakes import batch_import, jobkinds, services
 from retakes.batch_files import Limits, decoded_name, read_entries, unsafe
 from retakes.models import Channel, CheckStatus, Reason, RetakePhoto, RetakeRequest, Status
-from sessions_app.models import Student
+from sessions_app.models import Campaign
 from tests.factories import make_student, make_user
 
 from .batch_support import FAILS, PASSES, TEXT_AS_JPG, build_zip, inner_zip
@@ -291,9 +291,10 @@ def _check_in_a_daemon(queue):
     from retakes.batch_import import _Batch, _run_chunks
 
     # A dry run stores nothing: no database in this process.
-    students = {i: Student(student_no=f"S{i}", name=f"学生{i}") for i in range(3)}
-    job = _Batch(students, actor=None, channel="", reason="", dry_run=True, batch="", backgrounds=("blue",))
-    chunks = [[Entry(index=i, name=f"{i}.jpg", data=PASSES)] for i in range(3)]
+    campaign = Campaign(code="bk2021")
+    job = _Batch(campaign, actor=None, channel="", reason="", dry_run=True, batch="", backgrounds=("blue",))
+    row = (7, None, "S7", "学生7", "", None)  # the values of STUDENT_FIELDS
+    chunks = [[(Entry(index=i, name=f"{i}.jpg", data=PASSES), row)] for i in range(3)]
     queue.put(sorted((f.index, f.code) for chunk in _run_chunks(chunks, job=job, workers=2) for f in chunk))
 
 
