@@ -153,6 +153,27 @@ def test_checks_run_in_a_process_pool_and_match_id_numbers_for_staff(tmp_path, c
     assert RetakePhoto.objects.filter(check_status=CheckStatus.PASSED).count() == 6
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_pool_is_started_before_the_zip_is_read(tmp_path, campaign, college, staff, monkeypatch):
+    # Started after, its processes shared the pages holding the zip's names, students and directory;
+    # each write to them copied a page, so the job's memory grew with the zip (400 MB at 5,000 photos).
+    import multiprocessing
+
+    student = make_student(campaign, college)
+    path = build_zip(tmp_path / "b.zip", [(f"{student.student_no}.jpg", PASSES, {})])
+    pool_when_read = []
+    real_read = batch_import.read_entries
+
+    def read_entries(*args, **kwargs):
+        pool_when_read.append(len(multiprocessing.active_children()))
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(batch_import, "read_entries", read_entries)
+    result = batch_import.import_batch(path=path, campaign=campaign, actor=staff, channel=Channel.CENTRAL, workers=2)
+    assert [f.code for f in result.files] == ["passed"]
+    assert pool_when_read == [2, 2]  # both passes over the zip
+
+
 def test_an_id_number_that_is_also_someones_student_number_is_ambiguous(tmp_path, campaign, college, staff):
     a = make_student(campaign, college)
     make_student(campaign, college, student_no=a.id_number)
