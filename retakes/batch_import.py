@@ -135,7 +135,7 @@ def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
 class StudentRow(NamedTuple):
     """What matching and storing read of a student (the rules of services.attach_checked_photo
     included), in the model's field order: Model.from_db takes the values so. Rows, not model
-    instances: the students of a zip of 5,000 photos took 8 MB as instances."""
+    instances: 5,000 students took 3.2 MB as instances, 1.9 MB as rows (tracemalloc)."""
 
     id: int
     campaign_id: int
@@ -428,7 +428,8 @@ def _match(
 
 class _Outcomes:
     """Every file's outcome, kept in a temporary file until the batch ends: held as objects, they grew
-    the job's process by about 2 KB a file (10 MB for 5,000) while the pool ran beside it."""
+    the job's process by about 1 KB a file (5.6 MB for 5,000 of the bench's photos, tracemalloc)
+    while the pool ran beside it."""
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()
