@@ -19,7 +19,7 @@ from jobs.services import run_job
 from retakes import batch_import, jobkinds, services
 from retakes.batch_files import Limits, decoded_name, read_entries, unsafe
 from retakes.models import Channel, CheckStatus, Reason, RetakePhoto, RetakeRequest, Status
-from sessions_app.models import Student
+from sessions_app.models import Campaign
 from tests.factories import make_student, make_user
 
 from .batch_support import FAILS, PASSES, TEXT_AS_JPG, build_zip, inner_zip
@@ -151,6 +151,27 @@ def test_checks_run_in_a_process_pool_and_match_id_numbers_for_staff(tmp_path, c
     assert [f.code for f in result.files] == ["passed"] * 6
     assert seen[-1] == (6, 6)
     assert RetakePhoto.objects.filter(check_status=CheckStatus.PASSED).count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pool_is_started_before_the_zip_is_read(tmp_path, campaign, college, staff, monkeypatch):
+    # Started after, its processes shared the pages holding the zip's names, students and directory;
+    # each write to them copied a page, so the job's memory grew with the zip (400 MB at 5,000 photos).
+    import multiprocessing
+
+    student = make_student(campaign, college)
+    path = build_zip(tmp_path / "b.zip", [(f"{student.student_no}.jpg", PASSES, {})])
+    pool_when_read = []
+    real_read = batch_import.read_entries
+
+    def read_entries(*args, **kwargs):
+        pool_when_read.append(len(multiprocessing.active_children()))
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(batch_import, "read_entries", read_entries)
+    result = batch_import.import_batch(path=path, campaign=campaign, actor=staff, channel=Channel.CENTRAL, workers=2)
+    assert [f.code for f in result.files] == ["passed"]
+    assert pool_when_read == [2, 2]  # both passes over the zip
 
 
 def test_an_id_number_that_is_also_someones_student_number_is_ambiguous(tmp_path, campaign, college, staff):
@@ -291,9 +312,10 @@ def _check_in_a_daemon(queue):
     from retakes.batch_import import _Batch, _run_chunks
 
     # A dry run stores nothing: no database in this process.
-    students = {i: Student(student_no=f"S{i}", name=f"学生{i}") for i in range(3)}
-    job = _Batch(students, actor=None, channel="", reason="", dry_run=True, batch="", backgrounds=("blue",))
-    chunks = [[Entry(index=i, name=f"{i}.jpg", data=PASSES)] for i in range(3)]
+    campaign = Campaign(code="bk2021")
+    job = _Batch(campaign, actor=None, channel="", reason="", dry_run=True, batch="", backgrounds=("blue",))
+    row = (7, None, "S7", "学生7", "", None)  # the values of STUDENT_FIELDS
+    chunks = [[(Entry(index=i, name=f"{i}.jpg", data=PASSES), row)] for i in range(3)]
     queue.put(sorted((f.index, f.code) for chunk in _run_chunks(chunks, job=job, workers=2) for f in chunk))
 
 
