@@ -215,7 +215,9 @@ def in_process(groups: dict, campaign, staff, *, profile: int) -> dict:
             measured(client, "POST", url, swipe_body(code))
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            int(os.environ.get("BENCH_LINES", "40"))
+        )
         if os.environ.get("BENCH_CALLERS"):
             pstats.Stats(profiler, stream=out).sort_stats("tottime").print_callers(os.environ["BENCH_CALLERS"])
         report["profile"] = out.getvalue()
