@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import IntegrityError, connections
+from django.db import DatabaseError, IntegrityError, connections
 from django.db.models import DateTimeField, Field, Model
 from django.utils import timezone
 
@@ -133,11 +133,14 @@ class Prepared:
     (DISABLE_SERVER_SIDE_CURSORS, Django's flag for it: the next transaction may run on another
     server connection) it is sent as it is. A PREPARE is not undone by a rollback; if the round
     trip that carried it fails, whether it stayed is asked of pg_prepared_statements before the
-    next use.
+    next use. A migration that changes the type of a column it returns fails its next run on
+    each open connection (PostgreSQL will not change a prepared statement's result type); it
+    is deallocated and prepared again on the run after.
     """
 
-    _UNSURE = "unsure"
-    # Per driver connection: the names it holds prepared (True), or may hold (_UNSURE).
+    _UNSURE, _STALE = "unsure", "stale"
+    # Per driver connection: the names it holds prepared (True), may hold (_UNSURE), or holds with
+    # a plan the schema has changed under (_STALE).
     _held: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
     def __init__(self, sql: str):
@@ -145,7 +148,7 @@ class Prepared:
         if any("%" in part for part in parts):
             raise ValueError("a prepared statement takes %s parameters only, no literal %")
         self.sql = sql
-        self.name = "pc_" + hashlib.sha1(sql.encode()).hexdigest()[:24]
+        self.name = "core_rows_" + hashlib.sha1(sql.encode()).hexdigest()[:24]
         server = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
         arguments = f"({', '.join(['%s'] * (len(parts) - 1))})" if len(parts) > 1 else ""
         self.execute_sql = f"EXECUTE {self.name}{arguments}"
@@ -182,14 +185,26 @@ def execute_together(
             held[name] = name in found
     fresh: list[str] = []
     for statement, _ in statements:
-        if held.get(statement.name) or statement.name in fresh:
+        state = held.get(statement.name)
+        if state is True or statement.name in fresh:
             texts.append(statement.execute_sql)
-        else:
-            texts.append(statement.prepare_sql)
-            fresh.append(statement.name)
+            continue
+        if state == Prepared._STALE:
+            texts.append(f"DEALLOCATE {statement.name}")
+        texts.append(statement.prepare_sql)
+        fresh.append(statement.name)
     for name in fresh:
         held[name] = Prepared._UNSURE
-    cursor.execute("; ".join(texts), params)
+    try:
+        cursor.execute("; ".join(texts), params)
+    except DatabaseError as exc:
+        # "cached plan must not change result type": a migration changed a column the statement
+        # returns. Prepared again on its next use (this one fails: its transaction is aborted).
+        if getattr(exc.__cause__, "pgcode", None) == "0A000":
+            for statement, _ in statements:
+                if held.get(statement.name) is True:
+                    held[statement.name] = Prepared._STALE
+        raise
     for name in fresh:
         held[name] = True
 

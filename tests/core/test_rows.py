@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
@@ -80,3 +80,19 @@ def test_a_batch_refused_in_the_round_trip_that_prepared_it_runs_again_after_the
         assert "PREPARE" not in _sent(sent)  # neither prepared twice nor lost
     assert AuditEvent.objects.filter(action="capture.record", data={"ok": True}).count() == 2
     assert DeskSwipe.objects.count() == 3
+
+
+@pytest.mark.postgres
+def test_a_column_whose_type_a_migration_changed_fails_one_run_then_is_prepared_again():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE rows_probe (code varchar(5)); INSERT INTO rows_probe VALUES ('a')")
+        statement = Prepared("SELECT code FROM rows_probe WHERE code = %s")
+        statement.execute(cursor, ["a"])
+        assert cursor.fetchall() == [("a",)]
+        cursor.execute("ALTER TABLE rows_probe ALTER COLUMN code TYPE varchar(40)")
+        # PostgreSQL refuses the plan it holds once ("cached plan must not change result type").
+        with pytest.raises(DatabaseError), transaction.atomic():
+            statement.execute(cursor, ["a"])
+        for _ in range(2):
+            statement.execute(cursor, ["a"])
+            assert cursor.fetchall() == [("a",)]
