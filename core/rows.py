@@ -135,7 +135,8 @@ class Prepared:
     trip that carried it fails, whether it stayed is asked of pg_prepared_statements before the
     next use. A migration that changes the type of a column it returns fails its next run on
     each open connection (PostgreSQL will not change a prepared statement's result type); it
-    is deallocated and prepared again on the run after.
+    is deallocated and prepared again on the run after. Statements dropped by someone else
+    (DEALLOCATE ALL) are prepared again: at once outside a transaction, else from the next run.
     """
 
     _UNSURE, _STALE = "unsure", "stale"
@@ -166,7 +167,12 @@ def prepares(using: str = "default") -> bool:
 
 
 def execute_together(
-    cursor: Any, statements: Sequence[tuple[Prepared, Sequence[Any]]], *, before: str = "", using: str = "default"
+    cursor: Any,
+    statements: Sequence[tuple[Prepared, Sequence[Any]]],
+    *,
+    before: str = "",
+    using: str = "default",
+    retried: bool = False,
 ) -> None:
     """`statements` in one round trip (PostgreSQL with parameters bound in the client only: see
     `one_round_trip`), prepared where `prepares`; the cursor holds the last one's rows."""
@@ -198,12 +204,23 @@ def execute_together(
     try:
         cursor.execute("; ".join(texts), params)
     except DatabaseError as exc:
-        # "cached plan must not change result type": a migration changed a column the statement
-        # returns. Prepared again on its next use (this one fails: its transaction is aborted).
-        if getattr(exc.__cause__, "pgcode", None) == "0A000":
+        code = getattr(exc.__cause__, "pgcode", None)
+        if code == "0A000":
+            # "cached plan must not change result type": a migration changed a column the
+            # statement returns. Prepared again on its next use (this one fails: its transaction
+            # is aborted).
             for statement, _ in statements:
                 if held.get(statement.name) is True:
                     held[statement.name] = Prepared._STALE
+        elif code == "26000" and not retried:
+            # Not there: something dropped the connection's prepared statements (DEALLOCATE ALL,
+            # DISCARD ALL). Which are left is asked before the next use (prepared again, outside
+            # a transaction at once).
+            for name in held:
+                held[name] = Prepared._UNSURE
+            if not connections[using].in_atomic_block:
+                execute_together(cursor, statements, before=before, using=using, retried=True)
+                return
         raise
     for name in fresh:
         held[name] = True

@@ -96,3 +96,20 @@ def test_a_column_whose_type_a_migration_changed_fails_one_run_then_is_prepared_
         for _ in range(2):
             statement.execute(cursor, ["a"])
             assert cursor.fetchall() == [("a",)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_statements_someone_else_deallocated_are_prepared_again(world):  # noqa: F811
+    statement = Prepared("SELECT %s::int * 2")
+    with connection.cursor() as cursor:
+        statement.execute(cursor, [2])
+        cursor.execute("DEALLOCATE ALL")  # as another module's recovery may
+        statement.execute(cursor, [3])  # outside a transaction: answered at once
+        assert cursor.fetchone() == (6,)
+        cursor.execute("DEALLOCATE ALL")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            statement.execute(cursor, [4])  # its transaction is aborted: this run fails
+        with transaction.atomic():
+            statement.execute(cursor, [5])
+            assert cursor.fetchone() == (10,)
