@@ -471,7 +471,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--poll-interval", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=120.0, help="at most this long per round and kind")
-    parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile N in-process first swipes")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="cProfile N in-process first swipes (env BENCH_SORT: its order, BENCH_LINES: how many lines)",
+    )
     parser.add_argument("--in-process-only", action="store_true", help="stop after the in-process figures")
     args = parser.parse_args()
     # gunicorn's workers import the project again; whitenoise's note about collectstatic is noise.
