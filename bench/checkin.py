@@ -215,7 +215,9 @@ def in_process(groups: dict, campaign, staff, *, profile: int) -> dict:
             measured(client, "POST", url, swipe_body(code))
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            int(os.environ.get("BENCH_LINES", "40"))
+        )
         if os.environ.get("BENCH_CALLERS"):
             pstats.Stats(profiler, stream=out).sort_stats("tottime").print_callers(os.environ["BENCH_CALLERS"])
         report["profile"] = out.getvalue()
@@ -469,7 +471,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--poll-interval", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=120.0, help="at most this long per round and kind")
-    parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile N in-process first swipes")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="cProfile N in-process first swipes (env BENCH_SORT: its order, BENCH_LINES: how many lines)",
+    )
     parser.add_argument("--in-process-only", action="store_true", help="stop after the in-process figures")
     args = parser.parse_args()
     # gunicorn's workers import the project again; whitenoise's note about collectstatic is noise.

@@ -102,6 +102,7 @@ class _DeskRead:
         col, t = rows.column, rows.table
         m_user, m_group = rows.quote(members.m2m_column_name()), rows.quote(members.m2m_reverse_name())
         active = ", ".join(f"a.{rows.quote(f.column)}" for f in self.active)
+        campaign, id_number = col(Student, "campaign"), col(Student, "id_number")
         self.sql = (
             f"SELECT {self.slot.sql}, {self.group.sql}, {self.campaign.sql}, "
             f"EXISTS (SELECT 1 FROM {t(through)} m "
@@ -110,14 +111,22 @@ class _DeskRead:
             f"FROM {t(Slot)} s JOIN {t(CaptureGroup)} g ON g.{col(CaptureGroup, 'id')} = s.{col(Slot, 'group')} "
             f"JOIN {t(Campaign)} c ON c.{col(Campaign, 'id')} = g.{col(CaptureGroup, 'campaign')} "
             # Every student the code may name, whatever ways the campaign accepts: choose_student decides.
-            f"LEFT JOIN {t(Student)} st ON st.{col(Student, 'campaign')} = c.{col(Campaign, 'id')} "
-            f"AND (st.{col(Student, 'id_number')} = %s OR st.{col(Student, 'student_no')} IN (%s, %s) "
+            # The campaign is the slot's, read again in a subquery PostgreSQL runs once, before the join:
+            # a value, not a join column, so each way of naming a student can use its index within the
+            # campaign (campaign + id_number, student_no or code hash). Joined on c.id instead, PostgreSQL
+            # read every student of the campaign on every swipe. The ID number's index leaves out
+            # erased students (id_number ''), who match no code anyway.
+            f"LEFT JOIN {t(Student)} st ON st.{campaign} = (SELECT g2.{col(CaptureGroup, 'campaign')} "
+            f"FROM {t(Slot)} s2 JOIN {t(CaptureGroup)} g2 ON g2.{col(CaptureGroup, 'id')} = s2.{col(Slot, 'group')} "
+            f"WHERE s2.{col(Slot, 'id')} = %s) "
+            f"AND ((st.{id_number} = %s AND st.{id_number} <> '') OR st.{col(Student, 'student_no')} IN (%s, %s) "
             f"OR st.{col(Student, 'collection_code_hash')} = %s) "
             f"LEFT JOIN {t(College)} co ON co.{col(College, 'id')} = st.{col(Student, 'college')} "
             f"LEFT JOIN {t(Capture)} a ON a.{col(Capture, 'student')} = st.{col(Student, 'id')} "
             f"AND a.{col(Capture, 'undone_at')} IS NULL "
             f"WHERE s.{col(Slot, 'id')} = %s"
         )
+        self.statement = rows.Prepared(self.sql)
 
 
 @functools.cache
@@ -139,9 +148,9 @@ def desk_swipe_slot(*, pk: int, operator: Any, today: datetime.date, identifier:
         return gated_desk_slot(pk=pk, operator=operator, today=today)
     read = _desk_read()
     numbers = sorted(parsed.numbers)
-    params = [operator.pk, parsed.code, numbers[0], numbers[-1], parsed.code_hash, pk]
+    params = [operator.pk, pk, parsed.code, numbers[0], numbers[-1], parsed.code_hash, pk]
     with connection.cursor() as cursor:
-        cursor.execute(read.sql, params)
+        read.statement.execute(cursor, params)
         found = cursor.fetchall()
     if not found:
         return None

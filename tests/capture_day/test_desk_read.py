@@ -5,13 +5,15 @@ and method as find_student, whatever the campaign's ways of identifying and the 
 import datetime
 
 import pytest
+from django.db import connection
 from django.forms.models import model_to_dict
 
-from capture_day.selectors import desk_swipe_slot
+from capture_day.selectors import _desk_read, desk_swipe_slot
 from capture_day.services import check_in
 from sessions_app.idcard import make_id_number
 from sessions_app.models import Campaign, CaptureGroup, Slot
 from sessions_app.services import find_student
+from tests.desk_world import add_students
 from tests.factories import CAPTURE_DAY
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +95,26 @@ def test_whose_desk_follows_desk_slots(world):  # noqa: F811
     assert desk_swipe_slot(operator=world.other_operator, **args) is None  # another group's operator
     assert desk_swipe_slot(operator=world.coordinator, **args) is None  # no desk at all
     assert desk_swipe_slot(operator=world.operator, **{**args, "pk": 10**6}) is None
+
+
+@pytest.mark.postgres
+def test_each_way_of_naming_a_student_can_use_its_index_within_the_campaign(world):  # noqa: F811
+    """The campaign's students are found through the three indexes (campaign + ID number, student
+    number, code hash) at once, each within the campaign. With the campaign joined on its row,
+    outside the OR, an arm could only scan a whole index, and PostgreSQL read every student of
+    the campaign instead on every swipe."""
+    add_students(world.campaign, world.econ, 300)
+    read = _desk_read()
+    code = world.econ_student.id_number
+    params = [world.operator.pk, world.slot_econ.pk, code, code, code, "hash", world.slot_econ.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE sessions_app_student")
+        # Whether a bitmap of the three indexes is possible at all: the other scans off.
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + read.sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    lines = plan.splitlines()
+    for index in ("id_number", "no", "code_hash"):
+        at = next(i for i, line in enumerate(lines) if f"on student_{index}_unique_per_campaign" in line)
+        # Within the campaign: not the whole index for the code, whatever the campaign.
+        assert "Index Cond: ((campaign_id = " in lines[at + 1], plan
