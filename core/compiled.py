@@ -5,8 +5,8 @@ queryset on each run (joins, FilteredRelations, subqueries: milliseconds of Pyth
 query PostgreSQL answers in a quarter of one), and PostgreSQL plans it on each run (for the
 student's home, 1.5 ms of planning for 0.25 ms of execution). Here the ORM builds and compiles
 the query once, so its columns and joins still come from the models; each run only puts in the
-values, and on PostgreSQL runs a statement prepared once per connection (PREPARE is not undone
-by a rollback; it lives as long as the connection).
+values, and on PostgreSQL runs a statement prepared once per connection (core.rows.Prepared, as
+the desk's statements: one registry of what each connection holds).
 
     profile = CompiledQuery("home_student", lambda user_id: Student.objects.filter(user_id=user_id),
                             user_id=models.IntegerField())
@@ -17,7 +17,6 @@ Only what does not change between runs may go into the builder (no `timezone.now
 translated text): it runs once.
 """
 
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
+
+from core.rows import Prepared
 
 
 class Param(Expression):
@@ -44,28 +45,12 @@ class Param(Expression):
         return f"Param({self.name!r})"
 
 
-_PLACEHOLDER = re.compile(r"%%|%s")
-
-
-def numbered(sql: str) -> tuple[str, int]:
-    """Django's SQL with its %s placeholders numbered $1, $2... for PREPARE, and how many there
-    are. A literal % stays escaped (%%): the text is sent through the driver with parameters."""
-    count = 0
-
-    def number(match: re.Match[str]) -> str:
-        nonlocal count
-        if match.group() == "%%":
-            return "%%"
-        count += 1
-        return f"${count}"
-
-    return _PLACEHOLDER.sub(number, sql), count
-
-
 class _Compiled:
     def __init__(self, queryset: QuerySet[Any], alias: str) -> None:
         compiler: SQLCompiler = queryset.query.get_compiler(using=alias)
         self.sql, params = compiler.as_sql()
+        # Prepared on PostgreSQL once per connection, as the desk's statements (core.rows).
+        self.statement = Prepared(self.sql)
         self.params: list[Any] = list(params)
         self.compiler = compiler
         self.alias = alias
@@ -115,9 +100,7 @@ class CompiledQuery:
     """
 
     def __init__(self, name: str, build: Callable[..., QuerySet[Any]], **params: "Field[Any, Any]") -> None:
-        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-            raise ValueError(f"not a statement name: {name!r}")
-        self.statement = f"compiled_{name}"
+        self.name = name  # for messages: the prepared statement is named after its text
         self.build = build
         self.param_fields = params
         self._compiled: dict[str, _Compiled] = {}
@@ -133,7 +116,7 @@ class CompiledQuery:
                     found = _Compiled(queryset, alias)
                     given = {param.name for param in found.params if isinstance(param, Param)}
                     if given != set(self.param_fields):
-                        raise ValueError(f"{self.statement}: the query uses {sorted(given)}, not every parameter")
+                        raise ValueError(f"{self.name}: the query uses {sorted(given)}, not every parameter")
                     self._compiled[alias] = found
         return found
 
@@ -142,38 +125,7 @@ class CompiledQuery:
         connection = connections[using]
         params = compiled.values(connection, values)
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                self._execute_prepared(connection, cursor, compiled, params)
-            else:
-                cursor.execute(compiled.sql, params)
+            compiled.statement.execute(cursor, params, using=using)
             rows = cursor.fetchmany(1)
         found = compiled.objects(rows)
         return found[0] if found else None
-
-    def _execute_prepared(
-        self, connection: BaseDatabaseWrapper, cursor: Any, compiled: _Compiled, params: list[Any]
-    ) -> None:
-        """EXECUTE the statement, PREPAREd first (in the same round trip) on a connection that
-        does not have it yet. Which statements a connection has is kept on Django's connection
-        wrapper, against the driver's connection object: a reconnect starts with none. After a
-        failed run nobody knows which statements the server kept, so the next run drops them all
-        (DEALLOCATE ALL) and prepares its own again, as every other statement will."""
-        raw = connection.connection
-        state: dict[str, Any] = connection.__dict__.setdefault("_compiled_statements", {"raw": None})
-        if state["raw"] is not raw:
-            state.clear()
-            state["raw"] = raw
-        run = f"EXECUTE {self.statement}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {self.statement}"
-        if self.statement not in state:
-            text, _count = numbered(compiled.sql)
-            run = f"PREPARE {self.statement} AS {text}; {run}"
-            if state.get("unknown"):
-                run = f"DEALLOCATE ALL; {run}"
-        try:
-            cursor.execute(run, params)
-        except Exception:
-            state.clear()
-            state.update(raw=raw, unknown=True)
-            raise
-        state.pop("unknown", None)
-        state[self.statement] = True

@@ -15,6 +15,7 @@ and each statement's text is built once per process. Nothing here decides a rule
 from __future__ import annotations
 
 import hashlib
+import re
 import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -119,6 +120,24 @@ def insert_sql(model: type[Model], names: tuple[str, ...], *, returning: str = "
     return sql
 
 
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def numbered(sql: str) -> tuple[str, int]:
+    """Django's SQL with its %s placeholders numbered $1, $2... for PREPARE, and how many there
+    are. A literal % stays escaped (%%): the text is sent through the driver with parameters."""
+    count = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group() == "%%":
+            return "%%"
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(number, sql), count
+
+
 class Prepared:
     """A statement sent as a server-side prepared statement on PostgreSQL: PREPAREd once per
     connection, in the round trip of its first EXECUTE, then only EXECUTEd.
@@ -145,13 +164,10 @@ class Prepared:
     _held: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
     def __init__(self, sql: str):
-        parts = sql.split("%s")
-        if any("%" in part for part in parts):
-            raise ValueError("a prepared statement takes %s parameters only, no literal %")
         self.sql = sql
         self.name = "core_rows_" + hashlib.sha1(sql.encode()).hexdigest()[:24]
-        server = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
-        arguments = f"({', '.join(['%s'] * (len(parts) - 1))})" if len(parts) > 1 else ""
+        server, count = numbered(sql)
+        arguments = f"({', '.join(['%s'] * count)})" if count else ""
         self.execute_sql = f"EXECUTE {self.name}{arguments}"
         self.prepare_sql = f"PREPARE {self.name} AS {server}; {self.execute_sql}"
 
