@@ -100,6 +100,10 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 # A database restarted mid-day leaves dead persistent connections: each request checks its
 # connection first and reconnects instead of answering 500 until every worker has recycled.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind a transaction-pooling pgbouncer the next transaction may run on another server connection:
+# no server-side cursors, and the hot paths' statements (core.rows.Prepared) go unprepared.
+if env.bool("DB_TRANSACTION_POOLER", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The demo server and Celery's eager tasks share one file; wait instead of failing on a busy lock.
     # IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that reads,

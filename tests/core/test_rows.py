@@ -113,3 +113,15 @@ def test_statements_someone_else_deallocated_are_prepared_again(world):  # noqa:
         with transaction.atomic():
             statement.execute(cursor, [5])
             assert cursor.fetchone() == (10,)
+
+
+@pytest.mark.postgres
+def test_behind_a_transaction_pooler_statements_go_unprepared(monkeypatch):
+    # DB_TRANSACTION_POOLER sets Django's flag: the next transaction may run on another server
+    # connection, where a statement prepared on this one does not exist.
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    statement = Prepared("SELECT %s::int + 40, '100%%'")
+    with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
+        statement.execute(cursor, [2])
+        assert cursor.fetchone() == (42, "100%")
+    assert [q["sql"].split(" ", 1)[0] for q in queries.captured_queries] == ["SELECT"]

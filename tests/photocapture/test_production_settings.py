@@ -88,3 +88,10 @@ def test_production_settings_pass_the_deployment_checks():
 def test_demo_mode_starts_without_any_of_them():
     result = manage("check", **{key: None for key in PRODUCTION}, DJANGO_DEMO="true")
     assert result.returncode == 0, result.stderr
+
+
+def test_behind_a_transaction_pooler_the_database_has_no_server_side_cursors():
+    show = "from django.conf import settings; print(settings.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS'))"
+    # The last line: the shell first says how many objects it imported.
+    assert manage("shell", "-c", show, DB_TRANSACTION_POOLER="true").stdout.split()[-1] == "True"
+    assert manage("shell", "-c", show).stdout.split()[-1] == "None"
