@@ -63,6 +63,11 @@ def notice_for(campaign_id: int) -> tuple[str, str] | None:
     return (cached[0], cached[1]) if cached else None
 
 
+def notice_of(notice: FeeNotice | None) -> tuple[str, str] | None:
+    """notice_for's answer from a FeeNotice already read (with the student's page)."""
+    return (notice.collected_for, notice.text) if notice else None
+
+
 class ServiceCount(AppendOnlyModel):
     """One statement of the photo service's count for a college; a later one supersedes it."""
 

@@ -1,7 +1,7 @@
 from core.registries import preloaded, staff_student_panel, student_panel
 
 from . import selectors
-from .models_service import notice_for
+from .models_service import notice_for, notice_of
 
 
 @student_panel(order=20, select_related=("fee_account", "campaign__fee_notice"))
@@ -12,7 +12,7 @@ def fee_status(student):
     if not found:
         account = selectors.account_for(student)
     found, row = preloaded(student.campaign, "fee_notice")
-    notice = ((row.collected_for, row.text) if row else None) if found else notice_for(student.campaign_id)
+    notice = notice_of(row) if found else notice_for(student.campaign_id)
     return "fees/student_panel.html", {
         "student": student,
         "account": account,

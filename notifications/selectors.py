@@ -21,17 +21,20 @@ def inbox_for_user_id(user_id: int) -> QuerySet[Notification]:
     return Notification.objects.filter(Q(user_id=user_id) | Q(student__user_id=user_id), in_inbox=True)
 
 
+def _unread(user_id: Any) -> QuerySet[Notification]:
+    return inbox_for_user_id(user_id).filter(read_at__isnull=True)
+
+
 def unread_count_for_user_id(user_id: int | None) -> int:
     if not user_id:
         return 0
-    return inbox_for_user_id(user_id).filter(read_at__isnull=True).count()
+    return _unread(user_id).count()
 
 
 def unread_count_of(user_id: Any) -> Coalesce:
     """unread_count_for_user_id as an expression over `user_id` (OuterRef("user_id")): a scalar
     COUNT subquery, grouped by a constant so that it has no GROUP BY."""
-    unread = inbox_for_user_id(user_id).filter(read_at__isnull=True).order_by()
-    counted = unread.annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
+    counted = _unread(user_id).order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
