@@ -21,7 +21,12 @@ BACKDROP = {"background_color", "background_uneven"}
 # Obama's ear (+17); the jaw points below and the nose line do not tell Hopper's ears (her contour
 # is as smooth, her halves as even, as Obama's) and Biden, f13 and feat_m are turned; a narrower
 # or a refitted detector box, a mirrored fit, or the glasses' temples closed away still leave some
-# Hopper placements over 10 px wide. Long hair widens little: feat_f13 (a bob over one cheek) +6..+10 px, feat_f15
+# Hopper placements over 10 px wide. A second model does no better: MediaPipe's 468-point face
+# mesh (mediapipe 0.10.21, which still ships its models; 1.2.3 does not) puts Hopper's cheek points
+# (234/454) on the same ears, +12.9% on her source photo, and Biden's 4% narrow, while it is
+# within 3% on the six others. Along dlib's contour, luminance and redness are as flat across her
+# cheek/ear junction as across her cheek (no crease to find), checked 2026-12-07.
+# Long hair widens little: feat_f13 (a bob over one cheek) +6..+10 px, feat_f15
 # +2..+4 px, placed 180-300 px wide on blue and dark blue.
 KNOWN_OFF_FIGURES = {
     # dlib puts Hopper's cheek points on her ears behind the glasses' temples: +12..19 px (the
