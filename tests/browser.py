@@ -1,11 +1,15 @@
 """Real Chromium for the end-to-end tests (Playwright driving Debian's /usr/bin/chromium)."""
 
+import contextlib
 import os
 import socket
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -13,19 +17,36 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # around it are still plain synchronous ones.
+@contextlib.contextmanager
+def launched(args: list[str] = ARGS) -> Iterator[Any]:
+    """Chromium under Playwright's sync API, for the length of the block.
+
+    Between its calls Playwright leaves its event loop marked as running in this thread, and
+    Django then keeps the thread's connections apart from the plain ones (asgiref's Local, by
+    context): the ORM calls a test makes after its first browser call go through a connection of
+    their own, which neither the test's database teardown nor the test database's drop at the
+    end of the session closes. Left open, PostgreSQL refused to drop the test database ("being
+    accessed by other users"). It is closed here, while the loop still counts as running.
+    """
+    # The ORM calls the test makes around the browser's are still plain synchronous ones.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         try:
             yield chromium
         finally:
-            chromium.close()
+            try:
+                chromium.close()
+            finally:
+                connections.close_all()
+
+
+@pytest.fixture
+def browser():
+    with launched() as chromium:
+        yield chromium
 
 
 def logged_in_page(browser, live_server, user):

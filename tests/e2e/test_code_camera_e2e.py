@@ -1,15 +1,13 @@
 """The live camera scan on the 采集码 page: Chromium's fake camera shows a QR code, the vendored
 jsQR reads it in the browser, and the payload is bound (no picture leaves the phone)."""
 
-import os
-
 import pytest
 from PIL import Image
 
 from accounts.models import AuditEvent, Role
 from sessions_app.collection_codes import code_hash
 from sessions_app.models import Student
-from tests.browser import ARGS, CHROMIUM, logged_in_page
+from tests.browser import ARGS, launched, logged_in_page
 from tests.factories import make_campaign, make_college, make_student, make_user
 from tests.qr_images import PAYLOAD, qr_image
 
@@ -29,9 +27,6 @@ def write_y4m(path, image: Image.Image, frames: int = 20) -> None:
 
 @pytest.fixture
 def camera_browser(tmp_path):
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     frame = Image.new("RGB", (640, 480), "white")
     code = qr_image(PAYLOAD, scale=4)
     frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
@@ -43,12 +38,8 @@ def camera_browser(tmp_path):
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched(args) as chromium:
+        yield chromium
 
 
 def test_the_camera_scan_reads_the_code_in_the_browser_and_binds_it(camera_browser, live_server):
