@@ -111,8 +111,8 @@ def world(db, settings) -> World:
     )
 
 
-def add_students(campaign: Campaign, college: College, n: int) -> None:
+def add_students(campaign: Campaign, college: College, n: int) -> list[Student]:
     """n more students of a college, placed by the rules (for query-count tests)."""
-    for i in range(n):
-        make_student(campaign, college, class_name=f"扩招{i % 3}")
+    added = [make_student(campaign, college, class_name=f"扩招{i % 3}") for i in range(n)]
     refresh_slot_assignments(campaign=campaign)
+    return added
