@@ -76,6 +76,8 @@ def separate(small: np.ndarray, gray: np.ndarray, face: Face, cfg: CheckConfig) 
 # A shadow on the backdrop is the backdrop's own colour, darker: the same chromaticity (each RGB
 # channel scaled alike) at 35-97% of its brightness, and as smooth as the backdrop.
 SHADOW_CHROMA = 0.03
+SHADOW_PIXEL_CHROMA = 0.045
+SHADOW_RAMP_TEXTURE = 3.0  # times the fill's texture barrier
 SHADOW_BRIGHTNESS = (0.35, 0.97)
 
 
@@ -100,7 +102,15 @@ def _shadowed_backdrop(small, texture, filled: np.ndarray, smooth_below: float, 
     cv2.fillConvexPoly(core, (face.hull() * SCALE).astype(np.int32), 1)
     # All on every other pixel (a shadow is broad; four times fewer pixels).
     reached_coarse = np.ascontiguousarray(reached[::2, ::2])
-    coarse = ~reached_coarse.view(bool) & (texture[:rows:2, ::2] <= smooth_below) & ~core[::2, ::2].view(bool)
+    part = np.ascontiguousarray(small[:rows:2, ::2])
+    reference = np.array(cv2.mean(part, mask=reached_coarse)[:3]) + 1.0
+    # Only what has the shadow's colour, pixel by pixel: a shadow falling on the backdrop beside a
+    # dark cap or dark hair meets it without a textured edge, and as one region with them its mean
+    # colour is the cap's, not the backdrop's. Its colour also lets the ramp of a soft shadow's
+    # edge through (a brightness step spread over a few pixels, textured to the fill), which
+    # otherwise parts the shadow from the backdrop the fill reached.
+    ramp = texture[:rows:2, ::2] <= SHADOW_RAMP_TEXTURE * smooth_below
+    coarse = ~reached_coarse.view(bool) & ramp & ~core[::2, ::2].view(bool) & _shadow_coloured(part, reference)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(coarse.view(np.uint8), connectivity=8)
     # Larger than a hair's fringe, and touching the reached backdrop. The edge of a hard shadow is
     # textured (a step in brightness) and stops the fill a few pixels before it, so the shadow is
@@ -113,8 +123,6 @@ def _shadowed_backdrop(small, texture, filled: np.ndarray, smooth_below: float, 
     touching = [label for label in np.unique(labels[near & coarse]) if large[label]]
     if not touching:
         return out
-    part = np.ascontiguousarray(small[:rows:2, ::2])
-    reference = np.array(cv2.mean(part, mask=reached_coarse)[:3]) + 1.0
     keep = np.zeros(count, np.uint8)
     for label in touching:
         colour = np.array(cv2.mean(part, mask=(labels == label).view(np.uint8))[:3]) + 1.0
@@ -125,6 +133,18 @@ def _shadowed_backdrop(small, texture, filled: np.ndarray, smooth_below: float, 
         back = cv2.resize(keep[labels], (w, rows), interpolation=cv2.INTER_NEAREST)
         out[:rows] = back.view(bool) & ~reached.view(bool)
     return out
+
+
+def _shadow_coloured(part: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Pixels of the backdrop's chromaticity at a shadow's brightness, read on a 5x5 blur (JPEG's
+    noise moves a single pixel's chromaticity more than a region's); looser than the region's own
+    test (SHADOW_CHROMA), which still decides."""
+    colour = cv2.GaussianBlur(part, (5, 5), 0).astype(np.float32) + 1.0
+    total = colour.sum(axis=2)
+    chroma_off = np.abs(colour / total[..., None] - reference / reference.sum()).max(axis=2)
+    brightness = total / reference.sum()
+    low, high = SHADOW_BRIGHTNESS
+    return (chroma_off <= SHADOW_PIXEL_CHROMA) & (brightness >= low) & (brightness <= high)
 
 
 def _seeds(envelope: np.ndarray, face: Face) -> list[tuple[int, int]]:

@@ -13,30 +13,23 @@ BACKDROP = {"background_color", "background_uneven"}
 # Known off today, each with why; the test fails as soon as one is fixed or another goes off, so
 # this list only shrinks. dlib's 68 points are all the cheek width is measured from: edges in the
 # image do not tell a cheek from an ear (Obama's ears would widen him 15 px) nor from long hair.
-# Looked at again: the references hold (on 8x crops of the source, Hopper's cheek/ear junctions are
-# at x 188 and 350, dlib's points at 177 and 354 are on the ears; Biden's right cheek edge is the
-# lit rim at 710, dlib's 705). Nothing tried kept every other figure within 10 px: moving a point
-# that sits on something darker than its cheek (a crease, hair) in to the edge also moves Collins'
-# shaded cheek edge (-13 px); the strongest edge near a point, or traced up from the jaw, is
-# Obama's ear (+17); the jaw points below and the nose line do not tell Hopper's ears (her contour
-# is as smooth, her halves as even, as Obama's) and Biden, f13 and feat_m are turned; a narrower
-# or a refitted detector box, a mirrored fit, or the glasses' temples closed away still leave some
-# Hopper placements over 10 px wide. A second model does no better: MediaPipe's 468-point face
-# mesh (mediapipe 0.10.21, which still ships its models; 1.2.3 does not) puts Hopper's cheek points
-# (234/454) on the same ears, +12.9% on her source photo, and Biden's 4% narrow, while it is
-# within 3% on the six others. Along dlib's contour, luminance and redness are as flat across her
-# cheek/ear junction as across her cheek (no crease to find), checked 2026-12-07.
-# Long hair widens little: feat_f13 (a bob over one cheek) +6..+10 px, feat_f15
-# +2..+4 px, placed 180-300 px wide on blue and dark blue.
+# Tried and not kept (so not tried again): edge refinement (moves Collins' shaded cheek -13 px or
+# Obama's ear +17), other or refitted detector boxes, a mirrored fit, the glasses' temples closed
+# away, points 2-14, a prior from the eyes, MediaPipe's 468-point mesh (mediapipe 0.10.21: its
+# cheek points sit on Hopper's ears too, Biden 4% narrow), luminance and redness along the
+# contour (flat across Hopper's cheek/ear junction), OpenCV's old ear cascades (removed from
+# opencv_contrib, CC BY-NC; they boxed her ear at 161-177), and a second fit on the backdrop
+# repainted one grey (its result depends on the grey chosen).
+# The cheek references were re-read blind on 2026-12-07 (corpus.cheek_edges): an earlier single
+# reading had put Hopper's left cheek edge at 188, seven px inside where four blind readers put it,
+# which made every Hopper figure look 12-19 px wide.
 KNOWN_OFF_FIGURES = {
-    # dlib puts Hopper's cheek points on her ears behind the glasses' temples: +12..19 px (the
-    # white backdrop's +9 is within).
-    ("hopper-pass", "face_width"),
-    ("hopper-slightly_left", "face_width"),
-    ("hopper-light_blue", "face_width"),
+    # On the darker blue her right ear's rim stands out from the backdrop and dlib's points 13-16
+    # leave the cheek for it (point 15 within 2 px of the backdrop): +21 px, and the centre +12.
     ("hopper-dark_blue", "face_width"),
+    ("hopper-dark_blue", "centre_offset"),
     # Biden's head is tilted 12 degrees; with the drawn glasses dlib's right cheek point sits inside
-    # his cheek: 11 px narrow on the darker blue, 4-9 px on the other backdrops.
+    # his cheek: 13 px narrow on the darker blue, 3-9 px on the other backdrops.
     ("biden_glasses-dark_blue", "face_width"),
 }
 
@@ -100,6 +93,37 @@ def test_compliant_photos_are_measured_within_10_px_of_the_placed_truth(matrix):
     assert {(name, key) for name, key, *_ in off} == KNOWN_OFF_FIGURES, off
 
 
+# Every 10 px across the allowed width (180-300 px), eyes on row 250: beyond the cases' placements.
+# Where a person's worst figure is over 10 px, the bound says how far and why.
+ACROSS_THE_RANGE_BOUND = {
+    "feat_f13": 14,  # her bob lies over her left cheek: 4-5% wide, 11-13 px from 240 px up
+    "hopper": 20,  # her ears (KNOWN_OFF_FIGURES): +14 px at 250, +18 at 280
+}
+
+
+def test_the_face_width_is_measured_across_the_allowed_range():
+    too_far = {}
+    for person in corpus.PEOPLE:
+        errors = {}
+        for width in range(180, 301, 10):
+            rgb, _ = corpus.compose(person, face_width=width, eye_line=250)
+            errors[width] = check_photo(corpus.jpeg(rgb)).measurements["face_width"] - width
+        if max(map(abs, errors.values())) > ACROSS_THE_RANGE_BOUND.get(person, 10):
+            too_far[person] = errors
+    assert not too_far, too_far
+
+
+@pytest.mark.xfail(strict=True, reason="dlib's fit is unstable on Hopper in a box this large and low")
+def test_hopper_220_px_wide_is_not_refused_as_too_wide():
+    # The detector's box at a third of the size is 1.35 face widths across, its centre 0.27 of it
+    # below the eyes; there the 68 points take in her ears and cap: 305 px measured for 220, so a
+    # compliant photo is refused as too wide (the box found at full size gives 226). Refits from
+    # boxes 0.85-1.15 times as large still measure 301. 225 px with the eyes on row 222 is +44.
+    rgb, _ = corpus.compose("hopper", face_width=220, head_top=75)
+    report = check_photo(corpus.jpeg(rgb))
+    assert report.ok and abs(report.measurements["face_width"] - 220) <= 10
+
+
 def test_a_wide_face_still_has_its_backdrop_measured():
     # A face 290 px cheek to cheek (inside the range) leaves little backdrop beside the head:
     # a grey backdrop is still seen.
@@ -111,8 +135,10 @@ def test_a_wide_face_still_has_its_backdrop_measured():
     assert "RGB(128,128,128)" in finding.message
 
 
-def test_a_shadow_beside_the_head_is_named_a_shadow_on_its_side():
-    rgb, _ = corpus.compose("biden", face_width=230, head_top=80, shadow=("right", 0.6))
+# Hopper: the shadow meets her dark cap with no textured edge between them.
+@pytest.mark.parametrize(("person", "width", "top"), [("biden", 230, 80), ("hopper", 200, 75)])
+def test_a_shadow_beside_the_head_is_named_a_shadow_on_its_side(person, width, top):
+    rgb, _ = corpus.compose(person, face_width=width, head_top=top, shadow=("right", 0.6))
     (finding,) = check_photo(corpus.jpeg(rgb)).findings
     assert finding.code == "background_uneven" and finding.kind == "shadow"
     assert "阴影" in finding.message and "右侧" in finding.message
