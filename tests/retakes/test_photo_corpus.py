@@ -137,6 +137,15 @@ def test_a_face_really_too_wide_or_too_narrow_is_still_refused():
     assert report.measurements["face_width"] < 180
 
 
+@pytest.mark.xfail(strict=True, reason="dlib's points spread onto Hopper's ears: 150 px measured 189")
+def test_hopper_150_px_wide_is_refused_as_too_narrow():
+    # Known false accept, kept visible: a second fit from a smaller box fixes her but makes a
+    # compliant Biden with glasses 185 px wide measure 174, a false refusal (see the module's
+    # KNOWN_OFF_FIGURES comment for what else was tried).
+    rgb, _ = corpus.compose("hopper", face_width=150, eye_line=250)
+    assert "face_width" in _failing(check_photo(corpus.jpeg(rgb)))
+
+
 def test_a_wide_face_still_has_its_backdrop_measured():
     # A face 290 px cheek to cheek (inside the range) leaves little backdrop beside the head:
     # a grey backdrop is still seen.
