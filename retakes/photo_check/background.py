@@ -126,9 +126,7 @@ def _shadowed_backdrop(small, texture, filled: np.ndarray, smooth_below: float, 
     keep = np.zeros(count, np.uint8)
     for label in touching:
         colour = np.array(cv2.mean(part, mask=(labels == label).view(np.uint8))[:3]) + 1.0
-        chroma_off = np.abs(colour / colour.sum() - reference / reference.sum()).max()
-        brightness = colour.sum() / reference.sum()
-        keep[label] = chroma_off <= SHADOW_CHROMA and SHADOW_BRIGHTNESS[0] <= brightness <= SHADOW_BRIGHTNESS[1]
+        keep[label] = _shadow_like(colour, reference, SHADOW_CHROMA)
     if keep.any():
         back = cv2.resize(keep[labels], (w, rows), interpolation=cv2.INTER_NEAREST)
         out[:rows] = back.view(bool) & ~reached.view(bool)
@@ -140,11 +138,17 @@ def _shadow_coloured(part: np.ndarray, reference: np.ndarray) -> np.ndarray:
     noise moves a single pixel's chromaticity more than a region's); looser than the region's own
     test (SHADOW_CHROMA), which still decides."""
     colour = cv2.GaussianBlur(part, (5, 5), 0).astype(np.float32) + 1.0
-    total = colour.sum(axis=2)
-    chroma_off = np.abs(colour / total[..., None] - reference / reference.sum()).max(axis=2)
+    return _shadow_like(colour, reference, SHADOW_PIXEL_CHROMA)
+
+
+def _shadow_like(colour: np.ndarray, reference: np.ndarray, chroma_limit: float):
+    """Whether RGB colours (last axis; each channel +1) are `reference`'s chromaticity, within
+    `chroma_limit`, at a shadow's brightness (SHADOW_BRIGHTNESS): one pixel's or a region's mean."""
+    total = colour.sum(axis=-1)
+    chroma_off = np.abs(colour / total[..., None] - reference / reference.sum()).max(axis=-1)
     brightness = total / reference.sum()
     low, high = SHADOW_BRIGHTNESS
-    return (chroma_off <= SHADOW_PIXEL_CHROMA) & (brightness >= low) & (brightness <= high)
+    return (chroma_off <= chroma_limit) & (brightness >= low) & (brightness <= high)
 
 
 def _seeds(envelope: np.ndarray, face: Face) -> list[tuple[int, int]]:

@@ -111,9 +111,8 @@ def _confirmed(face: Face, box, gray: np.ndarray, cfg: CheckConfig) -> Face:
     found = detector(np.ascontiguousarray(gray[y0:y1, x0:x1]), 0)
     if not found:
         return face
-    best = max(found, key=lambda b: b.width())
-    shifted = dlib.rectangle(best.left() + x0, best.top() + y0, best.right() + x0, best.bottom() + y0)
-    return min(face, Face(_points(predictor(gray, shifted))), key=lambda fit: fit.width)
+    best = dlib.translate_rect(max(found, key=lambda b: b.width()), dlib.point(x0, y0))
+    return min(face, Face(_points(predictor(gray, best))), key=lambda fit: fit.width)
 
 
 def _at_scale(gray: np.ndarray, half: np.ndarray, scale: float) -> np.ndarray:
