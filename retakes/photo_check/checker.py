@@ -7,10 +7,11 @@ import cv2
 import numpy as np
 
 from .background import Backdrop, Separation, half_size, measure_backdrop, separate, whole_frame
+from .cheeks import on_the_ear
 from .colours import colour_family, nearest_allowed
 from .config import DEFAULT_BACKGROUNDS, CheckConfig, load_config
 from .decode import decode
-from .face import Face, find_faces
+from .face import Face, find_faces, refitted
 from .report import ESTIMATED, MEASURED, Finding, PhotoReport
 
 # Where the top of the head is, in chin-to-eye distances above the eyes, when the hair could not be
@@ -78,13 +79,18 @@ def _at_standard_size(decoded, cfg: CheckConfig, report: PhotoReport) -> np.ndar
 
 def _check_pixels(rgb: np.ndarray, cfg: CheckConfig, backgrounds: tuple, measurements: dict) -> list[Finding]:
     small, small_gray = half_size(rgb)
-    faces = find_faces(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), small_gray, cfg)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    faces = find_faces(gray, small_gray, cfg)
     measurements["faces"] = len(faces)
     if len(faces) > 1:
         # One person only: the backdrop and the framing are judged once the photo shows one.
         return [Finding("multiple_faces", measured=len(faces), allowed=1)]
     face = faces[0] if faces else None
     separation = separate(small, small_gray, face, cfg) if face else whole_frame(small, small_gray)
+    if face is not None and on_the_ear(face, separation.person):
+        refit = refitted(face, gray)
+        if refit is not face:
+            face, separation = refit, separate(small, small_gray, refit, cfg)
     findings = _backdrop_findings(measure_backdrop(separation, cfg, face), cfg, backgrounds, measurements)
     if face is None:
         return [*findings, Finding("no_face", measured=0, allowed=1)]
