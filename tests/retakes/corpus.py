@@ -21,6 +21,7 @@ face widths).
 import functools
 import hashlib
 import io
+import math
 import os
 import subprocess
 import sys
@@ -372,22 +373,31 @@ _CUTOUTS = {
 
 
 def _glasses(rgb: np.ndarray, person: Person) -> np.ndarray:
+    """Round glasses drawn on the face. They sit on the nose and the ears, so they roll with the head
+    (Biden's is tilted 12 degrees): lenses, bridge and temples all follow the line of the eyes."""
     out = rgb.copy()
     (lx, ly), (rx, ry) = person.eyes
     fw = person.cheek_width
     half_w, half_h = fw * 0.13, fw * 0.085
     thick = max(int(fw * 0.03), 2)
     frame = (25, 25, 30)
+    roll = math.atan2(ry - ly, rx - lx)
+    along, down = np.array([math.cos(roll), math.sin(roll)]), np.array([-math.sin(roll), math.cos(roll)])
 
     def line(a, b):
         cv2.line(out, (round(a[0]), round(a[1])), (round(b[0]), round(b[1])), frame, thick, cv2.LINE_AA)
 
-    for x, y in ((lx, ly), (rx, ry)):
-        centre, axes = (round(x), round(y + fw * 0.01)), (round(half_w), round(half_h))
-        cv2.ellipse(out, centre, axes, 0, 0, 360, frame, thick, cv2.LINE_AA)
-    line((lx + half_w, ly), (rx - half_w, ry))  # the bridge
-    line((lx - half_w, ly), (person.centre_x - fw * 0.62, ly))  # the temples, back to the ears
-    line((rx + half_w, ry), (person.centre_x + fw * 0.62, ry))
+    left, right = np.array([lx, ly]), np.array([rx, ry])
+    for eye in (left, right):
+        centre = eye + fw * 0.01 * down
+        at, axes = (round(centre[0]), round(centre[1])), (round(half_w), round(half_h))
+        cv2.ellipse(out, at, axes, math.degrees(roll), 0, 360, frame, thick, cv2.LINE_AA)
+    line(left + half_w * along, right - half_w * along)  # the bridge
+    # The temples, back to the ears: to 0.62 face widths either side of the face's centre.
+    middle = (left + right) / 2
+    middle = middle + (person.centre_x - middle[0]) / along[0] * along
+    line(left - half_w * along, middle - fw * 0.62 * along)
+    line(right + half_w * along, middle + fw * 0.62 * along)
     return out
 
 
