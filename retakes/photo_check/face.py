@@ -33,7 +33,7 @@ _local = threading.local()
 @dataclass(frozen=True)
 class Face:
     points: np.ndarray  # (68, 2) float, full-size pixel coordinates
-    box: dlib.rectangle | None = None  # the detector's box the points were fitted from
+    box: dlib.rectangle  # the detector's box the points were fitted from
 
     @property
     def left_eye(self) -> np.ndarray:
@@ -87,12 +87,12 @@ def find_faces(gray: np.ndarray, half: np.ndarray, cfg: CheckConfig) -> list[Fac
             break
     faces = [Face(_points(predictor(gray, box)), box) for box in boxes]
     if scale < 1.0:
-        faces = [_confirmed(face, box, gray, cfg) for face, box in zip(faces, boxes, strict=True)]
+        faces = [_confirmed(face, gray, cfg) for face in faces]
     faces = [face for face in faces if face.width >= cfg.face_min_px]
     return sorted(faces, key=lambda face: face.width, reverse=True)
 
 
-def _confirmed(face: Face, box, gray: np.ndarray, cfg: CheckConfig) -> Face:
+def _confirmed(face: Face, gray: np.ndarray, cfg: CheckConfig) -> Face:
     """A face the rule would refuse as too wide, fitted again from a box found at full size; the
     narrower fit is kept.
 
@@ -106,6 +106,7 @@ def _confirmed(face: Face, box, gray: np.ndarray, cfg: CheckConfig) -> Face:
         return face
     detector, predictor = _models()
     height, width = gray.shape[:2]
+    box = face.box
     margin = round(0.3 * box.width())
     x0, y0 = max(box.left() - margin, 0), max(box.top() - margin, 0)
     x1, y1 = min(box.right() + margin, width), min(box.bottom() + margin, height)
@@ -126,8 +127,6 @@ def refitted(face: Face, gray: np.ndarray) -> Face:
     followed an ear or a cap out of a box a step too large (cheeks.on_the_ear). A step, not a new
     detection: on a crop at full size the detector can return the same too-large box (Hopper 220
     px wide: 297 px from one crop, 224 from a crop a pixel taller)."""
-    if face.box is None:
-        return face
     _, predictor = _models()
     centre, half = face.box.center(), face.box.width() * PYRAMID_STEP / 2
     smaller = dlib.rectangle(

@@ -14,7 +14,7 @@ BACKDROP = {"background_color", "background_uneven"}
 # this list only shrinks. dlib's 68 points are all the cheek width is measured from: edges in the
 # image do not tell a cheek from an ear (Obama's ears would widen him 15 px) nor from long hair.
 # Tried and not kept (so not tried again): edge refinement (moves Collins' shaded cheek -13 px or
-# Obama's ear +17), other or refitted detector boxes, a mirrored fit, the glasses' temples closed
+# Obama's ear +17), other or refitted detector boxes for every face, a mirrored fit, the glasses' temples closed
 # away, points 2-14, a prior from the eyes, MediaPipe's 468-point mesh (mediapipe 0.10.21: its
 # cheek points sit on Hopper's ears too, Biden 4% narrow), luminance and redness along the
 # contour (flat across Hopper's cheek/ear junction), OpenCV's old ear cascades (removed from
@@ -138,7 +138,7 @@ def test_a_face_really_too_wide_or_too_narrow_is_still_refused():
 
 def test_hopper_too_narrow_is_refused_although_the_points_reach_her_ears():
     # The small copy's box spread the points onto her ears: 150 px measured 189, 160 measured 180,
-    # both accepted. A cheek point on her outline has the face fitted again at full size.
+    # both accepted. A cheek point on her outline has the face fitted again from a smaller box.
     for width in (150, 160):
         rgb, _ = corpus.compose("hopper", face_width=width, eye_line=250)
         report = check_photo(corpus.jpeg(rgb))
@@ -148,7 +148,7 @@ def test_hopper_too_narrow_is_refused_although_the_points_reach_her_ears():
 
 @pytest.mark.parametrize(("width", "eye_line", "before"), [(210, 230, 279), (220, 230, 267), (220, 270, 259)])
 def test_a_face_whose_cheek_points_are_on_its_outline_is_fitted_again(width, eye_line, before):
-    # Compliant Hopper, measured 50-70 px wide (`before`) when the small copy's box carried the
+    # Compliant Hopper, measured 39-69 px too wide (`before`) when the small copy's box carried the
     # points out to her ears and cap: wide, but not so wide as to be refused and fitted again.
     rgb, _ = corpus.compose("hopper", face_width=width, eye_line=eye_line)
     report = check_photo(corpus.jpeg(rgb))
@@ -158,7 +158,7 @@ def test_a_face_whose_cheek_points_are_on_its_outline_is_fitted_again(width, eye
 
 def test_only_a_cheek_point_on_the_outline_has_the_face_fitted_again(matrix, monkeypatch):
     # The refit keeps the narrower fit, and for most faces dlib's first fit is the better one
-    # (from the full-size box Biden with glasses measures up to 10 px narrower): it runs for
+    # (from a box a step smaller Biden with glasses 185 px wide measures about 10 px narrower): it runs for
     # Hopper alone, whose ears the points reach. A man turned a little (feat_m) has his far cheek
     # on his outline, its ear hidden, and is not fitted again.
     from retakes.photo_check import checker
